@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Verdant",
+    // MARK: - Public API
+    products: [
+        .library(name: "Verdant", targets: ["Verdant"]),
+        .library(name: "Quantum", targets: ["Quantum"]),
+        .executable(name: "verdant", targets: ["VerdantCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // MARK: - Public API
+        .target(name: "Verdant", dependencies: ["Quantum"]),
+        .target(
+            name: "Quantum",
+            dependencies: [
+                .product(name: "ComplexModule", package: "swift-numerics"),
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+
+        // MARK: - Implementation details
+        .target(
+            name: "_TestSupport",
+            dependencies: [
+                "Quantum",
+                .product(name: "ComplexModule", package: "swift-numerics"),
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "VerdantCLI",
+            dependencies: [
+                "Verdant",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .testTarget(
+            name: "QuantumTests",
+            dependencies: ["Quantum", "_TestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "_TestSupport"]),
+    ]
+)

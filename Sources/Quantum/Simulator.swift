@@ -1,0 +1,353 @@
+import Foundation
+
+/// The precision of the amplitudes.
+public enum Precision: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// 64-bit `Double` amplitudes (16 bytes per amplitude). The default.
+    case double
+    /// 32-bit `Float` amplitudes (8 bytes per amplitude): half the memory and time, ~1e-6 error.
+    case single
+
+    /// "double" or "single".
+    public var description: String { rawValue }
+
+    /// The bytes one amplitude takes.
+    public var bytesPerAmplitude: Int { self == .double ? 16 : 8 }
+}
+
+/// The outcome of running a circuit with shots.
+public struct RunResult: Sendable {
+    /// Outcome counts keyed as Qiskit keys them (highest classical bit first; registers separated
+    /// by spaces, the last-added register first). Empty when the circuit measures nothing.
+    public let counts: [String: Int]
+    /// Each shot's outcome in shot order, when asked for.
+    public let memory: [String]?
+    /// The number of shots.
+    public let shots: Int
+    /// The seed used (the one given, or the one drawn when none was given).
+    public let seed: UInt64
+    /// The number of qubits.
+    public let numQubits: Int
+    /// The precision of the state.
+    public let precision: Precision
+    /// The bytes of the state vector.
+    public let stateBytes: Int
+    /// Wall-clock seconds for simulation and sampling.
+    public let seconds: Double
+    /// Whether shots were sampled once from the final state (`true`) or simulated one by one
+    /// because of mid-circuit measurement, reset or conditions (`false`).
+    public let sampledFromFinalState: Bool
+    /// The number of gates, and of kernel calls after fusion.
+    public let gateCount: Int
+    /// The number of kernel calls after fusion.
+    public let kernelCount: Int
+
+    /// Counts divided by shots.
+    public var frequencies: [String: Double] { counts.mapValues { Double($0) / Double(shots) } }
+}
+
+/// The state-vector simulator: validates a circuit, fuses gates, and dispatches kernels.
+///
+/// ```swift
+/// let simulator = Simulator(precision: .single, threads: 2)
+/// let result = try simulator.run(circuit, shots: 1000, seed: 1)
+/// ```
+public struct Simulator: Sendable {
+    /// The widest state the simulator accepts (memory permitting).
+    public static let maximumQubits = 50
+    /// All cores.
+    public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// The precision of the amplitudes.
+    public var precision: Precision
+    /// Threads for kernels (nil: all cores).
+    public var threads: Int?
+    /// A memory limit in bytes on top of what the system has available.
+    public var maxMemoryBytes: UInt64?
+    /// Whether consecutive one-qubit gates on a qubit are multiplied into one kernel call.
+    public var fusion: Bool
+
+    /// Creates a simulator.
+    /// - Parameters:
+    ///   - precision: `.double` (default) or `.single`.
+    ///   - threads: threads for kernels; nil means all cores.
+    ///   - maxMemoryBytes: refuse states larger than this.
+    ///   - fusion: fuse consecutive one-qubit gates (default on).
+    public init(precision: Precision = .double, threads: Int? = nil, maxMemoryBytes: UInt64? = nil, fusion: Bool = true) {
+        self.precision = precision
+        self.threads = threads
+        self.maxMemoryBytes = maxMemoryBytes
+        self.fusion = fusion
+    }
+
+    static func resolveThreads(_ threads: Int?) throws -> Int {
+        guard let threads else { return defaultThreads }
+        guard threads >= 1 else { throw QuantumError.invalidThreads(threads) }
+        return threads
+    }
+
+    /// Compiles a circuit once, to bind parameters and run it many times.
+    /// - Throws: the circuit's validation errors.
+    public func compile(_ circuit: QuantumCircuit) throws -> CompiledCircuit {
+        CompiledCircuit(plan: try ExecutionPlan(circuit: circuit, fusion: fusion), simulator: self)
+    }
+
+    /// The final state of a circuit without measurement, reset or conditions, in `Double`.
+    /// - Throws: validation errors, ``QuantumError/unboundParameters(_:)``, memory errors, and
+    ///   ``QuantumError/invalidState(_:)`` for non-unitary circuits.
+    public func statevector(_ circuit: QuantumCircuit) throws -> StateVector<Double> {
+        try compile(circuit).statevector(binding: [:], as: Double.self)
+    }
+
+    /// The final state of a circuit in the chosen `Real` type (`Float` or `Double`).
+    /// - Throws: as ``statevector(_:)``.
+    public func statevector<Real: StateScalar>(_ circuit: QuantumCircuit, as type: Real.Type) throws -> StateVector<Real> {
+        try compile(circuit).statevector(binding: [:], as: type)
+    }
+
+    /// Runs a circuit with shots.
+    /// - Parameters:
+    ///   - circuit: the circuit.
+    ///   - shots: the number of shots, at least 1.
+    ///   - seed: the seed (the same seed gives the same counts on every machine); drawn at random
+    ///     and reported in the result when nil.
+    ///   - memory: whether to keep each shot's outcome.
+    /// - Throws: validation, parameter and memory errors; ``QuantumError/invalidShots(_:)``.
+    public func run(_ circuit: QuantumCircuit, shots: Int = 1024, seed: UInt64? = nil, memory: Bool = false) throws -> RunResult {
+        try compile(circuit).run(binding: [:], shots: shots, seed: seed, memory: memory)
+    }
+}
+
+/// A circuit compiled once (validated, fused) and run many times with different parameter values:
+/// binding only evaluates angles and rebuilds the matrices of parameterised blocks.
+public struct CompiledCircuit: Sendable {
+    let plan: ExecutionPlan
+    /// The simulator settings it runs with.
+    public let simulator: Simulator
+
+    /// The circuit's free parameters, sorted by name (the order for ``statevector(values:)``).
+    public var parameters: [Parameter] { plan.parameters }
+    /// The number of qubits.
+    public var numQubits: Int { plan.numQubits }
+    /// The number of gates before fusion.
+    public var gateCount: Int { plan.gateCount }
+    /// The number of kernel calls after fusion.
+    public var kernelCount: Int { plan.kernelCount }
+
+    /// Values in ``parameters`` order, as a binding.
+    /// - Throws: ``QuantumError/wrongBindingCount(received:expected:)``.
+    public func binding(_ values: [Double]) throws -> [Parameter: Double] {
+        guard values.count == parameters.count else {
+            throw QuantumError.wrongBindingCount(received: values.count, expected: parameters.map(\.name))
+        }
+        return Dictionary(uniqueKeysWithValues: zip(parameters, values))
+    }
+
+    private func checkBinding(_ values: [Parameter: Double]) throws {
+        let known = Set(parameters)
+        for p in values.keys where !known.contains(p) {
+            throw QuantumError.unknownParameter(name: p.name, known: parameters.map(\.name))
+        }
+    }
+
+    /// The final state with the parameters bound.
+    /// - Parameters:
+    ///   - values: a number for every parameter.
+    ///   - type: `Double.self` or `Float.self`.
+    /// - Throws: ``QuantumError/unboundParameters(_:)``, ``QuantumError/unknownParameter(name:known:)``,
+    ///   memory errors, and ``QuantumError/invalidState(_:)`` when the circuit is not unitary.
+    public func statevector<Real: StateScalar>(binding values: [Parameter: Double], as type: Real.Type) throws -> StateVector<Real> {
+        try checkBinding(values)
+        if let step = plan.steps.first(where: { !$0.isUnitary }) {
+            let what: String = switch step.action {
+            case .measure: "measure"
+            case .reset: "reset"
+            case .gates: "a conditioned gate"
+            }
+            throw QuantumError.invalidState(
+                "the circuit contains \(what): a state vector needs a circuit of unitary gates only "
+                    + "(use run(shots:) for counts, or removingFinalMeasurements())")
+        }
+        let threads = try Simulator.resolveThreads(simulator.threads)
+        try checkMemory(numQubits: plan.numQubits, as: Real.self, userLimit: simulator.maxMemoryBytes)
+        var state = StateVector<Real>(unchecked: plan.numQubits, threads: threads)
+        try plan.applyUnitary(to: &state, values: values)
+        return state
+    }
+
+    /// The final `Double` state with the parameters bound.
+    /// - Throws: as ``statevector(binding:as:)``.
+    public func statevector(binding values: [Parameter: Double] = [:]) throws -> StateVector<Double> {
+        try statevector(binding: values, as: Double.self)
+    }
+
+    /// The final `Double` state with values given in ``parameters`` order.
+    /// - Throws: as ``statevector(binding:as:)`` and ``binding(_:)``.
+    public func statevector(values: [Double]) throws -> StateVector<Double> {
+        try statevector(binding: binding(values), as: Double.self)
+    }
+
+    /// ⟨ψ(values)|O|ψ(values)⟩.
+    /// - Throws: as ``statevector(binding:as:)`` and ``StateVector/expectation(_:)``.
+    public func expectation(_ observable: PauliSum, binding values: [Parameter: Double] = [:]) throws -> Double {
+        switch simulator.precision {
+        case .double: try statevector(binding: values, as: Double.self).expectation(observable)
+        case .single: try statevector(binding: values, as: Float.self).expectation(observable)
+        }
+    }
+
+    /// Runs with shots and the parameters bound, in the simulator's precision.
+    /// - Throws: as ``Simulator/run(_:shots:seed:memory:)``.
+    public func run(binding values: [Parameter: Double] = [:], shots: Int, seed: UInt64? = nil, memory: Bool = false) throws -> RunResult {
+        switch simulator.precision {
+        case .double: try run(binding: values, shots: shots, seed: seed, memory: memory, as: Double.self)
+        case .single: try run(binding: values, shots: shots, seed: seed, memory: memory, as: Float.self)
+        }
+    }
+
+    private func run<Real: StateScalar>(binding values: [Parameter: Double], shots: Int, seed: UInt64?, memory: Bool,
+                                        as _: Real.Type) throws -> RunResult
+    {
+        guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
+        try checkBinding(values)
+        let threads = try Simulator.resolveThreads(simulator.threads)
+        try checkMemory(numQubits: plan.numQubits, as: Real.self, userLimit: simulator.maxMemoryBytes,
+                        copies: plan.samplesFromFinalState ? 1 : 2)
+        let seedUsed = seed ?? UInt64.random(in: .min ... .max)
+        var rng = SeededGenerator(seed: seedUsed)
+        let clock = ContinuousClock.now
+        var state = StateVector<Real>(unchecked: plan.numQubits, threads: threads)
+        var counts: [String: Int] = [:]
+        var outcomes: [String]? = memory ? [] : nil
+
+        if plan.samplesFromFinalState {
+            try plan.applyUnitary(to: &state, values: values)
+            if !plan.measurements.isEmpty {
+                let indices = state.sampleIndices(shots: shots, using: &rng)
+                var bits = [UInt8](repeating: 0, count: plan.numClbits)
+                var keyCache: [Int: String] = [:]
+                for index in indices {
+                    let key: String
+                    if let cached = keyCache[index] {
+                        key = cached
+                    } else {
+                        for i in bits.indices { bits[i] = 0 }
+                        for (q, c) in plan.measurements { bits[c] = UInt8((index >> q) & 1) }
+                        key = plan.countsKey(bits)
+                        keyCache[index] = key
+                    }
+                    counts[key, default: 0] += 1
+                    outcomes?.append(key)
+                }
+            }
+        } else {
+            // Simulate the unitary prefix once, then branch per shot from a copy of it.
+            let prefixEnd = plan.steps.firstIndex { !$0.isUnitary } ?? plan.steps.count
+            try plan.applyUnitarySteps(0..<prefixEnd, to: &state, values: values)
+            let rest = Array(prefixEnd..<plan.steps.count)
+            let kernels: [Int: BoundKernel<Real>] = try Dictionary(uniqueKeysWithValues: rest.compactMap { index in
+                guard case .gates(let block) = plan.steps[index].action else { return nil }
+                return (index, try plan.kernel(at: index, block: block, lookup: { values[$0] }))
+            })
+            for _ in 0..<shots {
+                var shotState = state
+                shotState.makeUnique()
+                var bits = [UInt8](repeating: 0, count: plan.numClbits)
+                for index in rest {
+                    let step = plan.steps[index]
+                    if let condition = step.condition {
+                        var value = 0
+                        for (m, c) in condition.clbits.enumerated() where bits[c] != 0 { value |= 1 << m }
+                        if value != condition.value { continue }
+                    }
+                    switch step.action {
+                    case .gates:
+                        kernels[index]?.apply(to: &shotState)
+                    case .measure(let q, let c):
+                        bits[c] = UInt8(measure(&shotState, qubit: q, rng: &rng))
+                    case .reset(let q):
+                        if measure(&shotState, qubit: q, rng: &rng) == 1 {
+                            flip(shotState.storage.pointer, numQubits: shotState.numQubits, qubit: q, threads: shotState.threads)
+                        }
+                    }
+                }
+                let key = plan.countsKey(bits)
+                if !plan.measurements.isEmpty {
+                    counts[key, default: 0] += 1
+                    outcomes?.append(key)
+                }
+            }
+        }
+        let elapsed = ContinuousClock.now - clock
+        return RunResult(counts: counts, memory: outcomes, shots: shots, seed: seedUsed, numQubits: plan.numQubits,
+                         precision: Real.self == Float.self ? .single : .double, stateBytes: state.memoryBytes,
+                         seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                         sampledFromFinalState: plan.samplesFromFinalState, gateCount: plan.gateCount,
+                         kernelCount: plan.kernelCount)
+    }
+
+    /// Measures one qubit: draws the outcome, collapses and renormalises the state.
+    private func measure<Real: StateScalar>(_ state: inout StateVector<Real>, qubit: Int, rng: inout SeededGenerator) -> Int {
+        let p = state.storage.pointer
+        let total = normSquared(p, numQubits: state.numQubits, threads: state.threads)
+        let one = probabilityOfOne(p, numQubits: state.numQubits, qubit: qubit, threads: state.threads) / total
+        let outcome = rng.nextUniform() < one ? 1 : 0
+        let kept = outcome == 1 ? one : 1 - one
+        let scale = Real(1 / (kept * total).squareRoot())
+        collapse(p, numQubits: state.numQubits, qubit: qubit, outcome: outcome, scale: scale, threads: state.threads)
+        return outcome
+    }
+}
+
+extension QuantumCircuit {
+    /// Runs the circuit on the state-vector simulator.
+    /// - Parameters:
+    ///   - shots: the number of shots, at least 1.
+    ///   - seed: the seed; the same seed gives the same counts on every machine.
+    ///   - memory: whether to keep each shot's outcome.
+    ///   - simulator: the simulator settings (precision, threads, memory limit).
+    /// - Returns: counts in Qiskit's format, and timing.
+    /// - Throws: the circuit's validation errors, parameter and memory errors.
+    public func run(shots: Int = 1024, seed: UInt64? = nil, memory: Bool = false,
+                    simulator: Simulator = Simulator()) throws -> RunResult
+    {
+        try simulator.run(self, shots: shots, seed: seed, memory: memory)
+    }
+
+    /// The final state (circuits of unitary gates only).
+    /// - Parameter simulator: the simulator settings.
+    /// - Throws: as ``Simulator/statevector(_:)``.
+    public func statevector(simulator: Simulator = Simulator()) throws -> StateVector<Double> {
+        try simulator.statevector(self)
+    }
+
+    /// The probability of each basis state of the final state.
+    /// - Throws: as ``Simulator/statevector(_:)``.
+    public func probabilities(simulator: Simulator = Simulator()) throws -> [Double] {
+        try simulator.statevector(self).probabilities()
+    }
+
+    /// A copy without the measurements that end the circuit (each measured qubit untouched
+    /// afterwards), and without the barriers that only precede them — Qiskit's
+    /// `remove_final_measurements`. Classical registers are kept.
+    public func removingFinalMeasurements() -> QuantumCircuit {
+        var touchedLater = Set<Int>()
+        var keep = [Bool](repeating: true, count: instructions.count)
+        for (index, instruction) in instructions.enumerated().reversed() {
+            switch instruction.operation {
+            case .measure where instruction.condition == nil && !touchedLater.contains(instruction.qubits[0]):
+                keep[index] = false
+            case .barrier:
+                break
+            default:
+                touchedLater.formUnion(instruction.qubits)
+            }
+        }
+        var copy = self
+        copy.replaceInstructions(instructions.enumerated().filter { keep[$0.offset] }.map(\.element))
+        return copy
+    }
+
+    mutating func replaceInstructions(_ new: [Instruction]) {
+        instructions = new
+    }
+}

@@ -1,0 +1,285 @@
+import ComplexModule
+import Foundation
+import RealModule
+
+/// The real types a state vector can be stored in: `Double` (default) and `Float` (half the
+/// memory and time, about 1e-6 relative error).
+public protocol StateScalar: BinaryFloatingPoint, SIMDScalar, RealModule.Real, Codable, Sendable
+where SIMD4Storage: Sendable {
+    /// "double" or "single".
+    static var precisionName: String { get }
+}
+
+extension Double: StateScalar {
+    /// "double".
+    public static var precisionName: String { "double" }
+}
+
+extension Float: StateScalar {
+    /// "single".
+    public static var precisionName: String { "single" }
+}
+
+/// One contiguous, 64-byte-aligned buffer of interleaved (re, im) amplitudes.
+final class AmplitudeStorage<Real: StateScalar>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Real>
+    /// The number of complex amplitudes.
+    let count: Int
+
+    /// Allocates `count` amplitudes, all zero (zeroed in parallel so pages land near their threads).
+    init(count: Int, threads: Int) {
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 2 * count * MemoryLayout<Real>.size, alignment: 64)
+        pointer = raw.bindMemory(to: Real.self, capacity: 2 * count)
+        let shared = SharedPointer(base: pointer)
+        forEachRange(count: 2 * count, threads: threads) { start, end in
+            (shared.base + start).initialize(repeating: 0, count: end - start)
+        }
+    }
+
+    /// A copy of `other`.
+    init(copying other: AmplitudeStorage<Real>, threads: Int) {
+        count = other.count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 2 * count * MemoryLayout<Real>.size, alignment: 64)
+        pointer = raw.bindMemory(to: Real.self, capacity: 2 * count)
+        let source = SharedPointer(base: other.pointer)
+        let destination = SharedPointer(base: pointer)
+        forEachRange(count: 2 * count, threads: threads) { start, end in
+            (destination.base + start).initialize(from: source.base + start, count: end - start)
+        }
+    }
+
+    deinit {
+        UnsafeMutableRawPointer(pointer).deallocate()
+    }
+}
+
+/// A pure state of n qubits: 2^n complex amplitudes in Qiskit's order (qubit 0 is the least
+/// significant bit of the index), stored as one contiguous buffer of `Real`.
+///
+/// `StateVector` has value semantics (copy on write).
+public struct StateVector<Real: StateScalar>: Sendable {
+    var storage: AmplitudeStorage<Real>
+    /// The number of qubits.
+    public let numQubits: Int
+    /// The number of threads kernels and reductions on this state may use.
+    public var threads: Int
+
+    /// The state |0…0⟩.
+    /// - Parameters:
+    ///   - numQubits: the number of qubits.
+    ///   - maxMemoryBytes: refuse to allocate more than this (the system's available memory is
+    ///     always a limit).
+    ///   - threads: threads for kernels (default: all cores).
+    /// - Throws: ``QuantumError/insufficientMemory(qubits:precision:bytesNeeded:bytesAvailable:limitSource:)``
+    ///   before allocating when the state does not fit; ``QuantumError/tooManyQubits(received:maximum:)``.
+    public init(numQubits: Int, maxMemoryBytes: UInt64? = nil, threads: Int? = nil) throws {
+        try checkMemory(numQubits: numQubits, as: Real.self, userLimit: maxMemoryBytes)
+        let t = try Simulator.resolveThreads(threads)
+        self.init(unchecked: numQubits, threads: t)
+    }
+
+    /// |0…0⟩ without the memory check (the caller has done it).
+    init(unchecked numQubits: Int, threads: Int) {
+        self.numQubits = numQubits
+        self.threads = threads
+        storage = AmplitudeStorage(count: 1 << numQubits, threads: threads)
+        storage.pointer[0] = 1
+    }
+
+    /// A state with the given amplitudes.
+    /// - Parameter amplitudes: 2^n amplitudes with Σ|a|² = 1 (within 1e-8 for Double, 1e-4 for Float).
+    /// - Throws: ``QuantumError/invalidState(_:)`` when the count is not a power of two or the
+    ///   norm is off.
+    public init(amplitudes: [Complex<Real>]) throws {
+        let count = amplitudes.count
+        guard count >= 1, count & (count - 1) == 0 else {
+            throw QuantumError.invalidState("a state needs 2^n amplitudes; received \(count)")
+        }
+        let norm = amplitudes.reduce(0.0) { $0 + Double($1.lengthSquared) }
+        let tolerance = Real.self == Float.self ? 1e-4 : 1e-8
+        guard abs(norm - 1) <= tolerance else {
+            throw QuantumError.invalidState(
+                "the amplitudes are not normalised: Σ|a|² = \(norm), expected 1 within \(tolerance)")
+        }
+        self.init(unchecked: count.trailingZeroBitCount, threads: Simulator.defaultThreads)
+        for (i, a) in amplitudes.enumerated() {
+            storage.pointer[2 * i] = a.real
+            storage.pointer[2 * i + 1] = a.imaginary
+        }
+    }
+
+    /// The number of amplitudes, 2^numQubits.
+    public var count: Int { storage.count }
+
+    /// The bytes the amplitudes occupy.
+    public var memoryBytes: Int { 2 * storage.count * MemoryLayout<Real>.size }
+
+    /// The amplitude of basis state `index`.
+    /// - Parameter index: 0 ..< 2^numQubits (out-of-range indices trap, as for arrays).
+    public subscript(index: Int) -> Complex<Real> {
+        precondition(index >= 0 && index < count, "basis index \(index) is out of range 0..<\(count)")
+        return Complex(storage.pointer[2 * index], storage.pointer[2 * index + 1])
+    }
+
+    /// All amplitudes, as a new array.
+    public var amplitudes: [Complex<Real>] {
+        (0..<count).map { Complex(storage.pointer[2 * $0], storage.pointer[2 * $0 + 1]) }
+    }
+
+    /// Makes the storage unique before a mutation.
+    mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = AmplitudeStorage(copying: storage, threads: threads)
+        }
+    }
+
+    /// The probability of each basis state, |a_i|².
+    public func probabilities() -> [Double] {
+        var result = [Double](repeating: 0, count: count)
+        result.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            writeProbabilities(storage.pointer, numQubits: numQubits, into: base, threads: threads)
+        }
+        return result
+    }
+
+    /// The marginal distribution of some qubits: entry j is the probability that qubit
+    /// `qubits[m]` reads bit m of j, for every m.
+    /// - Parameter qubits: distinct qubit indices.
+    /// - Returns: 2^qubits.count probabilities.
+    /// - Throws: ``QuantumError/qubitOutOfRange(received:numQubits:)`` or
+    ///   ``QuantumError/duplicateQubits(gate:qubits:)``.
+    public func probabilities(of qubits: [Int]) throws -> [Double] {
+        for q in qubits where q < 0 || q >= numQubits {
+            throw QuantumError.qubitOutOfRange(received: "\(q)", numQubits: numQubits)
+        }
+        guard Set(qubits).count == qubits.count else {
+            throw QuantumError.duplicateQubits(gate: "probabilities", qubits: qubits)
+        }
+        let full = probabilities()
+        var marginal = [Double](repeating: 0, count: 1 << qubits.count)
+        for (i, p) in full.enumerated() where p != 0 {
+            var j = 0
+            for (m, q) in qubits.enumerated() where i & (1 << q) != 0 { j |= 1 << m }
+            marginal[j] += p
+        }
+        return marginal
+    }
+
+    /// The probabilities keyed by bitstring (qubit n−1 first, Qiskit's order), zero entries left out.
+    /// - Parameter threshold: entries at or below this are left out.
+    public func probabilitiesByBitstring(threshold: Double = 0) -> [String: Double] {
+        var result: [String: Double] = [:]
+        for (i, p) in probabilities().enumerated() where p > threshold {
+            result[bitstring(i, width: numQubits)] = p
+        }
+        return result
+    }
+
+    /// ⟨ψ|O|ψ⟩ for a sum of Pauli strings.
+    /// - Parameter observable: a ``PauliSum`` as wide as the state.
+    /// - Returns: the real expectation value (observables are Hermitian: real coefficients).
+    /// - Throws: ``QuantumError/observableWidth(received:numQubits:)``.
+    public func expectation(_ observable: PauliSum) throws -> Double {
+        guard observable.numQubits == numQubits else {
+            throw QuantumError.observableWidth(received: observable.numQubits, numQubits: numQubits)
+        }
+        var total = 0.0
+        for term in observable.terms {
+            let (re, im) = pauliCorrelation(storage.pointer, numQubits: numQubits, xMask: term.xMask,
+                                            zMask: term.zMask, threads: threads)
+            // Multiply by i^(number of Y) and keep the real part.
+            let value: Double = switch term.yCount & 3 {
+            case 0: re
+            case 1: -im
+            case 2: -re
+            default: im
+            }
+            total += term.coefficient * value
+        }
+        return total
+    }
+
+    /// ⟨self|other⟩.
+    /// - Throws: ``QuantumError/invalidState(_:)`` when the widths differ.
+    public func innerProduct(with other: StateVector<Real>) throws -> Complex<Double> {
+        guard other.numQubits == numQubits else {
+            throw QuantumError.invalidState("inner product of a \(numQubits)-qubit and a \(other.numQubits)-qubit state")
+        }
+        let (re, im) = Quantum.innerProduct(storage.pointer, other.storage.pointer, numQubits: numQubits, threads: threads)
+        return Complex(re, im)
+    }
+
+    /// |⟨self|other⟩|².
+    /// - Throws: ``QuantumError/invalidState(_:)`` when the widths differ.
+    public func fidelity(with other: StateVector<Real>) throws -> Double {
+        try innerProduct(with: other).lengthSquared
+    }
+
+    /// Σ|a_i|² (1 up to rounding for a state the simulator produced).
+    public var normSquared: Double { Quantum.normSquared(storage.pointer, numQubits: numQubits, threads: threads) }
+
+    /// Samples basis states.
+    /// - Parameters:
+    ///   - shots: the number of samples, at least 1.
+    ///   - seed: the seed; the same seed gives the same samples on every machine and thread count.
+    /// - Returns: the sampled basis indices in shot order.
+    /// - Throws: ``QuantumError/invalidShots(_:)``.
+    public func sample(shots: Int, seed: UInt64) throws -> [Int] {
+        guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
+        var rng = SeededGenerator(seed: seed)
+        return sampleIndices(shots: shots, using: &rng)
+    }
+
+    /// Samples `shots` basis indices by one pass over the state: sorted uniforms are matched
+    /// against the running cumulative probability, so no second state-sized array is made.
+    func sampleIndices(shots: Int, using rng: inout SeededGenerator) -> [Int] {
+        var draws: [(u: Double, shot: Int)] = (0..<shots).map { (rng.nextUniform(), $0) }
+        draws.sort { $0.u < $1.u }
+        let total = normSquared
+        var result = [Int](repeating: 0, count: shots)
+        var cumulative = 0.0
+        var index = 0
+        var lastNonzero = 0
+        let p = storage.pointer
+        for draw in draws {
+            let target = draw.u * total
+            while index < count {
+                let re = Double(p[2 * index]), im = Double(p[2 * index + 1])
+                let prob = re * re + im * im
+                if prob > 0 { lastNonzero = index }
+                if cumulative + prob > target && prob > 0 { break }
+                cumulative += prob
+                index += 1
+            }
+            result[draw.shot] = index < count ? index : lastNonzero
+        }
+        return result
+    }
+
+    /// Applies every gate of a circuit of unitary gates to this state.
+    /// - Parameter circuit: a circuit as wide as the state, without measure, reset or conditions.
+    /// - Throws: the circuit's validation errors, ``QuantumError/unboundParameters(_:)``,
+    ///   ``QuantumError/invalidState(_:)`` for a width mismatch or non-unitary instructions.
+    public mutating func apply(_ circuit: QuantumCircuit) throws {
+        guard circuit.numQubits == numQubits else {
+            throw QuantumError.invalidState(
+                "a \(circuit.numQubits)-qubit circuit cannot act on a \(numQubits)-qubit state")
+        }
+        let plan = try ExecutionPlan(circuit: circuit, fusion: true)
+        guard !plan.hasNonUnitarySteps else {
+            throw QuantumError.invalidState(
+                "apply(_:) takes unitary circuits; this one has measure, reset or conditioned gates (use run(shots:))")
+        }
+        makeUnique()
+        try plan.applyUnitary(to: &self, values: [:])
+    }
+}
+
+/// The bits of `index` as text, most significant first.
+func bitstring(_ index: Int, width: Int) -> String {
+    var chars = [Character](repeating: "0", count: width)
+    for b in 0..<width where index & (1 << b) != 0 { chars[width - 1 - b] = "1" }
+    return String(chars)
+}

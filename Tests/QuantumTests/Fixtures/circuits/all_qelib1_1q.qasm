@@ -1,0 +1,27 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+// every single-qubit gate of qelib1.inc (plus builtin U)
+qreg q[2];
+h q[0];
+ry(0.4) q[1];
+id q[0];
+x q[1];
+y q[0];
+z q[1];
+h q[1];
+s q[0];
+sdg q[1];
+t q[0];
+tdg q[1];
+sx q[0];
+sxdg q[1];
+rx(0.3719) q[0];
+ry(-2.118) q[1];
+rz(1.234) q[0];
+p(-0.777) q[1];
+u1(0.5) q[0];
+u2(0.25, -1.5) q[1];
+u3(2.1, -0.3, 0.9) q[0];
+u(0.6, 1.7, -2.2) q[1];
+U(1.0, 2.0, 3.0) q[0];
+cx q[0], q[1];

@@ -1,0 +1,25 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+// every multi-qubit gate of qelib1.inc up to three qubits
+qreg q[3];
+h q[0];
+ry(1.2) q[1];
+rx(-0.5) q[2];
+cx q[0], q[1];
+cy q[1], q[2];
+cz q[2], q[0];
+ch q[0], q[2];
+swap q[1], q[2];
+crx(0.3) q[0], q[1];
+cry(-1.1) q[1], q[2];
+crz(2.2) q[2], q[0];
+cp(0.9) q[0], q[2];
+cu1(-0.4) q[1], q[0];
+cu3(0.5, 1.5, -0.5) q[2], q[1];
+cu(1.1, -0.2, 0.3, 0.75) q[0], q[1];
+csx q[1], q[0];
+rxx(0.8) q[0], q[2];
+rzz(-1.3) q[1], q[2];
+ccx q[0], q[1], q[2];
+cswap q[2], q[0], q[1];
+rccx q[1], q[2], q[0];

@@ -1,0 +1,19 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+gate xx_plus_yy(param0,param1) q0,q1 { rz(param1) q0; sdg q1; sx q1; s q1; s q0; cx q1,q0; ry((-0.5)*param0) q1; ry((-0.5)*param0) q0; cx q1,q0; sdg q0; sdg q1; sxdg q1; s q1; rz(-param1) q0; }
+qreg q[4];
+crx(0.40483880341215206) q[0],q[3];
+s q[1];
+tdg q[2];
+xx_plus_yy(4.448581442546664,1.2104799005930476) q[3],q[1];
+crx(1.7756745843469668) q[0],q[2];
+x q[1];
+s q[0];
+u1(2.507117878108041) q[2];
+z q[3];
+id q[1];
+sdg q[3];
+id q[2];
+rxx(2.0929321206555223) q[0],q[3];
+sxdg q[1];
+id q[2];
