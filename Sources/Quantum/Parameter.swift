@@ -165,17 +165,17 @@ public indirect enum ParameterExpression: Sendable, Hashable, CustomStringConver
     // MARK: functions
 
     /// sin of an expression.
-    public static func sin(_ x: ParameterExpression) -> ParameterExpression { .unary(.sin, x) }
+    public static func sin(_ x: some AngleConvertible) -> ParameterExpression { .unary(.sin, x.angleExpression) }
     /// cos of an expression.
-    public static func cos(_ x: ParameterExpression) -> ParameterExpression { .unary(.cos, x) }
+    public static func cos(_ x: some AngleConvertible) -> ParameterExpression { .unary(.cos, x.angleExpression) }
     /// tan of an expression.
-    public static func tan(_ x: ParameterExpression) -> ParameterExpression { .unary(.tan, x) }
+    public static func tan(_ x: some AngleConvertible) -> ParameterExpression { .unary(.tan, x.angleExpression) }
     /// e raised to an expression.
-    public static func exp(_ x: ParameterExpression) -> ParameterExpression { .unary(.exp, x) }
+    public static func exp(_ x: some AngleConvertible) -> ParameterExpression { .unary(.exp, x.angleExpression) }
     /// The natural logarithm of an expression.
-    public static func ln(_ x: ParameterExpression) -> ParameterExpression { .unary(.ln, x) }
+    public static func ln(_ x: some AngleConvertible) -> ParameterExpression { .unary(.ln, x.angleExpression) }
     /// The square root of an expression.
-    public static func sqrt(_ x: ParameterExpression) -> ParameterExpression { .unary(.sqrt, x) }
+    public static func sqrt(_ x: some AngleConvertible) -> ParameterExpression { .unary(.sqrt, x.angleExpression) }
 }
 
 /// Formats a number so that it reads back to the same `Double` (shortest round-trip form),

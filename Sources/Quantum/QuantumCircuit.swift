@@ -357,15 +357,16 @@ public struct QuantumCircuit: Sendable, CustomStringConvertible {
     }
 
     /// The number of layers when every instruction waits for the qubits and classical bits it
-    /// touches (conditions read their bits); barriers are not counted (as Qiskit's `depth()`).
+    /// touches (conditions read their bits). Barriers add no layer but line up the qubits they
+    /// span, as in Qiskit's `depth()`.
     public func depth() -> Int {
         var qubitLevel = Array(repeating: 0, count: numQubits)
         var clbitLevel = Array(repeating: 0, count: numClbits)
         var deepest = 0
-        for instruction in instructions where instruction.operation != .barrier {
-            let conditionBits = instruction.condition?.clbits ?? []
-            let bits = instruction.clbits + conditionBits
-            let level = (instruction.qubits.map { qubitLevel[$0] } + bits.map { clbitLevel[$0] }).max().map { $0 + 1 } ?? 0
+        for instruction in instructions {
+            let bits = instruction.clbits + (instruction.condition?.clbits ?? [])
+            let start = (instruction.qubits.map { qubitLevel[$0] } + bits.map { clbitLevel[$0] }).max() ?? 0
+            let level = instruction.operation == .barrier ? start : start + 1
             for q in instruction.qubits { qubitLevel[q] = level }
             for c in bits { clbitLevel[c] = level }
             deepest = max(deepest, level)

@@ -147,6 +147,8 @@ public struct CompiledCircuit: Sendable {
         for p in values.keys where !known.contains(p) {
             throw QuantumError.unknownParameter(name: p.name, known: parameters.map(\.name))
         }
+        let missing = parameters.filter { values[$0] == nil }
+        if !missing.isEmpty { throw QuantumError.unboundParameters(missing.map(\.name)) }
     }
 
     /// The final state with the parameters bound.

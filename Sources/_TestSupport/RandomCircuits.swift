@@ -44,8 +44,8 @@ public enum RandomCircuits {
     /// Every fixed-width kind plus multi-controlled and unitary gates that fit in `width` qubits.
     public static func kinds(fitting width: Int) -> [GateKind] {
         var kinds = GateKind.standard.filter { $0.numQubits <= width }
-        for c in 3..<width { kinds.append(.mcx(controls: c)) }
-        for c in 2..<width {
+        for c in stride(from: 3, to: width, by: 1) { kinds.append(.mcx(controls: c)) }
+        for c in stride(from: 2, to: width, by: 1) {
             kinds.append(.mcz(controls: c))
             kinds.append(.mcp(controls: c))
         }

@@ -163,9 +163,8 @@ struct QASMWriter {
         case .dcx: define(name, "gate dcx a,b { cx a,b; cx b,a; }")
         case .iswap: define(name, "gate iswap a,b { s a; s b; h a; cx a,b; cx b,a; h b; }")
         case .ecr:
-            // (1/√2)(IX − XY) = e^{−iπ/4}·rzx(π/4)·x·rzx(−π/4); the last four gates supply the phase.
-            define(name, "gate ecr a,b { h b; cx a,b; rz(pi/4) b; cx a,b; h b; x a; h b; cx a,b; rz(-pi/4) b; cx a,b; h b; "
-                + "u1(-pi/4) a; x a; u1(-pi/4) a; x a; }")
+            // (1/√2)(IX − XY) = rzx(π/4) · x(a) · rzx(−π/4), exactly.
+            define(name, "gate ecr a,b { h b; cx a,b; rz(pi/4) b; cx a,b; h b; x a; h b; cx a,b; rz(-pi/4) b; cx a,b; h b; }")
         case .rccx:
             define(name, "gate rccx a,b,c { u2(0,pi) c; u1(pi/4) c; cx b,c; u1(-pi/4) c; cx a,c; u1(pi/4) c; cx b,c; "
                 + "u1(-pi/4) c; u2(0,pi) c; }")

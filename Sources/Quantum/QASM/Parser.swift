@@ -33,6 +33,8 @@ struct QASMGateDefinition: Sendable {
     let body: [QASMGateCall]
     let isOpaque: Bool
     let position: SourcePosition
+    /// How many operations one call expands to (saturating).
+    let expandedSize: Int
 }
 
 /// A gate the importer maps straight to a Verdant gate kind.
@@ -343,8 +345,13 @@ struct QASMParser {
         if let previous = definitions[name] {
             throw error("gate '\(name)' is already defined on line \(previous.position.line)", at: position)
         }
+        var size = 0
+        for call in body {
+            let callSize = definitions[call.name]?.expandedSize ?? 1
+            size = size.addingReportingOverflow(callSize).overflow ? Int.max : size + callSize
+        }
         definitions[name] = QASMGateDefinition(name: name, parameters: parameters, qubits: qubits, body: body,
-                                               isOpaque: opaque, position: position)
+                                               isOpaque: opaque, position: position, expandedSize: size)
     }
 
     private func firstDuplicate(_ names: [String]) -> String? {
@@ -537,6 +544,9 @@ struct QASMParser {
         guard qubits.count == definition.qubits.count else {
             throw error("gate '\(name)' acts on \(definition.qubits.count) qubit\(definition.qubits.count == 1 ? "" : "s"), "
                         + "received \(qubits.count)", at: position)
+        }
+        guard definition.expandedSize <= QASMParser.maximumOperations - circuit.instructions.count else {
+            throw error("the program expands to more than \(QASMParser.maximumOperations) operations", at: position)
         }
         let environment = Dictionary(uniqueKeysWithValues: zip(definition.parameters, values))
         let qubitOf = Dictionary(uniqueKeysWithValues: zip(definition.qubits, qubits))
@@ -752,13 +762,13 @@ struct QASMParser {
 
 /// The known name nearest to `name` (edit distance ≤ 2, or ≤ 1 for short names), if any.
 func closestName(to name: String, in known: [String]) -> String? {
-    let limit = name.count <= 3 ? 1 : 2
-    var best: (String, Int)?
-    for candidate in known.sorted() {
-        let d = editDistance(name, candidate)
-        if d <= limit, d < (best?.1 ?? Int.max) { best = (candidate, d) }
-    }
-    return best?.0
+    // One- and two-letter names have too many neighbours to suggest one.
+    let limit = name.count <= 2 ? 0 : name.count <= 4 ? 1 : 2
+    func sharedPrefix(_ candidate: String) -> Int { zip(name, candidate).prefix { $0 == $1 }.count }
+    // Nearest first; among equals, the longest shared prefix, then alphabetical.
+    let ranked = known.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= limit && $0.1 > 0 }
+        .sorted { ($0.1, -sharedPrefix($0.0), $0.0) < ($1.1, -sharedPrefix($1.0), $1.0) }
+    return ranked.first?.0
 }
 
 /// Levenshtein distance.

@@ -1,0 +1,575 @@
+#!/usr/bin/env python3
+"""Time Qiskit Aer and Qulacs on exactly the circuits `verdant bench --suite quantum` times.
+
+Flow (see Benchmarks/README.md):
+  1. `swift build -c release` (unless --skip-build / --verdant / --qasm-dir),
+  2. `verdant bench --suite quantum --json --export-qasm TMP --qubits .. --threads .. --repeats ..
+      --precision double`  -> Verdant's timings + the OpenQASM 2 files of every circuit it timed,
+  3. for every exported circuit and every thread count, one worker subprocess (so that
+     OMP_NUM_THREADS is set before qulacs / Aer are imported, and so that no process ever holds
+     two large state vectors) times
+       - Qiskit Aer  (statevector, double, fusion on, max_parallel_threads=t),
+       - Qulacs      (QuantumCircuitOptimizer, update_quantum_state on a fresh QuantumState),
+  4. prints a table with ratios against Verdant (and writes JSON with --out).
+
+`--self-check` verifies the Qiskit -> Qulacs gate mapping (and Aer) against
+qiskit.quantum_info.Statevector on 4-6 qubits from random initial states and exits non-zero on
+any mismatch above 1e-10.
+"""
+
+import argparse
+import gc
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BASIS = ["u", "cx", "cp", "swap", "h"]
+CASE_ORDER = {"qft": 0, "random": 1, "h-first": 2, "h-last": 3}
+QASM_NAME = re.compile(r"^(?P<case>.+)-(?P<n>\d+)\.qasm$")
+TOL = 1e-10
+
+
+# --------------------------------------------------------------------------------------------
+# Circuit loading and the Qiskit -> Qulacs mapping (shared by the worker and the self-check)
+# --------------------------------------------------------------------------------------------
+
+def load_circuit(path_or_text, from_text=False):
+    """Load an OpenQASM 2 file and lower it to BASIS without any optimisation.
+
+    LEGACY_CUSTOM_INSTRUCTIONS makes the parser use Qiskit's standard gate classes for the
+    `gate u/cp/swap ...` definitions Verdant writes (their definitions are identical), so the
+    transpile below is a no-op on Verdant's circuits: Aer and Qulacs run exactly the same
+    gate list Verdant ran.
+    """
+    from qiskit import qasm2, transpile
+
+    kwargs = {"custom_instructions": qasm2.LEGACY_CUSTOM_INSTRUCTIONS}
+    qc = qasm2.loads(path_or_text, **kwargs) if from_text else qasm2.load(path_or_text, **kwargs)
+    qc.remove_final_measurements(inplace=True)
+    tqc = transpile(qc, basis_gates=BASIS, optimization_level=0)
+    return qc, tqc
+
+
+def qulacs_circuit(tqc, cp_style="control"):
+    """Build a qulacs.QuantumCircuit from a Qiskit circuit in BASIS.
+
+    Conventions (checked by --self-check):
+      * qubit order: both Qiskit and Qulacs use qubit 0 = least-significant bit of the
+        basis-state index, so qubit indices map 1:1 and state vectors compare element-wise;
+      * qulacs.gate.U3(q, theta, phi, lam) has exactly Qiskit's U(theta, phi, lam) matrix;
+      * qulacs.gate.CP is NOT a controlled phase (it is a completely-positive map); cp(lam) c,t
+        is built as DenseMatrix(t, diag(1, e^{i lam})) + add_control_qubit(c, 1)
+        ("control", default) or DiagonalMatrix([c, t], [1, 1, 1, e^{i lam}]) ("diagonal");
+      * Qulacs has no global phase; tqc.global_phase is returned for the caller to apply;
+      * any other gate falls back to DenseMatrix(qubits, Operator(gate)) — Qulacs' index_list
+        order matches Qiskit's (first listed qubit = least-significant bit of the matrix index).
+    """
+    import numpy as np
+    import qulacs
+    from qulacs import gate as qg
+
+    circ = qulacs.QuantumCircuit(tqc.num_qubits)
+    index = {q: i for i, q in enumerate(tqc.qubits)}
+    for inst in tqc.data:
+        op = inst.operation
+        qs = [index[q] for q in inst.qubits]
+        name = op.name
+        if name == "barrier":
+            continue
+        if name in ("measure", "reset") or inst.clbits:
+            raise ValueError(f"non-unitary instruction {name!r} in a state-vector benchmark")
+        params = [float(p) for p in op.params] if name in ("u", "u3", "cp", "cu1") else []
+        if name == "h":
+            circ.add_gate(qg.H(qs[0]))
+        elif name == "cx":
+            circ.add_gate(qg.CNOT(qs[0], qs[1]))
+        elif name == "swap":
+            circ.add_gate(qg.SWAP(qs[0], qs[1]))
+        elif name in ("u", "u3"):
+            circ.add_gate(qg.U3(qs[0], *params))
+        elif name in ("cp", "cu1"):
+            phase = complex(math.cos(params[0]), math.sin(params[0]))
+            if cp_style == "diagonal":
+                circ.add_gate(qg.DiagonalMatrix([qs[0], qs[1]], np.array([1, 1, 1, phase], dtype=complex)))
+            else:
+                g = qg.DenseMatrix(qs[1], np.array([[1, 0], [0, phase]], dtype=complex))
+                g.add_control_qubit(qs[0], 1)
+                circ.add_gate(g)
+        else:
+            from qiskit.quantum_info import Operator
+
+            circ.add_gate(qg.DenseMatrix(qs, np.ascontiguousarray(Operator(op).data)))
+    return circ, float(tqc.global_phase)
+
+
+def qulacs_optimize(circ, mode):
+    """mode: 'light' -> optimize_light(circuit); 'blockK' -> optimize(circuit, K); 'none'."""
+    from qulacs.circuit import QuantumCircuitOptimizer
+
+    if mode == "none":
+        return
+    opt = QuantumCircuitOptimizer()
+    if mode == "light":
+        opt.optimize_light(circ)
+    elif mode.startswith("block"):
+        opt.optimize(circ, int(mode[len("block"):]))
+    else:
+        raise ValueError(f"unknown qulacs optimiser mode {mode!r}")
+
+
+def aer_backend(threads, **extra):
+    from qiskit_aer import AerSimulator
+
+    return AerSimulator(method="statevector", precision="double", max_parallel_threads=threads,
+                        fusion_enable=True, **extra)
+
+
+# --------------------------------------------------------------------------------------------
+# Stand-in circuits (same shapes and QASM style as Verdant's export) for tests without Verdant
+# --------------------------------------------------------------------------------------------
+
+QASM_HEADER = (
+    'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
+    "gate u(theta,phi,lambda) a { u3(theta,phi,lambda) a; }\n"
+    "gate cp(lambda) a,b { cu1(lambda) a,b; }\n"
+    "gate swap a,b { cx a,b; cx b,a; cx a,b; }\n"
+)
+
+
+def standin_qasm(case, n, seed=1234):
+    import random
+
+    lines = [QASM_HEADER + f"qreg q[{n}];"]
+    if case == "qft":
+        for j in reversed(range(n)):
+            lines.append(f"h q[{j}];")
+            for k in reversed(range(j)):
+                lines.append(f"cp({math.pi / 2 ** (j - k)!r}) q[{k}],q[{j}];")
+        for k in range(n // 2):
+            lines.append(f"swap q[{k}],q[{n - 1 - k}];")
+    elif case == "random":
+        rng = random.Random(seed + n)
+        for _ in range(n):
+            for q in range(n):
+                a = [rng.uniform(-math.pi, math.pi) for _ in range(3)]
+                lines.append(f"u({a[0]!r},{a[1]!r},{a[2]!r}) q[{q}];")
+            perm = list(range(n))
+            rng.shuffle(perm)
+            for i in range(0, n - 1, 2):
+                lines.append(f"cx q[{perm[i]}],q[{perm[i + 1]}];")
+    elif case == "h-first":
+        lines.append("h q[0];")
+    elif case == "h-last":
+        lines.append(f"h q[{n - 1}];")
+    else:
+        raise ValueError(case)
+    return "\n".join(lines) + "\n"
+
+
+def write_standins(directory, qubits):
+    os.makedirs(directory, exist_ok=True)
+    for n in qubits:
+        for case in CASE_ORDER:
+            with open(os.path.join(directory, f"{case}-{n}.qasm"), "w") as f:
+                f.write(standin_qasm(case, n))
+
+
+# --------------------------------------------------------------------------------------------
+# Self-check
+# --------------------------------------------------------------------------------------------
+
+def self_check():
+    import numpy as np
+    import qiskit_aer  # noqa: F401  (registers QuantumCircuit.set_statevector / save_statevector)
+    import qulacs
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import Statevector, random_unitary
+
+    rng = np.random.default_rng(7)
+    worst = 0.0
+    failures = []
+
+    def random_state(n):
+        v = rng.normal(size=2 ** n) + 1j * rng.normal(size=2 ** n)
+        return v / np.linalg.norm(v)
+
+    def check(label, tqc, modes=("none", "light", "block2", "block3"), styles=("control", "diagonal")):
+        nonlocal worst
+        n = tqc.num_qubits
+        v0 = random_state(n)
+        want = Statevector(v0).evolve(tqc).data
+        for style in styles:
+            for mode in modes:
+                circ, gphase = qulacs_circuit(tqc, style)
+                qulacs_optimize(circ, mode)
+                st = qulacs.QuantumState(n)
+                st.load(v0)
+                circ.update_quantum_state(st)
+                got = st.get_vector() * np.exp(1j * gphase)
+                err = float(np.max(np.abs(got - want)))
+                worst = max(worst, err)
+                if not err <= TOL:
+                    failures.append(f"qulacs {label} cp={style} opt={mode}: max|diff| = {err:.3e}")
+        # Aer, from the same random initial state, with fusion forced on even at this size.
+        for fusion_threshold in (1, 14):
+            qa = QuantumCircuit(n)
+            qa.set_statevector(v0)
+            qa.compose(tqc, inplace=True)
+            qa.save_statevector()
+            res = aer_backend(1, fusion_threshold=fusion_threshold).run(qa, shots=1).result()
+            # Aer applies a circuit's global phase to the *initial* state, so set_statevector
+            # overwrites it; put it back here (Verdant's circuits have global phase 0 anyway).
+            got = np.asarray(res.get_statevector()) * np.exp(1j * float(qa.global_phase))
+            err = float(np.max(np.abs(got - want)))
+            worst = max(worst, err)
+            if not err <= TOL:
+                failures.append(f"aer {label} fusion_threshold={fusion_threshold}: max|diff| = {err:.3e}")
+
+    # Single gates on asymmetric qubit pairs (control < target and control > target).
+    n = 5
+    for name, build in [
+        ("h", lambda c: c.h(3)),
+        ("u", lambda c: c.u(0.7, -1.3, 2.1, 2)),
+        ("cx(0,3)", lambda c: c.cx(0, 3)),
+        ("cx(4,1)", lambda c: c.cx(4, 1)),
+        ("cp(1,4)", lambda c: c.cp(0.37, 1, 4)),
+        ("cp(4,0)", lambda c: c.cp(-2.2, 4, 0)),
+        ("swap(0,3)", lambda c: c.swap(0, 3)),
+        ("unitary(1,3) fallback", lambda c: c.unitary(random_unitary(4, seed=3), [1, 3])),
+        ("unitary(4,0) fallback", lambda c: c.unitary(random_unitary(4, seed=4), [4, 0])),
+    ]:
+        qc = QuantumCircuit(n)
+        build(qc)
+        check(f"single {name}", qc)
+
+    # Global phase carried by the transpiler must be applied to the Qulacs state.
+    qc = QuantumCircuit(n, global_phase=0.9)
+    qc.h(0)
+    check("global phase", qc, modes=("none",), styles=("control",))
+
+    # Whole circuits of the shapes Verdant exports, through the same QASM loader as the worker.
+    for n in (4, 5, 6):
+        for case in CASE_ORDER:
+            _, tqc = load_circuit(standin_qasm(case, n), from_text=True)
+            assert set(tqc.count_ops()) <= set(BASIS), tqc.count_ops()
+            check(f"{case}-{n}", tqc)
+
+    # The loader must give the same operator as Qiskit's own reading of the gate definitions.
+    from qiskit import qasm2
+    from qiskit.quantum_info import Operator
+
+    for case in ("qft", "random"):
+        text = standin_qasm(case, 4)
+        plain = qasm2.loads(text)  # default settings: Verdant's `gate` definitions used as written
+        _, tqc = load_circuit(text, from_text=True)
+        if not Operator(plain).equiv(Operator(tqc), atol=TOL) or \
+                abs(Operator(plain).data - Operator(tqc).data).max() > TOL:
+            failures.append(f"loader {case}-4: LEGACY_CUSTOM_INSTRUCTIONS changes the operator")
+
+    for f in failures:
+        print("FAIL", f, file=sys.stderr)
+    print(f"self-check: {'FAILED' if failures else 'ok'}; worst max|diff| = {worst:.2e} (tolerance {TOL:g})")
+    return 1 if failures else 0
+
+
+# --------------------------------------------------------------------------------------------
+# Worker: one circuit, one thread count; run in a subprocess with OMP_NUM_THREADS set
+# --------------------------------------------------------------------------------------------
+
+def worker(args):
+    out = {"file": args.worker_qasm, "threads": args.worker_threads}
+    _, tqc = load_circuit(args.worker_qasm)
+    n = tqc.num_qubits
+    out.update(qubits=n, gates=int(sum(tqc.count_ops().values())), ops=dict(tqc.count_ops()))
+    t = args.worker_threads
+    anchors = args.anchors.split(",")
+
+    if "aer" in anchors:
+        import qiskit_aer  # also registers QuantumCircuit.save_statevector / save_amplitudes
+
+        backend = aer_backend(t)
+        qa = tqc.copy()
+        if args.aer_save == "statevector":
+            qa.save_statevector()
+        else:  # one amplitude on all qubits: keeps Aer from truncating qubits, returns 16 bytes
+            qa.save_amplitudes([0])
+        empty = tqc.copy_empty_like()
+        empty.save_statevector() if args.aer_save == "statevector" else empty.save_amplitudes([0])
+
+        def aer_once(circ):
+            t0 = time.perf_counter()
+            res = backend.run(circ, shots=1).result()
+            wall = time.perf_counter() - t0
+            if not res.success:
+                raise RuntimeError(f"Aer failed: {res.status}")
+            exp = res.results[0]
+            meta = dict(exp.metadata or {})
+            info = (res.time_taken, wall, exp.time_taken, meta)
+            del res, exp  # drop the (up to 1 GiB) state vector at once
+            gc.collect()
+            return info
+
+        for _ in range(args.warmup):
+            aer_once(qa)
+        eng, wall, exp_t, meta = [], [], [], {}
+        for _ in range(args.repeats):
+            a, b, c, meta = aer_once(qa)
+            eng.append(a)
+            wall.append(b)
+            exp_t.append(c)
+        base = [aer_once(empty)[0] for _ in range(1)]
+        fusion = meta.get("fusion", {})
+        out["aer"] = {
+            "version": qiskit_aer.__version__,
+            "seconds_time_taken": eng, "seconds_wall": wall, "seconds_experiment": exp_t,
+            "median_time_taken": statistics.median(eng), "median_wall": statistics.median(wall),
+            "empty_circuit_time_taken": base[0],
+            "parallel_state_update": meta.get("parallel_state_update"),
+            "fusion_applied": fusion.get("applied"), "fusion_max_qubits": fusion.get("max_fused_qubits"),
+            "save": args.aer_save,
+        }
+        del backend, qa, empty
+        gc.collect()
+
+    if "qulacs" in anchors:
+        import qulacs
+
+        circ, _ = qulacs_circuit(tqc, args.qulacs_cp)
+        before = circ.get_gate_count()
+        t0 = time.perf_counter()
+        qulacs_optimize(circ, args.qulacs_opt)
+        opt_s = time.perf_counter() - t0
+        secs = []
+        for i in range(args.warmup + args.repeats):
+            state = qulacs.QuantumState(n)  # allocation + |0> initialisation: not timed
+            t0 = time.perf_counter()
+            circ.update_quantum_state(state)
+            dt = time.perf_counter() - t0
+            del state
+            gc.collect()
+            if i >= args.warmup:
+                secs.append(dt)
+        out["qulacs"] = {
+            "version": getattr(qulacs, "__version__", "?"),
+            "optimizer": args.qulacs_opt, "cp": args.qulacs_cp,
+            "gates_before": before, "gates_after": circ.get_gate_count(), "optimize_seconds": opt_s,
+            "seconds": secs, "median": statistics.median(secs),
+        }
+    out["omp_num_threads"] = os.environ.get("OMP_NUM_THREADS")
+    print(json.dumps(out))
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------------
+
+class ForeignLoad:
+    """CPU time used by processes other than our children while a child runs (Linux /proc/stat).
+
+    With 2 cores, anything else running (a build, a test suite) distorts multi-threaded OpenMP
+    timings badly — a descheduled thread stalls every barrier — so rows measured while other
+    processes used more than 10% of the wall time are flagged."""
+
+    def __init__(self):
+        self.ok = os.path.exists("/proc/stat")
+        self.hz = os.sysconf("SC_CLK_TCK") if self.ok else 100
+
+    def _busy(self):
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return (v[0] + v[1] + v[2] + v[5] + v[6]) / self.hz  # user nice system irq softirq
+
+    def _children(self):
+        import resource
+
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+
+    def run(self, cmd, **kw):
+        b0, c0, t0 = (self._busy() if self.ok else 0), self._children(), time.perf_counter()
+        proc = subprocess.run(cmd, **kw)
+        wall = time.perf_counter() - t0
+        foreign = (self._busy() - b0) - (self._children() - c0) if self.ok else None
+        return proc, wall, foreign
+
+
+def contended(foreign, wall):
+    return foreign is not None and foreign > 0.1 * wall
+
+
+def csv_ints(s):
+    return [int(x) for x in s.split(",") if x.strip()]
+
+
+def run_verdant(args, qasm_dir):
+    binary = args.verdant or os.path.join(REPO, ".build", "release", "verdant")
+    if not args.skip_build and not args.verdant:
+        print("+ swift build -c release", file=sys.stderr)
+        subprocess.run(["swift", "build", "-c", "release"], cwd=REPO, check=True, stdout=sys.stderr)
+    cmd = [binary, "bench", "--suite", "quantum", "--json", "--export-qasm", qasm_dir,
+           "--qubits", ",".join(map(str, args.qubits)), "--threads", ",".join(map(str, args.threads)),
+           "--repeats", str(args.repeats), "--precision", "double"]
+    print("+ " + " ".join(cmd), file=sys.stderr)
+    proc, wall, foreign = ForeignLoad().run(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    if contended(foreign, wall):
+        print(f"warning: other processes used {foreign:.1f} s of CPU during the {wall:.1f} s Verdant run; "
+              "its timings are unreliable", file=sys.stderr)
+    if proc.returncode != 0:
+        sys.exit(f"verdant bench failed with exit status {proc.returncode}")
+    text = proc.stdout
+    start = text.find("{")
+    if start < 0:
+        sys.exit("verdant bench printed no JSON on stdout")
+    doc = json.loads(text[start:])
+    doc["_foreign_cpu_seconds"], doc["_wall_seconds"] = foreign, wall
+    return doc
+
+
+def discover(qasm_dir, qubits):
+    found = []
+    for name in os.listdir(qasm_dir):
+        m = QASM_NAME.match(name)
+        if m and (qubits is None or int(m["n"]) in qubits):
+            found.append((int(m["n"]), CASE_ORDER.get(m["case"], 99), m["case"], os.path.join(qasm_dir, name)))
+    return sorted(found)
+
+
+def fmt(x, digits=4):
+    if x is None:
+        return "-"
+    return f"{x:.{digits}g}"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--qubits", type=csv_ints, default=None, help="e.g. 20,24,26 (default 20,24,26; "
+                   "with --qasm-dir: every file in it)")
+    p.add_argument("--threads", type=csv_ints, default=[1, 2])
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=0, help="untimed anchor runs before the repeats")
+    p.add_argument("--skip-build", action="store_true")
+    p.add_argument("--verdant", help="verdant binary (implies --skip-build)")
+    p.add_argument("--qasm-dir", help="reuse exported QASM files; Verdant is not run")
+    p.add_argument("--verdant-json", help="with --qasm-dir: Verdant JSON saved from an earlier run")
+    p.add_argument("--keep-qasm", action="store_true", help="keep Verdant's export directory")
+    p.add_argument("--out", help="write the table (and raw data) as JSON here")
+    p.add_argument("--anchors", default="aer,qulacs")
+    p.add_argument("--aer-save", choices=["statevector", "amplitude"], default="statevector")
+    p.add_argument("--aer-time", choices=["engine", "wall"], default="engine",
+                   help="which Aer time the ratios use: result.time_taken (default) or wall clock")
+    p.add_argument("--qulacs-opt", default="light", help="light | block2 | block3 | none (default light)")
+    p.add_argument("--qulacs-cp", choices=["control", "diagonal"], default="control")
+    p.add_argument("--self-check", action="store_true")
+    p.add_argument("--write-test-qasm", metavar="DIR",
+                   help="write stand-in circuits of Verdant's shapes for --qubits into DIR and exit")
+    p.add_argument("--worker-qasm", help=argparse.SUPPRESS)
+    p.add_argument("--worker-threads", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args()
+
+    if args.worker_qasm:
+        return worker(args)
+    if args.self_check:
+        return self_check()
+    if args.write_test_qasm:
+        write_standins(args.write_test_qasm, args.qubits or [20, 24, 26])
+        return 0
+
+    verdant = None
+    cleanup = None
+    if args.qasm_dir:
+        qasm_dir = args.qasm_dir
+        if args.verdant_json:
+            with open(args.verdant_json) as f:
+                verdant = json.load(f)
+    else:
+        args.qubits = args.qubits or [20, 24, 26]
+        qasm_dir = tempfile.mkdtemp(prefix="verdant-qasm-")
+        cleanup = None if args.keep_qasm else qasm_dir
+        verdant = run_verdant(args, qasm_dir)
+
+    circuits = discover(qasm_dir, args.qubits)
+    if not circuits:
+        sys.exit(f"no <case>-<n>.qasm files in {qasm_dir}")
+
+    vmap = {}
+    for r in (verdant or {}).get("results", []):
+        if r.get("precision", "double") == "double":
+            vmap[(r["case"], int(r["qubits"]), int(r["threads"]))] = r
+
+    load = ForeignLoad()
+    rows = []
+    for n, _, case, path in circuits:
+        for t in args.threads:
+            env = dict(os.environ, OMP_NUM_THREADS=str(t))
+            cmd = [sys.executable, os.path.abspath(__file__), "--worker-qasm", path, "--worker-threads", str(t),
+                   "--repeats", str(args.repeats), "--warmup", str(args.warmup), "--anchors", args.anchors,
+                   "--aer-save", args.aer_save, "--qulacs-opt", args.qulacs_opt, "--qulacs-cp", args.qulacs_cp]
+            print(f"... {case} n={n} threads={t}", file=sys.stderr, flush=True)
+            proc, wall, foreign = load.run(cmd, env=env, stdout=subprocess.PIPE, text=True)
+            if proc.returncode != 0:
+                sys.exit(f"worker failed on {path} threads={t}")
+            w = json.loads(proc.stdout.strip().splitlines()[-1])
+            v = vmap.get((case, n, t))
+            vs = v["seconds_median"] if v else None
+            aer = w.get("aer")
+            aer_s = None if aer is None else (aer["median_time_taken"] if args.aer_time == "engine" else aer["median_wall"])
+            ql_s = w["qulacs"]["median"] if "qulacs" in w else None
+            anchors = [x for x in (aer_s, ql_s) if x is not None]
+            rows.append({
+                "case": case, "qubits": n, "threads": t, "gates": w["gates"],
+                "verdant_s": vs,
+                "aer_s": None if aer is None else aer["median_time_taken"],
+                "aer_wall_s": None if aer is None else aer["median_wall"],
+                "qulacs_s": ql_s,
+                "ratio_aer_over_verdant": aer_s / vs if vs and aer_s else None,
+                "ratio_qulacs_over_verdant": ql_s / vs if vs and ql_s else None,
+                "speedup_vs_faster_anchor": min(anchors) / vs if vs and anchors else None,
+                "contended": contended(foreign, wall), "foreign_cpu_seconds": foreign, "worker_wall_seconds": wall,
+                "verdant": v, "worker": w,
+            })
+
+    head = ["case", "qubits", "threads", "Verdant s", "Aer s", "Aer wall s", "Qulacs s",
+            "Aer/Verdant", "Qulacs/Verdant", "speed-up vs faster anchor"]
+    table = [[r["case"] + ("*" if r["contended"] else ""), str(r["qubits"]), str(r["threads"]), fmt(r["verdant_s"]), fmt(r["aer_s"]),
+              fmt(r["aer_wall_s"]), fmt(r["qulacs_s"]), fmt(r["ratio_aer_over_verdant"], 2),
+              fmt(r["ratio_qulacs_over_verdant"], 2), fmt(r["speedup_vs_faster_anchor"], 2)] for r in rows]
+    widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
+    print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+    for row in table:
+        print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
+    print(f"(medians of {args.repeats}; Aer s = result.time_taken, ratios use Aer "
+          f"{'result.time_taken' if args.aer_time == 'engine' else 'wall clock'}; Qulacs optimiser: "
+          f"{args.qulacs_opt}; ratio > 1 means Verdant is faster)")
+    if any(r["contended"] for r in rows):
+        print("* other processes used >10% CPU while this row's anchors ran: rerun on an idle machine")
+    if verdant and contended(verdant.get("_foreign_cpu_seconds"), verdant.get("_wall_seconds", 0)):
+        print("warning: the Verdant run itself was contended (see stderr)")
+
+    if args.out:
+        import platform
+
+        doc = {"suite": "quantum-side-by-side", "settings": {
+                   k: getattr(args, k) for k in ("qubits", "threads", "repeats", "warmup", "aer_save",
+                                                 "aer_time", "qulacs_opt", "qulacs_cp")},
+               "python": platform.python_version(), "verdant_machine": (verdant or {}).get("machine"),
+               "rows": rows}
+        with open(args.out, "w") as f:
+            json.dump(doc, f, indent=2)
+    if cleanup:
+        shutil.rmtree(cleanup, ignore_errors=True)
+    elif not args.qasm_dir:
+        print(f"QASM kept in {qasm_dir}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
