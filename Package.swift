@@ -49,6 +49,6 @@ let package = Package(
             dependencies: ["Quantum", "_TestSupport"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "_TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "Verdant", "_TestSupport"]),
     ]
 )

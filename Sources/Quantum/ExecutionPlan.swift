@@ -223,7 +223,8 @@ struct ExecutionPlan: Sendable {
 
     /// Applies the unitary steps in `range` to `state`; non-unitary steps are an internal error.
     func applyUnitarySteps<Real: StateScalar>(_ range: Range<Int>, to state: inout StateVector<Real>,
-                                              values: [Parameter: Double]) throws
+                                              values: [Parameter: Double],
+                                              progress: (@Sendable (Int, Int) -> Void)? = nil) throws
     {
         let kernels: [BoundKernel<Real>] = try range.compactMap { index in
             guard case .gates(let block) = steps[index].action else { return nil }
@@ -231,7 +232,10 @@ struct ExecutionPlan: Sendable {
             return try kernel(at: index, block: block, lookup: { values[$0] })
         }
         state.makeUnique()
-        for k in kernels { k.apply(to: &state) }
+        for (done, k) in kernels.enumerated() {
+            k.apply(to: &state)
+            progress?(done + 1, kernels.count)
+        }
     }
 
     /// Formats classical bits as Qiskit's counts key: registers last-added first, separated by

@@ -65,6 +65,9 @@ public struct Simulator: Sendable {
     public var maxMemoryBytes: UInt64?
     /// Whether consecutive one-qubit gates on a qubit are multiplied into one kernel call.
     public var fusion: Bool
+    /// Called with (done, total) as kernels (or, for per-shot runs, shots) complete; for progress
+    /// bars. Keep it cheap: it runs on the simulating thread.
+    public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
     /// Creates a simulator.
     /// - Parameters:
@@ -172,7 +175,7 @@ public struct CompiledCircuit: Sendable {
         let threads = try Simulator.resolveThreads(simulator.threads)
         try checkMemory(numQubits: plan.numQubits, as: Real.self, userLimit: simulator.maxMemoryBytes)
         var state = StateVector<Real>(unchecked: plan.numQubits, threads: threads)
-        try plan.applyUnitary(to: &state, values: values)
+        try plan.applyUnitarySteps(plan.steps.indices, to: &state, values: values, progress: simulator.progress)
         return state
     }
 
@@ -222,7 +225,7 @@ public struct CompiledCircuit: Sendable {
         var outcomes: [String]? = memory ? [] : nil
 
         if plan.samplesFromFinalState {
-            try plan.applyUnitary(to: &state, values: values)
+            try plan.applyUnitarySteps(plan.steps.indices, to: &state, values: values, progress: simulator.progress)
             if !plan.measurements.isEmpty {
                 let indices = state.sampleIndices(shots: shots, using: &rng)
                 var bits = [UInt8](repeating: 0, count: plan.numClbits)
@@ -250,7 +253,8 @@ public struct CompiledCircuit: Sendable {
                 guard case .gates(let block) = plan.steps[index].action else { return nil }
                 return (index, try plan.kernel(at: index, block: block, lookup: { values[$0] }))
             })
-            for _ in 0..<shots {
+            for shot in 0..<shots {
+                simulator.progress?(shot, shots)
                 var shotState = state
                 shotState.makeUnique()
                 var bits = [UInt8](repeating: 0, count: plan.numClbits)

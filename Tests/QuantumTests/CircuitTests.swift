@@ -20,6 +20,38 @@ struct CircuitTests {
         #expect(try circuit.run(shots: 1024, seed: 8).counts != result.counts)
     }
 
+    @Test("the README's Swift example runs as written")
+    func readmeExample() throws {
+        let q = QuantumRegister(2, name: "q"); let c = ClassicalRegister(2, name: "c")
+        var circuit = QuantumCircuit(q, c)
+        circuit.h(q[0]); circuit.cx(q[0], q[1]); circuit.measure(q, c)
+        let result = try circuit.run(shots: 1024, seed: 7)
+        #expect(result.counts == ["00": 496, "11": 528])
+
+        let theta = Parameter("θ")
+        var ansatz = QuantumCircuit(numQubits: 2)
+        ansatz.ry(theta, 0); ansatz.cx(0, 1)
+        let compiled = try Simulator().compile(ansatz)
+        let energy = try compiled.expectation(PauliSum("0.5*ZZ - 1.2*XI"), binding: [theta: 0.3])
+        // ry(θ)|0⟩ then CNOT: ⟨ZZ⟩ = 1, ⟨XI⟩ = 0 (X on qubit 1 of a state with equal qubits).
+        #expect(abs(energy - 0.5) < 1e-12)
+        let qasm = try QuantumCircuit.qft(numQubits: 5).qasm()
+        #expect(qasm.hasPrefix("OPENQASM 2.0;\ninclude \"qelib1.inc\";\n"))
+    }
+
+    @Test("the library QFT is the discrete Fourier transform", arguments: [1, 2, 3, 4, 5])
+    func qftIsDFT(n: Int) throws {
+        let unitary = try ReferenceSimulator.unitary(of: .qft(numQubits: n))
+        let size = 1 << n
+        for row in 0..<size {
+            for column in 0..<size {
+                let angle = 2 * Double.pi * Double(row * column) / Double(size)
+                let expected = Complex(cos(angle), sin(angle)) / Complex(Double(size).squareRoot())
+                #expect((unitary[row][column] - expected).length < 1e-12)
+            }
+        }
+    }
+
     @Test("counts keys follow Qiskit: highest bit first, last register first, space-separated")
     func countsKeyOrder() throws {
         let q = QuantumRegister(3, name: "q")

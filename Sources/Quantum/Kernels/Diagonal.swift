@@ -108,3 +108,17 @@ func applyDiagonalK<Real: StateScalar>(_ amplitudes: UnsafeMutablePointer<Real>,
         }
     }
 }
+
+/// Multiplies every amplitude by one complex factor in place: the streaming sweep that the
+/// benchmark compares gate kernels with (the same bytes read and written once).
+@inline(never)
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func streamingSweep<Real: StateScalar>(_ amplitudes: UnsafeMutablePointer<Real>, count: Int, factorReal: Real,
+                                       factorImaginary: Real, threads: Int)
+{
+    let state = SharedPointer(base: amplitudes)
+    forEachRange(count: count, threads: threads, alignment: 64) { start, end in
+        scaleRun(state.base, start: start, count: end &- start, fr: factorReal, fi: factorImaginary)
+    }
+}

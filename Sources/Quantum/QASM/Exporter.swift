@@ -98,7 +98,7 @@ struct QASMWriter {
                 body.append(prefix + call + " " + qubits + ";")
             }
         }
-        if let name = circuit.name { header.insert("// \(name.replacingOccurrences(of: "\n", with: " "))", at: 1) }
+        if let name = circuit.name { header.append("// \(name.replacingOccurrences(of: "\n", with: " "))") }
         return (header + definitions + declarations + body).joined(separator: "\n") + "\n"
     }
 

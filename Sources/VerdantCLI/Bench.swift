@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import Verdant
+
+/// `verdant bench`: speed measured in this process and reported (never asserted).
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure Verdant's speed; print a table or JSON.",
+        discussion: """
+            Suite 'quantum': an in-place streaming sweep of the state (the memory-bandwidth reference), one H \
+            on qubit 0 and on qubit n−1, a QFT and a seeded random circuit (depth 20, u and cx), at each qubit \
+            count, precision and thread count. Times are medians of the repeats after one untimed warm-up; the \
+            state's allocation is not timed. Effective bandwidth = kernel calls × state bytes × 2 / time. \
+            Benchmarks/quantum_side_by_side.py runs Qiskit Aer and Qulacs on the same circuits (--export-qasm).
+            """
+    )
+
+    @Option(help: "The suite to run: quantum.")
+    var suite: String = "quantum"
+
+    @Option(help: "Comma-separated qubit counts.")
+    var qubits: String = "20,24,26"
+
+    @Option(help: "Comma-separated thread counts (default: all cores).")
+    var threads: String?
+
+    @Option(help: "double, single or both.")
+    var precision: String = "both"
+
+    @Option(help: "Timed repeats per case (the median is reported).")
+    var repeats: Int = 3
+
+    @Option(help: "Comma-separated cases: sweep, h-first, h-last, qft, random (default: all).")
+    var cases: String = "sweep,h-first,h-last,qft,random"
+
+    @Option(name: .customLong("export-qasm"), help: "Write each timed circuit to DIR/<case>-<n>.qasm for other simulators.")
+    var exportQASM: String?
+
+    @Flag(name: .customLong("no-fusion"), help: "Time without gate fusion.")
+    var noFusion = false
+
+    @Option(name: .customLong("max-memory"), help: "Refuse states larger than this (e.g. 8G).")
+    var maxMemory: String?
+
+    @Flag(help: "Print JSON on standard output.")
+    var json = false
+
+    static let knownCases = ["sweep", "h-first", "h-last", "qft", "random"]
+
+    private func integers(_ text: String, _ option: String, minimum: Int, maximum: Int) throws -> [Int] {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        var values: [Int] = []
+        for part in parts {
+            guard let v = Int(part), v >= minimum, v <= maximum else {
+                throw CLIError.usage("--\(option): '\(part)' is not a whole number in \(minimum)...\(maximum)")
+            }
+            values.append(v)
+        }
+        guard !values.isEmpty else { throw CLIError.usage("--\(option): give at least one value") }
+        return values
+    }
+
+    func run() throws {
+        guard suite == "quantum" else {
+            throw CLIError.usage("unknown suite '\(suite)' (available: quantum)")
+        }
+        guard repeats >= 1 else { throw CLIError.usage("--repeats must be at least 1, received \(repeats)") }
+        let qubitCounts = try integers(qubits, "qubits", minimum: 1, maximum: Simulator.maximumQubits)
+        let threadCounts = try threads.map { try integers($0, "threads", minimum: 1, maximum: 4096) } ?? [Simulator.defaultThreads]
+        let precisions: [Precision]
+        switch precision {
+        case "both": precisions = [.double, .single]
+        case "double": precisions = [.double]
+        case "single": precisions = [.single]
+        default: throw CLIError.usage("--precision: '\(precision)' is not one of double, single, both")
+        }
+        let wanted = cases.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in wanted where !Bench.knownCases.contains(name) {
+            throw CLIError.usage("--cases: unknown case '\(name)' (available: \(Bench.knownCases.joined(separator: ", ")))")
+        }
+        let limit = try maxMemory.map(parseBytes)
+
+        if let directory = exportQASM {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for n in qubitCounts {
+                for benchmarkCase in QuantumBenchmark.cases(numQubits: n) where wanted.contains(benchmarkCase.name) {
+                    guard let circuit = benchmarkCase.circuit else { continue }
+                    try writeAtomically(try circuit.qasm(), to: (directory as NSString).appendingPathComponent("\(benchmarkCase.name)-\(n).qasm"))
+                }
+            }
+        }
+
+        var results: [QuantumBenchmark.Result] = []
+        let interactive = isatty(STDERR_FILENO) != 0
+        for n in qubitCounts {
+            for p in precisions {
+                for t in threadCounts {
+                    for benchmarkCase in QuantumBenchmark.cases(numQubits: n) where wanted.contains(benchmarkCase.name) {
+                        if interactive {
+                            FileHandle.standardError.write(Data("\r\u{1B}[2Kbench: \(benchmarkCase.name), \(n) qubits, \(p), \(t) thread\(t == 1 ? "" : "s")…".utf8))
+                        }
+                        results.append(try QuantumBenchmark.run(benchmarkCase, numQubits: n, precision: p, threads: t,
+                                                                repeats: repeats, fusion: !noFusion, maxMemoryBytes: limit))
+                    }
+                }
+            }
+        }
+        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+
+        if json {
+            let machine: [(String, JSON)] = [
+                ("cores", .integer(ProcessInfo.processInfo.activeProcessorCount)),
+                ("memory_bytes", .integer(Int(ProcessInfo.processInfo.physicalMemory))),
+                ("cpu", .string(cpuModel())),
+                ("verdant", .string(VerdantCommand.version)),
+                ("fusion", .bool(!noFusion)),
+                ("repeats", .integer(repeats)),
+            ]
+            let items: [JSON] = results.map { r in
+                .object([
+                    ("case", .string(r.case)), ("qubits", .integer(r.qubits)), ("precision", .string(r.precision)),
+                    ("threads", .integer(r.threads)), ("seconds_median", .number(r.secondsMedian)),
+                    ("seconds", .array(r.seconds.map { .number($0) })), ("gates", .integer(r.gates)),
+                    ("kernel_calls", .integer(r.kernelCalls)), ("gates_per_second", .number(r.gatesPerSecond)),
+                    ("bandwidth_gb_per_s", .number(r.bandwidthGBPerSecond)), ("state_bytes", .integer(r.stateBytes)),
+                    ("time_vs_sweep", .number(r.secondsMedian / Double(r.kernelCalls) / sweepSeconds(for: r, in: results))),
+                ])
+            }
+            print(JSON.object([("suite", .string("quantum")), ("machine", .object(machine)), ("results", .array(items))]).text)
+        } else {
+            let rows = results.map { r in
+                [r.case, String(r.qubits), r.precision, String(r.threads), Format.seconds(r.secondsMedian),
+                 String(r.gates), String(r.kernelCalls), String(format: "%.3g", r.gatesPerSecond),
+                 String(format: "%.1f", r.bandwidthGBPerSecond),
+                 String(format: "%.2f", r.secondsMedian / Double(r.kernelCalls) / sweepSeconds(for: r, in: results))]
+            }
+            print(Format.table(["case", "qubits", "precision", "threads", "median", "gates", "kernels", "gates/s", "GB/s",
+                                "per kernel ÷ sweep"], rows))
+            print("GB/s: kernel calls × state bytes × 2 (read + write) / median time. "
+                  + "'per kernel ÷ sweep': time per kernel call over one streaming sweep of the same state (1.00 = at the memory limit).")
+        }
+    }
+
+    /// The sweep time of the same size, precision and threads (NaN when the sweep was not run).
+    private func sweepSeconds(for r: QuantumBenchmark.Result, in results: [QuantumBenchmark.Result]) -> Double {
+        results.first { $0.case == "sweep" && $0.qubits == r.qubits && $0.precision == r.precision && $0.threads == r.threads }?
+            .secondsMedian ?? .nan
+    }
+
+    private func cpuModel() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        }
+        return "unknown"
+    }
+}
+
+/// Writes text to a temporary file beside `path` and renames it into place: no partial file is
+/// ever visible, and a failure leaves nothing behind.
+func writeAtomically(_ text: String, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+    do {
+        try Data(text.utf8).write(to: temporary, options: .withoutOverwriting)
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.moveItem(at: temporary, to: url)
+    } catch {
+        try? FileManager.default.removeItem(at: temporary)
+        throw CLIError.runtime("cannot write '\(path)': \(error.localizedDescription)")
+    }
+}

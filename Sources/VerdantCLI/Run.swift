@@ -1,0 +1,175 @@
+import ArgumentParser
+import Foundation
+import Verdant
+
+/// `--precision double|single`.
+enum PrecisionOption: String, ExpressibleByArgument, CaseIterable {
+    case double, single
+    var precision: Precision { self == .double ? .double : .single }
+}
+
+/// `verdant run FILE.qasm`: simulate a circuit, print counts, the state vector or probabilities.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate an OpenQASM 2.0 circuit: counts, state vector, probabilities.",
+        discussion: """
+            Counts are printed when the circuit measures; --statevector and --probabilities show the \
+            state before the final measurements. Bit order is Qiskit's: the highest classical bit is \
+            leftmost, and amplitude index bit 0 is qubit 0.
+            """
+    )
+
+    @Argument(help: "The OpenQASM 2.0 file ('-' reads standard input).")
+    var file: String
+
+    @Option(help: "Shots to sample (at least 1).")
+    var shots: Int = 1024
+
+    @Option(help: "Seed for sampling; the same seed gives the same counts on every machine.")
+    var seed: UInt64?
+
+    @Flag(help: "Print the state vector (JSON key 'statevector': [re, im] pairs).")
+    var statevector = false
+
+    @Flag(help: "Print the probability of each basis state (JSON key 'probabilities').")
+    var probabilities = false
+
+    @Flag(help: "Keep each shot's outcome (JSON key 'memory').")
+    var memory = false
+
+    @Option(help: "Amplitude precision: double or single.")
+    var precision: PrecisionOption = .double
+
+    @Option(help: "Threads for the simulator (default: all cores).")
+    var threads: Int?
+
+    @Option(name: .customLong("max-memory"), help: "Refuse states larger than this (e.g. 8G, 512M).")
+    var maxMemory: String?
+
+    @Flag(name: .customLong("no-fusion"), help: "Apply every gate separately (no gate fusion).")
+    var noFusion = false
+
+    @Flag(help: "Print machine-readable JSON on standard output.")
+    var json = false
+
+    func validate() throws {
+        guard shots >= 1 else { throw ValidationError("--shots must be at least 1, received \(shots)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
+    }
+
+    func run() throws {
+        let circuit: QuantumCircuit
+        if file == "-" {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw CLIError.usage("standard input is not UTF-8 text")
+            }
+            circuit = try QuantumCircuit(qasm: text, file: "<stdin>")
+        } else {
+            circuit = try QuantumCircuit(qasmFile: file)
+        }
+        var simulator = Simulator(precision: precision.precision, threads: threads,
+                                  maxMemoryBytes: try maxMemory.map(parseBytes), fusion: !noFusion)
+        let bar = ProgressBar("simulating")
+        simulator.progress = { done, total in bar.update(done, total) }
+        defer { bar.finish() }
+
+        let measures = circuit.countOps()["measure", default: 0] > 0
+        let showState = statevector || probabilities || !measures
+        var members: [(String, JSON)] = [
+            ("file", .string(file)), ("qubits", .integer(circuit.numQubits)), ("clbits", .integer(circuit.numClbits)),
+            ("precision", .string(precision.rawValue)), ("threads", .integer(threads ?? Simulator.defaultThreads)),
+        ]
+        var lines: [String] = []
+        var seconds = 0.0
+
+        if measures {
+            let result = try simulator.run(circuit, shots: shots, seed: seed, memory: memory)
+            bar.finish()
+            seconds += result.seconds
+            members += [
+                ("shots", .integer(shots)), ("seed", .string(String(result.seed))),
+                ("gates", .integer(result.gateCount)), ("kernel_calls", .integer(result.kernelCount)),
+                ("sampled_from_final_state", .bool(result.sampledFromFinalState)),
+                ("state_bytes", .integer(result.stateBytes)),
+                ("counts", .object(result.counts.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })),
+            ]
+            if let outcomes = result.memory { members.append(("memory", .array(outcomes.map { .string($0) }))) }
+            let rows = result.counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map {
+                [$0.key, String($0.value), String(format: "%.4f", Double($0.value) / Double(shots))]
+            }
+            lines.append("counts (\(shots) shots, seed \(result.seed)):")
+            lines.append(Format.table(["outcome", "count", "frequency"], rows))
+            let method = result.sampledFromFinalState ? "sampled once from the final state" : "simulated shot by shot (mid-circuit measurement, reset or conditions)"
+            lines.append("\(result.gateCount) gates in \(result.kernelCount) kernel calls; \(method)")
+            lines.append("state \(Format.bytes(result.stateBytes)) (\(precision.rawValue) precision) · time \(Format.seconds(result.seconds))")
+        }
+
+        if showState {
+            let unitary = circuit.removingFinalMeasurements()
+            if unitary.instructions.contains(where: { $0.condition != nil || $0.operation == .measure || $0.operation == .reset }) {
+                throw CLIError.usage(
+                    "\(file): --statevector and --probabilities need a circuit whose measurements all come at the end; "
+                        + "this one has mid-circuit measurement, reset or conditioned gates (counts work: drop the flag)")
+            }
+            let start = Date()
+            let stateLines: [String]
+            let stateMembers: [(String, JSON)]
+            switch precision {
+            case .double:
+                (stateLines, stateMembers) = try describeState(try simulator.statevector(unitary, as: Double.self), unitaryCircuit: unitary)
+            case .single:
+                (stateLines, stateMembers) = try describeState(try simulator.statevector(unitary, as: Float.self), unitaryCircuit: unitary)
+            }
+            bar.finish()
+            seconds += Date().timeIntervalSince(start)
+            if !measures && !statevector && !probabilities {
+                lines.append("the circuit measures nothing; showing probabilities (use --statevector for amplitudes)")
+            }
+            lines += stateLines
+            members += stateMembers
+        }
+        members.append(("seconds", .number(seconds)))
+        if json {
+            print(JSON.object(members).text)
+        } else {
+            print(lines.joined(separator: "\n"))
+        }
+    }
+
+    /// The state's rows and JSON members, as the flags ask.
+    private func describeState<Real: StateScalar>(_ state: StateVector<Real>, unitaryCircuit: QuantumCircuit) throws -> ([String], [(String, JSON)]) {
+        var lines: [String] = []
+        var members: [(String, JSON)] = [("state_bytes", .integer(state.memoryBytes))]
+        let showProbabilities = probabilities || !statevector
+        let limit = 64
+        if statevector {
+            let amplitudes = state.amplitudes
+            members.append(("statevector", .array(amplitudes.map { .array([.number(Double($0.real)), .number(Double($0.imaginary))]) })))
+            let nonzero = amplitudes.indices.filter { amplitudes[$0].lengthSquared > 1e-24 }
+            lines.append("state vector (\(state.numQubits) qubits, \(nonzero.count) nonzero amplitudes, \(Format.bytes(state.memoryBytes))):")
+            let rows = nonzero.prefix(limit).map { i in
+                [bits(i, state.numQubits), String(format: "%+.10f", Double(amplitudes[i].real)),
+                 String(format: "%+.10f", Double(amplitudes[i].imaginary)) + "i"]
+            }
+            lines.append(Format.table(["basis", "real", "imaginary"], rows))
+            if nonzero.count > limit { lines.append("… \(nonzero.count - limit) more (use --json for all)") }
+        }
+        if showProbabilities {
+            let probabilities = state.probabilities()
+            let nonzero = probabilities.indices.filter { probabilities[$0] > 1e-24 }
+            members.append(("probabilities", .object(nonzero.map { (bits($0, state.numQubits), .number(probabilities[$0])) })))
+            lines.append("probabilities (\(nonzero.count) nonzero):")
+            let rows = nonzero.sorted { probabilities[$0] > probabilities[$1] }.prefix(limit).map {
+                [bits($0, state.numQubits), String(format: "%.10f", probabilities[$0])]
+            }
+            lines.append(Format.table(["basis", "probability"], rows))
+            if nonzero.count > limit { lines.append("… \(nonzero.count - limit) more (use --json for all)") }
+        }
+        return (lines, members)
+    }
+
+    private func bits(_ index: Int, _ width: Int) -> String {
+        String((0..<width).reversed().map { index & (1 << $0) != 0 ? "1" : "0" })
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import Verdant
+
+/// `verdant`: sustainable, private, distributed (quantum) machine learning from the command line.
+struct VerdantCommand: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "verdant",
+        abstract: "Sustainable, private, distributed (quantum) machine learning.",
+        discussion: """
+            Exit codes: 0 success, 1 runtime error (e.g. not enough memory), 2 usage or input error.
+            Documentation: docs/ in the source tree.
+            """,
+        version: version,
+        subcommands: [Demo.self, Run.self, Bench.self]
+    )
+}
+
+/// Exit codes: 0 ok, 1 runtime error, 2 usage or input error.
+enum ExitStatus {
+    static let runtimeError: Int32 = 1
+    static let usageError: Int32 = 2
+}
+
+/// An error the CLI reports itself, with its exit code.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    let code: Int32
+
+    static func usage(_ message: String) -> CLIError { CLIError(description: message, code: ExitStatus.usageError) }
+    static func runtime(_ message: String) -> CLIError { CLIError(description: message, code: ExitStatus.runtimeError) }
+}
+
+extension QuantumError {
+    /// Memory and capacity problems are runtime errors (1); everything else is bad input (2).
+    var exitCode: Int32 {
+        switch self {
+        case .insufficientMemory, .tooManyQubits: ExitStatus.runtimeError
+        default: ExitStatus.usageError
+        }
+    }
+}
+
+@main
+enum VerdantMain {
+    static func main() {
+        let status: Int32
+        do {
+            var command = try VerdantCommand.parseAsRoot()
+            try command.run()
+            status = 0
+        } catch let error as CLIError {
+            printError(error.description)
+            status = error.code
+        } catch let error as QuantumError {
+            printError(error.description)
+            status = error.exitCode
+        } catch {
+            // ArgumentParser: help and version exit 0 on stdout; usage errors exit 2 on stderr.
+            let code = VerdantCommand.exitCode(for: error)
+            if code == .success {
+                print(VerdantCommand.fullMessage(for: error))
+                status = 0
+            } else {
+                FileHandle.standardError.write(Data((VerdantCommand.fullMessage(for: error) + "\n").utf8))
+                status = ExitStatus.usageError
+            }
+        }
+        fflush(nil)
+        exit(status)
+    }
+}
+
+/// Writes `verdant: error: message` to standard error.
+func printError(_ message: String) {
+    fflush(nil)
+    FileHandle.standardError.write(Data("verdant: error: \(message)\n".utf8))
+}
+
+/// Writes a line to standard error (notes and progress that must not mix with stdout data).
+func printNote(_ message: String) {
+    FileHandle.standardError.write(Data("\(message)\n".utf8))
+}

@@ -1,0 +1,260 @@
+import Foundation
+import Testing
+import Verdant
+import _TestSupport
+
+/// The `verdant` executable built beside this test bundle.
+let verdantExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    .deletingLastPathComponent().appendingPathComponent("verdant").path
+
+struct ProcessResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs `verdant` with arguments (and optional standard input), waiting for it to finish.
+func verdant(_ arguments: [String], input: String? = nil, directory: URL? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: verdantExecutable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    var environment = ProcessInfo.processInfo.environment
+    environment["COLUMNS"] = "80"
+    process.environment = environment
+    let out = Pipe(), err = Pipe(), inPipe = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = inPipe
+    try process.run()
+    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+    try inPipe.fileHandleForWriting.close()
+    // Read both pipes to the end before waiting, so a large output cannot block the child.
+    let group = DispatchGroup()
+    nonisolated(unsafe) var errData = Data()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// A temporary folder removed at the end of the test.
+final class TemporaryDirectory {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = url.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+let bellQASM = """
+    OPENQASM 2.0;
+    include "qelib1.inc";
+    qreg q[2];
+    creg c[2];
+    h q[0];
+    cx q[0],q[1];
+    measure q -> c;
+
+    """
+
+func jsonObject(_ text: String) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+}
+
+/// No user error may show a Swift crash or backtrace.
+func expectNoTrace(_ result: ProcessResult) {
+    for marker in ["Fatal error", "Backtrace", "Program crashed", "Stack dump"] {
+        #expect(!result.stderr.contains(marker), "stderr shows a trace: \(result.stderr)")
+    }
+}
+
+@Suite("verdant CLI", .serialized)
+struct CLITests {
+    @Test("help text (golden)")
+    func help() throws {
+        let result = try verdant(["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout == """
+            OVERVIEW: Sustainable, private, distributed (quantum) machine learning.
+
+            Exit codes: 0 success, 1 runtime error (e.g. not enough memory), 2 usage or
+            input error.
+            Documentation: docs/ in the source tree.
+
+            USAGE: verdant <subcommand>
+
+            OPTIONS:
+              --version               Show the version.
+              -h, --help              Show help information.
+
+            SUBCOMMANDS:
+              demo                    Run the seed's quantum example (a Bell state) and a
+                                      20-qubit circuit.
+              run                     Simulate an OpenQASM 2.0 circuit: counts, state
+                                      vector, probabilities.
+              bench                   Measure Verdant's speed; print a table or JSON.
+
+              See 'verdant help <subcommand>' for detailed help.
+
+            """)
+        let run = try verdant(["run", "--help"])
+        #expect(run.status == 0)
+        #expect(run.stdout.hasPrefix("OVERVIEW: Simulate an OpenQASM 2.0 circuit: counts, state vector,\nprobabilities."))
+        for option in ["--shots", "--seed", "--statevector", "--probabilities", "--memory", "--precision", "--threads",
+                       "--max-memory", "--no-fusion", "--json"]
+        {
+            #expect(run.stdout.contains(option), "run --help lacks \(option)")
+        }
+        #expect(try verdant(["--version"]).stdout == "0.1.0\n")
+    }
+
+    @Test("run prints counts as a table and as Qiskit-format JSON")
+    func runCounts() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.write("bell.qasm", bellQASM)
+        let table = try verdant(["run", file, "--shots", "1000", "--seed", "7"])
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("counts (1000 shots, seed 7):"))
+        #expect(table.stdout.contains("outcome  count  frequency"))
+        #expect(table.stdout.contains("time "))
+        let json = try jsonObject(try verdant(["run", file, "--shots", "1000", "--seed", "7", "--json", "--memory"]).stdout)
+        let counts = try #require(json["counts"] as? [String: Int])
+        let expected = try QuantumCircuit(qasmFile: file).run(shots: 1000, seed: 7).counts
+        #expect(counts == expected)
+        #expect((json["memory"] as? [String])?.count == 1000)
+        #expect(json["seed"] as? String == "7")
+        #expect(json["seconds"] is Double)
+        // Standard input.
+        let piped = try jsonObject(try verdant(["run", "-", "--json", "--seed", "7", "--shots", "1000"], input: bellQASM).stdout)
+        #expect(piped["counts"] as? [String: Int] == expected)
+    }
+
+    @Test("run --statevector and --probabilities in both precisions")
+    func runState() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.write("bell.qasm", bellQASM)
+        for precision in ["double", "single"] {
+            let json = try jsonObject(try verdant(["run", file, "--statevector", "--probabilities", "--json", "--precision", precision]).stdout)
+            let pairs = try #require(json["statevector"] as? [[Double]])
+            let r = 1 / 2.0.squareRoot()
+            let expected: [[Double]] = [[r, 0], [0, 0], [0, 0], [r, 0]]
+            for (a, b) in zip(pairs, expected) {
+                #expect(abs(a[0] - b[0]) < 1e-6 && abs(a[1] - b[1]) < 1e-6)
+            }
+            let probabilities = try #require(json["probabilities"] as? [String: Double])
+            #expect(Set(probabilities.keys) == ["00", "11"])
+        }
+        let text = try verdant(["run", file, "--statevector"])
+        #expect(text.stdout.contains("+0.7071067812"))
+    }
+
+    @Test("errors: exit code 2 for input, 1 for runtime, a clear message and no trace")
+    func errors() throws {
+        let dir = try TemporaryDirectory()
+        let missing = try verdant(["run", dir.url.appendingPathComponent("nope.qasm").path])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.hasSuffix("nope.qasm': no such file\n"))
+        #expect(missing.stdout.isEmpty)
+
+        let bad = try dir.write("bad.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncxx q[0],q[1];\n")
+        let parse = try verdant(["run", bad])
+        #expect(parse.status == 2)
+        #expect(parse.stderr == "verdant: error: \(bad):4:1: unknown gate 'cxx'; did you mean 'cx'?\n")
+
+        let wide = try dir.write("wide.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[40];\nh q[0];\n")
+        let memory = try verdant(["run", wide, "--probabilities"])
+        #expect(memory.status == 1)
+        #expect(memory.stderr.hasPrefix("verdant: error: cannot simulate 40 qubits in double precision: the state vector needs 16.0 TiB"))
+
+        let small = try dir.write("small.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[20];\nh q[0];\n")
+        let limited = try verdant(["run", small, "--max-memory", "1M"])
+        #expect(limited.status == 1)
+        #expect(limited.stderr.contains("1.0 MiB (1048576 bytes) is available (the --max-memory limit)"))
+        let badSize = try verdant(["run", small, "--max-memory", "lots"])
+        #expect(badSize.status == 2)
+        #expect(badSize.stderr.contains("--max-memory: 'lots' is not a size"))
+
+        let mid = try dir.write("mid.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\ncreg c[1];\nmeasure q[0] -> c[0];\nx q[0];\n")
+        let state = try verdant(["run", mid, "--statevector"])
+        #expect(state.status == 2)
+        #expect(state.stderr.contains("need a circuit whose measurements all come at the end"))
+        #expect(try verdant(["run", mid, "--seed", "1"]).status == 0)
+
+        let shots = try verdant(["run", small, "--shots", "0"])
+        #expect(shots.status == 2)
+        #expect(shots.stderr.contains("--shots must be at least 1, received 0"))
+        let unknown = try verdant(["run", small, "--frobnicate"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("Unknown option '--frobnicate'"))
+        let precision = try verdant(["run", small, "--precision", "half"])
+        #expect(precision.status == 2)
+        #expect(precision.stderr.contains("half"))
+        let threads = try verdant(["run", small, "--threads", "0"])
+        #expect(threads.status == 2)
+        for result in [missing, parse, memory, limited, badSize, state, shots, unknown, precision, threads] { expectNoTrace(result) }
+    }
+
+    @Test("bench prints JSON with every case and exports the circuits as OpenQASM")
+    func bench() throws {
+        let dir = try TemporaryDirectory()
+        let result = try verdant(["bench", "--suite", "quantum", "--qubits", "4,5", "--threads", "1,2", "--repeats", "1",
+                                  "--json", "--export-qasm", dir.url.path])
+        #expect(result.status == 0)
+        let json = try jsonObject(result.stdout)
+        let results = try #require(json["results"] as? [[String: Any]])
+        #expect(results.count == 2 * 2 * 2 * 5)
+        let cases = Set(results.compactMap { $0["case"] as? String })
+        #expect(cases == ["sweep", "h-first", "h-last", "qft", "random"])
+        for r in results {
+            #expect((r["seconds_median"] as? Double ?? 0) > 0)
+            #expect((r["gates_per_second"] as? Double ?? 0) > 0)
+            #expect((r["bandwidth_gb_per_s"] as? Double ?? 0) > 0)
+        }
+        for name in ["qft-4", "qft-5", "random-4", "h-first-5", "h-last-5"] {
+            let path = dir.url.appendingPathComponent("\(name).qasm").path
+            let circuit = try QuantumCircuit(qasmFile: path)
+            #expect(circuit.numQubits == Int(name.split(separator: "-").last ?? "") ?? -1)
+        }
+        // The exported QFT is the library's QFT.
+        let exported = try QuantumCircuit(qasmFile: dir.url.appendingPathComponent("qft-5.qasm").path)
+        #expect(Distance.max(try ReferenceSimulator.unitary(of: exported), try ReferenceSimulator.unitary(of: .qft(numQubits: 5))) < 1e-12)
+        let table = try verdant(["bench", "--qubits", "3", "--repeats", "1", "--precision", "single", "--cases", "sweep,qft"])
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("per kernel ÷ sweep"))
+        for (arguments, message) in [
+            (["bench", "--suite", "nope"], "unknown suite 'nope' (available: quantum)"),
+            (["bench", "--qubits", "3,x"], "--qubits: 'x' is not a whole number in 1...50"),
+            (["bench", "--cases", "fft"], "--cases: unknown case 'fft'"),
+            (["bench", "--precision", "quad"], "--precision: 'quad' is not one of double, single, both"),
+            (["bench", "--repeats", "0"], "--repeats must be at least 1, received 0"),
+        ] {
+            let bad = try verdant(arguments)
+            #expect(bad.status == 2, "\(arguments)")
+            #expect(bad.stderr.contains(message), "\(bad.stderr)")
+            expectNoTrace(bad)
+        }
+    }
+
+    @Test("demo runs the seed's example and a wide circuit")
+    func demo() throws {
+        let result = try verdant(["demo", "--qubits", "8", "--shots", "200"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("1. Bell state: h q[0]; cx q[0], q[1]; measure q -> c"))
+        #expect(result.stdout.contains("✓ only all-zeros and all-ones"))
+        #expect(result.stdout.contains("state 64 B (2 qubits, double precision)"))
+        #expect(try verdant(["demo", "--qubits", "1"]).status == 2)
+    }
+}
