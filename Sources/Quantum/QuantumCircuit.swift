@@ -49,12 +49,22 @@ public struct QuantumCircuit: Sendable, CustomStringConvertible {
     public init(numQubits: Int, numClbits: Int = 0) {
         if numQubits > 0 { add(QuantumRegister(numQubits, name: "q")) }
         if numClbits > 0 { add(ClassicalRegister(numClbits, name: "c")) }
-        if numQubits < 0 { record(.tooManyQubits(received: numQubits, maximum: Simulator.maximumQubits)) }
+        if numQubits < 0 || numClbits < 0 {
+            record(.invalidState("a circuit needs 0 or more qubits and classical bits, received \(numQubits) and \(numClbits)"))
+        }
     }
 
     /// Adds a register after the existing ones. A duplicate name is reported by ``validate()``.
     /// - Parameter register: a ``QuantumRegister`` or ``ClassicalRegister``.
     public mutating func add(_ register: any CircuitRegister) {
+        if let q = register as? QuantumRegister, q.size < 0 {
+            record(.invalidState("register \(q.name) has size \(q.size); sizes must be 0 or more"))
+            return
+        }
+        if let c = register as? ClassicalRegister, c.size < 0 {
+            record(.invalidState("register \(c.name) has size \(c.size); sizes must be 0 or more"))
+            return
+        }
         if let q = register as? QuantumRegister {
             if quantumRegisters.contains(where: { $0.name == q.name }) || classicalRegisters.contains(where: { $0.name == q.name }) {
                 record(.duplicateRegister(name: q.name))

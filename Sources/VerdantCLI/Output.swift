@@ -10,30 +10,67 @@ indirect enum JSON {
     case integer(Int)
     case bool(Bool)
     case null
+    /// An array produced element by element while it is written (for state-sized data).
+    case lazyArray(count: Int, element: @Sendable (Int) -> JSON)
+    /// An object produced member by member while it is written; `nil` members are skipped.
+    case lazyObject(count: Int, member: @Sendable (Int) -> (String, JSON)?)
 
     /// The text, one line.
     var text: String {
         var out = ""
-        write(into: &out)
+        write(into: &out, flush: nil)
         return out
     }
 
-    func write(into out: inout String) {
+    /// Writes the value to standard output, flushing every megabyte so state-sized arrays never
+    /// exist as one string.
+    func print() {
+        var out = ""
+        out.reserveCapacity(1 << 20)
+        write(into: &out) { buffer in
+            FileHandle.standardOutput.write(Data(buffer.utf8))
+            buffer.removeAll(keepingCapacity: true)
+        }
+        out += "\n"
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+
+    func write(into out: inout String, flush: ((inout String) -> Void)?) {
+        if let flush, out.utf8.count > 1 << 20 { flush(&out) }
         switch self {
+        case .lazyArray(let count, let element):
+            out += "["
+            for i in 0..<count {
+                if i > 0 { out += ", " }
+                element(i).write(into: &out, flush: flush)
+            }
+            out += "]"
+        case .lazyObject(let count, let member):
+            out += "{"
+            var first = true
+            for i in 0..<count {
+                guard let (key, value) = member(i) else { continue }
+                if !first { out += ", " }
+                first = false
+                JSON.string(key).write(into: &out, flush: flush)
+                out += ": "
+                value.write(into: &out, flush: flush)
+            }
+            out += "}"
         case .object(let members):
             out += "{"
             for (n, (key, value)) in members.enumerated() {
                 if n > 0 { out += ", " }
-                JSON.string(key).write(into: &out)
+                JSON.string(key).write(into: &out, flush: flush)
                 out += ": "
-                value.write(into: &out)
+                value.write(into: &out, flush: flush)
             }
             out += "}"
         case .array(let items):
             out += "["
             for (n, item) in items.enumerated() {
                 if n > 0 { out += ", " }
-                item.write(into: &out)
+                item.write(into: &out, flush: flush)
             }
             out += "]"
         case .string(let s):

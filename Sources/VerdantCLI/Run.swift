@@ -128,10 +128,14 @@ struct Run: ParsableCommand {
             }
             lines += stateLines
             members += stateMembers
+            if !measures {
+                lines.append("state \(Format.bytes(circuit.numQubits >= 0 ? (precision == .double ? 16 : 8) << circuit.numQubits : 0)) "
+                             + "(\(precision.rawValue) precision) · time \(Format.seconds(seconds))")
+            }
         }
         members.append(("seconds", .number(seconds)))
         if json {
-            print(JSON.object(members).text)
+            JSON.object(members).print()
         } else {
             print(lines.joined(separator: "\n"))
         }
@@ -144,32 +148,58 @@ struct Run: ParsableCommand {
         let showProbabilities = probabilities || !statevector
         let limit = 64
         if statevector {
-            let amplitudes = state.amplitudes
-            members.append(("statevector", .array(amplitudes.map { .array([.number(Double($0.real)), .number(Double($0.imaginary))]) })))
-            let nonzero = amplitudes.indices.filter { amplitudes[$0].lengthSquared > 1e-24 }
-            lines.append("state vector (\(state.numQubits) qubits, \(nonzero.count) nonzero amplitudes, \(Format.bytes(state.memoryBytes))):")
-            let rows = nonzero.prefix(limit).map { i in
-                [bits(i, state.numQubits), String(format: "%+.10f", Double(amplitudes[i].real)),
-                 String(format: "%+.10f", Double(amplitudes[i].imaginary)) + "i"]
+            members.append(("statevector", .lazyArray(count: state.count) { i in
+                let a = state[i]
+                return .array([.number(Double(a.real)), .number(Double(a.imaginary))])
+            }))
+            if !json {
+                var shown = 0, nonzero = 0
+                var rows: [[String]] = []
+                for i in 0..<state.count where state[i].lengthSquared > 1e-24 {
+                    nonzero += 1
+                    guard shown < limit else { continue }
+                    shown += 1
+                    rows.append([bits(i, state.numQubits), String(format: "%+.10f", Double(state[i].real)),
+                                 String(format: "%+.10f", Double(state[i].imaginary)) + "i"])
+                }
+                lines.append("state vector (\(state.numQubits) qubits, \(nonzero) nonzero amplitudes, \(Format.bytes(state.memoryBytes))):")
+                lines.append(Format.table(["basis", "real", "imaginary"], rows))
+                if nonzero > limit { lines.append("… \(nonzero - limit) more (use --json for all)") }
             }
-            lines.append(Format.table(["basis", "real", "imaginary"], rows))
-            if nonzero.count > limit { lines.append("… \(nonzero.count - limit) more (use --json for all)") }
         }
         if showProbabilities {
-            let probabilities = state.probabilities()
-            let nonzero = probabilities.indices.filter { probabilities[$0] > 1e-24 }
-            members.append(("probabilities", .object(nonzero.map { (bits($0, state.numQubits), .number(probabilities[$0])) })))
-            lines.append("probabilities (\(nonzero.count) nonzero):")
-            let rows = nonzero.sorted { probabilities[$0] > probabilities[$1] }.prefix(limit).map {
-                [bits($0, state.numQubits), String(format: "%.10f", probabilities[$0])]
+            let width = state.numQubits
+            members.append(("probabilities", .lazyObject(count: state.count) { i in
+                let p = Double(state[i].lengthSquared)
+                return p > 1e-24 ? (Run.bits(i, width), .number(p)) : nil
+            }))
+            if !json {
+                // The largest probabilities first, without materialising a sorted copy of the state.
+                var top: [(Int, Double)] = []
+                var nonzero = 0
+                for i in 0..<state.count {
+                    let p = Double(state[i].lengthSquared)
+                    guard p > 1e-24 else { continue }
+                    nonzero += 1
+                    if top.count < limit {
+                        top.append((i, p))
+                        top.sort { $0.1 > $1.1 }
+                    } else if let last = top.last, p > last.1 {
+                        top[top.count - 1] = (i, p)
+                        top.sort { $0.1 > $1.1 }
+                    }
+                }
+                lines.append("probabilities (\(nonzero) nonzero):")
+                lines.append(Format.table(["basis", "probability"], top.map { [bits($0.0, width), String(format: "%.10f", $0.1)] }))
+                if nonzero > limit { lines.append("… \(nonzero - limit) more (use --json for all)") }
             }
-            lines.append(Format.table(["basis", "probability"], rows))
-            if nonzero.count > limit { lines.append("… \(nonzero.count - limit) more (use --json for all)") }
         }
         return (lines, members)
     }
 
-    private func bits(_ index: Int, _ width: Int) -> String {
+    private func bits(_ index: Int, _ width: Int) -> String { Run.bits(index, width) }
+
+    static func bits(_ index: Int, _ width: Int) -> String {
         String((0..<width).reversed().map { index & (1 << $0) != 0 ? "1" : "0" })
     }
 }

@@ -4,7 +4,9 @@ import Foundation
 
 /// Reads the committed reference data (made by the scripts beside it).
 public enum FixtureLoader {
+    /// A fixture that is missing or malformed.
     public struct Failure: Error, CustomStringConvertible {
+        /// What is wrong.
         public let description: String
     }
 

@@ -16,10 +16,12 @@ public enum ReferenceGates {
     static let one = Complex<Double>(1)
     static let i = Complex<Double>(0, 1)
 
+    /// The n × n identity.
     public static func identity(_ n: Int) -> DenseMatrix {
         (0..<n).map { r in (0..<n).map { c in r == c ? one : zero } }
     }
 
+    /// a · b.
     public static func multiply(_ a: DenseMatrix, _ b: DenseMatrix) -> DenseMatrix {
         let n = a.count, m = b[0].count, inner = b.count
         var out = DenseMatrix(repeating: [Complex<Double>](repeating: zero, count: m), count: n)
@@ -45,10 +47,12 @@ public enum ReferenceGates {
         return out
     }
 
+    /// a + b.
     public static func add(_ a: DenseMatrix, _ b: DenseMatrix) -> DenseMatrix {
         zip(a, b).map { zip($0, $1).map { $0 + $1 } }
     }
 
+    /// s · a.
     public static func scale(_ a: DenseMatrix, _ s: Complex<Double>) -> DenseMatrix { a.map { $0.map { $0 * s } } }
 
     static let X: DenseMatrix = [[zero, one], [one, zero]]

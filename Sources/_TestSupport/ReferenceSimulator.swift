@@ -6,7 +6,9 @@ import Quantum
 /// A slow, defensive dense-matrix simulator: every gate becomes a full 2^n × 2^n matrix built
 /// element by element. The oracle for the fast simulator on small circuits (n ≤ 8).
 public enum ReferenceSimulator {
+    /// A circuit the reference cannot handle.
     public struct Failure: Error, CustomStringConvertible {
+        /// What is wrong.
         public let description: String
     }
 

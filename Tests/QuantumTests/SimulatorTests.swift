@@ -184,7 +184,7 @@ struct SimulatorTests {
         #expect(errorMessage { _ = try zero.innerProduct(with: try StateVector<Double>(numQubits: 2)) }
             == "inner product of a 1-qubit and a 2-qubit state")
         #expect(zero.memoryBytes == 32)
-        #expect(try zero.probabilitiesByBitstring().keys.sorted() == ["0", "1"])
+        #expect(zero.probabilitiesByBitstring().keys.sorted() == ["0", "1"])
     }
 }
 
