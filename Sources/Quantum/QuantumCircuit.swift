@@ -158,11 +158,12 @@ public struct QuantumCircuit: Sendable, CustomStringConvertible {
         }
     }
 
-    private mutating func resolve(_ qubits: [any QubitConvertible]) -> [Int]? {
+    /// Indices for operands, or nil after recording the first failure.
+    private mutating func resolveAll<Operand>(_ operands: [Operand], _ index: (Operand) -> Result<Int, QuantumError>) -> [Int]? {
         var indices: [Int] = []
-        indices.reserveCapacity(qubits.count)
-        for q in qubits {
-            switch q.qubitIndex(in: self) {
+        indices.reserveCapacity(operands.count)
+        for operand in operands {
+            switch index(operand) {
             case .success(let i): indices.append(i)
             case .failure(let e):
                 record(e)
@@ -172,17 +173,14 @@ public struct QuantumCircuit: Sendable, CustomStringConvertible {
         return indices
     }
 
+    private mutating func resolve(_ qubits: [any QubitConvertible]) -> [Int]? {
+        let circuit = self
+        return resolveAll(qubits) { $0.qubitIndex(in: circuit) }
+    }
+
     private mutating func resolve(_ clbits: [any ClbitConvertible]) -> [Int]? {
-        var indices: [Int] = []
-        for c in clbits {
-            switch c.clbitIndex(in: self) {
-            case .success(let i): indices.append(i)
-            case .failure(let e):
-                record(e)
-                return nil
-            }
-        }
-        return indices
+        let circuit = self
+        return resolveAll(clbits) { $0.clbitIndex(in: circuit) }
     }
 
     /// Measures one qubit into one classical bit.

@@ -41,32 +41,8 @@ func applyDiagonal1<Real: StateScalar>(_ amplitudes: UnsafeMutablePointer<Real>,
         }
         return
     }
-    let fixed = setBitPositions(controlMask)
-    let count = (1 << numQubits) >> fixed.count
-    let runLength = fixed.isEmpty ? count : 1 << fixed[0]
-    let targetBit = 1 << target
-    forEachRange(count: count, threads: threads, alignment: min(runLength, 64)) { start, end in
-        fixed.withUnsafeBufferPointer { positions in
-            let p = state.base
-            var k = start
-            while k < end {
-                let runEnd = min(end, (k | (runLength &- 1)) &+ 1)
-                var i = insertZeroBits(k, positions) | controlMask
-                let last = i &+ (runEnd &- k)
-                // Within the run, the target bit is constant over blocks of 2^target indices.
-                while i < last {
-                    let blockEnd = min(last, (i | (targetBit &- 1)) &+ 1)
-                    if i & targetBit == 0 {
-                        scaleRun(p, start: i, count: blockEnd &- i, fr: d0r, fi: d0i)
-                    } else {
-                        scaleRun(p, start: i, count: blockEnd &- i, fr: d1r, fi: d1i)
-                    }
-                    i = blockEnd
-                }
-                k = runEnd
-            }
-        }
-    }
+    applyDiagonalK(amplitudes, numQubits: numQubits, targets: [target], controlMask: controlMask,
+                   factors: [d0r, d0i, d1r, d1i], threads: threads)
 }
 
 /// Multiplies each amplitude by `factors[j]`, where bit m of j is the amplitude's bit

@@ -45,26 +45,22 @@ let reductionBlock = 1 << 12
 /// Sums `term(start, end)` over fixed blocks of `0..<count`, combining block results in order:
 /// the result is the same for every thread count.
 func blockSum(count: Int, threads: Int, _ term: @Sendable (Int, Int) -> Double) -> Double {
-    let blocks = (count + reductionBlock - 1) / reductionBlock
-    if blocks <= 1 { return count > 0 ? term(0, count) : 0 }
-    var partials = [Double](repeating: 0, count: blocks)
-    partials.withUnsafeMutableBufferPointer { buffer in
-        guard let base = buffer.baseAddress else { return }
-        let out = SharedPointer(base: base)
-        forEachRange(count: blocks, threads: threads, grain: 2) { first, last in
-            for b in first..<last {
-                out.base[b] = term(b * reductionBlock, min(count, (b + 1) * reductionBlock))
-            }
-        }
-    }
-    return partials.reduce(0, +)
+    blockReduce(count: count, threads: threads, zero: 0.0, combine: +, term)
 }
 
 /// The same as ``blockSum(count:threads:_:)`` for complex sums, as (re, im).
 func blockSumComplex(count: Int, threads: Int, _ term: @Sendable (Int, Int) -> (Double, Double)) -> (Double, Double) {
+    blockReduce(count: count, threads: threads, zero: (0.0, 0.0), combine: { ($0.0 + $1.0, $0.1 + $1.1) }, term)
+}
+
+/// Reduces `term` over fixed blocks of `reductionBlock` indices, in parallel, then combines the
+/// block results sequentially in block order.
+private func blockReduce<T: Sendable>(count: Int, threads: Int, zero: T, combine: (T, T) -> T,
+                                      _ term: @Sendable (Int, Int) -> T) -> T
+{
     let blocks = (count + reductionBlock - 1) / reductionBlock
-    if blocks <= 1 { return count > 0 ? term(0, count) : (0, 0) }
-    var partials = [(Double, Double)](repeating: (0, 0), count: blocks)
+    if blocks <= 1 { return count > 0 ? term(0, count) : zero }
+    var partials = [T](repeating: zero, count: blocks)
     partials.withUnsafeMutableBufferPointer { buffer in
         guard let base = buffer.baseAddress else { return }
         let out = SharedPointer(base: base)
@@ -74,12 +70,7 @@ func blockSumComplex(count: Int, threads: Int, _ term: @Sendable (Int, Int) -> (
             }
         }
     }
-    var re = 0.0, im = 0.0
-    for (r, i) in partials {
-        re += r
-        im += i
-    }
-    return (re, im)
+    return partials.reduce(zero, combine)
 }
 
 /// The positions of the set bits of `mask`, ascending.
