@@ -60,10 +60,18 @@ struct Bench: ParsableCommand {
         return values
     }
 
+    /// The suites, each run by its own function (one file per suite).
+    static let suites = ["quantum"]
+
     func run() throws {
-        guard suite == "quantum" else {
-            throw CLIError.usage("unknown suite '\(suite)' (available: quantum)")
+        switch suite {
+        case "quantum": try runQuantumSuite()
+        default: throw CLIError.usage("unknown suite '\(suite)' (available: \(Bench.suites.joined(separator: ", ")))")
         }
+    }
+
+    /// `--suite quantum`.
+    func runQuantumSuite() throws {
         guard repeats >= 1 else { throw CLIError.usage("--repeats must be at least 1, received \(repeats)") }
         let qubitCounts = try integers(qubits, "qubits", minimum: 1, maximum: Simulator.maximumQubits)
         let threadCounts = try threads.map { try integers($0, "threads", minimum: 1, maximum: 4096) } ?? [Simulator.defaultThreads]
