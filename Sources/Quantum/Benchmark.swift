@@ -95,11 +95,8 @@ public enum QuantumBenchmark {
         try checkMemory(numQubits: n, as: Real.self, userLimit: maxMemoryBytes)
         var state = StateVector<Real>(unchecked: n, threads: threads)
         let plan = try benchmarkCase.circuit.map { try ExecutionPlan(circuit: $0, fusion: fusion) }
-        let kernels: [BoundKernel<Real>] = try plan.map { plan in
-            try plan.steps.indices.compactMap { index in
-                guard case .gates(let block) = plan.steps[index].action else { return nil }
-                return try plan.kernel(at: index, block: block, lookup: { _ in nil })
-            }
+        let executables: [Executable<Real>] = try plan.map { plan in
+            try plan.program(plan.steps.indices, values: [:], blockQubits: ExecutionPlan.defaultBlockQubits(for: Real.self))
         } ?? []
         // One untimed run warms caches and page tables.
         var times: [Double] = []
@@ -112,7 +109,7 @@ public enum QuantumBenchmark {
                 streamingSweep(state.storage.pointer, count: state.count, factorReal: Real(Double.cos(angle)),
                                factorImaginary: Real(Double.sin(angle)), threads: threads)
             } else {
-                for kernel in kernels { kernel.apply(to: &state) }
+                for executable in executables { executable.apply(to: &state) }
             }
             let elapsed = ContinuousClock.now - start
             if attempt > 0 {

@@ -34,57 +34,23 @@ struct PlanStep: Sendable {
     }
 }
 
-/// A kernel call with its numbers filled in, ready for a state of precision `Real`.
-enum BoundKernel<Real: StateScalar> {
-    case dense1(target: Int, controlMask: Int, matrix: Matrix2<Real>)
-    case diagonal1(target: Int, controlMask: Int, d0r: Real, d0i: Real, d1r: Real, d1i: Real)
-    case dense2(target0: Int, target1: Int, controlMask: Int, matrix: [Real])
-    case denseK(targets: [Int], controlMask: Int, matrix: [Real])
-    case diagonalK(targets: [Int], controlMask: Int, factors: [Real])
+/// What a bound plan runs: a single kernel over the whole state, or a cache-blocked pass.
+enum Executable<Real: StateScalar>: Sendable {
+    case kernel(KernelCall<Real>)
+    case pass(BlockedPass<Real>)
 
-    /// The kernel for `structure` applied with `qubits` (controls first, as the gate's arguments).
-    init(structure: GateStructure, qubits: [Int]) {
-        let controls = qubits.prefix(structure.numControls)
-        let targets = Array(qubits.dropFirst(structure.numControls))
-        let mask = controls.reduce(0) { $0 | (1 << $1) }
-        let m = structure.target
-        if m.isDiagonal {
-            let d = m.diagonalEntries
-            if targets.count == 1 {
-                self = .diagonal1(target: targets[0], controlMask: mask, d0r: Real(d[0].real), d0i: Real(d[0].imaginary),
-                                  d1r: Real(d[1].real), d1i: Real(d[1].imaginary))
-            } else {
-                self = .diagonalK(targets: targets, controlMask: mask, factors: d.flatMap { [Real($0.real), Real($0.imaginary)] })
-            }
-            return
-        }
-        let interleaved = m.entries.flatMap { [Real($0.real), Real($0.imaginary)] }
-        switch targets.count {
-        case 1: self = .dense1(target: targets[0], controlMask: mask, matrix: Matrix2(m))
-        case 2: self = .dense2(target0: targets[0], target1: targets[1], controlMask: mask, matrix: interleaved)
-        default: self = .denseK(targets: targets, controlMask: mask, matrix: interleaved)
-        }
-    }
-
-    /// Runs the kernel on a state (the dispatch point from plans to kernels).
     func apply(to state: inout StateVector<Real>) {
-        let p = state.storage.pointer
-        let n = state.numQubits
-        let threads = state.threads
         switch self {
-        case .dense1(let t, let mask, let m):
-            applyDense1(p, numQubits: n, target: t, controlMask: mask, matrix: m, threads: threads)
-        case .diagonal1(let t, let mask, let d0r, let d0i, let d1r, let d1i):
-            applyDiagonal1(p, numQubits: n, target: t, controlMask: mask, d0r: d0r, d0i: d0i, d1r: d1r, d1i: d1i,
-                           threads: threads)
-        case .dense2(let t0, let t1, let mask, let m):
-            applyDense2(p, numQubits: n, target0: t0, target1: t1, controlMask: mask, matrix: m, threads: threads)
-        case .denseK(let targets, let mask, let m):
-            applyDenseK(p, numQubits: n, targets: targets, controlMask: mask, matrix: m, threads: threads)
-        case .diagonalK(let targets, let mask, let factors):
-            applyDiagonalK(p, numQubits: n, targets: targets, controlMask: mask, factors: factors, threads: threads)
+        case .kernel(let call): call.apply(to: state.storage.pointer, threads: state.threads)
+        case .pass(let pass): pass.apply(to: state.storage.pointer, numQubits: state.numQubits, threads: state.threads)
         }
     }
+}
+
+/// How a range of unitary steps is grouped: single kernels, or passes over local qubits.
+enum ScheduleItem: Sendable, Equatable {
+    case single(Int)
+    case pass(steps: [Int], localQubits: [Int])
 }
 
 /// A circuit turned into kernel steps: validated once, gates fused, ready to be bound to
@@ -106,6 +72,8 @@ struct ExecutionPlan: Sendable {
     let measurements: [(qubit: Int, clbit: Int)]
     /// The number of gates in the circuit and the number of kernel calls after fusion.
     let gateCount: Int
+    /// Whether one-qubit runs are fused and gates grouped into cache-blocked passes.
+    let fusion: Bool
 
     var hasNonUnitarySteps: Bool { steps.contains { !$0.isUnitary } }
 
@@ -113,6 +81,7 @@ struct ExecutionPlan: Sendable {
     /// - Throws: the circuit's recorded errors; ``QuantumError/invalidCondition(_:)``.
     init(circuit: QuantumCircuit, fusion: Bool) throws {
         try circuit.validate()
+        self.fusion = fusion
         numQubits = circuit.numQubits
         numClbits = circuit.numClbits
         parameters = circuit.parameters
@@ -208,12 +177,218 @@ struct ExecutionPlan: Sendable {
     }
 
     /// The kernel for step `index` (a gate block) with parameter values from `lookup`.
-    func kernel<Real: StateScalar>(at index: Int, block: GateBlock, lookup: (Parameter) -> Double?) throws -> BoundKernel<Real> {
+    func kernel<Real: StateScalar>(at index: Int, block: GateBlock, lookup: (Parameter) -> Double?) throws -> KernelCall<Real> {
+        let (structure, qubits) = try bound(index, block, lookup)
+        return KernelCall(structure: structure, qubits: qubits, numQubits: numQubits)
+    }
+
+    /// The numeric structure of a block and the qubits it acts on.
+    private func bound(_ index: Int, _ block: GateBlock, _ lookup: (Parameter) -> Double?) throws -> (GateStructure, [Int]) {
         let structure = try fixedStructures[index] ?? ExecutionPlan.structure(of: block, lookup: lookup)
         switch block {
-        case .gate(_, let qubits): return BoundKernel(structure: structure, qubits: qubits)
-        case .fused(let q, _): return BoundKernel(structure: structure, qubits: [q])
+        case .gate(_, let qubits): return (structure, qubits)
+        case .fused(let q, _): return (structure, [q])
         }
+    }
+
+    // MARK: - Cache blocking
+
+    /// Kinds whose matrix is diagonal for every angle.
+    static func isDiagonalKind(_ kind: GateKind) -> Bool {
+        switch kind {
+        case .id, .z, .s, .sdg, .t, .tdg, .rz, .p, .u1, .cz, .cs, .csdg, .cp, .cu1, .crz, .rzz, .mcz, .mcp: true
+        default: false
+        }
+    }
+
+    /// The qubits a step needs among a pass's local qubits: its non-diagonal targets.
+    func denseTargets(of index: Int) -> [Int] {
+        guard case .gates(let block) = steps[index].action else { return [] }
+        switch block {
+        case .gate(let gate, let qubits):
+            if ExecutionPlan.isDiagonalKind(gate.kind) { return [] }
+            if case .unitary = gate.kind, let m = fixedStructures[index]?.target, m.isDiagonal { return [] }
+            let controls: Int = switch gate.kind {
+            case .cx, .cy, .cz, .ch, .cs, .csdg, .csx, .cp, .cu1, .crx, .cry, .crz, .cu, .cu3, .cswap: 1
+            case .ccx: 2
+            case .c3sqrtx: 3
+            case .mcx(let c), .mcz(let c), .mcp(let c): c
+            default: 0
+            }
+            return Array(qubits.dropFirst(controls))
+        case .fused(let q, let gates):
+            return gates.allSatisfy({ ExecutionPlan.isDiagonalKind($0.kind) }) ? [] : [q]
+        }
+    }
+
+    /// Groups consecutive unitary steps into passes of `blockQubits` local qubits, the lowest
+    /// `runQubits` always among them (so blocks are gathered in runs of 2^runQubits amplitudes).
+    /// A step joins the current pass while the pass's dense targets still fit; a pass of one step
+    /// is a single kernel. States of at most blockQubits + 1 qubits are not blocked.
+    func schedule(_ range: Range<Int>, blockQubits: Int, runQubits: Int = 5) -> [ScheduleItem] {
+        let gateSteps = range.filter { if case .gates = steps[$0].action { true } else { false } }
+        guard fusion, numQubits > blockQubits + 1, blockQubits >= 2 else { return gateSteps.map { .single($0) } }
+        let run = min(runQubits, blockQubits - 1)
+        var items: [ScheduleItem] = []
+        var current: [Int] = []
+        var dense = Set<Int>()
+        func flush() {
+            if current.count == 1 {
+                items.append(.single(current[0]))
+            } else if current.count > 1 {
+                // Local qubits: the dense targets, then the lowest others (0, 1, … first).
+                var local = dense
+                var q = 0
+                while local.count < blockQubits {
+                    local.insert(q)
+                    q += 1
+                }
+                items.append(.pass(steps: current, localQubits: local.sorted()))
+            }
+            current = []
+            dense = []
+        }
+        for index in gateSteps {
+            let needed = denseTargets(of: index)
+            let budget = blockQubits - (0..<run).filter { !dense.contains($0) && !needed.contains($0) }.count
+            if dense.union(needed).count > budget {
+                flush()
+                if needed.count > blockQubits - run {
+                    items.append(.single(index))
+                    continue
+                }
+            }
+            dense.formUnion(needed)
+            current.append(index)
+        }
+        flush()
+        return items
+    }
+
+    /// A step bound to numbers, as a gate of a pass over `localQubits`.
+    func blockGate<Real: StateScalar>(_ index: Int, localQubits: [Int], lookup: (Parameter) -> Double?) throws -> BlockGate<Real> {
+        guard case .gates(let block) = steps[index].action else {
+            return BlockGate(outsideControlMask: 0, outsideTargetBits: [], calls: [], scalars: [])
+        }
+        let (structure, qubits) = try bound(index, block, lookup)
+        var position: [Int: Int] = [:]
+        for (local, q) in localQubits.enumerated() { position[q] = local }
+        let L = localQubits.count
+        let controls = qubits.prefix(structure.numControls)
+        let targets = Array(qubits.dropFirst(structure.numControls))
+        let localControls = controls.compactMap { position[$0] }
+        let outsideControlMask = controls.filter { position[$0] == nil }.reduce(0) { $0 | (1 << $1) }
+        let localControlMask = localControls.reduce(0) { $0 | (1 << $1) }
+        let m = structure.target
+        let outsideTargets = targets.enumerated().filter { position[$0.element] == nil }
+        if outsideTargets.isEmpty {
+            let call = KernelCall<Real>(structure: GateStructure(numControls: localControls.count, target: m),
+                                        qubits: localControls + targets.compactMap { position[$0] }, numQubits: L)
+            return BlockGate(outsideControlMask: outsideControlMask, outsideTargetBits: [], calls: [call], scalars: [(1, 0)])
+        }
+        // Diagonal with targets outside S: each value of those bits selects a sub-diagonal.
+        assert(m.isDiagonal, "a dense target outside the pass's local qubits")
+        let d = m.diagonalEntries
+        let insideTargets = targets.enumerated().filter { position[$0.element] != nil }
+        var calls: [KernelCall<Real>?] = []
+        var scalars: [(Real, Real)] = []
+        for variant in 0..<(1 << outsideTargets.count) {
+            var outsideBits = 0
+            for (m, t) in outsideTargets.enumerated() where variant & (1 << m) != 0 { outsideBits |= 1 << t.offset }
+            if insideTargets.isEmpty {
+                let factor = (Real(d[outsideBits].real), Real(d[outsideBits].imaginary))
+                if let first = localControls.first {
+                    // The factor applies where the local controls are 1: a phase on one of them.
+                    let rest = localControls.dropFirst().reduce(0) { $0 | (1 << $1) }
+                    calls.append(KernelCall(.diagonal([1, 0, factor.0, factor.1]), targets: [first], controlMask: rest, numQubits: L))
+                    scalars.append((1, 0))
+                } else {
+                    calls.append(nil)
+                    scalars.append(factor)
+                }
+                continue
+            }
+            var factors: [Real] = []
+            for j in 0..<(1 << insideTargets.count) {
+                var full = outsideBits
+                for (m, t) in insideTargets.enumerated() where j & (1 << m) != 0 { full |= 1 << t.offset }
+                factors += [Real(d[full].real), Real(d[full].imaginary)]
+            }
+            calls.append(KernelCall(.diagonal(factors), targets: insideTargets.compactMap { position[$0.element] },
+                                    controlMask: localControlMask, numQubits: L))
+            scalars.append((1, 0))
+        }
+        return BlockGate(outsideControlMask: outsideControlMask, outsideTargetBits: outsideTargets.map(\.element),
+                         calls: calls, scalars: scalars)
+    }
+
+    /// A pass's operations: each gate, except that runs of two or more consecutive diagonal gates
+    /// are folded into one `PhaseRun` where they fit its form.
+    func passOperations<Real: StateScalar>(_ indices: [Int], localQubits: [Int], lookup: (Parameter) -> Double?) throws
+        -> [BlockOperation<Real>]
+    {
+        var operations: [BlockOperation<Real>] = []
+        var run: [Int] = []
+        func flush() throws {
+            defer { run = [] }
+            if run.count >= 2 {
+                var terms: [(mask: Int, angle: Double)] = []
+                for index in run {
+                    guard case .gates(let block) = steps[index].action else { continue }
+                    let (structure, qubits) = try bound(index, block, lookup)
+                    let controls = qubits.prefix(structure.numControls).reduce(0) { $0 | (1 << $1) }
+                    terms += PhaseRun<Real>.terms(controls: controls, targets: Array(qubits.dropFirst(structure.numControls)),
+                                                  factors: structure.target.diagonalEntries)
+                }
+                if let folded = PhaseRun<Real>(terms: terms, localQubits: localQubits) {
+                    operations.append(.phases(folded))
+                    return
+                }
+            }
+            for index in run { operations.append(.gate(try blockGate(index, localQubits: localQubits, lookup: lookup))) }
+        }
+        for index in indices {
+            if denseTargets(of: index).isEmpty, isDiagonalStep(index) {
+                run.append(index)
+            } else {
+                try flush()
+                operations.append(.gate(try blockGate(index, localQubits: localQubits, lookup: lookup)))
+            }
+        }
+        try flush()
+        return operations
+    }
+
+    /// Whether a step's matrix is diagonal for every parameter value.
+    func isDiagonalStep(_ index: Int) -> Bool {
+        guard case .gates(let block) = steps[index].action else { return false }
+        switch block {
+        case .gate(let gate, _):
+            if ExecutionPlan.isDiagonalKind(gate.kind) { return true }
+            if case .unitary = gate.kind { return fixedStructures[index]?.target.isDiagonal ?? false }
+            return false
+        case .fused(_, let gates): return gates.allSatisfy { ExecutionPlan.isDiagonalKind($0.kind) }
+        }
+    }
+
+    /// The executables for a range of unitary steps with parameter values.
+    func program<Real: StateScalar>(_ range: Range<Int>, values: [Parameter: Double], blockQubits: Int) throws -> [Executable<Real>] {
+        let lookup: (Parameter) -> Double? = { values[$0] }
+        return try schedule(range, blockQubits: blockQubits).map { item in
+            switch item {
+            case .single(let index):
+                guard case .gates(let block) = steps[index].action else { throw QuantumError.invalidState("internal: not a gate step") }
+                return .kernel(try kernel(at: index, block: block, lookup: lookup))
+            case .pass(let indices, let local):
+                return .pass(BlockedPass(localQubits: local, numQubits: numQubits,
+                                         operations: try passOperations(indices, localQubits: local, lookup: lookup)))
+            }
+        }
+    }
+
+    /// The default number of local qubits of a pass: 512 KiB of amplitudes, half a core's L2.
+    static func defaultBlockQubits<Real: StateScalar>(for _: Real.Type) -> Int {
+        MemoryLayout<Real>.size == 8 ? 15 : 16
     }
 
     /// Applies every step (all must be unitary) to `state`.
@@ -223,18 +398,15 @@ struct ExecutionPlan: Sendable {
 
     /// Applies the unitary steps in `range` to `state`; non-unitary steps are an internal error.
     func applyUnitarySteps<Real: StateScalar>(_ range: Range<Int>, to state: inout StateVector<Real>,
-                                              values: [Parameter: Double],
+                                              values: [Parameter: Double], blockQubits: Int? = nil,
                                               progress: (@Sendable (Int, Int) -> Void)? = nil) throws
     {
-        let kernels: [BoundKernel<Real>] = try range.compactMap { index in
-            guard case .gates(let block) = steps[index].action else { return nil }
-            assert(steps[index].condition == nil)
-            return try kernel(at: index, block: block, lookup: { values[$0] })
-        }
+        let executables: [Executable<Real>] = try program(range, values: values,
+                                                          blockQubits: blockQubits ?? ExecutionPlan.defaultBlockQubits(for: Real.self))
         state.makeUnique()
-        for (done, k) in kernels.enumerated() {
-            k.apply(to: &state)
-            progress?(done + 1, kernels.count)
+        for (done, executable) in executables.enumerated() {
+            executable.apply(to: &state)
+            progress?(done + 1, executables.count)
         }
     }
 

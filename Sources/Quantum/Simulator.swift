@@ -68,6 +68,9 @@ public struct Simulator: Sendable {
     /// Called with (done, total) as kernels (or, for per-shot runs, shots) complete; for progress
     /// bars. Keep it cheap: it runs on the simulating thread.
     public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
+    /// The local qubits of a cache-blocked pass (nil: 512 KiB of amplitudes). Tests set it small
+    /// to exercise passes on small states.
+    var blockQubits: Int?
 
     /// Creates a simulator.
     /// - Parameters:
@@ -175,7 +178,8 @@ public struct CompiledCircuit: Sendable {
         let threads = try Simulator.resolveThreads(simulator.threads)
         try checkMemory(numQubits: plan.numQubits, as: Real.self, userLimit: simulator.maxMemoryBytes)
         var state = StateVector<Real>(unchecked: plan.numQubits, threads: threads)
-        try plan.applyUnitarySteps(plan.steps.indices, to: &state, values: values, progress: simulator.progress)
+        try plan.applyUnitarySteps(plan.steps.indices, to: &state, values: values, blockQubits: simulator.blockQubits,
+                                   progress: simulator.progress)
         return state
     }
 
@@ -225,7 +229,8 @@ public struct CompiledCircuit: Sendable {
         var outcomes: [String]? = memory ? [] : nil
 
         if plan.samplesFromFinalState {
-            try plan.applyUnitarySteps(plan.steps.indices, to: &state, values: values, progress: simulator.progress)
+            try plan.applyUnitarySteps(plan.steps.indices, to: &state, values: values, blockQubits: simulator.blockQubits,
+                                   progress: simulator.progress)
             if !plan.measurements.isEmpty {
                 let indices = state.sampleIndices(shots: shots, using: &rng)
                 var bits = [UInt8](repeating: 0, count: plan.numClbits)
@@ -247,9 +252,9 @@ public struct CompiledCircuit: Sendable {
         } else {
             // Simulate the unitary prefix once, then branch per shot from a copy of it.
             let prefixEnd = plan.steps.firstIndex { !$0.isUnitary } ?? plan.steps.count
-            try plan.applyUnitarySteps(0..<prefixEnd, to: &state, values: values)
+            try plan.applyUnitarySteps(0..<prefixEnd, to: &state, values: values, blockQubits: simulator.blockQubits)
             let rest = Array(prefixEnd..<plan.steps.count)
-            let kernels: [Int: BoundKernel<Real>] = try Dictionary(uniqueKeysWithValues: rest.compactMap { index in
+            let kernels: [Int: KernelCall<Real>] = try Dictionary(uniqueKeysWithValues: rest.compactMap { index in
                 guard case .gates(let block) = plan.steps[index].action else { return nil }
                 return (index, try plan.kernel(at: index, block: block, lookup: { values[$0] }))
             })
@@ -267,7 +272,7 @@ public struct CompiledCircuit: Sendable {
                     }
                     switch step.action {
                     case .gates:
-                        kernels[index]?.apply(to: &shotState)
+                        kernels[index]?.apply(to: shotState.storage.pointer, threads: shotState.threads)
                     case .measure(let q, let c):
                         bits[c] = UInt8(measure(&shotState, qubit: q, rng: &rng))
                     case .reset(let q):

@@ -66,7 +66,8 @@ public enum ReferenceSimulator {
         return total
     }
 
-    /// The final state of a gates-only circuit from |0…0⟩, by dense matrix–vector products.
+    /// The final state of a gates-only circuit from |0…0⟩, straight from the definition of a
+    /// gate acting on some qubits: new[i] = Σ_c M[sub(i)][c] · old[i with those bits set to c].
     public static func statevector(of circuit: QuantumCircuit) throws -> [Complex<Double>] {
         let n = circuit.numQubits
         var state = [Complex<Double>](repeating: .zero, count: 1 << n)
@@ -76,8 +77,25 @@ public enum ReferenceSimulator {
             case .barrier: continue
             case .gate(let g):
                 guard instruction.condition == nil else { throw Failure(description: "conditioned gate") }
-                let m = embed(try gateMatrix(g), on: instruction.qubits, width: n)
-                state = m.map { row in zip(row, state).reduce(Complex<Double>.zero) { $0 + $1.0 * $1.1 } }
+                let m = try gateMatrix(g)
+                let qubits = instruction.qubits
+                var next = [Complex<Double>](repeating: .zero, count: state.count)
+                for i in state.indices {
+                    var row = 0
+                    var cleared = i
+                    for (j, q) in qubits.enumerated() {
+                        if (i >> q) & 1 == 1 { row |= 1 << j }
+                        cleared &= ~(1 << q)
+                    }
+                    var sum = Complex<Double>.zero
+                    for column in 0..<m.count where m[row][column] != .zero {
+                        var source = cleared
+                        for (j, q) in qubits.enumerated() where (column >> j) & 1 == 1 { source |= 1 << q }
+                        sum = sum + m[row][column] * state[source]
+                    }
+                    next[i] = sum
+                }
+                state = next
             case .measure, .reset:
                 throw Failure(description: "non-unitary instruction \(instruction)")
             }
