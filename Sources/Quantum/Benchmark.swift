@@ -6,10 +6,12 @@ import Foundation
 public enum QuantumBenchmark {
     /// One timed case.
     public struct Case: Sendable {
-        /// "sweep", "h-first", "h-last", "qft" or "random".
+        /// "sweep", "h-first", "h-last", "qft", "random" or "sample".
         public let name: String
-        /// The circuit it runs ("sweep" runs none).
+        /// The circuit it runs ("sweep" runs none; for "sample" it prepares the state, untimed).
         public let circuit: QuantumCircuit?
+        /// For "sample": the shots drawn from the prepared state (the timed part).
+        public var shots: Int? = nil
     }
 
     /// One measurement.
@@ -61,6 +63,7 @@ public enum QuantumBenchmark {
             Case(name: "h-last", circuit: last),
             Case(name: "qft", circuit: .qft(numQubits: n)),
             Case(name: "random", circuit: .randomLayers(numQubits: n, depth: 20, seed: 2026)),
+            Case(name: "sample", circuit: .randomLayers(numQubits: n, depth: 4, seed: 7), shots: 100_000),
         ]
     }
 
@@ -102,6 +105,19 @@ public enum QuantumBenchmark {
         var times: [Double] = []
         for attempt in 0...max(repeats, 1) {
             resetToZeroState(&state)
+            if let shots = benchmarkCase.shots {
+                // Sampling: prepare the state untimed, time drawing the shots.
+                for executable in executables { executable.apply(to: &state) }
+                var rng = SeededGenerator(seed: UInt64(attempt))
+                let start = ContinuousClock.now
+                let drawn = state.sampleIndices(shots: shots, using: &rng)
+                let elapsed = ContinuousClock.now - start
+                precondition(drawn.count == shots)
+                if attempt > 0 {
+                    times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                }
+                continue
+            }
             let start = ContinuousClock.now
             if plan == nil {
                 // A unit factor computed at run time, so the sweep cannot be optimised away.
@@ -117,8 +133,9 @@ public enum QuantumBenchmark {
             }
         }
         let median = times.sorted()[times.count / 2]
-        let gates = plan?.gateCount ?? 1
-        let calls = plan?.kernelCount ?? 1
+        let sampling = benchmarkCase.shots != nil
+        let gates = sampling ? 0 : plan?.gateCount ?? 1
+        let calls = sampling ? 1 : plan?.kernelCount ?? 1
         return Result(case: benchmarkCase.name, qubits: n, precision: Real.precisionName, threads: threads,
                       secondsMedian: median, seconds: times, gates: gates, kernelCalls: calls,
                       gatesPerSecond: Double(gates) / median,

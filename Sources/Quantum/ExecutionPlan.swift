@@ -386,6 +386,23 @@ struct ExecutionPlan: Sendable {
         }
     }
 
+    /// Memory sweeps of the unitary steps: the schedule of each run of consecutive unitary steps.
+    func sweepSummary(blockQubits: Int) -> (passes: Int, sweeps: Int) {
+        var passes = 0, sweeps = 0
+        var start = 0
+        for index in 0...steps.count {
+            if index == steps.count || !steps[index].isUnitary {
+                for item in schedule(start..<index, blockQubits: blockQubits) {
+                    sweeps += 1
+                    if case .pass = item { passes += 1 }
+                }
+                if index < steps.count, case .gates = steps[index].action { sweeps += 1 }
+                start = index + 1
+            }
+        }
+        return (passes, sweeps)
+    }
+
     /// The default number of local qubits of a pass: 512 KiB of amplitudes, half a core's L2.
     static func defaultBlockQubits<Real: StateScalar>(for _: Real.Type) -> Int {
         MemoryLayout<Real>.size == 8 ? 15 : 16

@@ -40,9 +40,34 @@ public struct RunResult: Sendable {
     public let gateCount: Int
     /// The number of kernel calls after fusion.
     public let kernelCount: Int
+    /// How the unitary part runs: gates, kernels, cache-blocked passes and memory sweeps.
+    public let execution: ExecutionSummary
 
     /// Counts divided by shots.
     public var frequencies: [String: Double] { counts.mapValues { Double($0) / Double(shots) } }
+}
+
+/// How a compiled circuit runs: what fusion and cache blocking made of its gates.
+public struct ExecutionSummary: Sendable, CustomStringConvertible {
+    /// Gates in the circuit.
+    public let gates: Int
+    /// Kernel calls after one-qubit runs are fused.
+    public let kernels: Int
+    /// Cache-blocked passes (each runs several kernels in one sweep over memory).
+    public let passes: Int
+    /// Sweeps over the state's memory: passes plus kernels run alone.
+    public let sweeps: Int
+    /// Local qubits of a pass (its block is 2^blockQubits amplitudes).
+    public let blockQubits: Int
+
+    /// Sweeps saved against one sweep per gate.
+    public var sweepsSaved: Int { max(0, gates - sweeps) }
+
+    /// `312 gates → 312 kernels → 4 sweeps (3 passes of 15 local qubits); 308 sweeps saved`.
+    public var description: String {
+        "\(gates) gates → \(kernels) kernels → \(sweeps) sweeps of memory "
+            + "(\(passes) cache-blocked pass\(passes == 1 ? "" : "es") of \(blockQubits) local qubits); \(sweepsSaved) sweeps saved"
+    }
 }
 
 /// The state-vector simulator: validates a circuit, fuses gates, and dispatches kernels.
@@ -138,6 +163,15 @@ public struct CompiledCircuit: Sendable {
     public var gateCount: Int { plan.gateCount }
     /// The number of kernel calls after fusion.
     public var kernelCount: Int { plan.kernelCount }
+
+    /// What fusion and cache blocking make of the circuit in the simulator's precision.
+    public var execution: ExecutionSummary {
+        let blockQubits = simulator.blockQubits ?? (simulator.precision == .double
+            ? ExecutionPlan.defaultBlockQubits(for: Double.self) : ExecutionPlan.defaultBlockQubits(for: Float.self))
+        let (passes, sweeps) = plan.sweepSummary(blockQubits: blockQubits)
+        return ExecutionSummary(gates: plan.gateCount, kernels: plan.kernelCount, passes: passes, sweeps: sweeps,
+                                blockQubits: blockQubits)
+    }
 
     /// Values in ``parameters`` order, as a binding.
     /// - Throws: ``QuantumError/wrongBindingCount(received:expected:)``.
@@ -293,7 +327,7 @@ public struct CompiledCircuit: Sendable {
                          precision: Real.self == Float.self ? .single : .double, stateBytes: state.memoryBytes,
                          seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
                          sampledFromFinalState: plan.samplesFromFinalState, gateCount: plan.gateCount,
-                         kernelCount: plan.kernelCount)
+                         kernelCount: plan.kernelCount, execution: execution)
     }
 
     /// Measures one qubit: draws the outcome, collapses and renormalises the state.

@@ -232,29 +232,17 @@ public struct StateVector<Real: StateScalar>: Sendable {
         return sampleIndices(shots: shots, using: &rng)
     }
 
-    /// Samples `shots` basis indices by one pass over the state: sorted uniforms are matched
-    /// against the running cumulative probability, so no second state-sized array is made.
+    /// Samples `shots` basis indices: sorted uniforms are matched against the cumulative
+    /// probability in two parallel passes over fixed blocks (see `sampleSortedTargets`), so no
+    /// second state-sized array is made and the result does not depend on the thread count.
     func sampleIndices(shots: Int, using rng: inout SeededGenerator) -> [Int] {
         var draws: [(u: Double, shot: Int)] = (0..<shots).map { (rng.nextUniform(), $0) }
         draws.sort { $0.u < $1.u }
         let total = normSquared
+        let indices = sampleSortedTargets(storage.pointer, numQubits: numQubits, targets: draws.map { $0.u * total },
+                                          threads: threads)
         var result = [Int](repeating: 0, count: shots)
-        var cumulative = 0.0
-        var index = 0
-        var lastNonzero = 0
-        let p = storage.pointer
-        for draw in draws {
-            let target = draw.u * total
-            while index < count {
-                let re = Double(p[2 * index]), im = Double(p[2 * index + 1])
-                let prob = re * re + im * im
-                if prob > 0 { lastNonzero = index }
-                if cumulative + prob > target && prob > 0 { break }
-                cumulative += prob
-                index += 1
-            }
-            result[draw.shot] = index < count ? index : lastNonzero
-        }
+        for (draw, index) in zip(draws, indices) { result[draw.shot] = index }
         return result
     }
 

@@ -8,8 +8,8 @@ struct Bench: ParsableCommand {
         abstract: "Measure Verdant's speed; print a table or JSON.",
         discussion: """
             Suite 'quantum': an in-place streaming sweep of the state (the memory-bandwidth reference), one H \
-            on qubit 0 and on qubit n−1, a QFT and a seeded random circuit (depth 20, u and cx), at each qubit \
-            count, precision and thread count. Times are medians of the repeats after one untimed warm-up; the \
+            on qubit 0 and on qubit n−1, a QFT and a seeded random circuit (depth 20, u and cx), and drawing \
+            100,000 shots from a prepared state ('sample'), at each qubit count, precision and thread count. Times are medians of the repeats after one untimed warm-up; the \
             state's allocation is not timed. Effective bandwidth = kernel calls × state bytes × 2 / time. \
             Benchmarks/quantum_side_by_side.py runs Qiskit Aer and Qulacs on the same circuits (--export-qasm).
             """
@@ -30,8 +30,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repeats per case (the median is reported).")
     var repeats: Int = 3
 
-    @Option(help: "Comma-separated cases: sweep, h-first, h-last, qft, random (default: all).")
-    var cases: String = "sweep,h-first,h-last,qft,random"
+    @Option(help: "Comma-separated cases: sweep, h-first, h-last, qft, random, sample (default: all).")
+    var cases: String = "sweep,h-first,h-last,qft,random,sample"
 
     @Option(name: .customLong("export-qasm"), help: "Write each timed circuit to DIR/<case>-<n>.qasm for other simulators.")
     var exportQASM: String?
@@ -45,7 +45,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON on standard output.")
     var json = false
 
-    static let knownCases = ["sweep", "h-first", "h-last", "qft", "random"]
+    static let knownCases = ["sweep", "h-first", "h-last", "qft", "random", "sample"]
 
     private func integers(_ text: String, _ option: String, minimum: Int, maximum: Int) throws -> [Int] {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -92,7 +92,7 @@ struct Bench: ParsableCommand {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for n in qubitCounts {
                 for benchmarkCase in QuantumBenchmark.cases(numQubits: n) where wanted.contains(benchmarkCase.name) {
-                    guard let circuit = benchmarkCase.circuit else { continue }
+                    guard let circuit = benchmarkCase.circuit, benchmarkCase.shots == nil else { continue }
                     try writeAtomically(try circuit.qasm(), to: (directory as NSString).appendingPathComponent("\(benchmarkCase.name)-\(n).qasm"))
                 }
             }

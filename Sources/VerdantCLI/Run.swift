@@ -52,6 +52,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Print machine-readable JSON on standard output.")
     var json = false
 
+    @Flag(name: .shortAndLong, help: "Report what gate fusion and cache blocking did (gates, kernels, passes, sweeps saved).")
+    var verbose = false
+
     func validate() throws {
         guard shots >= 1 else { throw ValidationError("--shots must be at least 1, received \(shots)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
@@ -82,6 +85,13 @@ struct Run: ParsableCommand {
         ]
         var lines: [String] = []
         var seconds = 0.0
+        let execution = try simulator.compile(circuit.removingFinalMeasurements()).execution
+        members.append(("execution", .object([
+            ("gates", .integer(execution.gates)), ("kernels", .integer(execution.kernels)),
+            ("passes", .integer(execution.passes)), ("sweeps", .integer(execution.sweeps)),
+            ("sweeps_saved", .integer(execution.sweepsSaved)), ("block_qubits", .integer(execution.blockQubits)),
+        ])))
+        if verbose { printNote("fusion: \(execution)") }
 
         if measures {
             let result = try simulator.run(circuit, shots: shots, seed: seed, memory: memory)

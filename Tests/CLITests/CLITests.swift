@@ -212,17 +212,22 @@ struct CLITests {
         let dir = try TemporaryDirectory()
         let result = try verdant(["bench", "--suite", "quantum", "--qubits", "4,5", "--threads", "1,2", "--repeats", "1",
                                   "--json", "--export-qasm", dir.url.path])
+        let verbose = try verdant(["run", "-", "--verbose", "--json"], input: bellQASM)
+        #expect(verbose.stderr.hasPrefix("fusion: 2 gates → 2 kernels → 2 sweeps of memory"))
+        let execution = try #require(try jsonObject(verbose.stdout)["execution"] as? [String: Int])
+        #expect(execution["gates"] == 2 && execution["sweeps"] == 2 && execution["passes"] == 0)
         #expect(result.status == 0)
         let json = try jsonObject(result.stdout)
         let results = try #require(json["results"] as? [[String: Any]])
-        #expect(results.count == 2 * 2 * 2 * 5)
+        #expect(results.count == 2 * 2 * 2 * 6)
         let cases = Set(results.compactMap { $0["case"] as? String })
-        #expect(cases == ["sweep", "h-first", "h-last", "qft", "random"])
-        for r in results {
+        #expect(cases == ["sweep", "h-first", "h-last", "qft", "random", "sample"])
+        for r in results where r["case"] as? String != "sample" {
             #expect((r["seconds_median"] as? Double ?? 0) > 0)
             #expect((r["gates_per_second"] as? Double ?? 0) > 0)
             #expect((r["bandwidth_gb_per_s"] as? Double ?? 0) > 0)
         }
+        #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("sample-4.qasm").path))
         for name in ["qft-4", "qft-5", "random-4", "h-first-5", "h-last-5"] {
             let path = dir.url.appendingPathComponent("\(name).qasm").path
             let circuit = try QuantumCircuit(qasmFile: path)
@@ -231,7 +236,7 @@ struct CLITests {
         // The exported QFT is the library's QFT.
         let exported = try QuantumCircuit(qasmFile: dir.url.appendingPathComponent("qft-5.qasm").path)
         #expect(Distance.max(try ReferenceSimulator.unitary(of: exported), try ReferenceSimulator.unitary(of: .qft(numQubits: 5))) < 1e-12)
-        let table = try verdant(["bench", "--qubits", "3", "--repeats", "1", "--precision", "single", "--cases", "sweep,qft"])
+        let table = try verdant(["bench", "--qubits", "3", "--repeats", "1", "--precision", "single", "--cases", "sweep,qft,sample"])
         #expect(table.status == 0)
         #expect(table.stdout.contains("per kernel ÷ sweep"))
         for (arguments, message) in [

@@ -126,6 +126,50 @@ struct SimulatorTests {
         #expect(errorMessage { _ = try circuit.run(shots: -5) } == "shots must be at least 1, received -5")
     }
 
+    @Test("block-parallel sampling equals a plain cumulative scan, for every thread count")
+    func blockSampling() throws {
+        var rng = SeededGenerator(seed: 21)
+        var circuit = QuantumCircuit(numQubits: 14)
+        RandomCircuits.prepareGenericState(&circuit, &rng)
+        circuit.ry(2.9, 13)  // make the high half unlikely: four blocks, uneven weights
+        let state = try circuit.statevector()
+        // The oracle: walk the cumulative distribution amplitude by amplitude.
+        let probabilities = state.probabilities()
+        var draws = SeededGenerator(seed: 77)
+        let uniforms = (0..<3000).map { _ in draws.nextUniform() }
+        // The oracle: the cumulative distribution, searched by bisection for each draw.
+        var cumulative: [Double] = []
+        var running = 0.0
+        for p in probabilities {
+            running += p
+            cumulative.append(running)
+        }
+        let expected: [Int] = uniforms.map { u in
+            let target = u * state.normSquared
+            var low = 0, high = cumulative.count - 1
+            while low < high {
+                let mid = (low + high) / 2
+                if cumulative[mid] > target { high = mid } else { low = mid + 1 }
+            }
+            return low
+        }
+        for threads in [1, 2, 3] {
+            var copy = state
+            copy.threads = threads
+            var generator = SeededGenerator(seed: 77)
+            let ours = copy.sampleIndices(shots: 3000, using: &generator)
+            let agree = zip(ours, expected).filter { $0 == $1 }.count
+            // Summation order differs from the oracle's, so a draw within rounding of a boundary
+            // may fall on the neighbour; no more than that.
+            #expect(agree >= 2998, "\(threads) threads: \(3000 - agree) disagree")
+        }
+        var a = state, b = state
+        a.threads = 1
+        b.threads = 2
+        var g1 = SeededGenerator(seed: 5), g2 = SeededGenerator(seed: 5)
+        #expect(a.sampleIndices(shots: 5000, using: &g1) == b.sampleIndices(shots: 5000, using: &g2))
+    }
+
     @Test("mid-circuit measurement branches per shot and feeds conditions")
     func midCircuit() throws {
         // Measure a |+⟩ qubit, then copy the outcome with a conditioned X: outcomes always agree.

@@ -158,3 +158,86 @@ func innerProduct<Real: StateScalar>(_ a: UnsafeMutablePointer<Real>, _ b: Unsaf
         return (sr, si)
     }
 }
+
+/// For ascending cumulative-probability `targets` (each in [0, Σ|a|²)), the basis index whose
+/// cumulative interval holds each target: index i with Σ_{j<i} |a_j|² ≤ target < Σ_{j≤i} |a_j|²,
+/// never an amplitude of probability 0. Two parallel passes over fixed blocks (block sums, then a
+/// scan of each block that holds targets), so no second state-sized array is made and the answer
+/// does not depend on the thread count. Returns the indices in target order.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func sampleSortedTargets<Real: StateScalar>(_ amplitudes: UnsafeMutablePointer<Real>, numQubits: Int,
+                                            targets: [Double], threads: Int) -> [Int]
+{
+    let count = 1 << numQubits
+    let state = SharedPointer(base: amplitudes)
+    let blocks = (count + reductionBlock - 1) / reductionBlock
+    var sums = [Double](repeating: 0, count: blocks)
+    sums.withUnsafeMutableBufferPointer { buffer in
+        guard let base = buffer.baseAddress else { return }
+        let out = SharedPointer(base: base)
+        forEachRange(count: blocks, threads: threads, grain: 2) { first, last in
+            for b in first..<last {
+                var s = 0.0
+                for i in (b * reductionBlock)..<min(count, (b + 1) * reductionBlock) {
+                    let re = Double(state.base[2 &* i]), im = Double(state.base[2 &* i &+ 1])
+                    s += re * re + im * im
+                }
+                out.base[b] = s
+            }
+        }
+    }
+    // Block b covers cumulative values [starts[b], starts[b] + sums[b]).
+    var starts = [Double](repeating: 0, count: blocks)
+    var running = 0.0
+    for b in 0..<blocks {
+        starts[b] = running
+        running += sums[b]
+    }
+    let lastNonempty = sums.lastIndex { $0 > 0 } ?? 0
+    // The targets of each block: a contiguous range of the sorted targets.
+    var ranges: [(block: Int, first: Int, end: Int)] = []
+    var b = 0
+    var t = 0
+    while t < targets.count {
+        while b < lastNonempty && (sums[b] == 0 || starts[b] + sums[b] <= targets[t]) { b += 1 }
+        let first = t
+        while t < targets.count && (b == lastNonempty || targets[t] < starts[b] + sums[b]) { t += 1 }
+        ranges.append((b, first, t))
+        b += 1
+        if b > lastNonempty { b = lastNonempty }
+    }
+    var result = [Int](repeating: 0, count: targets.count)
+    let blockStarts = starts, blockRanges = ranges
+    result.withUnsafeMutableBufferPointer { buffer in
+        guard let base = buffer.baseAddress else { return }
+        let out = SharedPointer(base: base)
+        targets.withUnsafeBufferPointer { targetBuffer in
+            guard let targetBase = targetBuffer.baseAddress else { return }
+            let wanted = SharedPointer(base: UnsafeMutablePointer(mutating: targetBase))
+            forEachRange(count: blockRanges.count, threads: threads, grain: 1) { first, last in
+                for r in first..<last {
+                    let (block, begin, end) = blockRanges[r]
+                    let blockEnd = min(count, (block + 1) * reductionBlock)
+                    var cumulative = blockStarts[block]
+                    var index = block * reductionBlock
+                    var lastNonzero = -1
+                    for k in begin..<end {
+                        while index < blockEnd {
+                            let re = Double(state.base[2 &* index]), im = Double(state.base[2 &* index &+ 1])
+                            let p = re * re + im * im
+                            if p > 0 {
+                                lastNonzero = index
+                                if cumulative + p > wanted.base[k] { break }
+                            }
+                            cumulative += p
+                            index += 1
+                        }
+                        out.base[k] = index < blockEnd ? index : max(lastNonzero, block * reductionBlock)
+                    }
+                }
+            }
+        }
+    }
+    return result
+}
