@@ -92,7 +92,7 @@ struct Bench: ParsableCommand {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for n in qubitCounts {
                 for benchmarkCase in QuantumBenchmark.cases(numQubits: n) where wanted.contains(benchmarkCase.name) {
-                    guard let circuit = benchmarkCase.circuit, benchmarkCase.shots == nil else { continue }
+                    guard let circuit = benchmarkCase.circuit else { continue }
                     try writeAtomically(try circuit.qasm(), to: (directory as NSString).appendingPathComponent("\(benchmarkCase.name)-\(n).qasm"))
                 }
             }

@@ -227,8 +227,7 @@ struct CLITests {
             #expect((r["gates_per_second"] as? Double ?? 0) > 0)
             #expect((r["bandwidth_gb_per_s"] as? Double ?? 0) > 0)
         }
-        #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("sample-4.qasm").path))
-        for name in ["qft-4", "qft-5", "random-4", "h-first-5", "h-last-5"] {
+        for name in ["qft-4", "qft-5", "random-4", "h-first-5", "h-last-5", "sample-4"] {
             let path = dir.url.appendingPathComponent("\(name).qasm").path
             let circuit = try QuantumCircuit(qasmFile: path)
             #expect(circuit.numQubits == Int(name.split(separator: "-").last ?? "") ?? -1)
