@@ -98,13 +98,13 @@ public struct EnergyReport: Sendable {
     // MARK: - Human
 
     /// One line for standard error at the end of a command, e.g.
-    /// `energy: 41.2 J ±50% (modelled; rapl: missing, nvml: missing) · 0.0055 gCO2e (World 480 g/kWh) · 1.4e-06 USD · 1.23 s`.
+    /// `energy: 41.2 J −30%/+50% (modelled; rapl: missing, nvml: missing) · 0.0055 gCO2e (World 480 g/kWh) · 1.4e-06 USD · 1.23 s`.
     public var oneLine: String {
         let t = total
         var why = t.provenance.rawValue
         let problems = unavailableSummary
         if !problems.isEmpty { why += "; " + problems }
-        return "energy: \(Self.joules(t.joules.value)) ±\(Self.percent(t.joules.relativeBand)) (\(why)) · "
+        return "energy: \(Self.joules(t.joules.value)) \(Self.bandPercent(t.joules)) (\(why)) · "
             + "\(Self.grams(t.gCO2e.value)) gCO2e (\(grid.region) \(Self.short(grid.gramsPerKWh)) g/kWh) · "
             + "\(Self.money(t.cost.value)) \(t.currency) · \(Self.short(t.seconds)) s"
     }
@@ -177,6 +177,14 @@ public struct EnergyReport: Sendable {
     static func grams(_ x: Double) -> String { short(x) }
     static func money(_ x: Double) -> String { short(x) }
     static func percent(_ x: Double, digits: Int = 2) -> String { String(format: "%.\(digits)g%%", x * 100) }
+
+    /// The band as percentages of the value, e.g. `−30%/+50%` (`±0%` for an exact zero).
+    static func bandPercent(_ e: Estimate) -> String {
+        guard e.value > 0 else { return "±0%" }
+        let below = (e.value - e.low) / e.value * 100, above = (e.high - e.value) / e.value * 100
+        if abs(below - above) < 0.5 { return String(format: "±%.0f%%", above) }
+        return String(format: "−%.0f%%/+%.0f%%", below, above)
+    }
 
     // MARK: - JSON
 

@@ -131,6 +131,8 @@ struct ModelTests {
         #expect(sum == Estimate(value: 12, low: 10, high: 15, provenance: .modelled))
         #expect(sum.scaled(by: 2, provenance: .default) == Estimate(value: 24, low: 20, high: 30, provenance: .default))
         #expect(abs(sum.relativeBand - 0.25) < 1e-12)
+        #expect(EnergyReport.bandPercent(Estimate(value: 10, low: 7, high: 15, provenance: .modelled)) == "−30%/+50%")
+        #expect(EnergyReport.bandPercent(Estimate(value: 10, low: 9.5, high: 10.5, provenance: .measured)) == "±5%")
     }
 
     @Test("configuration: each bad setting names itself, what was received and what is valid")
