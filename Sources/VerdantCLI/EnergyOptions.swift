@@ -30,13 +30,13 @@ struct EnergyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Currency of the prices (default USD).", valueName: "code"))
     var currency: String?
 
-    @Option(name: .customLong("cpu-watts"), help: ArgumentHelp("Watts of one busy hardware thread for the CPU-time model (default: CPU table, else 3.4).", valueName: "W"))
+    @Option(name: .customLong("cpu-watts"), help: ArgumentHelp("Watts of one busy hardware thread for the CPU-time model (default: CPU table, else 3.375).", valueName: "W"))
     var cpuWatts: Double?
 
     @Option(name: .customLong("memory-watts"), help: ArgumentHelp("Watts per GiB of memory for the model (default 0.375).", valueName: "W"))
     var memoryWatts: Double?
 
-    @Option(name: .customLong("energy-scope"), help: "Count the job alone (process) or the whole machine (machine).")
+    @Option(name: .customLong("energy-scope"), help: ArgumentHelp("Count the job alone (process) or the whole machine (machine).", valueName: "scope"))
     var scope: AccountingScope = .process
 
     @Option(name: .customLong("sample-interval"), help: ArgumentHelp("Seconds between energy samples (timeline), 0.01 to 60.", valueName: "s"))

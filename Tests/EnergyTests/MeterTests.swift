@@ -147,3 +147,26 @@ struct MeterTests {
         #expect((object["meter"] as? [String: Any])?["overhead_fraction"] is Double)
     }
 }
+
+@Suite("per-model table for the pipelines")
+struct TableTests {
+    @Test("rows from spans print aligned and as JSON")
+    func table() throws {
+        let meter = try EnergyMeter(configuration: testConfiguration())
+        var table = EnergyTable()
+        let (accuracy, usage) = meter.measure("qsvm") { burn(0.02) > 0 ? 0.95 : 0 }
+        table.append("qsvm", accuracy: accuracy, usage: usage)
+        table.append("svm-rbf", usage: meter.measure("svm-rbf") { () }.usage)
+        meter.stop()
+        let lines = table.text.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix("model    accuracy  seconds"))
+        #expect(lines[1].hasPrefix("qsvm        0.950"))
+        #expect(lines[1].hasSuffix("USD  default"))
+        #expect(lines[2].contains("      —  "))
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(table.json().utf8)) as? [[String: Any]])
+        #expect(rows.map { $0["model"] as? String } == ["qsvm", "svm-rbf"])
+        #expect(rows[0]["accuracy"] as? Double == 0.95 && rows[1]["accuracy"] is NSNull)
+        #expect(rows[0]["provenance"] as? String == "default" && rows[0]["cost_provenance"] as? String == "default")
+    }
+}
