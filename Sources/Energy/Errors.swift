@@ -25,6 +25,7 @@ public enum EnergyError: Error, Equatable, Sendable, CustomStringConvertible, Lo
     /// A meter used after it was stopped, or stopped twice.
     case meterStopped
 
+    /// The message shown to the user: what was received, what is valid, and where.
     public var description: String {
         switch self {
         case .invalidParameter(let name, let received, let valid):
@@ -52,5 +53,6 @@ public enum EnergyError: Error, Equatable, Sendable, CustomStringConvertible, Lo
         }
     }
 
+    /// The same text as ``description``, for `localizedDescription`.
     public var errorDescription: String? { description }
 }

@@ -117,7 +117,7 @@ public final class EnergyMeter: Sendable {
         return (value, core.endSpan(token, failed: false))
     }
 
-    /// The `async` form of ``span(_:_:)-(_,()->T)``.
+    /// The `async` form of `span(_:_:)`: runs `body` as a named phase of the job.
     ///
     /// - Parameters:
     ///   - name: The phase's name.

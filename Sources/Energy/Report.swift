@@ -32,6 +32,12 @@ public struct TimelinePoint: Sendable, Equatable {
     /// Average power in the interval: joules / seconds.
     public var watts: Double { seconds > 0 ? joules / seconds : 0 }
 
+    /// Whether two points hold the same figures.
+    ///
+    /// - Parameters:
+    ///   - a: A point.
+    ///   - b: Another point.
+    /// - Returns: `true` when every field and every per-source figure is equal.
     public static func == (a: TimelinePoint, b: TimelinePoint) -> Bool {
         a.endSeconds == b.endSeconds && a.seconds == b.seconds && a.joules == b.joules && a.cpuSeconds == b.cpuSeconds
             && a.bySource.map(\.0) == b.bySource.map(\.0) && a.bySource.map(\.1) == b.bySource.map(\.1)

@@ -100,7 +100,10 @@ struct EnergyOptions: ParsableArguments {
     @discardableResult
     func finish(_ meter: EnergyMeter, label: String) throws -> EnergyReport {
         let report = meter.stop(label: label)
-        if !noEnergySummary { printNote(report.oneLine) }
+        if !noEnergySummary {
+            fflush(nil)  // the command's own output first, also when stdout is a pipe
+            printNote(report.oneLine)
+        }
         if let energyReport {
             do { try report.writeJSON(to: energyReport) } catch { throw error.cliError }
         }
