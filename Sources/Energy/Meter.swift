@@ -29,6 +29,31 @@ public struct EnergyUsage: Sendable, Equatable {
     public var provenance: Provenance { joules.provenance }
     /// Average power: joules / seconds (0 for an empty window).
     public var watts: Double { seconds > 0 ? joules.value / seconds : 0 }
+    /// Several windows that ran side by side (e.g. the ranks of an MPI job, each measured by its own
+    /// meter) as one: joules, carbon, cost and CPU seconds add (bands add, provenance is the
+    /// weakest); seconds are the longest; sources with the same name add.
+    ///
+    /// - Parameter parts: The usages to combine (at least one, all in the same currency).
+    /// - Returns: Their combination; for no parts, an empty usage.
+    public static func combined(_ parts: [EnergyUsage]) -> EnergyUsage {
+        var names: [String] = []
+        var byName: [String: [SourceFigure]] = [:]
+        for figure in parts.flatMap(\.sources) {
+            if byName[figure.name] == nil { names.append(figure.name) }
+            byName[figure.name, default: []].append(figure)
+        }
+        let sources = names.compactMap { name -> SourceFigure? in
+            guard let figures = byName[name], let first = figures.first else { return nil }
+            return SourceFigure(name: name, method: first.method, joules: Estimate.sum(figures.map(\.joules)),
+                                counted: figures.contains { $0.counted }, inputs: [], parameters: first.parameters,
+                                note: figures.count > 1 ? "\(first.note) (sum of \(figures.count) processes)" : first.note)
+        }
+        return EnergyUsage(seconds: parts.map(\.seconds).max() ?? 0, joules: Estimate.sum(parts.map(\.joules)),
+                           gCO2e: Estimate.sum(parts.map(\.gCO2e)), cost: Estimate.sum(parts.map(\.cost)),
+                           currency: parts.first?.currency ?? ElectricityPrice.default.currency,
+                           cpuSeconds: parts.reduce(0) { $0 + $1.cpuSeconds }, sources: sources)
+    }
+
     /// The share of the energy that comes from hardware counters (0…1).
     public var measuredFraction: Double {
         let counted = sources.filter(\.counted)

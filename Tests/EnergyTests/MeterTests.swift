@@ -170,3 +170,23 @@ struct TableTests {
         #expect(rows[0]["provenance"] as? String == "default" && rows[0]["cost_provenance"] as? String == "default")
     }
 }
+
+@Suite("combining usages (MPI ranks)")
+struct CombineTests {
+    @Test("joules, carbon, cost and CPU add; seconds are the longest; provenance the weakest")
+    func combine() throws {
+        let meter = try EnergyMeter(configuration: testConfiguration())
+        let a = meter.measure("a") { burn(0.01) }.usage
+        let b = meter.measure("b") { burn(0.02) }.usage
+        meter.stop()
+        let both = EnergyUsage.combined([a, b])
+        #expect(abs(both.joules.value - (a.joules.value + b.joules.value)) < 1e-15)
+        #expect(abs(both.joules.high - (a.joules.high + b.joules.high)) < 1e-15)
+        #expect(abs(both.gCO2e.value - (a.gCO2e.value + b.gCO2e.value)) < 1e-18)
+        #expect(both.seconds == max(a.seconds, b.seconds))
+        #expect(both.cpuSeconds == a.cpuSeconds + b.cpuSeconds)
+        #expect(both.provenance == .default)
+        #expect(both.sources.map(\.name) == ["cpu", "memory"])
+        #expect(EnergyUsage.combined([]).joules == .zero)
+    }
+}
