@@ -60,8 +60,18 @@ struct EnergyOptions: ParsableArguments {
     func validate() throws {
         do {
             _ = try configuration()
+            if let energyReport { try EnergyOptions.checkFolder(of: energyReport, option: "--energy-report") }
         } catch {
             throw ValidationError(error.description)
+        }
+    }
+
+    /// Fails before any work is done when a report file could not be written at the end.
+    static func checkFolder(of path: String, option: String) throws(EnergyError) {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw .unusablePath(option: option, path: path, reason: "is in a folder that does not exist ('\(folder)')")
         }
     }
 

@@ -33,6 +33,11 @@ struct Measure: ParsableCommand {
 
     func validate() throws {
         if command.isEmpty { throw ValidationError(EnergyError.emptyCommand.description) }
+        do {
+            if let csv { try EnergyOptions.checkFolder(of: csv, option: "--csv") }
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() throws {

@@ -56,9 +56,16 @@ struct EnergyCLITests {
         let required = try verdant(["measure", "--require-counters", "--powercap-root", dir.url.path, "--", "true"])
         #expect(required.status == 1)
         #expect(required.stderr.contains("no hardware energy counter is readable and counters were required"))
-        let unwritable = try verdant(["measure", "--energy-report", "/no/such/folder/r.json", "--", "true"])
-        #expect(unwritable.status == 1)
-        #expect(unwritable.stderr.contains("cannot write '/no/such/folder/r.json'"))
+        let unwritable = try verdant(["measure", "--energy-report", "/no/such/folder/r.json", "--", "sh", "-c", "echo ran"])
+        #expect(unwritable.status == 2)
+        #expect(unwritable.stdout.isEmpty)  // refused before the command ran
+        #expect(unwritable.stderr.contains("--energy-report: '/no/such/folder/r.json' is in a folder that does not exist ('/no/such/folder')"))
+        let badCSV = try verdant(["measure", "--csv", "/no/such/folder/e.csv", "--", "true"])
+        #expect(badCSV.status == 2 && badCSV.stderr.contains("--csv: '/no/such/folder/e.csv' is in a folder that does not exist"))
+        let foreign = try dir.write("foreign.csv", "a,b\n")
+        let mismatch = try verdant(["measure", "--csv", foreign, "--", "true"])
+        #expect(mismatch.status == 2 && mismatch.stderr.contains("its first line is not CodeCarbon's emissions.csv header"))
+        #expect(try String(contentsOfFile: foreign, encoding: .utf8) == "a,b\n")
     }
 
     @Test("run, demo and bench end with the energy line and write --energy-report")
