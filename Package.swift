@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Verdant", targets: ["Verdant"]),
         .library(name: "Quantum", targets: ["Quantum"]),
+        .library(name: "Energy", targets: ["Energy"]),
         .executable(name: "verdant", targets: ["VerdantCLI"]),
     ],
     dependencies: [
@@ -15,7 +16,8 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public API
-        .target(name: "Verdant", dependencies: ["Quantum"]),
+        .target(name: "Verdant", dependencies: ["Quantum", "Energy"]),
+        .target(name: "Energy"),
         .target(
             name: "Quantum",
             dependencies: [
@@ -49,6 +51,7 @@ let package = Package(
             dependencies: ["Quantum", "_TestSupport"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "EnergyTests", dependencies: ["Energy"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "Verdant", "_TestSupport"]),
     ]
 )

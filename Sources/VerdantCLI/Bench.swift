@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
             """
     )
 
-    @Option(help: "The suite to run: quantum.")
+    @Option(help: "The suite to run: quantum, energy.")
     var suite: String = "quantum"
 
     @Option(help: "Comma-separated qubit counts.")
@@ -45,6 +45,12 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON on standard output.")
     var json = false
 
+    @Option(help: "Seconds of CPU-bound work per timed job (suite energy).")
+    var seconds: Double = 2
+
+    @OptionGroup(title: "Energy options")
+    var energy: EnergyOptions
+
     static let knownCases = ["sweep", "h-first", "h-last", "qft", "random", "sample"]
 
     private func integers(_ text: String, _ option: String, minimum: Int, maximum: Int) throws -> [Int] {
@@ -61,13 +67,16 @@ struct Bench: ParsableCommand {
     }
 
     /// The suites, each run by its own function (one file per suite).
-    static let suites = ["quantum"]
+    static let suites = ["quantum", "energy"]
 
     func run() throws {
+        let meter = try energy.start()
         switch suite {
         case "quantum": try runQuantumSuite()
+        case "energy": try runEnergySuite()
         default: throw CLIError.usage("unknown suite '\(suite)' (available: \(Bench.suites.joined(separator: ", ")))")
         }
+        try energy.finish(meter, label: "verdant bench --suite \(suite)")
     }
 
     /// `--suite quantum`.

@@ -18,12 +18,16 @@ struct Demo: ParsableCommand {
     @Option(help: "Qubits of the large circuit.")
     var qubits: Int = 20
 
+    @OptionGroup(title: "Energy options")
+    var energy: EnergyOptions
+
     func validate() throws {
         guard shots >= 1 else { throw ValidationError("--shots must be at least 1, received \(shots)") }
         guard (2...30).contains(qubits) else { throw ValidationError("--qubits must be in 2...30, received \(qubits)") }
     }
 
     func run() throws {
+        let meter = try energy.start()
         print("Verdant \(VerdantCommand.version) — the seed's quantum example (§4.1), in Swift\n")
         // The seed's example, as written there.
         let q = QuantumRegister(2, name: "q"); let c = ClassicalRegister(2, name: "c")
@@ -47,6 +51,7 @@ struct Demo: ParsableCommand {
         let ok = Set(result.counts.keys) == [String(repeating: "0", count: qubits), String(repeating: "1", count: qubits)]
         print(ok ? "   ✓ only all-zeros and all-ones, as a GHZ state must give" : "   ✗ unexpected outcomes")
         if !ok { throw CLIError.runtime("the 20-qubit demo circuit gave outcomes a GHZ state cannot give") }
+        try energy.finish(meter, label: "verdant demo")
     }
 
     private func report(_ result: RunResult, limit: Int = 8) {

@@ -55,12 +55,16 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Report what gate fusion and cache blocking did (gates, kernels, passes, sweeps saved).")
     var verbose = false
 
+    @OptionGroup(title: "Energy options")
+    var energy: EnergyOptions
+
     func validate() throws {
         guard shots >= 1 else { throw ValidationError("--shots must be at least 1, received \(shots)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
     }
 
     func run() throws {
+        let meter = try energy.start()
         let circuit: QuantumCircuit
         if file == "-" {
             let data = FileHandle.standardInput.readDataToEndOfFile()
@@ -149,6 +153,7 @@ struct Run: ParsableCommand {
         } else {
             print(lines.joined(separator: "\n"))
         }
+        try energy.finish(meter, label: "verdant run \(file)")
     }
 
     /// The state's rows and JSON members, as the flags ask.

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import Verdant
+
+@Suite("verdant measure and the energy options", .serialized)
+struct EnergyCLITests {
+    @Test("measure passes the exit code through and prints the report")
+    func measure() throws {
+        let three = try verdant(["measure", "--model-only", "--", "sh", "-c", "echo out; exit 3"])
+        #expect(three.status == 3)
+        #expect(three.stdout == "out\n")
+        #expect(three.stderr.hasPrefix("energy of sh -c echo out; exit 3\nenergy  "))
+        #expect(three.stderr.contains("counters  unavailable (disabled)") || three.stderr.contains("unavailable (disabled)"))
+
+        let dir = try TemporaryDirectory()
+        let csv = dir.url.appendingPathComponent("emissions.csv").path
+        let report = dir.url.appendingPathComponent("report.json").path
+        let json = try verdant(["measure", "--json", "--country", "FR", "--csv", csv, "--energy-report", report, "--", "sleep", "0.2"])
+        #expect(json.status == 0)
+        let object = try jsonObject(json.stdout)
+        #expect(object["joules"] is Double && object["gCO2e"] is Double && object["cost"] is Double)
+        #expect((object["seconds"] as? Double ?? 0) >= 0.2)
+        #expect(["measured", "modelled", "default"].contains(object["provenance"] as? String ?? ""))
+        #expect((object["carbon"] as? [String: Any])?["region"] as? String == "France")
+        #expect((object["job"] as? [String: Any])?["exit_status"] as? Int == 0)
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2 && lines[0].hasPrefix("timestamp,project_name,run_id,experiment_id,duration,emissions,"))
+        #expect(try jsonObject(try String(contentsOfFile: report, encoding: .utf8))["run_id"] as? String == object["run_id"] as? String)
+
+        let signalled = try verdant(["measure", "--", "sh", "-c", "kill -TERM $$"])
+        #expect(signalled.status == 143)
+        #expect(signalled.stderr.contains("verdant: the command was ended by signal 15; exit code 143"))
+    }
+
+    @Test("measure: bad input exits 2 with a clear message and writes nothing")
+    func measureErrors() throws {
+        let dir = try TemporaryDirectory()
+        let csv = dir.url.appendingPathComponent("e.csv").path
+        for (arguments, message) in [
+            (["measure"], "no command to measure; give one after '--'"),
+            (["measure", "--", "verdant-no-such-command"], "cannot run 'verdant-no-such-command': command not found in PATH"),
+            (["measure", "--country", "Atlantis", "--", "true"], "--country: 'Atlantis' is not in the carbon-intensity table"),
+            (["measure", "--cpu-watts=-3", "--", "true"], "--cpu-watts: received '-3.0'; give the watts of one busy hardware thread"),
+            (["measure", "--sample-interval", "0", "--", "true"], "--sample-interval: received '0.0'; give seconds between 0.01 and 60"),
+            (["measure", "--energy-scope", "galaxy", "--", "true"], "galaxy"),
+            (["measure", "--powercap-root", "/no/such/dir", "--csv", csv, "--", "true"], "--powercap-root: '/no/such/dir' is not a readable folder"),
+            (["measure", "--nvml-library", "libc.so.6", "--", "true"], "--nvml-library: 'libc.so.6' cannot be used"),
+            (["measure", "--currency", "EUR", "--", "true"], "a currency other than USD needs --price-per-kwh"),
+        ] {
+            let result = try verdant(arguments)
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            expectNoTrace(result)
+        }
+        #expect(!FileManager.default.fileExists(atPath: csv))
+        let required = try verdant(["measure", "--require-counters", "--powercap-root", dir.url.path, "--", "true"])
+        #expect(required.status == 1)
+        #expect(required.stderr.contains("no hardware energy counter is readable and counters were required"))
+        let unwritable = try verdant(["measure", "--energy-report", "/no/such/folder/r.json", "--", "sh", "-c", "echo ran"])
+        #expect(unwritable.status == 2)
+        #expect(unwritable.stdout.isEmpty)  // refused before the command ran
+        #expect(unwritable.stderr.contains("--energy-report: '/no/such/folder/r.json' is in a folder that does not exist ('/no/such/folder')"))
+        let badCSV = try verdant(["measure", "--csv", "/no/such/folder/e.csv", "--", "true"])
+        #expect(badCSV.status == 2 && badCSV.stderr.contains("--csv: '/no/such/folder/e.csv' is in a folder that does not exist"))
+        let foreign = try dir.write("foreign.csv", "a,b\n")
+        let mismatch = try verdant(["measure", "--csv", foreign, "--", "true"])
+        #expect(mismatch.status == 2 && mismatch.stderr.contains("its first line is not CodeCarbon's emissions.csv header"))
+        #expect(try String(contentsOfFile: foreign, encoding: .utf8) == "a,b\n")
+    }
+
+    @Test("run, demo and bench end with the energy line and write --energy-report")
+    func longCommands() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.write("bell.qasm", bellQASM)
+        let report = dir.url.appendingPathComponent("run.json").path
+        let run = try verdant(["run", file, "--json", "--energy-report", report, "--country", "DE", "--price-per-kwh", "0.3",
+                               "--currency", "EUR"])
+        #expect(run.status == 0)
+        #expect(try jsonObject(run.stdout)["counts"] != nil)
+        let line = try #require(run.stderr.split(separator: "\n").last)
+        #expect(line.hasPrefix("energy: ") && line.contains("gCO2e (Germany 380.9 g/kWh)") && line.contains(" EUR · "))
+        let object = try jsonObject(try String(contentsOfFile: report, encoding: .utf8))
+        #expect(object["label"] as? String == "verdant run \(file)")
+        #expect((object["price"] as? [String: Any])?["provenance"] as? String == "modelled")
+        #expect(try verdant(["run", file, "--no-energy-summary"]).stderr.isEmpty)
+        let badCountry = try verdant(["run", file, "--country", "XX"])
+        #expect(badCountry.status == 2 && badCountry.stdout.isEmpty)
+
+        let demo = try verdant(["demo", "--qubits", "4", "--shots", "10"])
+        #expect(demo.status == 0)
+        #expect(demo.stderr.hasPrefix("energy: "))
+
+        let bench = try verdant(["bench", "--suite", "energy", "--seconds", "0.05", "--repeats", "1", "--json"])
+        #expect(bench.status == 0)
+        let results = try #require(try jsonObject(bench.stdout)["results"] as? [[String: Any]])
+        #expect(results.map { $0["case"] as? String } == ["no meter", "meter, 1 s samples", "meter, 0.1 s samples", "meter, 0.01 s samples"])
+        #expect(results.dropFirst().allSatisfy { ($0["meter_cpu_fraction"] as? Double).map { $0 >= 0 } ?? false })
+        let badSeconds = try verdant(["bench", "--suite", "energy", "--seconds", "0"])
+        #expect(badSeconds.status == 2 && badSeconds.stderr.contains("--seconds must be between 0.05 and 600, received 0.0"))
+    }
+}
