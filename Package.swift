@@ -7,7 +7,12 @@ let package = Package(
     products: [
         .library(name: "Verdant", targets: ["Verdant"]),
         .library(name: "Quantum", targets: ["Quantum"]),
+        .library(name: "Parallel", targets: ["Parallel"]),
         .executable(name: "verdant", targets: ["VerdantCLI"]),
+    ],
+    traits: [
+        .trait(name: "MPI", description: "Multi-node runs through MPI (Open MPI or MPICH; needs libopenmpi-dev or libmpich-dev)."),
+        .default(enabledTraits: []),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -15,7 +20,7 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public API
-        .target(name: "Verdant", dependencies: ["Quantum"]),
+        .target(name: "Verdant", dependencies: ["Quantum", "Parallel"]),
         .target(
             name: "Quantum",
             dependencies: [
@@ -24,7 +29,16 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "Parallel",
+            dependencies: [
+                .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+
         // MARK: - Implementation details
+        .systemLibrary(name: "CMPI", pkgConfig: "mpi", providers: [.apt(["libopenmpi-dev"])]),
         .target(
             name: "_TestSupport",
             dependencies: [
@@ -49,6 +63,7 @@ let package = Package(
             dependencies: ["Quantum", "_TestSupport"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "ParallelTests", dependencies: ["Parallel"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "Verdant", "_TestSupport"]),
     ]
 )
