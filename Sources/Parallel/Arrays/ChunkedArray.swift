@@ -233,7 +233,7 @@ public struct ChunkedArray<Element: ChunkElement>: Sendable, CustomStringConvert
     }
 
     private static func bounds<R: RangeExpression>(_ range: R, axis: Int, length: Int) throws -> Range<Int> where R.Bound == Int {
-        let r = range.relative(to: 0..<Int.max)
+        let r = range.relative(to: 0..<length)
         guard r.lowerBound >= 0, r.upperBound <= length else {
             throw ParallelError.sliceOutOfRange(axis: axis, received: "\(r.lowerBound)..<\(r.upperBound)", length: length)
         }

@@ -210,11 +210,13 @@ enum NPY {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
             try Data(bytes).write(to: temporary, options: .withoutOverwriting)
-            if FileManager.default.fileExists(atPath: path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
+            // rename(2) replaces an existing file atomically.
+            guard rename(temporary.path, path) == 0 else {
+                throw ParallelError.file(path: path, reason: String(cString: strerror(errno)))
             }
+        } catch let error as ParallelError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw ParallelError.file(path: path, reason: "cannot be written (\(describe(error)))")
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw ParallelError.file(path: path, reason: "cannot be written (\(error.localizedDescription))")

@@ -157,21 +157,22 @@ extension Communicator {
     /// ``ParallelError/rankFailed(rank:message:)``) — so no rank is left waiting.
     func exchange(_ local: Result<[UInt8], any Error>) throws -> [[UInt8]] {
         var message: [UInt8]
+        var localError: (any Error)?
         switch local {
         case .success(let bytes):
             message = [0]
             message.reserveCapacity(bytes.count + 1)
             message.append(contentsOf: bytes)
         case .failure(let error):
-            message = [1] + Array(describe(error).utf8)
+            var annotated = error
+            if case ParallelError.taskFailed(let task, nil, let underlying) = error {
+                annotated = ParallelError.taskFailed(task: task, rank: rank, underlying: underlying)
+            }
+            localError = annotated
+            message = [1] + Array(describe(annotated).utf8)
         }
         let all = try allgather(message)
-        if case .failure(var error) = local {
-            if case ParallelError.taskFailed(let task, nil, let underlying) = error {
-                error = ParallelError.taskFailed(task: task, rank: rank, underlying: underlying)
-            }
-            throw error
-        }
+        if let localError { throw localError }
         for (r, m) in all.enumerated() where m.first != 0 {
             throw ParallelError.rankFailed(rank: r, message: String(decoding: m.dropFirst(), as: UTF8.self))
         }
