@@ -12,10 +12,12 @@ struct Bench: ParsableCommand {
             count, precision and thread count. Times are medians of the repeats after one untimed warm-up; the \
             state's allocation is not timed. Effective bandwidth = kernel calls × state bytes × 2 / time. \
             Benchmarks/quantum_side_by_side.py runs Qiskit Aer and Qulacs on the same circuits (--export-qasm).
+            Suite 'parallel': see docs/parallel.md (sum of squares, per-task overhead, matmul, allreduce; \
+            Benchmarks/parallel_side_by_side.py runs Dask, NumPy and mpi4py on the same work).
             """
     )
 
-    @Option(help: "The suite to run: quantum.")
+    @Option(help: "The suite to run: quantum, parallel.")
     var suite: String = "quantum"
 
     @Option(help: "Comma-separated qubit counts.")
@@ -30,8 +32,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repeats per case (the median is reported).")
     var repeats: Int = 3
 
-    @Option(help: "Comma-separated cases: sweep, h-first, h-last, qft, random (default: all).")
-    var cases: String = "sweep,h-first,h-last,qft,random"
+    @Option(help: "Comma-separated cases (quantum: sweep, h-first, h-last, qft, random; parallel: sum-squares, tasks, matmul, allreduce; default: all).")
+    var cases: String?
 
     @Option(name: .customLong("export-qasm"), help: "Write each timed circuit to DIR/<case>-<n>.qasm for other simulators.")
     var exportQASM: String?
@@ -44,6 +46,9 @@ struct Bench: ParsableCommand {
 
     @Flag(help: "Print JSON on standard output.")
     var json = false
+
+    @OptionGroup(title: "Parallel suite")
+    var parallel: ParallelBenchOptions
 
     static let knownCases = ["sweep", "h-first", "h-last", "qft", "random"]
 
@@ -61,11 +66,12 @@ struct Bench: ParsableCommand {
     }
 
     /// The suites, each run by its own function (one file per suite).
-    static let suites = ["quantum"]
+    static let suites = ["quantum", "parallel"]
 
     func run() throws {
         switch suite {
         case "quantum": try runQuantumSuite()
+        case "parallel": try runParallelSuite()
         default: throw CLIError.usage("unknown suite '\(suite)' (available: \(Bench.suites.joined(separator: ", ")))")
         }
     }
@@ -82,7 +88,7 @@ struct Bench: ParsableCommand {
         case "single": precisions = [.single]
         default: throw CLIError.usage("--precision: '\(precision)' is not one of double, single, both")
         }
-        let wanted = cases.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let wanted = (cases ?? Bench.knownCases.joined(separator: ",")).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for name in wanted where !Bench.knownCases.contains(name) {
             throw CLIError.usage("--cases: unknown case '\(name)' (available: \(Bench.knownCases.joined(separator: ", ")))")
         }
