@@ -76,15 +76,21 @@ public enum ParallelBenchmark {
             let per = (elements + threads - 1) / threads
             let partials = try scheduler.map(count: threads, chunkSize: 1) { t -> Double in
                 let start = t * per, end = Swift.min(elements, start + per)
-                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                // Eight accumulators in two SIMD4 vectors: the best plain loop on the generic target.
+                var a = SIMD4<Double>(), b = SIMD4<Double>()
+                let raw = UnsafeRawPointer(shared.pointer)
                 var k = start
-                let p = shared.pointer
-                while k + 4 <= end {
-                    s0 += p[k] * p[k]; s1 += p[k + 1] * p[k + 1]; s2 += p[k + 2] * p[k + 2]; s3 += p[k + 3] * p[k + 3]
-                    k += 4
+                while k + 8 <= end {
+                    let x = raw.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+                    let y = raw.loadUnaligned(fromByteOffset: (k + 4) * 8, as: SIMD4<Double>.self)
+                    a += x * x
+                    b += y * y
+                    k += 8
                 }
-                while k < end { s0 += p[k] * p[k]; k += 1 }
-                return (s0 + s1) + (s2 + s3)
+                var tail = 0.0
+                while k < end { tail += shared.pointer[k] * shared.pointer[k]; k += 1 }
+                let c = a + b
+                return ((c[0] + c[1]) + (c[2] + c[3])) + tail
             }
             reference = partials.reduce(0, +)
         }

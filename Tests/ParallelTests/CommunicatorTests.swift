@@ -168,7 +168,17 @@ struct CommunicatorTests {
 struct WorldTests {
     @Test("collectives on the world")
     func collectives() throws {
-        try DistributedChecks.collectives(try Distributed.world())
+        let world = try Distributed.world()
+        // Under a launcher the world must span every rank (not N copies of size 1).
+        if let size = Distributed.launch?.size, Distributed.isMPICompiledIn {
+            #expect(world.size == size)
+            #expect(world.backend.hasPrefix("MPI"))
+        }
+        try DistributedChecks.collectives(world)
+        // CI checks that a failure on one rank fails the whole mpirun (.ci/run sets this).
+        if let failing = ProcessInfo.processInfo.environment["VERDANT_TEST_FAIL_RANK"], failing == String(world.rank) {
+            Issue.record("deliberate failure on rank \(world.rank) (VERDANT_TEST_FAIL_RANK)")
+        }
     }
 
     @Test("distributed arrays on the world equal the one-rank result")

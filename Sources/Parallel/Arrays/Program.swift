@@ -1,5 +1,5 @@
 // Fused elementwise programs: a chain of elementwise operations over one or more arrays with the
-// same chunks becomes one small program per chunk, evaluated block by block (512 elements, so the
+// same chunks becomes one small program per chunk, evaluated block by block (1024 elements, so the
 // intermediate values stay in L1 cache): one pass over the inputs, no intermediate arrays.
 
 /// One step of a program; registers 0..<inputCount are the inputs, step k writes register
@@ -131,7 +131,7 @@ struct FusedChunk<Element: ChunkElement>: Sendable {
 
 /// Evaluates fused chunks block by block.
 enum BlockEvaluator {
-    static let blockSize = 512
+    static let blockSize = 1024
 
     /// Evaluates `chunk` and hands each block to `emit(row, column, values, count)`, in row-major
     /// order. `inputs` are the results of `chunk.taskDependencies`, in that order.
