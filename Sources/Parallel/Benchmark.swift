@@ -151,8 +151,9 @@ public enum ParallelBenchmark {
                       seconds: seconds, value: flops / median(seconds) / 1e9, unit: "GFLOP/s")
     }
 
-    /// `allreduce` (sum) of `bytes` bytes of Doubles over `communicator`: time per call (median
-    /// of `repeats` batches) and bandwidth.
+    /// `allreduce` (sum) of `bytes` bytes of Doubles over `communicator`, in place in one reused
+    /// buffer (as `comm.Allreduce(send, recv)` with preallocated arrays): time per call (median of
+    /// `repeats` batches).
     /// - Parameters:
     ///   - bytes: message size (multiple of 8).
     ///   - communicator: the ranks.
@@ -160,11 +161,11 @@ public enum ParallelBenchmark {
     /// - Returns: an `allreduce` result in µs per call.
     /// - Throws: ``ParallelError``.
     public static func allreduce(bytes: Int, communicator: any Communicator, repeats: Int) throws -> Result {
-        let values = [Double](repeating: 1, count: Swift.max(1, bytes / 8))
+        var values = [Double](repeating: 1, count: Swift.max(1, bytes / 8))
         let calls = bytes <= 1 << 12 ? 2000 : bytes <= 1 << 20 ? 200 : 20
         try communicator.barrier()
         let seconds = try time(repeats: repeats) {
-            for _ in 0..<calls { _ = try communicator.allreduce(values, .sum) }
+            for _ in 0..<calls { try communicator.allreduce(&values, .sum) }
             try communicator.barrier()
         }.map { $0 / Double(calls) }
         return Result(name: "allreduce", parameters: [("bytes", Double(values.count * 8)), ("calls", Double(calls))], threads: 1,

@@ -15,6 +15,13 @@ enum DistributedChecks {
         #expect(try comm.allreduce([Float(r) + 0.5], .min) == [0.5])
         #expect(try comm.allreduce([UInt8(r)], .sum) == [UInt8(s * (s - 1) / 2)])
         #expect(try comm.allreduce([Double](), .sum).isEmpty)
+        var inPlace = [Double(r), -Double(r)]
+        try comm.allreduce(&inPlace, .sum)
+        #expect(inPlace == [Double(s * (s - 1) / 2), -Double(s * (s - 1) / 2)])
+        var mixed = [Int](repeating: 1, count: s > 1 ? r + 1 : 1)
+        if s > 1 {
+            #expect(thrownMessage { try comm.allreduce(&mixed, .max) }?.hasPrefix("communication error: allreduce: the ranks gave different counts") == true)
+        }
         let big = (0..<100_000).map { Double($0 + r) }
         let sum = try comm.allreduce(big, .sum)
         #expect(sum[99_999] == Double(s) * 99_999 + Double(s * (s - 1) / 2))

@@ -100,6 +100,14 @@ public protocol Communicator: AnyObject, Sendable {
     /// - Throws: ``ParallelError/communication(_:)`` when the counts differ; MPI errors.
     func allreduce<T: Communicable>(_ values: [T], _ op: ReductionOperator) throws -> [T]
 
+    /// The elementwise reduction of every rank's values, in place (no new buffer: for repeated
+    /// reductions such as one gradient per optimiser step).
+    /// - Parameters:
+    ///   - values: this rank's values on entry; the reduced values (identical on every rank) on return.
+    ///   - op: sum, min or max.
+    /// - Throws: ``ParallelError/communication(_:)`` when the counts differ; MPI errors.
+    func allreduce<T: Communicable>(_ values: inout [T], _ op: ReductionOperator) throws
+
     /// Every rank's values (counts may differ), in rank order, on every rank.
     /// - Parameter values: this rank's values.
     /// - Returns: `result[r]` is rank r's values.

@@ -123,6 +123,16 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
         return result
     }
 
+    /// The elementwise reduction in rank order, in place.
+    /// - Parameters:
+    ///   - values: this rank's values; the reduced values on return.
+    ///   - op: sum, min or max.
+    /// - Throws: ``ParallelError/communication(_:)`` when counts differ; ``ParallelError/rankFailed(rank:message:)``.
+    public func allreduce<T: Communicable>(_ values: inout [T], _ op: ReductionOperator) throws {
+        if size == 1 { return }
+        values = try allreduce(values, op)
+    }
+
     /// Every rank's values, in rank order.
     /// - Parameter values: this rank's values.
     /// - Returns: `result[r]` is rank r's values.

@@ -109,30 +109,53 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
         }
     }
 
+    /// Every rank must give the same count: max(count) == min(count), checked first.
+    private func checkSameCount(_ count: Int) throws {
+        var counts: [Int64] = [Int64(count), -Int64(count)]
+        var extremes: [Int64] = [0, 0]
+        try MPICommunicator.check(MPI_Allreduce(&counts, &extremes, 2, verdant_mpi_int64(), verdant_mpi_max(), comm), "MPI_Allreduce")
+        guard extremes[0] == -extremes[1] else {
+            throw ParallelError.communication(
+                "allreduce: the ranks gave different counts (from \(-extremes[1]) to \(extremes[0])); every rank must give the same count")
+        }
+    }
+
+    /// Reduces `count` elements from `source` (or in place when nil) into `destination`, in pieces.
+    private func reduceRaw<T: Communicable>(_ source: UnsafePointer<T>?, _ destination: UnsafeMutablePointer<T>, count: Int,
+                                            _ op: ReductionOperator) throws
+    {
+        var offset = 0
+        while offset < count {
+            let n = min(MPICommunicator.pieceElements, count - offset)
+            let input = source.map { UnsafeRawPointer($0 + offset) } ?? UnsafeRawPointer(verdant_mpi_in_place())
+            try MPICommunicator.check(MPI_Allreduce(input, destination + offset, Int32(n), datatype(T.self), mpiOperator(op), comm),
+                                      "MPI_Allreduce")
+            offset += n
+        }
+    }
+
     func allreduce<T: Communicable>(_ values: [T], _ op: ReductionOperator) throws -> [T] {
         try lock.withLock {
-            // Every rank must give the same count: max(count) == min(count), checked first.
-            var counts: [Int64] = [Int64(values.count), -Int64(values.count)]
-            var extremes: [Int64] = [0, 0]
-            try MPICommunicator.check(MPI_Allreduce(&counts, &extremes, 2, verdant_mpi_int64(), verdant_mpi_max(), comm), "MPI_Allreduce")
-            guard extremes[0] == -extremes[1] else {
-                throw ParallelError.communication(
-                    "allreduce: the ranks gave different counts (from \(-extremes[1]) to \(extremes[0])); every rank must give the same count")
-            }
+            try checkSameCount(values.count)
             var result = [T](unsafeUninitializedCapacity: values.count) { _, n in n = values.count }
             try values.withUnsafeBufferPointer { input in
                 try result.withUnsafeMutableBufferPointer { output in
                     guard let source = input.baseAddress, let destination = output.baseAddress else { return }
-                    var offset = 0
-                    while offset < values.count {
-                        let n = min(MPICommunicator.pieceElements, values.count - offset)
-                        try MPICommunicator.check(MPI_Allreduce(source + offset, destination + offset, Int32(n), datatype(T.self),
-                                                                mpiOperator(op), comm), "MPI_Allreduce")
-                        offset += n
-                    }
+                    try reduceRaw(source, destination, count: values.count, op)
                 }
             }
             return result
+        }
+    }
+
+    func allreduce<T: Communicable>(_ values: inout [T], _ op: ReductionOperator) throws {
+        try lock.withLock {
+            try checkSameCount(values.count)
+            let count = values.count
+            try values.withUnsafeMutableBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                try reduceRaw(nil, base, count: count, op)
+            }
         }
     }
 
