@@ -32,6 +32,7 @@ let package = Package(
         .target(
             name: "Parallel",
             dependencies: [
+                "CParallelKernels",
                 .target(name: "CMPI", condition: .when(traits: ["MPI"])),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
@@ -39,6 +40,7 @@ let package = Package(
 
         // MARK: - Implementation details
         .systemLibrary(name: "CMPI", pkgConfig: "mpi", providers: [.apt(["libopenmpi-dev"])]),
+        .target(name: "CParallelKernels"),
         .target(
             name: "_TestSupport",
             dependencies: [

@@ -268,6 +268,28 @@ struct ArrayTests {
             #expect(close(try c.compute(), oracle, 1e-13))
             try expectBlocksMatchChunks(c)
         }
+        // Both floating-point kernels (AVX2 + FMA where the CPU has it, and the portable one) on
+        // edge-sized tiles: every row and column remainder of the 6 × 8 and 4 × 4 register tiles.
+        for (mm, kk, nn) in [(13, 9, 17), (6, 300, 8), (1, 1, 1), (7, 257, 3)] {
+            let av = (0..<mm * kk).map { Double(($0 * 31) % 19) / 7 - 1 }
+            let bv = (0..<kk * nn).map { Double(($0 * 17) % 23) / 5 - 2 }
+            let want = Eager.matmul(av, bv, m: mm, k: kk, n: nn)
+            for portable in [false, true] {
+                var out = [Double](repeating: 0, count: mm * nn)
+                av.withUnsafeBufferPointer { ap in
+                    bv.withUnsafeBufferPointer { bp in
+                        out.withUnsafeMutableBufferPointer { cp in
+                            guard let a0 = ap.baseAddress, let b0 = bp.baseAddress, let c0 = cp.baseAddress else { return }
+                            let owner = ChunkBuffer<Double>(rows: 0, columns: 0)
+                            Matmul.multiplyAdd(ChunkView(base: a0, rows: mm, columns: kk, rowStride: kk, owner: owner),
+                                               ChunkView(base: b0, rows: kk, columns: nn, rowStride: nn, owner: owner),
+                                               into: c0, ldc: nn, portable: portable)
+                        }
+                    }
+                }
+                #expect(close(out, want, 1e-12), "\(mm)×\(kk)×\(nn) portable: \(portable)")
+            }
+        }
         // Fused inputs and generated inputs.
         let x = try ChunkedArray(a, shape: [m, k], chunks: 3)
         let ones = try ChunkedArray<Double>.ones(shape: [k, n], chunks: 3)

@@ -1,19 +1,33 @@
+import CParallelKernels
+
 // Blocked matrix multiply-add for one output tile: C (m × n) += A (m × k) · B (k × n).
-// Argument order: A, B, C, then sizes. Floating point: B is packed into strips of 4 columns and A
-// into strips of 4 rows (kc = 256 deep), and a 4 × 4 register-tile micro-kernel accumulates in
-// SIMD4 vectors; integers use a plain i-k-j loop (wrapping). The sum over k runs in increasing
-// order, so a tile's value does not depend on threads or ranks.
+// Argument order: A, B, C, then sizes. Floating point: B is packed into strips of NR columns and A
+// into strips of MR rows (kc = 256 deep), and a register-tile micro-kernel accumulates MR × NR
+// values: for Double on CPUs with AVX2 and FMA, the C kernel verdant_gemm_6x8_avx2 (6 × 8); else
+// the portable Swift kernel (4 × 4 in SIMD4 vectors). Integers use a plain i-k-j loop (wrapping).
+// The sum over k runs in increasing order, so a tile's value does not depend on threads or ranks
+// (on one kind of CPU: the AVX2 kernel fuses multiply and add, so it rounds differently from the
+// portable one).
 
 enum Matmul {
+    /// The one place that picks the floating-point micro-kernel: AVX2 + FMA when this CPU has them.
+    static let wideKernelAvailable = verdant_gemm_avx2_available() != 0
+
     static let depthBlock = 256
     static let rowBlock = 64
     static let columnBlock = 512
 
     /// `c[i·ldc + j] += Σ_p a[i, p] · b[p, j]` for the views' sizes (`a.columns == b.rows`).
-    static func multiplyAdd<E: ChunkElement>(_ a: ChunkView<E>, _ b: ChunkView<E>, into c: UnsafeMutablePointer<E>, ldc: Int) {
+    static func multiplyAdd<E: ChunkElement>(_ a: ChunkView<E>, _ b: ChunkView<E>, into c: UnsafeMutablePointer<E>, ldc: Int,
+                                             portable: Bool = false)
+    {
         let m = a.rows, k = a.columns, n = b.columns
         if m == 0 || n == 0 || k == 0 { return }
         switch E.elementKind.storage {
+        case .double where wideKernelAvailable && !portable:
+            blockedWide(m, n, k, UnsafeRawPointer(a.base).assumingMemoryBound(to: Double.self), a.rowStride,
+                        UnsafeRawPointer(b.base).assumingMemoryBound(to: Double.self), b.rowStride,
+                        UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), ldc)
         case .double:
             blocked(m, n, k, UnsafeRawPointer(a.base).assumingMemoryBound(to: Double.self), a.rowStride,
                     UnsafeRawPointer(b.base).assumingMemoryBound(to: Double.self), b.rowStride,
@@ -89,6 +103,69 @@ enum Matmul {
                             let row = ic + 4 * sa, column = jc + 4 * sb
                             micro(kb, packedA + sa * kb * 4, packedB + sb * kb * 4, c + row * ldc + column, ldc,
                                   rows: min(4, m - row), columns: min(4, n - column))
+                        }
+                    }
+                    ic += mb
+                }
+                pc += kb
+            }
+            jc += nb
+        }
+    }
+
+    /// The AVX2 path: strips of 6 rows of A and 8 columns of B, packed as the C kernel reads them.
+    private static func blockedWide(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ lda: Int,
+                                    _ b: UnsafePointer<Double>, _ ldb: Int, _ c: UnsafeMutablePointer<Double>, _ ldc: Int)
+    {
+        let mr = 6, nr = 8
+        let kc = depthBlock, mc = 72, nc = columnBlock
+        let packedB = UnsafeMutablePointer<Double>.allocate(capacity: kc * (nc + nr))
+        let packedA = UnsafeMutablePointer<Double>.allocate(capacity: kc * (mc + mr))
+        defer {
+            packedB.deallocate()
+            packedA.deallocate()
+        }
+        var jc = 0
+        while jc < n {
+            let nb = min(nc, n - jc)
+            let bStrips = (nb + nr - 1) / nr
+            var pc = 0
+            while pc < k {
+                let kb = min(kc, k - pc)
+                // packedB[s][p][0..<8] = B[pc + p, jc + 8s + 0..<8], zero beyond n.
+                for s in 0..<bStrips {
+                    let strip = packedB + s * kb * nr
+                    let column = jc + nr * s
+                    let width = min(nr, n - column)
+                    for p in 0..<kb {
+                        let source = b + (pc + p) * ldb + column
+                        let out = strip + p * nr
+                        for t in 0..<nr { out[t] = t < width ? source[t] : 0 }
+                    }
+                }
+                var ic = 0
+                while ic < m {
+                    let mb = min(mc, m - ic)
+                    let aStrips = (mb + mr - 1) / mr
+                    // packedA[s][p][0..<6] = A[ic + 6s + 0..<6, pc + p], zero beyond m.
+                    for s in 0..<aStrips {
+                        let strip = packedA + s * kb * mr
+                        let row = ic + mr * s
+                        let height = min(mr, m - row)
+                        for t in 0..<mr {
+                            if t < height {
+                                let source = a + (row + t) * lda + pc
+                                for p in 0..<kb { strip[p * mr + t] = source[p] }
+                            } else {
+                                for p in 0..<kb { strip[p * mr + t] = 0 }
+                            }
+                        }
+                    }
+                    for sb in 0..<bStrips {
+                        for sa in 0..<aStrips {
+                            let row = ic + mr * sa, column = jc + nr * sb
+                            verdant_gemm_6x8_avx2(kb, packedA + sa * kb * mr, packedB + sb * kb * nr, c + row * ldc + column, ldc,
+                                                  min(mr, m - row), min(nr, n - column))
                         }
                     }
                     ic += mb
