@@ -8,7 +8,12 @@ let package = Package(
         .library(name: "Verdant", targets: ["Verdant"]),
         .library(name: "Quantum", targets: ["Quantum"]),
         .library(name: "Energy", targets: ["Energy"]),
+        .library(name: "Parallel", targets: ["Parallel"]),
         .executable(name: "verdant", targets: ["VerdantCLI"]),
+    ],
+    traits: [
+        .trait(name: "MPI", description: "Multi-node runs through MPI (Open MPI or MPICH; needs libopenmpi-dev or libmpich-dev)."),
+        .default(enabledTraits: []),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -16,7 +21,7 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public API
-        .target(name: "Verdant", dependencies: ["Quantum", "Energy"]),
+        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Parallel"]),
         .target(name: "Energy"),
         .target(
             name: "Quantum",
@@ -26,7 +31,18 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "Parallel",
+            dependencies: [
+                "CParallelKernels",
+                .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+
         // MARK: - Implementation details
+        .systemLibrary(name: "CMPI", pkgConfig: "mpi", providers: [.apt(["libopenmpi-dev"])]),
+        .target(name: "CParallelKernels"),
         .target(
             name: "_TestSupport",
             dependencies: [
@@ -52,6 +68,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "EnergyTests", dependencies: ["Energy"], exclude: ["Fixtures"]),
+        .testTarget(name: "ParallelTests", dependencies: ["Parallel"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "Verdant", "_TestSupport"]),
     ]
 )

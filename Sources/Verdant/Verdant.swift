@@ -1,2 +1,3 @@
 @_exported import Quantum
 @_exported import Energy
+@_exported import Parallel

@@ -12,10 +12,12 @@ struct Bench: ParsableCommand {
             100,000 shots from a prepared state ('sample'), at each qubit count, precision and thread count. Times are medians of the repeats after one untimed warm-up; the \
             state's allocation is not timed. Effective bandwidth = kernel calls × state bytes × 2 / time. \
             Benchmarks/quantum_side_by_side.py runs Qiskit Aer and Qulacs on the same circuits (--export-qasm).
+            Suite 'parallel': see docs/parallel.md (sum of squares, per-task overhead, matmul, allreduce; \
+            Benchmarks/parallel_side_by_side.py runs Dask, NumPy and mpi4py on the same work).
             """
     )
 
-    @Option(help: "The suite to run: quantum, energy.")
+    @Option(help: "The suite to run: quantum, energy, parallel.")
     var suite: String = "quantum"
 
     @Option(help: "Comma-separated qubit counts.")
@@ -30,8 +32,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repeats per case (the median is reported).")
     var repeats: Int = 3
 
-    @Option(help: "Comma-separated cases: sweep, h-first, h-last, qft, random, sample (default: all).")
-    var cases: String = "sweep,h-first,h-last,qft,random,sample"
+    @Option(help: "Comma-separated cases (quantum: sweep, h-first, h-last, qft, random, sample; parallel: sum-squares, tasks, matmul, allreduce; default: all).")
+    var cases: String?
 
     @Option(name: .customLong("export-qasm"), help: "Write each timed circuit to DIR/<case>-<n>.qasm for other simulators.")
     var exportQASM: String?
@@ -51,6 +53,9 @@ struct Bench: ParsableCommand {
     @OptionGroup(title: "Energy options")
     var energy: EnergyOptions
 
+    @OptionGroup(title: "Parallel suite")
+    var parallel: ParallelBenchOptions
+
     static let knownCases = ["sweep", "h-first", "h-last", "qft", "random", "sample"]
 
     private func integers(_ text: String, _ option: String, minimum: Int, maximum: Int) throws -> [Int] {
@@ -67,13 +72,14 @@ struct Bench: ParsableCommand {
     }
 
     /// The suites, each run by its own function (one file per suite).
-    static let suites = ["quantum", "energy"]
+    static let suites = ["quantum", "energy", "parallel"]
 
     func run() throws {
         let meter = try energy.start()
         switch suite {
         case "quantum": try runQuantumSuite()
         case "energy": try runEnergySuite()
+        case "parallel": try runParallelSuite()
         default: throw CLIError.usage("unknown suite '\(suite)' (available: \(Bench.suites.joined(separator: ", ")))")
         }
         try energy.finish(meter, label: "verdant bench --suite \(suite)")
@@ -91,7 +97,7 @@ struct Bench: ParsableCommand {
         case "single": precisions = [.single]
         default: throw CLIError.usage("--precision: '\(precision)' is not one of double, single, both")
         }
-        let wanted = cases.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let wanted = (cases ?? Bench.knownCases.joined(separator: ",")).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for name in wanted where !Bench.knownCases.contains(name) {
             throw CLIError.usage("--cases: unknown case '\(name)' (available: \(Bench.knownCases.joined(separator: ", ")))")
         }

@@ -14,7 +14,7 @@ struct VerdantCommand: ParsableCommand {
             Documentation: docs/ in the source tree.
             """,
         version: version,
-        subcommands: [Demo.self, Run.self, Bench.self, Measure.self]
+        subcommands: [Demo.self, Run.self, Bench.self, Measure.self, Info.self]
     )
 }
 
@@ -48,6 +48,8 @@ enum VerdantMain {
     static func main() {
         let status: Int32
         do {
+            // Several copies started by mpirun without MPI compiled in would each do all the work.
+            try parallelCall { try Distributed.checkLaunch() }
             var command = try VerdantCommand.parseAsRoot()
             try command.run()
             status = 0

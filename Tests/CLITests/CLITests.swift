@@ -107,6 +107,8 @@ struct CLITests {
                                       vector, probabilities.
               bench                   Measure Verdant's speed; print a table or JSON.
               measure                 Run a command and report its energy, carbon and cost.
+              info                    Show cores, memory, whether MPI is compiled in, and
+                                      this process's rank and size.
 
               See 'verdant help <subcommand>' for detailed help.
 
@@ -240,7 +242,7 @@ struct CLITests {
         #expect(table.status == 0)
         #expect(table.stdout.contains("per kernel ÷ sweep"))
         for (arguments, message) in [
-            (["bench", "--suite", "nope"], "unknown suite 'nope' (available: quantum, energy)"),
+            (["bench", "--suite", "nope"], "unknown suite 'nope' (available: quantum, energy, parallel)"),
             (["bench", "--qubits", "3,x"], "--qubits: 'x' is not a whole number in 1...50"),
             (["bench", "--cases", "fft"], "--cases: unknown case 'fft'"),
             (["bench", "--precision", "quad"], "--precision: 'quad' is not one of double, single, both"),

@@ -1,0 +1,172 @@
+import RealModule
+
+/// Exponentiation, binding tighter than multiplication and to the right: `x ** 2 * 3` is `(x ** 2) * 3`.
+precedencegroup ExponentiationPrecedence {
+    higherThan: MultiplicationPrecedence
+    associativity: right
+}
+
+/// Elementwise power (`x ** 2`, `x ** 0.5`), as NumPy's `**`.
+infix operator ** : ExponentiationPrecedence
+
+extension ChunkedArray {
+    private static func combine(_ lhs: ChunkedArray, _ rhs: ChunkedArray, _ op: BinaryOperator) throws -> ChunkedArray {
+        let name = "elementwise '\(op.symbol)'"
+        guard lhs.shape == rhs.shape else { throw ParallelError.shapeMismatch(operation: name, left: lhs.shape, right: rhs.shape) }
+        guard lhs.chunks == rhs.chunks else {
+            throw ParallelError.chunkMismatch(operation: name, left: "\(lhs.chunks)", right: "\(rhs.chunks)")
+        }
+        return ChunkedArray(node: ElementwiseNode.binary(lhs.node, rhs.node, op))
+    }
+
+    private static func scalar(_ x: ChunkedArray, _ s: Element, _ op: BinaryOperator, left: Bool) -> ChunkedArray {
+        ChunkedArray(node: ElementwiseNode.unary(x.node, { .scalar(op, $0, s, scalarOnLeft: left) },
+                                                 text: { left ? "(\(s) \(op.symbol) \($0))" : "(\($0) \(op.symbol) \(s))" }))
+    }
+
+    /// Elementwise sum of two arrays with the same shape and chunks.
+    /// - Parameters:
+    ///   - lhs: an array.
+    ///   - rhs: an array of the same shape and chunks.
+    /// - Returns: the lazy sum.
+    /// - Throws: ``ParallelError/shapeMismatch(operation:left:right:)``, ``ParallelError/chunkMismatch(operation:left:right:)``.
+    public static func + (lhs: ChunkedArray, rhs: ChunkedArray) throws -> ChunkedArray { try combine(lhs, rhs, .add) }
+    /// Elementwise difference (see `+`).
+    /// - Parameters:
+    ///   - lhs: an array.
+    ///   - rhs: an array of the same shape and chunks.
+    /// - Returns: the lazy difference.
+    /// - Throws: as `+`.
+    public static func - (lhs: ChunkedArray, rhs: ChunkedArray) throws -> ChunkedArray { try combine(lhs, rhs, .subtract) }
+    /// Elementwise product (see `+`).
+    /// - Parameters:
+    ///   - lhs: an array.
+    ///   - rhs: an array of the same shape and chunks.
+    /// - Returns: the lazy product.
+    /// - Throws: as `+`.
+    public static func * (lhs: ChunkedArray, rhs: ChunkedArray) throws -> ChunkedArray { try combine(lhs, rhs, .multiply) }
+    /// Elementwise quotient (see `+`); integer division truncates, and a zero divisor makes
+    /// `compute` throw ``ParallelError/integerDivisionByZero(task:)``.
+    /// - Parameters:
+    ///   - lhs: an array.
+    ///   - rhs: an array of the same shape and chunks.
+    /// - Returns: the lazy quotient.
+    /// - Throws: as `+`.
+    public static func / (lhs: ChunkedArray, rhs: ChunkedArray) throws -> ChunkedArray { try combine(lhs, rhs, .divide) }
+
+    /// `x + s` for every element.
+    /// - Parameters:
+    ///   - lhs: an array.
+    ///   - rhs: a scalar.
+    /// - Returns: the lazy result.
+    public static func + (lhs: ChunkedArray, rhs: Element) -> ChunkedArray { scalar(lhs, rhs, .add, left: false) }
+    /// `s + x` for every element.
+    /// - Parameters:
+    ///   - lhs: a scalar.
+    ///   - rhs: an array.
+    /// - Returns: the lazy result.
+    public static func + (lhs: Element, rhs: ChunkedArray) -> ChunkedArray { scalar(rhs, lhs, .add, left: true) }
+    /// `x − s` for every element.
+    /// - Parameters:
+    ///   - lhs: an array.
+    ///   - rhs: a scalar.
+    /// - Returns: the lazy result.
+    public static func - (lhs: ChunkedArray, rhs: Element) -> ChunkedArray { scalar(lhs, rhs, .subtract, left: false) }
+    /// `s − x` for every element.
+    /// - Parameters:
+    ///   - lhs: a scalar.
+    ///   - rhs: an array.
+    /// - Returns: the lazy result.
+    public static func - (lhs: Element, rhs: ChunkedArray) -> ChunkedArray { scalar(rhs, lhs, .subtract, left: true) }
+    /// `x · s` for every element.
+    /// - Parameters:
+    ///   - lhs: an array.
+    ///   - rhs: a scalar.
+    /// - Returns: the lazy result.
+    public static func * (lhs: ChunkedArray, rhs: Element) -> ChunkedArray { scalar(lhs, rhs, .multiply, left: false) }
+    /// `s · x` for every element.
+    /// - Parameters:
+    ///   - lhs: a scalar.
+    ///   - rhs: an array.
+    /// - Returns: the lazy result.
+    public static func * (lhs: Element, rhs: ChunkedArray) -> ChunkedArray { scalar(rhs, lhs, .multiply, left: true) }
+    /// `x / s` for every element (integer division by 0 makes `compute` throw).
+    /// - Parameters:
+    ///   - lhs: an array.
+    ///   - rhs: a scalar.
+    /// - Returns: the lazy result.
+    public static func / (lhs: ChunkedArray, rhs: Element) -> ChunkedArray {
+        if Element.elementKind.storage == .int && rhs == .zero {
+            return ChunkedArray(node: InvalidNode(error: .integerDivisionByZero(task: "(\(lhs.node.label)) / 0"), layout: lhs.node.layout))
+        }
+        return scalar(lhs, rhs, .divide, left: false)
+    }
+    /// `s / x` for every element.
+    /// - Parameters:
+    ///   - lhs: a scalar.
+    ///   - rhs: an array.
+    /// - Returns: the lazy result.
+    public static func / (lhs: Element, rhs: ChunkedArray) -> ChunkedArray { scalar(rhs, lhs, .divide, left: true) }
+
+    /// `−x` for every element.
+    /// - Parameter x: an array.
+    /// - Returns: the lazy result.
+    public static prefix func - (x: ChunkedArray) -> ChunkedArray {
+        ChunkedArray(node: ElementwiseNode.unary(x.node, { .unary(.negate, $0) }, text: { "-\($0)" }))
+    }
+
+    /// `xᵉ` for every element; for integer arrays `e` must be ≥ 0 (else `compute` throws
+    /// ``ParallelError/negativeIntegerPower(exponent:)``) and the result wraps on overflow.
+    /// - Parameters:
+    ///   - lhs: an array.
+    ///   - rhs: the exponent.
+    /// - Returns: the lazy result.
+    public static func ** (lhs: ChunkedArray, rhs: Int) -> ChunkedArray {
+        if Element.elementKind.storage == .int && rhs < 0 {
+            return ChunkedArray(node: InvalidNode(error: .negativeIntegerPower(exponent: rhs), layout: lhs.node.layout))
+        }
+        return ChunkedArray(node: ElementwiseNode.unary(lhs.node, { .power($0, exponent: rhs) }, text: { "\($0) ** \(rhs)" }))
+    }
+}
+
+extension ChunkedArray where Element: ChunkFloatingElement {
+    /// `xᵉ` for every element, with a floating-point exponent (`x ** 0.5`).
+    /// - Parameters:
+    ///   - lhs: an array.
+    ///   - rhs: the exponent.
+    /// - Returns: the lazy result.
+    public static func ** (lhs: ChunkedArray, rhs: Element) -> ChunkedArray {
+        ChunkedArray(node: ElementwiseNode.unary(lhs.node, { .realPower($0, exponent: rhs) }, text: { "\($0) ** \(rhs)" }))
+    }
+
+    func unary(_ op: UnaryOperator) -> ChunkedArray {
+        ChunkedArray(node: ElementwiseNode.unary(node, { .unary(op, $0) }, text: { "\(op.rawValue)(\($0))" }))
+    }
+}
+
+/// √x for every element.
+/// - Parameter x: a floating-point array.
+/// - Returns: the lazy result (NaN for negative elements).
+public func sqrt<E: ChunkFloatingElement>(_ x: ChunkedArray<E>) -> ChunkedArray<E> { x.unary(.sqrt) }
+/// eˣ for every element.
+/// - Parameter x: a floating-point array.
+/// - Returns: the lazy result.
+public func exp<E: ChunkFloatingElement>(_ x: ChunkedArray<E>) -> ChunkedArray<E> { x.unary(.exp) }
+/// The natural logarithm of every element.
+/// - Parameter x: a floating-point array.
+/// - Returns: the lazy result (NaN for negative elements, −∞ for 0).
+public func log<E: ChunkFloatingElement>(_ x: ChunkedArray<E>) -> ChunkedArray<E> { x.unary(.log) }
+/// The sine of every element (radians).
+/// - Parameter x: a floating-point array.
+/// - Returns: the lazy result.
+public func sin<E: ChunkFloatingElement>(_ x: ChunkedArray<E>) -> ChunkedArray<E> { x.unary(.sin) }
+/// The cosine of every element (radians).
+/// - Parameter x: a floating-point array.
+/// - Returns: the lazy result.
+public func cos<E: ChunkFloatingElement>(_ x: ChunkedArray<E>) -> ChunkedArray<E> { x.unary(.cos) }
+/// |x| for every element (integers: `Int.min` stays `Int.min`, as in NumPy).
+/// - Parameter x: an array.
+/// - Returns: the lazy result.
+public func abs<E: ChunkElement>(_ x: ChunkedArray<E>) -> ChunkedArray<E> {
+    ChunkedArray(node: ElementwiseNode.unary(x.node, { .unary(.abs, $0) }, text: { "abs(\($0))" }))
+}

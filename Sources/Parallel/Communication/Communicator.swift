@@ -1,0 +1,203 @@
+import Foundation
+
+/// An element type that collectives can carry: `Double`, `Float`, `Int`, `UInt8` (closed).
+public protocol Communicable: Sendable, Comparable {
+    /// How the element travels (its MPI datatype, its byte size).
+    static var communicableKind: CommunicableKind { get }
+}
+
+/// The wire type of a ``Communicable`` element.
+public struct CommunicableKind: Hashable, Sendable {
+    enum Storage: Sendable { case double, float, int64, uint8 }
+    let storage: Storage
+
+    /// Bytes per element.
+    public var byteCount: Int {
+        switch storage {
+        case .double, .int64: 8
+        case .float: 4
+        case .uint8: 1
+        }
+    }
+}
+
+extension Double: Communicable {
+    /// float64.
+    public static var communicableKind: CommunicableKind { CommunicableKind(storage: .double) }
+}
+
+extension Float: Communicable {
+    /// float32.
+    public static var communicableKind: CommunicableKind { CommunicableKind(storage: .float) }
+}
+
+extension Int: Communicable {
+    /// int64.
+    public static var communicableKind: CommunicableKind { CommunicableKind(storage: .int64) }
+}
+
+extension UInt8: Communicable {
+    /// bytes.
+    public static var communicableKind: CommunicableKind { CommunicableKind(storage: .uint8) }
+}
+
+/// How `allreduce` combines the ranks' values, element by element.
+public enum ReductionOperator: String, Sendable, CaseIterable {
+    /// x₀ + x₁ + … (in rank order for the in-process group; MPI's order for MPI).
+    case sum
+    /// The smallest.
+    case min
+    /// The largest.
+    case max
+
+    func apply<T: Communicable>(_ a: T, _ b: T) -> T {
+        switch self {
+        case .sum:
+            switch T.communicableKind.storage {
+            case .double: return unsafeBitCast(unsafeBitCast(a, to: Double.self) + unsafeBitCast(b, to: Double.self), to: T.self)
+            case .float: return unsafeBitCast(unsafeBitCast(a, to: Float.self) + unsafeBitCast(b, to: Float.self), to: T.self)
+            case .int64: return unsafeBitCast(unsafeBitCast(a, to: Int.self) &+ unsafeBitCast(b, to: Int.self), to: T.self)
+            case .uint8: return unsafeBitCast(unsafeBitCast(a, to: UInt8.self) &+ unsafeBitCast(b, to: UInt8.self), to: T.self)
+            }
+        case .min: return Swift.min(a, b)
+        case .max: return Swift.max(a, b)
+        }
+    }
+}
+
+/// A group of ranks (processes, or threads in tests) that exchange data with collectives.
+///
+/// Every rank of the group must call the same collectives in the same order; `allreduce` needs the
+/// same count on every rank (checked: a mismatch throws ``ParallelError/communication(_:)`` instead
+/// of giving wrong answers). Backends: ``LocalCommunicator`` (one process; or an in-process group
+/// of ranks on threads, for tests) and `MPICommunicator` (built with the `MPI` trait). Use
+/// ``world()`` to get the right one.
+public protocol Communicator: AnyObject, Sendable {
+    /// This rank, 0..<size.
+    var rank: Int { get }
+    /// The number of ranks.
+    var size: Int { get }
+    /// What carries the data: `local`, `local group`, `MPI (Open MPI v4.1.4, …)`.
+    var backend: String { get }
+
+    /// Returns when every rank has called it.
+    /// - Throws: ``ParallelError/mpi(function:code:message:)`` or ``ParallelError/rankFailed(rank:message:)``.
+    func barrier() throws
+
+    /// Root's values, on every rank.
+    /// - Parameters:
+    ///   - values: the values on `root` (ignored elsewhere).
+    ///   - root: the sending rank.
+    /// - Returns: root's values.
+    /// - Throws: ``ParallelError/communication(_:)`` for a root out of range; MPI errors.
+    func broadcast<T: Communicable>(_ values: [T], from root: Int) throws -> [T]
+
+    /// The elementwise reduction of every rank's values, on every rank.
+    /// - Parameters:
+    ///   - values: this rank's values (the same count on every rank).
+    ///   - op: sum, min or max.
+    /// - Returns: the reduced values (identical on every rank).
+    /// - Throws: ``ParallelError/communication(_:)`` when the counts differ; MPI errors.
+    func allreduce<T: Communicable>(_ values: [T], _ op: ReductionOperator) throws -> [T]
+
+    /// The elementwise reduction of every rank's values, in place (no new buffer: for repeated
+    /// reductions such as one gradient per optimiser step).
+    /// - Parameters:
+    ///   - values: this rank's values on entry; the reduced values (identical on every rank) on return.
+    ///   - op: sum, min or max.
+    /// - Throws: ``ParallelError/communication(_:)`` when the counts differ; MPI errors.
+    func allreduce<T: Communicable>(_ values: inout [T], _ op: ReductionOperator) throws
+
+    /// Every rank's values (counts may differ), in rank order, on every rank.
+    /// - Parameter values: this rank's values.
+    /// - Returns: `result[r]` is rank r's values.
+    /// - Throws: MPI errors.
+    func allgather<T: Communicable>(_ values: [T]) throws -> [[T]]
+
+    /// Every rank's values, in rank order, on `root` only.
+    /// - Parameters:
+    ///   - values: this rank's values.
+    ///   - root: the receiving rank.
+    /// - Returns: on root, `result[r]` is rank r's values; nil elsewhere.
+    /// - Throws: ``ParallelError/communication(_:)`` for a root out of range; MPI errors.
+    func gather<T: Communicable>(_ values: [T], to root: Int) throws -> [[T]]?
+
+    /// Part r of root's `parts`, on rank r.
+    /// - Parameters:
+    ///   - parts: on root, one array per rank (ignored elsewhere).
+    ///   - root: the sending rank.
+    /// - Returns: this rank's part.
+    /// - Throws: ``ParallelError/communication(_:)`` when root gives a number of parts other than
+    ///   `size`, or for a root out of range; MPI errors.
+    func scatter<T: Communicable>(_ parts: [[T]], from root: Int) throws -> [T]
+
+    /// Sends bytes to one rank (returns once they are on their way or delivered).
+    /// - Parameters:
+    ///   - bytes: the message.
+    ///   - destination: the receiving rank.
+    ///   - tag: matches sends with receives (≥ 0).
+    /// - Throws: ``ParallelError/communication(_:)`` for a rank or tag out of range; MPI errors.
+    func send(_ bytes: [UInt8], to destination: Int, tag: Int) throws
+
+    /// Receives the next message with `tag` from `source`.
+    /// - Parameters:
+    ///   - source: the sending rank.
+    ///   - tag: as given to `send` (≥ 0).
+    /// - Returns: the message.
+    /// - Throws: ``ParallelError/communication(_:)`` for a rank or tag out of range; MPI errors.
+    func receive(from source: Int, tag: Int) throws -> [UInt8]
+}
+
+/// The contiguous share of `0..<count` that `rank` of `size` owns: ranks get ⌊count/size⌋ or one
+/// more, in rank order.
+func shareRange(of count: Int, rank: Int, size: Int) -> Range<Int> {
+    (rank * count / size)..<((rank + 1) * count / size)
+}
+
+extension Communicator {
+    /// This rank's contiguous share of `0..<count` (rank r of s gets `r·count/s ..< (r+1)·count/s`).
+    /// - Parameter count: the number of items.
+    /// - Returns: this rank's items.
+    public func share(of count: Int) -> Range<Int> { shareRange(of: count, rank: rank, size: size) }
+
+    /// Exchanges the outcome of a local step: every rank learns every rank's bytes, or, when any
+    /// rank failed, every rank throws (the failing rank its own error; the others
+    /// ``ParallelError/rankFailed(rank:message:)``) — so no rank is left waiting.
+    func exchange(_ local: Result<[UInt8], any Error>) throws -> [[UInt8]] {
+        var message: [UInt8]
+        var localError: (any Error)?
+        switch local {
+        case .success(let bytes):
+            message = [0]
+            message.reserveCapacity(bytes.count + 1)
+            message.append(contentsOf: bytes)
+        case .failure(let error):
+            var annotated = error
+            if case ParallelError.taskFailed(let task, nil, let underlying) = error {
+                annotated = ParallelError.taskFailed(task: task, rank: rank, underlying: underlying)
+            }
+            localError = annotated
+            message = [1] + Array(describe(annotated).utf8)
+        }
+        let all = try allgather(message)
+        if let localError { throw localError }
+        for (r, m) in all.enumerated() where m.first != 0 {
+            throw ParallelError.rankFailed(rank: r, message: String(decoding: m.dropFirst(), as: UTF8.self))
+        }
+        return all.map { Array($0.dropFirst()) }
+    }
+}
+
+/// Checks a rank argument.
+func checkRank(_ r: Int, _ role: String, size: Int) throws {
+    guard (0..<size).contains(r) else {
+        throw ParallelError.communication("\(role) rank \(r) is out of range: valid ranks are 0..<\(size)")
+    }
+}
+
+/// Checks a tag argument.
+func checkTag(_ tag: Int) throws {
+    guard (0...32767).contains(tag) else {
+        throw ParallelError.communication("tag \(tag) is out of range: valid tags are 0...32767")
+    }
+}

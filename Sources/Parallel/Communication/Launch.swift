@@ -1,0 +1,94 @@
+import Foundation
+
+/// What an MPI launcher (`mpirun`, `mpiexec`, `srun --mpi=…`) told this process through its
+/// environment.
+public struct LaunchInfo: Sendable, Equatable {
+    /// The variable that revealed the launcher, e.g. `OMPI_COMM_WORLD_SIZE`.
+    public let variable: String
+    /// Its value.
+    public let value: String
+    /// The number of ranks, when the launcher says.
+    public let size: Int?
+    /// This process's rank, when the launcher says.
+    public let rank: Int?
+}
+
+/// Reads the launcher's environment variables (Open MPI, MPICH/Hydra, PMI-2/PMIx as used by
+/// Slurm's `srun`).
+enum Launcher {
+    static func detect(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> LaunchInfo? {
+        func int(_ name: String) -> Int? { environment[name].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+        let sizeVariables = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"]
+        let rankVariables = ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"]
+        let rank = rankVariables.lazy.compactMap { int($0) }.first
+        for name in sizeVariables where name != "MPI_LOCALNRANKS" {
+            if let value = environment[name] { return LaunchInfo(variable: name, value: value, size: int(name), rank: rank) }
+        }
+        for name in rankVariables {
+            if let value = environment[name] { return LaunchInfo(variable: name, value: value, size: nil, rank: rank) }
+        }
+        return nil
+    }
+
+    /// Ranks started on this node by the launcher (1 when not launched).
+    static var localRanks: Int {
+        let environment = ProcessInfo.processInfo.environment
+        for name in ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"] {
+            if let value = environment[name].flatMap({ Int($0) }), value >= 1 { return value }
+        }
+        return 1
+    }
+}
+
+/// Where this process runs: the MPI world when launched by an MPI launcher and built with the
+/// `MPI` trait, otherwise this process alone.
+public enum Distributed {
+    /// Whether this build includes MPI (`swift build --traits MPI`).
+    public static var isMPICompiledIn: Bool {
+        #if MPI
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    /// The launcher that started this process, if any.
+    public static var launch: LaunchInfo? { Launcher.detect() }
+
+    /// Throws when an MPI launcher started several copies of a build without MPI — each would
+    /// do all the work alone. One rank (`mpirun -np 1`) is allowed.
+    /// - Parameter environment: the variables to read (default: this process's).
+    /// - Throws: ``ParallelError/mpiNotCompiledIn(launcherVariable:value:)``.
+    public static func checkLaunch(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        if isMPICompiledIn { return }
+        if let launch = Launcher.detect(environment), launch.size != 1 {
+            throw ParallelError.mpiNotCompiledIn(launcherVariable: launch.variable, value: launch.value)
+        }
+    }
+
+    /// The world: `MPICommunicator` (all ranks of the job) when launched by an MPI launcher with
+    /// MPI compiled in; otherwise a ``LocalCommunicator`` of size 1. MPI is initialised on first
+    /// use and finalised when the process exits.
+    /// - Returns: the communicator.
+    /// - Throws: ``ParallelError/mpiNotCompiledIn(launcherVariable:value:)`` when launched by
+    ///   `mpirun` without MPI compiled in; ``ParallelError/mpi(function:code:message:)`` when MPI
+    ///   fails to start.
+    public static func world() throws -> any Communicator {
+        try checkLaunch()
+        #if MPI
+        if Launcher.detect() != nil { return try MPICommunicator.world() }
+        #endif
+        return single
+    }
+
+    private static let single = LocalCommunicator()
+
+    /// The MPI library's version line (nil without MPI).
+    public static var mpiLibraryVersion: String? {
+        #if MPI
+        return MPICommunicator.libraryVersion
+        #else
+        return nil
+        #endif
+    }
+}
