@@ -7,20 +7,29 @@ let package = Package(
     products: [
         .library(name: "Verdant", targets: ["Verdant"]),
         .library(name: "Quantum", targets: ["Quantum"]),
+        .library(name: "Privacy", targets: ["Privacy"]),
         .executable(name: "verdant", targets: ["VerdantCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // MARK: - Public API
-        .target(name: "Verdant", dependencies: ["Quantum"]),
+        .target(name: "Verdant", dependencies: ["Quantum", "Privacy"]),
         .target(
             name: "Quantum",
             dependencies: [
                 .product(name: "ComplexModule", package: "swift-numerics"),
                 .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        .target(
+            name: "Privacy",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
 
@@ -47,6 +56,11 @@ let package = Package(
         .testTarget(
             name: "QuantumTests",
             dependencies: ["Quantum", "_TestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "PrivacyTests",
+            dependencies: ["Privacy", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "Verdant", "_TestSupport"]),

@@ -1,1 +1,2 @@
 @_exported import Quantum
+@_exported import Privacy
