@@ -175,6 +175,10 @@ public struct RawKey: Sendable {
         key = SymmetricKey(size: .bits256)
     }
 
+    init(key: SymmetricKey) {
+        self.key = key
+    }
+
     /// A key from its 32 bytes.
     /// - Parameter bytes: Exactly 32 bytes.
     /// - Throws: `PrivacyError.invalidKeyFile` when the length is wrong.

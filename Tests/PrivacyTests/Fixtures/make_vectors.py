@@ -327,7 +327,7 @@ def main():
         "scrypt log2N = 24 (16 GiB): refused before any work under the default limit log2N = 20")
 
     # --- payload failures -----------------------------------------------------------------------
-    add("empty-payload.sealed", h3, "truncated", ["key"], "the header alone: the file was cut before chunk 0", chunk=0)
+    add("empty-payload.sealed", h3, "truncated", ["key"], "the header alone: the file was cut before chunk 0", chunk=-1)
     add("truncated-at-boundary.sealed", h3 + c3[0] + c3[1], "truncated", ["key"],
         "keyfile-3chunks.sealed without its final chunk: chunk 1 is not marked final", chunk=1)
     add("truncated-mid-chunk.sealed", h3 + c3[0] + c3[1] + c3[2][:10], "chunk-failed", ["key"],
