@@ -184,6 +184,12 @@ enum InterruptCleanup {
     }
 
     static func install() {
+        // A parent may have blocked these signals, and a blocked mask is inherited across exec: unblock
+        // them so that an interrupt reaches the handler.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, signalNumber) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             _ = signal(signalNumber) { number in
                 for index in 0..<InterruptCleanup.capacity {

@@ -97,6 +97,9 @@ public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible, L
                 return "\(source): the key file does not open this file: wrong key (or its stanza was modified)"
             }
             let given = Self.summary(tried)
+            if Set(tried).isDisjoint(with: Set(stanzas)) {
+                return "\(source): it is sealed for \(sealedFor), and you gave only \(given): give a key of a kind it was sealed for"
+            }
             return "\(source): no identity opens this file: it is sealed for \(sealedFor) and you gave \(given); "
                 + "it was sealed for other keys (or a stanza was modified)"
         case .identityRequired(let source, let stanzas):
@@ -180,8 +183,11 @@ public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible, L
 
     /// Printable text as a quoted string; anything else as hexadecimal bytes.
     static func describe(_ bytes: [UInt8]) -> String {
-        if bytes.allSatisfy({ (0x20..<0x7F).contains($0) }) {
-            return "'\(String(decoding: bytes, as: UTF8.self))'"
+        if bytes.allSatisfy({ (0x20..<0x7F).contains($0) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+            let text = String(decoding: bytes, as: UTF8.self)
+                .replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\n", with: "\\n")
+                .replacingOccurrences(of: "\r", with: "\\r")
+            return "'\(text)'"
         }
         return bytes.map { String(format: "%02x", $0) }.joined(separator: " ")
     }

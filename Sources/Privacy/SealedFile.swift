@@ -23,6 +23,14 @@ public enum SealedFile {
     /// The content type used when none is given.
     public static let defaultContentType = "application/octet-stream"
 
+    /// Whether `text` is a valid content type: `type/subtype`, each part lower-case letters, digits,
+    /// `.`, `+`, `-` (starting with a letter or digit), at most 127 bytes in all.
+    /// - Parameter text: A content type such as `dataset/csv`.
+    /// - Returns: Whether a sealed file may carry it.
+    public static func isValidContentType(_ text: String) -> Bool {
+        SealedFormat.isValidContentType(text)
+    }
+
     /// Whether `data` starts with the sealed-file magic.
     /// - Parameter data: Any bytes.
     /// - Returns: `true` for a sealed file (of any version).
@@ -84,9 +92,24 @@ public enum SealedFile {
     ///   file cannot be read.
     public static func open(atPath path: String, with identities: [Identity], expecting contentType: String? = nil,
                             options: OpenOptions = OpenOptions()) throws -> Data {
+        try open(atPath: path, expecting: contentType, options: options) { _ in identities }
+    }
+
+    /// Opens a sealed file into memory, choosing the keys once the header is known (so that a
+    /// passphrase is asked for only when the file has a passphrase stanza).
+    /// - Parameters:
+    ///   - path: The sealed file.
+    ///   - contentType: The content type required, or `nil` for any.
+    ///   - options: The scrypt work limit and threads.
+    ///   - identities: Given the header, the keys to try.
+    /// - Returns: The plaintext, fully authenticated.
+    /// - Throws: As `open(atPath:with:expecting:options:)`, and whatever `identities` throws.
+    public static func open(atPath path: String, expecting contentType: String? = nil, options: OpenOptions = OpenOptions(),
+                            identities: (SealedHeader) throws -> [Identity]) throws -> Data {
         let descriptor = try openForReading(path)
         defer { close(descriptor) }
-        let reader = try SealedReader(from: .fileDescriptor(descriptor, name: path), identities: identities, options: options, name: path)
+        let reader = try SealedReader(from: .fileDescriptor(descriptor, name: path), options: options, name: path,
+                                      identities: identities)
         try check(reader.header, expecting: contentType, name: path)
         return try reader.readToEnd()
     }
@@ -103,8 +126,22 @@ public enum SealedFile {
     ///   as `open(atPath:with:expecting:options:)` otherwise; `.io` when unreadable.
     public static func contents(atPath path: String, identities: [Identity], expecting contentType: String? = nil,
                                 options: OpenOptions = OpenOptions()) throws -> Data {
+        try contents(atPath: path, expecting: contentType, options: options) { _ in identities }
+    }
+
+    /// The contents of a file that may be sealed, choosing the keys once the header is known;
+    /// `identities` is called only for a sealed file.
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - contentType: The content type a sealed file must have, or `nil` for any.
+    ///   - options: The scrypt work limit and threads.
+    ///   - identities: Given the header, the keys to try.
+    /// - Returns: The plaintext.
+    /// - Throws: As `contents(atPath:identities:expecting:options:)`, and whatever `identities` throws.
+    public static func contents(atPath path: String, expecting contentType: String? = nil, options: OpenOptions = OpenOptions(),
+                                identities: (SealedHeader) throws -> [Identity]) throws -> Data {
         if isSealed(atPath: path) {
-            return try open(atPath: path, with: identities, expecting: contentType, options: options)
+            return try open(atPath: path, expecting: contentType, options: options, identities: identities)
         }
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path))
@@ -142,6 +179,17 @@ public enum SealedFile {
         defer { close(descriptor) }
         var source = ByteSource.fileDescriptor(descriptor, name: path)
         return try SealedHeader.read(from: &source, name: path)
+    }
+
+    /// Reads exactly the header from the start of a stream (what `verdant inspect` shows).
+    /// - Parameters:
+    ///   - source: The sealed stream; it is left at the first payload byte.
+    ///   - name: A name for error messages.
+    /// - Returns: The parsed header (its MAC unchecked).
+    /// - Throws: `PrivacyError.notSealed`, `.unsupportedVersion`, `.headerTruncated`, `.headerMalformed`, `.io`.
+    public static func header(from source: ByteSource, name: String) throws -> SealedHeader {
+        var source = source
+        return try SealedHeader.read(from: &source, name: name)
     }
 
     /// The header of a sealed file held in memory.

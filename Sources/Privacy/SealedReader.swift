@@ -63,8 +63,22 @@ public final class SealedReader {
     /// - Throws: `PrivacyError.notSealed`, `.unsupportedVersion`, `.headerTruncated`, `.headerMalformed`,
     ///   `.identityRequired`, `.workFactorTooHigh`, `.noMatchingIdentity`, `.headerModified`,
     ///   `.invalidThreads`, `.invalidWorkFactor`, `.io`.
-    public init(from source: ByteSource, identities: [Identity], options: OpenOptions = OpenOptions(),
-                name: String = "<input>") throws {
+    public convenience init(from source: ByteSource, identities: [Identity], options: OpenOptions = OpenOptions(),
+                            name: String = "<input>") throws {
+        try self.init(from: source, options: options, name: name) { _ in identities }
+    }
+
+    /// Reads the header from `source`, asks `identities` for the keys to try — knowing the
+    /// recipient kinds, a caller can ask for a passphrase only when the file has one — finds the
+    /// file key and checks the header MAC.
+    /// - Parameters:
+    ///   - source: The sealed bytes.
+    ///   - options: The scrypt work limit and threads.
+    ///   - name: The path or `<stdin>`, for error messages.
+    ///   - identities: Given the parsed header, the keys to try.
+    /// - Throws: As `init(from:identities:options:name:)`, and whatever `identities` throws.
+    public init(from source: ByteSource, options: OpenOptions = OpenOptions(), name: String = "<input>",
+                identities: (SealedHeader) throws -> [Identity]) throws {
         guard (1...30).contains(options.maximumWorkFactor) else {
             throw PrivacyError.invalidWorkFactor(received: options.maximumWorkFactor, valid: 1...30)
         }
@@ -72,7 +86,7 @@ public final class SealedReader {
         guard threads >= 1 else { throw PrivacyError.invalidThreads(received: threads) }
         var source = source
         header = try SealedHeader.read(from: &source, name: name)
-        let fileKey = try StanzaCodec.unwrap(header, identities: identities, maximumLog2N: options.maximumWorkFactor, source: name)
+        let fileKey = try StanzaCodec.unwrap(header, identities: try identities(header), maximumLog2N: options.maximumWorkFactor, source: name)
         guard KeySchedule.verifyHeader(header, fileKey: fileKey) else { throw PrivacyError.headerModified(source: name) }
         cipher = ChunkCipher(key: KeySchedule.payloadKey(fileKey: fileKey, payloadSalt: header.payloadSalt),
                              chunkSize: header.chunkSize, threads: threads)

@@ -52,12 +52,18 @@ public struct ByteSource {
     }
 
     /// Reads once into `buffer`.
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    /// - Parameter buffer: Where the bytes go.
+    /// - Returns: The bytes read; 0 at the end of the input.
+    /// - Throws: Whatever the read function throws (`PrivacyError.io` for descriptors).
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         try readFunction(buffer)
     }
 
-    /// Reads until `buffer` is full or the input ends; returns the bytes read.
-    func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    /// Reads until `buffer` is full or the input ends.
+    /// - Parameter buffer: Where the bytes go.
+    /// - Returns: The bytes read (less than `buffer.count` only at the end of the input).
+    /// - Throws: Whatever the read function throws.
+    public func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         var filled = 0
         while filled < buffer.count {
             let n = try readFunction(UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
@@ -113,7 +119,9 @@ public struct ByteSink {
     }
 
     /// Writes all of `buffer`.
-    func write(_ buffer: UnsafeRawBufferPointer) throws {
+    /// - Parameter buffer: The bytes.
+    /// - Throws: Whatever the write function throws (`PrivacyError.io` for descriptors).
+    public func write(_ buffer: UnsafeRawBufferPointer) throws {
         try writeFunction(buffer)
     }
 }

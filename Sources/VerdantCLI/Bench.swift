@@ -12,10 +12,13 @@ struct Bench: ParsableCommand {
             count, precision and thread count. Times are medians of the repeats after one untimed warm-up; the \
             state's allocation is not timed. Effective bandwidth = kernel calls × state bytes × 2 / time. \
             Benchmarks/quantum_side_by_side.py runs Qiskit Aer and Qulacs on the same circuits (--export-qasm).
+            Suite 'privacy': seal and open --size bytes in memory (AES-256-GCM, 64 KiB chunks) at 1 and all cores \
+            (or --threads), and the time of each key wrap; Benchmarks/privacy_side_by_side.py compares with \
+            Python's cryptography and age.
             """
     )
 
-    @Option(help: "The suite to run: quantum.")
+    @Option(help: "The suite to run: quantum, privacy.")
     var suite: String = "quantum"
 
     @Option(help: "Comma-separated qubit counts.")
@@ -42,12 +45,18 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("max-memory"), help: "Refuse states larger than this (e.g. 8G).")
     var maxMemory: String?
 
+    @Option(help: "privacy: bytes to seal and open per repeat (e.g. 1G, 256M).")
+    var size: String = "1G"
+
+    @Option(name: .customLong("work-factor"), help: "privacy: the scrypt work factor (log2 N) timed for passphrases.")
+    var workFactor: Int = 18
+
     @Flag(help: "Print JSON on standard output.")
     var json = false
 
     static let knownCases = ["sweep", "h-first", "h-last", "qft", "random"]
 
-    private func integers(_ text: String, _ option: String, minimum: Int, maximum: Int) throws -> [Int] {
+    func integers(_ text: String, _ option: String, minimum: Int, maximum: Int) throws -> [Int] {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         var values: [Int] = []
         for part in parts {
@@ -61,11 +70,12 @@ struct Bench: ParsableCommand {
     }
 
     /// The suites, each run by its own function (one file per suite).
-    static let suites = ["quantum"]
+    static let suites = ["quantum", "privacy"]
 
     func run() throws {
         switch suite {
         case "quantum": try runQuantumSuite()
+        case "privacy": try runPrivacySuite()
         default: throw CLIError.usage("unknown suite '\(suite)' (available: \(Bench.suites.joined(separator: ", ")))")
         }
     }
