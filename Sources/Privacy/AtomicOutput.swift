@@ -27,6 +27,7 @@ public final class AtomicOutput {
     /// The temporary file's descriptor, open for writing until `commit()` or `discard()`.
     public private(set) var fileDescriptor: Int32
     private let overwrite: Bool
+    private let durable: Bool
     private let finalMode: mode_t
     private var slot: Int?
     private var done = false
@@ -37,11 +38,15 @@ public final class AtomicOutput {
     ///   - overwrite: Whether an existing target may be replaced (`--force`).
     ///   - mode: The target's permissions once committed: `nil` for the usual 0666 less the umask;
     ///     0600 for secrets and opened plaintext.
+    ///   - durable: Whether `commit()` waits for the bytes to reach the disk (`fsync`) before the
+    ///     rename, so that a power loss cannot leave an empty target. Off by default (like `cp` and
+    ///     `age`): the rename alone already guarantees that no partial file is ever visible.
     /// - Throws: `PrivacyError.outputExists` when the target exists and `overwrite` is false;
     ///   `.io` when the folder is missing or not writable, or the target is a folder.
-    public init(path: String, overwrite: Bool, mode: mode_t? = nil) throws {
+    public init(path: String, overwrite: Bool, mode: mode_t? = nil, durable: Bool = false) throws {
         self.path = path
         self.overwrite = overwrite
+        self.durable = durable
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             if isDirectory.boolValue { throw PrivacyError.io(path: path, operation: "write", reason: "it is a directory") }
@@ -87,13 +92,14 @@ public final class AtomicOutput {
         try data.withUnsafeBytes { try sink.write($0) }
     }
 
-    /// Flushes the temporary file to disk and renames it to the target.
+    /// Sets the final mode, flushes the temporary file to disk when `durable`, and renames it to
+    /// the target.
     /// - Throws: `PrivacyError.outputExists` when the target appeared meanwhile and `overwrite` is
     ///   false; `.io` when flushing or renaming fails. The temporary file is removed on failure.
     public func commit() throws {
         guard !done else { throw PrivacyError.streamClosed(detail: "the output '\(path)' is already committed or discarded") }
         do {
-            guard fchmod(fileDescriptor, finalMode) == 0, fsync(fileDescriptor) == 0 else {
+            guard fchmod(fileDescriptor, finalMode) == 0, !durable || fsync(fileDescriptor) == 0 else {
                 throw PrivacyError.io(path: path, operation: "write", reason: String(cString: strerror(errno)))
             }
             close(fileDescriptor)

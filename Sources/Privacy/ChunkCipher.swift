@@ -5,7 +5,7 @@ import Foundation
 /// Seals and opens runs of payload chunks with AES-256-GCM: the payload kernel, and the one place
 /// that decides how chunks are spread over threads.
 ///
-/// Argument order everywhere: (input, first chunk index, whether the run ends the stream, output).
+/// Argument order everywhere: (input, first chunk index, whether the run ends the stream).
 /// Chunk `j` of a run is plaintext bytes `j·c ..< min((j+1)·c, n)` and sealed bytes
 /// `j·(c+16) ..< …`; its nonce is `(first + j)` as 11 big-endian bytes, then `01` when it is the
 /// stream's final chunk, else `00`. No validation here: the writer and reader check sizes first.
@@ -52,76 +52,62 @@ struct ChunkCipher: Sendable {
         }
     }
 
-    /// Seals the chunks of `plaintext` into `sealed`; the last chunk of the run is marked final
-    /// when `endsStream`. An empty `plaintext` gives one empty chunk.
-    /// - Returns: The sealed bytes written, or `nil` if AES-GCM failed (it does not on valid keys).
-    func seal(_ plaintext: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool,
-              into sealed: UnsafeMutableRawBufferPointer) -> Int? {
+    /// Seals the chunks of `plaintext`; the last chunk of the run is marked final when
+    /// `endsStream`. An empty `plaintext` gives one empty chunk.
+    ///
+    /// Each sealed chunk (`ciphertext || tag`) is returned as a view into the storage swift-crypto
+    /// allocated for it, so the bytes are not copied again before they are written.
+    /// - Returns: The sealed chunks in order, or `nil` if AES-GCM failed (it does not on valid keys).
+    func seal(_ plaintext: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool) -> [Data]? {
         let n = plaintext.count
         let count = max(1, (n + chunkSize - 1) / chunkSize)
-        assert(sealed.count >= n + count * SealedFormat.tagBytes)
-        let input = RawBytes(plaintext), output = RawBytes(sealed)
-        let failures = ChunkFlags(count)
-        defer { failures.deallocate() }
+        let input = RawBytes(plaintext)
+        let slots = ChunkSlots(count)
+        defer { slots.deallocate() }
         forEachChunk(count) { [self] j in
             let start = j * chunkSize
             let end = min(start + chunkSize, n)
             let chunk = UnsafeRawBufferPointer(start: input.base.map { $0 + start }, count: end - start)
             let nonce = Self.nonce(firstIndex + UInt64(j), final: endsStream && j == count - 1)
-            guard let box = try? AES.GCM.seal(chunk, using: key, nonce: nonce), let outputBase = output.mutableBase else {
-                failures.set(j)
-                return
+            // `combined` is nonce || ciphertext || tag in one allocation: drop the nonce.
+            if let box = try? AES.GCM.seal(chunk, using: key, nonce: nonce), let combined = box.combined {
+                slots.set(j, combined.dropFirst(12))
             }
-            // Sealed chunk j starts at j·(c+16): ciphertext, then the 16-byte tag.
-            let target = outputBase + j * sealedChunkSize
-            box.ciphertext.withUnsafeBytes { UnsafeMutableRawBufferPointer(start: target, count: $0.count).copyMemory(from: $0) }
-            box.tag.withUnsafeBytes { UnsafeMutableRawBufferPointer(start: target + (end - start), count: $0.count).copyMemory(from: $0) }
         }
-        return failures.first == nil ? n + count * SealedFormat.tagBytes : nil
+        return slots.all
     }
 
     /// The outcome of opening a run of chunks.
     struct OpenResult {
-        /// Chunks that authenticated before the first failure (all of them when `failed` is nil).
-        let goodChunks: Int
-        /// Plaintext bytes of those chunks, at the start of the output.
-        let plaintextBytes: Int
+        /// The plaintext of the chunks that authenticated before the first failure (all of them
+        /// when `failed` is nil).
+        let chunks: [Data]
         /// The run-relative index of the first chunk that failed.
         let failed: Int?
     }
 
     /// Opens the sealed chunks of `sealed` (each `c + 16` bytes but possibly the last, which must be
-    /// at least 16) into `plaintext`; the last chunk of the run is opened as final when `endsStream`.
-    func open(_ sealed: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool,
-              into plaintext: UnsafeMutableRawBufferPointer) -> OpenResult {
+    /// at least 16); the last chunk of the run is opened as final when `endsStream`.
+    func open(_ sealed: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool) -> OpenResult {
         let count = (sealed.count + sealedChunkSize - 1) / sealedChunkSize
         let total = sealed.count
-        let input = RawBytes(sealed), output = RawBytes(plaintext)
-        let failures = ChunkFlags(count)
-        defer { failures.deallocate() }
+        let input = RawBytes(sealed)
+        let slots = ChunkSlots(count)
+        defer { slots.deallocate() }
         forEachChunk(count) { [self] j in
             let start = j * sealedChunkSize
             let length = min(sealedChunkSize, total - start)
-            guard length >= SealedFormat.tagBytes, let base = input.base else {
-                failures.set(j)
-                return
-            }
+            guard length >= SealedFormat.tagBytes, let base = input.base else { return }
             let body = UnsafeRawBufferPointer(start: base + start, count: length - SealedFormat.tagBytes)
             let tag = UnsafeRawBufferPointer(start: base + start + length - SealedFormat.tagBytes, count: SealedFormat.tagBytes)
             let nonce = Self.nonce(firstIndex + UInt64(j), final: endsStream && j == count - 1)
-            guard let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: body, tag: tag),
-                  let opened = try? AES.GCM.open(box, using: key), let outputBase = output.mutableBase
-            else {
-                failures.set(j)
-                return
+            if let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: body, tag: tag),
+               let opened = try? AES.GCM.open(box, using: key) {
+                slots.set(j, opened)
             }
-            let target = outputBase + j * chunkSize
-            opened.withUnsafeBytes { UnsafeMutableRawBufferPointer(start: target, count: $0.count).copyMemory(from: $0) }
         }
-        let failed = failures.first
-        let good = failed ?? count
-        let bytes = good == count ? sealed.count - count * SealedFormat.tagBytes : good * chunkSize
-        return OpenResult(goodChunks: good, plaintextBytes: bytes, failed: failed)
+        let (prefix, failed) = slots.prefix
+        return OpenResult(chunks: prefix, failed: failed)
     }
 
     /// Whether one sealed chunk opens with the given index and final flag (for diagnosing failures).
@@ -134,30 +120,46 @@ struct ChunkCipher: Sendable {
     }
 }
 
-/// A raw buffer handed to worker threads; each worker touches only its own chunks' bytes.
+/// A raw buffer handed to worker threads; each worker reads only its own chunks' bytes.
 private struct RawBytes: @unchecked Sendable {
     let base: UnsafeRawPointer?
-    let mutableBase: UnsafeMutableRawPointer?
     init(_ buffer: UnsafeRawBufferPointer) {
         base = buffer.baseAddress
-        mutableBase = nil
-    }
-    init(_ buffer: UnsafeMutableRawBufferPointer) {
-        base = buffer.baseAddress.map { UnsafeRawPointer($0) }
-        mutableBase = buffer.baseAddress
     }
 }
 
-/// One flag per chunk, set by worker threads (each writes only its own chunk's byte).
-private struct ChunkFlags: @unchecked Sendable {
-    let flags: UnsafeMutablePointer<UInt8>
+/// One result per chunk, set by worker threads (each writes only its own slot).
+private struct ChunkSlots: @unchecked Sendable {
+    let slots: UnsafeMutablePointer<Data?>
     let count: Int
     init(_ count: Int) {
         self.count = count
-        flags = .allocate(capacity: max(count, 1))
-        flags.initialize(repeating: 0, count: max(count, 1))
+        slots = .allocate(capacity: max(count, 1))
+        slots.initialize(repeating: nil, count: max(count, 1))
     }
-    func set(_ index: Int) { flags[index] = 1 }
-    var first: Int? { (0..<count).first { flags[$0] != 0 } }
-    func deallocate() { flags.deallocate() }
+    func set(_ index: Int, _ data: Data) { slots[index] = data }
+    /// Every slot, or `nil` if one is empty.
+    var all: [Data]? {
+        var result: [Data] = []
+        result.reserveCapacity(count)
+        for index in 0..<count {
+            guard let data = slots[index] else { return nil }
+            result.append(data)
+        }
+        return result
+    }
+    /// The filled slots before the first empty one, and the index of that one.
+    var prefix: ([Data], Int?) {
+        var result: [Data] = []
+        result.reserveCapacity(count)
+        for index in 0..<count {
+            guard let data = slots[index] else { return (result, index) }
+            result.append(data)
+        }
+        return (result, nil)
+    }
+    func deallocate() {
+        slots.deinitialize(count: max(count, 1))
+        slots.deallocate()
+    }
 }

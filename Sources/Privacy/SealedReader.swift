@@ -40,12 +40,17 @@ public final class SealedReader {
     private let source: ByteSource
     private let name: String
     private let cipher: ChunkCipher
-    /// Sealed bytes of one batch plus one byte of look-ahead.
-    private let sealed: UnsafeMutableRawBufferPointer
+    /// Sealed bytes of one batch plus one byte of look-ahead. A batch starts at one chunk and
+    /// grows fourfold after each full batch up to `cipher.chunksPerBatch`, so small files cost
+    /// little memory.
+    private var sealed: UnsafeMutableRawBufferPointer
     private var sealedFilled = 0
-    private let plaintext: UnsafeMutableRawBufferPointer
-    private var plainStart = 0
-    private var plainEnd = 0
+    /// The authenticated plaintext chunks of the current batch, not yet released.
+    private var opened: [Data] = []
+    /// The chunk of `opened` being released, and the bytes of it already released.
+    private var openedIndex = 0
+    private var openedOffset = 0
+    private var growToChunks: Int?
     private var nextIndex: UInt64 = 0
     private var reachedEnd = false
     private var pendingError: PrivacyError?
@@ -92,14 +97,11 @@ public final class SealedReader {
                              chunkSize: header.chunkSize, threads: threads)
         self.source = source
         self.name = name
-        let batch = cipher.chunksPerBatch
-        sealed = .allocate(byteCount: batch * cipher.sealedChunkSize + 1, alignment: 64)
-        plaintext = .allocate(byteCount: batch * header.chunkSize, alignment: 64)
+        sealed = .allocate(byteCount: cipher.sealedChunkSize + 1, alignment: 64)
     }
 
     deinit {
         sealed.deallocate()
-        plaintext.deallocate()
     }
 
     /// The content type written in the header.
@@ -111,16 +113,22 @@ public final class SealedReader {
     /// - Throws: `PrivacyError.truncated`, `.chunkFailed`, `.trailingData`, `.payloadMalformed`, `.io`.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard buffer.count > 0 else { return 0 }
-        while plainStart == plainEnd {
+        while true {
+            // Skip released (or empty) chunks; fetch the next batch when none is left.
+            while openedIndex < opened.count, openedOffset == opened[openedIndex].count {
+                openedIndex += 1
+                openedOffset = 0
+            }
+            if openedIndex < opened.count { break }
             if let pendingError { throw pendingError }
             if reachedEnd { return 0 }
             try nextBatch()
         }
-        let count = min(buffer.count, plainEnd - plainStart)
-        if let target = buffer.baseAddress, let base = plaintext.baseAddress {
-            target.copyMemory(from: base + plainStart, byteCount: count)
-        }
-        plainStart += count
+        let chunk = opened[openedIndex]
+        let count = min(buffer.count, chunk.count - openedOffset)
+        let start = chunk.startIndex + openedOffset
+        chunk.copyBytes(to: buffer.bindMemory(to: UInt8.self), from: start..<(start + count))
+        openedOffset += count
         plaintextByteCount += count
         return count
     }
@@ -133,16 +141,22 @@ public final class SealedReader {
     public func copy(to sink: ByteSink) throws -> Int {
         var total = 0
         while true {
-            if plainStart == plainEnd {
+            if openedIndex == opened.count {
                 if let pendingError { throw pendingError }
                 if reachedEnd { return total }
                 try nextBatch()
                 continue
             }
-            try sink.write(UnsafeRawBufferPointer(rebasing: plaintext[plainStart..<plainEnd]))
-            total += plainEnd - plainStart
-            plaintextByteCount += plainEnd - plainStart
-            plainStart = plainEnd
+            let chunk = opened[openedIndex]
+            let rest = chunk.count - openedOffset
+            if rest > 0 {
+                let offset = openedOffset
+                try chunk.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+            }
+            total += rest
+            plaintextByteCount += rest
+            openedIndex += 1
+            openedOffset = 0
         }
     }
 
@@ -158,6 +172,14 @@ public final class SealedReader {
     /// Reads one batch of sealed chunks (plus one byte to learn whether the input ends there) and
     /// opens it.
     private func nextBatch() throws {
+        if let chunks = growToChunks {
+            // The previous batch has been opened: its buffer may be replaced.
+            let lookAhead = sealed[0]
+            sealed.deallocate()
+            sealed = .allocate(byteCount: chunks * cipher.sealedChunkSize + 1, alignment: 64)
+            sealed[0] = lookAhead
+            growToChunks = nil
+        }
         let batchBytes = sealed.count - 1
         sealedFilled += try source.readFully(into: UnsafeMutableRawBufferPointer(rebasing: sealed[sealedFilled...]))
         let endsStream = sealedFilled <= batchBytes
@@ -167,9 +189,10 @@ public final class SealedReader {
             throw fail(.truncated(source: name, afterChunk: Int(nextIndex) - 1))
         }
         let run = UnsafeRawBufferPointer(rebasing: sealed[0..<runBytes])
-        let result = cipher.open(run, firstIndex: nextIndex, endsStream: endsStream, into: plaintext)
-        plainStart = 0
-        plainEnd = result.plaintextBytes
+        let result = cipher.open(run, firstIndex: nextIndex, endsStream: endsStream)
+        opened = result.chunks
+        openedIndex = 0
+        openedOffset = 0
         let chunkCount = (runBytes + cipher.sealedChunkSize - 1) / cipher.sealedChunkSize
         if let failed = result.failed {
             pendingError = diagnose(run, chunk: failed, isFinal: endsStream && failed == chunkCount - 1)
@@ -179,16 +202,17 @@ public final class SealedReader {
             let finalBytes = runBytes - (chunkCount - 1) * cipher.sealedChunkSize
             let finalIndex = Int(nextIndex) + chunkCount - 1
             if finalBytes == SealedFormat.tagBytes, finalIndex > 0 {
-                plainEnd = (chunkCount - 1) * cipher.chunkSize
+                opened.removeLast()
                 pendingError = .payloadMalformed(source: name, chunk: finalIndex,
                                                  detail: "an empty final chunk follows full chunks (a writer marks the last full chunk final)")
                 return
             }
             reachedEnd = true
         } else {
-            // Keep the look-ahead byte: it starts the next batch.
+            // Keep the look-ahead byte: it starts the next batch, which may be larger.
             sealed[0] = sealed[batchBytes]
             sealedFilled = 1
+            if chunkCount < cipher.chunksPerBatch { growToChunks = min(cipher.chunksPerBatch, chunkCount * 4) }
         }
         nextIndex += UInt64(chunkCount)
     }

@@ -42,8 +42,9 @@ public final class SealedWriter {
 
     private let sink: ByteSink
     private let cipher: ChunkCipher
-    private let plaintext: UnsafeMutableRawBufferPointer
-    private let sealed: UnsafeMutableRawBufferPointer
+    /// Plaintext waiting to be sealed; it starts at one chunk and grows to a full batch, so that
+    /// small files cost little memory.
+    private var plaintext: UnsafeMutableRawBufferPointer
     private var filled = 0
     private var nextIndex: UInt64 = 0
     private var closed: String?
@@ -116,9 +117,7 @@ public final class SealedWriter {
         cipher = ChunkCipher(key: KeySchedule.payloadKey(fileKey: fileKey, payloadSalt: salt), chunkSize: options.chunkSize,
                              threads: threads)
         self.sink = sink
-        let batch = cipher.chunksPerBatch
-        plaintext = .allocate(byteCount: batch * options.chunkSize, alignment: 64)
-        sealed = .allocate(byteCount: batch * cipher.sealedChunkSize, alignment: 64)
+        plaintext = .allocate(byteCount: options.chunkSize, alignment: 64)
         let headerBytes = authenticated + mac
         try headerBytes.withUnsafeBytes { try sink.write($0) }
         sealedByteCount = headerBytes.count
@@ -126,7 +125,6 @@ public final class SealedWriter {
 
     deinit {
         plaintext.deallocate()
-        sealed.deallocate()
     }
 
     /// Adds plaintext to the stream; full batches of chunks are sealed and written as they fill.
@@ -135,10 +133,25 @@ public final class SealedWriter {
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         if let closed { throw PrivacyError.streamClosed(detail: closed) }
         var offset = 0
+        let batchBytes = cipher.chunksPerBatch * cipher.chunkSize
         while offset < bytes.count {
             // A full buffer is sealed only once more input arrives: only then is it known that its
-            // last chunk is not the final one.
-            if filled == plaintext.count { try flush(endsStream: false) }
+            // last chunk is not the final one. Until it holds a full batch, it grows instead.
+            if filled == plaintext.count {
+                let chunks = plaintext.count / cipher.chunkSize
+                if chunks < cipher.chunksPerBatch {
+                    grow(toChunks: min(cipher.chunksPerBatch, chunks * 4))
+                } else {
+                    try flush(UnsafeRawBufferPointer(rebasing: plaintext[0..<filled]), endsStream: false)
+                    filled = 0
+                }
+            }
+            // With the buffer empty and more than a batch of input left, seal straight from the input.
+            if filled == 0, bytes.count - offset > batchBytes {
+                try flush(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + batchBytes)]), endsStream: false)
+                offset += batchBytes
+                continue
+            }
             let count = min(plaintext.count - filled, bytes.count - offset)
             if let source = bytes.baseAddress, let target = plaintext.baseAddress {
                 (target + filled).copyMemory(from: source + offset, byteCount: count)
@@ -160,25 +173,33 @@ public final class SealedWriter {
     /// - Throws: `PrivacyError.streamClosed` when already finished; whatever the sink throws.
     public func finish() throws {
         if let closed { throw PrivacyError.streamClosed(detail: closed) }
-        try flush(endsStream: true)
+        try flush(UnsafeRawBufferPointer(rebasing: plaintext[0..<filled]), endsStream: true)
+        filled = 0
         closed = "the sealed stream is already finished"
     }
 
-    private func flush(endsStream: Bool) throws {
-        let input = UnsafeRawBufferPointer(rebasing: plaintext[0..<filled])
-        guard let written = cipher.seal(input, firstIndex: nextIndex, endsStream: endsStream, into: sealed) else {
+    private func grow(toChunks chunks: Int) {
+        let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: chunks * cipher.chunkSize, alignment: 64)
+        larger.copyMemory(from: UnsafeRawBufferPointer(rebasing: plaintext[0..<filled]))
+        plaintext.deallocate()
+        plaintext = larger
+    }
+
+    /// Seals a run of plaintext chunks and writes them.
+    private func flush(_ input: UnsafeRawBufferPointer, endsStream: Bool) throws {
+        guard let chunks = cipher.seal(input, firstIndex: nextIndex, endsStream: endsStream) else {
             closed = "the sealed stream failed"
             throw PrivacyError.cryptoFailure(operation: "seal a chunk with AES-256-GCM")
         }
-        let chunks = max(1, (filled + cipher.chunkSize - 1) / cipher.chunkSize)
         do {
-            try sink.write(UnsafeRawBufferPointer(rebasing: sealed[0..<written]))
+            for chunk in chunks {
+                try chunk.withUnsafeBytes { try sink.write($0) }
+                sealedByteCount += chunk.count
+            }
         } catch {
             closed = "the sealed stream failed: \(error)"
             throw error
         }
-        nextIndex += UInt64(chunks)
-        sealedByteCount += written
-        filled = 0
+        nextIndex += UInt64(chunks.count)
     }
 }

@@ -70,7 +70,7 @@ struct RoundTripTests {
 
     @Test("streams larger than one batch round-trip through file descriptors")
     func multiBatchStream() throws {
-        // 1 KiB chunks and 1 thread: a batch is 1024 chunks (1 MiB); 2.5 MiB spans three batches.
+        // 1 KiB chunks and 1 thread: batches of 1, 4, 16, 64, 256, then 1024 chunks (1 MiB); 2.5 MiB spans seven.
         let plaintext = pseudoRandomBytes(5 << 19 + 17, seed: 3)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-privacy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -81,14 +81,16 @@ struct RoundTripTests {
         for threads in [1, 2] {
             #expect(try SealedFile.open(atPath: path, with: [.key(TestKeys.raw)], options: OpenOptions(threads: threads)) == plaintext)
         }
-        // Cut at a batch boundary: the chunk before the cut is not final.
+        // Cut at batch boundaries (1 + 4 + 16 + 64 + 256 = 341 and 341 + 1024 = 1365 chunks) and elsewhere:
+        // the chunk before the cut is not final.
         let sealed = try Data(contentsOf: URL(fileURLWithPath: path))
         let header = try SealedFile.header(of: sealed)
-        let cut = sealed.prefix(header.byteCount + 1024 * 1040)
-        #expect(outcome(cut, [.key(TestKeys.raw)]).0 == .failure("truncated", chunk: 1023))
-        let (result, released) = outcome(cut, [.key(TestKeys.raw)])
-        #expect(result != .success)
-        #expect(released == plaintext.prefix(released.count))
+        for chunks in [1, 5, 341, 1024, 1365, 1366] {
+            let cut = sealed.prefix(header.byteCount + chunks * 1040)
+            let (result, released) = outcome(cut, [.key(TestKeys.raw)])
+            #expect(result == .failure("truncated", chunk: chunks - 1), "cut after \(chunks) chunks")
+            #expect(released == plaintext.prefix(released.count))
+        }
     }
 
     @Test("the writer refuses bad options and use after finish")
