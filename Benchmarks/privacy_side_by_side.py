@@ -7,16 +7,19 @@ What is timed (medians of --repeats runs after one untimed warm-up, same machine
     verdant seal   --key-file K  -o F.sealed F        (all cores, and --threads 1)
     verdant seal   -r verdant1…  -o F.sealed F        (X25519 recipient, all cores)
     verdant unseal --key-file K  -o F.out F.sealed    (all cores, and --threads 1)
+    verdant unseal -i v.key      -o F.out F.sealed    (X25519)
     age -e -r age1… -o F.age F                        (X25519, ChaCha20-Poly1305, 64 KiB chunks)
     age -d -i age.key -o F.out F.age
+    the X25519 commands of both tools again with standard output sent to /dev/null (no file written)
 
   in memory, one core (the cipher loop alone):
     cryptography: AESGCM(key).encrypt / decrypt over 64 KiB chunks with counter nonces (the same
     chunking as Verdant's payload), into a preallocated bytearray
     verdant bench --suite privacy --size N --threads 1,<all> --json  (Verdant's in-memory loop)
 
-Every output is checked against the input (SHA-256) before its time is reported. Ratios are
-"other / Verdant" times: above 1 means Verdant is faster.
+Every file output is checked against the input (SHA-256). Ratios are "other / Verdant" times
+against Verdant's row of the same kind (X25519 at all cores to a file or to /dev/null; in memory at
+one thread): above 1 means Verdant is faster.
 
 Requirements: python3 with `cryptography`; the `age` and `age-keygen` commands (Debian: apt-get
 install -y age) — without them the age rows are skipped. Builds Verdant in release mode unless
@@ -186,6 +189,11 @@ def main():
                       cleanup=remove("x.out"))
         check("x.out")
         add(f"verdant X25519, {cores} threads", "unseal", t, ts)
+        # To /dev/null: no file written, so the disk's write speed is out of the picture.
+        t, ts = timed([verdant, "seal", "-r", recipient, path("plain.bin")], args.repeats)
+        add(f"verdant X25519 → /dev/null, {cores} threads", "seal", t, ts)
+        t, ts = timed([verdant, "unseal", "-i", path("v.key"), path("x.sealed")], args.repeats)
+        add(f"verdant X25519 → /dev/null, {cores} threads", "unseal", t, ts)
 
         if age and age_keygen:
             subprocess.run([age_keygen, "-o", path("age.key")], check=True, stderr=subprocess.DEVNULL)
@@ -199,6 +207,10 @@ def main():
                           cleanup=remove("a.out"))
             check("a.out")
             add(f"age {version} X25519", "unseal", t, ts)
+            t, ts = timed([age, "-e", "-r", age_recipient, path("plain.bin")], args.repeats)
+            add(f"age {version} X25519 → /dev/null", "seal", t, ts)
+            t, ts = timed([age, "-d", "-i", path("age.key"), path("a.age")], args.repeats)
+            add(f"age {version} X25519 → /dev/null", "unseal", t, ts)
         else:
             print("age not found: skipping (apt-get install -y age)", file=sys.stderr)
 
@@ -217,21 +229,27 @@ def main():
             label = f"verdant in memory, {r['threads']} thread{'s' if r['threads'] > 1 else ''}"
             add(label, "seal" if r["case"] == "seal" else "unseal", r["seconds_median"], r["seconds"])
 
-        # Ratios against Verdant's matching row (file: key-file at all cores; memory: 1 thread).
-        def verdant_row(operation, memory):
-            name = "verdant in memory, 1 thread" if memory else f"verdant key-file, {cores} threads"
+        # Ratios against Verdant's matching row: to a file, X25519 at all cores; to /dev/null, the
+        # same to /dev/null; in memory, 1 thread.
+        def verdant_row(operation, tool):
+            if "in memory" in tool:
+                name = "verdant in memory, 1 thread"
+            elif "/dev/null" in tool:
+                name = f"verdant X25519 → /dev/null, {cores} threads"
+            else:
+                name = f"verdant X25519, {cores} threads"
             return next(r for r in rows if r["tool"] == name and r["operation"] == operation)
 
         print(f"\n{size / 2**30:.2f} GiB, medians of {args.repeats}, {cores} cores; ratio = other time / Verdant time "
               "(> 1: Verdant faster)\n")
         print(f"{'tool':44} {'op':7} {'seconds':>9} {'GB/s':>7} {'ratio':>7}")
         for r in rows:
-            memory = "in memory" in r["tool"]
-            reference = verdant_row(r["operation"], memory)
+            reference = verdant_row(r["operation"], r["tool"])
             ratio = r["seconds"] / reference["seconds"]
             r["ratio_vs_verdant"] = ratio
             print(f"{r['tool']:44} {r['operation']:7} {r['seconds']:9.3f} {r['gb_per_s']:7.2f} {ratio:7.2f}")
-        print("\nfile rows: whole process, file to file (page cache); memory rows: the cipher loop alone.")
+        print("\nfile rows: whole process, file to file (page cache, written back to disk as the kernel decides); "
+              "/dev/null rows: whole process, output discarded; memory rows: the cipher loop alone.")
         if args.out:
             with open(args.out, "w") as f:
                 json.dump({"size_bytes": size, "repeats": args.repeats, "cores": cores, "rows": rows}, f, indent=1)
