@@ -162,6 +162,41 @@ public final class SealedWriter {
         plaintextByteCount += bytes.count
     }
 
+    /// Adds everything `source` holds to the stream, reading straight into the writer's buffer
+    /// (no intermediate copy); call `finish()` afterwards.
+    /// - Parameter source: The plaintext, read to its end.
+    /// - Returns: The bytes read.
+    /// - Throws: `PrivacyError.streamClosed` after `finish()` or a failure; whatever the source or
+    ///   the sink throws.
+    @discardableResult
+    public func write(contentsOf source: ByteSource) throws -> Int {
+        if let closed { throw PrivacyError.streamClosed(detail: closed) }
+        var total = 0
+        while true {
+            if filled == plaintext.count {
+                let chunks = plaintext.count / cipher.chunkSize
+                if chunks < cipher.chunksPerBatch {
+                    grow(toChunks: min(cipher.chunksPerBatch, chunks * 4))
+                } else {
+                    // Seal all but the last chunk, which may turn out to be the final one, and move
+                    // it to the front.
+                    let keep = (chunks - 1) * cipher.chunkSize
+                    try flush(UnsafeRawBufferPointer(rebasing: plaintext[0..<keep]), endsStream: false)
+                    if let base = plaintext.baseAddress {
+                        base.copyMemory(from: base + keep, byteCount: filled - keep)
+                    }
+                    filled -= keep
+                }
+            }
+            let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: plaintext[filled...]))
+            if n <= 0 { break }
+            filled += n
+            total += n
+            plaintextByteCount += n
+        }
+        return total
+    }
+
     /// Adds plaintext to the stream.
     /// - Parameter data: The next plaintext bytes.
     /// - Throws: As `write(_: UnsafeRawBufferPointer)`.

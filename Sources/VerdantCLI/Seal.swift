@@ -66,14 +66,7 @@ struct Seal: ParsableCommand {
             let sink = file?.sink ?? ByteSink.fileDescriptor(STDOUT_FILENO, name: "<stdout>")
             let writer = try SealedWriter(to: sink, recipients: recipients, contentType: type,
                                           options: SealOptions(chunkSize: chunkBytes, threads: threads))
-            let reader = ByteSource.fileDescriptor(source.descriptor, name: source.name)
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
-            defer { buffer.deallocate() }
-            while true {
-                let n = try reader.read(into: buffer)
-                if n == 0 { break }
-                try writer.write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            }
+            try writer.write(contentsOf: ByteSource.fileDescriptor(source.descriptor, name: source.name))
             try writer.finish()
             try file?.commit()
             if let output, !toStdout, isatty(STDERR_FILENO) != 0 {

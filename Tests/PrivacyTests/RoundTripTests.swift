@@ -59,6 +59,8 @@ struct RoundTripTests {
             for threads in [2, 3, 8] {
                 #expect(try deterministicSeal(plaintext, recipients: [.key(TestKeys.raw)], chunkSize: c, threads: threads) == one)
                 #expect(try deterministicSeal(plaintext, recipients: [.key(TestKeys.raw)], chunkSize: c, threads: threads, pieces: 9) == one)
+                #expect(try deterministicSeal(plaintext, recipients: [.key(TestKeys.raw)], chunkSize: c, threads: threads,
+                                              fromSource: true) == one)
             }
             for threads in [1, 4] {
                 let (result, opened) = outcome(one, [.key(TestKeys.raw)], threads: threads, chunkedReads: 777)
@@ -81,6 +83,9 @@ struct RoundTripTests {
         for threads in [1, 2] {
             #expect(try SealedFile.open(atPath: path, with: [.key(TestKeys.raw)], options: OpenOptions(threads: threads)) == plaintext)
         }
+        // Reading from a source straight into the writer's buffer gives the same bytes across batches.
+        let viaData = try deterministicSeal(plaintext, recipients: [.key(TestKeys.raw)], chunkSize: 1024, threads: 1)
+        #expect(try deterministicSeal(plaintext, recipients: [.key(TestKeys.raw)], chunkSize: 1024, threads: 2, fromSource: true) == viaData)
         // Cut at batch boundaries (1 + 4 + 16 + 64 + 256 = 341 and 341 + 1024 = 1365 chunks) and elsewhere:
         // the chunk before the cut is not final.
         let sealed = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -78,7 +78,7 @@ func pseudoRandomBytes(_ count: Int, seed: UInt64) -> Data {
 /// Seals with a fixed file key and fixed "random" salts, so two runs give the same bytes.
 func deterministicSeal(_ plaintext: Data, recipients: [Recipient], chunkSize: Int, threads: Int,
                        contentType: String = "application/octet-stream", fileKey: [UInt8] = Array(0..<32),
-                       pieces: Int? = nil) throws -> Data {
+                       pieces: Int? = nil, fromSource: Bool = false) throws -> Data {
     var counter: UInt8 = 0
     let (sink, collected) = ByteSink.collecting()
     let writer = try SealedWriter(to: sink, recipients: recipients, contentType: contentType,
@@ -87,7 +87,18 @@ func deterministicSeal(_ plaintext: Data, recipients: [Recipient], chunkSize: In
         counter &+= 1
         return [UInt8](repeating: counter, count: count)
     }
-    if let pieces, pieces > 1 {
+    if fromSource {
+        // A source that returns uneven, short reads, as a pipe does.
+        var offset = 0, step = 1
+        try writer.write(contentsOf: ByteSource { buffer in
+            let count = min(buffer.count, plaintext.count - offset, step)
+            guard count > 0 else { return 0 }
+            plaintext.copyBytes(to: buffer.bindMemory(to: UInt8.self), from: offset..<(offset + count))
+            offset += count
+            step = step * 5 % 4099 + 1
+            return count
+        })
+    } else if let pieces, pieces > 1 {
         // Feed the plaintext in uneven pieces to exercise the writer's buffering.
         var offset = 0, step = 1
         while offset < plaintext.count {
