@@ -11,6 +11,12 @@ Every key, salt and ephemeral key is fixed, so running this again gives the same
     python3 Tests/PrivacyTests/Fixtures/make_vectors.py   # rewrites Fixtures/vectors/
 
 Writes one file per vector and vectors/manifest.json with each vector's keys and expected outcome.
+
+The other direction — this implementation opening what Verdant wrote — is checked with
+
+    python3 Tests/PrivacyTests/Fixtures/make_vectors.py --open FILE (--key-file K | --identity F | --passphrase P)
+
+which prints the content type and the plaintext's SHA-256 and length, or the reason it refuses.
 Requires: python3, cryptography (tested with 48.0.0).
 """
 
@@ -19,6 +25,7 @@ import hmac
 import json
 import os
 import struct
+import sys
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -84,6 +91,23 @@ def labeled_expand(suite, prk, label, info, length):
     return hkdf_expand(prk, struct.pack(">H", length) + b"HPKE-v1" + suite + label + info, length)
 
 
+def hpke_key_schedule(dh, enc, recipient_public, info):
+    kem_context = enc + recipient_public
+    eae_prk = labeled_extract(KEM_SUITE, b"", b"eae_prk", dh)
+    shared_secret = labeled_expand(KEM_SUITE, eae_prk, b"shared_secret", kem_context, 32)
+    psk_id_hash = labeled_extract(HPKE_SUITE, b"", b"psk_id_hash", b"")
+    info_hash = labeled_extract(HPKE_SUITE, b"", b"info_hash", info)
+    context = b"\x00" + psk_id_hash + info_hash  # mode_base
+    secret = labeled_extract(HPKE_SUITE, shared_secret, b"secret", b"")
+    return labeled_expand(HPKE_SUITE, secret, b"key", context, 32), labeled_expand(HPKE_SUITE, secret, b"base_nonce", context, 12)
+
+
+def hpke_open_base(recipient_private, enc, info, aad, ciphertext):
+    """SetupBaseR + the first Open."""
+    key, base_nonce = hpke_key_schedule(x25519(recipient_private, enc), enc, x25519_public(recipient_private), info)
+    return AESGCM(key).decrypt(base_nonce, ciphertext, aad)
+
+
 def hpke_seal_base(recipient_public, info, aad, plaintext, ephemeral_private):
     """SetupBaseS + the first Seal, with a given ephemeral key (so the output is reproducible)."""
     enc = x25519_public(ephemeral_private)
@@ -132,6 +156,23 @@ def bech32_encode(hrp, data_bytes):
     polymod = bech32_polymod(expanded + groups + [0] * 6) ^ 1
     checksum = [(polymod >> 5 * (5 - i)) & 31 for i in range(6)]
     return hrp + "1" + "".join(CHARSET[g] for g in groups + checksum)
+
+
+def bech32_decode(text):
+    lower = text.strip().lower()
+    sep = lower.rfind("1")
+    hrp, groups = lower[:sep], [CHARSET.index(c) for c in lower[sep + 1:]]
+    expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+    if bech32_polymod(expanded + groups) != 1:
+        raise ValueError("bad Bech32 checksum")
+    acc, bits, out = 0, 0, []
+    for group in groups[:-6]:
+        acc = (acc << 5) | group
+        bits += 5
+        if bits >= 8:
+            bits -= 8
+            out.append((acc >> bits) & 255)
+    return hrp, bytes(out)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -213,7 +254,90 @@ def recipient_string(private):
     return bech32_encode("verdant", x25519_public(private))
 
 
+def open_sealed(data, keys=(), passphrases=(), identities=()):
+    """Opens a sealed file as docs/sealed-format.md says; returns (content type, plaintext) or raises."""
+    from cryptography.exceptions import InvalidTag
+
+    if data[:8] != MAGIC:
+        raise ValueError("not a sealed file")
+    if data[8] != 1:
+        raise ValueError(f"unsupported version {data[8]}")
+    exponent, total = data[9], struct.unpack(">H", data[10:12])[0]
+    payload_salt, type_length = data[12:44], data[44]
+    content_type = data[45:45 + type_length].decode()
+    offset = 45 + type_length
+    count, offset = data[offset], offset + 1
+    stanzas = []
+    for _ in range(count):
+        kind, length = data[offset], struct.unpack(">H", data[offset + 1:offset + 3])[0]
+        stanzas.append((kind, data[offset + 3:offset + 3 + length]))
+        offset += 3 + length
+    if offset != total - 32:
+        raise ValueError("malformed header")
+    file_key = None
+    for kind, body in stanzas:
+        candidates = []
+        if kind == 0x01 and len(body) == 80:
+            candidates = [lambda sk=sk: hpke_open_base(sk, body[:32], b"verdant-sealed/v1 x25519", b"", body[32:]) for sk in identities]
+        elif kind == 0x02 and len(body) == 67:
+            log2n, r, p = body[16], body[17], body[18]
+            if (1 << log2n) * r * p > (1 << 20) * 8:
+                raise ValueError("scrypt work above the limit")
+            candidates = [lambda pw=pw: AESGCM(Scrypt(salt=b"verdant-sealed/v1 scrypt" + body[:16], length=32, n=1 << log2n, r=r,
+                                                      p=p).derive(pw.encode())).decrypt(b"\x00" * 12, body[19:], b"")
+                          for pw in passphrases]
+        elif kind == 0x03 and len(body) == 64:
+            candidates = [lambda k=k: AESGCM(hkdf(k, body[:16], b"verdant-sealed/v1 key-file")).decrypt(b"\x00" * 12, body[16:], b"")
+                          for k in keys]
+        for candidate in candidates:
+            try:
+                file_key = candidate()
+                break
+            except InvalidTag:
+                continue
+        if file_key:
+            break
+    if file_key is None:
+        raise ValueError("no identity opens the file")
+    if not hmac.compare_digest(hmac_sha256(hkdf(file_key, b"", b"verdant-sealed/v1 header"), data[:total - 32]), data[total - 32:total]):
+        raise ValueError("header MAC mismatch")
+    aead = AESGCM(hkdf(file_key, payload_salt, b"verdant-sealed/v1 payload"))
+    size, position, index, out = (1 << exponent) + 16, total, 0, []
+    while True:
+        rest = len(data) - position
+        length = min(size, rest)
+        last = rest <= size
+        out.append(aead.decrypt(nonce(index, last), data[position:position + length], b""))
+        if last and index > 0 and length == 16:
+            raise ValueError("empty final chunk after full chunks")
+        position += length
+        index += 1
+        if last:
+            return content_type, b"".join(out)
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--open":
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--open", required=True)
+        parser.add_argument("--key-file", action="append", default=[])
+        parser.add_argument("--identity", action="append", default=[])
+        parser.add_argument("--passphrase", action="append", default=[])
+        args = parser.parse_args()
+        keys = []
+        for path in args.key_file:
+            raw = open(path, "rb").read()
+            keys.append(raw if len(raw) == 32 else bytes.fromhex(raw.decode().strip()))
+        identities = []
+        for path in args.identity:
+            for line in open(path):
+                if line.strip() and not line.startswith("#"):
+                    identities.append(bech32_decode(line)[1])
+        content_type, plaintext = open_sealed(open(args.open, "rb").read(), keys, args.passphrase, identities)
+        print(json.dumps({"content_type": content_type, "plaintext_length": len(plaintext),
+                          "plaintext_sha256": hashlib.sha256(plaintext).hexdigest()}))
+        return
     os.makedirs(OUT, exist_ok=True)
     for name in os.listdir(OUT):
         os.remove(os.path.join(OUT, name))
