@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Quantum", targets: ["Quantum"]),
         .library(name: "Energy", targets: ["Energy"]),
         .library(name: "Parallel", targets: ["Parallel"]),
+        .library(name: "Privacy", targets: ["Privacy"]),
         .executable(name: "verdant", targets: ["VerdantCLI"]),
     ],
     traits: [
@@ -18,16 +19,24 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // MARK: - Public API
-        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Parallel"]),
+        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Parallel", "Privacy"]),
         .target(name: "Energy"),
         .target(
             name: "Quantum",
             dependencies: [
                 .product(name: "ComplexModule", package: "swift-numerics"),
                 .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        .target(
+            name: "Privacy",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
 
@@ -69,6 +78,15 @@ let package = Package(
         ),
         .testTarget(name: "EnergyTests", dependencies: ["Energy"], exclude: ["Fixtures"]),
         .testTarget(name: "ParallelTests", dependencies: ["Parallel"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "PrivacyTests",
+            dependencies: [
+                "Privacy",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "Verdant", "_TestSupport"]),
     ]
 )

@@ -1,3 +1,4 @@
 @_exported import Quantum
 @_exported import Energy
 @_exported import Parallel
+@_exported import Privacy

@@ -14,10 +14,14 @@ struct Bench: ParsableCommand {
             Benchmarks/quantum_side_by_side.py runs Qiskit Aer and Qulacs on the same circuits (--export-qasm).
             Suite 'parallel': see docs/parallel.md (sum of squares, per-task overhead, matmul, allreduce; \
             Benchmarks/parallel_side_by_side.py runs Dask, NumPy and mpi4py on the same work).
+            Suite 'privacy': seal and open --size bytes in memory (AES-256-GCM, 64 KiB chunks) at 1 and all cores \
+            (or --threads), and the time of each key wrap; Benchmarks/privacy_side_by_side.py compares with \
+            Python's cryptography and age.
+            Suite 'energy': the energy meter's overhead on a CPU-bound job (docs/energy-method.md).
             """
     )
 
-    @Option(help: "The suite to run: quantum, energy, parallel.")
+    @Option(help: "The suite to run: quantum, energy, parallel, privacy.")
     var suite: String = "quantum"
 
     @Option(help: "Comma-separated qubit counts.")
@@ -44,6 +48,12 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("max-memory"), help: "Refuse states larger than this (e.g. 8G).")
     var maxMemory: String?
 
+    @Option(help: "privacy: bytes to seal and open per repeat (e.g. 1G, 256M).")
+    var size: String = "1G"
+
+    @Option(name: .customLong("work-factor"), help: "privacy: the scrypt work factor (log2 N) timed for passphrases.")
+    var workFactor: Int = 18
+
     @Flag(help: "Print JSON on standard output.")
     var json = false
 
@@ -58,7 +68,7 @@ struct Bench: ParsableCommand {
 
     static let knownCases = ["sweep", "h-first", "h-last", "qft", "random", "sample"]
 
-    private func integers(_ text: String, _ option: String, minimum: Int, maximum: Int) throws -> [Int] {
+    func integers(_ text: String, _ option: String, minimum: Int, maximum: Int) throws -> [Int] {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         var values: [Int] = []
         for part in parts {
@@ -72,7 +82,7 @@ struct Bench: ParsableCommand {
     }
 
     /// The suites, each run by its own function (one file per suite).
-    static let suites = ["quantum", "energy", "parallel"]
+    static let suites = ["quantum", "energy", "parallel", "privacy"]
 
     func run() throws {
         let meter = try energy.start()
@@ -80,6 +90,7 @@ struct Bench: ParsableCommand {
         case "quantum": try runQuantumSuite()
         case "energy": try runEnergySuite()
         case "parallel": try runParallelSuite()
+        case "privacy": try runPrivacySuite()
         default: throw CLIError.usage("unknown suite '\(suite)' (available: \(Bench.suites.joined(separator: ", ")))")
         }
         try energy.finish(meter, label: "verdant bench --suite \(suite)")

@@ -14,7 +14,7 @@ struct VerdantCommand: ParsableCommand {
             Documentation: docs/ in the source tree.
             """,
         version: version,
-        subcommands: [Demo.self, Run.self, Bench.self, Measure.self, Info.self]
+        subcommands: [Demo.self, Run.self, Bench.self, Keygen.self, Seal.self, Unseal.self, Inspect.self, Measure.self, Info.self]
     )
 }
 

@@ -106,6 +106,13 @@ struct CLITests {
               run                     Simulate an OpenQASM 2.0 circuit: counts, state
                                       vector, probabilities.
               bench                   Measure Verdant's speed; print a table or JSON.
+              keygen                  Generate an X25519 identity and print its recipient
+                                      (or a raw key with --symmetric).
+              seal                    Encrypt and authenticate a file for recipients
+                                      (X25519 keys, a passphrase, key files).
+              unseal                  Authenticate and decrypt a sealed file.
+              inspect                 Show a sealed file's format, content type, recipients
+                                      and sizes (no key needed, no secrets shown).
               measure                 Run a command and report its energy, carbon and cost.
               info                    Show cores, memory, whether MPI is compiled in, and
                                       this process's rank and size.
@@ -242,7 +249,7 @@ struct CLITests {
         #expect(table.status == 0)
         #expect(table.stdout.contains("per kernel ÷ sweep"))
         for (arguments, message) in [
-            (["bench", "--suite", "nope"], "unknown suite 'nope' (available: quantum, energy, parallel)"),
+            (["bench", "--suite", "nope"], "unknown suite 'nope' (available: quantum, energy, parallel, privacy)"),
             (["bench", "--qubits", "3,x"], "--qubits: 'x' is not a whole number in 1...50"),
             (["bench", "--cases", "fft"], "--cases: unknown case 'fft'"),
             (["bench", "--precision", "quad"], "--precision: 'quad' is not one of double, single, both"),

@@ -1,0 +1,193 @@
+import Crypto
+import Dispatch
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Seals and opens runs of payload chunks with AES-256-GCM: the payload kernel, and the one place
+/// that decides how chunks are spread over threads.
+///
+/// Argument order everywhere: (input, first chunk index, whether the run ends the stream).
+/// Chunk `j` of a run is plaintext bytes `j·c ..< min((j+1)·c, n)` and sealed bytes
+/// `j·(c+16) ..< …`; its nonce is `(first + j)` as 11 big-endian bytes, then `01` when it is the
+/// stream's final chunk, else `00`. No validation here: the writer and reader check sizes first.
+struct ChunkCipher: Sendable {
+    let key: SymmetricKey
+    let chunkSize: Int
+    let threads: Int
+
+    init(key: SymmetricKey, chunkSize: Int, threads: Int) {
+        Self.allocatorTuned
+        self.key = key
+        self.chunkSize = chunkSize
+        self.threads = threads
+    }
+
+    /// swift-crypto returns every sealed or opened chunk in a freshly allocated buffer. With glibc's
+    /// default thresholds, freeing it shrinks the heap (or unmaps it, above 128 KiB), so the next
+    /// chunk's buffer page-faults in again: about 70 000 faults and half the time for 256 MiB.
+    /// Keeping up to 64 MiB of freed memory and serving blocks up to 32 MiB from the heap removes
+    /// that. Done once per process, on first use of the module's cipher.
+    /// (`mallopt` is looked up at run time: Swift's Glibc module does not import malloc.h; the
+    /// parameter numbers are glibc's ABI, M_TRIM_THRESHOLD = −1 and M_MMAP_THRESHOLD = −3. On a C
+    /// library without it nothing changes.)
+    private static let allocatorTuned: Void = {
+        #if canImport(Glibc)
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        guard let program = dlopen(nil, RTLD_NOW), let symbol = dlsym(program, "mallopt") else { return }
+        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+        _ = mallopt(-1, 64 << 20)  // M_TRIM_THRESHOLD
+        _ = mallopt(-3, 32 << 20)  // M_MMAP_THRESHOLD
+        #endif
+    }()
+
+    var sealedChunkSize: Int { chunkSize + SealedFormat.tagBytes }
+
+    /// The chunks per batch that a writer or reader buffers: about 4 MiB of plaintext per thread,
+    /// at least one chunk per thread, at most 1024 chunks.
+    var chunksPerBatch: Int {
+        max(threads, min(1024, threads * max(1, (4 << 20) / chunkSize)))
+    }
+
+    /// The nonce of chunk `index`.
+    static func nonce(_ index: UInt64, final: Bool) -> AES.GCM.Nonce {
+        var bytes = [UInt8](repeating: 0, count: 12)
+        var value = index
+        // Bytes 3…10 hold the 64-bit index big-endian (bytes 0…2, the top of the 88-bit counter, stay 0).
+        for position in stride(from: 10, through: 3, by: -1) {
+            bytes[position] = UInt8(truncatingIfNeeded: value)
+            value >>= 8
+        }
+        bytes[11] = final ? 1 : 0
+        // 12 bytes is always a valid GCM nonce.
+        return (try? AES.GCM.Nonce(data: bytes)) ?? AES.GCM.Nonce()
+    }
+
+    /// Runs `body(j)` for every chunk `j` in `0..<count`, on up to `threads` threads, each thread
+    /// taking one contiguous range of chunks.
+    private func forEachChunk(_ count: Int, _ body: @Sendable (Int) -> Void) {
+        let workers = min(threads, count)
+        if workers <= 1 {
+            for j in 0..<count { body(j) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            // Worker w takes chunks ⌊w·count/workers⌋ ..< ⌊(w+1)·count/workers⌋.
+            let start = worker * count / workers
+            let end = (worker + 1) * count / workers
+            for j in start..<end { body(j) }
+        }
+    }
+
+    /// Seals the chunks of `plaintext`; the last chunk of the run is marked final when
+    /// `endsStream`. An empty `plaintext` gives one empty chunk.
+    ///
+    /// Each sealed chunk (`ciphertext || tag`) is returned as a view into the storage swift-crypto
+    /// allocated for it, so the bytes are not copied again before they are written.
+    /// - Returns: The sealed chunks in order, or `nil` if AES-GCM failed (it does not on valid keys).
+    func seal(_ plaintext: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool) -> [Data]? {
+        let n = plaintext.count
+        let count = max(1, (n + chunkSize - 1) / chunkSize)
+        let input = RawBytes(plaintext)
+        let slots = ChunkSlots(count)
+        defer { slots.deallocate() }
+        forEachChunk(count) { [self] j in
+            let start = j * chunkSize
+            let end = min(start + chunkSize, n)
+            let chunk = UnsafeRawBufferPointer(start: input.base.map { $0 + start }, count: end - start)
+            let nonce = Self.nonce(firstIndex + UInt64(j), final: endsStream && j == count - 1)
+            // `combined` is nonce || ciphertext || tag in one allocation: drop the nonce.
+            if let box = try? AES.GCM.seal(chunk, using: key, nonce: nonce), let combined = box.combined {
+                slots.set(j, combined.dropFirst(12))
+            }
+        }
+        return slots.all
+    }
+
+    /// The outcome of opening a run of chunks.
+    struct OpenResult {
+        /// The plaintext of the chunks that authenticated before the first failure (all of them
+        /// when `failed` is nil).
+        let chunks: [Data]
+        /// The run-relative index of the first chunk that failed.
+        let failed: Int?
+    }
+
+    /// Opens the sealed chunks of `sealed` (each `c + 16` bytes but possibly the last, which must be
+    /// at least 16); the last chunk of the run is opened as final when `endsStream`.
+    func open(_ sealed: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool) -> OpenResult {
+        let count = (sealed.count + sealedChunkSize - 1) / sealedChunkSize
+        let total = sealed.count
+        let input = RawBytes(sealed)
+        let slots = ChunkSlots(count)
+        defer { slots.deallocate() }
+        forEachChunk(count) { [self] j in
+            let start = j * sealedChunkSize
+            let length = min(sealedChunkSize, total - start)
+            guard length >= SealedFormat.tagBytes, let base = input.base else { return }
+            let body = UnsafeRawBufferPointer(start: base + start, count: length - SealedFormat.tagBytes)
+            let tag = UnsafeRawBufferPointer(start: base + start + length - SealedFormat.tagBytes, count: SealedFormat.tagBytes)
+            let nonce = Self.nonce(firstIndex + UInt64(j), final: endsStream && j == count - 1)
+            if let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: body, tag: tag),
+               let opened = try? AES.GCM.open(box, using: key) {
+                slots.set(j, opened)
+            }
+        }
+        let (prefix, failed) = slots.prefix
+        return OpenResult(chunks: prefix, failed: failed)
+    }
+
+    /// Whether one sealed chunk opens with the given index and final flag (for diagnosing failures).
+    func opens(_ sealedChunk: UnsafeRawBufferPointer, index: UInt64, final: Bool) -> Bool {
+        guard sealedChunk.count >= SealedFormat.tagBytes, let base = sealedChunk.baseAddress else { return false }
+        let body = UnsafeRawBufferPointer(start: base, count: sealedChunk.count - SealedFormat.tagBytes)
+        let tag = UnsafeRawBufferPointer(start: base + body.count, count: SealedFormat.tagBytes)
+        guard let box = try? AES.GCM.SealedBox(nonce: Self.nonce(index, final: final), ciphertext: body, tag: tag) else { return false }
+        return (try? AES.GCM.open(box, using: key)) != nil
+    }
+}
+
+/// A raw buffer handed to worker threads; each worker reads only its own chunks' bytes.
+private struct RawBytes: @unchecked Sendable {
+    let base: UnsafeRawPointer?
+    init(_ buffer: UnsafeRawBufferPointer) {
+        base = buffer.baseAddress
+    }
+}
+
+/// One result per chunk, set by worker threads (each writes only its own slot).
+private struct ChunkSlots: @unchecked Sendable {
+    let slots: UnsafeMutablePointer<Data?>
+    let count: Int
+    init(_ count: Int) {
+        self.count = count
+        slots = .allocate(capacity: max(count, 1))
+        slots.initialize(repeating: nil, count: max(count, 1))
+    }
+    func set(_ index: Int, _ data: Data) { slots[index] = data }
+    /// Every slot, or `nil` if one is empty.
+    var all: [Data]? {
+        var result: [Data] = []
+        result.reserveCapacity(count)
+        for index in 0..<count {
+            guard let data = slots[index] else { return nil }
+            result.append(data)
+        }
+        return result
+    }
+    /// The filled slots before the first empty one, and the index of that one.
+    var prefix: ([Data], Int?) {
+        var result: [Data] = []
+        result.reserveCapacity(count)
+        for index in 0..<count {
+            guard let data = slots[index] else { return (result, index) }
+            result.append(data)
+        }
+        return (result, nil)
+    }
+    func deallocate() {
+        slots.deinitialize(count: max(count, 1))
+        slots.deallocate()
+    }
+}

@@ -1,0 +1,236 @@
+import Crypto
+import Foundation
+
+/// How sealed files are opened.
+public struct OpenOptions: Sendable {
+    /// The most scrypt work accepted from a passphrase stanza, as log2 N at r = 8, p = 1
+    /// (default 20: 1 GiB, a few seconds). A stanza that asks for more is refused before any work.
+    public var maximumWorkFactor: Int
+    /// Threads that open chunks at once (default: every core).
+    public var threads: Int?
+
+    /// The default work limit for opening: log2 N = 20.
+    public static let defaultMaximumWorkFactor = 20
+
+    /// Options with the given work limit and threads.
+    /// - Parameters:
+    ///   - maximumWorkFactor: log2 N at r = 8, p = 1; 1 … 30.
+    ///   - threads: Threads (at least 1), or `nil` for every core.
+    public init(maximumWorkFactor: Int = OpenOptions.defaultMaximumWorkFactor, threads: Int? = nil) {
+        self.maximumWorkFactor = maximumWorkFactor
+        self.threads = threads
+    }
+}
+
+/// Opens a sealed stream: reads and authenticates the header, then releases plaintext only as
+/// chunks authenticate, in constant memory.
+///
+/// The end of the stream (`read` returning 0, `copy(to:)` returning) is reached only after the
+/// final chunk authenticates; any failure throws, after the plaintext of the chunks that came
+/// before the failing one has been released.
+///
+/// ```swift
+/// let reader = try SealedReader(from: .fileDescriptor(fd, name: path), identities: [.x25519(identity)], name: path)
+/// let csv = try reader.readToEnd()
+/// ```
+public final class SealedReader {
+    /// The file's header (its MAC checked).
+    public let header: SealedHeader
+
+    private let source: ByteSource
+    private let name: String
+    private let cipher: ChunkCipher
+    /// Sealed bytes of one batch plus one byte of look-ahead. A batch starts at one chunk and
+    /// grows fourfold after each full batch up to `cipher.chunksPerBatch`, so small files cost
+    /// little memory.
+    private var sealed: UnsafeMutableRawBufferPointer
+    private var sealedFilled = 0
+    /// The authenticated plaintext chunks of the current batch, not yet released.
+    private var opened: [Data] = []
+    /// The chunk of `opened` being released, and the bytes of it already released.
+    private var openedIndex = 0
+    private var openedOffset = 0
+    private var growToChunks: Int?
+    private var nextIndex: UInt64 = 0
+    private var reachedEnd = false
+    private var pendingError: PrivacyError?
+
+    /// Plaintext bytes released so far.
+    public private(set) var plaintextByteCount = 0
+
+    /// Reads the header from `source`, finds the file key with the identities and checks the
+    /// header MAC.
+    /// - Parameters:
+    ///   - source: The sealed bytes.
+    ///   - identities: Keys to try (X25519 identities, passphrases, raw keys).
+    ///   - options: The scrypt work limit and threads.
+    ///   - name: The path or `<stdin>`, for error messages.
+    /// - Throws: `PrivacyError.notSealed`, `.unsupportedVersion`, `.headerTruncated`, `.headerMalformed`,
+    ///   `.identityRequired`, `.workFactorTooHigh`, `.noMatchingIdentity`, `.headerModified`,
+    ///   `.invalidThreads`, `.invalidWorkFactor`, `.io`.
+    public convenience init(from source: ByteSource, identities: [Identity], options: OpenOptions = OpenOptions(),
+                            name: String = "<input>") throws {
+        try self.init(from: source, options: options, name: name) { _ in identities }
+    }
+
+    /// Reads the header from `source`, asks `identities` for the keys to try — knowing the
+    /// recipient kinds, a caller can ask for a passphrase only when the file has one — finds the
+    /// file key and checks the header MAC.
+    /// - Parameters:
+    ///   - source: The sealed bytes.
+    ///   - options: The scrypt work limit and threads.
+    ///   - name: The path or `<stdin>`, for error messages.
+    ///   - identities: Given the parsed header, the keys to try.
+    /// - Throws: As `init(from:identities:options:name:)`, and whatever `identities` throws.
+    public init(from source: ByteSource, options: OpenOptions = OpenOptions(), name: String = "<input>",
+                identities: (SealedHeader) throws -> [Identity]) throws {
+        guard (1...30).contains(options.maximumWorkFactor) else {
+            throw PrivacyError.invalidWorkFactor(received: options.maximumWorkFactor, valid: 1...30)
+        }
+        let threads = options.threads ?? defaultThreadCount()
+        guard threads >= 1 else { throw PrivacyError.invalidThreads(received: threads) }
+        var source = source
+        header = try SealedHeader.read(from: &source, name: name)
+        let fileKey = try StanzaCodec.unwrap(header, identities: try identities(header), maximumLog2N: options.maximumWorkFactor, source: name)
+        guard KeySchedule.verifyHeader(header, fileKey: fileKey) else { throw PrivacyError.headerModified(source: name) }
+        cipher = ChunkCipher(key: KeySchedule.payloadKey(fileKey: fileKey, payloadSalt: header.payloadSalt),
+                             chunkSize: header.chunkSize, threads: threads)
+        self.source = source
+        self.name = name
+        sealed = .allocate(byteCount: cipher.sealedChunkSize + 1, alignment: 64)
+    }
+
+    deinit {
+        sealed.deallocate()
+    }
+
+    /// The content type written in the header.
+    public var contentType: String { header.contentType }
+
+    /// Reads authenticated plaintext into `buffer`.
+    /// - Parameter buffer: Where the bytes go.
+    /// - Returns: The bytes written; 0 only at the authenticated end of the stream (or for an empty buffer).
+    /// - Throws: `PrivacyError.truncated`, `.chunkFailed`, `.trailingData`, `.payloadMalformed`, `.io`.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard buffer.count > 0 else { return 0 }
+        while true {
+            // Skip released (or empty) chunks; fetch the next batch when none is left.
+            while openedIndex < opened.count, openedOffset == opened[openedIndex].count {
+                openedIndex += 1
+                openedOffset = 0
+            }
+            if openedIndex < opened.count { break }
+            if let pendingError { throw pendingError }
+            if reachedEnd { return 0 }
+            try nextBatch()
+        }
+        let chunk = opened[openedIndex]
+        let count = min(buffer.count, chunk.count - openedOffset)
+        let start = chunk.startIndex + openedOffset
+        chunk.copyBytes(to: buffer.bindMemory(to: UInt8.self), from: start..<(start + count))
+        openedOffset += count
+        plaintextByteCount += count
+        return count
+    }
+
+    /// Streams the rest of the plaintext into `sink`, a batch at a time.
+    /// - Parameter sink: Where the bytes go.
+    /// - Returns: The bytes written.
+    /// - Throws: As `read(into:)`, and whatever the sink throws.
+    @discardableResult
+    public func copy(to sink: ByteSink) throws -> Int {
+        var total = 0
+        while true {
+            if openedIndex == opened.count {
+                if let pendingError { throw pendingError }
+                if reachedEnd { return total }
+                try nextBatch()
+                continue
+            }
+            let chunk = opened[openedIndex]
+            let rest = chunk.count - openedOffset
+            if rest > 0 {
+                let offset = openedOffset
+                try chunk.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+            }
+            total += rest
+            plaintextByteCount += rest
+            openedIndex += 1
+            openedOffset = 0
+        }
+    }
+
+    /// The rest of the plaintext in memory.
+    /// - Returns: The bytes.
+    /// - Throws: As `read(into:)`.
+    public func readToEnd() throws -> Data {
+        var data = Data()
+        try copy(to: ByteSink { data.append(contentsOf: $0) })
+        return data
+    }
+
+    /// Reads one batch of sealed chunks (plus one byte to learn whether the input ends there) and
+    /// opens it.
+    private func nextBatch() throws {
+        if let chunks = growToChunks {
+            // The previous batch has been opened: its buffer may be replaced.
+            let lookAhead = sealed[0]
+            sealed.deallocate()
+            sealed = .allocate(byteCount: chunks * cipher.sealedChunkSize + 1, alignment: 64)
+            sealed[0] = lookAhead
+            growToChunks = nil
+        }
+        let batchBytes = sealed.count - 1
+        sealedFilled += try source.readFully(into: UnsafeMutableRawBufferPointer(rebasing: sealed[sealedFilled...]))
+        let endsStream = sealedFilled <= batchBytes
+        let runBytes = endsStream ? sealedFilled : batchBytes
+        if runBytes == 0 {
+            // Only possible before chunk 0: a batch that does not end the stream leaves one byte behind.
+            throw fail(.truncated(source: name, afterChunk: Int(nextIndex) - 1))
+        }
+        let run = UnsafeRawBufferPointer(rebasing: sealed[0..<runBytes])
+        let result = cipher.open(run, firstIndex: nextIndex, endsStream: endsStream)
+        opened = result.chunks
+        openedIndex = 0
+        openedOffset = 0
+        let chunkCount = (runBytes + cipher.sealedChunkSize - 1) / cipher.sealedChunkSize
+        if let failed = result.failed {
+            pendingError = diagnose(run, chunk: failed, isFinal: endsStream && failed == chunkCount - 1)
+            return
+        }
+        if endsStream {
+            let finalBytes = runBytes - (chunkCount - 1) * cipher.sealedChunkSize
+            let finalIndex = Int(nextIndex) + chunkCount - 1
+            if finalBytes == SealedFormat.tagBytes, finalIndex > 0 {
+                opened.removeLast()
+                pendingError = .payloadMalformed(source: name, chunk: finalIndex,
+                                                 detail: "an empty final chunk follows full chunks (a writer marks the last full chunk final)")
+                return
+            }
+            reachedEnd = true
+        } else {
+            // Keep the look-ahead byte: it starts the next batch, which may be larger.
+            sealed[0] = sealed[batchBytes]
+            sealedFilled = 1
+            if chunkCount < cipher.chunksPerBatch { growToChunks = min(cipher.chunksPerBatch, chunkCount * 4) }
+        }
+        nextIndex += UInt64(chunkCount)
+    }
+
+    /// Says why chunk `chunk` of `run` failed: a final chunk that opens as non-final means the
+    /// stream was cut after it; a non-final chunk that opens as final means data was appended.
+    private func diagnose(_ run: UnsafeRawBufferPointer, chunk: Int, isFinal: Bool) -> PrivacyError {
+        let start = chunk * cipher.sealedChunkSize
+        let bytes = UnsafeRawBufferPointer(rebasing: run[start..<min(run.count, start + cipher.sealedChunkSize)])
+        let index = Int(nextIndex) + chunk
+        if cipher.opens(bytes, index: UInt64(index), final: !isFinal) {
+            return isFinal ? .truncated(source: name, afterChunk: index) : .trailingData(source: name, afterChunk: index)
+        }
+        return .chunkFailed(source: name, chunk: index, offset: header.byteCount + index * cipher.sealedChunkSize, isFinal: isFinal)
+    }
+
+    private func fail(_ error: PrivacyError) -> PrivacyError {
+        pendingError = error
+        return error
+    }
+}

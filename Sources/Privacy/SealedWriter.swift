@@ -1,0 +1,240 @@
+import Crypto
+import Foundation
+
+/// How files are sealed.
+public struct SealOptions: Sendable {
+    /// Plaintext bytes per chunk: a power of two from 1 KiB to 16 MiB (default 64 KiB).
+    public var chunkSize: Int
+    /// Threads that seal chunks at once (default: every core).
+    public var threads: Int?
+
+    /// The default chunk size: 64 KiB.
+    public static let defaultChunkSize = 1 << 16
+
+    /// Options with the given chunk size and threads.
+    /// - Parameters:
+    ///   - chunkSize: Plaintext bytes per chunk (a power of two, 1 KiB … 16 MiB).
+    ///   - threads: Threads (at least 1), or `nil` for every core.
+    public init(chunkSize: Int = SealOptions.defaultChunkSize, threads: Int? = nil) {
+        self.chunkSize = chunkSize
+        self.threads = threads
+    }
+}
+
+/// The number of cores this process may use.
+func defaultThreadCount() -> Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+/// Seals a stream: writes the header at once, then chunks as plaintext arrives, in constant memory.
+///
+/// Call `write` any number of times and then `finish()`; the final chunk is sealed only by
+/// `finish()`, so a stream that is never finished has no final chunk and every reader rejects it
+/// as truncated. Chunks are sealed in batches of several MiB spread over `threads` cores.
+///
+/// ```swift
+/// let writer = try SealedWriter(to: .fileDescriptor(fd, name: path), recipients: [.x25519(recipient)],
+///                               contentType: "dataset/csv")
+/// try writer.write(csvData)
+/// try writer.finish()
+/// ```
+public final class SealedWriter {
+    /// The header written at the start of the stream.
+    public let header: SealedHeader
+
+    private let sink: ByteSink
+    private let cipher: ChunkCipher
+    /// Plaintext waiting to be sealed; it starts at one chunk and grows to a full batch, so that
+    /// small files cost little memory.
+    private var plaintext: UnsafeMutableRawBufferPointer
+    private var filled = 0
+    private var nextIndex: UInt64 = 0
+    private var closed: String?
+
+    /// Plaintext bytes accepted so far.
+    public private(set) var plaintextByteCount = 0
+    /// Sealed bytes written so far (header and chunks).
+    public private(set) var sealedByteCount = 0
+
+    /// Starts a sealed stream: draws a file key, wraps it for every recipient and writes the header.
+    /// - Parameters:
+    ///   - sink: Where the sealed bytes go.
+    ///   - recipients: Who can open the stream (at least one; at most 64).
+    ///   - contentType: What the plaintext is: `type/subtype`, e.g. `dataset/csv`.
+    ///   - options: Chunk size and threads.
+    /// - Throws: `PrivacyError.noRecipients`, `.invalidContentType`, `.invalidChunkSize`,
+    ///   `.invalidThreads`, `.invalidWorkFactor`, `.passphraseUnavailable` (empty passphrase),
+    ///   and whatever the sink throws.
+    public convenience init(to sink: ByteSink, recipients: [Recipient], contentType: String = SealedFile.defaultContentType,
+                            options: SealOptions = SealOptions()) throws {
+        try self.init(to: sink, recipients: recipients, contentType: contentType, options: options,
+                      fileKey: SymmetricKey(size: .bits256), random: StanzaCodec.randomBytes)
+    }
+
+    /// The designated initialiser; tests give a fixed file key and salts to compare with an
+    /// independent computation.
+    init(to sink: ByteSink, recipients: [Recipient], contentType: String, options: SealOptions,
+         fileKey: SymmetricKey, random: (Int) -> [UInt8]) throws {
+        guard !recipients.isEmpty else { throw PrivacyError.noRecipients }
+        guard recipients.count <= SealedFormat.maximumStanzas else {
+            throw PrivacyError.headerMalformed(source: "recipients",
+                                               detail: "\(recipients.count) recipients; at most \(SealedFormat.maximumStanzas) fit in a header")
+        }
+        guard SealedFormat.isValidContentType(contentType) else { throw PrivacyError.invalidContentType(received: contentType) }
+        let exponent = options.chunkSize.trailingZeroBitCount
+        guard options.chunkSize > 0, options.chunkSize.nonzeroBitCount == 1, SealedFormat.chunkExponents.contains(exponent) else {
+            throw PrivacyError.invalidChunkSize(received: options.chunkSize)
+        }
+        let threads = options.threads ?? defaultThreadCount()
+        guard threads >= 1 else { throw PrivacyError.invalidThreads(received: threads) }
+
+        var stanzas: [Stanza] = []
+        for recipient in recipients {
+            do {
+                switch recipient {
+                case .x25519(let publicKey):
+                    stanzas.append(try StanzaCodec.wrapX25519(fileKey: fileKey, for: publicKey))
+                case .passphrase(let passphrase, let workFactor):
+                    guard Recipient.workFactors.contains(workFactor) else {
+                        throw PrivacyError.invalidWorkFactor(received: workFactor, valid: Recipient.workFactors)
+                    }
+                    guard !passphrase.isEmpty else { throw PrivacyError.passphraseUnavailable(reason: "the passphrase is empty") }
+                    stanzas.append(try StanzaCodec.wrapPassphrase(fileKey: fileKey, passphrase: passphrase, log2N: workFactor,
+                                                                  salt: random(16)))
+                case .key(let key):
+                    stanzas.append(try StanzaCodec.wrapKeyFile(fileKey: fileKey, key: key, salt: random(16)))
+                }
+            } catch let error as PrivacyError {
+                throw error
+            } catch {
+                throw PrivacyError.cryptoFailure(operation: "wrap the file key (\(error))")
+            }
+        }
+        let salt = random(SealedFormat.payloadSaltBytes)
+        let authenticated = SealedHeader.authenticatedBytes(chunkExponent: exponent, contentType: contentType,
+                                                            payloadSalt: salt, stanzas: stanzas)
+        let mac = KeySchedule.headerMAC(fileKey: fileKey, authenticatedBytes: authenticated)
+        header = SealedHeader(version: Int(SealedFormat.version), chunkSize: options.chunkSize, contentType: contentType,
+                              payloadSalt: salt, stanzas: stanzas, authenticatedBytes: authenticated, mac: mac)
+        cipher = ChunkCipher(key: KeySchedule.payloadKey(fileKey: fileKey, payloadSalt: salt), chunkSize: options.chunkSize,
+                             threads: threads)
+        self.sink = sink
+        plaintext = .allocate(byteCount: options.chunkSize, alignment: 64)
+        let headerBytes = authenticated + mac
+        try headerBytes.withUnsafeBytes { try sink.write($0) }
+        sealedByteCount = headerBytes.count
+    }
+
+    deinit {
+        plaintext.deallocate()
+    }
+
+    /// Adds plaintext to the stream; full batches of chunks are sealed and written as they fill.
+    /// - Parameter bytes: The next plaintext bytes.
+    /// - Throws: `PrivacyError.streamClosed` after `finish()` or a failure; whatever the sink throws.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if let closed { throw PrivacyError.streamClosed(detail: closed) }
+        var offset = 0
+        let batchBytes = cipher.chunksPerBatch * cipher.chunkSize
+        while offset < bytes.count {
+            // A full buffer is sealed only once more input arrives: only then is it known that its
+            // last chunk is not the final one. Until it holds a full batch, it grows instead.
+            if filled == plaintext.count {
+                let chunks = plaintext.count / cipher.chunkSize
+                if chunks < cipher.chunksPerBatch {
+                    grow(toChunks: min(cipher.chunksPerBatch, chunks * 4))
+                } else {
+                    try flush(UnsafeRawBufferPointer(rebasing: plaintext[0..<filled]), endsStream: false)
+                    filled = 0
+                }
+            }
+            // With the buffer empty and more than a batch of input left, seal straight from the input.
+            if filled == 0, bytes.count - offset > batchBytes {
+                try flush(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + batchBytes)]), endsStream: false)
+                offset += batchBytes
+                continue
+            }
+            let count = min(plaintext.count - filled, bytes.count - offset)
+            if let source = bytes.baseAddress, let target = plaintext.baseAddress {
+                (target + filled).copyMemory(from: source + offset, byteCount: count)
+            }
+            filled += count
+            offset += count
+        }
+        plaintextByteCount += bytes.count
+    }
+
+    /// Adds everything `source` holds to the stream, reading straight into the writer's buffer
+    /// (no intermediate copy); call `finish()` afterwards.
+    /// - Parameter source: The plaintext, read to its end.
+    /// - Returns: The bytes read.
+    /// - Throws: `PrivacyError.streamClosed` after `finish()` or a failure; whatever the source or
+    ///   the sink throws.
+    @discardableResult
+    public func write(contentsOf source: ByteSource) throws -> Int {
+        if let closed { throw PrivacyError.streamClosed(detail: closed) }
+        var total = 0
+        while true {
+            if filled == plaintext.count {
+                let chunks = plaintext.count / cipher.chunkSize
+                if chunks < cipher.chunksPerBatch {
+                    grow(toChunks: min(cipher.chunksPerBatch, chunks * 4))
+                } else {
+                    // Seal all but the last chunk, which may turn out to be the final one, and move
+                    // it to the front.
+                    let keep = (chunks - 1) * cipher.chunkSize
+                    try flush(UnsafeRawBufferPointer(rebasing: plaintext[0..<keep]), endsStream: false)
+                    if let base = plaintext.baseAddress {
+                        base.copyMemory(from: base + keep, byteCount: filled - keep)
+                    }
+                    filled -= keep
+                }
+            }
+            let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: plaintext[filled...]))
+            if n <= 0 { break }
+            filled += n
+            total += n
+            plaintextByteCount += n
+        }
+        return total
+    }
+
+    /// Adds plaintext to the stream.
+    /// - Parameter data: The next plaintext bytes.
+    /// - Throws: As `write(_: UnsafeRawBufferPointer)`.
+    public func write(_ data: Data) throws {
+        try data.withUnsafeBytes { try write($0) }
+    }
+
+    /// Seals the final chunk and ends the stream. The writer cannot be used afterwards.
+    /// - Throws: `PrivacyError.streamClosed` when already finished; whatever the sink throws.
+    public func finish() throws {
+        if let closed { throw PrivacyError.streamClosed(detail: closed) }
+        try flush(UnsafeRawBufferPointer(rebasing: plaintext[0..<filled]), endsStream: true)
+        filled = 0
+        closed = "the sealed stream is already finished"
+    }
+
+    private func grow(toChunks chunks: Int) {
+        let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: chunks * cipher.chunkSize, alignment: 64)
+        larger.copyMemory(from: UnsafeRawBufferPointer(rebasing: plaintext[0..<filled]))
+        plaintext.deallocate()
+        plaintext = larger
+    }
+
+    /// Seals a run of plaintext chunks and writes them.
+    private func flush(_ input: UnsafeRawBufferPointer, endsStream: Bool) throws {
+        guard let chunks = cipher.seal(input, firstIndex: nextIndex, endsStream: endsStream) else {
+            closed = "the sealed stream failed"
+            throw PrivacyError.cryptoFailure(operation: "seal a chunk with AES-256-GCM")
+        }
+        do {
+            for chunk in chunks {
+                try chunk.withUnsafeBytes { try sink.write($0) }
+                sealedByteCount += chunk.count
+            }
+        } catch {
+            closed = "the sealed stream failed: \(error)"
+            throw error
+        }
+        nextIndex += UInt64(chunks.count)
+    }
+}

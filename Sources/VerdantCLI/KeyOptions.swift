@@ -1,0 +1,212 @@
+import ArgumentParser
+import Foundation
+import Verdant
+
+/// Who a sealed output is for: `-r`, `-R`, `--passphrase`, `--key-file` (shared by `seal` and any
+/// command that writes sealed outputs, e.g. `train` and `predict`).
+struct RecipientOptions: ParsableArguments {
+    @Option(name: [.customShort("r"), .customLong("recipient")],
+            help: ArgumentHelp("Seal for this X25519 recipient (verdant1…, from verdant keygen); repeatable.", valueName: "recipient"))
+    var recipients: [String] = []
+
+    @Option(name: [.customShort("R"), .customLong("recipients-file")],
+            help: ArgumentHelp("Seal for every recipient in this file (one per line, # comments); repeatable.", valueName: "file"))
+    var recipientFiles: [String] = []
+
+    @Flag(name: .customLong("passphrase"),
+          help: "Seal for a passphrase: from --passphrase-file, $VERDANT_PASSPHRASE, or asked twice on the terminal.")
+    var passphrase = false
+
+    @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("Read the passphrase from this file's first line.", valueName: "file"))
+    var passphraseFile: String?
+
+    @Option(name: .customLong("key-file"),
+            help: ArgumentHelp("Seal for the raw 256-bit key in this file (verdant keygen --symmetric); repeatable.", valueName: "file"))
+    var keyFiles: [String] = []
+
+    @Option(name: .customLong("work-factor"),
+            help: ArgumentHelp("scrypt work for --passphrase: log2 N, 10...22 (each step doubles time and memory).", valueName: "n"))
+    var workFactor: Int = Recipient.defaultWorkFactor
+
+    /// Whether any recipient option was given.
+    var isEmpty: Bool { recipients.isEmpty && recipientFiles.isEmpty && !passphrase && passphraseFile == nil && keyFiles.isEmpty }
+
+    /// The recipients, with passphrase prompts as needed.
+    /// - Throws: `CLIError` (usage) for bad keys, files or work factors.
+    func resolve() throws -> [Recipient] {
+        try withPrivacyErrors {
+            guard (10...22).contains(workFactor) else {
+                throw CLIError.usage("--work-factor must be in 10...22, received \(workFactor)")
+            }
+            var result: [Recipient] = []
+            for text in recipients { result.append(.x25519(try X25519Recipient(string: text))) }
+            for file in recipientFiles { result += try X25519Recipient.load(contentsOfFile: file).map { .x25519($0) } }
+            for file in keyFiles {
+                if let warning = X25519Identity.permissionWarning(forFile: file) { printNote("verdant: warning: \(warning)") }
+                result.append(.key(try RawKey(contentsOfFile: file)))
+            }
+            if passphrase || passphraseFile != nil {
+                result.append(.passphrase(try Passphrase.read(file: passphraseFile, confirm: true), workFactor: workFactor))
+            }
+            guard !result.isEmpty else { throw PrivacyError.noRecipients }
+            return result
+        }
+    }
+}
+
+/// What opens a sealed input: `-i`, `--passphrase`, `--key-file` (shared by `unseal` and any command
+/// that reads sealed inputs, e.g. `train` and `predict`).
+struct IdentityOptions: ParsableArguments {
+    @Option(name: [.customShort("i"), .customLong("identity")],
+            help: ArgumentHelp("Open with the X25519 identities in this file (from verdant keygen); repeatable.", valueName: "file"))
+    var identityFiles: [String] = []
+
+    @Flag(name: .customLong("passphrase"),
+          help: "Open with a passphrase: from --passphrase-file, $VERDANT_PASSPHRASE, or asked on the terminal (also used when no other key is given and the file has a passphrase).")
+    var passphrase = false
+
+    @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("Read the passphrase from this file's first line.", valueName: "file"))
+    var passphraseFile: String?
+
+    @Option(name: .customLong("key-file"),
+            help: ArgumentHelp("Open with the raw 256-bit key in this file; repeatable.", valueName: "file"))
+    var keyFiles: [String] = []
+
+    @Option(name: .customLong("max-work-factor"),
+            help: ArgumentHelp("The most scrypt work to accept from a file, as log2 N; a file asking more is refused before any work.",
+                               valueName: "n"))
+    var maxWorkFactor: Int = OpenOptions.defaultMaximumWorkFactor
+
+    /// The identities for a file with this header: those given, plus a passphrase when asked for
+    /// or when nothing else was given and the file has a passphrase stanza.
+    /// - Throws: `CLIError` (usage) for unreadable or bad identity files.
+    func identities(for header: SealedHeader) throws -> [Identity] {
+        try withPrivacyErrors {
+            var result: [Identity] = []
+            for file in identityFiles {
+                if let warning = X25519Identity.permissionWarning(forFile: file) { printNote("verdant: warning: \(warning)") }
+                result += try X25519Identity.load(contentsOfFile: file).map { .x25519($0) }
+            }
+            for file in keyFiles {
+                if let warning = X25519Identity.permissionWarning(forFile: file) { printNote("verdant: warning: \(warning)") }
+                result.append(.key(try RawKey(contentsOfFile: file)))
+            }
+            let hasPassphraseStanza = header.recipients.contains { if case .passphrase = $0 { true } else { false } }
+            if passphrase || passphraseFile != nil || (result.isEmpty && hasPassphraseStanza) {
+                result.append(.passphrase(try Passphrase.read(file: passphraseFile, confirm: false)))
+            }
+            return result
+        }
+    }
+
+    /// The open options (`--max-work-factor`, threads).
+    func openOptions(threads: Int?) throws -> OpenOptions {
+        guard (1...30).contains(maxWorkFactor) else {
+            throw CLIError.usage("--max-work-factor must be in 1...30, received \(maxWorkFactor)")
+        }
+        return OpenOptions(maximumWorkFactor: maxWorkFactor, threads: threads)
+    }
+}
+
+/// Reading a passphrase: never from the command line.
+enum Passphrase {
+    static let environmentVariable = "VERDANT_PASSPHRASE"
+
+    /// From `file` (its first line), else `$VERDANT_PASSPHRASE`, else the terminal (without echo,
+    /// twice when `confirm`).
+    static func read(file: String?, confirm: Bool) throws -> String {
+        if let file {
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: file))
+            } catch {
+                throw CLIError.usage("--passphrase-file: cannot read '\(file)'"
+                                     + (FileManager.default.fileExists(atPath: file) ? "" : ": no such file"))
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw CLIError.usage("--passphrase-file: '\(file)' is not UTF-8 text")
+            }
+            let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let passphrase = line.hasSuffix("\r") ? String(line.dropLast()) : line
+            guard !passphrase.isEmpty else { throw CLIError.usage("--passphrase-file: the first line of '\(file)' is empty") }
+            return passphrase
+        }
+        if let value = ProcessInfo.processInfo.environment[environmentVariable] {
+            guard !value.isEmpty else { throw CLIError.usage("$\(environmentVariable) is set but empty") }
+            return value
+        }
+        let first = try prompt("Passphrase: ")
+        guard !first.isEmpty else { throw CLIError.usage("the passphrase is empty") }
+        if confirm {
+            let second = try prompt("Passphrase (again): ")
+            guard first == second else { throw CLIError.usage("the two passphrases differ") }
+        }
+        return first
+    }
+
+    /// Reads one line from the controlling terminal with echo off.
+    private static func prompt(_ text: String) throws -> String {
+        let tty = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        guard tty >= 0 else {
+            throw CLIError.usage("a passphrase is needed but there is no terminal to ask on: "
+                                 + "set $\(environmentVariable) or use --passphrase-file FILE")
+        }
+        defer { close(tty) }
+        _ = text.withCString { write(tty, $0, strlen($0)) }
+        var saved = termios()
+        let isTerminal = tcgetattr(tty, &saved) == 0
+        if isTerminal {
+            var silent = saved
+            silent.c_lflag &= ~tcflag_t(ECHO)
+            tcsetattr(tty, TCSAFLUSH, &silent)
+        }
+        defer {
+            if isTerminal {
+                tcsetattr(tty, TCSAFLUSH, &saved)
+                _ = write(tty, "\n", 1)
+            }
+        }
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while Glibc.read(tty, &byte, 1) == 1, byte != UInt8(ascii: "\n") {
+            bytes.append(byte)
+        }
+        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Runs `body`, turning `PrivacyError`s into `CLIError`s with the module's exit code: 2 for bad
+/// input (files, keys, options), 1 for system failures (writing).
+func withPrivacyErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as PrivacyError {
+        throw CLIError(description: error.description, code: error.isInputError ? ExitStatus.usageError : ExitStatus.runtimeError)
+    }
+}
+
+/// Input and output streams of the seal/unseal commands: a file, or standard input/output for
+/// none or `-`.
+enum StreamEnds {
+    /// The input's descriptor and name; the caller closes a file's descriptor.
+    static func input(_ path: String?) throws -> (descriptor: Int32, name: String, isFile: Bool) {
+        guard let path, path != "-" else { return (STDIN_FILENO, "<stdin>", false) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CLIError.usage("cannot read '\(path)': no such file")
+        }
+        if isDirectory.boolValue { throw CLIError.usage("cannot read '\(path)': it is a directory") }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw CLIError.usage("cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        return (descriptor, path, true)
+    }
+
+    /// Refuses an output path that is the input file itself.
+    static func checkDistinct(input: String?, output: String?) throws {
+        guard let input, let output, input != "-", output != "-" else { return }
+        let a = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path
+        let b = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
+        if a == b { throw CLIError.usage("the output '\(output)' is the input file; choose another -o") }
+    }
+}

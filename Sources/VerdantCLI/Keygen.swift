@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Verdant
+
+/// `verdant keygen`: make an X25519 identity (or a raw key), or show an identity's recipient.
+struct Keygen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate an X25519 identity and print its recipient (or a raw key with --symmetric).",
+        discussion: """
+            With -o FILE the identity is written to FILE with mode 600 and its recipient (verdant1…, safe to share) \
+            is printed on standard output; without -o the identity file's text goes to standard output and the \
+            recipient to standard error. -y FILE prints the recipients of the identities in FILE. --symmetric \
+            makes a random 256-bit key for --key-file (32 raw bytes in FILE, or 64 hexadecimal digits on \
+            standard output). An existing FILE is kept unless --force.
+            """
+    )
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the new key to this file (mode 600).", valueName: "file"))
+    var output: String?
+
+    @Flag(help: "Make a raw 256-bit key for --key-file instead of an X25519 identity.")
+    var symmetric = false
+
+    @Option(name: [.customShort("y"), .customLong("recipient-of")],
+            help: ArgumentHelp("Print the recipient of each identity in this file, and make nothing.", valueName: "file"))
+    var recipientOf: String?
+
+    @Flag(help: "Overwrite the output file if it exists.")
+    var force = false
+
+    func validate() throws {
+        if recipientOf != nil, output != nil || symmetric {
+            throw ValidationError("-y/--recipient-of reads an identity file; it cannot be combined with -o or --symmetric")
+        }
+    }
+
+    func run() throws {
+        AtomicOutput.removeOnInterrupt()
+        try withPrivacyErrors {
+            if let recipientOf {
+                if let warning = X25519Identity.permissionWarning(forFile: recipientOf) { printNote("verdant: warning: \(warning)") }
+                for identity in try X25519Identity.load(contentsOfFile: recipientOf) { print(identity.recipient.string) }
+                return
+            }
+            if symmetric {
+                let key = RawKey()
+                if let output {
+                    try AtomicOutput.write(key.bytes, toPath: output, overwrite: force, mode: 0o600)
+                    printNote("wrote a 256-bit key to \(output) (mode 600); use it with --key-file \(output)")
+                } else {
+                    print(key.bytes.map { String(format: "%02x", $0) }.joined())
+                }
+                return
+            }
+            let identity = X25519Identity()
+            if let output {
+                try AtomicOutput.write(Data(identity.fileText().utf8), toPath: output, overwrite: force, mode: 0o600)
+                print(identity.recipient.string)
+                if isatty(STDOUT_FILENO) != 0 { printNote("wrote the identity to \(output) (mode 600); share the recipient above") }
+            } else {
+                print(identity.fileText(), terminator: "")
+                printNote("recipient: \(identity.recipient.string)")
+            }
+        }
+    }
+}

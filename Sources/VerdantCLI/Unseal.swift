@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Verdant
+
+/// `verdant unseal`: authenticate and decrypt a sealed file.
+struct Unseal: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Authenticate and decrypt a sealed file.",
+        discussion: """
+            Reads IN (standard input when absent or '-') and writes the plaintext to -o OUT (standard output when \
+            absent or '-'). OUT is written beside its final name with mode 600 and renamed into place only after \
+            the final chunk authenticates: on any failure nothing is left. On standard output each chunk is \
+            written once it authenticates, and a truncated or tampered input ends with an error and exit status 2 \
+            after the authenticated part. A file sealed for a passphrase asks for it (or reads \
+            $VERDANT_PASSPHRASE) when no other key is given.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The sealed file ('-' or absent: standard input).", valueName: "in"))
+    var input: String?
+
+    @Option(name: [.customShort("o"), .customLong("output")],
+            help: ArgumentHelp("Where to write the plaintext ('-' or absent: standard output).", valueName: "out"))
+    var output: String?
+
+    @OptionGroup var identityOptions: IdentityOptions
+
+    @Option(help: "Threads that open chunks (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Overwrite OUT if it exists.")
+    var force = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
+    }
+
+    func run() throws {
+        AtomicOutput.removeOnInterrupt()
+        try withPrivacyErrors {
+            try StreamEnds.checkDistinct(input: input, output: output)
+            let toStdout = output == nil || output == "-"
+            if let output, !toStdout, FileManager.default.fileExists(atPath: output), !force {
+                throw PrivacyError.outputExists(path: output)
+            }
+            let options = try identityOptions.openOptions(threads: threads)
+            let source = try StreamEnds.input(input)
+            defer { if source.isFile { close(source.descriptor) } }
+            let reader = try SealedReader(from: .fileDescriptor(source.descriptor, name: source.name), options: options,
+                                          name: source.name) { header in
+                try identityOptions.identities(for: header)
+            }
+            if let output, !toStdout {
+                // Plaintext goes to a 0600 temporary file, renamed only after the final chunk authenticates.
+                let file = try AtomicOutput(path: output, overwrite: force, mode: 0o600)
+                try reader.copy(to: file.sink)
+                try file.commit()
+            } else {
+                try reader.copy(to: ByteSink.fileDescriptor(STDOUT_FILENO, name: "<stdout>"))
+            }
+        }
+    }
+}

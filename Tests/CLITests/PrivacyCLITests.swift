@@ -1,0 +1,332 @@
+import Foundation
+import Testing
+import Verdant
+
+/// What a `verdant` run returned, with binary standard output.
+struct RawResult {
+    let status: Int32
+    let stdout: Data
+    let stderr: String
+    var text: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+/// Runs `verdant` with binary standard input and extra environment variables.
+func verdantRaw(_ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:], directory: URL? = nil) throws -> RawResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: verdantExecutable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    var env = ProcessInfo.processInfo.environment
+    env["COLUMNS"] = "80"
+    env.removeValue(forKey: "VERDANT_PASSPHRASE")
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    let group = DispatchGroup()
+    nonisolated(unsafe) var errData = Data()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    group.enter()
+    DispatchQueue.global().async {
+        input.fileHandleForWriting.write(stdin)
+        try? input.fileHandleForWriting.close()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return RawResult(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Runs `verdant` in a new session (`setsid`), so that it has no controlling terminal.
+func verdantRawWithoutTerminal(_ arguments: [String]) throws -> RawResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+    process.arguments = ["-w", verdantExecutable] + arguments
+    var env = ProcessInfo.processInfo.environment
+    env.removeValue(forKey: "VERDANT_PASSPHRASE")
+    process.environment = env
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return RawResult(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// The names in a folder, hidden files included.
+func listing(_ url: URL) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
+}
+
+@Suite("verdant keygen, seal, unseal, inspect", .serialized)
+struct PrivacyCLITests {
+    @Test("keygen writes a private identity file and prints its recipient; -y and --symmetric")
+    func keygen() throws {
+        let dir = try TemporaryDirectory()
+        let idPath = dir.url.appendingPathComponent("me.key").path
+        let made = try verdantRaw(["keygen", "-o", idPath])
+        #expect(made.status == 0)
+        let recipient = made.text.trimmingCharacters(in: .newlines)
+        #expect(recipient.hasPrefix("verdant1") && recipient.count == 66)
+        let attributes = try FileManager.default.attributesOfItem(atPath: idPath)
+        #expect(attributes[.posixPermissions] as? Int == 0o600)
+        let text = try String(contentsOfFile: idPath, encoding: .utf8)
+        #expect(text.contains("# recipient: \(recipient)\nVERDANT-SECRET-KEY-1"))
+        #expect(try verdantRaw(["keygen", "-y", idPath]).text == recipient + "\n")
+        let again = try verdantRaw(["keygen", "-o", idPath])
+        #expect(again.status == 2)
+        #expect(again.stderr == "verdant: error: '\(idPath)' exists; use --force to overwrite it\n")
+        #expect(try String(contentsOfFile: idPath, encoding: .utf8) == text)
+        #expect(try verdantRaw(["keygen", "-o", idPath, "--force"]).status == 0)
+        #expect(try String(contentsOfFile: idPath, encoding: .utf8) != text)
+
+        let printed = try verdantRaw(["keygen"])
+        #expect(printed.text.contains("VERDANT-SECRET-KEY-1"))
+        #expect(printed.stderr.hasPrefix("recipient: verdant1"))
+        let keyPath = dir.url.appendingPathComponent("k.bin").path
+        #expect(try verdantRaw(["keygen", "--symmetric", "-o", keyPath]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: keyPath)).count == 32)
+        #expect(try verdantRaw(["keygen", "--symmetric"]).text.count == 65)
+        let bad = try verdantRaw(["keygen", "-y", idPath, "--symmetric"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("cannot be combined"))
+        #expect(listing(dir.url) == ["k.bin", "me.key"])
+    }
+
+    @Test("seal and unseal round-trip for every recipient kind, through files and pipes")
+    func roundTrips() throws {
+        let dir = try TemporaryDirectory()
+        let idPath = dir.url.appendingPathComponent("me.key").path
+        let recipient = try verdantRaw(["keygen", "-o", idPath]).text.trimmingCharacters(in: .newlines)
+        let other = dir.url.appendingPathComponent("other.key").path
+        let otherRecipient = try verdantRaw(["keygen", "-o", other]).text.trimmingCharacters(in: .newlines)
+        let recipientsFile = try dir.write("team.txt", "# team\n\(recipient)\n\(otherRecipient)\n")
+        let keyPath = dir.url.appendingPathComponent("k.bin").path
+        _ = try verdantRaw(["keygen", "--symmetric", "-o", keyPath])
+        let passFile = try dir.write("pass.txt", "open sesame\n")
+        var csv = "x1,x2,label\n"
+        for i in 0..<9000 { csv += "\(i),\(i * 7 % 13),\(i % 3)\n" }  // about 100 KiB: two chunks
+        let input = try dir.write("data.csv", csv)
+        let sealed = dir.url.appendingPathComponent("data.csv.sealed").path
+        let env = ["VERDANT_PASSPHRASE": "open sesame"]
+
+        let cases: [(seal: [String], unseal: [String], env: [String: String])] = [
+            (["-r", recipient], ["-i", idPath], [:]),
+            (["-R", recipientsFile], ["-i", other], [:]),
+            (["--passphrase", "--work-factor", "10"], [], env),
+            (["--passphrase-file", passFile, "--work-factor", "10"], ["--passphrase-file", passFile], [:]),
+            (["--key-file", keyPath, "--chunk-size", "1K"], ["--key-file", keyPath], [:]),
+            (["-r", recipient, "--key-file", keyPath, "--passphrase", "--work-factor", "10"], ["--key-file", keyPath], env),
+        ]
+        for (sealArgs, unsealArgs, environment) in cases {
+            let s = try verdantRaw(["seal"] + sealArgs + ["-o", sealed, "--force", input], environment: environment)
+            #expect(s.status == 0, "\(sealArgs): \(s.stderr)")
+            let u = try verdantRaw(["unseal"] + unsealArgs + [sealed], environment: environment)
+            #expect(u.status == 0, "\(unsealArgs): \(u.stderr)")
+            #expect(u.text == csv, "\(sealArgs) → \(unsealArgs)")
+        }
+        // Pipes: standard input to standard output both ways, and unseal to a file.
+        let piped = try verdantRaw(["seal", "-r", recipient, "--content-type", "predictions/csv"], stdin: Data(csv.utf8))
+        #expect(piped.status == 0)
+        let back = try verdantRaw(["unseal", "-i", idPath, "-"], stdin: piped.stdout)
+        #expect(back.text == csv)
+        let outPath = dir.url.appendingPathComponent("plain.csv").path
+        #expect(try verdantRaw(["unseal", "-i", idPath, "-o", outPath], stdin: piped.stdout).status == 0)
+        #expect(try String(contentsOfFile: outPath, encoding: .utf8) == csv)
+        #expect(try FileManager.default.attributesOfItem(atPath: outPath)[.posixPermissions] as? Int == 0o600)
+        // The library opens what the CLI sealed.
+        let identity = try X25519Identity.load(contentsOfFile: idPath)[0]
+        #expect(try SealedFile.open(piped.stdout, with: [.x25519(identity)], expecting: "predictions/csv") == Data(csv.utf8))
+        #expect(!listing(dir.url).contains { $0.hasSuffix(".tmp") })
+    }
+
+    @Test("inspect shows the format, content type, recipients and sizes, as text and JSON")
+    func inspect() throws {
+        let dir = try TemporaryDirectory()
+        let input = try dir.write("m.json", String(repeating: "{\"w\": 1}\n", count: 20000))
+        let keyPath = dir.url.appendingPathComponent("k.bin").path
+        _ = try verdantRaw(["keygen", "--symmetric", "-o", keyPath])
+        let sealed = dir.url.appendingPathComponent("m.sealed").path
+        let made = try verdantRaw(["seal", "--key-file", keyPath, "--passphrase", "--work-factor", "11", "--content-type", "model/verdant",
+                                   "-o", sealed, input], environment: ["VERDANT_PASSPHRASE": "pw"])
+        #expect(made.status == 0)
+        let text = try verdantRaw(["inspect", sealed])
+        #expect(text.status == 0)
+        #expect(text.text.contains("content type: model/verdant\n"))
+        #expect(text.text.contains("recipients:   2: key file, passphrase (scrypt N = 2^11, r = 8, p = 1)\n"))
+        #expect(text.text.contains("plaintext:    175.8 KiB (180000 bytes)\n"))
+        #expect(text.text.contains("in 3 chunks"))
+        #expect(!text.text.contains("pw"))
+        let json = try jsonObject(try verdantRaw(["inspect", "--json", sealed]).text)
+        #expect(json["plaintext_bytes"] as? Int == 180_000)
+        #expect(json["chunks"] as? Int == 3)
+        #expect(json["content_type"] as? String == "model/verdant")
+        #expect((json["recipients"] as? [[String: Any]])?.count == 2)
+        #expect(json["payload_length_valid"] as? Bool == true)
+        // A file cut 10 bytes into a chunk: no valid payload has that length.
+        let whole = try Data(contentsOf: URL(fileURLWithPath: sealed))
+        let headerBytes = Int(whole[10]) << 8 | Int(whole[11])
+        let piped = try verdantRaw(["inspect", "--json", "-"], stdin: whole.prefix(headerBytes + 65552 + 10))
+        #expect(try jsonObject(piped.text)["payload_length_valid"] as? Bool == false)
+    }
+
+    @Test("every failure: its message, exit status 2, no output file and no temporary file")
+    func failures() throws {
+        let dir = try TemporaryDirectory()
+        let idPath = dir.url.appendingPathComponent("me.key").path
+        let recipient = try verdantRaw(["keygen", "-o", idPath]).text.trimmingCharacters(in: .newlines)
+        let other = dir.url.appendingPathComponent("other.key").path
+        _ = try verdantRaw(["keygen", "-o", other])
+        let input = try dir.write("data.csv", String(repeating: "1,2,3\n", count: 30000))  // 180 000 bytes: 3 chunks
+        let sealedPath = dir.url.appendingPathComponent("data.sealed").path
+        #expect(try verdantRaw(["seal", "-r", recipient, "-o", sealedPath, input]).status == 0)
+        let sealed = try Data(contentsOf: URL(fileURLWithPath: sealedPath))
+        let headerBytes = Int(sealed[10]) << 8 | Int(sealed[11])
+        func variant(_ name: String, _ data: Data) throws -> String {
+            let path = dir.url.appendingPathComponent(name).path
+            try data.write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        var tamperedChunk = sealed
+        tamperedChunk[headerBytes + 65552 + 10] ^= 1
+        var tamperedHeader = sealed
+        tamperedHeader[50] ^= 1  // inside the content type
+        var version = sealed
+        version[8] = 7
+        let out = dir.url.appendingPathComponent("out.csv").path
+        let cases: [([String], String)] = [
+            (["-i", other, sealedPath], "no identity opens this file: it is sealed for X25519 and you gave X25519"),
+            (["-i", idPath, try variant("cut.sealed", sealed.prefix(headerBytes + 65552))],
+             "truncated: the file ends after chunk 0, which is not the final chunk"),
+            (["-i", idPath, try variant("chunk.sealed", tamperedChunk)], "chunk 1 (at byte \(headerBytes + 65552)) failed authentication"),
+            (["-i", idPath, try variant("header.sealed", tamperedHeader)], "the header was modified after sealing"),
+            (["-i", idPath, try variant("v7.sealed", version)], "sealed file format version 7 is not supported"),
+            (["-i", idPath, input], "not a Verdant sealed file (it starts with '1,2,3\\n1,'"),
+            (["-i", idPath, try variant("appended.sealed", sealed + Data(count: 65552))], "failed authentication"),
+            (["-i", idPath, dir.url.appendingPathComponent("missing").path], "cannot read '\(dir.url.appendingPathComponent("missing").path)': no such file"),
+            (["-i", dir.url.appendingPathComponent("nokey").path, sealedPath], "nokey': no such file"),
+            (["-i", input, sealedPath], "\(input):1: invalid identity"),
+            ([sealedPath], "is sealed for X25519; give an identity (-i FILE), a passphrase (--passphrase) or a key file (--key-file FILE)"),
+            (["--max-work-factor", "40", "-i", idPath, sealedPath], "--max-work-factor must be in 1...30, received 40"),
+        ]
+        for (arguments, message) in cases {
+            let result = try verdantRaw(["unseal", "-o", out] + arguments)
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.stderr.contains("verdant: error: ") && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out), "\(arguments) left an output")
+            #expect(!listing(dir.url).contains { $0.hasSuffix(".tmp") }, "\(arguments) left a temporary file")
+            expectNoTrace(ProcessResult(status: result.status, stdout: "", stderr: result.stderr))
+        }
+        // To standard output: the authenticated chunks come out, then the error and status 2.
+        let partial = try verdantRaw(["unseal", "-i", idPath, try variant("cut2.sealed", sealed.prefix(headerBytes + 2 * 65552))])
+        #expect(partial.status == 2)
+        #expect(partial.stdout.count == 65536)  // chunk 0; chunk 1 turned out to be a truncated stream's last
+        #expect(partial.stderr.contains("truncated: the file ends after chunk 1"))
+
+        var sealCases: [([String], String)] = [
+            (["-o", out, input], "no recipient given: use -r RECIPIENT, -R FILE, --passphrase or --key-file FILE"),
+            (["-o", out, "-r", "verdant1abc", input], "invalid recipient 'verdant1abc'"),
+            (["-o", out, "-r", recipient, "--content-type", "CSV", input], "invalid content type 'CSV'"),
+            (["-o", out, "-r", recipient, "--chunk-size", "1000", input], "--chunk-size: '1000' is not a power of two from 1K to 16M"),
+            (["-o", out, "-r", recipient, "--passphrase", "--work-factor", "30", input], "--work-factor must be in 10...22, received 30"),
+            (["-r", recipient, "-o", input, input], "is the input file; choose another -o"),
+            (["-r", recipient, "-o", sealedPath, input], "exists; use --force to overwrite it"),
+            (["-o", out, "-r", recipient, dir.url.path], "it is a directory"),
+            (["-o", out, "--passphrase-file", dir.url.appendingPathComponent("nope").path, input], "--passphrase-file: cannot read"),
+        ]
+        // Without a terminal (a new session has none) and without $VERDANT_PASSPHRASE, a passphrase cannot be asked for.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/setsid") {
+            sealCases.append((["--passphrase", "-o", out, input], "a passphrase is needed but there is no terminal"))
+        }
+        for (arguments, message) in sealCases {
+            let noTerminal = arguments.first == "--passphrase"
+            let result = noTerminal
+                ? try verdantRawWithoutTerminal(["seal"] + arguments)
+                : try verdantRaw(["seal"] + arguments)
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+        #expect(!listing(dir.url).contains { $0.hasSuffix(".tmp") })
+        #expect(try Data(contentsOf: URL(fileURLWithPath: sealedPath)) == sealed)
+    }
+
+    @Test("an identity file that others can read gives a warning")
+    func permissionWarning() throws {
+        let dir = try TemporaryDirectory()
+        let idPath = dir.url.appendingPathComponent("me.key").path
+        let recipient = try verdantRaw(["keygen", "-o", idPath]).text.trimmingCharacters(in: .newlines)
+        chmod(idPath, 0o644)
+        let sealed = try verdantRaw(["seal", "-r", recipient], stdin: Data("x".utf8))
+        let opened = try verdantRaw(["unseal", "-i", idPath], stdin: sealed.stdout)
+        #expect(opened.status == 0)
+        #expect(opened.text == "x")
+        #expect(opened.stderr.contains("verdant: warning: '\(idPath)' holds secret keys but others can access it (mode 644); run: chmod 600"))
+    }
+
+    @Test("an interrupted unseal leaves neither the output nor its temporary file")
+    func interrupt() throws {
+        let dir = try TemporaryDirectory()
+        let keyPath = dir.url.appendingPathComponent("k.bin").path
+        _ = try verdantRaw(["keygen", "--symmetric", "-o", keyPath])
+        let sealed = try verdantRaw(["seal", "--key-file", keyPath, "--chunk-size", "1K"], stdin: Data(count: 3 << 20))
+        #expect(sealed.status == 0)
+        let out = dir.url.appendingPathComponent("out.bin").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: verdantExecutable)
+        process.arguments = ["unseal", "--key-file", keyPath, "--threads", "1", "-o", out]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardError = Pipe()
+        try process.run()
+        // Two batches (1 MiB each at 1 KiB chunks and one thread), then nothing: the process waits.
+        input.fileHandleForWriting.write(sealed.stdout.prefix(2 * 1024 * 1040 + 500))
+        var sawTemporary = false
+        for _ in 0..<200 where !sawTemporary {
+            sawTemporary = listing(dir.url).contains { $0.hasPrefix(".out.bin.") && $0.hasSuffix(".tmp") }
+            if !sawTemporary { usleep(20_000) }
+        }
+        #expect(sawTemporary)
+        process.interrupt()
+        for _ in 0..<500 where process.isRunning { usleep(20_000) }
+        let diedOfSignal = !process.isRunning
+        // If the interrupt did not end it, end of input does (the test then fails below, but never hangs).
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(diedOfSignal)
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(listing(dir.url) == ["k.bin"])
+    }
+
+    @Test("bench --suite privacy reports seal and open throughput and key wraps")
+    func bench() throws {
+        let result = try verdantRaw(["bench", "--suite", "privacy", "--size", "2M", "--repeats", "1", "--threads", "1,2", "--work-factor", "10",
+                                      "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try jsonObject(result.text)
+        let results = try #require(json["results"] as? [[String: Any]])
+        #expect(results.map { "\($0["case"] ?? "") \($0["threads"] ?? "")" } == ["seal 1", "open 1", "seal 2", "open 2"])
+        for r in results {
+            #expect((r["gb_per_s"] as? Double ?? 0) > 0)
+            #expect(r["bytes"] as? Int == 2 << 20)
+        }
+        let wraps = try #require(json["key_wraps"] as? [[String: Any]])
+        #expect(wraps.compactMap { $0["recipient"] as? String } == ["x25519", "key-file", "passphrase-scrypt-2^10"])
+        let table = try verdantRaw(["bench", "--suite", "privacy", "--size", "64K", "--repeats", "1", "--threads", "1", "--work-factor", "10"])
+        #expect(table.text.contains("GB/s per thread"))
+        let bad = try verdantRaw(["bench", "--suite", "privacy", "--size", "lots"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("'lots' is not a size"))
+    }
+}
