@@ -121,9 +121,8 @@ public enum QuantumBenchmark {
             let start = ContinuousClock.now
             if plan == nil {
                 // A unit factor computed at run time, so the sweep cannot be optimised away.
-                let angle = Double(attempt) * 1e-300
-                streamingSweep(state.storage.pointer, count: state.count, factorReal: Real(Double.cos(angle)),
-                               factorImaginary: Real(Double.sin(angle)), threads: threads)
+                let factor = Real(Double.cos(Double(attempt) * 1e-300))
+                streamingSweep(state.storage.pointer, count: state.count, factor: factor, threads: threads)
             } else {
                 for executable in executables { executable.apply(to: &state) }
             }

@@ -125,6 +125,19 @@ func dense1AdjacentRange<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, mat
     }
 }
 
+/// A real 2 × 2 matrix on qubit 0, uncontrolled: (a0, a1) → (m00·a0 + m01·a1, m10·a0 + m11·a1)
+/// with one SIMD4 per pair.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func dense1RealAdjacentRange<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, matrix m: Matrix2<Real>, start: Int, end: Int) {
+    let diagonal = SIMD4<Real>(m.m00r, m.m00r, m.m11r, m.m11r)
+    let off = SIMD4<Real>(m.m01r, m.m01r, m.m10r, m.m10r)
+    for k in start..<end {
+        let v = load4(p, 2 &* k)
+        store4(v * diagonal + SIMD4(v[2], v[3], v[0], v[1]) * off, p, 2 &* k)
+    }
+}
+
 /// The 2 × 2 update of one pair of amplitudes.
 @inline(__always)
 func dense1Scalar<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, _ i0: Int, _ i1: Int, _ m: Matrix2<Real>) {

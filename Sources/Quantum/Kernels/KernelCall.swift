@@ -105,7 +105,7 @@ struct KernelCall<Real: StateScalar>: Sendable {
                 }
             case .dense1Real(let m):
                 if adjacent {
-                    dense1AdjacentRange(p, matrix: m, start: start, end: end)
+                    dense1RealAdjacentRange(p, matrix: m, start: start, end: end)
                 } else {
                     dense1RealRange(p, target: targets[0], controlMask: controlMask, positions: positions,
                                     runLength: runLength, matrix: m, start: start, end: end)
