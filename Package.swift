@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Energy", targets: ["Energy"]),
         .library(name: "Parallel", targets: ["Parallel"]),
         .library(name: "Privacy", targets: ["Privacy"]),
+        .library(name: "QuantumML", targets: ["QuantumML"]),
         .executable(name: "verdant", targets: ["VerdantCLI"]),
     ],
     traits: [
@@ -23,7 +24,7 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public API
-        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Parallel", "Privacy"]),
+        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Parallel", "Privacy", "QuantumML"]),
         .target(name: "Energy"),
         .target(
             name: "Quantum",
@@ -45,6 +46,14 @@ let package = Package(
             dependencies: [
                 "CParallelKernels",
                 .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        .target(
+            name: "QuantumML",
+            dependencies: [
+                "Quantum", "Parallel", "Privacy", "Energy",
+                .product(name: "ComplexModule", package: "swift-numerics"),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
@@ -85,6 +94,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "QuantumMLTests",
+            dependencies: ["QuantumML", "Quantum", "Privacy", "_TestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "Verdant", "_TestSupport"]),

@@ -2,3 +2,4 @@
 @_exported import Energy
 @_exported import Parallel
 @_exported import Privacy
+@_exported import QuantumML
