@@ -1,0 +1,283 @@
+import Foundation
+import Privacy
+import Quantum
+import Testing
+@testable import QuantumML
+
+/// Fixtures in Fixtures/data/, made by make_fixtures.py (scikit-learn, qiskit-machine-learning).
+private let dataFixtures = "data/"
+
+private struct ComplexMatrixFixture: Decodable {
+    let real: [[Double]]
+    let imag: [[Double]]
+}
+
+private struct AdHocFixture: Decodable {
+    let n: Int
+    let gap: Double
+    let gridCount: Int
+    let draw: ComplexMatrixFixture
+    let v: ComplexMatrixFixture
+    let gridLabels: String
+    let expectationStride: Int
+    let expectations: [Double]
+    let trainFeatures: [[Double]]
+    let trainLabels: [Int]
+    let testFeatures: [[Double]]
+    let testLabels: [Int]
+}
+
+// MARK: - CSV
+
+@Suite("Dataset: CSV")
+struct DatasetCSVTests {
+    @Test("label in the last column by default; features in file order; classes sorted by text")
+    func lastColumn() throws {
+        let data = try DatasetLoader.csv(text: "a,b,kind\n1,2,dog\n3,4.5,cat\n-1e-3,6,dog\n", name: "pets")
+        #expect(data.name == "pets")
+        #expect(data.featureNames == ["a", "b"])
+        #expect(data.labelName == "kind")
+        #expect(data.classes == ["cat", "dog"])
+        #expect(data.labels == [1, 0, 1])
+        #expect(data.features.rowArrays == [[1, 2], [3, 4.5], [-0.001, 6]])
+        #expect(data.count == 3)
+    }
+
+    @Test("label column by name, anywhere; the other columns stay in order")
+    func namedLabel() throws {
+        let data = try DatasetLoader.csv(text: "x,y,z\n1,a,2\n3,b,4\n", name: "t", labelColumn: "y")
+        #expect(data.featureNames == ["x", "z"])
+        #expect(data.features.rowArrays == [[1, 2], [3, 4]])
+        #expect(data.classes == ["a", "b"] && data.labels == [0, 1])
+    }
+
+    @Test("quoted fields, CRLF, a byte order mark, spaces, no last line end, blank lines at the end")
+    func syntax() throws {
+        let text = "\u{FEFF}\"first, one\" , second,\"the \"\"label\"\"\"\r\n 1 ,\t2,\"a,b\"\r\n3,4,\"multi\nline\"\r\n5,6,plain\r\n\r\n  \n"
+        let data = try DatasetLoader.csv(text: text, name: "q")
+        #expect(data.featureNames == ["first, one", "second"])
+        #expect(data.labelName == "the \"label\"")
+        #expect(data.features.rowArrays == [[1, 2], [3, 4], [5, 6]])
+        #expect(data.classes == ["a,b", "multi\nline", "plain"])
+        let noEnd = try DatasetLoader.csv(text: "a,b\n1,x", name: "n")
+        #expect(noEnd.count == 1 && noEnd.classes == ["x"])
+        // A lone CR ends a line too.
+        let oldMac = try DatasetLoader.csv(text: "a,b\r1,x\r2,y", name: "m")
+        #expect(oldMac.features.rowArrays == [[1], [2]])
+    }
+
+    @Test("numeric labels are kept as text and sorted by value; others by code point")
+    func classOrder() throws {
+        #expect(Dataset.sortedClassNames(["1", "-1", "1", "-1"]) == ["-1", "1"])
+        #expect(Dataset.sortedClassNames(["10", "2", "1", "0.5"]) == ["0.5", "1", "2", "10"])
+        #expect(Dataset.sortedClassNames(["1.0", "1", "2"]) == ["1", "1.0", "2"])
+        #expect(Dataset.sortedClassNames(["b", "B", "a", "10", "9"]) == ["10", "9", "B", "a", "b"])
+        #expect(Dataset.sortedClassNames(["nan", "1"]) == ["1", "nan"])
+        let data = try DatasetLoader.csv(text: "f,y\n0,10\n1,2\n2,-1\n3,2\n", name: "n")
+        #expect(data.classes == ["-1", "2", "10"])
+        #expect(data.labels == [2, 1, 0, 1])
+    }
+
+    /// Each way a CSV can be wrong, with the message that says where.
+    @Test("errors name the file, the line and the column", arguments: [
+        ("", "e.csv: the file is empty; a header row and at least one data row are needed"),
+        ("\n\n", "e.csv: the file is empty; a header row and at least one data row are needed"),
+        ("a,b\n", "e.csv: there are no data rows after the header (line 1)"),
+        ("a,b\n\n", "e.csv: there are no data rows after the header (line 1)"),
+        ("label\nx\n", "e.csv: line 1: the header has 1 column; at least one feature column and a label column are needed"),
+        ("a,a,y\n1,2,x\n", "e.csv: line 1, column 2 (\"a\"): column 1 has the same name; column names must be distinct"),
+        ("a,,y\n1,2,x\n", "e.csv: line 1, column 2: the column has no name; every column of the header needs one"),
+        ("a,b,y\n1,2,x\n3,4\n", "e.csv: line 3: 2 fields; the header (line 1) has 3"),
+        ("a,b,y\n1,2,x,9\n", "e.csv: line 2: 4 fields; the header (line 1) has 3"),
+        ("a,b\n1,x\n\n2,y\n", "e.csv: line 3 is blank; blank lines are allowed only at the end of the file"),
+        ("a,b,y\n1,2,x\n1,abc,x\n", "e.csv: line 3, column 2 (\"b\"): \"abc\" is not a number"),
+        ("a,b,y\n1,,x\n", "e.csv: line 2, column 2 (\"b\"): the cell is empty; a number is needed"),
+        ("a,b,y\n1,nan,x\n", "e.csv: line 2, column 2 (\"b\"): \"nan\" is not a finite number; NaN and infinity are not accepted"),
+        ("a,b,y\n1,-inf,x\n", "e.csv: line 2, column 2 (\"b\"): \"-inf\" is not a finite number; NaN and infinity are not accepted"),
+        ("a,b,y\n1,Infinity,x\n", "e.csv: line 2, column 2 (\"b\"): \"Infinity\" is not a finite number; NaN and infinity are not accepted"),
+        ("a,b,y\n1,2,\n", "e.csv: line 2, column 3 (\"y\"): the label is empty"),
+        ("a,b\n1,\"x\n2,y\n", "e.csv: line 2, column 2: the quoted field is not closed before the end of the file"),
+        ("a,b\n1,\"x\"z\n", "e.csv: line 2, column 2: \"z\" after the closing quote; a quoted field must be followed by a comma or the end of the line (write \"\" for a quote inside it)"),
+        ("a,\"b\nc\",y\n1,2,x\n3,q,x\n", "e.csv: line 4, column 2 (\"b\nc\"): \"q\" is not a number"),
+    ])
+    func errors(text: String, message: String) {
+        #expect(thrownMessage { _ = try DatasetLoader.csv(text: text, name: "e.csv") } == message)
+    }
+
+    @Test("an unknown label column lists the columns")
+    func unknownLabel() {
+        let message = thrownMessage { _ = try DatasetLoader.csv(text: "a,b,y\n1,2,x\n", name: "e.csv", labelColumn: "kind") }
+        #expect(message == "e.csv: there is no column named \"kind\" (the label column); the columns are \"a\", \"b\", \"y\"")
+    }
+
+    @Test("files: the name drops .csv and .sealed; a missing file is a Privacy io error")
+    func files() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("flowers.csv")
+        try Data("a,b\n1,x\n2,y\n".utf8).write(to: URL(fileURLWithPath: path))
+        let data = try DatasetLoader.csv(atPath: path)
+        #expect(data.name == "flowers" && data.count == 2)
+        try Data("a,b\n1,zz\n2,y\n".utf8).write(to: URL(fileURLWithPath: folder.path("bad.csv")))
+        #expect(throws: QuantumMLError.self) { try DatasetLoader.csv(atPath: folder.path("bad.csv"), labelColumn: "c") }
+        let missing = folder.path("missing.csv")
+        #expect(throws: PrivacyError.io(path: missing, operation: "read", reason: "no such file")) {
+            try DatasetLoader.csv(atPath: missing)
+        }
+        try Data([0x61, 0x2C, 0x62, 0x0A, 0xFF, 0x2C, 0x31, 0x0A]).write(to: URL(fileURLWithPath: folder.path("latin.csv")))
+        #expect(thrownMessage { _ = try DatasetLoader.csv(atPath: folder.path("latin.csv")) }
+                == "\(folder.path("latin.csv")): the file is not UTF-8 text; a CSV file is expected")
+        #expect(DatasetLoader.datasetName(forPath: "/d/iris.CSV.sealed") == "iris")
+        #expect(DatasetLoader.datasetName(forPath: "plain") == "plain")
+        #expect(DatasetLoader.datasetName(forPath: ".csv") == ".csv")
+    }
+}
+
+// MARK: - Features for prediction
+
+@Suite("Dataset: features for prediction")
+struct DatasetFeatureTests {
+    @Test("columns are matched by name; other columns are ignored; the label is returned when present")
+    func byName() throws {
+        let text = "id,b,a,species\nr1,2,1,x\nr2,4,3,y\n"
+        let withLabels = try DatasetLoader.features(text: text, name: "p", featureNames: ["a", "b"], labelColumn: "species")
+        #expect(withLabels.features.rowArrays == [[1, 2], [3, 4]])
+        #expect(withLabels.labels == ["x", "y"])
+        let absent = try DatasetLoader.features(text: "b,a\n2,1\n", name: "p", featureNames: ["a", "b"], labelColumn: "species")
+        #expect(absent.features.rowArrays == [[1, 2]] && absent.labels == nil)
+        let none = try DatasetLoader.features(text: text, name: "p", featureNames: ["b"], labelColumn: nil)
+        #expect(none.features.rowArrays == [[2], [4]] && none.labels == nil)
+    }
+
+    @Test("a missing feature column, a bad cell and bad feature names are errors")
+    func errors() {
+        #expect(thrownMessage { _ = try DatasetLoader.features(text: "a,y\n1,x\n", name: "p.csv", featureNames: ["a", "b"], labelColumn: "y") }
+                == "p.csv: there is no column named \"b\" (a feature the model needs); the columns are \"a\", \"y\"")
+        #expect(thrownMessage { _ = try DatasetLoader.features(text: "y,a\nx,1\nx,?\n", name: "p.csv", featureNames: ["a"], labelColumn: "y") }
+                == "p.csv: line 3, column 2 (\"a\"): \"?\" is not a number")
+        #expect(thrownMessage { _ = try DatasetLoader.features(text: "a\n1\n", name: "p", featureNames: [], labelColumn: nil) }
+                == "invalid argument: no feature names given; at least one is needed")
+        #expect(thrownMessage { _ = try DatasetLoader.features(text: "a\n1\n", name: "p", featureNames: ["a", "a"], labelColumn: nil) }
+                == "invalid argument: feature name \"a\" is given twice; feature names must be distinct")
+    }
+}
+
+// MARK: - Sealed CSV
+
+@Suite("Dataset: sealed CSV")
+struct DatasetSealedTests {
+    static let csv = "a,b,y\n1,2,x\n3,4,z\n"
+
+    @Test("a sealed CSV is read in memory with a key file and an X25519 identity; no plaintext reaches the disk")
+    func sealed() throws {
+        let folder = try TemporaryFolder()
+        let key = RawKey()
+        let identity = X25519Identity()
+        let path = folder.path("secret.csv.sealed")
+        try SealedFile.write(Data(Self.csv.utf8), toPath: path, for: [.key(key), .x25519(identity.recipient)], contentType: "dataset/csv")
+        #expect(SealedFile.isSealed(atPath: path))
+
+        let plain = try DatasetLoader.csv(text: Self.csv, name: "secret")
+        let byKey = try DatasetLoader.csv(atPath: path, identities: [.key(key)])
+        let byX25519 = try DatasetLoader.csv(atPath: path, identities: [.x25519(identity)])
+        #expect(byKey == plain && byX25519 == plain)
+        let forPrediction = try DatasetLoader.features(atPath: path, featureNames: ["b"], labelColumn: "y", identities: [.key(key)])
+        #expect(forPrediction.features.rowArrays == [[2], [4]] && forPrediction.labels == ["x", "z"])
+
+        let listing = try FileManager.default.contentsOfDirectory(atPath: folder.url.path)
+        #expect(listing == ["secret.csv.sealed"])
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(bytes.range(of: Data("1,2,x".utf8)) == nil)
+    }
+
+    @Test("the default content type is accepted; a model is refused before decryption; keys are required")
+    func contentTypes() throws {
+        let folder = try TemporaryFolder()
+        let key = RawKey()
+        let untyped = folder.path("stdin.sealed")
+        try SealedFile.write(Data(Self.csv.utf8), toPath: untyped, for: [.key(key)])
+        #expect(try DatasetLoader.csv(atPath: untyped, identities: [.key(key)]).count == 2)
+
+        let model = folder.path("model.sealed")
+        try SealedFile.write(Data(Self.csv.utf8), toPath: model, for: [.key(key)], contentType: "model/verdant")
+        #expect(thrownMessage { _ = try DatasetLoader.csv(atPath: model, identities: [.key(key)]) }
+                == "\(model): the sealed file holds model/verdant, not a CSV dataset; accepted content types: dataset/csv, text/csv, application/octet-stream")
+
+        #expect(throws: PrivacyError.self) { try DatasetLoader.csv(atPath: untyped) }
+        #expect(throws: PrivacyError.self) { try DatasetLoader.csv(atPath: untyped, identities: [.key(RawKey())]) }
+        // A plain file is read as is, whatever identities are given.
+        let plain = folder.path("plain.csv")
+        try Data(Self.csv.utf8).write(to: URL(fileURLWithPath: plain))
+        #expect(try DatasetLoader.csv(atPath: plain, identities: [.key(key)]).count == 2)
+    }
+}
+
+// MARK: - Iris
+
+@Suite("Dataset: Iris")
+struct DatasetIrisTests {
+    private struct Fixture: Decodable {
+        let features: [[Double]]
+        let labels: [Int]
+        let classes: [String]
+    }
+
+    @Test("150 samples, 50 per species, every value equal to scikit-learn's load_iris()")
+    func iris() throws {
+        let iris = DatasetLoader.iris()
+        let reference = try loadFixture(dataFixtures + "iris.json", as: Fixture.self)
+        #expect(iris.count == 150 && iris.features.rows == 150 && iris.features.columns == 4)
+        #expect(iris.name == "iris" && iris.labelName == "species")
+        #expect(iris.featureNames == ["sepal_length", "sepal_width", "petal_length", "petal_width"])
+        #expect(iris.classes == ["setosa", "versicolor", "virginica"] && iris.classes == reference.classes)
+        #expect((0..<3).map { c in iris.labels.filter { $0 == c }.count } == [50, 50, 50])
+        #expect(iris.labels == reference.labels)
+        #expect(iris.features.rowArrays == reference.features)
+        // A checksum that also catches a swapped pair of values: Σ (k + 1) · x_k.
+        let checksum = iris.features.values.enumerated().reduce(0.0) { $0 + Double($1.offset + 1) * $1.element }
+        let expected = reference.features.joined().enumerated().reduce(0.0) { $0 + Double($1.offset + 1) * $1.element }
+        #expect(abs(checksum - expected) < 1e-9)
+        #expect(try Dataset(name: iris.name, features: iris.features, labels: iris.labels, classes: iris.classes,
+                            featureNames: iris.featureNames, labelName: iris.labelName) == iris)
+    }
+}
+
+// MARK: - Dataset
+
+@Suite("Dataset: validation")
+struct DatasetValidationTests {
+    @Test("the initialiser checks shapes, names, labels and finiteness", arguments: [
+        ([0, 1], ["a", "b"], ["f"], "shape mismatch: 2 labels for 3 samples; one label per sample is needed"),
+        ([0, 1, 1], ["a", "b"], ["f", "g"], "shape mismatch: 2 feature names for 1 feature columns"),
+        ([0, 0, 0], [], ["f"], "invalid argument: a dataset needs at least one class; received none"),
+        ([0, 1, 1], ["a", "a"], ["f"], "invalid argument: class names 0 and 1 are both \"a\"; names must be distinct"),
+        ([0, 1, 1], ["a", ""], ["f"], "invalid argument: class name 1 is empty"),
+        ([0, 2, 1], ["a", "b"], ["f"], "invalid argument: label 2 of sample 1 is outside 0..<2 (there are 2 classes)"),
+        ([0, -1, 1], ["a", "b"], ["f"], "invalid argument: label -1 of sample 1 is outside 0..<2 (there are 2 classes)"),
+    ] as [([Int], [String], [String], String)])
+    func invalid(labels: [Int], classes: [String], names: [String], message: String) throws {
+        let features = try Matrix(rows: 3, columns: 1, values: [1, 2, 3])
+        #expect(thrownMessage { _ = try Dataset(name: "d", features: features, labels: labels, classes: classes,
+                                                featureNames: names, labelName: "y") } == message)
+    }
+
+    @Test("features must be finite; subset keeps classes; JSON round trip checks the data")
+    func finiteSubsetCodable() throws {
+        let bad = try Matrix([[1, 2], [.nan, 4]])
+        #expect(thrownMessage { _ = try Dataset(name: "d", features: bad, labels: [0, 0], classes: ["a"], featureNames: ["f", "g"], labelName: "y") }
+                == "invalid argument: feature 0 (\"f\") of sample 1 is nan; features must be finite")
+        #expect(thrownMessage { _ = try Dataset(name: "d", features: Matrix([[1, 2]]), labels: [0], classes: ["a"], featureNames: ["f", "f"], labelName: "y") }
+                == "invalid argument: feature names 0 and 1 are both \"f\"; names must be distinct")
+
+        let iris = DatasetLoader.iris()
+        let part = iris.subset([149, 0, 0])
+        #expect(part.count == 3 && part.labels == [2, 0, 0] && part.classes == iris.classes)
+        #expect(part.features.row(0) == iris.features.row(149))
+        #expect(iris.subset([]).count == 0)
+
+        let decoded = try JSONDecoder().decode(Dataset.self, from: JSONEncoder().encode(part))
+        #expect(decoded == part)
+        var broken = part
+        broken.labels[0] = 7
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Dataset.self, from: JSONEncoder().encode(broken)) }
+    }
+}
