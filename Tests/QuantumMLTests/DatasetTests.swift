@@ -241,6 +241,133 @@ struct DatasetIrisTests {
     }
 }
 
+// MARK: - Ad hoc
+
+@Suite("Dataset: ad hoc")
+struct DatasetAdHocTests {
+    private static func matrix(_ m: ComplexMatrixFixture) -> (real: [Double], imag: [Double]) {
+        (Array(m.real.joined()), Array(m.imag.joined()))
+    }
+
+    @Test("V from qiskit-ml's random draw equals qiskit-ml's V (NumPy eig, zgeev normalisation)", arguments: [2, 3])
+    func unitaryFromDraw(n: Int) throws {
+        let fixture = try loadFixture(dataFixtures + "ad_hoc_n\(n).json", as: AdHocFixture.self)
+        let draw = Self.matrix(fixture.draw)
+        let ours = AdHocLabelling.unitary(drawReal: draw.real, drawImag: draw.imag, dimension: 1 << n)
+        let theirs = Self.matrix(fixture.v)
+        #expect(maxDifference(ours.real, theirs.real) < 1e-10)
+        #expect(maxDifference(ours.imag, theirs.imag) < 1e-10)
+    }
+
+    @Test("given qiskit-ml's V: the grid, every label and the expectation values agree", arguments: [2, 3])
+    func labelling(n: Int) throws {
+        let fixture = try loadFixture(dataFixtures + "ad_hoc_n\(n).json", as: AdHocFixture.self)
+        let v = Self.matrix(fixture.v)
+        let labelling = AdHocLabelling(qubits: n, unitaryReal: v.real, unitaryImag: v.imag)
+        let grid = labelling.grid()
+        #expect(grid.count == fixture.gridCount)
+        #expect(grid.expectations.count == fixture.gridLabels.count)
+
+        let sampled = stride(from: 0, to: grid.expectations.count, by: fixture.expectationStride).map { grid.expectations[$0] }
+        #expect(maxDifference(sampled, fixture.expectations) < 1e-10)
+
+        let symbols = grid.expectations.map { $0 > fixture.gap ? "+" : $0 < -fixture.gap ? "-" : "0" }.joined()
+        let mismatches = zip(symbols, fixture.gridLabels).filter { $0 != $1 }.count
+        #expect(mismatches == 0)
+
+        // qiskit-ml's own samples are grid points, of the class our labelling gives them.
+        let points = fixture.trainFeatures + fixture.testFeatures
+        let classes = fixture.trainLabels + fixture.testLabels
+        for (point, label) in zip(points, classes) {
+            #expect(point.allSatisfy { grid.values.contains($0) })
+            let value = labelling.expectation(point)
+            #expect(label == 0 ? value > fixture.gap : value < -fixture.gap)
+        }
+    }
+
+    @Test("sizes, classes, names, range, the gap, and seeded determinism", arguments: [2, 3])
+    func generated(n: Int) throws {
+        let gap = 0.3
+        let (train, test) = try DatasetLoader.adHoc(trainingSize: 20, testSize: 7, features: n, gap: gap, seed: 11)
+        #expect(train.count == 40 && test.count == 14)
+        #expect(train.labels == Array(repeating: 0, count: 20) + Array(repeating: 1, count: 20))
+        #expect(test.labels == Array(repeating: 0, count: 7) + Array(repeating: 1, count: 7))
+        #expect(train.classes == ["0", "1"] && train.featureNames == (0..<n).map { "x\($0)" })
+        #expect(train.name == "ad_hoc" && train.labelName == "label" && train.features.columns == n)
+        #expect((train.features.values + test.features.values).allSatisfy { $0 >= 0 && $0 < 2 * .pi })
+
+        // The gap, checked with V rebuilt from the seed's first draws.
+        var generator = SeededGenerator(seed: 11)
+        let v = AdHocLabelling.randomUnitary(dimension: 1 << n, using: &generator)
+        let labelling = AdHocLabelling(qubits: n, unitaryReal: v.real, unitaryImag: v.imag)
+        for set in [train, test] {
+            for i in 0..<set.count {
+                let value = labelling.expectation(set.features.row(i))
+                #expect(set.labels[i] == 0 ? value > gap : value < -gap)
+            }
+        }
+
+        let again = try DatasetLoader.adHoc(trainingSize: 20, testSize: 7, features: n, gap: gap, seed: 11)
+        #expect(again.train == train && again.test == test)
+        let other = try DatasetLoader.adHoc(trainingSize: 20, testSize: 7, features: n, gap: gap, seed: 12)
+        #expect(other.train != train)
+        let noTest = try DatasetLoader.adHoc(trainingSize: 3, testSize: 0, features: n, gap: 0, seed: 1)
+        #expect(noTest.train.count == 6 && noTest.test.count == 0)
+    }
+
+    @Test("arguments out of range are refused", arguments: [
+        (4, 10, 5, 0.3, "invalid argument: the ad hoc dataset has 2 or 3 features; received 4"),
+        (1, 10, 5, 0.3, "invalid argument: the ad hoc dataset has 2 or 3 features; received 1"),
+        (2, 0, 5, 0.3, "invalid argument: ad hoc sizes must be trainingSize ≥ 1 and testSize ≥ 0 samples per class, at most 1000000 together; received 0 and 5"),
+        (2, 10, -1, 0.3, "invalid argument: ad hoc sizes must be trainingSize ≥ 1 and testSize ≥ 0 samples per class, at most 1000000 together; received 10 and -1"),
+        (2, 10, 5, -0.1, "invalid argument: the ad hoc gap must be a finite number ≥ 0; received -0.1"),
+        (2, 10, 5, .nan, "invalid argument: the ad hoc gap must be a finite number ≥ 0; received nan"),
+    ] as [(Int, Int, Int, Double, String)])
+    func errors(features: Int, training: Int, test: Int, gap: Double, message: String) {
+        #expect(thrownMessage { _ = try DatasetLoader.adHoc(trainingSize: training, testSize: test, features: features, gap: gap, seed: 1) } == message)
+    }
+
+    @Test("a gap wider than every |⟨O⟩| on the grid is refused with the largest value")
+    func wideGap() {
+        let message = thrownMessage { _ = try DatasetLoader.adHoc(trainingSize: 2, testSize: 0, features: 2, gap: 1, seed: 1) } ?? ""
+        #expect(message.hasPrefix("invalid argument: the ad hoc gap 1.0 leaves class \"0\" without grid points; the largest |⟨O⟩| on the grid is "))
+    }
+
+    @Test("the Hermitian eigensolver: H V = V Λ, V unitary, Λ descending (random 1…8 × 8 matrices)")
+    func eigensystem() {
+        var generator = SeededGenerator(seed: 5)
+        for n in 1...8 {
+            let real = (0..<(n * n)).map { _ in generator.nextUniform() - 0.5 }
+            let imag = (0..<(n * n)).map { _ in generator.nextUniform() - 0.5 }
+            // H = (A + A†)/2.
+            var hr = [Double](repeating: 0, count: n * n), hi = hr
+            for i in 0..<n { for j in 0..<n {
+                hr[i * n + j] = (real[i * n + j] + real[j * n + i]) / 2
+                hi[i * n + j] = (imag[i * n + j] - imag[j * n + i]) / 2
+            } }
+            let eigen = HermitianEigensystem(real: hr, imag: hi, dimension: n)
+            #expect(zip(eigen.values, eigen.values.dropFirst()).allSatisfy { $0 >= $1 })
+            var residual = 0.0, orthogonality = 0.0
+            for i in 0..<n { for j in 0..<n {
+                // (H V)_ij − λ_j V_ij and (V† V)_ij − δ_ij.
+                var sr = 0.0, si = 0.0, gr = 0.0, gi = 0.0
+                for k in 0..<n {
+                    let (vr, vi) = (eigen.vectorsReal[k * n + j], eigen.vectorsImag[k * n + j])
+                    sr += hr[i * n + k] * vr - hi[i * n + k] * vi
+                    si += hr[i * n + k] * vi + hi[i * n + k] * vr
+                    let (ur, ui) = (eigen.vectorsReal[k * n + i], -eigen.vectorsImag[k * n + i])
+                    gr += ur * vr - ui * vi
+                    gi += ur * vi + ui * vr
+                }
+                residual = max(residual, abs(sr - eigen.values[j] * eigen.vectorsReal[i * n + j]),
+                               abs(si - eigen.values[j] * eigen.vectorsImag[i * n + j]))
+                orthogonality = max(orthogonality, abs(gr - (i == j ? 1 : 0)), abs(gi))
+            } }
+            #expect(residual < 1e-12 && orthogonality < 1e-12, "n = \(n)")
+        }
+    }
+}
+
 // MARK: - Dataset
 
 @Suite("Dataset: validation")
