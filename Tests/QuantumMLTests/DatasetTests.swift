@@ -368,6 +368,144 @@ struct DatasetAdHocTests {
     }
 }
 
+// MARK: - Stratified split
+
+@Suite("Dataset: stratified split")
+struct DatasetSplitTests {
+    private struct Fixture: Decodable {
+        struct Case: Decodable {
+            let counts: [Int]
+            let fraction: Double
+            let testCounts: [Int]
+        }
+        let cases: [Case]
+    }
+
+    /// A dataset with `counts[c]` samples of class c, interleaved; feature = sample index.
+    private static func dataset(_ counts: [Int]) throws -> Dataset {
+        var labels: [Int] = []
+        var remaining = counts
+        while remaining.contains(where: { $0 > 0 }) {
+            for c in remaining.indices where remaining[c] > 0 { labels.append(c); remaining[c] -= 1 }
+        }
+        return try Dataset(name: "d", features: Matrix(rows: labels.count, columns: 1, values: labels.indices.map(Double.init)),
+                           labels: labels, classes: counts.indices.map { "c\($0)" }, featureNames: ["i"], labelName: "y")
+    }
+
+    @Test("Iris at 0.2: 10 of each species in the test set, disjoint, covering, in the original order, seeded")
+    func iris() throws {
+        let iris = DatasetLoader.iris()
+        let (train, test) = try stratifiedSplit(iris, testFraction: 0.2, seed: 3)
+        #expect(train.count == 120 && test.count == 30)
+        #expect((0..<3).map { c in test.labels.filter { $0 == c }.count } == [10, 10, 10])
+        #expect(train.classes == iris.classes && test.featureNames == iris.featureNames)
+        let again = try stratifiedSplit(iris, testFraction: 0.2, seed: 3)
+        #expect(again.train == train && again.test == test)
+        let other = try stratifiedSplit(iris, testFraction: 0.2, seed: 4)
+        #expect(other.test != test)
+    }
+
+    @Test("every sample lands in exactly one set, in the original order")
+    func partition() throws {
+        let data = try Self.dataset([7, 3, 12])
+        let (train, test) = try stratifiedSplit(data, testFraction: 0.3, seed: 9)
+        let trainIndices = train.features.values.map { Int($0) }, testIndices = test.features.values.map { Int($0) }
+        #expect(Set(trainIndices).isDisjoint(with: testIndices))
+        #expect((trainIndices + testIndices).sorted() == Array(0..<22))
+        #expect(trainIndices == trainIndices.sorted() && testIndices == testIndices.sorted())
+        #expect(train.labels == trainIndices.map { data.labels[$0] })
+    }
+
+    @Test("per-class test counts within one of scikit-learn's StratifiedShuffleSplit; both sets keep every class")
+    func proportions() throws {
+        let fixture = try loadFixture(dataFixtures + "split.json", as: Fixture.self)
+        #expect(fixture.cases.count > 20)
+        for item in fixture.cases {
+            let (train, test) = try stratifiedSplit(Self.dataset(item.counts), testFraction: item.fraction, seed: 1)
+            let ours = item.counts.indices.map { c in test.labels.filter { $0 == c }.count }
+            #expect(zip(ours, item.testCounts).allSatisfy { abs($0 - $1) <= 1 }, "\(item.counts) at \(item.fraction): \(ours) vs \(item.testCounts)")
+            #expect(item.counts.indices.allSatisfy { c in train.labels.contains(c) && test.labels.contains(c) })
+        }
+        // Rounding: 0.25 · 10 = 2.5 rounds up; a class of 2 always splits 1/1.
+        let (_, test) = try stratifiedSplit(Self.dataset([10, 2]), testFraction: 0.25, seed: 1)
+        #expect([0, 1].map { c in test.labels.filter { $0 == c }.count } == [3, 1])
+    }
+
+    @Test("a fraction outside (0, 1) and a class of one sample are refused")
+    func errors() throws {
+        let iris = DatasetLoader.iris()
+        for fraction in [0, 1, -0.5, 1.5, Double.nan] {
+            #expect(thrownMessage { _ = try stratifiedSplit(iris, testFraction: fraction, seed: 1) }
+                    == "invalid argument: the test fraction must be between 0 and 1 (exclusive); received \(fraction)")
+        }
+        #expect(thrownMessage { _ = try stratifiedSplit(Self.dataset([5, 1]), testFraction: 0.2, seed: 1) }
+                == "invalid argument: class \"c1\" of d has 1 sample; a stratified split needs at least 2 per class")
+        #expect(thrownMessage { _ = try stratifiedSplit(iris.subset([3]), testFraction: 0.2, seed: 1) }
+                == "invalid argument: iris has 1 sample; a split needs at least 2")
+        // A class without samples is skipped.
+        let sparse = try Self.dataset([4, 0, 4])
+        let (train, test) = try stratifiedSplit(sparse, testFraction: 0.5, seed: 1)
+        #expect(train.count == 4 && test.count == 4 && train.classes.count == 3)
+    }
+}
+
+// MARK: - Scalers
+
+@Suite("Dataset: scalers")
+struct DatasetScalerTests {
+    private struct Fixture: Decodable {
+        struct Pair: Decodable {
+            let train: [[Double]]
+            let test: [[Double]]
+        }
+        let train: [[Double]]
+        let test: [[Double]]
+        let minmax: Pair
+        let standard: Pair
+    }
+
+    @Test("minmax (0…π) and standard agree with scikit-learn on training and new data, a constant feature included",
+          arguments: [Scaler.Kind.minmax, .standard])
+    func reference(kind: Scaler.Kind) throws {
+        let fixture = try loadFixture(dataFixtures + "scalers.json", as: Fixture.self)
+        let expected = kind == .minmax ? fixture.minmax : fixture.standard
+        let scaler = try Scaler.fit(Matrix(fixture.train), kind: kind)
+        #expect(scaler.kind == kind && scaler.featureCount == 4)
+        let train = try scaler.transform(Matrix(fixture.train))
+        let test = try scaler.transform(Matrix(fixture.test))
+        #expect(maxDifference(train.values, Array(expected.train.joined())) < 1e-12)
+        #expect(maxDifference(test.values, Array(expected.test.joined())) < 1e-12)
+        // The constant column (3) maps to 0 on the training data.
+        #expect((0..<train.rows).allSatisfy { abs(train[$0, 3]) < 1e-12 })
+        if kind == .minmax {
+            #expect(train.values.allSatisfy { $0 >= -1e-15 && $0 <= .pi + 1e-15 })
+            #expect((0..<3).allSatisfy { j in (0..<train.rows).map { train[$0, j] }.max().map { abs($0 - .pi) < 1e-15 } == true })
+        }
+    }
+
+    @Test("none is the identity; a scaler survives JSON; other feature counts and bad input are refused")
+    func behaviour() throws {
+        let x = try Matrix([[1, 2], [3, 5]])
+        let none = try Scaler.fit(x, kind: .none)
+        #expect(try none.transform(x) == x)
+        let standard = try Scaler.fit(x, kind: .standard)
+        let decoded = try JSONDecoder().decode(Scaler.self, from: JSONEncoder().encode(standard))
+        #expect(decoded == standard)
+        #expect(try decoded.transform(x).values == [-1, -1, 1, 1])
+        #expect(Scaler.Kind.allCases.map(\.rawValue) == ["none", "minmax", "standard"])
+
+        #expect(thrownMessage { _ = try standard.transform(Matrix([[1, 2, 3]])) }
+                == "shape mismatch: the scaler was fitted on 2 features; received 3")
+        #expect(thrownMessage { _ = try none.transform(Matrix([[1]])) } == "shape mismatch: the scaler was fitted on 2 features; received 1")
+        #expect(thrownMessage { _ = try Scaler.fit(Matrix(rows: 0, columns: 2), kind: .minmax) }
+                == "invalid argument: a scaler is fitted on at least one sample of at least one feature; received 0 × 2")
+        #expect(thrownMessage { _ = try Scaler.fit(Matrix([[1, .infinity]]), kind: .standard) }
+                == "invalid argument: cannot fit a scaler: feature 1 of sample 0 is inf")
+        let corrupt = Data(#"{"kind":"minmax","offsets":[0,1],"factors":[1]}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Scaler.self, from: corrupt) }
+    }
+}
+
 // MARK: - Dataset
 
 @Suite("Dataset: validation")
