@@ -1,0 +1,93 @@
+/// A CSV text read into a header and rows of equal width, with the line of each row kept for messages.
+struct CSVTable {
+    /// The name used in error messages (the path, or the name given with the text).
+    let location: String
+    /// The column names.
+    let header: [String]
+    /// The line of the header.
+    let headerLine: Int
+    /// The data rows, each as wide as the header.
+    let rows: [CSVRecord]
+
+    /// Reads and checks a whole CSV text.
+    /// - Throws: ``QuantumMLError/data(location:message:)`` for an empty text, a header without data
+    ///   rows, a column without a name or with a repeated name, a blank line before the last data
+    ///   row, a row whose width differs from the header's, and the scanner's quoting errors.
+    init(text: String, location: String) throws {
+        var scanner = CSVScanner(text: text, location: location)
+        var records: [CSVRecord] = []
+        var firstBlankLine: Int?
+        while let record = try scanner.next() {
+            if record.isBlank {
+                firstBlankLine = firstBlankLine ?? record.line
+                continue
+            }
+            if let blank = firstBlankLine { throw QuantumMLError.csvBlankLine(location, line: blank) }
+            records.append(record)
+        }
+        guard let header = records.first else { throw QuantumMLError.csvEmpty(location) }
+        var seen: [String: Int] = [:]
+        for (index, name) in header.fields.enumerated() {
+            guard !name.isEmpty else {
+                throw QuantumMLError.csvEmptyColumnName(location, line: header.line, column: index + 1)
+            }
+            if let first = seen[name] {
+                throw QuantumMLError.csvDuplicateColumn(location, line: header.line, column: index + 1, name: name, first: first + 1)
+            }
+            seen[name] = index
+        }
+        let rows = records.dropFirst()
+        guard !rows.isEmpty else { throw QuantumMLError.csvHeaderOnly(location) }
+        if let ragged = rows.first(where: { $0.fields.count != header.fields.count }) {
+            throw QuantumMLError.csvRagged(location, line: ragged.line, count: ragged.fields.count,
+                                           expected: header.fields.count, headerLine: header.line)
+        }
+        self.location = location
+        self.header = header.fields
+        self.headerLine = header.line
+        self.rows = Array(rows)
+    }
+
+    /// The index of the column called `name`.
+    /// - Parameter role: What the column is for, for the message (`"the label column"`).
+    /// - Throws: ``QuantumMLError/data(location:message:)`` listing the columns when there is none.
+    func column(named name: String, role: String) throws -> Int {
+        guard let index = header.firstIndex(of: name) else {
+            throw QuantumMLError.csvUnknownColumn(location, name: name, role: role, columns: header)
+        }
+        return index
+    }
+
+    /// The given columns of every row as numbers, row after row.
+    /// - Throws: ``QuantumMLError/data(location:message:)`` naming the line and column of the first
+    ///   cell that is not a number, or not finite.
+    func numbers(columns: [Int]) throws -> [Double] {
+        var values: [Double] = []
+        values.reserveCapacity(rows.count * columns.count)
+        for row in rows {
+            for column in columns {
+                let text = row.fields[column]
+                guard let value = Double(text) else {
+                    throw QuantumMLError.csvNotANumber(location, line: row.line, column: column + 1, name: header[column], text: text)
+                }
+                guard value.isFinite else {
+                    throw QuantumMLError.csvNotFinite(location, line: row.line, column: column + 1, name: header[column], text: text)
+                }
+                values.append(value)
+            }
+        }
+        return values
+    }
+
+    /// The text of one column for every row.
+    /// - Throws: ``QuantumMLError/data(location:message:)`` naming the line of the first empty cell.
+    func labels(column: Int) throws -> [String] {
+        try rows.map { row in
+            let text = row.fields[column]
+            guard !text.isEmpty else {
+                throw QuantumMLError.csvEmptyLabel(location, line: row.line, column: column + 1, name: header[column])
+            }
+            return text
+        }
+    }
+}
