@@ -58,6 +58,7 @@ extension EnergyMeter {
         let arguments = command.map { strdup($0) } + [nil]
         defer { for a in arguments { free(a) } }
         var pid: pid_t = 0
+        let spawnClock = monotonicSeconds()
         let status = arguments.withUnsafeBufferPointer { argv -> Int32 in
             guard let base = argv.baseAddress else { return EINVAL }
             return posix_spawnp(&pid, program, nil, &attributes, base, environ)
@@ -73,7 +74,8 @@ extension EnergyMeter {
             throw .cannotStart(command: program, reason: reason)
         }
 
-        let core = MeterCore(configuration: configuration, job: .child(pid), selection: selection, stats: stats)
+        let core = MeterCore(configuration: configuration, job: .child(pid), selection: selection, stats: stats,
+                             startClock: spawnClock)
         core.startSampler()
         var waitStatus: Int32 = 0
         var usage = rusage()

@@ -254,7 +254,10 @@ final class MeterCore: Sendable {
         self.init(configuration: configuration, job: job, selection: selection, stats: stats)
     }
 
-    init(configuration: EnergyConfiguration, job: JobProcess, selection: Selection, stats: ProcessStats) {
+    /// - Parameter startClock: when the job started (`monotonicSeconds()`); default now. A command
+    ///   is spawned before its meter exists, so its start is taken before the spawn.
+    init(configuration: EnergyConfiguration, job: JobProcess, selection: Selection, stats: ProcessStats,
+         startClock: Double = monotonicSeconds()) {
         self.configuration = configuration
         self.job = job
         self.stats = stats
@@ -262,8 +265,8 @@ final class MeterCore: Sendable {
         unavailable = selection.unavailable
         raplDomains = selection.domains
         cpuModelName = selection.cpuModelName
-        startDate = Date()
-        startClock = monotonicSeconds()
+        startDate = Date(timeIntervalSinceNow: startClock - monotonicSeconds())
+        self.startClock = startClock
         switch job {
         case .current: initialCPU = ProcessStats.currentCPU()
         case .child: initialCPU = .zero  // everything the command used since it started

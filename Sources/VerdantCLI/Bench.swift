@@ -18,10 +18,13 @@ struct Bench: ParsableCommand {
             (or --threads), and the time of each key wrap; Benchmarks/privacy_side_by_side.py compares with \
             Python's cryptography and age.
             Suite 'energy': the energy meter's overhead on a CPU-bound job (docs/energy-method.md).
+            Suite 'qml': the ZZ-map training kernel of --samples random samples at --kernel-qubits (per thread count), \
+            SMO on the Iris quantum kernel, and test accuracy of the quantum and RBF SVMs on Iris and ad hoc data; \
+            Benchmarks/qml_side_by_side.py compares with qiskit-machine-learning.
             """
     )
 
-    @Option(help: "The suite to run: quantum, energy, parallel, privacy.")
+    @Option(help: "The suite to run: quantum, energy, parallel, privacy, qml.")
     var suite: String = "quantum"
 
     @Option(help: "Comma-separated qubit counts.")
@@ -36,7 +39,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repeats per case (the median is reported).")
     var repeats: Int = 3
 
-    @Option(help: "Comma-separated cases (quantum: sweep, h-first, h-last, qft, random, sample; parallel: sum-squares, tasks, matmul, allreduce; default: all).")
+    @Option(help: "Comma-separated cases (quantum: sweep, h-first, h-last, qft, random, sample; parallel: sum-squares, tasks, matmul, allreduce; qml: kernel, svm, accuracy; default: all).")
     var cases: String?
 
     @Option(name: .customLong("export-qasm"), help: "Write each timed circuit to DIR/<case>-<n>.qasm for other simulators.")
@@ -66,6 +69,9 @@ struct Bench: ParsableCommand {
     @OptionGroup(title: "Parallel suite")
     var parallel: ParallelBenchOptions
 
+    @OptionGroup(title: "QML suite")
+    var qml: QMLBenchOptions
+
     static let knownCases = ["sweep", "h-first", "h-last", "qft", "random", "sample"]
 
     func integers(_ text: String, _ option: String, minimum: Int, maximum: Int) throws -> [Int] {
@@ -82,7 +88,7 @@ struct Bench: ParsableCommand {
     }
 
     /// The suites, each run by its own function (one file per suite).
-    static let suites = ["quantum", "energy", "parallel", "privacy"]
+    static let suites = ["quantum", "energy", "parallel", "privacy", "qml"]
 
     func run() throws {
         let meter = try energy.start()
@@ -91,6 +97,7 @@ struct Bench: ParsableCommand {
         case "energy": try runEnergySuite()
         case "parallel": try runParallelSuite()
         case "privacy": try runPrivacySuite()
+        case "qml": try runQMLSuite()
         default: throw CLIError.usage("unknown suite '\(suite)' (available: \(Bench.suites.joined(separator: ", ")))")
         }
         try energy.finish(meter, label: "verdant bench --suite \(suite)")

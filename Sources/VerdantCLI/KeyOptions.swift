@@ -38,19 +38,52 @@ struct RecipientOptions: ParsableArguments {
             guard (10...22).contains(workFactor) else {
                 throw CLIError.usage("--work-factor must be in 10...22, received \(workFactor)")
             }
-            var result: [Recipient] = []
-            for text in recipients { result.append(.x25519(try X25519Recipient(string: text))) }
-            for file in recipientFiles { result += try X25519Recipient.load(contentsOfFile: file).map { .x25519($0) } }
-            for file in keyFiles {
-                if let warning = X25519Identity.permissionWarning(forFile: file) { printNote("verdant: warning: \(warning)") }
-                result.append(.key(try RawKey(contentsOfFile: file)))
-            }
-            if passphrase || passphraseFile != nil {
-                result.append(.passphrase(try Passphrase.read(file: passphraseFile, confirm: true), workFactor: workFactor))
-            }
+            let phrase = passphrase || passphraseFile != nil ? try Passphrase.read(file: passphraseFile, confirm: true) : nil
+            let result = try KeyMaterial.recipients(recipients, files: recipientFiles, keyFiles: keyFiles, passphrase: phrase,
+                                                    workFactor: workFactor)
             guard !result.isEmpty else { throw PrivacyError.noRecipients }
             return result
         }
+    }
+}
+
+/// Keys from the command line's strings and files, shared by every command that seals or opens.
+enum KeyMaterial {
+    /// Recipients from `verdant1…` strings, recipient files, raw key files and a passphrase.
+    /// - Throws: Privacy's errors for bad keys or unreadable files.
+    static func recipients(_ strings: [String], files: [String], keyFiles: [String], passphrase: String?,
+                           workFactor: Int) throws -> [Recipient]
+    {
+        var result: [Recipient] = []
+        for text in strings { result.append(.x25519(try X25519Recipient(string: text))) }
+        for file in files { result += try X25519Recipient.load(contentsOfFile: file).map { .x25519($0) } }
+        for file in keyFiles {
+            if let warning = X25519Identity.permissionWarning(forFile: file) { printNote("verdant: warning: \(warning)") }
+            result.append(.key(try RawKey(contentsOfFile: file)))
+        }
+        if let passphrase { result.append(.passphrase(passphrase, workFactor: workFactor)) }
+        return result
+    }
+
+    /// Identities from identity files, raw key files and a passphrase.
+    /// - Throws: Privacy's errors for bad keys or unreadable files.
+    static func identities(files: [String], keyFiles: [String], passphrase: String?) throws -> [Identity] {
+        var result: [Identity] = []
+        for file in files {
+            if let warning = X25519Identity.permissionWarning(forFile: file) { printNote("verdant: warning: \(warning)") }
+            result += try X25519Identity.load(contentsOfFile: file).map { .x25519($0) }
+        }
+        for file in keyFiles {
+            if let warning = X25519Identity.permissionWarning(forFile: file) { printNote("verdant: warning: \(warning)") }
+            result.append(.key(try RawKey(contentsOfFile: file)))
+        }
+        if let passphrase { result.append(.passphrase(passphrase)) }
+        return result
+    }
+
+    /// Whether the header has a passphrase stanza.
+    static func hasPassphrase(_ header: SealedHeader) -> Bool {
+        header.recipients.contains { if case .passphrase = $0 { true } else { false } }
     }
 }
 
@@ -82,20 +115,10 @@ struct IdentityOptions: ParsableArguments {
     /// - Throws: `CLIError` (usage) for unreadable or bad identity files.
     func identities(for header: SealedHeader) throws -> [Identity] {
         try withPrivacyErrors {
-            var result: [Identity] = []
-            for file in identityFiles {
-                if let warning = X25519Identity.permissionWarning(forFile: file) { printNote("verdant: warning: \(warning)") }
-                result += try X25519Identity.load(contentsOfFile: file).map { .x25519($0) }
-            }
-            for file in keyFiles {
-                if let warning = X25519Identity.permissionWarning(forFile: file) { printNote("verdant: warning: \(warning)") }
-                result.append(.key(try RawKey(contentsOfFile: file)))
-            }
-            let hasPassphraseStanza = header.recipients.contains { if case .passphrase = $0 { true } else { false } }
-            if passphrase || passphraseFile != nil || (result.isEmpty && hasPassphraseStanza) {
-                result.append(.passphrase(try Passphrase.read(file: passphraseFile, confirm: false)))
-            }
-            return result
+            let ask = passphrase || passphraseFile != nil
+                || (identityFiles.isEmpty && keyFiles.isEmpty && KeyMaterial.hasPassphrase(header))
+            let phrase = ask ? try Passphrase.read(file: passphraseFile, confirm: false) : nil
+            return try KeyMaterial.identities(files: identityFiles, keyFiles: keyFiles, passphrase: phrase)
         }
     }
 

@@ -14,7 +14,8 @@ struct VerdantCommand: ParsableCommand {
             Documentation: docs/ in the source tree.
             """,
         version: version,
-        subcommands: [Demo.self, Run.self, Bench.self, Keygen.self, Seal.self, Unseal.self, Inspect.self, Measure.self, Info.self]
+        subcommands: [Demo.self, Train.self, Predict.self, KernelCommand.self, Run.self, Bench.self, Keygen.self, Seal.self, Unseal.self,
+                      Inspect.self, Measure.self, Info.self]
     )
 }
 
@@ -59,6 +60,9 @@ enum VerdantMain {
         } catch let error as QuantumError {
             printError(error.description)
             status = error.exitCode
+        } catch let error as QuantumMLError {
+            printError(error.description)
+            status = error.cliError.code
         } catch {
             // ArgumentParser: help and version exit 0 on stdout; usage errors exit 2 on stderr.
             let code = VerdantCommand.exitCode(for: error)

@@ -101,8 +101,15 @@ struct CLITests {
               -h, --help              Show help information.
 
             SUBCOMMANDS:
-              demo                    Run the seed's quantum example (a Bell state) and a
-                                      20-qubit circuit.
+              demo                    The main job on the embedded Iris data: seal it,
+                                      train a quantum SVM and an RBF baseline, seal model
+                                      and predictions, report accuracy and energy.
+              train                   Train a quantum SVM (or the classical RBF/linear
+                                      baseline) and write the model, sealed on request.
+              predict                 Predict classes with a trained model; write the
+                                      predictions as CSV, sealed on request.
+              kernel                  Compute the fidelity quantum kernel matrix of a data
+                                      set and write it as .npy or .csv.
               run                     Simulate an OpenQASM 2.0 circuit: counts, state
                                       vector, probabilities.
               bench                   Measure Verdant's speed; print a table or JSON.
@@ -264,11 +271,11 @@ struct CLITests {
 
     @Test("demo runs the seed's example and a wide circuit")
     func demo() throws {
-        let result = try verdant(["demo", "--qubits", "8", "--shots", "200"])
+        let result = try verdant(["demo", "--circuits", "--qubits", "8", "--shots", "200"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("1. Bell state: h q[0]; cx q[0], q[1]; measure q -> c"))
         #expect(result.stdout.contains("✓ only all-zeros and all-ones"))
         #expect(result.stdout.contains("state 64 B (2 qubits, double precision)"))
-        #expect(try verdant(["demo", "--qubits", "1"]).status == 2)
+        #expect(try verdant(["demo", "--circuits", "--qubits", "1"]).status == 2)
     }
 }

@@ -86,7 +86,7 @@ struct EnergyCLITests {
         let badCountry = try verdant(["run", file, "--country", "XX"])
         #expect(badCountry.status == 2 && badCountry.stdout.isEmpty)
 
-        let demo = try verdant(["demo", "--qubits", "4", "--shots", "10"])
+        let demo = try verdant(["demo", "--circuits", "--qubits", "4", "--shots", "10"])
         #expect(demo.status == 0)
         #expect(demo.stderr.hasPrefix("energy: "))
 

@@ -113,6 +113,17 @@ public enum DatasetLoader {
                 labelName: "species")
     }
 
+    /// The embedded Iris data as CSV text (a header row, then 150 rows; the label column
+    /// `species` last), for sealing, exporting or reading back with ``csv(text:name:labelColumn:)``.
+    public static var irisCSV: String {
+        let data = iris()
+        var text = (data.featureNames + [data.labelName]).joined(separator: ",") + "\n"
+        for i in 0..<data.count {
+            text += data.features.row(i).map { "\($0)" }.joined(separator: ",") + ",\(data.classes[data.labels[i]])\n"
+        }
+        return text
+    }
+
     // MARK: - Implementation
 
     /// The text of a file that may be sealed, decrypted in memory.

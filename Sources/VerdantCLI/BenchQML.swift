@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Verdant
+
+/// Options of `verdant bench --suite qml`.
+struct QMLBenchOptions: ParsableArguments {
+    @Option(help: "qml kernel: comma-separated sample counts N (the N × N training kernel is timed).")
+    var samples: String = "200,400"
+
+    @Option(name: .customLong("kernel-qubits"), help: "qml kernel: comma-separated qubit counts (= features) of the ZZ map.")
+    var kernelQubits: String = "4,8"
+}
+
+extension Bench {
+    static let qmlCases = ["kernel", "svm", "accuracy"]
+
+    /// `--suite qml`: the training kernel of N random samples (ZZ map, 2 reps, full entanglement) at
+    /// each size and thread count; SMO training on the Iris quantum kernel; test accuracy of the
+    /// quantum and RBF SVMs on Iris and on the ad hoc data set (20/10 per class, gap 0.3).
+    func runQMLSuite() throws {
+        guard repeats >= 1 else { throw CLIError.usage("--repeats must be at least 1, received \(repeats)") }
+        let wanted = (cases ?? Bench.qmlCases.joined(separator: ",")).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in wanted where !Bench.qmlCases.contains(name) {
+            throw CLIError.usage("--cases: unknown case '\(name)' (available for --suite qml: \(Bench.qmlCases.joined(separator: ", ")))")
+        }
+        let sampleCounts = try integers(qml.samples, "samples", minimum: 2, maximum: 100_000)
+        let qubitCounts = try integers(qml.kernelQubits, "kernel-qubits", minimum: 1, maximum: 20)
+        let all = ProcessInfo.processInfo.activeProcessorCount
+        let threadCounts = try threads.map { try integers($0, "threads", minimum: 1, maximum: 4096) } ?? (all > 1 ? [1, all] : [1])
+        var items: [JSON] = []
+        var rows: [[String]] = []
+        func median(_ times: [Double]) -> Double { times.sorted()[times.count / 2] }
+        func time(_ body: () throws -> Void) rethrows -> [Double] {
+            try body()  // warm-up
+            return try (0..<repeats).map { _ in
+                let start = DispatchTime.now().uptimeNanoseconds
+                try body()
+                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            }
+        }
+
+        try mlErrors {
+            if wanted.contains("kernel") {
+                for q in qubitCounts {
+                    for n in sampleCounts {
+                        var state: UInt64 = UInt64(1000 * q + n)
+                        let values = (0..<(n * q)).map { _ -> Double in
+                            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                            return Double(state >> 11) / Double(1 << 53) * Double.pi
+                        }
+                        let x = try Matrix(rows: n, columns: q, values: values)
+                        let map = try FeatureMap.zz(features: q, reps: 2)
+                        for t in threadCounts {
+                            let kernel = QuantumKernel(featureMap: map, scheduler: try Scheduler(threads: t))
+                            let times = try time { _ = try kernel.trainingMatrix(x) }
+                            let m = median(times)
+                            items.append(.object([
+                                ("case", .string("kernel")), ("featureMap", .string("zz reps 2 full")), ("qubits", .integer(q)),
+                                ("samples", .integer(n)), ("threads", .integer(t)), ("seconds", .number(m)),
+                                ("times", .array(times.map { .number($0) })), ("entriesPerSecond", .number(Double(n * (n - 1) / 2) / m)),
+                            ]))
+                            rows.append(["kernel zz×2, \(q) qubits, N=\(n)", "\(t)", Format.seconds(m), String(format: "%.3g pairs/s", Double(n * (n - 1) / 2) / m)])
+                        }
+                    }
+                }
+            }
+            let iris = DatasetLoader.iris()
+            let (train, test) = try stratifiedSplit(iris, testFraction: 0.25, seed: 7)
+            if wanted.contains("svm") {
+                let x = try Scaler.fit(train.features, kind: .minmax).transform(train.features)
+                let k = try QuantumKernel(featureMap: .zz(features: 4, reps: 2)).trainingMatrix(x)
+                let times = try time { _ = try SupportVectorClassifier.fit(kernel: k, labels: train.labels, classCount: 3) }
+                items.append(.object([
+                    ("case", .string("svm")), ("data", .string("iris quantum kernel")), ("samples", .integer(train.count)),
+                    ("seconds", .number(median(times))), ("times", .array(times.map { .number($0) })),
+                ]))
+                rows.append(["SMO on the Iris quantum kernel (\(train.count) samples, 3 classes)", "1", Format.seconds(median(times)), ""])
+            }
+            if wanted.contains("accuracy") {
+                let adhoc = try DatasetLoader.adHoc(trainingSize: 20, testSize: 10, features: 2, gap: 0.3, seed: 7)
+                for (name, trainSet, testSet, scale) in [("iris", train, test, Scaler.Kind.minmax), ("ad hoc", adhoc.train, adhoc.test, .none)] {
+                    for kind in [ModelKind.qsvm, .svmRBF] {
+                        let model = try Classifier.train(trainSet, test: testSet, configuration: TrainingConfiguration(kind: kind, scale: scale))
+                        let accuracy = model.training.testAccuracy ?? 0
+                        items.append(.object([
+                            ("case", .string("accuracy")), ("data", .string(name)), ("model", .string(kind.rawValue)),
+                            ("trainSamples", .integer(trainSet.count)), ("testSamples", .integer(testSet.count)),
+                            ("testAccuracy", .number(accuracy)), ("seconds", .number(model.training.seconds)),
+                        ]))
+                        rows.append(["\(name) \(kind.rawValue) test accuracy", "", Format.seconds(model.training.seconds), String(format: "%.3f", accuracy)])
+                    }
+                }
+            }
+        }
+        if json {
+            print(JSON.object([("suite", .string("qml")), ("results", .array(items))]).text)
+        } else {
+            print(Format.table(["case", "threads", "time", "rate / result"], rows))
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import Verdant
+
+/// `verdant predict`: apply a (sealed) model to data; predictions sealed for recipients on request.
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Predict classes with a trained model; write the predictions as CSV, sealed on request.",
+        discussion: """
+            The data's columns are matched to the model's features by name; when the data also has the model's \
+            label column, the accuracy is printed. The CSV has the columns sample, prediction (and label when known). \
+            A sealed model or data file is opened in memory. With -r/-R/--key-file/--passphrase the predictions are \
+            sealed (content type predictions/csv); open them with verdant unseal.
+            Example:
+              verdant predict --model model.sealed --data new.csv -i me.key -r verdant1… -o predictions.sealed
+            """
+    )
+
+    @Option(help: ArgumentHelp("The model file (plain or sealed).", valueName: "file"))
+    var model: String
+
+    @Option(help: ArgumentHelp("The data: a CSV file (plain or sealed) or builtin:iris.", valueName: "file"))
+    var data: String
+
+    @Option(name: [.customShort("o"), .customLong("output")],
+            help: ArgumentHelp("Where to write the predictions ('-' or absent: standard output).", valueName: "file"))
+    var output: String?
+
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Replace the output file if it exists.")
+    var force = false
+
+    @Flag(help: "Print a JSON summary on standard output (needs -o FILE for the predictions).")
+    var json = false
+
+    @OptionGroup var keys: JobKeyOptions
+    @OptionGroup var energy: EnergyOptions
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
+        if json, output == nil || output == "-" { throw ValidationError("--json prints a summary on standard output; give -o FILE for the predictions") }
+    }
+
+    func run() throws {
+        AtomicOutput.removeOnInterrupt()
+        let world = try parallelCall { try Distributed.world() }
+        let toStdout = output == nil || output == "-"
+        if world.rank == 0 { try checkOutput(output, force: force) }
+        let meter = try energy.start()
+        let jobKeys = try keys.resolve()
+        if toStdout, !jobKeys.recipients.isEmpty, isatty(STDOUT_FILENO) != 0 {
+            throw CLIError.usage("refusing to write sealed predictions to the terminal; use -o FILE or redirect standard output")
+        }
+        let classifier = try mlErrors {
+            try withPrivacyErrors { try Classifier.load(atPath: model, options: jobKeys.options, identities: jobKeys.identities(for:)) }
+        }
+        let (features, labels) = try mlErrors { () -> (Matrix, [String]?) in
+            let text = data == "builtin:iris" ? DatasetLoader.irisCSV : try text(of: data, keys: jobKeys)
+            return try DatasetLoader.features(text: text, name: data, featureNames: classifier.featureNames,
+                                              labelColumn: classifier.labelName)
+        }
+        let scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
+        var configuration = TrainingConfiguration(kind: classifier.kind, scheduler: scheduler, communicator: world)
+        let bar = ProgressBar("kernel")
+        if world.rank == 0, !json { configuration.progress = { bar.update($0, $1) } }
+        let predicted = try mlErrors { try meter.span("predict") { try classifier.predict(features, configuration: configuration) } }
+        bar.finish()
+        let report = meter.stop(label: "verdant predict")
+        guard world.rank == 0 else { return }
+
+        var csv = labels == nil ? "sample,prediction\n" : "sample,prediction,label\n"
+        for (i, p) in predicted.enumerated() {
+            csv += "\(i),\(csvField(p))" + (labels.map { ",\(csvField($0[i]))" } ?? "") + "\n"
+        }
+        let accuracy = labels.map { truth in Double(zip(predicted, truth).filter { $0 == $1 }.count) / Double(max(1, truth.count)) }
+        try mlErrors {
+            try withPrivacyErrors {
+                if toStdout {
+                    if jobKeys.recipients.isEmpty {
+                        FileHandle.standardOutput.write(Data(csv.utf8))
+                    } else {
+                        FileHandle.standardOutput.write(try SealedFile.seal(Data(csv.utf8), for: jobKeys.recipients, contentType: "predictions/csv"))
+                    }
+                } else if let output {
+                    if jobKeys.recipients.isEmpty {
+                        try AtomicOutput.write(Data(csv.utf8), toPath: output, overwrite: force)
+                    } else {
+                        try SealedFile.write(Data(csv.utf8), toPath: output, for: jobKeys.recipients, contentType: "predictions/csv",
+                                             overwrite: force)
+                    }
+                }
+            }
+        }
+        if json {
+            JSON.object([
+                ("predictions", .string(output ?? "-")), ("sealed", .bool(!jobKeys.recipients.isEmpty)),
+                ("samples", .integer(predicted.count)), ("accuracy", accuracy.map { .number($0) } ?? .null),
+                ("joules", .number(report.total.joules.value)), ("provenance", .string(report.total.provenance.rawValue)),
+            ]).print()
+        } else if !toStdout {
+            printNote("\(predicted.count) predictions → \(output ?? "-")\(jobKeys.recipients.isEmpty ? "" : " (sealed)")"
+                      + (accuracy.map { String(format: "; accuracy %.4f against the data's %@ column", $0, classifier.labelName) } ?? ""))
+        }
+        if !energy.noEnergySummary { printNote(report.oneLine) }
+        if let path = energy.energyReport {
+            do { try report.writeJSON(to: path) } catch { throw error.cliError }
+        }
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+func csvField(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}

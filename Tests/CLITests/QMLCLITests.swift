@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+
+/// The Qiskit fixture of the QuantumML tests (ZZ map, 2 features, reps 2).
+private struct KernelCase: Decodable {
+    let name: String
+    let train: [[Double]]
+    let test: [[Double]]
+    let train_kernel: [[Double]]
+    let test_kernel: [[Double]]
+}
+
+private struct KernelCases: Decodable { let cases: [KernelCase] }
+
+private func csv(_ rows: [[Double]]) -> String {
+    "x0,x1,label\n" + rows.map { $0.map { "\($0)" }.joined(separator: ",") + ",0\n" }.joined()
+}
+
+@Suite("verdant demo, train, predict and kernel", .serialized)
+struct QMLCLITests {
+    @Test("demo: sealed data → quantum and RBF SVMs → sealed models and predictions → one table, in a fresh folder")
+    func demo() throws {
+        let folder = try TemporaryDirectory()
+        let work = folder.url.appendingPathComponent("demo").path
+        let result = try verdant(["demo", "--work-dir", work, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try jsonObject(result.stdout)
+        let models = try #require(object["models"] as? [[String: Any]])
+        #expect(models.map { $0["model"] as? String } == ["qsvm", "svm-rbf"])
+        for model in models {
+            let accuracy = try #require(model["accuracy"] as? Double)
+            #expect(accuracy >= 0.9, "\(model)")
+            #expect((model["joules"] as? Double ?? -1) > 0)
+            #expect(["measured", "modelled", "default"].contains(model["provenance"] as? String ?? ""))
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: work).sorted()
+        #expect(files == ["demo.key", "iris.csv.sealed", "qsvm.model.sealed", "qsvm.predictions.sealed",
+                          "svm-rbf.model.sealed", "svm-rbf.predictions.sealed"])
+        let attributes = try FileManager.default.attributesOfItem(atPath: work + "/demo.key")
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        // No plaintext: the sealed files hold no CSV text; the owner's key opens them.
+        let sealedData = try String(decoding: Data(contentsOf: URL(fileURLWithPath: work + "/iris.csv.sealed")), as: UTF8.self)
+        #expect(!sealedData.contains("sepal_length"))
+        let opened = try verdant(["unseal", "-i", work + "/demo.key", work + "/qsvm.predictions.sealed"])
+        #expect(opened.status == 0 && opened.stdout.hasPrefix("sample,prediction\n0,"))
+        // The text table names every column and the folder.
+        let table = try verdant(["demo", "--work-dir", folder.url.appendingPathComponent("again").path, "--no-energy-summary"])
+        #expect(table.status == 0)
+        for word in ["model", "test accuracy", "seconds", "joules", "gCO2e", "cost", "energy provenance", "quantum SVM", "classical SVM (RBF)", "files: "] {
+            #expect(table.stdout.contains(word), "\(word)")
+        }
+        // A work folder that is not empty is refused, and nothing is written into it.
+        let refused = try verdant(["demo", "--work-dir", work])
+        #expect(refused.status == 2 && refused.stderr.contains("is not empty"))
+        expectNoTrace(refused)
+    }
+
+    @Test("train and predict on sealed data: sealed model and predictions that verdant unseal opens")
+    func trainPredictSealed() throws {
+        let folder = try TemporaryDirectory()
+        let key = folder.url.appendingPathComponent("me.key").path
+        let keygen = try verdant(["keygen", "-o", key])
+        let recipient = keygen.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        var rows = "f1,f2,class\n"
+        for i in 0..<40 {
+            let a = Double(i % 2), noise = Double((i * 37) % 11) / 40
+            rows += "\(a + noise),\(1 - a + noise),\(i % 2 == 0 ? "even" : "odd")\n"
+        }
+        let plain = try folder.write("data.csv", rows)
+        let sealed = folder.url.appendingPathComponent("data.sealed").path
+        #expect(try verdant(["seal", "-r", recipient, "-o", sealed, plain]).status == 0)
+        try FileManager.default.removeItem(atPath: plain)
+
+        let model = folder.url.appendingPathComponent("model.sealed").path
+        let train = try verdant(["train", "--data", sealed, "-i", key, "-r", recipient, "--model", "qsvm", "--reps", "1",
+                                 "-o", model, "--json", "--no-energy-summary"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let summary = try jsonObject(train.stdout)
+        #expect(summary["sealed"] as? Bool == true && summary["testSamples"] as? Int == 10)
+        #expect((summary["testAccuracy"] as? Double ?? 0) >= 0.9)
+        #expect(try verdant(["inspect", model]).stdout.contains("model/verdant"))
+
+        let predictions = folder.url.appendingPathComponent("predictions.sealed").path
+        let predict = try verdant(["predict", "--model", model, "--data", sealed, "-i", key, "-r", recipient, "-o", predictions])
+        #expect(predict.status == 0, "\(predict.stderr)")
+        #expect(predict.stderr.contains("40 predictions → \(predictions) (sealed); accuracy"))
+        let opened = try verdant(["unseal", "-i", key, predictions])
+        let lines = opened.stdout.split(separator: "\n")
+        #expect(lines.first == "sample,prediction,label" && lines.count == 41)
+        // Only the sealed files are in the folder: no plaintext was written.
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted()
+        #expect(files == ["data.sealed", "me.key", "model.sealed", "predictions.sealed"])
+
+        // Without the identity the sealed data cannot be read, and nothing is written.
+        let model2 = folder.url.appendingPathComponent("model2.json").path
+        let denied = try verdant(["train", "--data", sealed, "-o", model2])
+        #expect(denied.status == 2 && !FileManager.default.fileExists(atPath: model2))
+        expectNoTrace(denied)
+        // An existing model is kept without --force.
+        let again = try verdant(["train", "--data", sealed, "-i", key, "-o", model])
+        #expect(again.status == 2 && again.stderr.contains("exists; use --force"))
+    }
+
+    @Test("kernel writes Qiskit's kernel matrix (training and test) as .csv and .npy")
+    func kernelMatchesQiskit() throws {
+        let fixtureURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("QuantumMLTests/Fixtures/kernels/kernels.json")
+        let cases = try JSONDecoder().decode(KernelCases.self, from: Data(contentsOf: fixtureURL)).cases
+        let fixture = try #require(cases.first { $0.name == "zz-2-full-reps2" })
+        let folder = try TemporaryDirectory()
+        let train = try folder.write("train.csv", csv(fixture.train))
+        let test = try folder.write("test.csv", csv(fixture.test))
+        let out = folder.url.appendingPathComponent("K.csv").path
+        let run = try verdant(["kernel", "--data", train, "--feature-map", "zz", "--reps", "2", "--scale", "none", "--out", out])
+        #expect(run.status == 0, "\(run.stderr)")
+        let values = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").compactMap { Double($0) } }
+        #expect(values.count == fixture.train.count)
+        for (row, expected) in zip(values, fixture.train_kernel) {
+            #expect(zip(row, expected).allSatisfy { abs($0 - $1) < 1e-10 })
+        }
+        let testOut = try verdant(["kernel", "--data", train, "--test", test, "--scale", "none", "--no-energy-summary"])
+        let testValues = testOut.stdout.split(separator: "\n").map { $0.split(separator: ",").compactMap { Double($0) } }
+        #expect(testValues.count == fixture.test.count && testValues.first?.count == fixture.train.count)
+        for (row, expected) in zip(testValues, fixture.test_kernel) {
+            #expect(zip(row, expected).allSatisfy { abs($0 - $1) < 1e-10 })
+        }
+        let npy = folder.url.appendingPathComponent("K.npy").path
+        let json = try verdant(["kernel", "--data", train, "--scale", "none", "--out", npy, "--json", "--no-energy-summary"])
+        #expect(json.status == 0)
+        let summary = try jsonObject(json.stdout)
+        #expect(summary["rows"] as? Int == fixture.train.count && summary["qubits"] as? Int == 2)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: npy))
+        #expect(bytes.prefix(6) == Data([0x93]) + Data("NUMPY".utf8))
+        #expect(bytes.count % 64 == (fixture.train.count * fixture.train.count * 8) % 64)
+    }
+
+    @Test("bad input: clear messages with file, line and column, exit 2, no partial output")
+    func badInput() throws {
+        let folder = try TemporaryDirectory()
+        let bad = try folder.write("bad.csv", "a,b,label\n1,2,x\n3,oops,y\n")
+        let out = folder.url.appendingPathComponent("m.json").path
+        let cases: [([String], String)] = [
+            (["train", "--data", bad, "-o", out], "bad.csv: line 3, column 2 (\"b\"): \"oops\" is not a number"),
+            (["train", "--data", folder.url.appendingPathComponent("missing.csv").path, "-o", out], "missing.csv"),
+            (["train", "--data", "builtin:nope", "-o", out], "'builtin:nope' is not a built-in data set; built-in: builtin:iris, builtin:adhoc"),
+            (["train", "--data", "builtin:iris", "--model", "forest", "-o", out], "--model: 'forest' is not one of qsvm, svm-rbf, svm-linear"),
+            (["train", "--data", "builtin:iris", "--feature-map", "zx", "-o", out], "--feature-map: 'zx' is not one of zz, z, pauli, angle, amplitude"),
+            (["train", "--data", "builtin:iris", "--test-size", "1.5", "-o", out], "--test-size must be in [0, 1), received 1.5"),
+            (["train", "--data", "builtin:iris", "--label", "colour", "-o", out], "colour"),
+            (["predict", "--model", bad, "--data", "builtin:iris"], "not a Verdant model file"),
+            (["kernel", "--data", "builtin:iris", "--out", folder.url.appendingPathComponent("K.txt").path], "--out: '"),
+        ]
+        for (arguments, message) in cases {
+            let result = try verdant(arguments)
+            #expect(result.status == 2, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            expectNoTrace(result)
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["bad.csv"])
+    }
+}
