@@ -158,6 +158,11 @@ public struct Classifier: Codable, Sendable, Equatable {
     public static func train(_ train: Dataset, test: Dataset? = nil, configuration: TrainingConfiguration,
                              split: (seed: UInt64, testSize: Double)? = nil) throws -> Classifier
     {
+        let present = Set(train.labels)
+        guard present.count >= 2 else {
+            let only = present.first.map { "\"\(train.classes[$0])\"" } ?? "none"
+            throw QuantumMLError.data(location: train.name, message: "the training data has one class (\(only)); a classifier needs at least two")
+        }
         if let test {
             guard test.featureNames == train.featureNames else {
                 throw QuantumMLError.shapeMismatch("the test data's features \(test.featureNames) differ from the training data's \(train.featureNames)")

@@ -103,6 +103,27 @@ struct KernelTests {
         }
     }
 
+    @Test("Z-only maps: the direct Walsh–Hadamard construction equals the gate-by-gate simulation to 1e-12")
+    func directDiagonalStates() throws {
+        var generator = SplitMix(seed: 11)
+        let maps: [FeatureMap] = [
+            try .zz(features: 5, reps: 3), try .zz(features: 4, reps: 1, entanglement: .circular, alpha: 0.7),
+            try .z(features: 3, reps: 2), try .pauli(features: 4, paulis: ["ZIZ", "Z", "ZZZ"], reps: 2, entanglement: .linear),
+        ]
+        for map in maps {
+            #expect(DiagonalFeaturePlan(map) != nil)
+            let x = try Matrix((0..<6).map { _ in (0..<map.featureCount).map { _ in generator.nextUnit() * 4 - 1 } })
+            var general = QuantumKernel(featureMap: map)
+            general.directDiagonalStates = false
+            let direct = QuantumKernel(featureMap: map)
+            for i in 0..<x.rows {
+                #expect(maxDifference(try direct.state(x.row(i)), try general.state(x.row(i))) < 1e-12, "\(map)")
+            }
+            #expect(maxDifference(try direct.trainingMatrix(x).values, try general.trainingMatrix(x).values) < 1e-12)
+        }
+        #expect(DiagonalFeaturePlan(try .pauli(features: 2, paulis: ["ZX"])) == nil)
+    }
+
     @Test("angle encoding gives ∏ cos²((xᵢ − yᵢ)/2) for every axis")
     func angleEncoding() throws {
         let x = try Matrix([[0.1, 2.0, -1.3], [0.7, 0.2, 3.0], [1.5, -0.4, 0.0]])

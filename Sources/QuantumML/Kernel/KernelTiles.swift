@@ -19,13 +19,31 @@ struct StateBlock: Sendable {
         self.imaginary = []
     }
 
-    /// Simulates the states of `samples` rows `rows`.
-    init(featureMap: FeatureMap, samples: Matrix, rows: Range<Int>, compiled: CompiledFeatureCircuit?) throws {
+    /// Simulates the states of `samples` rows `rows` (directly for Z-only Pauli maps).
+    init(featureMap: FeatureMap, samples: Matrix, rows: Range<Int>, compiled: CompiledFeatureCircuit?,
+         diagonal: DiagonalFeaturePlan? = nil) throws {
         let dimension = 1 << featureMap.numQubits
         self.dimension = dimension
         self.count = rows.count
         real = [Double](repeating: 0, count: rows.count * dimension)
         imaginary = [Double](repeating: 0, count: rows.count * dimension)
+        if let diagonal {
+            var theta = [Double](repeating: 0, count: dimension)
+            let width = samples.columns
+            samples.values.withUnsafeBufferPointer { x in
+                real.withUnsafeMutableBufferPointer { re in
+                    imaginary.withUnsafeMutableBufferPointer { im in
+                        theta.withUnsafeMutableBufferPointer { t in
+                            guard let x = x.baseAddress, let re = re.baseAddress, let im = im.baseAddress, let t = t.baseAddress else { return }
+                            for (k, i) in rows.enumerated() {
+                                diagonal.state(x + i * width, real: re + k * dimension, imaginary: im + k * dimension, theta: t)
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        }
         for (k, i) in rows.enumerated() {
             let base = k * dimension
             if let compiled {

@@ -16,6 +16,10 @@ import Quantum
 public struct QuantumKernel: Sendable {
     /// The encoding of each sample.
     public let featureMap: FeatureMap
+    /// Whether Z-only Pauli maps (ZZ, Z) build their states directly (Walsh–Hadamard transform and
+    /// phases) instead of simulating gate by gate; on by default. Both give the same states to
+    /// rounding; the switch exists for tests and for measuring.
+    public var directDiagonalStates = true
     /// The threads of this process.
     public var scheduler: Scheduler
     /// The ranks that share the work (a one-rank ``LocalCommunicator`` when nil).
@@ -72,7 +76,7 @@ public struct QuantumKernel: Sendable {
     public func state(_ sample: [Double]) throws -> [Double] {
         let x = try Matrix([sample])
         try validate(x, name: "sample")
-        let block = try StateBlock(featureMap: featureMap, samples: x, rows: 0..<1, compiled: compiledCircuit())
+        let block = try StateBlock(featureMap: featureMap, samples: x, rows: 0..<1, compiled: compiledCircuit(), diagonal: diagonalPlan())
         var out = [Double](repeating: 0, count: 2 * block.dimension)
         for k in 0..<block.dimension {
             out[2 * k] = block.real[k]
@@ -109,9 +113,14 @@ public struct QuantumKernel: Sendable {
         return CompiledFeatureCircuit(compiled: compiled, parameters: parameters)
     }
 
+    private func diagonalPlan() -> DiagonalFeaturePlan? {
+        directDiagonalStates ? DiagonalFeaturePlan(featureMap) : nil
+    }
+
     private func compute(rows x: Matrix, columns y: Matrix?) throws -> Matrix {
         let world: any Communicator = communicator ?? LocalCommunicator()
-        let compiled = try compiledCircuit()
+        let diagonal = diagonalPlan()
+        let compiled = diagonal == nil ? try compiledCircuit() : nil
         let stateBytes = UInt64(16) << UInt64(featureMap.numQubits)
         let total = UInt64(x.rows + (y?.rows ?? 0)) * stateBytes
         let plan = TilePlan(rows: x.rows, columns: y?.rows ?? x.rows, symmetric: y == nil,
@@ -131,10 +140,10 @@ public struct QuantumKernel: Sendable {
             let blocks = try world.map(count: xChunks + yChunks, chunkSize: 1, using: scheduler) { k -> [Double] in
                 let block: StateBlock
                 if k < xChunks {
-                    block = try StateBlock(featureMap: featureMap, samples: x, rows: (k * chunk)..<min(x.rows, (k + 1) * chunk), compiled: compiled)
+                    block = try StateBlock(featureMap: featureMap, samples: x, rows: (k * chunk)..<min(x.rows, (k + 1) * chunk), compiled: compiled, diagonal: diagonal)
                 } else if let y {
                     let c = k - xChunks
-                    block = try StateBlock(featureMap: featureMap, samples: y, rows: (c * chunk)..<min(yRows, (c + 1) * chunk), compiled: compiled)
+                    block = try StateBlock(featureMap: featureMap, samples: y, rows: (c * chunk)..<min(yRows, (c + 1) * chunk), compiled: compiled, diagonal: diagonal)
                 } else {
                     block = StateBlock(dimension: 0)
                 }
@@ -156,8 +165,8 @@ public struct QuantumKernel: Sendable {
             let workTotal = plan.count
             let tiles = try world.map(count: plan.count, chunkSize: 1, using: scheduler) { t -> [Double] in
                 let (rows, columns) = plan.ranges(t)
-                let left = try StateBlock(featureMap: featureMap, samples: x, rows: rows, compiled: compiled)
-                let right = try StateBlock(featureMap: featureMap, samples: y ?? x, rows: columns, compiled: compiled)
+                let left = try StateBlock(featureMap: featureMap, samples: x, rows: rows, compiled: compiled, diagonal: diagonal)
+                let right = try StateBlock(featureMap: featureMap, samples: y ?? x, rows: columns, compiled: compiled, diagonal: diagonal)
                 let values = fidelityTile(left, rows: 0..<rows.count, right, columns: 0..<columns.count, lowerOnly: plan.isDiagonal(t))
                 if let progress { progress(counter.add(), workTotal) }
                 return values
