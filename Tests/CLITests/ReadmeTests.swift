@@ -48,5 +48,16 @@ struct ReadmeTests {
         let report = meter.stop(label: "my job")
         #expect(state.numQubits == 12)
         #expect(report.summary.contains("J"))
+
+        let iris = DatasetLoader.iris()
+        let (train, test) = try stratifiedSplit(iris, testFraction: 0.25, seed: 7)
+        let qsvm = try Classifier.train(train, test: test, configuration: TrainingConfiguration(
+            kind: .qsvm, featureMap: try .zz(features: 4, reps: 2, alpha: 0.5)))
+        #expect(abs((qsvm.training.testAccuracy ?? 0) - 38.0 / 39.0) < 1e-12)
+        let modelPath = directory.appendingPathComponent("iris.model.sealed").path
+        try qsvm.write(toPath: modelPath, recipients: [.x25519(me.recipient)])
+        #expect(try Classifier.load(atPath: modelPath) { _ in [.x25519(me)] } == qsvm)
+        let kernel = try QuantumKernel(featureMap: .zz(features: 4)).trainingMatrix(train.features)
+        #expect(kernel.rows == 111 && kernel.columns == 111)
     }
 }
