@@ -7,8 +7,8 @@
 enum SVMValidation {
     // MARK: - Training
 
-    /// Checks a training call; returns the number of samples of each class.
-    static func checkTraining(kernel: Matrix, labels: [Int], classCount: Int, parameters: SVCParameters) throws -> [Int] {
+    /// Checks a training call: parameters, shapes, finiteness, and that every class occurs.
+    static func checkTraining(kernel: Matrix, labels: [Int], classCount: Int, parameters: SVCParameters) throws {
         try checkParameters(parameters)
         guard classCount >= 2 else {
             throw QuantumMLError.invalidArgument("classCount must be at least 2; received \(classCount)")
@@ -42,7 +42,6 @@ enum SVMValidation {
             throw QuantumMLError.invalidArgument(
                 "class \(missing) of 0..<\(classCount) has no training samples; every class index in 0..<classCount must occur (renumber the classes that are present)")
         }
-        return counts
     }
 
     /// Checks C, the tolerance and the iteration limit.

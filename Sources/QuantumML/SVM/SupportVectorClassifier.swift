@@ -58,7 +58,7 @@ public struct SupportVectorClassifier: Codable, Sendable, Equatable {
     ///   ``QuantumMLError/training(_:)`` when fewer than two classes are present or a pair does not
     ///   converge within `maxIterations`.
     public static func fit(kernel: Matrix, labels: [Int], classCount: Int, parameters: SVCParameters = .init()) throws -> SupportVectorClassifier {
-        _ = try SVMValidation.checkTraining(kernel: kernel, labels: labels, classCount: classCount, parameters: parameters)
+        try SVMValidation.checkTraining(kernel: kernel, labels: labels, classCount: classCount, parameters: parameters)
         switch OneVsOne.train(kernel: kernel, labels: labels, classCount: classCount, parameters: parameters) {
         case .trained(let model):
             return model
