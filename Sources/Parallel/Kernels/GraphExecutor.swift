@@ -165,6 +165,9 @@ final class GraphExecution: PoolJob, @unchecked Sendable {
                 }
                 if woken > 0 || completed == total { state.broadcast() }
             }
+            // After a failure, the waiter sleeps until no task is running; the last task to
+            // finish (successfully or not) must wake it, or it waits forever.
+            if failure != nil, running == 0 { state.broadcast() }
         }
         state.unlock()
     }
