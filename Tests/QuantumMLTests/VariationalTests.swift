@@ -383,6 +383,23 @@ struct VariationalTrainingTests {
         #expect(abs(predicted[0] - 5) < 0.3 && abs(predicted[1] - 1) < 0.3)
     }
 
+    @Test("Iris on 4 qubits (ry encoding, 2 strongly entangling layers, 20 epochs) reaches ≥ 90 % test accuracy; defaults are ry + real_amplitudes")
+    func iris() throws {
+        let (train, test) = try stratifiedSplit(DatasetLoader.iris(), testFraction: 0.2, seed: 7)
+        let configuration = VariationalConfiguration(featureMap: try .angle(features: 4, rotation: .y),
+                                                      ansatz: try .stronglyEntangling(qubits: 4, layers: 2))
+        let model = try VariationalModel.trainClassifier(train, test: test, configuration: configuration, split: (7, 0.2))
+        #expect((model.training.testAccuracy ?? 0) >= 0.9)
+        #expect(model.history.count == 20 && model.training.epochs == 20 && !model.training.stoppedEarly)
+        #expect(model.training.splitSeed == 7 && model.training.testSize == 0.2 && model.training.dataset == "iris")
+        let defaults = try VariationalModel.trainClassifier(train.subset(Array(0..<train.count).filter { $0 % 8 == 0 }),
+                                                            configuration: VariationalConfiguration(epochs: 1))
+        #expect(defaults.featureMap == (try .angle(features: 4, rotation: .y)))
+        #expect(defaults.ansatz == (try .realAmplitudes(qubits: 4, reps: 3, entanglement: .reverseLinear)))
+        #expect(defaults.readout == .zExpectations && !defaults.isHybrid && defaults.scaler.kind == .minmax)
+        #expect(defaults.training.optimizer == .adam(learningRate: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-8))
+    }
+
     /// A configuration with every moving part: hybrid layer, validation split, uneven batches.
     static func deterministicConfiguration(_ optimizer: Optimizer) throws -> VariationalConfiguration {
         var configuration = try fastConfiguration(features: 3, ansatz: .stronglyEntangling(qubits: 3, layers: 1), epochs: 2)

@@ -3,9 +3,11 @@ import Quantum
 
 /// How to train a variational classifier or regressor.
 ///
-/// Defaults follow qiskit-machine-learning's `VQC`: the ZZ feature map (2 reps, full entanglement)
-/// and `real_amplitudes` (3 reps, `reverse_linear`) on as many qubits as features, features scaled
-/// to [0, π]; the readout and optimiser are Verdant's (⟨Z⟩ class scores, Adam).
+/// Defaults: angle encoding (`ry(x_i)` on qubit i, features scaled to [0, π]) and Qiskit's
+/// `real_amplitudes` (3 reps, `reverse_linear`) on one qubit per feature, ⟨Z⟩ class scores, Adam.
+/// qiskit-machine-learning's `VQC` defaults to the ZZ feature map instead; on Iris (4 qubits, 20
+/// epochs) that map reaches about 50 % test accuracy where angle encoding reaches 93–97 %, so
+/// Verdant chooses angle encoding and leaves the ZZ map one option away.
 ///
 /// Seeds: the initial parameters come from `SeededGenerator(seed)`; the mini-batch order of each
 /// epoch from `SeededGenerator(seed + 1)`; SPSA's directions from `SeededGenerator(seed + 2)`; the
@@ -13,7 +15,7 @@ import Quantum
 /// equally likely); the hybrid layer's W and b uniform in [−1/√m, 1/√m] for m inputs (PyTorch's
 /// `Linear` default).
 public struct VariationalConfiguration: Sendable {
-    /// The encoding; nil chooses the ZZ map (2 reps, full entanglement), one qubit per feature.
+    /// The encoding; nil chooses angle encoding with `ry`, one qubit per feature.
     /// Amplitude encoding is refused: it has no gate circuit to compose with the ansatz.
     public var featureMap: FeatureMap?
     /// The trainable circuit, as wide as the feature map; nil chooses `real_amplitudes` (3 reps,
@@ -53,7 +55,7 @@ public struct VariationalConfiguration: Sendable {
 
     /// A configuration.
     /// - Parameters:
-    ///   - featureMap: the encoding (nil: ZZ map).
+    ///   - featureMap: the encoding (nil: angle encoding with `ry`).
     ///   - ansatz: the trainable circuit (nil: `real_amplitudes`).
     ///   - readout: ⟨Z_i⟩ scores (default) or parity.
     ///   - hybrid: add a trained linear layer on the expectations.

@@ -72,7 +72,7 @@ struct VariationalSetup {
         }
         try configuration.optimizer.validate()
 
-        let featureMap = try configuration.featureMap ?? .zz(features: features.columns, reps: 2)
+        let featureMap = try configuration.featureMap ?? .angle(features: features.columns, rotation: .y)
         guard featureMap.featureCount == features.columns else {
             throw QuantumMLError.shapeMismatch("the feature map takes \(featureMap.featureCount) features; the data has \(features.columns)")
         }
