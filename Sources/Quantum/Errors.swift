@@ -56,6 +56,11 @@ public enum QuantumError: Error, Equatable, Sendable, CustomStringConvertible, L
     case unsupportedExport(String)
     /// A file that could not be read.
     case fileUnreadable(path: String, reason: String)
+    /// A circuit that gradients cannot be taken of (measure, reset or a classical condition).
+    case notDifferentiable(operation: String)
+    /// A gate angle that the parameter-shift rule cannot differentiate: its generator has more than
+    /// two eigenvalues (controlled rotations, the θ of controlled U).
+    case parameterShiftUnsupported(gate: String, angle: String, parameter: String)
 
     /// The message, with what was received and what is valid.
     public var description: String {
@@ -118,6 +123,12 @@ public enum QuantumError: Error, Equatable, Sendable, CustomStringConvertible, L
             return "cannot export to OpenQASM 2: \(message)"
         case .fileUnreadable(let path, let reason):
             return "cannot read '\(path)': \(reason)"
+        case .notDifferentiable(let operation):
+            return "cannot differentiate a circuit that contains \(operation): gradients need a circuit of unitary gates "
+                + "without classical conditions (remove final measurements with removingFinalMeasurements())"
+        case .parameterShiftUnsupported(let gate, let angle, let parameter):
+            return "the parameter-shift rule cannot differentiate gate '\(gate)' (angle \(angle)) with respect to "
+                + "'\(parameter)': the angle's generator has more than two eigenvalues; use the adjoint method (method: .adjoint)"
         }
     }
 

@@ -154,6 +154,8 @@ public struct CompiledCircuit: Sendable {
     let plan: ExecutionPlan
     /// The simulator settings it runs with.
     public let simulator: Simulator
+    /// The differentiable program (Differentiation.swift), built on first use.
+    let differentiation = DifferentiationCache()
 
     /// The circuit's free parameters, sorted by name (the order for ``statevector(values:)``).
     public var parameters: [Parameter] { plan.parameters }
@@ -200,11 +202,7 @@ public struct CompiledCircuit: Sendable {
     public func statevector<Real: StateScalar>(binding values: [Parameter: Double], as type: Real.Type) throws -> StateVector<Real> {
         try checkBinding(values)
         if let step = plan.steps.first(where: { !$0.isUnitary }) {
-            let what: String = switch step.action {
-            case .measure: "measure"
-            case .reset: "reset"
-            case .gates: "a conditioned gate"
-            }
+            let what = ExecutionPlan.describeNonUnitary(step)
             throw QuantumError.invalidState(
                 "the circuit contains \(what): a state vector needs a circuit of unitary gates only "
                     + "(use run(shots:) for counts, or removingFinalMeasurements())")

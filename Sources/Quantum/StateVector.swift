@@ -185,20 +185,7 @@ public struct StateVector<Real: StateScalar>: Sendable {
         guard observable.numQubits == numQubits else {
             throw QuantumError.observableWidth(received: observable.numQubits, numQubits: numQubits)
         }
-        var total = 0.0
-        for term in observable.terms {
-            let (re, im) = pauliCorrelation(storage.pointer, numQubits: numQubits, xMask: term.xMask,
-                                            zMask: term.zMask, threads: threads)
-            // Multiply by i^(number of Y) and keep the real part.
-            let value: Double = switch term.yCount & 3 {
-            case 0: re
-            case 1: -im
-            case 2: -re
-            default: im
-            }
-            total += term.coefficient * value
-        }
-        return total
+        return pauliExpectation(storage.pointer, numQubits: numQubits, observable: observable, threads: threads)
     }
 
     /// ⟨self|other⟩.

@@ -107,11 +107,11 @@ public struct EnergyRecord: Codable, Sendable, Equatable {
 /// saved support vectors only, and applies the one-vs-one decision functions.
 public struct Classifier: Codable, Sendable, Equatable {
     /// The file format's name, `verdant-model`.
-    public static let formatName = "verdant-model"
+    public static let formatName = ModelFile.formatName
     /// The version this Verdant writes and reads.
-    public static let currentVersion = 1
+    public static let currentVersion = ModelFile.currentVersion
     /// The content type of a sealed model file.
-    public static let contentType = "model/verdant"
+    public static let contentType = ModelFile.contentType
 
     /// Always ``formatName``.
     public var format: String

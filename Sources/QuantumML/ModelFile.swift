@@ -8,21 +8,14 @@ extension Classifier {
     /// The model as JSON (sorted keys, indented; numbers round-trip exactly).
     /// - Throws: an encoding error only for non-finite numbers, which training never produces.
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        try ModelFile.encode(self)
     }
 
     /// Writes the model to `path`, atomically (nothing appears unless all of it was written);
     /// sealed for `recipients` when there are any.
     /// - Throws: Privacy's errors (`outputExists` without `overwrite`, I/O).
     public func write(toPath path: String, recipients: [Recipient] = [], overwrite: Bool = false) throws {
-        let data = try encoded()
-        if recipients.isEmpty {
-            try AtomicOutput.write(data, toPath: path, overwrite: overwrite)
-        } else {
-            try SealedFile.write(data, toPath: path, for: recipients, contentType: Self.contentType, overwrite: overwrite)
-        }
+        try ModelFile.write(encoded(), toPath: path, recipients: recipients, overwrite: overwrite)
     }
 
     /// Reads a model file, plain or sealed.
@@ -35,35 +28,16 @@ extension Classifier {
     public static func load(atPath path: String, options: OpenOptions = OpenOptions(),
                             identities: (SealedHeader) throws -> [Identity] = { _ in [] }) throws -> Classifier
     {
-        let data = try SealedFile.contents(atPath: path, expecting: contentType, options: options, identities: identities)
-        return try decode(data, path: path)
+        try decode(ModelFile.contents(atPath: path, options: options, identities: identities), path: path)
     }
 
     /// Decodes and checks a model file's bytes.
     /// - Throws: ``QuantumMLError/model(path:message:)`` naming what is wrong: not JSON, a foreign
-    ///   file, an unsupported version, a missing or mistyped field, inconsistent sizes.
+    ///   file, an unsupported version, a model of another kind (such as a variational model), a
+    ///   missing or mistyped field, inconsistent sizes.
     public static func decode(_ data: Data, path: String) throws -> Classifier {
-        let object = try? JSONSerialization.jsonObject(with: data)
-        guard let dictionary = object as? [String: Any] else {
-            throw QuantumMLError.model(path: path, message: "not a Verdant model file (expected a JSON object with \"format\": \"\(formatName)\")")
-        }
-        guard let format = dictionary["format"] as? String, format == formatName else {
-            let found = dictionary["format"].map { "\"format\" is \(String(describing: $0))" } ?? "there is no \"format\" field"
-            throw QuantumMLError.model(path: path, message: "not a Verdant model file: \(found); expected \"\(formatName)\"")
-        }
-        guard let version = dictionary["version"] as? Int else {
-            throw QuantumMLError.model(path: path, message: "the model file has no integer \"version\"")
-        }
-        guard version == currentVersion else {
-            let relation = version > currentVersion ? "newer than this Verdant, which reads" : "older than this Verdant, which reads only"
-            throw QuantumMLError.model(path: path, message: "model format version \(version) is \(relation) version \(currentVersion)")
-        }
-        let model: Classifier
-        do {
-            model = try JSONDecoder().decode(Classifier.self, from: data)
-        } catch let error as DecodingError {
-            throw QuantumMLError.model(path: path, message: describe(error))
-        }
+        let model = try ModelFile.decode(Classifier.self, from: data, path: path,
+                                         kinds: ModelKind.allCases.map(\.rawValue), family: "kernel SVM")
         try model.checkConsistency(path: path)
         return model
     }
@@ -97,8 +71,122 @@ extension Classifier {
             break
         }
     }
+}
 
-    private static func describe(_ error: DecodingError) -> String {
+/// What every Verdant model file shares (docs/model-format.md): the JSON coding, the header checks
+/// (`format`, `version`, `kind`) and plain or sealed storage. ``Classifier`` and
+/// ``VariationalModel`` read and write through it.
+public enum ModelFile {
+    /// The file format's name, `verdant-model`.
+    public static let formatName = "verdant-model"
+    /// The version this Verdant writes and reads.
+    public static let currentVersion = 1
+    /// The content type of a sealed model file.
+    public static let contentType = "model/verdant"
+
+    /// Every model kind this Verdant reads, with a few words for messages.
+    static let kindDescriptions: [(kind: String, description: String)] = [
+        ("qsvm", "SVM on the quantum kernel"),
+        ("svm-rbf", "SVM on the RBF kernel"),
+        ("svm-linear", "linear SVM"),
+        ("vqc", "variational quantum classifier"),
+        ("vqr", "variational quantum regressor"),
+    ]
+
+    /// The `kind` of a model file, after the format and version checks — for a caller that must
+    /// choose between ``Classifier`` and ``VariationalModel``.
+    /// - Parameters:
+    ///   - data: the file's bytes (opened, if it was sealed).
+    ///   - path: the file's name, for messages.
+    /// - Returns: the kind, such as `qsvm` or `vqc`.
+    /// - Throws: ``QuantumMLError/model(path:message:)`` for bytes that are not a Verdant model, an
+    ///   unsupported version, a missing or unknown kind.
+    public static func kind(of data: Data, path: String) throws -> String {
+        let dictionary = try header(data, path: path)
+        guard let kind = dictionary["kind"] as? String else {
+            throw QuantumMLError.model(path: path, message: "the model file has no string \"kind\"")
+        }
+        guard kindDescriptions.contains(where: { $0.kind == kind }) else {
+            throw QuantumMLError.model(path: path, message: "unknown model kind \"\(kind)\"; this Verdant reads \(kindDescriptions.map(\.kind).joined(separator: ", "))")
+        }
+        return kind
+    }
+
+    /// The JSON object of a model file whose format and version are right.
+    private static func header(_ data: Data, path: String) throws -> [String: Any] {
+        let object = try? JSONSerialization.jsonObject(with: data)
+        guard let dictionary = object as? [String: Any] else {
+            throw QuantumMLError.model(path: path, message: "not a Verdant model file (expected a JSON object with \"format\": \"\(formatName)\")")
+        }
+        guard let format = dictionary["format"] as? String, format == formatName else {
+            let found = dictionary["format"].map { "\"format\" is \(String(describing: $0))" } ?? "there is no \"format\" field"
+            throw QuantumMLError.model(path: path, message: "not a Verdant model file: \(found); expected \"\(formatName)\"")
+        }
+        guard let version = dictionary["version"] as? Int else {
+            throw QuantumMLError.model(path: path, message: "the model file has no integer \"version\"")
+        }
+        guard version == currentVersion else {
+            let relation = version > currentVersion ? "newer than this Verdant, which reads" : "older than this Verdant, which reads only"
+            throw QuantumMLError.model(path: path, message: "model format version \(version) is \(relation) version \(currentVersion)")
+        }
+        return dictionary
+    }
+
+    /// Decodes a model of one family after the header checks.
+    /// - Parameters:
+    ///   - kinds: the `kind` values the family reads.
+    ///   - family: the family's name for the message about another kind ("kernel SVM", "variational").
+    /// - Throws: ``QuantumMLError/model(path:message:)``.
+    static func decode<Model: Decodable>(_ type: Model.Type, from data: Data, path: String, kinds: [String],
+                                         family: String) throws -> Model
+    {
+        let dictionary = try header(data, path: path)
+        // A missing or mistyped kind is left to the decoder, which names the field.
+        if let kind = dictionary["kind"] as? String, !kinds.contains(kind) {
+            if let known = kindDescriptions.first(where: { $0.kind == kind }) {
+                throw QuantumMLError.model(path: path, message: "this is a \"\(kind)\" model (\(known.description)), not a \(family) model (\(kinds.joined(separator: ", ")))")
+            }
+            throw QuantumMLError.model(path: path, message: "unknown model kind \"\(kind)\"; this Verdant reads \(kindDescriptions.map(\.kind).joined(separator: ", "))")
+        }
+        do {
+            return try JSONDecoder().decode(Model.self, from: data)
+        } catch let error as DecodingError {
+            throw QuantumMLError.model(path: path, message: describe(error))
+        }
+    }
+
+    /// The JSON of a model (sorted keys, indented, slashes unescaped).
+    static func encode(_ model: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(model)
+    }
+
+    /// Writes atomically, sealed for `recipients` when there are any.
+    static func write(_ data: Data, toPath path: String, recipients: [Recipient], overwrite: Bool) throws {
+        if recipients.isEmpty {
+            try AtomicOutput.write(data, toPath: path, overwrite: overwrite)
+        } else {
+            try SealedFile.write(data, toPath: path, for: recipients, contentType: contentType, overwrite: overwrite)
+        }
+    }
+
+    /// A model file's bytes, opened in memory when sealed.
+    static func contents(atPath path: String, options: OpenOptions,
+                         identities: (SealedHeader) throws -> [Identity]) throws -> Data
+    {
+        try SealedFile.contents(atPath: path, expecting: contentType, options: options, identities: identities)
+    }
+
+    /// The current time in ISO 8601 (UTC, seconds).
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date())
+    }
+
+    /// A decoding error as "missing field … in …" or "bad value at …: …".
+    static func describe(_ error: DecodingError) -> String {
         func where_(_ path: [any CodingKey]) -> String {
             path.isEmpty ? "the top level" : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         }

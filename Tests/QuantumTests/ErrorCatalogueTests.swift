@@ -50,7 +50,8 @@ struct ErrorCatalogueTests {
             .notInvertible(operation: "reset"), .incompatibleCircuits("x"), .invalidCondition("x"),
             .invalidObservable(text: "Q", column: 1, message: "m"), .observableWidth(received: 1, numQubits: 2),
             .invalidState("x"), .qasm(file: "f", line: 1, column: 2, message: "m"), .unsupportedExport("x"),
-            .fileUnreadable(path: "p", reason: "r"),
+            .fileUnreadable(path: "p", reason: "r"), .notDifferentiable(operation: "reset"),
+            .parameterShiftUnsupported(gate: "crz", angle: "theta", parameter: "a"),
         ]
         let expected = [
             "qubit 7 is out of range: valid indices are 0...2 (3 qubits)",
@@ -77,6 +78,10 @@ struct ErrorCatalogueTests {
             "f:1:2: m",
             "cannot export to OpenQASM 2: x",
             "cannot read 'p': r",
+            "cannot differentiate a circuit that contains reset: gradients need a circuit of unitary gates without "
+                + "classical conditions (remove final measurements with removingFinalMeasurements())",
+            "the parameter-shift rule cannot differentiate gate 'crz' (angle theta) with respect to 'a': the angle's "
+                + "generator has more than two eigenvalues; use the adjoint method (method: .adjoint)",
         ]
         #expect(cases.map(\.description) == expected)
         #expect(cases.allSatisfy { $0.errorDescription == $0.description })

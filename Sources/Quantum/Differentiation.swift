@@ -1,0 +1,649 @@
+import ComplexModule
+import Foundation
+import Synchronization
+
+// Differentiation of compiled circuits: the internal program behind `CompiledCircuit.expectations`
+// and `CompiledCircuit.gradient` (Gradients.swift holds the public, validating layer).
+//
+// An `AdjointProgram` is built once per compiled circuit (lazily, on first use) from the
+// execution plan's gate steps — one operation per step, so fusion never hides which angles a
+// kernel holds. Operations without free parameters keep prebuilt kernels for U and U†.
+// Parameterised operations keep their geometry and a list of factors; binding writes their
+// numbers (U and U†) into one buffer per call, so a bind allocates nothing per gate.
+//
+// Every parameterised gate's target matrix is a product of factors in application order, each
+// angle x entering as exp(i·x·K) with a fixed generator term K (K = −iσ/2 for rotations,
+// K = i|1⟩⟨1| for phases, K = i·1 for a global phase):
+//   rx/ry/rz(θ)       = R_σ(θ)                u/u3(θ, φ, λ) = P(φ) · R_y(θ) · P(λ)
+//   p/u1/cp/cu1/mcp(λ) = P(λ) = diag(1, e^{iλ}) u2(φ, λ)      = P(φ) · R_y(π/2) · P(λ)
+//   cu(θ, φ, λ, γ)    = e^{iγ} · u(θ, φ, λ)     rxx/ryy/rzz/rzx(θ) = exp(−iθ/2 · P⊗P)
+// so for U = A · F(x) · B, ∂U/∂x = A·K·A† · U exactly: with M_ab = Σ conj(λ_a)ψ_b over the gate's
+// pairs (Kernels/Adjoint.swift), ∂⟨O⟩/∂x = 2·Re Σ_ab (A K A†)_ab · M_ab.
+
+// MARK: - Small exact matrices
+
+/// A 2 × 2 complex matrix held inline, row-major [[a, b], [c, d]]: bind-time arithmetic without
+/// heap allocation.
+struct Mat2: Sendable, Equatable {
+    var a, b, c, d: Complex<Double>
+
+    static let identity = Mat2(a: .one, b: .zero, c: .zero, d: .one)
+
+    init(a: Complex<Double>, b: Complex<Double>, c: Complex<Double>, d: Complex<Double>) {
+        (self.a, self.b, self.c, self.d) = (a, b, c, d)
+    }
+
+    init(_ m: SmallMatrix) {
+        assert(m.dimension == 2)
+        self.init(a: m.entries[0], b: m.entries[1], c: m.entries[2], d: m.entries[3])
+    }
+
+    static func * (x: Mat2, y: Mat2) -> Mat2 {
+        Mat2(a: x.a * y.a + x.b * y.c, b: x.a * y.b + x.b * y.d,
+             c: x.c * y.a + x.d * y.c, d: x.c * y.b + x.d * y.d)
+    }
+
+    /// The conjugate transpose.
+    var adjoint: Mat2 { Mat2(a: a.conjugate, b: c.conjugate, c: b.conjugate, d: d.conjugate) }
+
+    var isDiagonal: Bool { b == .zero && c == .zero }
+    var isReal: Bool { a.imaginary == 0 && b.imaginary == 0 && c.imaginary == 0 && d.imaginary == 0 }
+
+    /// Σ_ab self_ab · M_ab, with M laid out as (M00, M01, M10, M11), each (re, im).
+    func contracted(with m: SIMD8<Double>) -> Complex<Double> {
+        a * Complex(m[0], m[1]) + b * Complex(m[2], m[3]) + c * Complex(m[4], m[5]) + d * Complex(m[6], m[7])
+    }
+
+    /// Writes (a, b, c, d) as 8 interleaved Reals (the layout of `Matrix2`).
+    func write<Real: StateScalar>(to p: UnsafeMutablePointer<Real>) {
+        (p[0], p[1], p[2], p[3]) = (Real(a.real), Real(a.imaginary), Real(b.real), Real(b.imaginary))
+        (p[4], p[5], p[6], p[7]) = (Real(c.real), Real(c.imaginary), Real(d.real), Real(d.imaginary))
+    }
+}
+
+extension Matrix2 {
+    /// A matrix from 8 interleaved Reals (row-major (re, im)).
+    init(_ p: UnsafePointer<Real>) {
+        (m00r, m00i, m01r, m01i) = (p[0], p[1], p[2], p[3])
+        (m10r, m10i, m11r, m11i) = (p[4], p[5], p[6], p[7])
+    }
+}
+
+// MARK: - Factors and angles
+
+/// One factor of a parameterised one-target matrix (see the top of this file).
+enum GateFactor: Sendable {
+    enum Axis: Sendable { case x, y, z }
+    /// A matrix without free angles.
+    case fixed(Mat2)
+    /// exp(−i·x·σ/2), angle slot `angle`.
+    case rotation(Axis, angle: Int)
+    /// diag(1, e^{ix}).
+    case phase(angle: Int)
+    /// e^{ix} · 1.
+    case globalPhase(angle: Int)
+
+    var angle: Int? {
+        switch self {
+        case .fixed: nil
+        case .rotation(_, let a), .phase(let a), .globalPhase(let a): a
+        }
+    }
+
+    var isDiagonal: Bool {
+        switch self {
+        case .fixed(let m): m.isDiagonal
+        case .rotation(let axis, _): axis == .z
+        case .phase, .globalPhase: true
+        }
+    }
+
+    var isReal: Bool {
+        switch self {
+        case .fixed(let m): m.isReal
+        case .rotation(let axis, _): axis == .y
+        case .phase, .globalPhase: false
+        }
+    }
+
+    /// The factor's matrix at angle x.
+    func matrix(_ x: Double) -> Mat2 {
+        switch self {
+        case .fixed(let m):
+            return m
+        case .rotation(let axis, _):
+            let c = cos(x / 2), s = sin(x / 2)
+            switch axis {
+            case .x: return Mat2(a: Complex(c), b: Complex(0, -s), c: Complex(0, -s), d: Complex(c))
+            case .y: return Mat2(a: Complex(c), b: Complex(-s), c: Complex(s), d: Complex(c))
+            case .z: return Mat2(a: Complex(c, -s), b: .zero, c: .zero, d: Complex(c, s))
+            }
+        case .phase:
+            return Mat2(a: .one, b: .zero, c: .zero, d: Complex(cos(x), sin(x)))
+        case .globalPhase:
+            let e = Complex(cos(x), sin(x))
+            return Mat2(a: e, b: .zero, c: .zero, d: e)
+        }
+    }
+
+    /// K with ∂F/∂x = K · F.
+    var generatorTerm: Mat2 {
+        switch self {
+        case .fixed: return Mat2(a: .zero, b: .zero, c: .zero, d: .zero)
+        case .rotation(.x, _): return Mat2(a: .zero, b: Complex(0, -0.5), c: Complex(0, -0.5), d: .zero)
+        case .rotation(.y, _): return Mat2(a: .zero, b: Complex(-0.5), c: Complex(0.5), d: .zero)
+        case .rotation(.z, _): return Mat2(a: Complex(0, -0.5), b: .zero, c: .zero, d: Complex(0, 0.5))
+        case .phase: return Mat2(a: .zero, b: .zero, c: .zero, d: Complex(0, 1))
+        case .globalPhase: return Mat2(a: Complex(0, 1), b: .zero, c: .zero, d: Complex(0, 1))
+        }
+    }
+}
+
+/// ∂angle/∂p for one parameter p.
+struct AngleDerivative: Sendable {
+    /// The index of p in the circuit's parameters.
+    let parameter: Int
+    let expression: ParameterExpression
+    /// The value when the derivative is a number (θ, 2θ, θ + φ, …).
+    let constant: Double?
+}
+
+/// One angle of one gate of the circuit.
+struct AngleSlot: Sendable {
+    let expression: ParameterExpression
+    /// The parameter index when the angle is exactly one parameter.
+    let parameter: Int?
+    /// Nonzero derivatives by the circuit's parameters; empty for numeric angles.
+    let derivatives: [AngleDerivative]
+    /// The gate's name and the angle's name, for messages.
+    let gate: String
+    let angleName: String
+    /// The gap between the two eigenvalues of the angle's generator, when it has exactly two
+    /// (the parameter-shift rule applies); nil otherwise.
+    let shiftGap: Double?
+    /// The index of the operation that holds the angle.
+    let operation: Int
+}
+
+// MARK: - Operations
+
+/// A parameterised operation: geometry fixed at compile time, numbers written per bind.
+struct BoundOperation<Real: StateScalar>: Sendable {
+    enum Shape: Sendable { case dense1, dense1Real, diagonal, dense2 }
+    let shape: Shape
+    /// The kernel geometry for applying U or U† (its own numbers are placeholders).
+    let kernel: KernelCall<Real>
+    /// One target: the backward step's pair geometry and the factors in application order.
+    let pair: PairGeometry?
+    let factors: [GateFactor]
+    /// Two targets: P⊗P (real, row-major 4 × 4), the matrix-index offsets and free-index geometry.
+    let pauliProduct: [Double]
+    let groupOffsets: [Int]
+    let groupPositions: [Int]
+    /// Angle slots of this operation.
+    let angles: [Int]
+    /// Offset of U's numbers in the bind buffer; U†'s follow at offset + size.
+    let offset: Int
+    let size: Int
+    /// Whether some angle depends on a parameter.
+    let differentiated: Bool
+}
+
+/// The differentiable form of a compiled circuit's unitary steps.
+struct AdjointProgram<Real: StateScalar>: Sendable {
+    enum Operation: Sendable {
+        case fixed(forward: KernelCall<Real>, adjoint: KernelCall<Real>)
+        case bound(BoundOperation<Real>)
+    }
+
+    let numQubits: Int
+    let parameterCount: Int
+    let operations: [Operation]
+    let angles: [AngleSlot]
+    let parameterIndex: [Parameter: Int]
+    /// Reals in a bind buffer.
+    let numbersCount: Int
+    /// The first operation (in circuit order) with a differentiated angle: the backward sweep
+    /// stops there.
+    let firstDifferentiated: Int?
+    /// Whether some operation has two targets (the backward sweep then needs 4 × 4 correlations).
+    let hasTwoTargetOperations: Bool
+
+    /// Builds the program of a plan whose steps are all unitary (non-unitary steps are skipped;
+    /// callers refuse such circuits first).
+    init(plan: ExecutionPlan) {
+        let n = plan.numQubits
+        numQubits = n
+        parameterCount = plan.parameters.count
+        var index: [Parameter: Int] = [:]
+        for (i, p) in plan.parameters.enumerated() { index[p] = i }
+        parameterIndex = index
+
+        var operations: [Operation] = []
+        var angles: [AngleSlot] = []
+        var numbers = 0
+        var firstDifferentiated: Int?
+        var twoTargets = false
+
+        func slot(_ expression: ParameterExpression, gate: Gate, angle: Int, gap: Double?, operation: Int) -> Int {
+            var derivatives: [AngleDerivative] = []
+            for p in expression.parameters {
+                guard let j = index[p] else { continue }
+                let d = expression.derivative(withRespectTo: p)
+                if d.isZero { continue }
+                derivatives.append(AngleDerivative(parameter: j, expression: d, constant: d.value))
+            }
+            var single: Int?
+            if case .symbol(let p) = expression { single = index[p] }
+            angles.append(AngleSlot(expression: expression, parameter: single, derivatives: derivatives, gate: gate.name,
+                                    angleName: gate.kind.parameterNames[angle], shiftGap: gap, operation: operation))
+            return angles.count - 1
+        }
+
+        /// The factors of a one-target gate (`controlled`: the gate has controls).
+        func factors(of gate: Gate, controlled: Bool, operation: Int) -> [GateFactor] {
+            if gate.parameters.allSatisfy(\.isNumeric), let values = try? gate.numericParameters() {
+                return [.fixed(Mat2(GateDefinitions.structure(of: gate, values: values).target))]
+            }
+            let rotationGap: Double? = controlled ? nil : 1  // P_c ⊗ σ/2 has eigenvalues 0, ±1/2
+            func a(_ i: Int, _ gap: Double?) -> Int {
+                slot(gate.parameters[i], gate: gate, angle: i, gap: gap, operation: operation)
+            }
+            switch gate.kind {
+            case .rx, .crx: return [.rotation(.x, angle: a(0, rotationGap))]
+            case .ry, .cry: return [.rotation(.y, angle: a(0, rotationGap))]
+            case .rz, .crz: return [.rotation(.z, angle: a(0, rotationGap))]
+            case .p, .u1, .cp, .cu1, .mcp: return [.phase(angle: a(0, 1))]
+            case .u, .u3, .cu3:
+                // Slots in the gate's order (θ, φ, λ); factors in application order P(λ), R_y(θ), P(φ).
+                let theta = a(0, rotationGap), phi = a(1, 1), lambda = a(2, 1)
+                return [.phase(angle: lambda), .rotation(.y, angle: theta), .phase(angle: phi)]
+            case .cu:
+                let theta = a(0, rotationGap), phi = a(1, 1), lambda = a(2, 1), gamma = a(3, 1)
+                return [.phase(angle: lambda), .rotation(.y, angle: theta), .phase(angle: phi), .globalPhase(angle: gamma)]
+            case .u2:
+                let phi = a(0, 1), lambda = a(1, 1)
+                let half = GateFactor.rotation(.y, angle: 0).matrix(.pi / 2)
+                return [.phase(angle: lambda), .fixed(half), .phase(angle: phi)]
+            default:
+                assertionFailure("\(gate.kind) has no factor form")
+                return []
+            }
+        }
+
+        for (stepIndex, step) in plan.steps.enumerated() {
+            guard step.isUnitary, case .gates(let block) = step.action else { continue }
+            let opIndex = operations.count
+            if let structure = plan.fixedStructures[stepIndex] {
+                let qubits: [Int] = switch block {
+                case .gate(_, let q): q
+                case .fused(let q, _): [q]
+                }
+                let adjoint = GateStructure(numControls: structure.numControls, target: structure.target.adjoint())
+                operations.append(.fixed(forward: KernelCall(structure: structure, qubits: qubits, numQubits: n),
+                                         adjoint: KernelCall(structure: adjoint, qubits: qubits, numQubits: n)))
+                continue
+            }
+            let firstSlot = angles.count
+            let operation: BoundOperation<Real>
+            switch block {
+            case .fused(let q, let gates):
+                let f = gates.flatMap { factors(of: $0, controlled: false, operation: opIndex) }
+                operation = AdjointProgram.oneTarget(factors: f, target: q, controlMask: 0, numQubits: n,
+                                                     angles: Array(firstSlot..<angles.count), offset: numbers,
+                                                     anglesTable: angles)
+            case .gate(let gate, let qubits):
+                switch gate.kind {
+                case .rxx, .ryy, .rzz, .rzx:
+                    let slotIndex = slot(gate.parameters[0], gate: gate, angle: 0, gap: 1, operation: opIndex)
+                    operation = AdjointProgram.twoTarget(gate.kind, qubits: qubits, numQubits: n, angle: slotIndex,
+                                                         offset: numbers, differentiated: !angles[slotIndex].derivatives.isEmpty)
+                    twoTargets = true
+                default:
+                    let controlled = gate.numQubits > 1
+                    let f = factors(of: gate, controlled: controlled, operation: opIndex)
+                    var target = qubits[qubits.count - 1]
+                    var controls = qubits.dropLast().reduce(0) { $0 | (1 << $1) }
+                    switch gate.kind {
+                    case .cp, .cu1, .mcp:
+                        // diag(1, e^{iλ}) on the all-ones state is symmetric in its qubits: the lowest
+                        // one as target gives the longest runs.
+                        let all = controls | (1 << target)
+                        target = all.trailingZeroBitCount
+                        controls = all & ~(1 << target)
+                    default: break
+                    }
+                    operation = AdjointProgram.oneTarget(factors: f, target: target, controlMask: controls, numQubits: n,
+                                                         angles: Array(firstSlot..<angles.count), offset: numbers,
+                                                         anglesTable: angles)
+                }
+            }
+            numbers += 2 * operation.size
+            if operation.differentiated, firstDifferentiated == nil { firstDifferentiated = opIndex }
+            operations.append(.bound(operation))
+        }
+        self.operations = operations
+        self.angles = angles
+        numbersCount = numbers
+        self.firstDifferentiated = firstDifferentiated
+        hasTwoTargetOperations = twoTargets
+    }
+
+    private static func oneTarget(factors: [GateFactor], target: Int, controlMask: Int, numQubits n: Int, angles: [Int],
+                                  offset: Int, anglesTable: [AngleSlot]) -> BoundOperation<Real>
+    {
+        let shape: BoundOperation<Real>.Shape = factors.allSatisfy(\.isDiagonal) ? .diagonal
+            : factors.allSatisfy(\.isReal) ? .dense1Real : .dense1
+        let placeholder = Matrix2<Real>(SmallMatrix.identity(2))
+        let kernel: KernelCall<Real> = switch shape {
+        case .diagonal: KernelCall(.diagonal([1, 0, 1, 0]), targets: [target], controlMask: controlMask, numQubits: n)
+        case .dense1Real: KernelCall(.dense1Real(placeholder), targets: [target], controlMask: controlMask, numQubits: n)
+        default: KernelCall(.dense1(placeholder), targets: [target], controlMask: controlMask, numQubits: n)
+        }
+        return BoundOperation(shape: shape, kernel: kernel,
+                              pair: PairGeometry(target: target, controlMask: controlMask, numQubits: n),
+                              factors: factors, pauliProduct: [], groupOffsets: [], groupPositions: [], angles: angles,
+                              offset: offset, size: shape == .diagonal ? 4 : 8,
+                              differentiated: angles.contains { !anglesTable[$0].derivatives.isEmpty })
+    }
+
+    private static func twoTarget(_ kind: GateKind, qubits: [Int], numQubits n: Int, angle: Int, offset: Int,
+                                  differentiated: Bool) -> BoundOperation<Real>
+    {
+        let product: SmallMatrix = switch kind {
+        case .rxx: .kron(GateDefinitions.pauliX, GateDefinitions.pauliX)
+        case .ryy: .kron(GateDefinitions.pauliY, GateDefinitions.pauliY)
+        case .rzz: .kron(GateDefinitions.pauliZ, GateDefinitions.pauliZ)
+        default: .kron(GateDefinitions.pauliX, GateDefinitions.pauliZ)  // rzx: Z on the first qubit, X on the second
+        }
+        assert(product.entries.allSatisfy { $0.imaginary == 0 })
+        let diagonal = kind == .rzz
+        let kernel: KernelCall<Real> = diagonal
+            ? KernelCall(.diagonal([Real](repeating: 0, count: 8)), targets: qubits, controlMask: 0, numQubits: n)
+            : KernelCall(.dense2([Real](repeating: 0, count: 32)), targets: qubits, controlMask: 0, numQubits: n)
+        let offsets = (0..<4).map { r in (r & 1 != 0 ? 1 << qubits[0] : 0) | (r & 2 != 0 ? 1 << qubits[1] : 0) }
+        return BoundOperation(shape: diagonal ? .diagonal : .dense2, kernel: kernel, pair: nil, factors: [],
+                              pauliProduct: product.entries.map(\.real), groupOffsets: offsets,
+                              groupPositions: qubits.sorted(), angles: [angle], offset: offset,
+                              size: diagonal ? 8 : 32, differentiated: differentiated)
+    }
+
+    // MARK: Binding
+
+    /// Every angle's value for parameter values in the compiled circuit's order.
+    func angleValues(_ values: [Double]) -> [Double] {
+        angles.map { slot in
+            if let j = slot.parameter { return values[j] }
+            return slot.expression.evaluate { p in parameterIndex[p].map { values[$0] } } ?? .nan
+        }
+    }
+
+    /// The value of ∂angle/∂p.
+    func derivativeValue(_ d: AngleDerivative, _ values: [Double]) -> Double {
+        d.constant ?? d.expression.evaluate { p in parameterIndex[p].map { values[$0] } } ?? .nan
+    }
+
+    /// Writes U and U† of every parameterised operation.
+    func writeNumbers(angles values: [Double], into numbers: UnsafeMutablePointer<Real>) {
+        for operation in operations {
+            if case .bound(let op) = operation { writeNumbers(of: op, angles: values, into: numbers) }
+        }
+    }
+
+    /// Writes U (at op.offset) and U† (at op.offset + op.size) of one operation.
+    func writeNumbers(of op: BoundOperation<Real>, angles values: [Double], into numbers: UnsafeMutablePointer<Real>) {
+        let forward = numbers + op.offset, adjoint = numbers + op.offset + op.size
+        if op.pair != nil {
+            var u = Mat2.identity
+            for f in op.factors { u = f.matrix(f.angle.map { values[$0] } ?? 0) * u }
+            if op.shape == .diagonal {
+                (forward[0], forward[1], forward[2], forward[3]) = (Real(u.a.real), Real(u.a.imaginary), Real(u.d.real), Real(u.d.imaginary))
+                (adjoint[0], adjoint[1], adjoint[2], adjoint[3]) = (Real(u.a.real), Real(-u.a.imaginary), Real(u.d.real), Real(-u.d.imaginary))
+            } else {
+                u.write(to: forward)
+                u.adjoint.write(to: adjoint)
+            }
+            return
+        }
+        // exp(−iθ/2 · P⊗P) = cos(θ/2)·1 − i·sin(θ/2)·P⊗P, P⊗P real and symmetric.
+        let x = values[op.angles[0]]
+        let c = cos(x / 2), s = sin(x / 2)
+        if op.shape == .diagonal {
+            for r in 0..<4 {
+                let pp = op.pauliProduct[5 * r]
+                (forward[2 * r], forward[2 * r + 1]) = (Real(c), Real(-s * pp))
+                (adjoint[2 * r], adjoint[2 * r + 1]) = (Real(c), Real(s * pp))
+            }
+        } else {
+            for r in 0..<4 {
+                for col in 0..<4 {
+                    let pp = op.pauliProduct[4 * r + col]
+                    let o = 2 * (4 * r + col)
+                    let re = r == col ? c : 0
+                    (forward[o], forward[o + 1]) = (Real(re), Real(-s * pp))
+                    (adjoint[o], adjoint[o + 1]) = (Real(re), Real(s * pp))
+                }
+            }
+        }
+    }
+
+    // MARK: Running
+
+    /// Applies U (numbers at op.offset) or U† (at op.offset + op.size) to a state.
+    func apply(_ op: BoundOperation<Real>, adjoint: Bool, numbers: UnsafeMutablePointer<Real>,
+               to p: UnsafeMutablePointer<Real>, threads: Int)
+    {
+        let call = op.kernel
+        let shared = SharedPointer(base: p)
+        let matrix = SharedPointer(base: numbers + op.offset + (adjoint ? op.size : 0))
+        let groupQubits = op.shape == .diagonal ? 0 : call.targets.count
+        forEachRange(count: call.freeCount, threads: threads, alignment: min(call.runLength, 64),
+                     grain: max(1, minimumIndicesPerThread >> groupQubits)) { start, end in
+            call.positions.withUnsafeBufferPointer { positions in
+                let p = shared.base, m = UnsafePointer(matrix.base)
+                switch op.shape {
+                case .dense1:
+                    if call.adjacent {
+                        dense1AdjacentRange(p, matrix: Matrix2(m), start: start, end: end)
+                    } else {
+                        dense1Range(p, target: call.targets[0], controlMask: call.controlMask, positions: positions,
+                                    runLength: call.runLength, matrix: Matrix2(m), start: start, end: end)
+                    }
+                case .dense1Real:
+                    if call.adjacent {
+                        dense1RealAdjacentRange(p, matrix: Matrix2(m), start: start, end: end)
+                    } else {
+                        dense1RealRange(p, target: call.targets[0], controlMask: call.controlMask, positions: positions,
+                                        runLength: call.runLength, matrix: Matrix2(m), start: start, end: end)
+                    }
+                case .diagonal:
+                    let factors = UnsafeBufferPointer(start: m, count: 2 << call.targets.count)
+                    if call.adjacent {
+                        diagonalAdjacentRange(p, factors: factors, start: start, end: end)
+                    } else {
+                        call.targets.withUnsafeBufferPointer { targets in
+                            diagonalRange(p, targets: targets, controlMask: call.controlMask, positions: positions,
+                                          runLength: call.runLength, factors: factors, start: start, end: end)
+                        }
+                    }
+                case .dense2:
+                    dense2Range(p, target0: call.targets[0], target1: call.targets[1], controlMask: call.controlMask,
+                                positions: positions, runLength: call.runLength,
+                                matrix: UnsafeBufferPointer(start: m, count: 32), start: start, end: end)
+                }
+            }
+        }
+    }
+
+    /// Runs every operation on `p` (which must hold |0…0⟩).
+    func forward(_ p: UnsafeMutablePointer<Real>, numbers: UnsafeMutablePointer<Real>, threads: Int) {
+        for operation in operations {
+            switch operation {
+            case .fixed(let call, _): call.apply(to: p, threads: threads)
+            case .bound(let op): apply(op, adjoint: false, numbers: numbers, to: p, threads: threads)
+            }
+        }
+    }
+
+    /// One backward step of a one-target operation: M of (ψ, λ), λ ← U†λ, and ψ ← U†ψ when asked.
+    private func pairStep(_ op: BoundOperation<Real>, _ pair: PairGeometry, numbers: UnsafeMutablePointer<Real>,
+                          psi: UnsafeMutablePointer<Real>, lambda: UnsafeMutablePointer<Real>, updatePsi: Bool,
+                          threads: Int) -> SIMD8<Double>
+    {
+        let psiShared = SharedPointer(base: psi), lambdaShared = SharedPointer(base: lambda)
+        let adjoint = SharedPointer(base: numbers + op.offset + op.size)
+        let shape = op.shape
+        return blockwiseSum8(count: pair.freeCount, block: correlationBlock, threads: threads) { start, end in
+            pair.positions.withUnsafeBufferPointer { positions in
+                let m = UnsafePointer(adjoint.base)
+                if shape == .diagonal {
+                    return adjointDiagonal1Range(psiShared.base, lambdaShared.base, target: pair.target,
+                                                 controlMask: pair.controlMask, positions: positions,
+                                                 runLength: pair.runLength, factors: m, updatePsi: updatePsi,
+                                                 start: start, end: end)
+                }
+                return adjointDense1Range(psiShared.base, lambdaShared.base, target: pair.target,
+                                          controlMask: pair.controlMask, positions: positions, runLength: pair.runLength,
+                                          matrix: Matrix2(m), updatePsi: updatePsi, start: start, end: end)
+            }
+        }
+    }
+
+    /// The backward sweep: from ψ (the final state) and λ_k = O_k ψ, adds ∂⟨O_k⟩/∂p_j into
+    /// `jacobian[k * parameterCount + j]`. ψ and every λ_k are overwritten.
+    func backward(psi: UnsafeMutablePointer<Real>, lambdas: [UnsafeMutablePointer<Real>], numbers: UnsafeMutablePointer<Real>,
+                  angles angleValues: [Double], values: [Double], threads: Int, jacobian: inout [Double])
+    {
+        guard let stop = firstDifferentiated else { return }
+        let count = lambdas.count
+        var correlations = [SIMD8<Double>](repeating: SIMD8(), count: count)
+        var correlations4 = [Double](repeating: 0, count: hasTwoTargetOperations ? 32 * count : 0)
+        var derivativeValues: [Double] = []
+        for index in stride(from: operations.count - 1, through: stop, by: -1) {
+            let op: BoundOperation<Real>
+            switch operations[index] {
+            case .fixed(_, let adjoint):
+                adjoint.apply(to: psi, threads: threads)
+                for lambda in lambdas { adjoint.apply(to: lambda, threads: threads) }
+                continue
+            case .bound(let bound): op = bound
+            }
+            guard op.differentiated else {
+                apply(op, adjoint: true, numbers: numbers, to: psi, threads: threads)
+                for lambda in lambdas { apply(op, adjoint: true, numbers: numbers, to: lambda, threads: threads) }
+                continue
+            }
+            if let pair = op.pair {
+                for (k, lambda) in lambdas.enumerated() {
+                    correlations[k] = pairStep(op, pair, numbers: numbers, psi: psi, lambda: lambda,
+                                               updatePsi: count == 1, threads: threads)
+                }
+                if count != 1 { apply(op, adjoint: true, numbers: numbers, to: psi, threads: threads) }
+                // A: the product of the factors applied after the current one; D = A·K·A†.
+                var after = Mat2.identity
+                for factor in op.factors.reversed() {
+                    guard let a = factor.angle else {
+                        after = after * factor.matrix(0)
+                        continue
+                    }
+                    let slot = angles[a]
+                    if !slot.derivatives.isEmpty {
+                        let d = after * factor.generatorTerm * after.adjoint
+                        derivativeValues.removeAll(keepingCapacity: true)
+                        for dv in slot.derivatives { derivativeValues.append(derivativeValue(dv, values)) }
+                        for k in 0..<count {
+                            let g = 2 * d.contracted(with: correlations[k]).real
+                            for (dv, chain) in zip(slot.derivatives, derivativeValues) {
+                                jacobian[k * parameterCount + dv.parameter] += g * chain
+                            }
+                        }
+                    }
+                    after = after * factor.matrix(angleValues[a])
+                }
+            } else {
+                // Two targets: 4 × 4 correlations, then the update. K = −(i/2)·P⊗P, so
+                // 2·Re Σ K_ab M_ab = Σ (P⊗P)_ab · Im M_ab.
+                correlations4.withUnsafeMutableBufferPointer { buffer in
+                    for i in buffer.indices { buffer[i] = 0 }
+                    op.groupOffsets.withUnsafeBufferPointer { offsets in
+                        op.groupPositions.withUnsafeBufferPointer { positions in
+                            for (k, lambda) in lambdas.enumerated() {
+                                correlationKRange(psi, lambda, offsets: offsets, controlMask: 0, positions: positions,
+                                                  start: 0, end: (1 << numQubits) >> 2, into: buffer.baseAddress! + 32 * k)
+                            }
+                        }
+                    }
+                }
+                let slot = angles[op.angles[0]]
+                for k in 0..<count {
+                    var g = 0.0
+                    for e in 0..<16 { g += op.pauliProduct[e] * correlations4[32 * k + 2 * e + 1] }
+                    for dv in slot.derivatives { jacobian[k * parameterCount + dv.parameter] += g * derivativeValue(dv, values) }
+                }
+                apply(op, adjoint: true, numbers: numbers, to: psi, threads: threads)
+                for lambda in lambdas { apply(op, adjoint: true, numbers: numbers, to: lambda, threads: threads) }
+            }
+        }
+    }
+}
+
+// MARK: - Observables on raw states
+
+/// ⟨ψ|O|ψ⟩ of a Pauli sum: Σ_t c_t · Re(i^y_t · Σ_i conj(a[i ⊕ x_t]) (−1)^{|i & z_t|} a[i]).
+func pauliExpectation<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, numQubits: Int, observable: PauliSum,
+                                         threads: Int) -> Double
+{
+    var total = 0.0
+    for term in observable.terms {
+        let (re, im) = pauliCorrelation(p, numQubits: numQubits, xMask: term.xMask, zMask: term.zMask, threads: threads)
+        // Multiply by i^(number of Y) and keep the real part.
+        let value: Double = switch term.yCount & 3 {
+        case 0: re
+        case 1: -im
+        case 2: -re
+        default: im
+        }
+        total += term.coefficient * value
+    }
+    return total
+}
+
+/// λ = O ψ for a Pauli sum (λ is overwritten).
+func applyPauliSum<Real: StateScalar>(_ observable: PauliSum, to psi: UnsafeMutablePointer<Real>,
+                                      into lambda: UnsafeMutablePointer<Real>, numQubits: Int, threads: Int)
+{
+    let source = SharedPointer(base: psi), destination = SharedPointer(base: lambda)
+    for (t, term) in observable.terms.enumerated() {
+        // c · i^y as (re, im).
+        let c = term.coefficient
+        let (fr, fi): (Double, Double) = switch term.yCount & 3 {
+        case 0: (c, 0)
+        case 1: (0, c)
+        case 2: (-c, 0)
+        default: (0, -c)
+        }
+        forEachRange(count: 1 << numQubits, threads: threads) { start, end in
+            pauliTermRange(source.base, into: destination.base, xMask: term.xMask, zMask: term.zMask,
+                           factorRe: Real(fr), factorIm: Real(fi), overwrite: t == 0, start: start, end: end)
+        }
+    }
+}
+
+// MARK: - The per-circuit cache
+
+/// Holds a compiled circuit's differentiable program, built on first use.
+final class DifferentiationCache: Sendable {
+    private let program = Mutex<(any Sendable)?>(nil)
+
+    init() {}
+
+    /// The program for `Real`, built from `plan` the first time.
+    func program<Real: StateScalar>(for plan: ExecutionPlan, as _: Real.Type) -> AdjointProgram<Real> {
+        program.withLock { stored in
+            if let existing = stored as? AdjointProgram<Real> { return existing }
+            let built = AdjointProgram<Real>(plan: plan)
+            stored = built
+            return built
+        }
+    }
+}

@@ -1,0 +1,288 @@
+import Foundation
+
+/// How ``CompiledCircuit/gradient(of:binding:method:)`` differentiates expectation values.
+public enum GradientMethod: String, Sendable, CaseIterable {
+    /// Adjoint differentiation: one forward pass to |ψ⟩, then one backward sweep that carries ψ and
+    /// λ_k = O_k|ψ⟩ through the inverse gates and reads every angle's exact derivative
+    /// 2·Re⟨λ|∂U/∂θ · U†|ψ⟩ on the way. Works for every parameterised gate; memory: 1 + (number of
+    /// observables) state vectors; time: about three forward passes, whatever the parameter count.
+    case adjoint
+    /// The parameter-shift rule: for each occurrence of a parameter in a gate angle whose generator
+    /// has two eigenvalues (gap Δ), ∂E/∂θ = r·[E(θ + π/(4r)) − E(θ − π/(4r))] with r = Δ/2 — for
+    /// rotations ½[E(θ + π/2) − E(θ − π/2)]. Two forward passes per occurrence; exact, and what
+    /// hardware can run. Controlled rotations (crx, cry, crz, the θ of cu and cu3) have three
+    /// eigenvalues and are refused.
+    case parameterShift = "parameter-shift"
+}
+
+extension CompiledCircuit {
+    /// ⟨ψ|O_k|ψ⟩ for several observables from one simulation, with the parameters bound.
+    ///
+    /// One forward pass (no per-gate allocation; cache-blocked for states wider than a pass), then
+    /// one read of the state per Pauli term.
+    /// - Parameters:
+    ///   - observables: Pauli sums as wide as the circuit.
+    ///   - values: a number for every parameter of the circuit.
+    /// - Returns: one expectation value per observable, in order.
+    /// - Throws: ``QuantumError/unknownParameter(name:known:)``, ``QuantumError/unboundParameters(_:)``,
+    ///   ``QuantumError/observableWidth(received:numQubits:)``, ``QuantumError/invalidState(_:)`` when the
+    ///   circuit measures, resets or has conditions, ``QuantumError/invalidThreads(_:)`` and memory errors.
+    public func expectations(_ observables: [PauliSum], binding values: [Parameter: Double]) throws -> [Double] {
+        try expectations(observables, values: orderedValues(values))
+    }
+
+    /// ⟨ψ|O_k|ψ⟩ for several observables, with values given in ``parameters`` order.
+    /// - Parameters:
+    ///   - observables: Pauli sums as wide as the circuit.
+    ///   - values: one number per parameter, in ``parameters`` order.
+    /// - Returns: one expectation value per observable, in order.
+    /// - Throws: ``QuantumError/wrongBindingCount(received:expected:)`` and as
+    ///   ``expectations(_:binding:)``.
+    public func expectations(_ observables: [PauliSum], values: [Double]) throws -> [Double] {
+        try checkValueCount(values)
+        let threads = try prepare(observables, differentiating: false, states: 1)
+        return switch simulator.precision {
+        case .double: evaluateExpectations(observables, values: values, threads: threads, as: Double.self)
+        case .single: evaluateExpectations(observables, values: values, threads: threads, as: Float.self)
+        }
+    }
+
+    /// Expectation values and their Jacobian with respect to every parameter.
+    ///
+    /// `jacobian[k][j]` = ∂⟨O_k⟩/∂p_j, j over ``parameters`` (sorted by name). A parameter may occur
+    /// in many gates and inside expressions (`2*θ`, `θ + φ`, `sin(θ)`): the chain rule sums over
+    /// every occurrence with the symbolic ``ParameterExpression/derivative(withRespectTo:)``.
+    /// - Parameters:
+    ///   - observables: Pauli sums as wide as the circuit.
+    ///   - values: a number for every parameter.
+    ///   - method: ``GradientMethod/adjoint`` (default; every gate) or ``GradientMethod/parameterShift``.
+    /// - Returns: the expectation values (as ``expectations(_:binding:)``) and the Jacobian, one row
+    ///   per observable.
+    /// - Throws: ``QuantumError/notDifferentiable(operation:)`` when the circuit measures, resets or
+    ///   has conditions; ``QuantumError/parameterShiftUnsupported(gate:angle:parameter:)`` for a
+    ///   parameter-shift gradient through a gate whose generator has more than two eigenvalues;
+    ///   ``QuantumError/unknownParameter(name:known:)``, ``QuantumError/unboundParameters(_:)``,
+    ///   ``QuantumError/observableWidth(received:numQubits:)``, ``QuantumError/invalidThreads(_:)`` and
+    ///   memory errors.
+    public func gradient(of observables: [PauliSum], binding values: [Parameter: Double],
+                         method: GradientMethod = .adjoint) throws -> (values: [Double], jacobian: [[Double]])
+    {
+        try gradient(of: observables, values: orderedValues(values), method: method)
+    }
+
+    /// Expectation values and their Jacobian, with values given in ``parameters`` order.
+    /// - Parameters:
+    ///   - observables: Pauli sums as wide as the circuit.
+    ///   - values: one number per parameter, in ``parameters`` order.
+    ///   - method: ``GradientMethod/adjoint`` (default) or ``GradientMethod/parameterShift``.
+    /// - Returns: the expectation values and the Jacobian `jacobian[k][j]` = ∂⟨O_k⟩/∂p_j.
+    /// - Throws: ``QuantumError/wrongBindingCount(received:expected:)`` and as
+    ///   ``gradient(of:binding:method:)-(PauliSum...)``.
+    public func gradient(of observables: [PauliSum], values: [Double],
+                         method: GradientMethod = .adjoint) throws -> (values: [Double], jacobian: [[Double]])
+    {
+        try checkValueCount(values)
+        let states = method == .adjoint ? 1 + observables.count : 1
+        let threads = try prepare(observables, differentiating: true, states: states)
+        switch simulator.precision {
+        case .double: return try evaluateGradient(observables, values: values, method: method, threads: threads, as: Double.self)
+        case .single: return try evaluateGradient(observables, values: values, method: method, threads: threads, as: Float.self)
+        }
+    }
+
+    /// One expectation value and its gradient with respect to every parameter.
+    /// - Parameters:
+    ///   - observable: a Pauli sum as wide as the circuit.
+    ///   - values: a number for every parameter.
+    ///   - method: ``GradientMethod/adjoint`` (default) or ``GradientMethod/parameterShift``.
+    /// - Returns: ⟨O⟩ and ∂⟨O⟩/∂p_j in ``parameters`` order.
+    /// - Throws: as ``gradient(of:binding:method:)-([PauliSum],_,_)``.
+    public func gradient(of observable: PauliSum, binding values: [Parameter: Double],
+                         method: GradientMethod = .adjoint) throws -> (value: Double, gradient: [Double])
+    {
+        let result = try gradient(of: [observable], binding: values, method: method)
+        return (result.values[0], result.jacobian[0])
+    }
+
+    /// One expectation value and its gradient, with values given in ``parameters`` order.
+    /// - Parameters:
+    ///   - observable: a Pauli sum as wide as the circuit.
+    ///   - values: one number per parameter, in ``parameters`` order.
+    ///   - method: ``GradientMethod/adjoint`` (default) or ``GradientMethod/parameterShift``.
+    /// - Returns: ⟨O⟩ and ∂⟨O⟩/∂p_j in ``parameters`` order.
+    /// - Throws: as ``gradient(of:values:method:)-([PauliSum],_,_)``.
+    public func gradient(of observable: PauliSum, values: [Double],
+                         method: GradientMethod = .adjoint) throws -> (value: Double, gradient: [Double])
+    {
+        let result = try gradient(of: [observable], values: values, method: method)
+        return (result.values[0], result.jacobian[0])
+    }
+
+    // MARK: - Validation (once, here)
+
+    /// Values in ``parameters`` order from a binding.
+    /// - Throws: ``QuantumError/unknownParameter(name:known:)`` first, then
+    ///   ``QuantumError/unboundParameters(_:)`` (the order of the other entry points).
+    func orderedValues(_ binding: [Parameter: Double]) throws -> [Double] {
+        var values: [Double] = []
+        values.reserveCapacity(parameters.count)
+        var missing: [String] = []
+        for p in parameters {
+            if let v = binding[p] { values.append(v) } else { missing.append(p.name) }
+        }
+        if binding.count != values.count {
+            let known = Set(parameters)
+            if let unknown = binding.keys.first(where: { !known.contains($0) }) {
+                throw QuantumError.unknownParameter(name: unknown.name, known: parameters.map(\.name))
+            }
+        }
+        if !missing.isEmpty { throw QuantumError.unboundParameters(missing) }
+        return values
+    }
+
+    private func checkValueCount(_ values: [Double]) throws {
+        guard values.count == parameters.count else {
+            throw QuantumError.wrongBindingCount(received: values.count, expected: parameters.map(\.name))
+        }
+    }
+
+    /// Checks the circuit, the observables, threads and memory; returns the thread count.
+    private func prepare(_ observables: [PauliSum], differentiating: Bool, states: Int) throws -> Int {
+        if let step = plan.steps.first(where: { !$0.isUnitary }) {
+            let what = ExecutionPlan.describeNonUnitary(step)
+            if differentiating { throw QuantumError.notDifferentiable(operation: what) }
+            throw QuantumError.invalidState(
+                "the circuit contains \(what): expectation values need a circuit of unitary gates only "
+                    + "(use run(shots:) for counts, or removingFinalMeasurements())")
+        }
+        for observable in observables where observable.numQubits != numQubits {
+            throw QuantumError.observableWidth(received: observable.numQubits, numQubits: numQubits)
+        }
+        let threads = try Simulator.resolveThreads(simulator.threads)
+        // Reading the system's memory figures costs more than simulating a small state: check when
+        // the states are large or the user set a limit.
+        let bytes = states * simulator.precision.bytesPerAmplitude << min(numQubits, 62)
+        if simulator.maxMemoryBytes != nil || numQubits > 20 || bytes > 1 << 26 {
+            switch simulator.precision {
+            case .double: try checkMemory(numQubits: numQubits, as: Double.self, userLimit: simulator.maxMemoryBytes, copies: states)
+            case .single: try checkMemory(numQubits: numQubits, as: Float.self, userLimit: simulator.maxMemoryBytes, copies: states)
+            }
+        }
+        return threads
+    }
+
+    // MARK: - Unchecked paths
+
+    /// A bind buffer and the final state for parameter values.
+    private func simulate<Real: StateScalar>(_ program: AdjointProgram<Real>, values: [Double], angles: [Double],
+                                             numbers: UnsafeMutablePointer<Real>, threads: Int) -> StateVector<Real>
+    {
+        var state = StateVector<Real>(unchecked: numQubits, threads: threads)
+        let blockQubits = simulator.blockQubits ?? ExecutionPlan.defaultBlockQubits(for: Real.self)
+        if plan.fusion, numQubits > blockQubits + 1 {
+            // Wide states: the plan's cache-blocked passes make fewer sweeps over memory.
+            let binding = Dictionary(uniqueKeysWithValues: zip(parameters, values))
+            do {
+                try plan.applyUnitarySteps(plan.steps.indices, to: &state, values: binding, blockQubits: simulator.blockQubits)
+                return state
+            } catch {
+                // Every parameter is bound and every step is unitary: the plan cannot fail here.
+                assertionFailure("blocked forward pass failed: \(error)")
+                state = StateVector<Real>(unchecked: numQubits, threads: threads)
+            }
+        }
+        program.forward(state.storage.pointer, numbers: numbers, threads: threads)
+        return state
+    }
+
+    private func evaluateExpectations<Real: StateScalar>(_ observables: [PauliSum], values: [Double], threads: Int,
+                                                         as _: Real.Type) -> [Double]
+    {
+        let program = differentiation.program(for: plan, as: Real.self)
+        let angles = program.angleValues(values)
+        let numbers = UnsafeMutablePointer<Real>.allocate(capacity: max(1, program.numbersCount))
+        defer { numbers.deallocate() }
+        program.writeNumbers(angles: angles, into: numbers)
+        let state = simulate(program, values: values, angles: angles, numbers: numbers, threads: threads)
+        return observables.map { pauliExpectation(state.storage.pointer, numQubits: numQubits, observable: $0, threads: threads) }
+    }
+
+    private func evaluateGradient<Real: StateScalar>(_ observables: [PauliSum], values: [Double], method: GradientMethod,
+                                                     threads: Int, as _: Real.Type) throws
+        -> (values: [Double], jacobian: [[Double]])
+    {
+        let program = differentiation.program(for: plan, as: Real.self)
+        let count = observables.count, parameterCount = parameters.count
+        if method == .parameterShift {
+            for slot in program.angles where slot.shiftGap == nil {
+                if let first = slot.derivatives.first {
+                    throw QuantumError.parameterShiftUnsupported(gate: slot.gate, angle: slot.angleName,
+                                                                 parameter: parameters[first.parameter].name)
+                }
+            }
+        }
+        let angles = program.angleValues(values)
+        let numbers = UnsafeMutablePointer<Real>.allocate(capacity: max(1, program.numbersCount))
+        defer { numbers.deallocate() }
+        program.writeNumbers(angles: angles, into: numbers)
+        var jacobian = [Double](repeating: 0, count: count * parameterCount)
+        var state = simulate(program, values: values, angles: angles, numbers: numbers, threads: threads)
+        let psi = state.storage.pointer
+        let expectationValues = observables.map { pauliExpectation(psi, numQubits: numQubits, observable: $0, threads: threads) }
+
+        switch method {
+        case .adjoint:
+            guard count > 0, program.firstDifferentiated != nil else { break }
+            let lambdas = observables.map { _ in AmplitudeStorage<Real>(count: 1 << numQubits, threads: threads) }
+            for (observable, lambda) in zip(observables, lambdas) {
+                applyPauliSum(observable, to: psi, into: lambda.pointer, numQubits: numQubits, threads: threads)
+            }
+            program.backward(psi: psi, lambdas: lambdas.map(\.pointer), numbers: numbers, angles: angles, values: values,
+                             threads: threads, jacobian: &jacobian)
+            withExtendedLifetime(lambdas) {}
+        case .parameterShift:
+            guard count > 0 else { break }
+            var shifted = angles
+            for (a, slot) in program.angles.enumerated() where !slot.derivatives.isEmpty {
+                guard let gap = slot.shiftGap, case .bound(let op) = program.operations[slot.operation] else { continue }
+                let shift = Double.pi / (2 * gap), r = gap / 2
+                var sides: [[Double]] = []
+                for sign in [1.0, -1.0] {
+                    shifted[a] = angles[a] + sign * shift
+                    program.writeNumbers(of: op, angles: shifted, into: numbers)
+                    state.resetToZeroState()
+                    program.forward(psi, numbers: numbers, threads: threads)
+                    sides.append(observables.map { pauliExpectation(psi, numQubits: numQubits, observable: $0, threads: threads) })
+                }
+                shifted[a] = angles[a]
+                program.writeNumbers(of: op, angles: angles, into: numbers)
+                for d in slot.derivatives {
+                    let chain = program.derivativeValue(d, values)
+                    for k in 0..<count { jacobian[k * parameterCount + d.parameter] += r * (sides[0][k] - sides[1][k]) * chain }
+                }
+            }
+        }
+        let rows = (0..<count).map { k in Array(jacobian[(k * parameterCount)..<((k + 1) * parameterCount)]) }
+        return (expectationValues, rows)
+    }
+}
+
+extension ExecutionPlan {
+    /// "measure", "reset" or "a conditioned gate", for messages about a non-unitary step.
+    static func describeNonUnitary(_ step: PlanStep) -> String {
+        switch step.action {
+        case .measure: "measure"
+        case .reset: "reset"
+        case .gates: "a conditioned gate"
+        }
+    }
+}
+
+extension StateVector {
+    /// Sets the amplitudes to |0…0⟩ in place (the storage must be unique).
+    mutating func resetToZeroState() {
+        let p = storage.pointer
+        p.update(repeating: 0, count: 2 * count)
+        p[0] = 1
+    }
+}

@@ -1,0 +1,308 @@
+// Adjoint-differentiation kernels: one pass over two states, ψ and λ, for each gate of the
+// backward sweep. Internal: no checks (only asserts), no heap allocation, no logging.
+//
+// Argument order, as in Dense.swift:
+//   (psi, lambda, geometry (target, controlMask, fixed positions, run length), matrix, flags, start, end)
+// - psi, lambda: interleaved (re, im) amplitudes of ψ (the state after the gate) and λ (the
+//   back-propagated observable state O·ψ_final after the gate).
+// - geometry: the *pair* geometry of a one-target gate: free indices skip the target and the
+//   controls, so free index k names the pair (i0, i1 = i0 + 2^target) of the controlled part.
+//   Unlike KernelCall's diagonal geometry, diagonal gates use pairs too (both halves are read).
+// - start..<end: a range of free indices.
+//
+// For a gate G = P_c ⊗ T + (1 − P_c) ⊗ 1 (controls c, target matrix T), one pass accumulates the
+// 2 × 2 correlation of the states *before* the update,
+//     M_ab = Σ over pairs of conj(λ_a) · ψ_b        (a, b: the target bit),
+// then replaces λ ← G†λ and, when `updatePsi`, ψ ← G†ψ. For every D = P_c ⊗ D_t,
+// ⟨λ|D|ψ⟩ = Σ_ab (D_t)_ab · M_ab, so one pass gives the derivative of every angle of the gate
+// (or of a fused run of one-qubit gates). M is returned as (M00, M01, M10, M11), each (re, im).
+//
+// Correlation sums use lane-wise products, combined at the end: with x = (re, im) pairs,
+//   λ * ψ            = (λr ψr, λi ψi, …)  → Re conj(λ)ψ = lane0 + lane1
+//   λ * swapPairs(ψ) = (λr ψi, λi ψr, …)  → Im conj(λ)ψ = lane0 − lane1
+
+/// The pair geometry of a one-target gate (see the top of this file).
+struct PairGeometry: Sendable {
+    let target: Int
+    let controlMask: Int
+    /// Ascending: the target and the controls.
+    let positions: [Int]
+    /// Consecutive free indices map to consecutive pair bases for this many steps.
+    let runLength: Int
+    /// The number of pairs in the controlled part.
+    let freeCount: Int
+
+    init(target: Int, controlMask: Int, numQubits: Int) {
+        self.target = target
+        self.controlMask = controlMask
+        positions = setBitPositions(controlMask | (1 << target))
+        runLength = 1 << positions[0]
+        freeCount = (1 << numQubits) >> positions.count
+    }
+}
+
+/// Free indices per block of a correlation sum: blocks are summed in order, so results do not
+/// depend on the number of threads.
+let correlationBlock = 1 << 11
+
+/// Re and Im of the four entries of M from lane sums laid out as two pairs per vector (target ≥ 1).
+@inline(__always)
+private func combineTwoGroups<Real: StateScalar>(_ p: SIMD4<Real>, _ q: SIMD4<Real>) -> (Double, Double) {
+    (Double(p[0]) + Double(p[1]) + Double(p[2]) + Double(p[3]),
+     Double(q[0]) - Double(q[1]) + Double(q[2]) - Double(q[3]))
+}
+
+/// conj(l) · x for one complex number each, added to (re, im).
+@inline(__always)
+private func accumulateConjugateProduct<Real: StateScalar>(_ sum: inout (Double, Double), _ lr: Real, _ li: Real,
+                                                           _ xr: Real, _ xi: Real)
+{
+    sum.0 += Double(lr) * Double(xr) + Double(li) * Double(xi)
+    sum.1 += Double(lr) * Double(xi) - Double(li) * Double(xr)
+}
+
+/// Dense one-target step: M of (ψ, λ), then λ ← U†λ (and ψ ← U†ψ); `m` holds U†.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func adjointDense1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ lambda: UnsafeMutablePointer<Real>,
+                                           target: Int, controlMask: Int, positions: UnsafeBufferPointer<Int>,
+                                           runLength: Int, matrix m: Matrix2<Real>, updatePsi: Bool,
+                                           start: Int, end: Int) -> SIMD8<Double>
+{
+    if target == 0 {
+        return adjointDense1AdjacentRange(psi, lambda, controlMask: controlMask, positions: positions, matrix: m,
+                                          updatePsi: updatePsi, start: start, end: end)
+    }
+    let stride = 1 << target
+    let (r00, i00) = splat(m.m00r, m.m00i)
+    let (r01, i01) = splat(m.m01r, m.m01i)
+    let (r10, i10) = splat(m.m10r, m.m10i)
+    let (r11, i11) = splat(m.m11r, m.m11i)
+    var p00 = SIMD4<Real>(), q00 = SIMD4<Real>(), p01 = SIMD4<Real>(), q01 = SIMD4<Real>()
+    var p10 = SIMD4<Real>(), q10 = SIMD4<Real>(), p11 = SIMD4<Real>(), q11 = SIMD4<Real>()
+    // Pairs left over at the end of odd runs, summed in Double.
+    var s00 = (0.0, 0.0), s01 = (0.0, 0.0), s10 = (0.0, 0.0), s11 = (0.0, 0.0)
+    var k = start
+    while k < end {
+        let runEnd = min(end, (k | (runLength &- 1)) &+ 1)
+        // i0: the pair base (target bit 0, control bits 1) of free index k.
+        var i0 = insertZeroBits(k, positions) | controlMask
+        let last = i0 &+ (runEnd &- k)
+        // Two pairs per step: a holds ψ_0 of both, b holds ψ_1 of both.
+        while i0 &+ 1 < last {
+            let a = load4(psi, i0), b = load4(psi, i0 &+ stride)
+            let la = load4(lambda, i0), lb = load4(lambda, i0 &+ stride)
+            let sa = swapPairs(a), sb = swapPairs(b)
+            p00 += la * a
+            q00 += la * sa
+            p01 += la * b
+            q01 += la * sb
+            p10 += lb * a
+            q10 += lb * sa
+            p11 += lb * b
+            q11 += lb * sb
+            let sla = swapPairs(la), slb = swapPairs(lb)
+            store4(la * r00 + sla * i00 + lb * r01 + slb * i01, lambda, i0)
+            store4(la * r10 + sla * i10 + lb * r11 + slb * i11, lambda, i0 &+ stride)
+            if updatePsi {
+                store4(a * r00 + sa * i00 + b * r01 + sb * i01, psi, i0)
+                store4(a * r10 + sa * i10 + b * r11 + sb * i11, psi, i0 &+ stride)
+            }
+            i0 &+= 2
+        }
+        if i0 < last {
+            let i1 = i0 &+ stride
+            let (ar, ai, br, bi) = (psi[2 &* i0], psi[2 &* i0 &+ 1], psi[2 &* i1], psi[2 &* i1 &+ 1])
+            let (lar, lai, lbr, lbi) = (lambda[2 &* i0], lambda[2 &* i0 &+ 1], lambda[2 &* i1], lambda[2 &* i1 &+ 1])
+            accumulateConjugateProduct(&s00, lar, lai, ar, ai)
+            accumulateConjugateProduct(&s01, lar, lai, br, bi)
+            accumulateConjugateProduct(&s10, lbr, lbi, ar, ai)
+            accumulateConjugateProduct(&s11, lbr, lbi, br, bi)
+            dense1Scalar(lambda, i0, i1, m)
+            if updatePsi { dense1Scalar(psi, i0, i1, m) }
+        }
+        k = runEnd
+    }
+    let m00 = combineTwoGroups(p00, q00), m01 = combineTwoGroups(p01, q01)
+    let m10 = combineTwoGroups(p10, q10), m11 = combineTwoGroups(p11, q11)
+    return SIMD8(m00.0 + s00.0, m00.1 + s00.1, m01.0 + s01.0, m01.1 + s01.1,
+                 m10.0 + s10.0, m10.1 + s10.1, m11.0 + s11.0, m11.1 + s11.1)
+}
+
+/// Dense step on target 0: each pair (i0, i0 + 1) is one vector (ψ_0, ψ_1).
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func adjointDense1AdjacentRange<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ lambda: UnsafeMutablePointer<Real>,
+                                                   controlMask: Int, positions: UnsafeBufferPointer<Int>,
+                                                   matrix m: Matrix2<Real>, updatePsi: Bool,
+                                                   start: Int, end: Int) -> SIMD8<Double>
+{
+    let diagR = SIMD4<Real>(m.m00r, m.m00r, m.m11r, m.m11r)
+    let diagI = SIMD4<Real>(-m.m00i, m.m00i, -m.m11i, m.m11i)
+    let offR = SIMD4<Real>(m.m01r, m.m01r, m.m10r, m.m10r)
+    let offI = SIMD4<Real>(-m.m01i, m.m01i, -m.m10i, m.m10i)
+    // direct: λ * ψ and λ * swap(ψ) give M00 (lanes 0, 1) and M11 (lanes 2, 3);
+    // crossed: λ * (ψ_1, ψ_0) and its swap give M01 (lanes 0, 1) and M10 (lanes 2, 3).
+    var direct = SIMD4<Real>(), directSwapped = SIMD4<Real>()
+    var crossed = SIMD4<Real>(), crossedSwapped = SIMD4<Real>()
+    let uncontrolled = controlMask == 0
+    for k in start..<end {
+        // i0: the pair base (bit 0 clear, controls set); 2k when there are no controls.
+        let i0 = uncontrolled ? 2 &* k : insertZeroBits(k, positions) | controlMask
+        let v = load4(psi, i0), l = load4(lambda, i0)
+        let sv = swapPairs(v)
+        let h = SIMD4(v[2], v[3], v[0], v[1])
+        let sh = swapPairs(h)
+        direct += l * v
+        directSwapped += l * sv
+        crossed += l * h
+        crossedSwapped += l * sh
+        let sl = swapPairs(l)
+        let hl = SIMD4(l[2], l[3], l[0], l[1])
+        store4(l * diagR + sl * diagI + hl * offR + swapPairs(hl) * offI, lambda, i0)
+        if updatePsi { store4(v * diagR + sv * diagI + h * offR + sh * offI, psi, i0) }
+    }
+    return SIMD8(Double(direct[0]) + Double(direct[1]), Double(directSwapped[0]) - Double(directSwapped[1]),
+                 Double(crossed[0]) + Double(crossed[1]), Double(crossedSwapped[0]) - Double(crossedSwapped[1]),
+                 Double(crossed[2]) + Double(crossed[3]), Double(crossedSwapped[2]) - Double(crossedSwapped[3]),
+                 Double(direct[2]) + Double(direct[3]), Double(directSwapped[2]) - Double(directSwapped[3]))
+}
+
+/// Diagonal one-target step: M00 and M11 of (ψ, λ) (M01 = M10 = 0 are not needed for diagonal
+/// derivatives), then λ ← diag(d0, d1)λ (and ψ); `f` holds (d0r, d0i, d1r, d1i) of U†.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func adjointDiagonal1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ lambda: UnsafeMutablePointer<Real>,
+                                              target: Int, controlMask: Int, positions: UnsafeBufferPointer<Int>,
+                                              runLength: Int, factors f: UnsafePointer<Real>, updatePsi: Bool,
+                                              start: Int, end: Int) -> SIMD8<Double>
+{
+    if target == 0 {
+        let vr = SIMD4<Real>(f[0], f[0], f[2], f[2])
+        let vi = SIMD4<Real>(-f[1], f[1], -f[3], f[3])
+        var direct = SIMD4<Real>(), directSwapped = SIMD4<Real>()
+        let uncontrolled = controlMask == 0
+        for k in start..<end {
+            let i0 = uncontrolled ? 2 &* k : insertZeroBits(k, positions) | controlMask
+            let v = load4(psi, i0), l = load4(lambda, i0)
+            let sv = swapPairs(v)
+            direct += l * v
+            directSwapped += l * sv
+            store4(l * vr + swapPairs(l) * vi, lambda, i0)
+            if updatePsi { store4(v * vr + sv * vi, psi, i0) }
+        }
+        return SIMD8(Double(direct[0]) + Double(direct[1]), Double(directSwapped[0]) - Double(directSwapped[1]), 0, 0,
+                     0, 0, Double(direct[2]) + Double(direct[3]), Double(directSwapped[2]) - Double(directSwapped[3]))
+    }
+    let stride = 1 << target
+    let (r0, i0f) = splat(f[0], f[1])
+    let (r1, i1f) = splat(f[2], f[3])
+    var p00 = SIMD4<Real>(), q00 = SIMD4<Real>(), p11 = SIMD4<Real>(), q11 = SIMD4<Real>()
+    var s00 = (0.0, 0.0), s11 = (0.0, 0.0)
+    var k = start
+    while k < end {
+        let runEnd = min(end, (k | (runLength &- 1)) &+ 1)
+        var i0 = insertZeroBits(k, positions) | controlMask
+        let last = i0 &+ (runEnd &- k)
+        while i0 &+ 1 < last {
+            let a = load4(psi, i0), b = load4(psi, i0 &+ stride)
+            let la = load4(lambda, i0), lb = load4(lambda, i0 &+ stride)
+            let sa = swapPairs(a), sb = swapPairs(b)
+            p00 += la * a
+            q00 += la * sa
+            p11 += lb * b
+            q11 += lb * sb
+            store4(la * r0 + swapPairs(la) * i0f, lambda, i0)
+            store4(lb * r1 + swapPairs(lb) * i1f, lambda, i0 &+ stride)
+            if updatePsi {
+                store4(a * r0 + sa * i0f, psi, i0)
+                store4(b * r1 + sb * i1f, psi, i0 &+ stride)
+            }
+            i0 &+= 2
+        }
+        if i0 < last {
+            let i1 = i0 &+ stride
+            accumulateConjugateProduct(&s00, lambda[2 &* i0], lambda[2 &* i0 &+ 1], psi[2 &* i0], psi[2 &* i0 &+ 1])
+            accumulateConjugateProduct(&s11, lambda[2 &* i1], lambda[2 &* i1 &+ 1], psi[2 &* i1], psi[2 &* i1 &+ 1])
+            scaleRun(lambda, start: i0, count: 1, fr: f[0], fi: f[1])
+            scaleRun(lambda, start: i1, count: 1, fr: f[2], fi: f[3])
+            if updatePsi {
+                scaleRun(psi, start: i0, count: 1, fr: f[0], fi: f[1])
+                scaleRun(psi, start: i1, count: 1, fr: f[2], fi: f[3])
+            }
+        }
+        k = runEnd
+    }
+    let m00 = combineTwoGroups(p00, q00), m11 = combineTwoGroups(p11, q11)
+    return SIMD8(m00.0 + s00.0, m00.1 + s00.1, 0, 0, 0, 0, m11.0 + s11.0, m11.1 + s11.1)
+}
+
+/// The 2^k × 2^k correlation M_ab = Σ_groups conj(λ[base | offsets[a]]) · ψ[base | offsets[b]]
+/// of a k-target gate, added into `m` (2·4^k Doubles, row-major (re, im)). Read only.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func correlationKRange<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ lambda: UnsafeMutablePointer<Real>,
+                                          offsets: UnsafeBufferPointer<Int>, controlMask: Int,
+                                          positions: UnsafeBufferPointer<Int>, start: Int, end: Int,
+                                          into m: UnsafeMutablePointer<Double>)
+{
+    let dimension = offsets.count
+    for g in start..<end {
+        // base: the group's index with every target bit 0 and the controls 1.
+        let base = insertZeroBits(g, positions) | controlMask
+        for a in 0..<dimension {
+            let ia = base | offsets[a]
+            let lr = Double(lambda[2 &* ia]), li = Double(lambda[2 &* ia &+ 1])
+            for b in 0..<dimension {
+                let ib = base | offsets[b]
+                let xr = Double(psi[2 &* ib]), xi = Double(psi[2 &* ib &+ 1])
+                let o = 2 &* (a &* dimension &+ b)
+                m[o] += lr * xr + li * xi
+                m[o &+ 1] += lr * xi - li * xr
+            }
+        }
+    }
+}
+
+/// λ (=, or +=) f · P ψ for one Pauli string P = i^y · X^x · Z^z (the y count folded into f):
+/// (Pψ)[j] = (−1)^popcount((j ⊕ x) & z) · ψ[j ⊕ x], for j in start..<end.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func pauliTermRange<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, into lambda: UnsafeMutablePointer<Real>,
+                                       xMask: Int, zMask: Int, factorRe fr: Real, factorIm fi: Real, overwrite: Bool,
+                                       start: Int, end: Int)
+{
+    for j in start..<end {
+        let source = j ^ xMask
+        let sign: Real = (source & zMask).nonzeroBitCount & 1 == 0 ? 1 : -1
+        let xr = sign * psi[2 &* source], xi = sign * psi[2 &* source &+ 1]
+        let re = fr * xr - fi * xi, im = fr * xi + fi * xr
+        if overwrite {
+            lambda[2 &* j] = re
+            lambda[2 &* j &+ 1] = im
+        } else {
+            lambda[2 &* j] += re
+            lambda[2 &* j &+ 1] += im
+        }
+    }
+}
+
+/// Sums `term(start, end)` over fixed blocks of `block` indices covering 0..<count, adding the
+/// block results in block order; threads only decide who computes a block, so the result is the
+/// same for every thread count. One thread runs the blocks in order without allocating.
+func blockwiseSum8(count: Int, block: Int, threads: Int, _ term: @Sendable (Int, Int) -> SIMD8<Double>) -> SIMD8<Double> {
+    let blocks = (count + block - 1) / block
+    var total = SIMD8<Double>()
+    if threads <= 1 || blocks < 2 {
+        for b in 0..<blocks { total += term(b * block, min(count, (b + 1) * block)) }
+        return total
+    }
+    let partials = UnsafeMutablePointer<SIMD8<Double>>.allocate(capacity: blocks)
+    defer { partials.deallocate() }
+    let out = SharedPointer(base: partials)
+    forEachRange(count: blocks, threads: threads, grain: 1) { first, last in
+        for b in first..<last { out.base[b] = term(b * block, min(count, (b + 1) * block)) }
+    }
+    for b in 0..<blocks { total += partials[b] }
+    return total
+}

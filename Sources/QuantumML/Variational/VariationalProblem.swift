@@ -1,0 +1,92 @@
+import Foundation
+import Quantum
+
+// The per-sample computation of a variational model: the feature map followed by the ansatz,
+// compiled once and bound per sample (data values + weights), the readout's expectations and
+// their Jacobian, and the loss gradient by the chain rule. Everything here runs on checked inputs
+// (VariationalValidation.swift checks them once); the functions are called from worker threads.
+
+/// The flat parameter vector θ of a model: the ansatz weights (in the ansatz's order), then the
+/// hybrid layer's W (outputs × inputs, row-major) and b.
+struct VariationalProblem: Sendable {
+    /// Feature map then ansatz, compiled once, simulated on one thread per sample.
+    let compiled: CompiledCircuit
+    /// For feature j, its parameter's index in `compiled.parameters` (−1: the map does not use it).
+    let dataSlots: [Int]
+    /// For ansatz weight j, its parameter's index in `compiled.parameters` (−1: unused).
+    let weightSlots: [Int]
+    /// How expectations become outputs and a loss.
+    let head: ReadoutHead
+    /// The readout's observables.
+    let observables: [PauliSum]
+    /// How the Jacobian of the expectations is computed.
+    let method: GradientMethod
+
+    /// The ansatz weights in θ.
+    var weightCount: Int { weightSlots.count }
+    /// The length of θ.
+    var parameterCount: Int { weightSlots.count + head.linearParameterCount }
+
+    /// Builds and compiles the circuit of a checked feature map and ansatz of equal width.
+    /// - Throws: the simulator's compile errors (none expected for checked inputs).
+    init(featureMap: FeatureMap, ansatz: Ansatz, head: ReadoutHead, method: GradientMethod) throws {
+        let (mapCircuit, x) = featureMap.parameterisedCircuit()
+        let (ansatzCircuit, theta) = ansatz.parameterisedCircuit()
+        let circuit = try mapCircuit.compose(ansatzCircuit)
+        // One thread per simulation: the parallelism is across the samples of a mini-batch.
+        compiled = try Simulator(threads: 1).compile(circuit)
+        let slot = Dictionary(uniqueKeysWithValues: compiled.parameters.enumerated().map { ($1, $0) })
+        dataSlots = x.map { slot[$0] ?? -1 }
+        weightSlots = theta.map { slot[$0] ?? -1 }
+        self.head = head
+        observables = try head.observables()
+        self.method = method
+    }
+
+    /// The circuit's parameter values for sample `row` of `x` and weights θ, in compiled order.
+    private func circuitValues(_ x: Matrix, row: Int, _ theta: [Double]) -> [Double] {
+        var values = [Double](repeating: 0, count: compiled.parameters.count)
+        for (j, slot) in dataSlots.enumerated() where slot >= 0 { values[slot] = x[row, j] }
+        for (j, slot) in weightSlots.enumerated() where slot >= 0 { values[slot] = theta[j] }
+        return values
+    }
+
+    /// Adds sample `row`'s loss gradient ∂ℓ/∂θ to `accumulator[0..<parameterCount]`, its loss to
+    /// `accumulator[parameterCount]` and 1 to `accumulator[parameterCount + 1]` when it is
+    /// classified right.
+    func addGradient(_ x: Matrix, row: Int, target: Double, theta: [Double], into accumulator: inout [Double]) throws {
+        let values = circuitValues(x, row: row, theta)
+        let (e, jacobian) = try compiled.gradient(of: observables, values: values, method: method)
+        let m = head.inputCount, p = parameterCount
+        var gradientE = [Double](repeating: 0, count: m)
+        let result = accumulator.withUnsafeMutableBufferPointer { buffer -> (loss: Double, correct: Bool) in
+            let linear = head.hybrid ? UnsafeMutableBufferPointer(rebasing: buffer[weightCount..<p]) : nil
+            return head.loss(e, theta[weightCount...], target: target, gradientE: &gradientE, gradientLinear: linear)
+        }
+        // Chain rule: ∂ℓ/∂θ_j = Σ_k ∂ℓ/∂e_k · ∂e_k/∂θ_j.
+        for (j, slot) in weightSlots.enumerated() where slot >= 0 {
+            var s = 0.0
+            for k in 0..<m { s += gradientE[k] * jacobian[k][slot] }
+            accumulator[j] += s
+        }
+        accumulator[p] += result.loss
+        if result.correct { accumulator[p + 1] += 1 }
+    }
+
+    /// The readout's expectations for sample `row`.
+    func expectations(_ x: Matrix, row: Int, theta: [Double]) throws -> [Double] {
+        try compiled.expectations(observables, values: circuitValues(x, row: row, theta))
+    }
+
+    /// Sample `row`'s loss and whether it is classified right.
+    func loss(_ x: Matrix, row: Int, target: Double, theta: [Double]) throws -> (loss: Double, correct: Bool) {
+        let e = try expectations(x, row: row, theta: theta)
+        var unused = [Double](repeating: 0, count: head.inputCount)
+        return head.loss(e, theta[weightCount...], target: target, gradientE: &unused, gradientLinear: nil)
+    }
+
+    /// Sample `row`'s outputs: class probabilities, or the scaled value.
+    func outputs(_ x: Matrix, row: Int, theta: [Double]) throws -> [Double] {
+        head.outputs(try expectations(x, row: row, theta: theta), theta[weightCount...])
+    }
+}
