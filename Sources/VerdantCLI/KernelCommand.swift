@@ -68,7 +68,7 @@ struct KernelCommand: ParsableCommand {
         }
         let matrix = try mlErrors { () -> Matrix in
             let scaler = try Scaler.fit(train.features, kind: Scaler.Kind(rawValue: scale) ?? .minmax)
-            let map = try featureMapOptions.make(features: train.features.columns)
+            let map = try featureMapOptions.kernelMap(features: train.features.columns)
             var kernel = QuantumKernel(featureMap: map, scheduler: try threads.map { try Scheduler(threads: $0) } ?? .shared,
                                        communicator: world)
             let bar = ProgressBar("kernel")
@@ -103,7 +103,7 @@ struct KernelCommand: ParsableCommand {
         if json {
             JSON.object([
                 ("out", .string(out ?? "-")), ("rows", .integer(matrix.rows)), ("columns", .integer(matrix.columns)),
-                ("qubits", .integer(try featureMapOptions.make(features: train.features.columns).numQubits)),
+                ("qubits", .integer(try featureMapOptions.kernelMap(features: train.features.columns).numQubits)),
                 ("seconds", .number(seconds)), ("joules", .number(report.total.joules.value)),
                 ("provenance", .string(report.total.provenance.rawValue)),
             ]).print()

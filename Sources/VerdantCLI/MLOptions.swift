@@ -81,8 +81,8 @@ struct JobKeys {
 
 /// `--feature-map`, `--reps`, `--entanglement`, `--paulis`, `--alpha`, `--rotation`.
 struct FeatureMapOptions: ParsableArguments {
-    @Option(name: .customLong("feature-map"), help: "The quantum encoding: zz, z, pauli, angle or amplitude.")
-    var featureMap: String = "zz"
+    @Option(name: .customLong("feature-map"), help: "The quantum encoding: zz, z, pauli, angle or amplitude (default: zz; for vqc angle).")
+    var featureMap: String?
 
     @Option(help: "Repetitions of the Pauli feature maps (zz, z, pauli).")
     var reps: Int = 2
@@ -97,10 +97,11 @@ struct FeatureMapOptions: ParsableArguments {
     var alpha: Double = 2
 
     @Option(help: "The axis of --feature-map angle: x, y or z.")
-    var rotation: String = "x"
+    var rotation: String = "y"
 
-    /// The feature map for `features` features.
-    func make(features: Int) throws -> FeatureMap {
+    /// The feature map for `features` features: `--feature-map`, else `fallback` (nil: the model's own default).
+    func make(features: Int, default fallback: String?) throws -> FeatureMap? {
+        guard let featureMap = featureMap ?? fallback else { return nil }
         guard let entanglement = Entanglement(rawValue: entanglement) else {
             throw CLIError.usage("--entanglement: '\(entanglement)' is not one of \(Entanglement.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -117,6 +118,11 @@ struct FeatureMapOptions: ParsableArguments {
         default:
             throw CLIError.usage("--feature-map: '\(featureMap)' is not one of zz, z, pauli, angle, amplitude")
         }
+    }
+
+    /// The feature map of a quantum kernel (default zz).
+    func kernelMap(features: Int) throws -> FeatureMap {
+        try make(features: features, default: "zz") ?? FeatureMap.zz(features: features, reps: reps)
     }
 }
 

@@ -53,19 +53,24 @@ struct Predict: ParsableCommand {
         if toStdout, !jobKeys.recipients.isEmpty, isatty(STDOUT_FILENO) != 0 {
             throw CLIError.usage("refusing to write sealed predictions to the terminal; use -o FILE or redirect standard output")
         }
-        let classifier = try mlErrors {
-            try withPrivacyErrors { try Classifier.load(atPath: model, options: jobKeys.options, identities: jobKeys.identities(for:)) }
+        let loaded = try mlErrors { () -> LoadedModel in
+            let bytes = try withPrivacyErrors {
+                try SealedFile.contents(atPath: model, expecting: ModelFile.contentType, options: jobKeys.options,
+                                        identities: jobKeys.identities(for:))
+            }
+            return try LoadedModel(bytes, path: model)
         }
         let (features, labels) = try mlErrors { () -> (Matrix, [String]?) in
             let text = data == "builtin:iris" ? DatasetLoader.irisCSV : try text(of: data, keys: jobKeys)
-            return try DatasetLoader.features(text: text, name: data, featureNames: classifier.featureNames,
-                                              labelColumn: classifier.labelName)
+            return try DatasetLoader.features(text: text, name: data, featureNames: loaded.featureNames,
+                                              labelColumn: loaded.labelName)
         }
         let scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
-        var configuration = TrainingConfiguration(kind: classifier.kind, scheduler: scheduler, communicator: world)
         let bar = ProgressBar("kernel")
-        if world.rank == 0, !json { configuration.progress = { bar.update($0, $1) } }
-        let predicted = try mlErrors { try meter.span("predict") { try classifier.predict(features, configuration: configuration) } }
+        let progress: (@Sendable (Int, Int) -> Void)? = world.rank == 0 && !json ? { @Sendable in bar.update($0, $1) } : nil
+        let predicted = try mlErrors {
+            try meter.span("predict") { try loaded.predict(features, scheduler: scheduler, communicator: world, progress: progress) }
+        }
         bar.finish()
         let report = meter.stop(label: "verdant predict")
         guard world.rank == 0 else { return }
@@ -101,11 +106,54 @@ struct Predict: ParsableCommand {
             ]).print()
         } else if !toStdout {
             printNote("\(predicted.count) predictions → \(output ?? "-")\(jobKeys.recipients.isEmpty ? "" : " (sealed)")"
-                      + (accuracy.map { String(format: "; accuracy %.4f against the data's %@ column", $0, classifier.labelName) } ?? ""))
+                      + (accuracy.map { String(format: "; accuracy %.4f against the data's %@ column", $0, loaded.labelName) } ?? ""))
         }
         if !energy.noEnergySummary { printNote(report.oneLine) }
         if let path = energy.energyReport {
             do { try report.writeJSON(to: path) } catch { throw error.cliError }
+        }
+    }
+}
+
+/// A model file of either family, read once.
+enum LoadedModel {
+    case kernel(Classifier)
+    case variational(VariationalModel)
+
+    /// Decodes `bytes` (already opened if sealed) as the family its `kind` names.
+    init(_ bytes: Data, path: String) throws {
+        switch try ModelFile.kind(of: bytes, path: path) {
+        case "vqc", "vqr": self = .variational(try VariationalModel.decode(bytes, path: path))
+        default: self = .kernel(try Classifier.decode(bytes, path: path))
+        }
+    }
+
+    var featureNames: [String] {
+        switch self {
+        case .kernel(let m): m.featureNames
+        case .variational(let m): m.featureNames
+        }
+    }
+
+    var labelName: String {
+        switch self {
+        case .kernel(let m): m.labelName
+        case .variational(let m): m.labelName
+        }
+    }
+
+    /// Predicted labels (classes), or values for a regressor, as text.
+    func predict(_ features: Matrix, scheduler: Scheduler, communicator: any Communicator,
+                 progress: (@Sendable (Int, Int) -> Void)?) throws -> [String]
+    {
+        switch self {
+        case .kernel(let m):
+            var configuration = TrainingConfiguration(kind: m.kind, scheduler: scheduler, communicator: communicator)
+            configuration.progress = progress
+            return try m.predict(features, configuration: configuration)
+        case .variational(let m):
+            if m.kind == .vqr { return try m.predictValues(features, scheduler: scheduler, communicator: communicator).map { "\($0)" } }
+            return try m.predict(features, scheduler: scheduler, communicator: communicator)
         }
     }
 }

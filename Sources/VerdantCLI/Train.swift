@@ -5,7 +5,7 @@ import Verdant
 /// `verdant train`: the main job — data (plain or sealed) → kernel in parallel → SVM → (sealed) model.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a quantum SVM (or the classical RBF/linear baseline) and write the model, sealed on request.",
+        abstract: "Train a quantum SVM, a variational quantum classifier (vqc) or a classical SVM; write the model, sealed on request.",
         discussion: """
             Reads a CSV with a header row (the label is --label, else the last column), or a built-in set \
             (builtin:iris, builtin:adhoc). A sealed data file is opened in memory with -i/--key-file/--passphrase. \
@@ -26,10 +26,13 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("A test set (CSV, plain or sealed) to score on instead of holding out --test-size.", valueName: "file"))
     var test: String?
 
-    @Option(help: "The model: qsvm, svm-rbf or svm-linear.")
+    @Option(help: "The model: qsvm, svm-rbf, svm-linear, or vqc (a variational quantum classifier).")
     var model: String = "qsvm"
 
     @OptionGroup var featureMapOptions: FeatureMapOptions
+
+    @OptionGroup(title: "Variational classifier (--model vqc)")
+    var variational: VariationalOptions
 
     @Option(help: "Feature scaling fitted on the training data: minmax (to [0, π]), standard or none.")
     var scale: String = "minmax"
@@ -61,9 +64,12 @@ struct Train: ParsableCommand {
     @OptionGroup var keys: JobKeyOptions
     @OptionGroup var energy: EnergyOptions
 
+    /// Every model `--model` accepts.
+    static let models = ModelKind.allCases.map(\.rawValue) + ["vqc"]
+
     func validate() throws {
-        guard ModelKind(rawValue: model) != nil else {
-            throw ValidationError("--model: '\(model)' is not one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard Train.models.contains(model) else {
+            throw ValidationError("--model: '\(model)' is not one of \(Train.models.joined(separator: ", "))")
         }
         guard Scaler.Kind(rawValue: scale) != nil else { throw ValidationError("--scale: '\(scale)' is not one of minmax, standard, none") }
         guard testSize >= 0, testSize < 1 else { throw ValidationError("--test-size must be in [0, 1), received \(testSize)") }
@@ -86,18 +92,23 @@ struct Train: ParsableCommand {
                 return loaded
             }
         }
-        let result = try mlErrors { () -> TrainingRun in
-            try TrainingRun.train(job.data, builtinTest: job.test, options: self, world: world, meter: meter, showProgress: isRoot && !json)
+        let trained = try mlErrors { () -> TrainedModel in
+            if model == "vqc" {
+                return .variational(try VariationalRun.train(job.data, test: job.test, options: self, world: world, meter: meter,
+                                                             showProgress: isRoot && !json))
+            }
+            return .kernel(try TrainingRun.train(job.data, builtinTest: job.test, options: self, world: world, meter: meter,
+                                                 showProgress: isRoot && !json).classifier)
         }
         let report = meter.stop(label: "verdant train")
-        var classifier = result.classifier
-        classifier.training.energy = EnergyRecord(report.total)
+        let withEnergy = trained.withEnergy(EnergyRecord(report.total))
         guard isRoot else { return }
-        try mlErrors { try withPrivacyErrors { try classifier.write(toPath: output, recipients: jobKeys.recipients, overwrite: force) } }
+        try mlErrors { try withPrivacyErrors { try withEnergy.write(toPath: output, recipients: jobKeys.recipients, overwrite: force) } }
+        let sealed = !jobKeys.recipients.isEmpty
         if json {
-            TrainingRun.json(classifier, output: output, sealed: !jobKeys.recipients.isEmpty, report: report).print()
+            withEnergy.json(output: output, sealed: sealed, report: report).print()
         } else {
-            print(TrainingRun.summary(classifier, output: output, sealed: !jobKeys.recipients.isEmpty))
+            print(withEnergy.summary(output: output, sealed: sealed))
         }
         if !energy.noEnergySummary {
             fflush(nil)
@@ -122,7 +133,9 @@ struct TrainingRun {
                                                   svm: SVCParameters(c: options.c), gamma: options.gamma,
                                                   scheduler: try options.threads.map { try Scheduler(threads: $0) } ?? .shared,
                                                   communicator: world)
-        if kind == .qsvm { configuration.featureMap = try options.featureMapOptions.make(features: data.features.columns) }
+        if kind == .qsvm {
+            configuration.featureMap = try options.featureMapOptions.make(features: data.features.columns, default: "zz")
+        }
         return try train(data, builtinTest: builtinTest, configuration: configuration, testSize: options.testSize, seed: options.seed,
                          meter: meter, showProgress: showProgress)
     }

@@ -102,10 +102,12 @@ struct CLITests {
 
             SUBCOMMANDS:
               demo                    The main job on the embedded Iris data: seal it,
-                                      train a quantum SVM and an RBF baseline, seal model
-                                      and predictions, report accuracy and energy.
-              train                   Train a quantum SVM (or the classical RBF/linear
-                                      baseline) and write the model, sealed on request.
+                                      train a quantum SVM, an RBF baseline and a quantum
+                                      neural network, seal models and predictions, report
+                                      accuracy and energy.
+              train                   Train a quantum SVM, a variational quantum classifier
+                                      (vqc) or a classical SVM; write the model, sealed on
+                                      request.
               predict                 Predict classes with a trained model; write the
                                       predictions as CSV, sealed on request.
               kernel                  Compute the fidelity quantum kernel matrix of a data
@@ -256,7 +258,7 @@ struct CLITests {
         #expect(table.status == 0)
         #expect(table.stdout.contains("per kernel ÷ sweep"))
         for (arguments, message) in [
-            (["bench", "--suite", "nope"], "unknown suite 'nope' (available: quantum, energy, parallel, privacy)"),
+            (["bench", "--suite", "nope"], "unknown suite 'nope' (available: quantum, energy, parallel, privacy, qml)"),
             (["bench", "--qubits", "3,x"], "--qubits: 'x' is not a whole number in 1...50"),
             (["bench", "--cases", "fft"], "--cases: unknown case 'fft'"),
             (["bench", "--precision", "quad"], "--precision: 'quad' is not one of double, single, both"),

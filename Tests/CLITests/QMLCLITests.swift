@@ -26,7 +26,7 @@ struct QMLCLITests {
         #expect(result.status == 0, "\(result.stderr)")
         let object = try jsonObject(result.stdout)
         let models = try #require(object["models"] as? [[String: Any]])
-        #expect(models.map { $0["model"] as? String } == ["qsvm", "svm-rbf"])
+        #expect(models.map { $0["model"] as? String } == ["qsvm", "svm-rbf", "vqc"])
         for model in models {
             let accuracy = try #require(model["accuracy"] as? Double)
             #expect(accuracy >= 0.9, "\(model)")
@@ -35,7 +35,7 @@ struct QMLCLITests {
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: work).sorted()
         #expect(files == ["demo.key", "iris.csv.sealed", "qsvm.model.sealed", "qsvm.predictions.sealed",
-                          "svm-rbf.model.sealed", "svm-rbf.predictions.sealed"])
+                          "svm-rbf.model.sealed", "svm-rbf.predictions.sealed", "vqc.model.sealed", "vqc.predictions.sealed"])
         let attributes = try FileManager.default.attributesOfItem(atPath: work + "/demo.key")
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         // No plaintext: the sealed files hold no CSV text; the owner's key opens them.
@@ -46,7 +46,7 @@ struct QMLCLITests {
         // The text table names every column and the folder.
         let table = try verdant(["demo", "--work-dir", folder.url.appendingPathComponent("again").path, "--no-energy-summary"])
         #expect(table.status == 0)
-        for word in ["model", "test accuracy", "seconds", "joules", "gCO2e", "cost", "energy provenance", "quantum SVM", "classical SVM (RBF)", "files: "] {
+        for word in ["model", "test accuracy", "seconds", "joules", "gCO2e", "cost", "energy provenance", "quantum SVM", "classical SVM (RBF)", "quantum neural network", "files: "] {
             #expect(table.stdout.contains(word), "\(word)")
         }
         // A work folder that is not empty is refused, and nothing is written into it.
@@ -101,6 +101,26 @@ struct QMLCLITests {
         #expect(again.status == 2 && again.stderr.contains("exists; use --force"))
     }
 
+    @Test("train --model vqc on sealed data with a key file; predict reads the vqc model; the history is in the JSON")
+    func variational() throws {
+        let folder = try TemporaryDirectory()
+        let key = folder.url.appendingPathComponent("k.bin").path
+        #expect(try verdant(["keygen", "--symmetric", "-o", key]).status == 0)
+        let model = folder.url.appendingPathComponent("vqc.model").path
+        let train = try verdant(["train", "--data", "builtin:iris", "--model", "vqc", "--ansatz", "strongly-entangling", "--layers", "2",
+                                 "--epochs", "8", "--key-file", key, "-o", model, "--json", "--no-energy-summary"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let summary = try jsonObject(train.stdout)
+        #expect(summary["kind"] as? String == "vqc" && summary["sealed"] as? Bool == true)
+        #expect((summary["history"] as? [[String: Any]])?.count == 8)
+        #expect((summary["testAccuracy"] as? Double ?? 0) >= 0.7)
+        let predictions = folder.url.appendingPathComponent("p.sealed").path
+        let predict = try verdant(["predict", "--model", model, "--data", "builtin:iris", "--key-file", key, "-o", predictions])
+        #expect(predict.status == 0, "\(predict.stderr)")
+        let opened = try verdant(["unseal", "--key-file", key, predictions])
+        #expect(opened.stdout.split(separator: "\n").count == 151)
+    }
+
     @Test("kernel writes Qiskit's kernel matrix (training and test) as .csv and .npy")
     func kernelMatchesQiskit() throws {
         let fixtureURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -143,11 +163,14 @@ struct QMLCLITests {
             (["train", "--data", bad, "-o", out], "bad.csv: line 3, column 2 (\"b\"): \"oops\" is not a number"),
             (["train", "--data", folder.url.appendingPathComponent("missing.csv").path, "-o", out], "missing.csv"),
             (["train", "--data", "builtin:nope", "-o", out], "'builtin:nope' is not a built-in data set; built-in: builtin:iris, builtin:adhoc"),
-            (["train", "--data", "builtin:iris", "--model", "forest", "-o", out], "--model: 'forest' is not one of qsvm, svm-rbf, svm-linear"),
+            (["train", "--data", "builtin:iris", "--model", "forest", "-o", out], "--model: 'forest' is not one of qsvm, svm-rbf, svm-linear, vqc"),
             (["train", "--data", "builtin:iris", "--feature-map", "zx", "-o", out], "--feature-map: 'zx' is not one of zz, z, pauli, angle, amplitude"),
             (["train", "--data", "builtin:iris", "--test-size", "1.5", "-o", out], "--test-size must be in [0, 1), received 1.5"),
             (["train", "--data", "builtin:iris", "--label", "colour", "-o", out], "colour"),
             (["predict", "--model", bad, "--data", "builtin:iris"], "not a Verdant model file"),
+            (["train", "--data", "builtin:iris", "--model", "vqc", "--ansatz", "mps", "-o", out], "--ansatz: 'mps' is not one of real-amplitudes, efficient-su2, strongly-entangling"),
+            (["train", "--data", "builtin:iris", "--model", "vqc", "--epochs", "0", "-o", out], "--epochs must be at least 1, received 0"),
+            (["train", "--data", "builtin:iris", "--model", "vqc", "--readout", "parity", "-o", out], "parity"),
             (["kernel", "--data", "builtin:iris", "--out", folder.url.appendingPathComponent("K.txt").path], "--out: '"),
         ]
         for (arguments, message) in cases {
