@@ -19,8 +19,11 @@ struct Bench: ParsableCommand {
             Python's cryptography and age.
             Suite 'energy': the energy meter's overhead on a CPU-bound job (docs/energy-method.md).
             Suite 'qml': the ZZ-map training kernel of --samples random samples at --kernel-qubits (per thread count), \
-            SMO on the Iris quantum kernel, and test accuracy of the quantum and RBF SVMs on Iris and ad hoc data; \
-            Benchmarks/qml_side_by_side.py compares with qiskit-machine-learning.
+            SMO on the Iris quantum kernel, test accuracy of the quantum and RBF SVMs on Iris and ad hoc data, \
+            one forward pass and one adjoint gradient of ⟨Z0⟩ for StronglyEntanglingLayers (--layers, \
+            --gradient-qubits, one thread), and --batch-size per-sample gradients at each thread count; \
+            Benchmarks/qml_side_by_side.py and Benchmarks/qnn_side_by_side.py compare with qiskit-machine-learning \
+            and PennyLane.
             """
     )
 
@@ -39,7 +42,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repeats per case (the median is reported).")
     var repeats: Int = 3
 
-    @Option(help: "Comma-separated cases (quantum: sweep, h-first, h-last, qft, random, sample; parallel: sum-squares, tasks, matmul, allreduce; qml: kernel, svm, accuracy; default: all).")
+    @Option(help: "Comma-separated cases (quantum: sweep, h-first, h-last, qft, random, sample; parallel: sum-squares, tasks, matmul, allreduce; qml: kernel, svm, accuracy, gradient, batch-gradient; default: all).")
     var cases: String?
 
     @Option(name: .customLong("export-qasm"), help: "Write each timed circuit to DIR/<case>-<n>.qasm for other simulators.")

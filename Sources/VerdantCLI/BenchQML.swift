@@ -9,10 +9,22 @@ struct QMLBenchOptions: ParsableArguments {
 
     @Option(name: .customLong("kernel-qubits"), help: "qml kernel: comma-separated qubit counts (= features) of the ZZ map.")
     var kernelQubits: String = "4,8"
+
+    @Option(name: .customLong("gradient-qubits"), help: "qml gradient: comma-separated qubit counts of StronglyEntanglingLayers.")
+    var gradientQubits: String = "12,16"
+
+    @Option(help: "qml gradient: layers of StronglyEntanglingLayers.")
+    var layers: Int = 4
+
+    @Option(name: .customLong("batch-qubits"), help: "qml batch-gradient: qubits of the angle-encoded StronglyEntanglingLayers classifier.")
+    var batchQubits: Int = 12
+
+    @Option(name: .customLong("batch-size"), help: "qml batch-gradient: samples per batch.")
+    var batchSize: Int = 64
 }
 
 extension Bench {
-    static let qmlCases = ["kernel", "svm", "accuracy"]
+    static let qmlCases = ["kernel", "svm", "accuracy", "gradient", "batch-gradient"]
 
     /// `--suite qml`: the training kernel of N random samples (ZZ map, 2 reps, full entanglement) at
     /// each size and thread count; SMO training on the Iris quantum kernel; test accuracy of the
@@ -92,10 +104,89 @@ extension Bench {
                 }
             }
         }
+        try mlErrors {
+            if wanted.contains("gradient") {
+                for q in try integers(qml.gradientQubits, "gradient-qubits", minimum: 2, maximum: 26) {
+                    let (compiled, values, observable) = try Self.selCircuit(qubits: q, layers: qml.layers, encoded: false)
+                    let forward = try time { _ = try compiled.expectations([observable], values: values) }
+                    let gradient = try time { _ = try compiled.gradient(of: [observable], values: values, method: .adjoint) }
+                    let (f, g) = (median(forward), median(gradient))
+                    items.append(.object([
+                        ("case", .string("gradient")), ("circuit", .string("StronglyEntanglingLayers, \(qml.layers) layers, <Z0>")),
+                        ("qubits", .integer(q)), ("parameters", .integer(values.count)), ("threads", .integer(1)),
+                        ("forwardSeconds", .number(f)), ("gradientSeconds", .number(g)), ("gradientOverForward", .number(g / f)),
+                        ("forwardTimes", .array(forward.map { .number($0) })), ("gradientTimes", .array(gradient.map { .number($0) })),
+                    ]))
+                    rows.append(["SEL×\(qml.layers), \(q) qubits: forward / adjoint gradient", "1",
+                                 "\(Format.seconds(f)) / \(Format.seconds(g))", String(format: "gradient = %.2f × forward", g / f)])
+                }
+            }
+            if wanted.contains("batch-gradient") {
+                let q = qml.batchQubits, count = qml.batchSize
+                let (compiled, weights, observable) = try Self.selCircuit(qubits: q, layers: qml.layers, encoded: true)
+                var state: UInt64 = 99
+                let inputs = (0..<count).map { _ in
+                    (0..<q).map { _ -> Double in
+                        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                        return Double(state >> 11) / Double(1 << 53) * Double.pi
+                    }
+                }
+                var single: Double?
+                for t in threadCounts {
+                    let scheduler = try Scheduler(threads: t)
+                    let times = try time {
+                        _ = try scheduler.map(count: count, chunkSize: 1) { i in
+                            try compiled.gradient(of: [observable], values: inputs[i] + weights, method: .adjoint)
+                        }
+                    }
+                    let m = median(times)
+                    if t == 1 { single = m }
+                    items.append(.object([
+                        ("case", .string("batch-gradient")), ("qubits", .integer(q)), ("samples", .integer(count)),
+                        ("threads", .integer(t)), ("seconds", .number(m)), ("times", .array(times.map { .number($0) })),
+                        ("speedupOverOneThread", single.map { .number($0 / m) } ?? .null),
+                    ]))
+                    rows.append(["\(count) per-sample gradients, SEL×\(qml.layers), \(q) qubits", "\(t)", Format.seconds(m),
+                                 single.map { String(format: "%.2f× one thread", $0 / m) } ?? ""])
+                }
+            }
+        }
         if json {
             print(JSON.object([("suite", .string("qml")), ("results", .array(items))]).text)
         } else {
             print(Format.table(["case", "threads", "time", "rate / result"], rows))
         }
+    }
+
+    /// StronglyEntanglingLayers on `qubits` wires (weights seeded in [−π, π]), compiled for one
+    /// thread, with ⟨Z0⟩; with `encoded`, an `ry` angle encoding of `qubits` inputs comes first and
+    /// the values returned are the weights only (inputs come first in the compiled order).
+    static func selCircuit(qubits: Int, layers: Int, encoded: Bool) throws -> (CompiledCircuit, [Double], PauliSum) {
+        let ansatz = try Ansatz.stronglyEntangling(qubits: qubits, layers: layers)
+        let (body, weights) = ansatz.parameterisedCircuit(prefix: "w")
+        var circuit = QuantumCircuit(numQubits: qubits)
+        var inputs: [Parameter] = []
+        if encoded {
+            inputs = (0..<qubits).map { Parameter("a[\($0)]") }
+            for (i, p) in inputs.enumerated() { circuit.ry(p, i) }
+        }
+        circuit = try circuit.compose(body)
+        let compiled = try Simulator(threads: 1).compile(circuit)
+        var state: UInt64 = 7
+        let values = weights.map { _ -> Double in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return (Double(state >> 11) / Double(1 << 53) * 2 - 1) * Double.pi
+        }
+        let observable = try PauliSum([(String(repeating: "I", count: qubits - 1) + "Z", 1)])
+        // The compiled circuit orders parameters itself; map ours onto it.
+        let order = compiled.parameters
+        if encoded {
+            guard order.prefix(qubits).allSatisfy({ inputs.contains($0) }) else {
+                throw CLIError.runtime("internal: the compiled circuit does not order the inputs first")
+            }
+        }
+        let byParameter = Dictionary(uniqueKeysWithValues: zip(weights, values))
+        let ordered = order.compactMap { byParameter[$0] }
+        return (compiled, ordered, observable)
     }
 }
