@@ -25,6 +25,9 @@ struct ReadmeTests {
         let compiled = try Simulator().compile(ansatz)
         let energy = try compiled.expectation(PauliSum("0.5*ZZ - 1.2*XI"), binding: [theta: 0.3])
         #expect(abs(energy - 0.5) < 1e-12)
+        let (value, slope) = try compiled.gradient(of: PauliSum("0.5*ZZ - 1.2*XI"), binding: [theta: 0.3])
+        #expect(abs(value - energy) < 1e-12)
+        #expect(abs(slope[0]) < 1e-12)   // ⟨ZZ⟩ = 1 and ⟨X on qubit 1⟩ = 0 for every θ: the value is flat
         let qasm = try QuantumCircuit.qft(numQubits: 5).qasm()
         #expect(qasm.hasPrefix("OPENQASM 2.0;"))
 
@@ -59,5 +62,9 @@ struct ReadmeTests {
         #expect(try Classifier.load(atPath: modelPath) { _ in [.x25519(me)] } == qsvm)
         let kernel = try QuantumKernel(featureMap: .zz(features: 4)).trainingMatrix(train.features)
         #expect(kernel.rows == 111 && kernel.columns == 111)
+        let qnn = try VariationalModel.trainClassifier(train, test: test, configuration: VariationalConfiguration(
+            ansatz: try .realAmplitudes(qubits: 4, reps: 2), seed: 7))
+        #expect((qnn.training.testAccuracy ?? 0) >= 0.9)
+        #expect(qnn.history.count == 20 && qnn.history.last!.loss < qnn.history.first!.loss)
     }
 }
