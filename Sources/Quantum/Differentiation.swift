@@ -182,12 +182,9 @@ struct BoundOperation<Real: StateScalar>: Sendable {
     let groupPositions: [Int]
     /// Angle slots of this operation.
     let angles: [Int]
-    /// Offset of U's numbers in the bind buffer; U†'s follow at offset + size, and for one-target
-    /// dense shapes U†'s splatted vectors (`writeAdjointSplats`) at offset + 2·size.
+    /// Offset of U's numbers in the bind buffer; U†'s follow at offset + size.
     let offset: Int
     let size: Int
-    /// Reals the operation takes in the bind buffer.
-    var footprint: Int { 2 * size + (pair != nil && (shape == .dense1 || shape == .dense1Real) ? adjointSplatCount : 0) }
     /// Whether some angle depends on a parameter.
     let differentiated: Bool
 }
@@ -321,7 +318,7 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
                                                          anglesTable: angles)
                 }
             }
-            numbers += operation.footprint
+            numbers += 2 * operation.size
             if operation.differentiated, firstDifferentiated == nil { firstDifferentiated = opIndex }
             operations.append(.bound(operation))
         }
@@ -405,7 +402,6 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
             } else {
                 u.write(to: forward)
                 u.adjoint.write(to: adjoint)
-                writeAdjointSplats(Matrix2(UnsafePointer(adjoint)), into: numbers + op.offset + 2 * op.size)
             }
             return
         }
@@ -496,7 +492,6 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
     {
         let psiShared = SharedPointer(base: psi), lambdaShared = SharedPointer(base: lambda)
         let adjoint = SharedPointer(base: numbers + op.offset + op.size)
-        let splats = SharedPointer(base: numbers + op.offset + 2 * op.size)
         let shape = op.shape
         return blockwiseSum8(count: pair.freeCount, block: correlationBlock, threads: threads) { start, end in
             pair.positions.withUnsafeBufferPointer { positions in
@@ -509,7 +504,7 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
                 }
                 return adjointDense1Range(psiShared.base, lambdaShared.base, target: pair.target,
                                           controlMask: pair.controlMask, positions: positions, runLength: pair.runLength,
-                                          splats: UnsafePointer(splats.base), updatePsi: updatePsi, start: start, end: end)
+                                          matrix: Matrix2(m), updatePsi: updatePsi, start: start, end: end)
             }
         }
     }

@@ -61,53 +61,22 @@ private func accumulateConjugateProduct<Real: StateScalar>(_ sum: inout (Double,
     sum.1 += Double(lr) * Double(xi) - Double(li) * Double(xr)
 }
 
-/// The constants of a dense step, splatted for the SIMD loops: for target ≥ 1, (re, re, re, re)
-/// and (−im, im, −im, im) of U†'s entries 00, 01, 10, 11 (vectors 0…7); for target 0, the
-/// diagonal and off-diagonal forms of `dense1AdjacentRange` (vectors 8…11). Kept in memory and
-/// loaded by the loops: built in the same function, LLVM rewrites `x·re + swap(x)·(−im, im)`
-/// into de-interleaving shuffles that cost more than the arithmetic.
-func writeAdjointSplats<Real: StateScalar>(_ m: Matrix2<Real>, into p: UnsafeMutablePointer<Real>) {
-    func put(_ v: Int, _ a: Real, _ b: Real, _ c: Real, _ d: Real) {
-        (p[4 * v], p[4 * v + 1], p[4 * v + 2], p[4 * v + 3]) = (a, b, c, d)
-    }
-    put(0, m.m00r, m.m00r, m.m00r, m.m00r)
-    put(1, -m.m00i, m.m00i, -m.m00i, m.m00i)
-    put(2, m.m01r, m.m01r, m.m01r, m.m01r)
-    put(3, -m.m01i, m.m01i, -m.m01i, m.m01i)
-    put(4, m.m10r, m.m10r, m.m10r, m.m10r)
-    put(5, -m.m10i, m.m10i, -m.m10i, m.m10i)
-    put(6, m.m11r, m.m11r, m.m11r, m.m11r)
-    put(7, -m.m11i, m.m11i, -m.m11i, m.m11i)
-    put(8, m.m00r, m.m00r, m.m11r, m.m11r)
-    put(9, -m.m00i, m.m00i, -m.m11i, m.m11i)
-    put(10, m.m01r, m.m01r, m.m10r, m.m10r)
-    put(11, -m.m01i, m.m01i, -m.m10i, m.m10i)
-}
-
-/// The number of Reals `writeAdjointSplats` writes.
-let adjointSplatCount = 48
-
-@inline(__always)
-private func splatVector<Real: StateScalar>(_ p: UnsafePointer<Real>, _ v: Int) -> SIMD4<Real> {
-    UnsafeRawPointer(p + 4 &* v).loadUnaligned(as: SIMD4<Real>.self)
-}
-
-/// Dense one-target step: M of (ψ, λ), then λ ← U†λ (and ψ ← U†ψ); `splats` from
-/// `writeAdjointSplats(U†)`.
+/// Dense one-target step: M of (ψ, λ), then λ ← U†λ (and ψ ← U†ψ); `m` holds U†.
 @_specialize(where Real == Double)
 @_specialize(where Real == Float)
 func adjointDense1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ lambda: UnsafeMutablePointer<Real>,
                                            target: Int, controlMask: Int, positions: UnsafeBufferPointer<Int>,
-                                           runLength: Int, splats: UnsafePointer<Real>, updatePsi: Bool,
+                                           runLength: Int, matrix m: Matrix2<Real>, updatePsi: Bool,
                                            start: Int, end: Int) -> SIMD8<Double>
 {
     if target == 0 {
-        return adjointDense1AdjacentRange(psi, lambda, controlMask: controlMask, positions: positions, splats: splats,
+        return adjointDense1AdjacentRange(psi, lambda, controlMask: controlMask, positions: positions, matrix: m,
                                           updatePsi: updatePsi, start: start, end: end)
     }
     let stride = 1 << target
-    let r00 = splatVector(splats, 0), i00 = splatVector(splats, 1), r01 = splatVector(splats, 2), i01 = splatVector(splats, 3)
-    let r10 = splatVector(splats, 4), i10 = splatVector(splats, 5), r11 = splatVector(splats, 6), i11 = splatVector(splats, 7)
+    let s = splats(of: m)
+    let (r00, i00, r01, i01) = (s.r00, s.i00, s.r01, s.i01)
+    let (r10, i10, r11, i11) = (s.r10, s.i10, s.r11, s.i11)
     var p00 = SIMD4<Real>(), q00 = SIMD4<Real>(), p01 = SIMD4<Real>(), q01 = SIMD4<Real>()
     var p10 = SIMD4<Real>(), q10 = SIMD4<Real>(), p11 = SIMD4<Real>(), q11 = SIMD4<Real>()
     // Pairs left over at the end of odd runs, summed in Double.
@@ -150,7 +119,6 @@ func adjointDense1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ 
             accumulateConjugateProduct(&s01, lar, lai, br, bi)
             accumulateConjugateProduct(&s10, lbr, lbi, ar, ai)
             accumulateConjugateProduct(&s11, lbr, lbi, br, bi)
-            let m = Matrix2<Real>(splats: splats)
             dense1Scalar(lambda, i0, i1, m)
             if updatePsi { dense1Scalar(psi, i0, i1, m) }
         }
@@ -162,24 +130,16 @@ func adjointDense1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ 
                  m10.0 + s10.0, m10.1 + s10.1, m11.0 + s11.0, m11.1 + s11.1)
 }
 
-extension Matrix2 {
-    /// The matrix back from `writeAdjointSplats`'s vectors 0…7.
-    init(splats p: UnsafePointer<Real>) {
-        (m00r, m00i, m01r, m01i) = (p[0], p[5], p[8], p[13])
-        (m10r, m10i, m11r, m11i) = (p[16], p[21], p[24], p[29])
-    }
-}
-
 /// Dense step on target 0: each pair (i0, i0 + 1) is one vector (ψ_0, ψ_1).
 @_specialize(where Real == Double)
 @_specialize(where Real == Float)
 func adjointDense1AdjacentRange<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ lambda: UnsafeMutablePointer<Real>,
                                                    controlMask: Int, positions: UnsafeBufferPointer<Int>,
-                                                   splats: UnsafePointer<Real>, updatePsi: Bool,
+                                                   matrix m: Matrix2<Real>, updatePsi: Bool,
                                                    start: Int, end: Int) -> SIMD8<Double>
 {
-    let diagR = splatVector(splats, 8), diagI = splatVector(splats, 9)
-    let offR = splatVector(splats, 10), offI = splatVector(splats, 11)
+    let s = splats(of: m)
+    let (diagR, diagI, offR, offI) = (s.diagR, s.diagI, s.offR, s.offI)
     // direct: λ * ψ and λ * swap(ψ) give M00 (lanes 0, 1) and M11 (lanes 2, 3);
     // crossed: λ * (ψ_1, ψ_0) and its swap give M01 (lanes 0, 1) and M10 (lanes 2, 3).
     var direct = SIMD4<Real>(), directSwapped = SIMD4<Real>()
