@@ -88,8 +88,11 @@ func adjointDense1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ 
     let s = splats(of: m)
     let (r00, i00, r01, i01) = (s.r00, s.i00, s.r01, s.i01)
     let (r10, i10, r11, i11) = (s.r10, s.i10, s.r11, s.i11)
-    var p00 = SIMD4<Real>(), q00 = SIMD4<Real>(), p01 = SIMD4<Real>(), q01 = SIMD4<Real>()
-    var p10 = SIMD4<Real>(), q10 = SIMD4<Real>(), p11 = SIMD4<Real>(), q11 = SIMD4<Real>()
+    // Lane sums as in the target-0 loop: each pair is re-packed as (x_0, x_1) in one vector (with
+    // SIMD4 on SSE2 the halves are registers, so re-packing costs nothing), which needs four
+    // accumulators instead of eight and keeps them in registers.
+    var direct = SIMD4<Real>(), directSwapped = SIMD4<Real>()
+    var crossed = SIMD4<Real>(), crossedSwapped = SIMD4<Real>()
     // Pairs left over at the end of odd runs, summed in Double.
     var s00 = (0.0, 0.0), s01 = (0.0, 0.0), s10 = (0.0, 0.0), s11 = (0.0, 0.0)
     // Uncontrolled target 1: runs of two pairs, free index k (even) ↦ pair base 2k; one step per run.
@@ -105,14 +108,15 @@ func adjointDense1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ 
             let a = load4(psi, i0), b = load4(psi, i0 &+ stride)
             let la = load4(lambda, i0), lb = load4(lambda, i0 &+ stride)
             let sa = swapPairs(a), sb = swapPairs(b)
-            p00 += la * a
-            q00 += la * sa
-            p01 += la * b
-            q01 += la * sb
-            p10 += lb * a
-            q10 += lb * sa
-            p11 += lb * b
-            q11 += lb * sb
+            // Pair of the first group: v = (ψ_0, ψ_1), l = (λ_0, λ_1); then the second group.
+            let v0 = SIMD4(lowHalf: a.lowHalf, highHalf: b.lowHalf), l0 = SIMD4(lowHalf: la.lowHalf, highHalf: lb.lowHalf)
+            let v1 = SIMD4(lowHalf: a.highHalf, highHalf: b.highHalf), l1 = SIMD4(lowHalf: la.highHalf, highHalf: lb.highHalf)
+            let sv0 = SIMD4(lowHalf: sa.lowHalf, highHalf: sb.lowHalf), sv1 = SIMD4(lowHalf: sa.highHalf, highHalf: sb.highHalf)
+            direct += l0 * v0 + l1 * v1
+            directSwapped += l0 * sv0 + l1 * sv1
+            crossed += l0 * SIMD4(lowHalf: v0.highHalf, highHalf: v0.lowHalf) + l1 * SIMD4(lowHalf: v1.highHalf, highHalf: v1.lowHalf)
+            crossedSwapped += l0 * SIMD4(lowHalf: sv0.highHalf, highHalf: sv0.lowHalf)
+                + l1 * SIMD4(lowHalf: sv1.highHalf, highHalf: sv1.lowHalf)
             if writeLambda {
                 let sla = swapPairs(la), slb = swapPairs(lb)
                 store4(la * r00 + sla * i00 + lb * r01 + slb * i01, lambda, i0)
@@ -137,10 +141,10 @@ func adjointDense1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ 
         }
         k = runEnd
     }
-    let m00 = combineTwoGroups(p00, q00), m01 = combineTwoGroups(p01, q01)
-    let m10 = combineTwoGroups(p10, q10), m11 = combineTwoGroups(p11, q11)
-    return SIMD8(m00.0 + s00.0, m00.1 + s00.1, m01.0 + s01.0, m01.1 + s01.1,
-                 m10.0 + s10.0, m10.1 + s10.1, m11.0 + s11.0, m11.1 + s11.1)
+    return SIMD8(Double(direct[0]) + Double(direct[1]) + s00.0, Double(directSwapped[0]) - Double(directSwapped[1]) + s00.1,
+                 Double(crossed[0]) + Double(crossed[1]) + s01.0, Double(crossedSwapped[0]) - Double(crossedSwapped[1]) + s01.1,
+                 Double(crossed[2]) + Double(crossed[3]) + s10.0, Double(crossedSwapped[2]) - Double(crossedSwapped[3]) + s10.1,
+                 Double(direct[2]) + Double(direct[3]) + s11.0, Double(directSwapped[2]) - Double(directSwapped[3]) + s11.1)
 }
 
 /// Dense step on target 0: each pair (i0, i0 + 1) is one vector (ψ_0, ψ_1).
