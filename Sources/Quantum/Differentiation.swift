@@ -208,6 +208,25 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
     let firstDifferentiated: Int?
     /// Whether some operation has two targets (the backward sweep then needs 4 × 4 correlations).
     let hasTwoTargetOperations: Bool
+    /// The leading layer: operations 0 ..< leadingLayer.count are one-qubit, uncontrolled and on
+    /// distinct qubits. From |0…0⟩ they make a product state (built in one doubling pass), and they
+    /// commute, so the backward sweep reads all their correlations at the layer's end (see
+    /// `backward`).
+    let leadingLayer: [LeadingOperation]
+
+    /// Commuting layers: maximal runs of consecutive one-qubit, uncontrolled operations on distinct
+    /// qubits (the leading layer is the first when it starts at operation 0), and for each
+    /// operation the layer that holds it.
+    let layers: [Range<Int>]
+    let layerOf: [Int?]
+    /// Layers that hold a differentiated operation, in circuit order.
+    let differentiatedLayers: [Int]
+
+    /// An operation of the leading layer: its qubit and, for fixed ones, U|0⟩.
+    struct LeadingOperation: Sendable {
+        let qubit: Int
+        let fixedColumn: (Complex<Double>, Complex<Double>)?
+    }
 
     /// Builds the program of a plan whose steps are all unitary (non-unitary steps are skipped;
     /// callers refuse such circuits first).
@@ -271,6 +290,22 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
             }
         }
 
+        var leading: [LeadingOperation] = []
+        var leadingOpen = true
+        var leadingQubits = Set<Int>()
+        var singleQubit: [Int?] = []
+        /// Records operation `opIndex`'s qubit when it is one-qubit and uncontrolled, and extends
+        /// the leading layer with it or closes that layer.
+        func lead(_ qubit: Int?, _ column: (Complex<Double>, Complex<Double>)?) {
+            singleQubit.append(qubit)
+            guard leadingOpen else { return }
+            if let qubit, leadingQubits.insert(qubit).inserted {
+                leading.append(LeadingOperation(qubit: qubit, fixedColumn: column))
+            } else {
+                leadingOpen = false
+            }
+        }
+
         for (stepIndex, step) in plan.steps.enumerated() {
             guard step.isUnitary, case .gates(let block) = step.action else { continue }
             let opIndex = operations.count
@@ -278,6 +313,11 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
                 let qubits: [Int] = switch block {
                 case .gate(_, let q): q
                 case .fused(let q, _): [q]
+                }
+                if structure.numControls == 0, structure.target.dimension == 2 {
+                    lead(qubits[0], (structure.target[0, 0], structure.target[1, 0]))
+                } else {
+                    lead(nil, nil)
                 }
                 let adjoint = GateStructure(numControls: structure.numControls, target: structure.target.adjoint())
                 operations.append(.fixed(forward: KernelCall(structure: structure, qubits: qubits, numQubits: n),
@@ -319,6 +359,7 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
                 }
             }
             numbers += 2 * operation.size
+            if let pair = operation.pair, pair.controlMask == 0 { lead(pair.target, nil) } else { lead(nil, nil) }
             if operation.differentiated, firstDifferentiated == nil { firstDifferentiated = opIndex }
             operations.append(.bound(operation))
         }
@@ -327,6 +368,32 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
         numbersCount = numbers
         self.firstDifferentiated = firstDifferentiated
         hasTwoTargetOperations = twoTargets
+        leadingLayer = leading
+
+        var layers: [Range<Int>] = []
+        var layerOf = [Int?](repeating: nil, count: operations.count)
+        var start: Int?
+        var used = Set<Int>()
+        for (i, qubit) in singleQubit.enumerated() {
+            if let qubit, start != nil, used.insert(qubit).inserted { continue }
+            if let s = start { layers.append(s..<i) }
+            start = qubit == nil ? nil : i
+            used = qubit.map { [$0] } ?? []
+        }
+        if let s = start { layers.append(s..<operations.count) }
+        var differentiatedLayers: [Int] = []
+        for (l, range) in layers.enumerated() {
+            var differentiated = false
+            for i in range {
+                layerOf[i] = l
+                if case .bound(let op) = operations[i], op.differentiated { differentiated = true }
+            }
+            if differentiated { differentiatedLayers.append(l) }
+        }
+        self.layers = layers
+        self.layerOf = layerOf
+        self.differentiatedLayers = differentiatedLayers
+        assert(leading.isEmpty || layers.first == 0..<leading.count)
     }
 
     private static func oneTarget(factors: [GateFactor], target: Int, controlMask: Int, numQubits n: Int, angles: [Int],
@@ -475,19 +542,60 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
         }
     }
 
-    /// Runs every operation on `p` (which must hold |0…0⟩).
-    func forward(_ p: UnsafeMutablePointer<Real>, numbers: UnsafeMutablePointer<Real>, threads: Int) {
-        for operation in operations {
-            switch operation {
+    /// Writes the final state into `p` (every amplitude is overwritten): the leading layer as a
+    /// product state, then every other operation. `checkpoints` (position → buffer, position p
+    /// meaning after operation p − 1) receive copies of the state on the way.
+    func forward(_ p: UnsafeMutablePointer<Real>, numbers: UnsafeMutablePointer<Real>, threads: Int,
+                 checkpoints: [Int: UnsafeMutablePointer<Real>] = [:])
+    {
+        func save(at position: Int) {
+            guard let buffer = checkpoints[position] else { return }
+            let source = SharedPointer(base: p), destination = SharedPointer(base: buffer)
+            forEachRange(count: 2 << numQubits, threads: threads, alignment: 64) { start, end in
+                (destination.base + start).update(from: source.base + start, count: end - start)
+            }
+        }
+        withUnsafeTemporaryAllocation(of: Real.self, capacity: 4 * max(numQubits, 1)) { columns in
+            let c = columns.baseAddress!
+            for q in 0..<numQubits { (c[4 * q], c[4 * q + 1], c[4 * q + 2], c[4 * q + 3]) = (1, 0, 0, 0) }
+            for (index, leading) in leadingLayer.enumerated() {
+                let o = 4 * leading.qubit
+                switch operations[index] {
+                case .fixed:
+                    guard let (u00, u10) = leading.fixedColumn else { continue }
+                    (c[o], c[o + 1], c[o + 2], c[o + 3]) = (Real(u00.real), Real(u00.imaginary), Real(u10.real), Real(u10.imaginary))
+                case .bound(let op):
+                    // U|0⟩: the first column (dense: entries 00 and 10; diagonal: d0 and 0).
+                    let u = numbers + op.offset
+                    if op.shape == .diagonal {
+                        (c[o], c[o + 1], c[o + 2], c[o + 3]) = (u[0], u[1], 0, 0)
+                    } else {
+                        (c[o], c[o + 1], c[o + 2], c[o + 3]) = (u[0], u[1], u[4], u[5])
+                    }
+                }
+            }
+            writeProductState(p, numQubits: numQubits, columns: c, threads: threads)
+        }
+        save(at: leadingLayer.count)
+        for index in leadingLayer.count..<operations.count {
+            switch operations[index] {
             case .fixed(let call, _): call.apply(to: p, threads: threads)
             case .bound(let op): apply(op, adjoint: false, numbers: numbers, to: p, threads: threads)
             }
+            save(at: index + 1)
         }
+    }
+
+    /// The positions (layer ends) to keep copies of ψ at, for at most `limit` copies: the latest
+    /// layers that hold differentiated operations.
+    func checkpointPositions(limit: Int) -> [Int] {
+        guard limit > 0 else { return [] }
+        return differentiatedLayers.suffix(limit).map { layers[$0].upperBound }
     }
 
     /// One backward step of a one-target operation: M of (ψ, λ), λ ← U†λ, and ψ ← U†ψ when asked.
     private func pairStep(_ op: BoundOperation<Real>, _ pair: PairGeometry, numbers: UnsafeMutablePointer<Real>,
-                          psi: UnsafeMutablePointer<Real>, lambda: UnsafeMutablePointer<Real>, updatePsi: Bool,
+                          psi: UnsafeMutablePointer<Real>, lambda: UnsafeMutablePointer<Real>, update: AdjointUpdate,
                           threads: Int) -> SIMD8<Double>
     {
         let psiShared = SharedPointer(base: psi), lambdaShared = SharedPointer(base: lambda)
@@ -499,67 +607,97 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
                 if shape == .diagonal {
                     return adjointDiagonal1Range(psiShared.base, lambdaShared.base, target: pair.target,
                                                  controlMask: pair.controlMask, positions: positions,
-                                                 runLength: pair.runLength, factors: m, updatePsi: updatePsi,
+                                                 runLength: pair.runLength, factors: m, update: update,
                                                  start: start, end: end)
                 }
                 return adjointDense1Range(psiShared.base, lambdaShared.base, target: pair.target,
                                           controlMask: pair.controlMask, positions: positions, runLength: pair.runLength,
-                                          matrix: Matrix2(m), updatePsi: updatePsi, start: start, end: end)
+                                          matrix: Matrix2(m), update: update, start: start, end: end)
             }
         }
     }
 
     /// The backward sweep: from ψ (the final state) and λ_k = O_k ψ, adds ∂⟨O_k⟩/∂p_j into
-    /// `jacobian[k * parameterCount + j]`. ψ and every λ_k are overwritten.
-    func backward(psi: UnsafeMutablePointer<Real>, lambdas: [UnsafeMutablePointer<Real>], numbers: UnsafeMutablePointer<Real>,
-                  angles angleValues: [Double], values: [Double], threads: Int, jacobian: inout [Double])
+    /// `jacobian[k * parameterCount + j]`. ψ, every λ_k and the checkpoints are overwritten.
+    ///
+    /// Operations are undone one by one (read M, then λ ← U†λ, ψ ← U†ψ), except in commuting
+    /// layers: their operations act on distinct qubits, and M of an operation on qubit q is the
+    /// partial trace Tr_{¬q} |ψ⟩⟨λ| of ψ and λ in a common frame — unchanged by unitaries on the
+    /// other qubits — so all of a layer's correlations are read from (ψ, λ) at the layer's end,
+    /// before any update. Where the forward pass kept a checkpoint of ψ at a layer's end
+    /// (`checkpoints`, position → buffer), ψ is taken from it and is not carried back to there;
+    /// the leading layer is read this way too, with nothing to update after it.
+    func backward(psi finalState: UnsafeMutablePointer<Real>, lambdas: [UnsafeMutablePointer<Real>],
+                  numbers: UnsafeMutablePointer<Real>, angles angleValues: [Double], values: [Double], threads: Int,
+                  checkpoints: [Int: UnsafeMutablePointer<Real>] = [:], jacobian: inout [Double])
     {
-        guard let stop = firstDifferentiated else { return }
+        guard let first = firstDifferentiated else { return }
         let count = lambdas.count
+        let n = operations.count
         var correlations = [SIMD8<Double>](repeating: SIMD8(), count: count)
         var correlations4 = [Double](repeating: 0, count: hasTwoTargetOperations ? 32 * count : 0)
         var derivativeValues: [Double] = []
-        for index in stride(from: operations.count - 1, through: stop, by: -1) {
-            let op: BoundOperation<Real>
-            switch operations[index] {
-            case .fixed(_, let adjoint):
-                adjoint.apply(to: psi, threads: threads)
-                for lambda in lambdas { adjoint.apply(to: lambda, threads: threads) }
-                continue
-            case .bound(let bound): op = bound
+
+        // Layers read as a whole: those with a checkpoint at their end, and the leading layer.
+        func readAsLayer(_ l: Int) -> Bool {
+            checkpoints[layers[l].upperBound] != nil || layers[l].lowerBound == 0
+        }
+        // need[p]: ψ must be valid at position p (after operation p − 1) in the sweep: where an
+        // operation is undone one by one, where a layer without checkpoint is read, and below, down
+        // to a checkpoint that provides ψ.
+        var required = [Bool](repeating: false, count: n + 1)
+        for index in first..<n {
+            guard case .bound(let op) = operations[index], op.differentiated else { continue }
+            if let l = layerOf[index], readAsLayer(l) {
+                let end = layers[l].upperBound
+                if checkpoints[end] == nil { required[end] = true }
+            } else {
+                required[index + 1] = true
             }
-            guard op.differentiated else {
-                apply(op, adjoint: true, numbers: numbers, to: psi, threads: threads)
-                for lambda in lambdas { apply(op, adjoint: true, numbers: numbers, to: lambda, threads: threads) }
+        }
+        var need = [Bool](repeating: false, count: n + 1)
+        for p in 0...n { need[p] = required[p] || (p > 0 && need[p - 1] && checkpoints[p - 1] == nil) }
+
+        var psi = finalState
+        var index = n - 1
+        while index >= first {
+            if let l = layerOf[index], readAsLayer(l), layers[l].upperBound == index + 1 {
+                let layer = layers[l]
+                if let saved = checkpoints[layer.upperBound] { psi = saved }
+                for j in layer {
+                    guard j >= first, case .bound(let op) = operations[j], op.differentiated, let pair = op.pair else { continue }
+                    for (k, lambda) in lambdas.enumerated() {
+                        correlations[k] = pairStep(op, pair, numbers: numbers, psi: psi, lambda: lambda, update: .none,
+                                                   threads: threads)
+                    }
+                    accumulate(op, correlations: correlations, angles: angleValues, values: values,
+                               scratch: &derivativeValues, jacobian: &jacobian)
+                }
+                let psiBelow = need[layer.lowerBound] && checkpoints[layer.lowerBound] == nil
+                if first < layer.lowerBound {
+                    for j in layer.reversed() {
+                        undo(j, numbers: numbers, psi: psiBelow ? psi : nil, lambdas: lambdas, threads: threads)
+                    }
+                }
+                index = layer.lowerBound - 1
                 continue
             }
+            let psiBelow = need[index] && checkpoints[index] == nil
+            guard case .bound(let op) = operations[index], op.differentiated else {
+                undo(index, numbers: numbers, psi: psiBelow ? psi : nil, lambdas: lambdas, threads: threads)
+                index -= 1
+                continue
+            }
+            let last = index == first
             if let pair = op.pair {
+                let update: AdjointUpdate = last ? .none : count == 1 && psiBelow ? .both : .lambda
                 for (k, lambda) in lambdas.enumerated() {
-                    correlations[k] = pairStep(op, pair, numbers: numbers, psi: psi, lambda: lambda,
-                                               updatePsi: count == 1, threads: threads)
+                    correlations[k] = pairStep(op, pair, numbers: numbers, psi: psi, lambda: lambda, update: update,
+                                               threads: threads)
                 }
-                if count != 1 { apply(op, adjoint: true, numbers: numbers, to: psi, threads: threads) }
-                // A: the product of the factors applied after the current one; D = A·K·A†.
-                var after = Mat2.identity
-                for factor in op.factors.reversed() {
-                    guard let a = factor.angle else {
-                        after = after * factor.matrix(0)
-                        continue
-                    }
-                    let slot = angles[a]
-                    if !slot.derivatives.isEmpty {
-                        let d = after * factor.generatorTerm * after.adjoint
-                        derivativeValues.removeAll(keepingCapacity: true)
-                        for dv in slot.derivatives { derivativeValues.append(derivativeValue(dv, values)) }
-                        for k in 0..<count {
-                            let g = 2 * d.contracted(with: correlations[k]).real
-                            for (dv, chain) in zip(slot.derivatives, derivativeValues) {
-                                jacobian[k * parameterCount + dv.parameter] += g * chain
-                            }
-                        }
-                    }
-                    after = after * factor.matrix(angleValues[a])
-                }
+                if !last, psiBelow, update != .both { apply(op, adjoint: true, numbers: numbers, to: psi, threads: threads) }
+                accumulate(op, correlations: correlations, angles: angleValues, values: values, scratch: &derivativeValues,
+                           jacobian: &jacobian)
             } else {
                 // Two targets: 4 × 4 correlations, then the update. K = −(i/2)·P⊗P, so
                 // 2·Re Σ K_ab M_ab = Σ (P⊗P)_ab · Im M_ab.
@@ -580,9 +718,50 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
                     for e in 0..<16 { g += op.pauliProduct[e] * correlations4[32 * k + 2 * e + 1] }
                     for dv in slot.derivatives { jacobian[k * parameterCount + dv.parameter] += g * derivativeValue(dv, values) }
                 }
-                apply(op, adjoint: true, numbers: numbers, to: psi, threads: threads)
-                for lambda in lambdas { apply(op, adjoint: true, numbers: numbers, to: lambda, threads: threads) }
+                if !last { undo(index, numbers: numbers, psi: psiBelow ? psi : nil, lambdas: lambdas, threads: threads) }
             }
+            index -= 1
+        }
+    }
+
+    /// Applies operation `index`'s U† to every λ and, when given, to ψ.
+    private func undo(_ index: Int, numbers: UnsafeMutablePointer<Real>, psi: UnsafeMutablePointer<Real>?,
+                      lambdas: [UnsafeMutablePointer<Real>], threads: Int)
+    {
+        switch operations[index] {
+        case .fixed(_, let adjoint):
+            if let psi { adjoint.apply(to: psi, threads: threads) }
+            for lambda in lambdas { adjoint.apply(to: lambda, threads: threads) }
+        case .bound(let op):
+            if let psi { apply(op, adjoint: true, numbers: numbers, to: psi, threads: threads) }
+            for lambda in lambdas { apply(op, adjoint: true, numbers: numbers, to: lambda, threads: threads) }
+        }
+    }
+
+    /// Adds the derivatives of a one-target operation's angles, from its correlations M_k:
+    /// ∂⟨O_k⟩/∂x = 2·Re Σ_ab (A·K·A†)_ab (M_k)_ab, A the factors applied after x's.
+    private func accumulate(_ op: BoundOperation<Real>, correlations: [SIMD8<Double>], angles angleValues: [Double],
+                            values: [Double], scratch derivativeValues: inout [Double], jacobian: inout [Double])
+    {
+        var after = Mat2.identity
+        for factor in op.factors.reversed() {
+            guard let a = factor.angle else {
+                after = after * factor.matrix(0)
+                continue
+            }
+            let slot = angles[a]
+            if !slot.derivatives.isEmpty {
+                let d = after * factor.generatorTerm * after.adjoint
+                derivativeValues.removeAll(keepingCapacity: true)
+                for dv in slot.derivatives { derivativeValues.append(derivativeValue(dv, values)) }
+                for (k, m) in correlations.enumerated() {
+                    let g = 2 * d.contracted(with: m).real
+                    for (dv, chain) in zip(slot.derivatives, derivativeValues) {
+                        jacobian[k * parameterCount + dv.parameter] += g * chain
+                    }
+                }
+            }
+            after = after * factor.matrix(angleValues[a])
         }
     }
 }

@@ -173,13 +173,24 @@ extension CompiledCircuit {
 
     // MARK: - Unchecked paths
 
-    /// A bind buffer and the final state for parameter values.
+    /// Whether the forward pass runs the plan's cache-blocked passes (wide states) rather than the
+    /// program's operations one by one.
+    private func usesBlockedForward<Real: StateScalar>(_: Real.Type) -> Bool {
+        plan.fusion && numQubits > (simulator.blockQubits ?? ExecutionPlan.defaultBlockQubits(for: Real.self)) + 1
+    }
+
+    /// The memory the adjoint sweep may use for copies of ψ at layer ends (at most 8 copies).
+    static let checkpointBytes = 64 << 20
+
+    /// The final state for parameter values (`numbers` written for `angles`); `checkpoints` receive
+    /// copies of the state on the way (program-by-program forward pass only).
     private func simulate<Real: StateScalar>(_ program: AdjointProgram<Real>, values: [Double], angles: [Double],
-                                             numbers: UnsafeMutablePointer<Real>, threads: Int) -> StateVector<Real>
+                                             numbers: UnsafeMutablePointer<Real>, threads: Int,
+                                             checkpoints: [Int: UnsafeMutablePointer<Real>] = [:]) -> StateVector<Real>
     {
         var state = StateVector<Real>(unchecked: numQubits, threads: threads)
-        let blockQubits = simulator.blockQubits ?? ExecutionPlan.defaultBlockQubits(for: Real.self)
-        if plan.fusion, numQubits > blockQubits + 1 {
+        if usesBlockedForward(Real.self) {
+            assert(checkpoints.isEmpty)
             // Wide states: the plan's cache-blocked passes make fewer sweeps over memory.
             let binding = Dictionary(uniqueKeysWithValues: zip(parameters, values))
             do {
@@ -191,7 +202,7 @@ extension CompiledCircuit {
                 state = StateVector<Real>(unchecked: numQubits, threads: threads)
             }
         }
-        program.forward(state.storage.pointer, numbers: numbers, threads: threads)
+        program.forward(state.storage.pointer, numbers: numbers, threads: threads, checkpoints: checkpoints)
         return state
     }
 
@@ -226,7 +237,18 @@ extension CompiledCircuit {
         defer { numbers.deallocate() }
         program.writeNumbers(angles: angles, into: numbers)
         var jacobian = [Double](repeating: 0, count: count * parameterCount)
-        var state = simulate(program, values: values, angles: angles, numbers: numbers, threads: threads)
+        // Copies of ψ at the ends of commuting layers spare the adjoint sweep carrying ψ back.
+        var checkpoints: [Int: UnsafeMutablePointer<Real>] = [:]
+        if method == .adjoint, count > 0, !usesBlockedForward(Real.self) {
+            let stateBytes = 2 * MemoryLayout<Real>.size << numQubits
+            let limit = simulator.adjointCheckpoints ?? min(8, CompiledCircuit.checkpointBytes / max(stateBytes, 1))
+            for position in program.checkpointPositions(limit: limit) {
+                checkpoints[position] = UnsafeMutablePointer<Real>.allocate(capacity: 2 << numQubits)
+            }
+        }
+        defer { for buffer in checkpoints.values { buffer.deallocate() } }
+        var state = simulate(program, values: values, angles: angles, numbers: numbers, threads: threads,
+                             checkpoints: checkpoints)
         let psi = state.storage.pointer
         let expectationValues = observables.map { pauliExpectation(psi, numQubits: numQubits, observable: $0, threads: threads) }
 
@@ -238,7 +260,7 @@ extension CompiledCircuit {
                 applyPauliSum(observable, to: psi, into: lambda.pointer, numQubits: numQubits, threads: threads)
             }
             program.backward(psi: psi, lambdas: lambdas.map(\.pointer), numbers: numbers, angles: angles, values: values,
-                             threads: threads, jacobian: &jacobian)
+                             threads: threads, checkpoints: checkpoints, jacobian: &jacobian)
             withExtendedLifetime(lambdas) {}
         case .parameterShift:
             guard count > 0 else { break }

@@ -96,6 +96,9 @@ public struct Simulator: Sendable {
     /// The local qubits of a cache-blocked pass (nil: 512 KiB of amplitudes). Tests set it small
     /// to exercise passes on small states.
     var blockQubits: Int?
+    /// The most copies of ψ an adjoint gradient keeps at the ends of commuting layers (nil: up to
+    /// 8 within 64 MiB; 0: none, the plain sweep). Tests set it to compare the two.
+    var adjointCheckpoints: Int?
 
     /// Creates a simulator.
     /// - Parameters:

@@ -240,6 +240,37 @@ struct GradientTests {
         #expect(try blocked.compile(circuit).execution.passes > 0)
     }
 
+    @Test("copies of ψ at layer ends (none, some, all) leave the Jacobian unchanged; deep layered circuits against finite differences",
+          arguments: [1, 2, 3])
+    func checkpoints(observables count: Int) throws {
+        var rng = SeededGenerator(seed: 21 + UInt64(count))
+        // Layers of fused rotations and fixed gates between entanglers, parameterised two-qubit
+        // gates in some of them, and more layers than the default number of copies.
+        var circuit = GradientFixtures.stronglyEntanglingLayers(qubits: 3, layers: 9)
+        circuit.h(1)
+        circuit.rzz(parameters[0] * parameters[1], 0, 2)
+        circuit.ry(ParameterExpression.sin(parameters[2]), 1)
+        circuit.x(0)
+        circuit = try circuit.compose(try GradientFixtures.circuit(qubits: 3, gates: 10, parameters: parameters, &rng))
+        let terms = GradientFixtures.observables(qubits: 3, count: count, &rng)
+        let observables = try terms.map { try PauliSum($0) }
+        let values = GradientFixtures.randomValues(circuit.parameters.count, &rng)
+        var plain = Simulator(threads: 1)
+        plain.adjointCheckpoints = 0
+        let reference = try plain.compile(circuit).gradient(of: observables, values: values)
+        for limit in [1, 3, nil, 100] {
+            var simulator = Simulator(threads: 1)
+            simulator.adjointCheckpoints = limit
+            let result = try simulator.compile(circuit).gradient(of: observables, values: values)
+            #expect(FiniteDifference.maxDifference(result.jacobian, reference.jacobian) < 1e-12, "limit \(String(describing: limit))")
+            #expect(result.values == reference.values)
+        }
+        if count == 1 {
+            let expected = try FiniteDifference.jacobian({ try GradientFixtures.reference(circuit, terms, values: $0) }, at: values)
+            #expect(FiniteDifference.maxDifference(reference.jacobian, expected) < 1e-6)
+        }
+    }
+
     @Test("threads change nothing: 13 qubits, one and two observables, 1 thread against 3")
     func threadInvariance() throws {
         let n = 13

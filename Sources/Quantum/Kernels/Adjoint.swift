@@ -13,13 +13,23 @@
 // For a gate G = P_c ⊗ T + (1 − P_c) ⊗ 1 (controls c, target matrix T), one pass accumulates the
 // 2 × 2 correlation of the states *before* the update,
 //     M_ab = Σ over pairs of conj(λ_a) · ψ_b        (a, b: the target bit),
-// then replaces λ ← G†λ and, when `updatePsi`, ψ ← G†ψ. For every D = P_c ⊗ D_t,
+// then, as `update` says, replaces λ ← G†λ, and ψ ← G†ψ too. For every D = P_c ⊗ D_t,
 // ⟨λ|D|ψ⟩ = Σ_ab (D_t)_ab · M_ab, so one pass gives the derivative of every angle of the gate
 // (or of a fused run of one-qubit gates). M is returned as (M00, M01, M10, M11), each (re, im).
 //
 // Correlation sums use lane-wise products, combined at the end: with x = (re, im) pairs,
 //   λ * ψ            = (λr ψr, λi ψi, …)  → Re conj(λ)ψ = lane0 + lane1
 //   λ * swapPairs(ψ) = (λr ψi, λi ψr, …)  → Im conj(λ)ψ = lane0 − lane1
+
+/// What a backward step writes after reading the correlation.
+enum AdjointUpdate: Sendable {
+    /// Nothing: the correlation only (the earliest operations of a sweep).
+    case none
+    /// λ ← G†λ (several observables: ψ is updated once, apart).
+    case lambda
+    /// λ ← G†λ and ψ ← G†ψ.
+    case both
+}
 
 /// The pair geometry of a one-target gate (see the top of this file).
 struct PairGeometry: Sendable {
@@ -66,45 +76,53 @@ private func accumulateConjugateProduct<Real: StateScalar>(_ sum: inout (Double,
 @_specialize(where Real == Float)
 func adjointDense1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ lambda: UnsafeMutablePointer<Real>,
                                            target: Int, controlMask: Int, positions: UnsafeBufferPointer<Int>,
-                                           runLength: Int, matrix m: Matrix2<Real>, updatePsi: Bool,
+                                           runLength: Int, matrix m: Matrix2<Real>, update: AdjointUpdate,
                                            start: Int, end: Int) -> SIMD8<Double>
 {
+    let writeLambda = update != .none, writePsi = update == .both
     if target == 0 {
         return adjointDense1AdjacentRange(psi, lambda, controlMask: controlMask, positions: positions, matrix: m,
-                                          updatePsi: updatePsi, start: start, end: end)
+                                          update: update, start: start, end: end)
     }
     let stride = 1 << target
-    let (r00, i00) = splat(m.m00r, m.m00i)
-    let (r01, i01) = splat(m.m01r, m.m01i)
-    let (r10, i10) = splat(m.m10r, m.m10i)
-    let (r11, i11) = splat(m.m11r, m.m11i)
-    var p00 = SIMD4<Real>(), q00 = SIMD4<Real>(), p01 = SIMD4<Real>(), q01 = SIMD4<Real>()
-    var p10 = SIMD4<Real>(), q10 = SIMD4<Real>(), p11 = SIMD4<Real>(), q11 = SIMD4<Real>()
+    let s = splats(of: m)
+    let (r00, i00, r01, i01) = (s.r00, s.i00, s.r01, s.i01)
+    let (r10, i10, r11, i11) = (s.r10, s.i10, s.r11, s.i11)
+    // Lane sums as in the target-0 loop: each pair is re-packed as (x_0, x_1) in one vector (with
+    // SIMD4 on SSE2 the halves are registers, so re-packing costs nothing), which needs four
+    // accumulators instead of eight and keeps them in registers.
+    var direct = SIMD4<Real>(), directSwapped = SIMD4<Real>()
+    var crossed = SIMD4<Real>(), crossedSwapped = SIMD4<Real>()
     // Pairs left over at the end of odd runs, summed in Double.
     var s00 = (0.0, 0.0), s01 = (0.0, 0.0), s10 = (0.0, 0.0), s11 = (0.0, 0.0)
+    // Uncontrolled target 1: runs of two pairs, free index k (even) ↦ pair base 2k; one step per run.
+    let targetOneRuns = target == 1 && controlMask == 0 && start & 1 == 0 && end & 1 == 0
     var k = start
     while k < end {
-        let runEnd = min(end, (k | (runLength &- 1)) &+ 1)
+        let runEnd = targetOneRuns ? k &+ 2 : min(end, (k | (runLength &- 1)) &+ 1)
         // i0: the pair base (target bit 0, control bits 1) of free index k.
-        var i0 = insertZeroBits(k, positions) | controlMask
+        var i0 = targetOneRuns ? 2 &* k : insertZeroBits(k, positions) | controlMask
         let last = i0 &+ (runEnd &- k)
         // Two pairs per step: a holds ψ_0 of both, b holds ψ_1 of both.
         while i0 &+ 1 < last {
             let a = load4(psi, i0), b = load4(psi, i0 &+ stride)
             let la = load4(lambda, i0), lb = load4(lambda, i0 &+ stride)
             let sa = swapPairs(a), sb = swapPairs(b)
-            p00 += la * a
-            q00 += la * sa
-            p01 += la * b
-            q01 += la * sb
-            p10 += lb * a
-            q10 += lb * sa
-            p11 += lb * b
-            q11 += lb * sb
-            let sla = swapPairs(la), slb = swapPairs(lb)
-            store4(la * r00 + sla * i00 + lb * r01 + slb * i01, lambda, i0)
-            store4(la * r10 + sla * i10 + lb * r11 + slb * i11, lambda, i0 &+ stride)
-            if updatePsi {
+            // Pair of the first group: v = (ψ_0, ψ_1), l = (λ_0, λ_1); then the second group.
+            let v0 = SIMD4(lowHalf: a.lowHalf, highHalf: b.lowHalf), l0 = SIMD4(lowHalf: la.lowHalf, highHalf: lb.lowHalf)
+            let v1 = SIMD4(lowHalf: a.highHalf, highHalf: b.highHalf), l1 = SIMD4(lowHalf: la.highHalf, highHalf: lb.highHalf)
+            let sv0 = SIMD4(lowHalf: sa.lowHalf, highHalf: sb.lowHalf), sv1 = SIMD4(lowHalf: sa.highHalf, highHalf: sb.highHalf)
+            direct += l0 * v0 + l1 * v1
+            directSwapped += l0 * sv0 + l1 * sv1
+            crossed += l0 * SIMD4(lowHalf: v0.highHalf, highHalf: v0.lowHalf) + l1 * SIMD4(lowHalf: v1.highHalf, highHalf: v1.lowHalf)
+            crossedSwapped += l0 * SIMD4(lowHalf: sv0.highHalf, highHalf: sv0.lowHalf)
+                + l1 * SIMD4(lowHalf: sv1.highHalf, highHalf: sv1.lowHalf)
+            if writeLambda {
+                let sla = swapPairs(la), slb = swapPairs(lb)
+                store4(la * r00 + sla * i00 + lb * r01 + slb * i01, lambda, i0)
+                store4(la * r10 + sla * i10 + lb * r11 + slb * i11, lambda, i0 &+ stride)
+            }
+            if writePsi {
                 store4(a * r00 + sa * i00 + b * r01 + sb * i01, psi, i0)
                 store4(a * r10 + sa * i10 + b * r11 + sb * i11, psi, i0 &+ stride)
             }
@@ -118,15 +136,15 @@ func adjointDense1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ 
             accumulateConjugateProduct(&s01, lar, lai, br, bi)
             accumulateConjugateProduct(&s10, lbr, lbi, ar, ai)
             accumulateConjugateProduct(&s11, lbr, lbi, br, bi)
-            dense1Scalar(lambda, i0, i1, m)
-            if updatePsi { dense1Scalar(psi, i0, i1, m) }
+            if writeLambda { dense1Scalar(lambda, i0, i1, m) }
+            if writePsi { dense1Scalar(psi, i0, i1, m) }
         }
         k = runEnd
     }
-    let m00 = combineTwoGroups(p00, q00), m01 = combineTwoGroups(p01, q01)
-    let m10 = combineTwoGroups(p10, q10), m11 = combineTwoGroups(p11, q11)
-    return SIMD8(m00.0 + s00.0, m00.1 + s00.1, m01.0 + s01.0, m01.1 + s01.1,
-                 m10.0 + s10.0, m10.1 + s10.1, m11.0 + s11.0, m11.1 + s11.1)
+    return SIMD8(Double(direct[0]) + Double(direct[1]) + s00.0, Double(directSwapped[0]) - Double(directSwapped[1]) + s00.1,
+                 Double(crossed[0]) + Double(crossed[1]) + s01.0, Double(crossedSwapped[0]) - Double(crossedSwapped[1]) + s01.1,
+                 Double(crossed[2]) + Double(crossed[3]) + s10.0, Double(crossedSwapped[2]) - Double(crossedSwapped[3]) + s10.1,
+                 Double(direct[2]) + Double(direct[3]) + s11.0, Double(directSwapped[2]) - Double(directSwapped[3]) + s11.1)
 }
 
 /// Dense step on target 0: each pair (i0, i0 + 1) is one vector (ψ_0, ψ_1).
@@ -134,13 +152,12 @@ func adjointDense1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ 
 @_specialize(where Real == Float)
 func adjointDense1AdjacentRange<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ lambda: UnsafeMutablePointer<Real>,
                                                    controlMask: Int, positions: UnsafeBufferPointer<Int>,
-                                                   matrix m: Matrix2<Real>, updatePsi: Bool,
+                                                   matrix m: Matrix2<Real>, update: AdjointUpdate,
                                                    start: Int, end: Int) -> SIMD8<Double>
 {
-    let diagR = SIMD4<Real>(m.m00r, m.m00r, m.m11r, m.m11r)
-    let diagI = SIMD4<Real>(-m.m00i, m.m00i, -m.m11i, m.m11i)
-    let offR = SIMD4<Real>(m.m01r, m.m01r, m.m10r, m.m10r)
-    let offI = SIMD4<Real>(-m.m01i, m.m01i, -m.m10i, m.m10i)
+    let writeLambda = update != .none, writePsi = update == .both
+    let s = splats(of: m)
+    let (diagR, diagI, offR, offI) = (s.diagR, s.diagI, s.offR, s.offI)
     // direct: λ * ψ and λ * swap(ψ) give M00 (lanes 0, 1) and M11 (lanes 2, 3);
     // crossed: λ * (ψ_1, ψ_0) and its swap give M01 (lanes 0, 1) and M10 (lanes 2, 3).
     var direct = SIMD4<Real>(), directSwapped = SIMD4<Real>()
@@ -157,10 +174,11 @@ func adjointDense1AdjacentRange<Real: StateScalar>(_ psi: UnsafeMutablePointer<R
         directSwapped += l * sv
         crossed += l * h
         crossedSwapped += l * sh
-        let sl = swapPairs(l)
-        let hl = SIMD4(l[2], l[3], l[0], l[1])
-        store4(l * diagR + sl * diagI + hl * offR + swapPairs(hl) * offI, lambda, i0)
-        if updatePsi { store4(v * diagR + sv * diagI + h * offR + sh * offI, psi, i0) }
+        if writeLambda {
+            let hl = SIMD4(l[2], l[3], l[0], l[1])
+            store4(l * diagR + swapPairs(l) * diagI + hl * offR + swapPairs(hl) * offI, lambda, i0)
+        }
+        if writePsi { store4(v * diagR + sv * diagI + h * offR + sh * offI, psi, i0) }
     }
     return SIMD8(Double(direct[0]) + Double(direct[1]), Double(directSwapped[0]) - Double(directSwapped[1]),
                  Double(crossed[0]) + Double(crossed[1]), Double(crossedSwapped[0]) - Double(crossedSwapped[1]),
@@ -174,9 +192,10 @@ func adjointDense1AdjacentRange<Real: StateScalar>(_ psi: UnsafeMutablePointer<R
 @_specialize(where Real == Float)
 func adjointDiagonal1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ lambda: UnsafeMutablePointer<Real>,
                                               target: Int, controlMask: Int, positions: UnsafeBufferPointer<Int>,
-                                              runLength: Int, factors f: UnsafePointer<Real>, updatePsi: Bool,
+                                              runLength: Int, factors f: UnsafePointer<Real>, update: AdjointUpdate,
                                               start: Int, end: Int) -> SIMD8<Double>
 {
+    let writeLambda = update != .none, writePsi = update == .both
     if target == 0 {
         let vr = SIMD4<Real>(f[0], f[0], f[2], f[2])
         let vi = SIMD4<Real>(-f[1], f[1], -f[3], f[3])
@@ -188,8 +207,8 @@ func adjointDiagonal1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>,
             let sv = swapPairs(v)
             direct += l * v
             directSwapped += l * sv
-            store4(l * vr + swapPairs(l) * vi, lambda, i0)
-            if updatePsi { store4(v * vr + sv * vi, psi, i0) }
+            if writeLambda { store4(l * vr + swapPairs(l) * vi, lambda, i0) }
+            if writePsi { store4(v * vr + sv * vi, psi, i0) }
         }
         return SIMD8(Double(direct[0]) + Double(direct[1]), Double(directSwapped[0]) - Double(directSwapped[1]), 0, 0,
                      0, 0, Double(direct[2]) + Double(direct[3]), Double(directSwapped[2]) - Double(directSwapped[3]))
@@ -212,9 +231,11 @@ func adjointDiagonal1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>,
             q00 += la * sa
             p11 += lb * b
             q11 += lb * sb
-            store4(la * r0 + swapPairs(la) * i0f, lambda, i0)
-            store4(lb * r1 + swapPairs(lb) * i1f, lambda, i0 &+ stride)
-            if updatePsi {
+            if writeLambda {
+                store4(la * r0 + swapPairs(la) * i0f, lambda, i0)
+                store4(lb * r1 + swapPairs(lb) * i1f, lambda, i0 &+ stride)
+            }
+            if writePsi {
                 store4(a * r0 + sa * i0f, psi, i0)
                 store4(b * r1 + sb * i1f, psi, i0 &+ stride)
             }
@@ -224,9 +245,11 @@ func adjointDiagonal1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>,
             let i1 = i0 &+ stride
             accumulateConjugateProduct(&s00, lambda[2 &* i0], lambda[2 &* i0 &+ 1], psi[2 &* i0], psi[2 &* i0 &+ 1])
             accumulateConjugateProduct(&s11, lambda[2 &* i1], lambda[2 &* i1 &+ 1], psi[2 &* i1], psi[2 &* i1 &+ 1])
-            scaleRun(lambda, start: i0, count: 1, fr: f[0], fi: f[1])
-            scaleRun(lambda, start: i1, count: 1, fr: f[2], fi: f[3])
-            if updatePsi {
+            if writeLambda {
+                scaleRun(lambda, start: i0, count: 1, fr: f[0], fi: f[1])
+                scaleRun(lambda, start: i1, count: 1, fr: f[2], fi: f[3])
+            }
+            if writePsi {
                 scaleRun(psi, start: i0, count: 1, fr: f[0], fi: f[1])
                 scaleRun(psi, start: i1, count: 1, fr: f[2], fi: f[3])
             }
@@ -305,4 +328,32 @@ func blockwiseSum8(count: Int, block: Int, threads: Int, _ term: @Sendable (Int,
     }
     for b in 0..<blocks { total += partials[b] }
     return total
+}
+
+/// Writes the product state ⊗_q (c0_q|0⟩ + c1_q|1⟩) over all 2^n amplitudes; `columns` holds
+/// (c0 re, c0 im, c1 re, c1 im) for each qubit. Doubling: after qubit q, amplitudes 0 ..< 2^(q+1)
+/// hold the product over qubits 0 … q (amplitude i + 2^q = amplitude i · c1_q, then i ← i · c0_q).
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func writeProductState<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, numQubits: Int, columns: UnsafePointer<Real>,
+                                          threads: Int)
+{
+    p[0] = 1
+    p[1] = 0
+    let state = SharedPointer(base: p)
+    for q in 0..<numQubits {
+        let half = 1 << q
+        let (r0, i0) = (columns[4 &* q], columns[4 &* q &+ 1])
+        let (r1, i1) = (columns[4 &* q &+ 2], columns[4 &* q &+ 3])
+        forEachRange(count: half, threads: threads) { start, end in
+            let p = state.base
+            for i in start..<end {
+                let re = p[2 &* i], im = p[2 &* i &+ 1]
+                p[2 &* (i &+ half)] = re * r1 - im * i1
+                p[2 &* (i &+ half) &+ 1] = re * i1 + im * r1
+                p[2 &* i] = re * r0 - im * i0
+                p[2 &* i &+ 1] = re * i0 + im * r0
+            }
+        }
+    }
 }

@@ -136,6 +136,8 @@ struct KernelCall<Real: StateScalar>: Sendable {
             case .flip:
                 if adjacent {
                     flipAdjacentRange(p, start: start, end: end)
+                } else if positions.first == 0 {
+                    flipLowRange(p, target: targets[0], controlMask: controlMask, positions: positions, start: start, end: end)
                 } else {
                     flipRange(p, target: targets[0], controlMask: controlMask, positions: positions, runLength: runLength,
                               start: start, end: end)

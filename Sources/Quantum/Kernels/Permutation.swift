@@ -24,6 +24,48 @@ func flipRange<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, 
     }
 }
 
+/// X on `target` where qubit 0 is the target or a control (fixed positions start at 0), one SIMD4
+/// (amplitudes e, e + 1) per free index instead of one scalar exchange:
+/// - target 0 (controls above): swap the halves of the vector at e;
+/// - control on qubit 0, target t ≥ 1: exchange the upper halves (bit 0 = 1) of the vectors at e
+///   and e + 2^t.
+/// Free index k ↦ e = the pair base with bit 0 cleared. With c leading fixed positions 0 … c − 1,
+/// consecutive k give e, e + 2^c, … for 2^(positions[c] − c) steps (a run).
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func flipLowRange<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, controlMask: Int,
+                                     positions: UnsafeBufferPointer<Int>, start: Int, end: Int)
+{
+    assert(positions.first == 0)
+    let highControls = controlMask & ~1
+    var leading = 0
+    while leading < positions.count && positions[leading] == leading { leading &+= 1 }
+    let step = 1 << leading
+    let runLength = leading < positions.count ? 1 << (positions[leading] &- leading) : Int.max >> 1
+    var k = start
+    while k < end {
+        let runEnd = min(end, (k | (runLength &- 1)) &+ 1)
+        // e: the vector base (bit 0 and the target bit clear, the other controls set).
+        var e = insertZeroBits(k, positions) | highControls
+        if target == 0 {
+            for _ in k..<runEnd {
+                let v = load4(p, e)
+                store4(SIMD4(v[2], v[3], v[0], v[1]), p, e)
+                e &+= step
+            }
+        } else {
+            let stride = 1 << target
+            for _ in k..<runEnd {
+                let v = load4(p, e), w = load4(p, e &+ stride)
+                store4(SIMD4(v[0], v[1], w[2], w[3]), p, e)
+                store4(SIMD4(w[0], w[1], v[2], v[3]), p, e &+ stride)
+                e &+= step
+            }
+        }
+        k = runEnd
+    }
+}
+
 /// X on qubit 0, uncontrolled: swaps the two halves of each SIMD4.
 @_specialize(where Real == Double)
 @_specialize(where Real == Float)
