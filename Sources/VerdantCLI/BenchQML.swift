@@ -90,18 +90,34 @@ extension Bench {
             }
             if wanted.contains("accuracy") {
                 let adhoc = try DatasetLoader.adHoc(trainingSize: 20, testSize: 10, features: 2, gap: 0.3, seed: 7)
-                for (name, trainSet, testSet, scale) in [("iris", train, test, Scaler.Kind.minmax), ("ad hoc", adhoc.train, adhoc.test, .none)] {
-                    for kind in [ModelKind.qsvm, .svmRBF] {
-                        let model = try Classifier.train(trainSet, test: testSet, configuration: TrainingConfiguration(kind: kind, scale: scale))
+                let cases: [(String, Dataset, Dataset, Scaler.Kind, FeatureMap?)] = [
+                    ("iris, ZZ α 2", train, test, .minmax, try .zz(features: 4, reps: 2)),
+                    ("iris, ZZ α 0.5", train, test, .minmax, try .zz(features: 4, reps: 2, alpha: 0.5)),
+                    ("ad hoc, ZZ α 2", adhoc.train, adhoc.test, .none, try .zz(features: 2, reps: 2)),
+                ]
+                for (name, trainSet, testSet, scale, map) in cases {
+                    for kind in [ModelKind.qsvm, .svmRBF] where kind == .qsvm || !name.contains("α 0.5") {
+                        let label = kind == .qsvm ? name : String(name.prefix { $0 != "," })
+                        let model = try Classifier.train(trainSet, test: testSet,
+                                                         configuration: TrainingConfiguration(kind: kind, featureMap: map, scale: scale))
                         let accuracy = model.training.testAccuracy ?? 0
                         items.append(.object([
-                            ("case", .string("accuracy")), ("data", .string(name)), ("model", .string(kind.rawValue)),
+                            ("case", .string("accuracy")), ("data", .string(label)), ("model", .string(kind.rawValue)),
                             ("trainSamples", .integer(trainSet.count)), ("testSamples", .integer(testSet.count)),
                             ("testAccuracy", .number(accuracy)), ("seconds", .number(model.training.seconds)),
                         ]))
-                        rows.append(["\(name) \(kind.rawValue) test accuracy", "", Format.seconds(model.training.seconds), String(format: "%.3f", accuracy)])
+                        rows.append(["\(label) \(kind.rawValue) test accuracy", "", Format.seconds(model.training.seconds), String(format: "%.3f", accuracy)])
                     }
                 }
+                let qnn = try VariationalModel.trainClassifier(train, test: test, configuration: VariationalConfiguration(
+                    ansatz: try .realAmplitudes(qubits: 4, reps: 2), seed: 7))
+                items.append(.object([
+                    ("case", .string("accuracy")), ("data", .string("iris")), ("model", .string("vqc")),
+                    ("trainSamples", .integer(train.count)), ("testSamples", .integer(test.count)),
+                    ("testAccuracy", .number(qnn.training.testAccuracy ?? 0)), ("seconds", .number(qnn.training.seconds)),
+                ]))
+                rows.append(["iris vqc (ry, RealAmplitudes ×2, 20 epochs) test accuracy", "", Format.seconds(qnn.training.seconds),
+                             String(format: "%.3f", qnn.training.testAccuracy ?? 0)])
             }
         }
         try mlErrors {
