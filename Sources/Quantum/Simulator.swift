@@ -134,6 +134,8 @@ public struct Simulator: Sendable {
 
     /// The final state of a circuit in the chosen `Real` type (`Float` or `Double`).
     /// - Throws: as ``statevector(_:)``.
+    @_specialize(exported: true, where Real == Double)
+    @_specialize(exported: true, where Real == Float)
     public func statevector<Real: StateScalar>(_ circuit: QuantumCircuit, as type: Real.Type) throws -> StateVector<Real> {
         try compile(circuit).statevector(binding: [:], as: type)
     }
@@ -202,6 +204,8 @@ public struct CompiledCircuit: Sendable {
     ///   - type: `Double.self` or `Float.self`.
     /// - Throws: ``QuantumError/unboundParameters(_:)``, ``QuantumError/unknownParameter(name:known:)``,
     ///   memory errors, and ``QuantumError/invalidState(_:)`` when the circuit is not unitary.
+    @_specialize(exported: true, where Real == Double)
+    @_specialize(exported: true, where Real == Float)
     public func statevector<Real: StateScalar>(binding values: [Parameter: Double], as type: Real.Type) throws -> StateVector<Real> {
         try checkBinding(values)
         if let step = plan.steps.first(where: { !$0.isUnitary }) {

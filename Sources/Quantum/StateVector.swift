@@ -135,6 +135,8 @@ public struct StateVector<Real: StateScalar>: Sendable {
     }
 
     /// The probability of each basis state, |a_i|².
+    @_specialize(exported: true, where Real == Double)
+    @_specialize(exported: true, where Real == Float)
     public func probabilities() -> [Double] {
         var result = [Double](repeating: 0, count: count)
         result.withUnsafeMutableBufferPointer { buffer in
@@ -150,6 +152,8 @@ public struct StateVector<Real: StateScalar>: Sendable {
     /// - Returns: 2^qubits.count probabilities.
     /// - Throws: ``QuantumError/qubitOutOfRange(received:numQubits:)`` or
     ///   ``QuantumError/duplicateQubits(gate:qubits:)``.
+    @_specialize(exported: true, where Real == Double)
+    @_specialize(exported: true, where Real == Float)
     public func probabilities(of qubits: [Int]) throws -> [Double] {
         for q in qubits where q < 0 || q >= numQubits {
             throw QuantumError.qubitOutOfRange(received: "\(q)", numQubits: numQubits)
@@ -169,6 +173,8 @@ public struct StateVector<Real: StateScalar>: Sendable {
 
     /// The probabilities keyed by bitstring (qubit n−1 first, Qiskit's order), zero entries left out.
     /// - Parameter threshold: entries at or below this are left out.
+    @_specialize(exported: true, where Real == Double)
+    @_specialize(exported: true, where Real == Float)
     public func probabilitiesByBitstring(threshold: Double = 0) -> [String: Double] {
         var result: [String: Double] = [:]
         for (i, p) in probabilities().enumerated() where p > threshold {
@@ -181,6 +187,8 @@ public struct StateVector<Real: StateScalar>: Sendable {
     /// - Parameter observable: a ``PauliSum`` as wide as the state.
     /// - Returns: the real expectation value (observables are Hermitian: real coefficients).
     /// - Throws: ``QuantumError/observableWidth(received:numQubits:)``.
+    @_specialize(exported: true, where Real == Double)
+    @_specialize(exported: true, where Real == Float)
     public func expectation(_ observable: PauliSum) throws -> Double {
         guard observable.numQubits == numQubits else {
             throw QuantumError.observableWidth(received: observable.numQubits, numQubits: numQubits)
@@ -190,6 +198,8 @@ public struct StateVector<Real: StateScalar>: Sendable {
 
     /// ⟨self|other⟩.
     /// - Throws: ``QuantumError/invalidState(_:)`` when the widths differ.
+    @_specialize(exported: true, where Real == Double)
+    @_specialize(exported: true, where Real == Float)
     public func innerProduct(with other: StateVector<Real>) throws -> Complex<Double> {
         guard other.numQubits == numQubits else {
             throw QuantumError.invalidState("inner product of a \(numQubits)-qubit and a \(other.numQubits)-qubit state")
@@ -200,6 +210,8 @@ public struct StateVector<Real: StateScalar>: Sendable {
 
     /// |⟨self|other⟩|².
     /// - Throws: ``QuantumError/invalidState(_:)`` when the widths differ.
+    @_specialize(exported: true, where Real == Double)
+    @_specialize(exported: true, where Real == Float)
     public func fidelity(with other: StateVector<Real>) throws -> Double {
         try innerProduct(with: other).lengthSquared
     }
@@ -213,6 +225,8 @@ public struct StateVector<Real: StateScalar>: Sendable {
     ///   - seed: the seed; the same seed gives the same samples on every machine and thread count.
     /// - Returns: the sampled basis indices in shot order.
     /// - Throws: ``QuantumError/invalidShots(_:)``.
+    @_specialize(exported: true, where Real == Double)
+    @_specialize(exported: true, where Real == Float)
     public func sample(shots: Int, seed: UInt64) throws -> [Int] {
         guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
         var rng = SeededGenerator(seed: seed)

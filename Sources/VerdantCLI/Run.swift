@@ -168,14 +168,17 @@ struct Run: ParsableCommand {
                 return .array([.number(Double(a.real)), .number(Double(a.imaginary))])
             }))
             if !json {
+                // One copy of the amplitudes: reading them one subscript call at a time from this
+                // module costs a generic call each.
+                let amplitudes = state.amplitudes
                 var shown = 0, nonzero = 0
                 var rows: [[String]] = []
-                for i in 0..<state.count where state[i].lengthSquared > 1e-24 {
+                for (i, a) in amplitudes.enumerated() where a.lengthSquared > 1e-24 {
                     nonzero += 1
                     guard shown < limit else { continue }
                     shown += 1
-                    rows.append([bits(i, state.numQubits), String(format: "%+.10f", Double(state[i].real)),
-                                 String(format: "%+.10f", Double(state[i].imaginary)) + "i"])
+                    rows.append([bits(i, state.numQubits), String(format: "%+.10f", Double(a.real)),
+                                 String(format: "%+.10f", Double(a.imaginary)) + "i"])
                 }
                 lines.append("state vector (\(state.numQubits) qubits, \(nonzero) nonzero amplitudes, \(Format.bytes(state.memoryBytes))):")
                 lines.append(Format.table(["basis", "real", "imaginary"], rows))
@@ -192,8 +195,8 @@ struct Run: ParsableCommand {
                 // The largest probabilities first, without materialising a sorted copy of the state.
                 var top: [(Int, Double)] = []
                 var nonzero = 0
-                for i in 0..<state.count {
-                    let p = Double(state[i].lengthSquared)
+                let probabilities = state.probabilities()
+                for (i, p) in probabilities.enumerated() {
                     guard p > 1e-24 else { continue }
                     nonzero += 1
                     if top.count < limit {
