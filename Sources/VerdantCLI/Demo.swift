@@ -155,7 +155,7 @@ struct Demo: ParsableCommand {
         } else {
             print("")
             let table = rows.map { row in
-                [row.name, String(format: "%.3f", row.accuracy), String(format: "%.2f", row.usage.seconds),
+                [row.name, String(format: "%.3f", row.accuracy), String(format: "%.3f", row.usage.seconds),
                  String(format: "%.3g", row.usage.joules.value), String(format: "%.3g", row.usage.gCO2e.value),
                  String(format: "%.2e %@", row.usage.cost.value, row.usage.currency), row.usage.provenance.rawValue]
             }
