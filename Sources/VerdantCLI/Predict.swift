@@ -53,12 +53,12 @@ struct Predict: ParsableCommand {
         if toStdout, !jobKeys.recipients.isEmpty, isatty(STDOUT_FILENO) != 0 {
             throw CLIError.usage("refusing to write sealed predictions to the terminal; use -o FILE or redirect standard output")
         }
-        let loaded = try mlErrors { () -> LoadedModel in
+        let loaded = try mlErrors { () -> TrainedModel in
             let bytes = try withPrivacyErrors {
                 try SealedFile.contents(atPath: model, expecting: ModelFile.contentType, options: jobKeys.options,
                                         identities: jobKeys.identities(for:))
             }
-            return try LoadedModel(bytes, path: model)
+            return try TrainedModel(bytes, path: model)
         }
         let (features, labels) = try mlErrors { () -> (Matrix, [String]?) in
             let text = data == "builtin:iris" ? DatasetLoader.irisCSV : try text(of: data, keys: jobKeys)
@@ -111,49 +111,6 @@ struct Predict: ParsableCommand {
         if !energy.noEnergySummary { printNote(report.oneLine) }
         if let path = energy.energyReport {
             do { try report.writeJSON(to: path) } catch { throw error.cliError }
-        }
-    }
-}
-
-/// A model file of either family, read once.
-enum LoadedModel {
-    case kernel(Classifier)
-    case variational(VariationalModel)
-
-    /// Decodes `bytes` (already opened if sealed) as the family its `kind` names.
-    init(_ bytes: Data, path: String) throws {
-        switch try ModelFile.kind(of: bytes, path: path) {
-        case "vqc", "vqr": self = .variational(try VariationalModel.decode(bytes, path: path))
-        default: self = .kernel(try Classifier.decode(bytes, path: path))
-        }
-    }
-
-    var featureNames: [String] {
-        switch self {
-        case .kernel(let m): m.featureNames
-        case .variational(let m): m.featureNames
-        }
-    }
-
-    var labelName: String {
-        switch self {
-        case .kernel(let m): m.labelName
-        case .variational(let m): m.labelName
-        }
-    }
-
-    /// Predicted labels (classes), or values for a regressor, as text.
-    func predict(_ features: Matrix, scheduler: Scheduler, communicator: any Communicator,
-                 progress: (@Sendable (Int, Int) -> Void)?) throws -> [String]
-    {
-        switch self {
-        case .kernel(let m):
-            var configuration = TrainingConfiguration(kind: m.kind, scheduler: scheduler, communicator: communicator)
-            configuration.progress = progress
-            return try m.predict(features, configuration: configuration)
-        case .variational(let m):
-            if m.kind == .vqr { return try m.predictValues(features, scheduler: scheduler, communicator: communicator).map { "\($0)" } }
-            return try m.predict(features, scheduler: scheduler, communicator: communicator)
         }
     }
 }

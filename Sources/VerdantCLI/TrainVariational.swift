@@ -122,7 +122,7 @@ enum VariationalRun {
     }
 }
 
-/// A trained model of either family, as `train` writes it.
+/// A model of either family: what `train` writes and `predict` reads.
 enum TrainedModel {
     case kernel(Classifier)
     case variational(VariationalModel)
@@ -191,6 +191,46 @@ enum TrainedModel {
                 ("seconds", .number(t.seconds)), ("ranks", .integer(t.ranks)), ("threads", .integer(t.threads)),
                 ("energy", energy),
             ])
+        }
+    }
+}
+
+/// Reading a model file of either family (`predict`).
+extension TrainedModel {
+    /// Decodes `bytes` (already opened if sealed) as the family its `kind` names.
+    init(_ bytes: Data, path: String) throws {
+        switch try ModelFile.kind(of: bytes, path: path) {
+        case "vqc", "vqr": self = .variational(try VariationalModel.decode(bytes, path: path))
+        default: self = .kernel(try Classifier.decode(bytes, path: path))
+        }
+    }
+
+    var featureNames: [String] {
+        switch self {
+        case .kernel(let m): m.featureNames
+        case .variational(let m): m.featureNames
+        }
+    }
+
+    var labelName: String {
+        switch self {
+        case .kernel(let m): m.labelName
+        case .variational(let m): m.labelName
+        }
+    }
+
+    /// Predicted labels (classes), or values for a regressor, as text.
+    func predict(_ features: Matrix, scheduler: Scheduler, communicator: any Communicator,
+                 progress: (@Sendable (Int, Int) -> Void)?) throws -> [String]
+    {
+        switch self {
+        case .kernel(let m):
+            var configuration = TrainingConfiguration(kind: m.kind, scheduler: scheduler, communicator: communicator)
+            configuration.progress = progress
+            return try m.predict(features, configuration: configuration)
+        case .variational(let m):
+            if m.kind == .vqr { return try m.predictValues(features, scheduler: scheduler, communicator: communicator).map { "\($0)" } }
+            return try m.predict(features, scheduler: scheduler, communicator: communicator)
         }
     }
 }
