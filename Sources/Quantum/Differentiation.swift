@@ -191,7 +191,7 @@ struct BoundOperation<Real: StateScalar>: Sendable {
 
 /// The differentiable form of a compiled circuit's unitary steps.
 struct AdjointProgram<Real: StateScalar>: Sendable {
-    enum Operation: Sendable {
+    indirect enum Operation: Sendable {
         case fixed(forward: KernelCall<Real>, adjoint: KernelCall<Real>)
         case bound(BoundOperation<Real>)
     }
@@ -617,6 +617,33 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
         }
     }
 
+    /// Im Σ conj(λ_i)ψ_i and, per qubit, Im of the part over amplitudes with that qubit's bit set
+    /// (see `diagonalCorrelationRange`; real parts are 0: derivatives never read them), summed in
+    /// fixed blocks.
+    private func diagonalCorrelations(psi: UnsafeMutablePointer<Real>, lambda: UnsafeMutablePointer<Real>,
+                                      threads: Int) -> [Double]
+    {
+        let psiShared = SharedPointer(base: psi), lambdaShared = SharedPointer(base: lambda)
+        let n = numQubits
+        return blockwiseSums(count: 1 << n, block: 2 * correlationBlock, width: 2 + 2 * n, threads: threads) { start, end, sums in
+            diagonalCorrelationRange(psiShared.base, lambdaShared.base, numQubits: n, start: start, end: end, into: sums)
+        }
+    }
+
+    /// M01 and M10 of an uncontrolled one-target operation, summed in fixed blocks.
+    private func offDiagonalCorrelations(_ pair: PairGeometry, psi: UnsafeMutablePointer<Real>,
+                                         lambda: UnsafeMutablePointer<Real>, threads: Int) -> SIMD4<Double>
+    {
+        assert(pair.controlMask == 0)
+        let psiShared = SharedPointer(base: psi), lambdaShared = SharedPointer(base: lambda)
+        let target = pair.target
+        let sum = blockwiseSum8(count: pair.freeCount, block: correlationBlock, threads: threads) { start, end in
+            let m = offDiagonalCorrelationRange(psiShared.base, lambdaShared.base, target: target, start: start, end: end)
+            return SIMD8(lowHalf: m, highHalf: SIMD4())
+        }
+        return sum.lowHalf
+    }
+
     /// The backward sweep: from ψ (the final state) and λ_k = O_k ψ, adds ∂⟨O_k⟩/∂p_j into
     /// `jacobian[k * parameterCount + j]`. ψ, every λ_k and the checkpoints are overwritten.
     ///
@@ -664,11 +691,19 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
             if let l = layerOf[index], readAsLayer(l), layers[l].upperBound == index + 1 {
                 let layer = layers[l]
                 if let saved = checkpoints[layer.upperBound] { psi = saved }
+                // The diagonal entries of every qubit's correlation come from one pass per λ; each
+                // dense operation adds one read-only pass for its off-diagonal entries.
+                var diagonals: [[Double]] = []
                 for j in layer {
                     guard j >= first, case .bound(let op) = operations[j], op.differentiated, let pair = op.pair else { continue }
-                    for (k, lambda) in lambdas.enumerated() {
-                        correlations[k] = pairStep(op, pair, numbers: numbers, psi: psi, lambda: lambda, update: .none,
-                                                   threads: threads)
+                    if diagonals.isEmpty { diagonals = lambdas.map { diagonalCorrelations(psi: psi, lambda: $0, threads: threads) } }
+                    let q = pair.target
+                    for k in lambdas.indices {
+                        let d = diagonals[k]
+                        let m11 = (d[2 + 2 * q], d[3 + 2 * q])
+                        let off = op.shape == .diagonal
+                            ? SIMD4<Double>() : offDiagonalCorrelations(pair, psi: psi, lambda: lambdas[k], threads: threads)
+                        correlations[k] = SIMD8(d[0] - m11.0, d[1] - m11.1, off[0], off[1], off[2], off[3], m11.0, m11.1)
                     }
                     accumulate(op, correlations: correlations, angles: angleValues, values: values,
                                scratch: &derivativeValues, jacobian: &jacobian)

@@ -241,18 +241,25 @@ struct GradientTests {
     }
 
     @Test("copies of ψ at layer ends (none, some, all) leave the Jacobian unchanged; deep layered circuits against finite differences",
-          arguments: [1, 2, 3])
-    func checkpoints(observables count: Int) throws {
+          arguments: [(1, 3), (2, 3), (3, 3), (1, 7), (2, 8)])
+    func checkpoints(observables count: Int, qubits n: Int) throws {
         var rng = SeededGenerator(seed: 21 + UInt64(count))
         // Layers of fused rotations and fixed gates between entanglers, parameterised two-qubit
-        // gates in some of them, and more layers than the default number of copies.
-        var circuit = GradientFixtures.stronglyEntanglingLayers(qubits: 3, layers: 9)
+        // gates in some of them, and more layers than the default number of copies. From 6 qubits
+        // on, a layer's diagonal correlations are read in groups of amplitudes (a separate kernel
+        // path); layers of diagonal operations (rz, p) and of mixed ones are included.
+        var circuit = GradientFixtures.stronglyEntanglingLayers(qubits: n, layers: n > 3 ? 3 : 9)
         circuit.h(1)
         circuit.rzz(parameters[0] * parameters[1], 0, 2)
+        for q in 0..<n { circuit.rz(ParameterExpression(Double(q + 1)) * parameters[q % 3], q) }
+        circuit.cx(0, n - 1)
+        for q in 0..<n {
+            if q % 3 == 0 { circuit.p(parameters[1] + parameters[2], q) } else { circuit.rx(parameters[q % 3], q) }
+        }
         circuit.ry(ParameterExpression.sin(parameters[2]), 1)
         circuit.x(0)
-        circuit = try circuit.compose(try GradientFixtures.circuit(qubits: 3, gates: 10, parameters: parameters, &rng))
-        let terms = GradientFixtures.observables(qubits: 3, count: count, &rng)
+        circuit = try circuit.compose(try GradientFixtures.circuit(qubits: n, gates: 10, parameters: parameters, &rng))
+        let terms = GradientFixtures.observables(qubits: n, count: count, &rng)
         let observables = try terms.map { try PauliSum($0) }
         let values = GradientFixtures.randomValues(circuit.parameters.count, &rng)
         var plain = Simulator(threads: 1)
@@ -265,6 +272,14 @@ struct GradientTests {
             #expect(FiniteDifference.maxDifference(result.jacobian, reference.jacobian) < 1e-12, "limit \(String(describing: limit))")
             #expect(result.values == reference.values)
         }
+        // Threads split the layer reads into fixed blocks: the same numbers (2^8 amplitudes are one
+        // block; the 13-qubit thread test covers several).
+        var threaded = Simulator(threads: 3)
+        threaded.adjointCheckpoints = nil
+        var single = Simulator(threads: 1)
+        single.adjointCheckpoints = nil
+        #expect(try threaded.compile(circuit).gradient(of: observables, values: values).jacobian
+            == single.compile(circuit).gradient(of: observables, values: values).jacobian)
         if count == 1 {
             let expected = try FiniteDifference.jacobian({ try GradientFixtures.reference(circuit, terms, values: $0) }, at: values)
             #expect(FiniteDifference.maxDifference(reference.jacobian, expected) < 1e-6)
@@ -275,7 +290,8 @@ struct GradientTests {
     func threadInvariance() throws {
         let n = 13
         var rng = SeededGenerator(seed: 13)
-        var circuit = QuantumCircuit(numQubits: n)
+        // Commuting layers first (their correlations are read in fixed blocks of amplitudes).
+        var circuit = GradientFixtures.stronglyEntanglingLayers(qubits: n, layers: 2)
         let (a, b) = (parameters[0], parameters[1])
         for q in [0, 1, 6, 12] {
             circuit.u(a, ParameterExpression(2.0) * b, 0.3, q)
@@ -287,7 +303,7 @@ struct GradientTests {
         }
         let observables = [try PauliSum(String(repeating: "I", count: n - 1) + "Z"),
                            try PauliSum("0.5*" + String(repeating: "X", count: n) + " - 0.25*Y" + String(repeating: "Z", count: n - 1))]
-        let values = GradientFixtures.randomValues(2, &rng)
+        let values = GradientFixtures.randomValues(circuit.parameters.count, &rng)
         for count in [1, 2] {
             let one = try Simulator(threads: 1).compile(circuit).gradient(of: Array(observables.prefix(count)), values: values)
             let three = try Simulator(threads: 3).compile(circuit).gradient(of: Array(observables.prefix(count)), values: values)

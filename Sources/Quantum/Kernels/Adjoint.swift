@@ -260,6 +260,122 @@ func adjointDiagonal1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>,
     return SIMD8(m00.0 + s00.0, m00.1 + s00.1, 0, 0, 0, 0, m11.0 + s11.0, m11.1 + s11.1)
 }
 
+/// The off-diagonal entries M01 and M10 of an uncontrolled one-target gate's correlation, read
+/// only, for free indices start..<end (free index k names the pair (i0, i0 + 2^target), i0 = k
+/// with a zero bit inserted at `target`). Returns (M01 re, M01 im, M10 re, M10 im).
+///
+/// Half the products of `adjointDense1Range`'s correlation: for commuting layers the diagonal
+/// entries of every qubit come from one shared pass (`diagonalCorrelationRange`).
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func offDiagonalCorrelationRange<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ lambda: UnsafeMutablePointer<Real>,
+                                                    target: Int, start: Int, end: Int) -> SIMD4<Double>
+{
+    if target == 0 {
+        // v = (ψ_0, ψ_1), l = (λ_0, λ_1): l * (ψ_1, ψ_0) holds conj(λ_0)ψ_1's real terms in lanes 0, 1
+        // and conj(λ_1)ψ_0's in lanes 2, 3; with swapped pairs, the imaginary terms.
+        var crossed = SIMD4<Real>(), crossedSwapped = SIMD4<Real>()
+        for k in start..<end {
+            let v = load4(psi, 2 &* k), l = load4(lambda, 2 &* k)
+            let h = SIMD4(v[2], v[3], v[0], v[1])
+            crossed += l * h
+            crossedSwapped += l * swapPairs(h)
+        }
+        return SIMD4(Double(crossed[0]) + Double(crossed[1]), Double(crossedSwapped[0]) - Double(crossedSwapped[1]),
+                     Double(crossed[2]) + Double(crossed[3]), Double(crossedSwapped[2]) - Double(crossedSwapped[3]))
+    }
+    let stride = 1 << target, runLength = stride
+    // Two pairs per step: conj(λ_0)ψ_1 into p01/q01 and conj(λ_1)ψ_0 into p10/q10, lane-wise.
+    var p01 = SIMD4<Real>(), q01 = SIMD4<Real>(), p10 = SIMD4<Real>(), q10 = SIMD4<Real>()
+    var s01 = (0.0, 0.0), s10 = (0.0, 0.0)
+    var k = start
+    while k < end {
+        let runEnd = min(end, (k | (runLength &- 1)) &+ 1)
+        var i0 = ((k >> target) << (target &+ 1)) | (k & (stride &- 1))
+        let last = i0 &+ (runEnd &- k)
+        while i0 &+ 1 < last {
+            let a = load4(psi, i0), b = load4(psi, i0 &+ stride)
+            let la = load4(lambda, i0), lb = load4(lambda, i0 &+ stride)
+            p01 += la * b
+            q01 += la * swapPairs(b)
+            p10 += lb * a
+            q10 += lb * swapPairs(a)
+            i0 &+= 2
+        }
+        if i0 < last {
+            let i1 = i0 &+ stride
+            accumulateConjugateProduct(&s01, lambda[2 &* i0], lambda[2 &* i0 &+ 1], psi[2 &* i1], psi[2 &* i1 &+ 1])
+            accumulateConjugateProduct(&s10, lambda[2 &* i1], lambda[2 &* i1 &+ 1], psi[2 &* i0], psi[2 &* i0 &+ 1])
+        }
+        k = runEnd
+    }
+    let m01 = combineTwoGroups(p01, q01), m10 = combineTwoGroups(p10, q10)
+    return SIMD4(m01.0 + s01.0, m01.1 + s01.1, m10.0 + s10.0, m10.1 + s10.1)
+}
+
+/// Amplitudes per group of the diagonal pass: the sums of p_i = conj(λ_i)ψ_i are kept per
+/// position within a group (the low bits) and per group for the high bits.
+private let diagonalGroupBits = 6
+
+/// The imaginary parts of the diagonal correlations of every qubit at once, read only, over
+/// amplitudes start..<end (multiples of 64 when numQubits ≥ 6): with p_i = conj(λ_i)ψ_i, adds
+/// Im Σ p_i into sums[1] and, for each qubit q, Im of the sum over i with bit q set into
+/// sums[3 + 2q] (the even slots, real parts, stay as they are). The correlation of a one-target
+/// gate on q then has Im M11 = that sum and Im M00 = Im S − Im M11.
+///
+/// Real parts are not needed: every generator term K is anti-Hermitian, so D = A·K·A† has an
+/// imaginary diagonal and 2·Re(D_aa·M_aa) = −2·Im(D_aa)·Im(M_aa).
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func diagonalCorrelationRange<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ lambda: UnsafeMutablePointer<Real>,
+                                                 numQubits: Int, start: Int, end: Int, into sums: UnsafeMutablePointer<Double>)
+{
+    let g = diagonalGroupBits
+    guard numQubits >= g else {
+        for i in start..<end {
+            let im = Double(lambda[2 &* i]) * Double(psi[2 &* i &+ 1]) - Double(lambda[2 &* i &+ 1]) * Double(psi[2 &* i])
+            sums[1] += im
+            for q in 0..<numQubits where i >> q & 1 == 1 { sums[3 &+ 2 &* q] += im }
+        }
+        return
+    }
+    assert(start % (1 << g) == 0 && end % (1 << g) == 0)
+    // Per vector position j within a group (amplitudes 2j, 2j + 1), lane sums of λ * swap(ψ):
+    // Im conj(λ)ψ = lane 0 − lane 1 (and lanes 2, 3 for the odd amplitude).
+    let vectors = 1 << (g - 1)
+    withUnsafeTemporaryAllocation(of: SIMD4<Real>.self, capacity: vectors) { buffer in
+        let swapped = buffer.baseAddress!
+        for j in 0..<vectors { swapped[j] = SIMD4() }
+        var base = start
+        while base < end {
+            var group = SIMD4<Real>()
+            for j in 0..<vectors {
+                let s = load4(lambda, base &+ 2 &* j) * swapPairs(load4(psi, base &+ 2 &* j))
+                swapped[j] += s
+                group += s
+            }
+            // High qubits: the group's sum where the group index has the bit.
+            let im = Double(group[0]) - Double(group[1]) + Double(group[2]) - Double(group[3])
+            var high = base >> g
+            while high != 0 {
+                sums[3 &+ 2 &* (g &+ high.trailingZeroBitCount)] += im
+                high &= high &- 1
+            }
+            base &+= 1 << g
+        }
+        // Low qubits and the total from the per-position sums.
+        func add(at position: Int, _ im: Double) {
+            sums[1] += im
+            for q in 0..<g where position >> q & 1 == 1 { sums[3 &+ 2 &* q] += im }
+        }
+        for j in 0..<vectors {
+            let s = swapped[j]
+            add(at: 2 * j, Double(s[0]) - Double(s[1]))
+            add(at: 2 * j + 1, Double(s[2]) - Double(s[3]))
+        }
+    }
+}
+
 /// The 2^k × 2^k correlation M_ab = Σ_groups conj(λ[base | offsets[a]]) · ψ[base | offsets[b]]
 /// of a k-target gate, added into `m` (2·4^k Doubles, row-major (re, im)). Read only.
 @_specialize(where Real == Double)
@@ -327,6 +443,31 @@ func blockwiseSum8(count: Int, block: Int, threads: Int, _ term: @Sendable (Int,
         for b in first..<last { out.base[b] = term(b * block, min(count, (b + 1) * block)) }
     }
     for b in 0..<blocks { total += partials[b] }
+    return total
+}
+
+/// Sums `term(start, end, into:)` (which adds `width` Doubles into its buffer) over fixed blocks
+/// of `block` indices covering 0..<count, block results added in block order, as
+/// `blockwiseSum8` does: the result does not depend on the number of threads.
+func blockwiseSums(count: Int, block: Int, width: Int, threads: Int,
+                   _ term: @Sendable (Int, Int, UnsafeMutablePointer<Double>) -> Void) -> [Double]
+{
+    let blocks = (count + block - 1) / block
+    var total = [Double](repeating: 0, count: width)
+    let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, blocks * width))
+    defer { partials.deallocate() }
+    partials.initialize(repeating: 0, count: blocks * width)
+    let out = SharedPointer(base: partials)
+    if threads <= 1 || blocks < 2 {
+        for b in 0..<blocks { term(b * block, min(count, (b + 1) * block), partials + b * width) }
+    } else {
+        forEachRange(count: blocks, threads: threads, grain: 1) { first, last in
+            for b in first..<last { term(b * block, min(count, (b + 1) * block), out.base + b * width) }
+        }
+    }
+    for b in 0..<blocks {
+        for w in 0..<width { total[w] += partials[b * width + w] }
+    }
     return total
 }
 
