@@ -586,11 +586,40 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
         }
     }
 
+    /// What one gradient call differentiates: the wanted parameters, the operations with an angle
+    /// that depends on one of them, the first such operation (the backward sweep stops there) and
+    /// the layers that hold one.
+    struct Selection: Sendable {
+        let parameters: [Bool]
+        let operations: [Bool]
+        let first: Int?
+        let layers: [Int]
+    }
+
+    /// The selection for `wanted` (one flag per parameter; nil: every parameter).
+    func selection(_ wanted: [Bool]?) -> Selection {
+        guard let wanted else {
+            let operations = self.operations.map { operation -> Bool in
+                if case .bound(let op) = operation { return op.differentiated }
+                return false
+            }
+            return Selection(parameters: [Bool](repeating: true, count: parameterCount), operations: operations,
+                             first: firstDifferentiated, layers: differentiatedLayers)
+        }
+        assert(wanted.count == parameterCount)
+        let operations = self.operations.map { operation -> Bool in
+            guard case .bound(let op) = operation else { return false }
+            return op.angles.contains { a in angles[a].derivatives.contains { wanted[$0.parameter] } }
+        }
+        let layers = self.layers.indices.filter { l in self.layers[l].contains { operations[$0] } }
+        return Selection(parameters: wanted, operations: operations, first: operations.firstIndex(of: true), layers: layers)
+    }
+
     /// The positions (layer ends) to keep copies of ψ at, for at most `limit` copies: the latest
     /// layers that hold differentiated operations.
-    func checkpointPositions(limit: Int) -> [Int] {
+    func checkpointPositions(limit: Int, selection: Selection) -> [Int] {
         guard limit > 0 else { return [] }
-        return differentiatedLayers.suffix(limit).map { layers[$0].upperBound }
+        return selection.layers.suffix(limit).map { layers[$0].upperBound }
     }
 
     /// One backward step of a one-target operation: M of (ψ, λ), λ ← U†λ, and ψ ← U†ψ when asked.
@@ -656,9 +685,10 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
     /// the leading layer is read this way too, with nothing to update after it.
     func backward(psi finalState: UnsafeMutablePointer<Real>, lambdas: [UnsafeMutablePointer<Real>],
                   numbers: UnsafeMutablePointer<Real>, angles angleValues: [Double], values: [Double], threads: Int,
-                  checkpoints: [Int: UnsafeMutablePointer<Real>] = [:], jacobian: inout [Double])
+                  checkpoints: [Int: UnsafeMutablePointer<Real>] = [:], selection: Selection, jacobian: inout [Double])
     {
-        guard let first = firstDifferentiated else { return }
+        guard let first = selection.first else { return }
+        let active = selection.operations
         let count = lambdas.count
         let n = operations.count
         var correlations = [SIMD8<Double>](repeating: SIMD8(), count: count)
@@ -673,8 +703,7 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
         // operation is undone one by one, where a layer without checkpoint is read, and below, down
         // to a checkpoint that provides ψ.
         var required = [Bool](repeating: false, count: n + 1)
-        for index in first..<n {
-            guard case .bound(let op) = operations[index], op.differentiated else { continue }
+        for index in first..<n where active[index] {
             if let l = layerOf[index], readAsLayer(l) {
                 let end = layers[l].upperBound
                 if checkpoints[end] == nil { required[end] = true }
@@ -695,7 +724,7 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
                 // dense operation adds one read-only pass for its off-diagonal entries.
                 var diagonals: [[Double]] = []
                 for j in layer {
-                    guard j >= first, case .bound(let op) = operations[j], op.differentiated, let pair = op.pair else { continue }
+                    guard j >= first, active[j], case .bound(let op) = operations[j], let pair = op.pair else { continue }
                     if diagonals.isEmpty { diagonals = lambdas.map { diagonalCorrelations(psi: psi, lambda: $0, threads: threads) } }
                     let q = pair.target
                     for k in lambdas.indices {
@@ -705,7 +734,7 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
                             ? SIMD4<Double>() : offDiagonalCorrelations(pair, psi: psi, lambda: lambdas[k], threads: threads)
                         correlations[k] = SIMD8(d[0] - m11.0, d[1] - m11.1, off[0], off[1], off[2], off[3], m11.0, m11.1)
                     }
-                    accumulate(op, correlations: correlations, angles: angleValues, values: values,
+                    accumulate(op, correlations: correlations, angles: angleValues, values: values, wanted: selection.parameters,
                                scratch: &derivativeValues, jacobian: &jacobian)
                 }
                 let psiBelow = need[layer.lowerBound] && checkpoints[layer.lowerBound] == nil
@@ -718,7 +747,7 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
                 continue
             }
             let psiBelow = need[index] && checkpoints[index] == nil
-            guard case .bound(let op) = operations[index], op.differentiated else {
+            guard active[index], case .bound(let op) = operations[index] else {
                 undo(index, numbers: numbers, psi: psiBelow ? psi : nil, lambdas: lambdas, threads: threads)
                 index -= 1
                 continue
@@ -731,8 +760,8 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
                                                threads: threads)
                 }
                 if !last, psiBelow, update != .both { apply(op, adjoint: true, numbers: numbers, to: psi, threads: threads) }
-                accumulate(op, correlations: correlations, angles: angleValues, values: values, scratch: &derivativeValues,
-                           jacobian: &jacobian)
+                accumulate(op, correlations: correlations, angles: angleValues, values: values, wanted: selection.parameters,
+                           scratch: &derivativeValues, jacobian: &jacobian)
             } else {
                 // Two targets: 4 × 4 correlations, then the update. K = −(i/2)·P⊗P, so
                 // 2·Re Σ K_ab M_ab = Σ (P⊗P)_ab · Im M_ab.
@@ -751,7 +780,9 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
                 for k in 0..<count {
                     var g = 0.0
                     for e in 0..<16 { g += op.pauliProduct[e] * correlations4[32 * k + 2 * e + 1] }
-                    for dv in slot.derivatives { jacobian[k * parameterCount + dv.parameter] += g * derivativeValue(dv, values) }
+                    for dv in slot.derivatives where selection.parameters[dv.parameter] {
+                        jacobian[k * parameterCount + dv.parameter] += g * derivativeValue(dv, values)
+                    }
                 }
                 if !last { undo(index, numbers: numbers, psi: psiBelow ? psi : nil, lambdas: lambdas, threads: threads) }
             }
@@ -776,7 +807,8 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
     /// Adds the derivatives of a one-target operation's angles, from its correlations M_k:
     /// ∂⟨O_k⟩/∂x = 2·Re Σ_ab (A·K·A†)_ab (M_k)_ab, A the factors applied after x's.
     private func accumulate(_ op: BoundOperation<Real>, correlations: [SIMD8<Double>], angles angleValues: [Double],
-                            values: [Double], scratch derivativeValues: inout [Double], jacobian: inout [Double])
+                            values: [Double], wanted: [Bool], scratch derivativeValues: inout [Double],
+                            jacobian: inout [Double])
     {
         var after = Mat2.identity
         for factor in op.factors.reversed() {
@@ -785,13 +817,13 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
                 continue
             }
             let slot = angles[a]
-            if !slot.derivatives.isEmpty {
+            if slot.derivatives.contains(where: { wanted[$0.parameter] }) {
                 let d = after * factor.generatorTerm * after.adjoint
                 derivativeValues.removeAll(keepingCapacity: true)
                 for dv in slot.derivatives { derivativeValues.append(derivativeValue(dv, values)) }
                 for (k, m) in correlations.enumerated() {
                     let g = 2 * d.contracted(with: m).real
-                    for (dv, chain) in zip(slot.derivatives, derivativeValues) {
+                    for (dv, chain) in zip(slot.derivatives, derivativeValues) where wanted[dv.parameter] {
                         jacobian[k * parameterCount + dv.parameter] += g * chain
                     }
                 }

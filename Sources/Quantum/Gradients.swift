@@ -70,6 +70,33 @@ extension CompiledCircuit {
         try gradient(of: observables, values: orderedValues(values), method: method)
     }
 
+    /// Expectation values and their Jacobian with respect to some parameters only.
+    ///
+    /// The other parameters' columns are 0 and cost nothing: the adjoint sweep stops at the first
+    /// gate that depends on a wanted parameter (a feature map in front of the trained gates is not
+    /// undone), and parameter shift shifts only the wanted parameters' occurrences (so gates of
+    /// the other parameters may have any generator).
+    /// - Parameters:
+    ///   - observables: Pauli sums as wide as the circuit.
+    ///   - values: one number per parameter, in ``parameters`` order.
+    ///   - wanted: the parameters to differentiate by, each one of ``parameters``.
+    ///   - method: ``GradientMethod/adjoint`` (default) or ``GradientMethod/parameterShift``.
+    /// - Returns: the expectation values and the Jacobian over all of ``parameters``, one row per
+    ///   observable.
+    /// - Throws: ``QuantumError/unknownParameter(name:known:)`` for a wanted parameter the circuit
+    ///   does not have, and as ``gradient(of:values:method:)-([PauliSum],_,_)``.
+    public func gradient(of observables: [PauliSum], values: [Double], withRespectTo wanted: [Parameter],
+                         method: GradientMethod = .adjoint) throws -> (values: [Double], jacobian: [[Double]])
+    {
+        var mask = [Bool](repeating: false, count: parameters.count)
+        let index = Dictionary(uniqueKeysWithValues: parameters.enumerated().map { ($1, $0) })
+        for p in wanted {
+            guard let i = index[p] else { throw QuantumError.unknownParameter(name: p.name, known: parameters.map(\.name)) }
+            mask[i] = true
+        }
+        return try gradient(of: observables, values: values, method: method, selecting: mask)
+    }
+
     /// Expectation values and their Jacobian, with values given in ``parameters`` order.
     /// - Parameters:
     ///   - observables: Pauli sums as wide as the circuit.
@@ -81,12 +108,21 @@ extension CompiledCircuit {
     public func gradient(of observables: [PauliSum], values: [Double],
                          method: GradientMethod = .adjoint) throws -> (values: [Double], jacobian: [[Double]])
     {
+        try gradient(of: observables, values: values, method: method, selecting: nil)
+    }
+
+    /// The checked entry of every Jacobian call; `selecting`: one flag per parameter (nil: all).
+    func gradient(of observables: [PauliSum], values: [Double], method: GradientMethod,
+                  selecting wanted: [Bool]?) throws -> (values: [Double], jacobian: [[Double]])
+    {
         try checkValueCount(values)
         let states = method == .adjoint ? 1 + observables.count : 1
         let threads = try prepare(observables, differentiating: true, states: states)
         switch simulator.precision {
-        case .double: return try evaluateGradient(observables, values: values, method: method, threads: threads, as: Double.self)
-        case .single: return try evaluateGradient(observables, values: values, method: method, threads: threads, as: Float.self)
+        case .double:
+            return try evaluateGradient(observables, values: values, method: method, wanted: wanted, threads: threads, as: Double.self)
+        case .single:
+            return try evaluateGradient(observables, values: values, method: method, wanted: wanted, threads: threads, as: Float.self)
         }
     }
 
@@ -219,14 +255,15 @@ extension CompiledCircuit {
     }
 
     private func evaluateGradient<Real: StateScalar>(_ observables: [PauliSum], values: [Double], method: GradientMethod,
-                                                     threads: Int, as _: Real.Type) throws
+                                                     wanted: [Bool]?, threads: Int, as _: Real.Type) throws
         -> (values: [Double], jacobian: [[Double]])
     {
         let program = differentiation.program(for: plan, as: Real.self)
+        let selection = program.selection(wanted)
         let count = observables.count, parameterCount = parameters.count
         if method == .parameterShift {
             for slot in program.angles where slot.shiftGap == nil {
-                if let first = slot.derivatives.first {
+                if let first = slot.derivatives.first(where: { selection.parameters[$0.parameter] }) {
                     throw QuantumError.parameterShiftUnsupported(gate: slot.gate, angle: slot.angleName,
                                                                  parameter: parameters[first.parameter].name)
                 }
@@ -242,7 +279,7 @@ extension CompiledCircuit {
         if method == .adjoint, count > 0, !usesBlockedForward(Real.self) {
             let stateBytes = 2 * MemoryLayout<Real>.size << numQubits
             let limit = simulator.adjointCheckpoints ?? min(8, CompiledCircuit.checkpointBytes / max(stateBytes, 1))
-            for position in program.checkpointPositions(limit: limit) {
+            for position in program.checkpointPositions(limit: limit, selection: selection) {
                 checkpoints[position] = UnsafeMutablePointer<Real>.allocate(capacity: 2 << numQubits)
             }
         }
@@ -254,18 +291,18 @@ extension CompiledCircuit {
 
         switch method {
         case .adjoint:
-            guard count > 0, program.firstDifferentiated != nil else { break }
+            guard count > 0, selection.first != nil else { break }
             let lambdas = observables.map { _ in AmplitudeStorage<Real>(count: 1 << numQubits, threads: threads) }
             for (observable, lambda) in zip(observables, lambdas) {
                 applyPauliSum(observable, to: psi, into: lambda.pointer, numQubits: numQubits, threads: threads)
             }
             program.backward(psi: psi, lambdas: lambdas.map(\.pointer), numbers: numbers, angles: angles, values: values,
-                             threads: threads, checkpoints: checkpoints, jacobian: &jacobian)
+                             threads: threads, checkpoints: checkpoints, selection: selection, jacobian: &jacobian)
             withExtendedLifetime(lambdas) {}
         case .parameterShift:
             guard count > 0 else { break }
             var shifted = angles
-            for (a, slot) in program.angles.enumerated() where !slot.derivatives.isEmpty {
+            for (a, slot) in program.angles.enumerated() where slot.derivatives.contains(where: { selection.parameters[$0.parameter] }) {
                 guard let gap = slot.shiftGap, case .bound(let op) = program.operations[slot.operation] else { continue }
                 let shift = Double.pi / (2 * gap), r = gap / 2
                 var sides: [[Double]] = []
@@ -278,7 +315,7 @@ extension CompiledCircuit {
                 }
                 shifted[a] = angles[a]
                 program.writeNumbers(of: op, angles: angles, into: numbers)
-                for d in slot.derivatives {
+                for d in slot.derivatives where selection.parameters[d.parameter] {
                     let chain = program.derivativeValue(d, values)
                     for k in 0..<count { jacobian[k * parameterCount + d.parameter] += r * (sides[0][k] - sides[1][k]) * chain }
                 }

@@ -286,6 +286,43 @@ struct GradientTests {
         }
     }
 
+    @Test("a Jacobian with respect to some parameters: their columns as in the full one, zeros elsewhere, both methods")
+    func selectedParameters() throws {
+        // A data part (x, including a controlled rotation, which parameter shift refuses) in front
+        // of a trained part (w): shift on the weights alone must work, the sweep may stop early.
+        let x = [Parameter("x0"), Parameter("x1")], w = [Parameter("w0"), Parameter("w1"), Parameter("w2")]
+        var circuit = QuantumCircuit(numQubits: 4)
+        for q in 0..<4 { circuit.ry(x[q % 2], q) }
+        circuit.crx(x[0] + x[1], 0, 3)
+        circuit.cx(1, 2)
+        for q in 0..<4 { circuit.rx(w[q % 3], q) }
+        circuit.rzz(w[2] * x[0], 1, 3)
+        circuit.cx(3, 0)
+        for q in 0..<4 { circuit.rz(w[(q + 1) % 3], q) }
+        let compiled = try Simulator(threads: 1).compile(circuit)
+        let observables = [try PauliSum("ZIIZ"), try PauliSum("0.5*XYII + IIZX")]
+        var rng = SeededGenerator(seed: 5)
+        let values = GradientFixtures.randomValues(compiled.parameters.count, &rng)
+        let full = try compiled.gradient(of: observables, values: values)
+        for method in GradientMethod.allCases {
+            let part = try compiled.gradient(of: observables, values: values, withRespectTo: w, method: method)
+            #expect(part.values == full.values)
+            for (j, p) in compiled.parameters.enumerated() {
+                for k in observables.indices {
+                    if w.contains(p) {
+                        #expect(abs(part.jacobian[k][j] - full.jacobian[k][j]) < 1e-10, "\(method) \(p.name)")
+                    } else {
+                        #expect(part.jacobian[k][j] == 0, "\(method) \(p.name)")
+                    }
+                }
+            }
+        }
+        #expect(throws: QuantumError.self) { try compiled.gradient(of: observables, values: values, method: .parameterShift) }
+        #expect(throws: QuantumError.unknownParameter(name: "v", known: compiled.parameters.map(\.name))) {
+            try compiled.gradient(of: observables, values: values, withRespectTo: [Parameter("v")])
+        }
+    }
+
     @Test("threads change nothing: 13 qubits, one and two observables, 1 thread against 3")
     func threadInvariance() throws {
         let n = 13

@@ -21,6 +21,10 @@ struct VariationalProblem: Sendable {
     let observables: [PauliSum]
     /// How the Jacobian of the expectations is computed.
     let method: GradientMethod
+    /// The ansatz weights the circuit uses: the only parameters differentiated (the feature map's
+    /// data angles are not, so the adjoint sweep stops at the ansatz and parameter shift shifts
+    /// weights only).
+    let weightParameters: [Parameter]
 
     /// The ansatz weights in θ.
     var weightCount: Int { weightSlots.count }
@@ -38,6 +42,7 @@ struct VariationalProblem: Sendable {
         let slot = Dictionary(uniqueKeysWithValues: compiled.parameters.enumerated().map { ($1, $0) })
         dataSlots = x.map { slot[$0] ?? -1 }
         weightSlots = theta.map { slot[$0] ?? -1 }
+        weightParameters = theta.filter { slot[$0] != nil }
         self.head = head
         observables = try head.observables()
         self.method = method
@@ -56,7 +61,7 @@ struct VariationalProblem: Sendable {
     /// classified right.
     func addGradient(_ x: Matrix, row: Int, target: Double, theta: [Double], into accumulator: inout [Double]) throws {
         let values = circuitValues(x, row: row, theta)
-        let (e, jacobian) = try compiled.gradient(of: observables, values: values, method: method)
+        let (e, jacobian) = try compiled.gradient(of: observables, values: values, withRespectTo: weightParameters, method: method)
         let m = head.inputCount, p = parameterCount
         var gradientE = [Double](repeating: 0, count: m)
         let result = accumulator.withUnsafeMutableBufferPointer { buffer -> (loss: Double, correct: Bool) in
