@@ -5,10 +5,11 @@ import Verdant
 /// `verdant predict`: apply a (sealed) model to data; predictions sealed for recipients on request.
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Predict classes with a trained model; write the predictions as CSV, sealed on request.",
+        abstract: "Predict classes (or values, with a vqr model) with a trained model; write the predictions as CSV, sealed on request.",
         discussion: """
             The data's columns are matched to the model's features by name; when the data also has the model's \
-            label column, the accuracy is printed. The CSV has the columns sample, prediction (and label when known). \
+            label column, the accuracy is printed (for a vqr regressor: MSE, MAE and R² of the predicted values, and the \
+            column must hold numbers). The CSV has the columns sample, prediction (and label when known). \
             A sealed model or data file is opened in memory. With -r/-R/--key-file/--passphrase the predictions are \
             sealed (content type predictions/csv); open them with verdant unseal.
             Example:
@@ -60,15 +61,21 @@ struct Predict: ParsableCommand {
             }
             return try TrainedModel(bytes, path: model)
         }
-        let (features, labels) = try mlErrors { () -> (Matrix, [String]?) in
+        let (features, labels, targets) = try mlErrors { () -> (Matrix, [String]?, [Double]?) in
             let text = data == "builtin:iris" ? DatasetLoader.irisCSV : try text(of: data, keys: jobKeys)
-            return try DatasetLoader.features(text: text, name: data, featureNames: loaded.featureNames,
-                                              labelColumn: loaded.labelName)
+            if loaded.isRegressor {
+                let read = try DatasetLoader.regressionFeatures(text: text, name: data, featureNames: loaded.featureNames,
+                                                                targetColumn: loaded.labelName)
+                return (read.features, read.targets.map { $0.map { "\($0)" } }, read.targets)
+            }
+            let read = try DatasetLoader.features(text: text, name: data, featureNames: loaded.featureNames,
+                                                  labelColumn: loaded.labelName)
+            return (read.features, read.labels, nil)
         }
         let scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
         let bar = ProgressBar("kernel")
         let progress: (@Sendable (Int, Int) -> Void)? = world.rank == 0 && !json ? { @Sendable in bar.update($0, $1) } : nil
-        let predicted = try mlErrors {
+        let (predicted, values) = try mlErrors {
             try meter.span("predict") { try loaded.predict(features, scheduler: scheduler, communicator: world, progress: progress) }
         }
         bar.finish()
@@ -79,7 +86,13 @@ struct Predict: ParsableCommand {
         for (i, p) in predicted.enumerated() {
             csv += "\(i),\(csvField(p))" + (labels.map { ",\(csvField($0[i]))" } ?? "") + "\n"
         }
-        let accuracy = labels.map { truth in Double(zip(predicted, truth).filter { $0 == $1 }.count) / Double(max(1, truth.count)) }
+        // A classifier is scored by accuracy, a regressor by MSE, MAE and R², against the data's label column.
+        let metrics = try mlErrors { () -> RegressionMetrics? in
+            guard let values, let targets else { return nil }
+            return try RegressionMetrics(predicted: values, targets: targets)
+        }
+        let accuracy = loaded.isRegressor ? nil
+            : labels.map { truth in Double(zip(predicted, truth).filter { $0 == $1 }.count) / Double(max(1, truth.count)) }
         try mlErrors {
             try withPrivacyErrors {
                 if toStdout {
@@ -102,11 +115,17 @@ struct Predict: ParsableCommand {
             JSON.object([
                 ("predictions", .string(output ?? "-")), ("sealed", .bool(!jobKeys.recipients.isEmpty)),
                 ("samples", .integer(predicted.count)), ("accuracy", accuracy.map { .number($0) } ?? .null),
+                ("mse", metrics.map { .number($0.meanSquaredError) } ?? .null),
+                ("mae", metrics.map { .number($0.meanAbsoluteError) } ?? .null),
+                ("r2", metrics.map { .number($0.rSquared) } ?? .null),
                 ("joules", .number(report.total.joules.value)), ("provenance", .string(report.total.provenance.rawValue)),
             ]).print()
         } else if !toStdout {
             printNote("\(predicted.count) predictions → \(output ?? "-")\(jobKeys.recipients.isEmpty ? "" : " (sealed)")"
-                      + (accuracy.map { String(format: "; accuracy %.4f against the data's %@ column", $0, loaded.labelName) } ?? ""))
+                      + (accuracy.map { String(format: "; accuracy %.4f against the data's %@ column", $0, loaded.labelName) } ?? "")
+                      + (metrics.map { m in
+                          "; \(RegressionRun.metrics(m.meanSquaredError, m.meanAbsoluteError, m.rSquared)) against the data's \(loaded.labelName) column"
+                      } ?? ""))
         }
         if !energy.noEnergySummary { printNote(report.oneLine) }
         if let path = energy.energyReport {

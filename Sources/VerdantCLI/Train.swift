@@ -5,14 +5,17 @@ import Verdant
 /// `verdant train`: the main job — data (plain or sealed) → kernel in parallel → SVM → (sealed) model.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a quantum SVM, a variational quantum classifier (vqc) or a classical SVM; write the model, sealed on request.",
+        abstract: "Train a quantum SVM, a variational quantum classifier (vqc) or regressor (vqr), or a classical SVM; write the model, sealed on request.",
         discussion: """
             Reads a CSV with a header row (the label is --label, else the last column), or a built-in set \
             (builtin:iris, builtin:adhoc). A sealed data file is opened in memory with -i/--key-file/--passphrase. \
             Holds out a stratified --test-size share (seeded) and prints its accuracy. The quantum kernel runs on \
             every core and, under mpirun (built with --traits MPI), across ranks; rank 0 alone writes and prints.
+            --model vqr fits the label column as numbers (every cell must be one); its --test-size share is drawn at \
+            random (seeded), and it reports MSE, MAE and R² instead of accuracy.
             Examples:
               verdant train --data builtin:iris --model qsvm -o iris.model
+              verdant train --data prices.csv --label price --model vqr -o price.model
               verdant train --data data.csv.sealed -i me.key -r verdant1… --model qsvm -o model.sealed
             """
     )
@@ -26,12 +29,12 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("A test set (CSV, plain or sealed) to score on instead of holding out --test-size.", valueName: "file"))
     var test: String?
 
-    @Option(help: "The model: qsvm, svm-rbf, svm-linear, or vqc (a variational quantum classifier).")
+    @Option(help: "The model: qsvm, svm-rbf, svm-linear, vqc (a variational quantum classifier) or vqr (a variational quantum regressor).")
     var model: String = "qsvm"
 
     @OptionGroup var featureMapOptions: FeatureMapOptions
 
-    @OptionGroup(title: "Variational classifier (--model vqc)")
+    @OptionGroup(title: "Variational models (--model vqc, vqr)")
     var variational: VariationalOptions
 
     @Option(help: "Feature scaling fitted on the training data: minmax (to [0, π]), standard or none.")
@@ -65,7 +68,7 @@ struct Train: ParsableCommand {
     @OptionGroup var energy: EnergyOptions
 
     /// Every model `--model` accepts.
-    static let models = ModelKind.allCases.map(\.rawValue) + ["vqc"]
+    static let models = ModelKind.allCases.map(\.rawValue) + VariationalModel.Kind.allCases.map(\.rawValue)
 
     func validate() throws {
         guard Train.models.contains(model) else {
@@ -76,6 +79,12 @@ struct Train: ParsableCommand {
         guard c > 0, c.isFinite else { throw ValidationError("--c must be a positive number, received \(c)") }
         if let gamma, !(gamma > 0 && gamma.isFinite) { throw ValidationError("--gamma must be a positive number, received \(gamma)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
+        if model == VariationalModel.Kind.vqr.rawValue {
+            if let conflict = variational.regressorConflict { throw ValidationError(conflict) }
+            for path in [data] + (test.map { [$0] } ?? []) where path.hasPrefix("builtin:") {
+                throw ValidationError("--model vqr needs numeric targets; '\(path)' is a classification set (class labels); give a CSV file whose label column holds numbers")
+            }
+        }
     }
 
     func run() throws {
@@ -85,15 +94,17 @@ struct Train: ParsableCommand {
         if isRoot { try checkOutput(output, force: force) }
         let meter = try energy.start()
         let jobKeys = try keys.resolve()
-        let job = try mlErrors {
-            try meter.span("load data") { () -> (data: Dataset, test: Dataset?) in
+        let trained = try mlErrors { () -> TrainedModel in
+            if model == VariationalModel.Kind.vqr.rawValue {
+                return .variational(try RegressionRun.train(options: self, keys: jobKeys, world: world, meter: meter,
+                                                            showProgress: isRoot && !json))
+            }
+            let job = try meter.span("load data") { () -> (data: Dataset, test: Dataset?) in
                 let loaded = try DataSource.load(data, label: label, keys: jobKeys, seed: seed)
                 if let test { return (loaded.data, try DataSource.load(test, label: label, keys: jobKeys, seed: seed).data) }
                 return loaded
             }
-        }
-        let trained = try mlErrors { () -> TrainedModel in
-            if model == "vqc" {
+            if model == VariationalModel.Kind.vqc.rawValue {
                 return .variational(try VariationalRun.train(job.data, test: job.test, options: self, world: world, meter: meter,
                                                              showProgress: isRoot && !json))
             }

@@ -2,46 +2,53 @@ import ArgumentParser
 import Foundation
 import Verdant
 
-/// The options of `verdant train --model vqc`.
+/// The options of `verdant train --model vqc` and `--model vqr`.
 struct VariationalOptions: ParsableArguments {
-    @Option(help: "vqc: the trainable circuit: real-amplitudes, efficient-su2 or strongly-entangling.")
+    @Option(help: "vqc, vqr: the trainable circuit: real-amplitudes, efficient-su2 or strongly-entangling.")
     var ansatz: String = "real-amplitudes"
 
-    @Option(help: "vqc: repetitions (real-amplitudes, efficient-su2; default 3) or layers (strongly-entangling; default 2).")
+    @Option(help: "vqc, vqr: repetitions (real-amplitudes, efficient-su2; default 3) or layers (strongly-entangling; default 2).")
     var layers: Int?
 
-    @Option(name: .customLong("ansatz-entanglement"), help: "vqc: entanglement of real-amplitudes/efficient-su2: full, linear, reverse_linear, circular.")
+    @Option(name: .customLong("ansatz-entanglement"), help: "vqc, vqr: entanglement of real-amplitudes/efficient-su2: full, linear, reverse_linear, circular.")
     var ansatzEntanglement: String = "reverse_linear"
 
-    @Option(help: "vqc: passes over the training data.")
+    @Option(help: "vqc, vqr: passes over the training data.")
     var epochs: Int = 20
 
-    @Option(name: .customLong("batch-size"), help: "vqc: samples per gradient step.")
+    @Option(name: .customLong("batch-size"), help: "vqc, vqr: samples per gradient step.")
     var batchSize: Int = 16
 
-    @Option(help: "vqc: the optimiser: adam, sgd or spsa.")
+    @Option(help: "vqc, vqr: the optimiser: adam, sgd or spsa.")
     var optimizer: String = "adam"
 
-    @Option(name: .customLong("learning-rate"), help: "vqc: the step size (default 0.05 for adam, 0.1 for sgd and spsa).")
+    @Option(name: .customLong("learning-rate"), help: "vqc, vqr: the step size (default 0.05 for adam, 0.1 for sgd and spsa).")
     var learningRate: Double?
 
-    @Option(help: "vqc: sgd's momentum.")
+    @Option(help: "vqc, vqr: sgd's momentum.")
     var momentum: Double = 0.9
 
-    @Option(help: "vqc: class scores from z (⟨Z_i⟩ of qubit i per class) or parity (two classes).")
+    @Option(help: "vqc: class scores from z (⟨Z_i⟩ of qubit i per class) or parity (two classes); vqr: z only (predicts ⟨Z_0⟩).")
     var readout: String = "z"
 
-    @Flag(help: "vqc: a trained linear layer on the measured expectations.")
+    @Flag(help: "vqc, vqr: a trained linear layer on the measured expectations (vqr: w·e + b on every ⟨Z_i⟩).")
     var hybrid = false
 
-    @Option(name: .customLong("validation-fraction"), help: "vqc: share of the training samples held out for early stopping, in [0, 1).")
+    @Option(name: .customLong("validation-fraction"), help: "vqc, vqr: share of the training samples held out for early stopping, in [0, 1).")
     var validationFraction: Double = 0
 
-    @Option(help: "vqc: stop after this many epochs without a better validation loss (needs --validation-fraction).")
+    @Option(help: "vqc, vqr: stop after this many epochs without a better validation loss (needs --validation-fraction).")
     var patience: Int?
 
-    @Option(help: "vqc: gradients by adjoint or parameter-shift.")
+    @Option(help: "vqc, vqr: gradients by adjoint or parameter-shift.")
     var gradient: String = "adjoint"
+
+    /// Why these options do not fit a regressor (`--model vqr`), or nil when they do: the parity
+    /// readout is a two-class readout.
+    var regressorConflict: String? {
+        guard readout == "parity" else { return nil }
+        return "--readout parity scores two classes; --model vqr predicts a value from ⟨Z_0⟩ (or w·e + b on every ⟨Z_i⟩ with --hybrid): leave --readout at z"
+    }
 
     /// The configuration, checked.
     func configuration(features: Int, featureMap: FeatureMap?, scale: Scaler.Kind, seed: UInt64, scheduler: Scheduler,
@@ -150,6 +157,8 @@ enum TrainedModel {
         switch self {
         case .kernel(let model):
             return TrainingRun.summary(model, output: output, sealed: sealed)
+        case .variational(let model) where model.kind == .vqr:
+            return RegressionRun.summary(model, output: output, sealed: sealed)
         case .variational(let model):
             let t = model.training
             var lines = ["vqc on \(t.dataset): \(t.samples) training samples, \(model.classes?.count ?? 0) classes, "
@@ -175,6 +184,8 @@ enum TrainedModel {
         switch self {
         case .kernel(let model):
             return TrainingRun.json(model, output: output, sealed: sealed, report: report)
+        case .variational(let model) where model.kind == .vqr:
+            return RegressionRun.json(model, output: output, sealed: sealed, energy: energy)
         case .variational(let model):
             let t = model.training
             return .object([
@@ -219,18 +230,26 @@ extension TrainedModel {
         }
     }
 
-    /// Predicted labels (classes), or values for a regressor, as text.
+    /// Whether the model predicts values (a `vqr`) rather than classes.
+    var isRegressor: Bool {
+        if case .variational(let m) = self { return m.kind == .vqr }
+        return false
+    }
+
+    /// Predicted labels (classes) as text; for a regressor also the values the text shows.
     func predict(_ features: Matrix, scheduler: Scheduler, communicator: any Communicator,
-                 progress: (@Sendable (Int, Int) -> Void)?) throws -> [String]
+                 progress: (@Sendable (Int, Int) -> Void)?) throws -> (texts: [String], values: [Double]?)
     {
         switch self {
         case .kernel(let m):
             var configuration = TrainingConfiguration(kind: m.kind, scheduler: scheduler, communicator: communicator)
             configuration.progress = progress
-            return try m.predict(features, configuration: configuration)
+            return (try m.predict(features, configuration: configuration), nil)
+        case .variational(let m) where m.kind == .vqr:
+            let values = try m.predictValues(features, scheduler: scheduler, communicator: communicator)
+            return (values.map { "\($0)" }, values)
         case .variational(let m):
-            if m.kind == .vqr { return try m.predictValues(features, scheduler: scheduler, communicator: communicator).map { "\($0)" } }
-            return try m.predict(features, scheduler: scheduler, communicator: communicator)
+            return (try m.predict(features, scheduler: scheduler, communicator: communicator), nil)
         }
     }
 }

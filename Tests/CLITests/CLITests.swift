@@ -106,10 +106,11 @@ struct CLITests {
                                       neural network, seal models and predictions, report
                                       accuracy and energy.
               train                   Train a quantum SVM, a variational quantum classifier
-                                      (vqc) or a classical SVM; write the model, sealed on
-                                      request.
-              predict                 Predict classes with a trained model; write the
-                                      predictions as CSV, sealed on request.
+                                      (vqc) or regressor (vqr), or a classical SVM; write
+                                      the model, sealed on request.
+              predict                 Predict classes (or values, with a vqr model) with a
+                                      trained model; write the predictions as CSV, sealed
+                                      on request.
               kernel                  Compute the fidelity quantum kernel matrix of a data
                                       set and write it as .npy or .csv.
               run                     Simulate an OpenQASM 2.0 circuit: counts, state

@@ -163,7 +163,7 @@ struct QMLCLITests {
             (["train", "--data", bad, "-o", out], "bad.csv: line 3, column 2 (\"b\"): \"oops\" is not a number"),
             (["train", "--data", folder.url.appendingPathComponent("missing.csv").path, "-o", out], "missing.csv"),
             (["train", "--data", "builtin:nope", "-o", out], "'builtin:nope' is not a built-in data set; built-in: builtin:iris, builtin:adhoc"),
-            (["train", "--data", "builtin:iris", "--model", "forest", "-o", out], "--model: 'forest' is not one of qsvm, svm-rbf, svm-linear, vqc"),
+            (["train", "--data", "builtin:iris", "--model", "forest", "-o", out], "--model: 'forest' is not one of qsvm, svm-rbf, svm-linear, vqc, vqr"),
             (["train", "--data", "builtin:iris", "--feature-map", "zx", "-o", out], "--feature-map: 'zx' is not one of zz, z, pauli, angle, amplitude"),
             (["train", "--data", "builtin:iris", "--test-size", "1.5", "-o", out], "--test-size must be in [0, 1), received 1.5"),
             (["train", "--data", "builtin:iris", "--label", "colour", "-o", out], "colour"),

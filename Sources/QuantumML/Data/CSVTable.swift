@@ -79,6 +79,22 @@ struct CSVTable {
         return values
     }
 
+    /// One column of every row as a regressor's targets.
+    /// - Throws: ``QuantumMLError/data(location:message:)`` naming the line and column of the first
+    ///   cell that is empty, not a number, or not finite, and the text found there.
+    func targets(column: Int) throws -> [Double] {
+        try rows.map { row in
+            let text = row.fields[column]
+            guard let value = Double(text) else {
+                throw QuantumMLError.csvTargetNotANumber(location, line: row.line, column: column + 1, name: header[column], text: text)
+            }
+            guard value.isFinite else {
+                throw QuantumMLError.csvNotFinite(location, line: row.line, column: column + 1, name: header[column], text: text)
+            }
+            return value
+        }
+    }
+
     /// The text of one column for every row.
     /// - Throws: ``QuantumMLError/data(location:message:)`` naming the line of the first empty cell.
     func labels(column: Int) throws -> [String] {

@@ -51,6 +51,12 @@ extension QuantumMLError {
         .data(location: location, message: "\(csvPlace(line: line, column: column, name: name)): \"\(text)\" is not a finite number; NaN and infinity are not accepted")
     }
 
+    static func csvTargetNotANumber(_ location: String, line: Int, column: Int, name: String, text: String) -> QuantumMLError {
+        let place = csvPlace(line: line, column: column, name: name)
+        let found = text.isEmpty ? "the target is empty" : "the target \"\(text)\" is not a number"
+        return .data(location: location, message: "\(place): \(found); a regressor needs a finite number in every row of its target column")
+    }
+
     static func csvEmptyLabel(_ location: String, line: Int, column: Int, name: String) -> QuantumMLError {
         .data(location: location, message: "\(csvPlace(line: line, column: column, name: name)): the label is empty")
     }

@@ -51,6 +51,16 @@ public struct VariationalTrainingRecord: Codable, Sendable, Equatable {
     public var trainMSE: Double?
     /// Mean squared error on the test samples, in the targets' units (regressor with test data).
     public var testMSE: Double?
+    /// Mean absolute error on the training samples, in the targets' units (regressor; absent
+    /// from files written before it was recorded).
+    public var trainMAE: Double?
+    /// Mean absolute error on the test samples (regressor with test data).
+    public var testMAE: Double?
+    /// R², the coefficient of determination, on the training samples (regressor; absent from
+    /// files written before it was recorded). See ``RegressionMetrics``.
+    public var trainR2: Double?
+    /// R² on the test samples (regressor with test data).
+    public var testR2: Double?
     /// Epochs run (fewer than configured when training stopped early).
     public var epochs: Int
     /// The epoch whose weights the model holds (with a validation split).
@@ -214,13 +224,42 @@ public struct VariationalModel: Codable, Sendable, Equatable {
         }
         var model = try fit(setup, samples, validation, configuration, kind: .vqr, featureNames: names, labelName: targetName,
                             classes: nil, targetScaling: targetScaling, dataset: dataset, split: split)
-        model.training.trainMSE = try model.meanSquaredError(features, targets, configuration)
-        if let test {
+        let trainMetrics = try model.regressionMetrics(features, targets, configuration)
+        model.training.trainMSE = trainMetrics.meanSquaredError
+        model.training.trainMAE = trainMetrics.meanAbsoluteError
+        model.training.trainR2 = trainMetrics.rSquared
+        if let test, !test.targets.isEmpty {
+            let testMetrics = try model.regressionMetrics(test.features, test.targets, configuration)
             model.training.testSamples = test.targets.count
-            model.training.testMSE = try model.meanSquaredError(test.features, test.targets, configuration)
+            model.training.testMSE = testMetrics.meanSquaredError
+            model.training.testMAE = testMetrics.meanAbsoluteError
+            model.training.testR2 = testMetrics.rSquared
         }
         model.training.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return model
+    }
+
+    /// Trains a regressor on `train` and, when given, scores it on `test` (MSE, MAE and R² of both
+    /// are saved in ``training``).
+    /// - Parameters:
+    ///   - train: the training samples and targets.
+    ///   - test: held-out samples with the same feature names.
+    ///   - configuration: the circuit, readout, optimiser and schedule (the readout's first
+    ///     expectation is the prediction; hybrid: w·e + b).
+    ///   - split: the caller's train/test split seed and fraction, to save (nil when none).
+    /// - Returns: the model, its history and training record filled in (without energy).
+    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when the test data's features differ from the
+    ///   training data's; the errors of
+    ///   ``trainRegressor(features:targets:featureNames:targetName:test:dataset:configuration:split:)``.
+    public static func trainRegressor(_ train: RegressionData, test: RegressionData? = nil, configuration: VariationalConfiguration,
+                                      split: (seed: UInt64, testSize: Double)? = nil) throws -> VariationalModel
+    {
+        if let test, test.featureNames != train.featureNames {
+            throw QuantumMLError.shapeMismatch("the test data's features \(test.featureNames) differ from the training data's \(train.featureNames)")
+        }
+        return try trainRegressor(features: train.features, targets: train.targets, featureNames: train.featureNames,
+                                  targetName: train.targetName, test: test.map { ($0.features, $0.targets) }, dataset: train.name,
+                                  configuration: configuration, split: split)
     }
 
     /// Runs the loop and assembles the model.
@@ -277,10 +316,12 @@ public struct VariationalModel: Codable, Sendable, Equatable {
         return Classifier.accuracy(predicted, truth)
     }
 
-    private func meanSquaredError(_ features: Matrix, _ targets: [Double], _ configuration: VariationalConfiguration) throws -> Double {
+    /// MSE, MAE and R² of the model's predictions for checked, non-empty `features` and `targets`.
+    private func regressionMetrics(_ features: Matrix, _ targets: [Double], _ configuration: VariationalConfiguration) throws
+        -> RegressionMetrics
+    {
         let predicted = try predictValues(features, scheduler: configuration.scheduler, communicator: configuration.communicator)
-        guard !targets.isEmpty else { return 0 }
-        return zip(predicted, targets).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(targets.count)
+        return RegressionMetrics.measure(predicted, targets)
     }
 
     // MARK: - Prediction

@@ -112,11 +112,7 @@ struct VariationalSetup {
         guard count >= 2 else {
             throw QuantumMLError.invalidArgument("a validation split needs at least 2 samples; received \(count)")
         }
-        var indices = Array(0..<count)
-        var generator = SeededGenerator(seed: seed)
-        SeededDraws.shuffle(&indices, using: &generator)
-        let wanted = Int((fraction * Double(count)).rounded(.toNearestOrAwayFromZero))
-        let held = min(max(wanted, 1), count - 1)
-        return (indices[held...].sorted(), indices[..<held].sorted())
+        let (fit, held) = SeededDraws.split(count: count, heldFraction: fraction, seed: seed)
+        return (fit, held)
     }
 }
