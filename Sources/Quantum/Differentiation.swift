@@ -545,8 +545,9 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
     /// Writes the final state into `p` (every amplitude is overwritten): the leading layer as a
     /// product state, then every other operation. `checkpoints` (position → buffer, position p
     /// meaning after operation p − 1) receive copies of the state on the way.
+    /// `fromGivenState`: `p` holds the input state; every operation is applied to it in turn.
     func forward(_ p: UnsafeMutablePointer<Real>, numbers: UnsafeMutablePointer<Real>, threads: Int,
-                 checkpoints: [Int: UnsafeMutablePointer<Real>] = [:])
+                 checkpoints: [Int: UnsafeMutablePointer<Real>] = [:], fromGivenState: Bool = false)
     {
         func save(at position: Int) {
             guard let buffer = checkpoints[position] else { return }
@@ -554,6 +555,16 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
             forEachRange(count: 2 << numQubits, threads: threads, alignment: 64) { start, end in
                 (destination.base + start).update(from: source.base + start, count: end - start)
             }
+        }
+        if fromGivenState {
+            for index in operations.indices {
+                switch operations[index] {
+                case .fixed(let call, _): call.apply(to: p, threads: threads)
+                case .bound(let op): apply(op, adjoint: false, numbers: numbers, to: p, threads: threads)
+                }
+                save(at: index + 1)
+            }
+            return
         }
         withUnsafeTemporaryAllocation(of: Real.self, capacity: 4 * max(numQubits, 1)) { columns in
             let c = columns.baseAddress!

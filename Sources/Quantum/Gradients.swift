@@ -39,11 +39,26 @@ extension CompiledCircuit {
     /// - Throws: ``QuantumError/wrongBindingCount(received:expected:)`` and as
     ///   ``expectations(_:binding:)``.
     public func expectations(_ observables: [PauliSum], values: [Double]) throws -> [Double] {
+        try expectations(observables, values: values, initialState: nil)
+    }
+
+    /// ⟨ψ|O_k|ψ⟩ for the circuit applied to a given state instead of |0…0⟩ (a state prepared by
+    /// other means, such as amplitude-encoded data).
+    /// - Parameters:
+    ///   - observables: Pauli sums as wide as the circuit.
+    ///   - values: one number per parameter, in ``parameters`` order.
+    ///   - initialState: the input state, as wide as the circuit (nil: |0…0⟩). Its amplitudes are
+    ///     rounded to single precision when the simulator runs in single precision.
+    /// - Returns: one expectation value per observable, in order.
+    /// - Throws: ``QuantumError/invalidState(_:)`` for an initial state of another width, and as
+    ///   ``expectations(_:values:)``.
+    public func expectations(_ observables: [PauliSum], values: [Double], initialState: StateVector<Double>?) throws -> [Double] {
         try checkValueCount(values)
+        try checkInitialState(initialState)
         let threads = try prepare(observables, differentiating: false, states: 1)
         return switch simulator.precision {
-        case .double: evaluateExpectations(observables, values: values, threads: threads, as: Double.self)
-        case .single: evaluateExpectations(observables, values: values, threads: threads, as: Float.self)
+        case .double: evaluateExpectations(observables, values: values, initial: initialState, threads: threads, as: Double.self)
+        case .single: evaluateExpectations(observables, values: values, initial: initialState, threads: threads, as: Float.self)
         }
     }
 
@@ -81,12 +96,16 @@ extension CompiledCircuit {
     ///   - values: one number per parameter, in ``parameters`` order.
     ///   - wanted: the parameters to differentiate by, each one of ``parameters``.
     ///   - method: ``GradientMethod/adjoint`` (default) or ``GradientMethod/parameterShift``.
+    ///   - initialState: the input state instead of |0…0⟩ (as in
+    ///     ``expectations(_:values:initialState:)``); nil: |0…0⟩.
     /// - Returns: the expectation values and the Jacobian over all of ``parameters``, one row per
     ///   observable.
     /// - Throws: ``QuantumError/unknownParameter(name:known:)`` for a wanted parameter the circuit
-    ///   does not have, and as ``gradient(of:values:method:)-([PauliSum],_,_)``.
+    ///   does not have, ``QuantumError/invalidState(_:)`` for an initial state of another width,
+    ///   and as ``gradient(of:values:method:)-([PauliSum],_,_)``.
     public func gradient(of observables: [PauliSum], values: [Double], withRespectTo wanted: [Parameter],
-                         method: GradientMethod = .adjoint) throws -> (values: [Double], jacobian: [[Double]])
+                         method: GradientMethod = .adjoint, initialState: StateVector<Double>? = nil) throws
+        -> (values: [Double], jacobian: [[Double]])
     {
         var mask = [Bool](repeating: false, count: parameters.count)
         let index = Dictionary(uniqueKeysWithValues: parameters.enumerated().map { ($1, $0) })
@@ -94,7 +113,7 @@ extension CompiledCircuit {
             guard let i = index[p] else { throw QuantumError.unknownParameter(name: p.name, known: parameters.map(\.name)) }
             mask[i] = true
         }
-        return try gradient(of: observables, values: values, method: method, selecting: mask)
+        return try gradient(of: observables, values: values, method: method, selecting: mask, initialState: initialState)
     }
 
     /// Expectation values and their Jacobian, with values given in ``parameters`` order.
@@ -108,21 +127,24 @@ extension CompiledCircuit {
     public func gradient(of observables: [PauliSum], values: [Double],
                          method: GradientMethod = .adjoint) throws -> (values: [Double], jacobian: [[Double]])
     {
-        try gradient(of: observables, values: values, method: method, selecting: nil)
+        try gradient(of: observables, values: values, method: method, selecting: nil, initialState: nil)
     }
 
     /// The checked entry of every Jacobian call; `selecting`: one flag per parameter (nil: all).
     func gradient(of observables: [PauliSum], values: [Double], method: GradientMethod,
-                  selecting wanted: [Bool]?) throws -> (values: [Double], jacobian: [[Double]])
+                  selecting wanted: [Bool]?, initialState: StateVector<Double>?) throws -> (values: [Double], jacobian: [[Double]])
     {
         try checkValueCount(values)
+        try checkInitialState(initialState)
         let states = method == .adjoint ? 1 + observables.count : 1
         let threads = try prepare(observables, differentiating: true, states: states)
         switch simulator.precision {
         case .double:
-            return try evaluateGradient(observables, values: values, method: method, wanted: wanted, threads: threads, as: Double.self)
+            return try evaluateGradient(observables, values: values, method: method, wanted: wanted, initial: initialState,
+                                        threads: threads, as: Double.self)
         case .single:
-            return try evaluateGradient(observables, values: values, method: method, wanted: wanted, threads: threads, as: Float.self)
+            return try evaluateGradient(observables, values: values, method: method, wanted: wanted, initial: initialState,
+                                        threads: threads, as: Float.self)
         }
     }
 
@@ -176,6 +198,11 @@ extension CompiledCircuit {
         return values
     }
 
+    private func checkInitialState(_ state: StateVector<Double>?) throws {
+        guard let state, state.numQubits != numQubits else { return }
+        throw QuantumError.invalidState("the initial state has \(state.numQubits) qubits; the circuit has \(numQubits)")
+    }
+
     private func checkValueCount(_ values: [Double]) throws {
         guard values.count == parameters.count else {
             throw QuantumError.wrongBindingCount(received: values.count, expected: parameters.map(\.name))
@@ -221,11 +248,12 @@ extension CompiledCircuit {
     /// The final state for parameter values (`numbers` written for `angles`); `checkpoints` receive
     /// copies of the state on the way (program-by-program forward pass only).
     private func simulate<Real: StateScalar>(_ program: AdjointProgram<Real>, values: [Double], angles: [Double],
-                                             numbers: UnsafeMutablePointer<Real>, threads: Int,
+                                             numbers: UnsafeMutablePointer<Real>, initial: StateVector<Double>?, threads: Int,
                                              checkpoints: [Int: UnsafeMutablePointer<Real>] = [:]) -> StateVector<Real>
     {
         var state = StateVector<Real>(unchecked: numQubits, threads: threads)
         if usesBlockedForward(Real.self) {
+            if let initial { copyAmplitudes(initial, into: state.storage.pointer, threads: threads) }
             assert(checkpoints.isEmpty)
             // Wide states: the plan's cache-blocked passes make fewer sweeps over memory.
             let binding = Dictionary(uniqueKeysWithValues: zip(parameters, values))
@@ -238,24 +266,38 @@ extension CompiledCircuit {
                 state = StateVector<Real>(unchecked: numQubits, threads: threads)
             }
         }
-        program.forward(state.storage.pointer, numbers: numbers, threads: threads, checkpoints: checkpoints)
+        if let initial {
+            copyAmplitudes(initial, into: state.storage.pointer, threads: threads)
+            program.forward(state.storage.pointer, numbers: numbers, threads: threads, checkpoints: checkpoints, fromGivenState: true)
+        } else {
+            program.forward(state.storage.pointer, numbers: numbers, threads: threads, checkpoints: checkpoints)
+        }
         return state
     }
 
-    private func evaluateExpectations<Real: StateScalar>(_ observables: [PauliSum], values: [Double], threads: Int,
-                                                         as _: Real.Type) -> [Double]
+    /// Writes a Double state's amplitudes into a state buffer of either precision.
+    private func copyAmplitudes<Real: StateScalar>(_ source: StateVector<Double>, into p: UnsafeMutablePointer<Real>, threads: Int) {
+        let from = SharedPointer(base: source.storage.pointer), to = SharedPointer(base: p)
+        forEachRange(count: 2 << numQubits, threads: threads) { start, end in
+            for i in start..<end { to.base[i] = Real(from.base[i]) }
+        }
+    }
+
+    private func evaluateExpectations<Real: StateScalar>(_ observables: [PauliSum], values: [Double], initial: StateVector<Double>?,
+                                                         threads: Int, as _: Real.Type) -> [Double]
     {
         let program = differentiation.program(for: plan, as: Real.self)
         let angles = program.angleValues(values)
         let numbers = UnsafeMutablePointer<Real>.allocate(capacity: max(1, program.numbersCount))
         defer { numbers.deallocate() }
         program.writeNumbers(angles: angles, into: numbers)
-        let state = simulate(program, values: values, angles: angles, numbers: numbers, threads: threads)
+        let state = simulate(program, values: values, angles: angles, numbers: numbers, initial: initial, threads: threads)
         return observables.map { pauliExpectation(state.storage.pointer, numQubits: numQubits, observable: $0, threads: threads) }
     }
 
     private func evaluateGradient<Real: StateScalar>(_ observables: [PauliSum], values: [Double], method: GradientMethod,
-                                                     wanted: [Bool]?, threads: Int, as _: Real.Type) throws
+                                                     wanted: [Bool]?, initial: StateVector<Double>?, threads: Int,
+                                                     as _: Real.Type) throws
         -> (values: [Double], jacobian: [[Double]])
     {
         let program = differentiation.program(for: plan, as: Real.self)
@@ -284,7 +326,7 @@ extension CompiledCircuit {
             }
         }
         defer { for buffer in checkpoints.values { buffer.deallocate() } }
-        var state = simulate(program, values: values, angles: angles, numbers: numbers, threads: threads,
+        var state = simulate(program, values: values, angles: angles, numbers: numbers, initial: initial, threads: threads,
                              checkpoints: checkpoints)
         let psi = state.storage.pointer
         let expectationValues = observables.map { pauliExpectation(psi, numQubits: numQubits, observable: $0, threads: threads) }
@@ -309,8 +351,13 @@ extension CompiledCircuit {
                 for sign in [1.0, -1.0] {
                     shifted[a] = angles[a] + sign * shift
                     program.writeNumbers(of: op, angles: shifted, into: numbers)
-                    state.resetToZeroState()
-                    program.forward(psi, numbers: numbers, threads: threads)
+                    if let initial {
+                        copyAmplitudes(initial, into: psi, threads: threads)
+                        program.forward(psi, numbers: numbers, threads: threads, fromGivenState: true)
+                    } else {
+                        state.resetToZeroState()
+                        program.forward(psi, numbers: numbers, threads: threads)
+                    }
                     sides.append(observables.map { pauliExpectation(psi, numQubits: numQubits, observable: $0, threads: threads) })
                 }
                 shifted[a] = angles[a]

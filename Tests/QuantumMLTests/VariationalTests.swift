@@ -271,6 +271,23 @@ struct VariationalGradientTests {
         }
     }
 
+    @Test("amplitude encoding: each sample is the input state; loss gradients equal central differences (both methods)")
+    func amplitudeEncoding() throws {
+        for method in GradientMethod.allCases {
+            let (p, x, t, theta) = try Self.setup(classes: 2, readout: .zExpectations, hybrid: false,
+                                                  ansatz: .realAmplitudes(qubits: 2, reps: 2), featureMap: .amplitude(features: 3),
+                                                  method: method)
+            #expect(p.amplitudeEncoding && p.compiled.numQubits == 2)
+            try Self.check(p, x, t, theta)
+        }
+        // A sample whose features are all 0 cannot be normalised: named before any simulation.
+        let (p, _, _, _) = try Self.setup(classes: 2, readout: .zExpectations, hybrid: false,
+                                          ansatz: .realAmplitudes(qubits: 2, reps: 1), featureMap: .amplitude(features: 4))
+        let zero = try Matrix([[0.5, 0, 0, 0], [0, 0, 0, 0]])
+        #expect(thrownMessage { try p.checkEncodable(zero, name: "training data") }
+            == "training data, sample 1: every feature is 0 (after scaling), and amplitude encoding cannot normalise an all-zero sample; use --scale standard or none, or drop the sample")
+    }
+
     @Test("parameter shift gives the adjoint gradient")
     func parameterShift() throws {
         let ansatz = try Ansatz.stronglyEntangling(qubits: 2, layers: 1)
@@ -503,7 +520,6 @@ struct VariationalTrainingTests {
         #expect(try message(two) { $0.patience = 3 } == "invalid argument: early stopping (patience 3) watches the validation loss and needs a validation fraction > 0")
         #expect(try message(two) { $0.patience = 0; $0.validationFraction = 0.5 } == "invalid argument: the patience must be ≥ 1 epoch; received 0")
         #expect(try message(two) { $0.optimizer = .sgd(learningRate: .nan) } == "invalid argument: the learning rate must be a positive number; received nan")
-        #expect(try message(two) { $0.featureMap = try .amplitude(features: 2) } == "invalid argument: amplitude encoding prepares a state without gates; a variational model needs a gate feature map (pauli, zz, z or angle)")
         #expect(try message(two) { $0.featureMap = try .angle(features: 3) } == "shape mismatch: the feature map takes 3 features; the data has 2")
         #expect(try message(two) { $0.ansatz = try .realAmplitudes(qubits: 3) } == "shape mismatch: the ansatz acts on 3 qubits; the feature map on 2")
         let oneClass = two.subset([0, 2, 4])
@@ -538,7 +554,13 @@ struct VariationalModelFileTests {
                                                           configuration: { var c = try fastConfiguration(epochs: 1); c.readout = .parity; return c }())
         let vqr = try VariationalModel.trainRegressor(features: data.features, targets: data.features.rowArrays.map { $0[0] * 10 },
                                                       featureNames: ["u", "v"], targetName: "y", configuration: fastConfiguration(epochs: 1))
-        return [vqc, binary, vqr]
+        // Amplitude encoding (2 features on 1 qubit; standard scaling keeps the samples non-zero).
+        var amplitude = try fastConfiguration(ansatz: .realAmplitudes(qubits: 1, reps: 2), epochs: 1)
+        amplitude.featureMap = try .amplitude(features: 2)
+        amplitude.scale = .standard
+        amplitude.hybrid = true
+        let encoded = try VariationalModel.trainClassifier(data, configuration: amplitude)
+        return [vqc, binary, vqr, encoded]
     }
 
     @Test("a model written and read back (plain and sealed with a raw key) equals the one written and predicts the same")

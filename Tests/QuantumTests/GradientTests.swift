@@ -323,6 +323,53 @@ struct GradientTests {
         }
     }
 
+    @Test("a given input state equals preparing it with a gate: expectations and both gradients, both precisions")
+    func initialState() throws {
+        // The oracle: a Householder reflection H = 1 − 2uuᵀ, u ∝ e0 − v, maps |0…0⟩ to the real
+        // unit vector v; prepended as a unitary gate, the ordinary |0…0⟩ path must agree.
+        let n = 3, dimension = 1 << n
+        var rng = SeededGenerator(seed: 31)
+        var v = (0..<dimension).map { _ in 2 * rng.nextUniform() - 1 }
+        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        v = v.map { $0 / norm }
+        var u = v.map { -$0 }
+        u[0] += 1
+        let uNorm = u.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        u = u.map { $0 / uNorm }
+        var householder = [Complex<Double>](repeating: .zero, count: dimension * dimension)
+        for r in 0..<dimension {
+            for c in 0..<dimension { householder[r * dimension + c] = Complex((r == c ? 1 : 0) - 2 * u[r] * u[c]) }
+        }
+        var trained = GradientFixtures.stronglyEntanglingLayers(qubits: n, layers: 2)
+        trained.rzz(parameters[0], 0, 2)
+        var prepared = QuantumCircuit(numQubits: n)
+        prepared.unitary(householder, Array(0..<n))
+        prepared = try prepared.compose(trained)
+        let observables = [try PauliSum("ZII"), try PauliSum("0.5*XYZ - IZX")]
+        let input = try StateVector<Double>(amplitudes: v.map { Complex($0) })
+        for precision in [Precision.double, .single] {
+            let tolerance = precision == .double ? 1e-10 : 1e-4
+            let plain = try Simulator(precision: precision, threads: 1).compile(trained)
+            let reference = try Simulator(precision: precision, threads: 1).compile(prepared)
+            #expect(plain.parameters == reference.parameters)
+            let values = GradientFixtures.randomValues(plain.parameters.count, &rng)
+            let expected = try reference.gradient(of: observables, values: values)
+            let given = try plain.expectations(observables, values: values, initialState: input)
+            #expect(FiniteDifference.maxDifference(given, expected.values) < tolerance)
+            for method in GradientMethod.allCases {
+                let result = try plain.gradient(of: observables, values: values, withRespectTo: plain.parameters, method: method,
+                                                initialState: input)
+                #expect(FiniteDifference.maxDifference(result.values, expected.values) < tolerance, "\(method)")
+                #expect(FiniteDifference.maxDifference(result.jacobian, expected.jacobian) < tolerance, "\(method) \(precision)")
+            }
+        }
+        let wide = try StateVector<Double>(numQubits: n + 1)
+        #expect(throws: QuantumError.invalidState("the initial state has 4 qubits; the circuit has 3")) {
+            try Simulator().compile(trained).expectations(observables, values: [Double](repeating: 0, count: trained.parameters.count),
+                                                          initialState: wide)
+        }
+    }
+
     @Test("threads change nothing: 13 qubits, one and two observables, 1 thread against 3")
     func threadInvariance() throws {
         let n = 13

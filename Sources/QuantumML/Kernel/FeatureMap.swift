@@ -166,6 +166,16 @@ public struct FeatureMap: Sendable, Equatable, Codable, CustomStringConvertible 
 
     /// The circuit with one ``Parameter`` per feature (named `x[0]`, `x[1]`, …), and those parameters.
     ///
+    /// Amplitude encoding: sample `row`'s features divided by their Euclidean norm, the first
+    /// amplitudes of the state (the rest, up to 2^n, are 0). The sample must not be all zero
+    /// (callers check).
+    static func normalisedAmplitudes(_ x: Matrix, row: Int) -> [Double] {
+        var norm = 0.0
+        for j in 0..<x.columns { norm += x[row, j] * x[row, j] }
+        let scale = 1 / norm.squareRoot()
+        return (0..<x.columns).map { x[row, $0] * scale }
+    }
+
     /// Amplitude encoding has no gate circuit; it returns an empty circuit (use ``state(_:)``).
     public func parameterisedCircuit() -> (circuit: QuantumCircuit, parameters: [Parameter]) {
         let x = (0..<featureCount).map { Parameter("x[\($0)]") }

@@ -57,10 +57,7 @@ struct StateBlock: Sendable {
                 }
             } else {
                 // Amplitude encoding: the normalised sample, zero-padded.
-                var norm = 0.0
-                for j in 0..<samples.columns { norm += samples[i, j] * samples[i, j] }
-                let scale = 1 / norm.squareRoot()
-                for j in 0..<samples.columns { real[base + j] = samples[i, j] * scale }
+                for (j, a) in FeatureMap.normalisedAmplitudes(samples, row: i).enumerated() { real[base + j] = a }
             }
         }
     }

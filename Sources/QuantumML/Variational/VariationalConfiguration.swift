@@ -15,8 +15,9 @@ import Quantum
 /// equally likely); the hybrid layer's W and b uniform in [−1/√m, 1/√m] for m inputs (PyTorch's
 /// `Linear` default).
 public struct VariationalConfiguration: Sendable {
-    /// The encoding; nil chooses angle encoding with `ry`, one qubit per feature.
-    /// Amplitude encoding is refused: it has no gate circuit to compose with the ansatz.
+    /// The encoding; nil chooses angle encoding with `ry`, one qubit per feature. With amplitude
+    /// encoding each (scaled) sample, normalised and zero-padded, is the ansatz's input state;
+    /// an all-zero sample is refused.
     public var featureMap: FeatureMap?
     /// The trainable circuit, as wide as the feature map; nil chooses `real_amplitudes` (3 reps,
     /// `reverse_linear`).

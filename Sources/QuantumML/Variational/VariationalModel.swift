@@ -273,6 +273,8 @@ public struct VariationalModel: Codable, Sendable, Equatable {
         }
         let problem = try VariationalProblem(featureMap: setup.featureMap, ansatz: setup.ansatz, head: setup.head,
                                              method: configuration.gradientMethod)
+        try problem.checkEncodable(samples.x, name: "training data")
+        if let validation { try problem.checkEncodable(validation.x, name: "validation data") }
         let communicator = configuration.communicator ?? LocalCommunicator()
         let trainer = VariationalTrainer(problem: problem, optimizer: configuration.optimizer, epochs: configuration.epochs,
                                          batchSize: configuration.batchSize, seed: configuration.seed,
@@ -346,6 +348,7 @@ public struct VariationalModel: Codable, Sendable, Equatable {
         }
         let x = try scaler.transform(features)
         let problem = try VariationalProblem(featureMap: featureMap, ansatz: ansatz, head: head, method: .adjoint)
+        try problem.checkEncodable(x, name: "data")
         let theta = parameters
         let communicator = communicator ?? LocalCommunicator()
         return try communicator.map(count: x.rows, using: scheduler) { row in try problem.outputs(x, row: row, theta: theta) }

@@ -61,7 +61,7 @@ extension VariationalModel {
             case .angle(let rotation):
                 rebuilt = try .angle(features: featureMap.featureCount, rotation: rotation)
             case .amplitude:
-                throw QuantumMLError.invalidArgument("amplitude encoding has no gate circuit")
+                rebuilt = try .amplitude(features: featureMap.featureCount)
             }
         } catch let error as QuantumMLError {
             throw fail("the feature map is not valid (\(error))")

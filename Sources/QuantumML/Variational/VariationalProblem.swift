@@ -1,3 +1,4 @@
+import ComplexModule
 import Foundation
 import Quantum
 
@@ -21,6 +22,9 @@ struct VariationalProblem: Sendable {
     let observables: [PauliSum]
     /// How the Jacobian of the expectations is computed.
     let method: GradientMethod
+    /// Amplitude encoding: each sample is the circuit's input state (normalised, zero-padded to
+    /// 2^n) and the circuit is the ansatz alone.
+    let amplitudeEncoding: Bool
     /// The ansatz weights the circuit uses: the only parameters differentiated (the feature map's
     /// data angles are not, so the adjoint sweep stops at the ansatz and parameter shift shifts
     /// weights only).
@@ -43,9 +47,30 @@ struct VariationalProblem: Sendable {
         dataSlots = x.map { slot[$0] ?? -1 }
         weightSlots = theta.map { slot[$0] ?? -1 }
         weightParameters = theta.filter { slot[$0] != nil }
+        if case .amplitude = featureMap.kind { amplitudeEncoding = true } else { amplitudeEncoding = false }
         self.head = head
         observables = try head.observables()
         self.method = method
+    }
+
+    /// Throws for a sample that amplitude encoding cannot use (all features zero), naming it;
+    /// nothing for other feature maps.
+    /// - Parameter name: what `x` is, for the message ("training data", …).
+    func checkEncodable(_ x: Matrix, name: String) throws {
+        guard amplitudeEncoding else { return }
+        for i in 0..<x.rows where (0..<x.columns).allSatisfy({ x[i, $0] == 0 }) {
+            throw QuantumMLError.data(location: "\(name), sample \(i)",
+                                      message: "every feature is 0 (after scaling), and amplitude encoding cannot normalise an all-zero sample; "
+                                          + "use --scale standard or none, or drop the sample")
+        }
+    }
+
+    /// The input state of sample `row` under amplitude encoding (nil: |0…0⟩ for gate feature maps).
+    private func initialState(_ x: Matrix, row: Int) throws -> StateVector<Double>? {
+        guard amplitudeEncoding else { return nil }
+        var amplitudes = [Complex<Double>](repeating: .zero, count: 1 << compiled.numQubits)
+        for (j, a) in FeatureMap.normalisedAmplitudes(x, row: row).enumerated() { amplitudes[j] = Complex(a) }
+        return try StateVector(amplitudes: amplitudes)
     }
 
     /// The circuit's parameter values for sample `row` of `x` and weights θ, in compiled order.
@@ -61,7 +86,8 @@ struct VariationalProblem: Sendable {
     /// classified right.
     func addGradient(_ x: Matrix, row: Int, target: Double, theta: [Double], into accumulator: inout [Double]) throws {
         let values = circuitValues(x, row: row, theta)
-        let (e, jacobian) = try compiled.gradient(of: observables, values: values, withRespectTo: weightParameters, method: method)
+        let (e, jacobian) = try compiled.gradient(of: observables, values: values, withRespectTo: weightParameters, method: method,
+                                                 initialState: initialState(x, row: row))
         let m = head.inputCount, p = parameterCount
         var gradientE = [Double](repeating: 0, count: m)
         let result = accumulator.withUnsafeMutableBufferPointer { buffer -> (loss: Double, correct: Bool) in
@@ -80,7 +106,7 @@ struct VariationalProblem: Sendable {
 
     /// The readout's expectations for sample `row`.
     func expectations(_ x: Matrix, row: Int, theta: [Double]) throws -> [Double] {
-        try compiled.expectations(observables, values: circuitValues(x, row: row, theta))
+        try compiled.expectations(observables, values: circuitValues(x, row: row, theta), initialState: initialState(x, row: row))
     }
 
     /// Sample `row`'s loss and whether it is classified right.

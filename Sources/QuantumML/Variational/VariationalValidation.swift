@@ -76,9 +76,6 @@ struct VariationalSetup {
         guard featureMap.featureCount == features.columns else {
             throw QuantumMLError.shapeMismatch("the feature map takes \(featureMap.featureCount) features; the data has \(features.columns)")
         }
-        if case .amplitude = featureMap.kind {
-            throw QuantumMLError.invalidArgument("amplitude encoding prepares a state without gates; a variational model needs a gate feature map (pauli, zz, z or angle)")
-        }
         let qubits = featureMap.numQubits
         let ansatz = try configuration.ansatz ?? .realAmplitudes(qubits: qubits)
         guard ansatz.qubits == qubits else {
