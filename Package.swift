@@ -29,6 +29,7 @@ let package = Package(
         .target(
             name: "Quantum",
             dependencies: [
+                "CQuantumKernels",
                 .product(name: "ComplexModule", package: "swift-numerics"),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
@@ -61,6 +62,7 @@ let package = Package(
         // MARK: - Implementation details
         .systemLibrary(name: "CMPI", pkgConfig: "mpi", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "CParallelKernels"),
+        .target(name: "CQuantumKernels"),
         .target(
             name: "_TestSupport",
             dependencies: [

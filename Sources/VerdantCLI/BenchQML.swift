@@ -42,6 +42,13 @@ extension Bench {
         var items: [JSON] = []
         var rows: [[String]] = []
         func median(_ times: [Double]) -> Double { times.sorted()[times.count / 2] }
+        /// One timed run of `body`, in seconds (no warm-up).
+        func timeOnce(_ body: () throws -> Void) rethrows -> [Double] {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            return [Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9]
+        }
+
         func time(_ body: () throws -> Void) rethrows -> [Double] {
             try body()  // warm-up
             return try (0..<repeats).map { _ in
@@ -124,17 +131,27 @@ extension Bench {
             if wanted.contains("gradient") {
                 for q in try integers(qml.gradientQubits, "gradient-qubits", minimum: 2, maximum: 26) {
                     let (compiled, values, observable) = try Self.selCircuit(qubits: q, layers: qml.layers, encoded: false)
-                    let forward = try time { _ = try compiled.expectations([observable], values: values) }
-                    let gradient = try time { _ = try compiled.gradient(of: [observable], values: values, method: .adjoint) }
+                    // Forward pass and gradient alternate, so that a change in the machine's speed
+                    // during the run moves both; the ratio is the median of the per-repeat ratios.
+                    let runForward = { _ = try compiled.expectations([observable], values: values) }
+                    let runGradient = { _ = try compiled.gradient(of: [observable], values: values, method: .adjoint) }
+                    try runForward()
+                    try runGradient()
+                    var forward: [Double] = [], gradient: [Double] = []
+                    for _ in 0..<repeats {
+                        forward += try timeOnce(runForward)
+                        gradient += try timeOnce(runGradient)
+                    }
                     let (f, g) = (median(forward), median(gradient))
+                    let ratio = median(zip(gradient, forward).map { $0 / $1 })
                     items.append(.object([
                         ("case", .string("gradient")), ("circuit", .string("StronglyEntanglingLayers, \(qml.layers) layers, <Z0>")),
                         ("qubits", .integer(q)), ("parameters", .integer(values.count)), ("threads", .integer(1)),
-                        ("forwardSeconds", .number(f)), ("gradientSeconds", .number(g)), ("gradientOverForward", .number(g / f)),
+                        ("forwardSeconds", .number(f)), ("gradientSeconds", .number(g)), ("gradientOverForward", .number(ratio)),
                         ("forwardTimes", .array(forward.map { .number($0) })), ("gradientTimes", .array(gradient.map { .number($0) })),
                     ]))
                     rows.append(["SEL×\(qml.layers), \(q) qubits: forward / adjoint gradient", "1",
-                                 "\(Format.seconds(f)) / \(Format.seconds(g))", String(format: "gradient = %.2f × forward", g / f)])
+                                 "\(Format.seconds(f)) / \(Format.seconds(g))", String(format: "gradient = %.2f × forward", ratio)])
                 }
             }
             if wanted.contains("batch-gradient") {

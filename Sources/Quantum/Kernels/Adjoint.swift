@@ -271,6 +271,17 @@ func adjointDiagonal1Range<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>,
 func offDiagonalCorrelationRange<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>, _ lambda: UnsafeMutablePointer<Real>,
                                                     target: Int, start: Int, end: Int) -> SIMD4<Double>
 {
+    if WideKernels.available, let m = WideKernels.offDiagonal(psi, lambda, target: target, start: start, end: end) { return m }
+    return offDiagonalCorrelationRangePortable(psi, lambda, target: target, start: start, end: end)
+}
+
+/// The portable form of `offDiagonalCorrelationRange`.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func offDiagonalCorrelationRangePortable<Real: StateScalar>(_ psi: UnsafeMutablePointer<Real>,
+                                                            _ lambda: UnsafeMutablePointer<Real>, target: Int, start: Int,
+                                                            end: Int) -> SIMD4<Double>
+{
     if target == 0 {
         // v = (ψ_0, ψ_1), l = (λ_0, λ_1): l * (ψ_1, ψ_0) holds conj(λ_0)ψ_1's real terms in lanes 0, 1
         // and conj(λ_1)ψ_0's in lanes 2, 3; with swapped pairs, the imaginary terms.

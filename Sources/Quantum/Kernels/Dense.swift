@@ -70,12 +70,29 @@ func splats<Real: StateScalar>(of m: Matrix2<Real>) -> MatrixSplats<Real> {
         offR: SIMD4(m.m01r, m.m01r, m.m10r, m.m10r), offI: SIMD4(-m.m01i, m.m01i, -m.m10i, m.m10i))
 }
 
-/// A 2 × 2 matrix on one target: pairs (i0, i0 + 2^target) in runs of free indices.
+/// A 2 × 2 matrix on one target: pairs (i0, i0 + 2^target) in runs of free indices. Runs the
+/// AVX2/FMA loop of CQuantumKernels where the CPU has it (`WideKernels`), else the portable one.
 @_specialize(where Real == Double)
 @_specialize(where Real == Float)
 func dense1Range<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, controlMask: Int,
                                     positions: UnsafeBufferPointer<Int>, runLength: Int, matrix m: Matrix2<Real>,
                                     start: Int, end: Int)
+{
+    if WideKernels.available, WideKernels.dense1(p, target: target, controlMask: controlMask, positions: positions,
+                                                 runLength: runLength, matrix: m, start: start, end: end)
+    {
+        return
+    }
+    dense1RangePortable(p, target: target, controlMask: controlMask, positions: positions, runLength: runLength, matrix: m,
+                        start: start, end: end)
+}
+
+/// The portable form of `dense1Range` (SIMD4 of the generic target).
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func dense1RangePortable<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, controlMask: Int,
+                                            positions: UnsafeBufferPointer<Int>, runLength: Int, matrix m: Matrix2<Real>,
+                                            start: Int, end: Int)
 {
     let stride = 1 << target
     let s = splats(of: m)
@@ -136,6 +153,14 @@ func dense1RealRange<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target:
 @_specialize(where Real == Double)
 @_specialize(where Real == Float)
 func dense1AdjacentRange<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, matrix m: Matrix2<Real>, start: Int, end: Int) {
+    if WideKernels.available, WideKernels.dense1Adjacent(p, matrix: m, start: start, end: end) { return }
+    dense1AdjacentRangePortable(p, matrix: m, start: start, end: end)
+}
+
+/// The portable form of `dense1AdjacentRange`.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func dense1AdjacentRangePortable<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, matrix m: Matrix2<Real>, start: Int, end: Int) {
     let s = splats(of: m)
     let (diagR, diagI, offR, offI) = (s.diagR, s.diagI, s.offR, s.offI)
     for k in start..<end {

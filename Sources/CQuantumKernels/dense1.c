@@ -1,0 +1,285 @@
+#include "QuantumKernels.h"
+
+// y0 = m00·a + m01·b and y1 = m10·a + m11·b for pairs (a, b) of complex amplitudes. With a
+// vector of complex numbers x = (re, im, …) and its pair-swapped form xs = (im, re, …):
+//   Σ m·x = addsub(Σ Re(m)·x, Σ Im(m)·xs)      (addsub: even lanes subtract, odd lanes add)
+// so each product costs one multiply-add on the real and one on the imaginary part.
+
+static inline long insert_zero_bits(long k, const long *positions, long count) {
+    for (long j = 0; j < count; j++) {
+        long p = positions[j];
+        long low = k & ((1L << p) - 1);
+        k = ((k >> p) << (p + 1)) | low;
+    }
+    return k;
+}
+
+#define DENSE1_SCALAR(T, p, i0, i1, m)                                           \
+    do {                                                                         \
+        T ar = p[2 * (i0)], ai = p[2 * (i0) + 1], br = p[2 * (i1)], bi = p[2 * (i1) + 1]; \
+        p[2 * (i0)] = m[0] * ar - m[1] * ai + m[2] * br - m[3] * bi;             \
+        p[2 * (i0) + 1] = m[0] * ai + m[1] * ar + m[2] * bi + m[3] * br;         \
+        p[2 * (i1)] = m[4] * ar - m[5] * ai + m[6] * br - m[7] * bi;             \
+        p[2 * (i1) + 1] = m[4] * ai + m[5] * ar + m[6] * bi + m[7] * br;         \
+    } while (0)
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+int verdant_state_avx2_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+__attribute__((target("avx2,fma")))
+void verdant_dense1_f64_avx2(double *p, long target, long controlMask, const long *positions, long positionCount,
+                             long runLength, const double *m, long start, long end) {
+    const long stride = 1L << target;
+    const __m256d r00 = _mm256_set1_pd(m[0]), i00 = _mm256_set1_pd(m[1]), r01 = _mm256_set1_pd(m[2]), i01 = _mm256_set1_pd(m[3]);
+    const __m256d r10 = _mm256_set1_pd(m[4]), i10 = _mm256_set1_pd(m[5]), r11 = _mm256_set1_pd(m[6]), i11 = _mm256_set1_pd(m[7]);
+    long k = start;
+    while (k < end) {
+        long runEnd = (k | (runLength - 1)) + 1;
+        if (runEnd > end) runEnd = end;
+        long i0 = insert_zero_bits(k, positions, positionCount) | controlMask;
+        const long last = i0 + (runEnd - k);
+        // Two pairs per step: a = (a of pair 1, a of pair 2), b likewise.
+        for (; i0 + 1 < last; i0 += 2) {
+            double *pa = p + 2 * i0, *pb = p + 2 * (i0 + stride);
+            const __m256d a = _mm256_loadu_pd(pa), b = _mm256_loadu_pd(pb);
+            const __m256d as = _mm256_permute_pd(a, 0x5), bs = _mm256_permute_pd(b, 0x5);
+            const __m256d y0 = _mm256_addsub_pd(_mm256_fmadd_pd(b, r01, _mm256_mul_pd(a, r00)),
+                                                _mm256_fmadd_pd(bs, i01, _mm256_mul_pd(as, i00)));
+            const __m256d y1 = _mm256_addsub_pd(_mm256_fmadd_pd(b, r11, _mm256_mul_pd(a, r10)),
+                                                _mm256_fmadd_pd(bs, i11, _mm256_mul_pd(as, i10)));
+            _mm256_storeu_pd(pa, y0);
+            _mm256_storeu_pd(pb, y1);
+        }
+        if (i0 < last) DENSE1_SCALAR(double, p, i0, i0 + stride, m);
+        k = runEnd;
+    }
+}
+
+__attribute__((target("avx2,fma")))
+void verdant_dense1_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
+                             long runLength, const float *m, long start, long end) {
+    const long stride = 1L << target;
+    const __m256 r00 = _mm256_set1_ps(m[0]), i00 = _mm256_set1_ps(m[1]), r01 = _mm256_set1_ps(m[2]), i01 = _mm256_set1_ps(m[3]);
+    const __m256 r10 = _mm256_set1_ps(m[4]), i10 = _mm256_set1_ps(m[5]), r11 = _mm256_set1_ps(m[6]), i11 = _mm256_set1_ps(m[7]);
+    const __m128 s00 = _mm_set1_ps(m[0]), t00 = _mm_set1_ps(m[1]), s01 = _mm_set1_ps(m[2]), t01 = _mm_set1_ps(m[3]);
+    const __m128 s10 = _mm_set1_ps(m[4]), t10 = _mm_set1_ps(m[5]), s11 = _mm_set1_ps(m[6]), t11 = _mm_set1_ps(m[7]);
+    long k = start;
+    while (k < end) {
+        long runEnd = (k | (runLength - 1)) + 1;
+        if (runEnd > end) runEnd = end;
+        long i0 = insert_zero_bits(k, positions, positionCount) | controlMask;
+        const long last = i0 + (runEnd - k);
+        // Four pairs per step while four remain in the run, then two, then one.
+        for (; i0 + 3 < last; i0 += 4) {
+            float *pa = p + 2 * i0, *pb = p + 2 * (i0 + stride);
+            const __m256 a = _mm256_loadu_ps(pa), b = _mm256_loadu_ps(pb);
+            const __m256 as = _mm256_permute_ps(a, 0xB1), bs = _mm256_permute_ps(b, 0xB1);
+            const __m256 y0 = _mm256_addsub_ps(_mm256_fmadd_ps(b, r01, _mm256_mul_ps(a, r00)),
+                                               _mm256_fmadd_ps(bs, i01, _mm256_mul_ps(as, i00)));
+            const __m256 y1 = _mm256_addsub_ps(_mm256_fmadd_ps(b, r11, _mm256_mul_ps(a, r10)),
+                                               _mm256_fmadd_ps(bs, i11, _mm256_mul_ps(as, i10)));
+            _mm256_storeu_ps(pa, y0);
+            _mm256_storeu_ps(pb, y1);
+        }
+        for (; i0 + 1 < last; i0 += 2) {
+            float *pa = p + 2 * i0, *pb = p + 2 * (i0 + stride);
+            const __m128 a = _mm_loadu_ps(pa), b = _mm_loadu_ps(pb);
+            const __m128 as = _mm_permute_ps(a, 0xB1), bs = _mm_permute_ps(b, 0xB1);
+            const __m128 y0 = _mm_addsub_ps(_mm_fmadd_ps(b, s01, _mm_mul_ps(a, s00)), _mm_fmadd_ps(bs, t01, _mm_mul_ps(as, t00)));
+            const __m128 y1 = _mm_addsub_ps(_mm_fmadd_ps(b, s11, _mm_mul_ps(a, s10)), _mm_fmadd_ps(bs, t11, _mm_mul_ps(as, t10)));
+            _mm_storeu_ps(pa, y0);
+            _mm_storeu_ps(pb, y1);
+        }
+        if (i0 < last) DENSE1_SCALAR(float, p, i0, i0 + stride, m);
+        k = runEnd;
+    }
+}
+
+// Qubit 0: v = (a, b) of one pair; y = (m00·a + m01·b, m10·a + m11·b) from v and its halves
+// exchanged, h = (b, a): Re parts (m00r, m00r, m11r, m11r)·v + (m01r, m01r, m10r, m10r)·h, and the
+// Im parts likewise with the swapped forms.
+__attribute__((target("avx2,fma")))
+void verdant_dense1_adjacent_f64_avx2(double *p, const double *m, long start, long end) {
+    const __m256d dr = _mm256_setr_pd(m[0], m[0], m[6], m[6]), di = _mm256_setr_pd(m[1], m[1], m[7], m[7]);
+    const __m256d orr = _mm256_setr_pd(m[2], m[2], m[4], m[4]), oi = _mm256_setr_pd(m[3], m[3], m[5], m[5]);
+    for (long k = start; k < end; k++) {
+        double *pv = p + 4 * k;
+        const __m256d v = _mm256_loadu_pd(pv);
+        const __m256d h = _mm256_permute4x64_pd(v, 0x4E);
+        const __m256d vs = _mm256_permute_pd(v, 0x5), hs = _mm256_permute_pd(h, 0x5);
+        _mm256_storeu_pd(pv, _mm256_addsub_pd(_mm256_fmadd_pd(h, orr, _mm256_mul_pd(v, dr)),
+                                              _mm256_fmadd_pd(hs, oi, _mm256_mul_pd(vs, di))));
+    }
+}
+
+__attribute__((target("avx2,fma")))
+void verdant_dense1_adjacent_f32_avx2(float *p, const float *m, long start, long end) {
+    // Two pairs per vector: (a0, b0, a1, b1).
+    const __m256 dr = _mm256_setr_ps(m[0], m[0], m[6], m[6], m[0], m[0], m[6], m[6]);
+    const __m256 di = _mm256_setr_ps(m[1], m[1], m[7], m[7], m[1], m[1], m[7], m[7]);
+    const __m256 orr = _mm256_setr_ps(m[2], m[2], m[4], m[4], m[2], m[2], m[4], m[4]);
+    const __m256 oi = _mm256_setr_ps(m[3], m[3], m[5], m[5], m[3], m[3], m[5], m[5]);
+    long k = start;
+    for (; k + 1 < end; k += 2) {
+        float *pv = p + 4 * k;
+        const __m256 v = _mm256_loadu_ps(pv);
+        const __m256 h = _mm256_permute_ps(v, 0x4E);
+        const __m256 vs = _mm256_permute_ps(v, 0xB1), hs = _mm256_permute_ps(h, 0xB1);
+        _mm256_storeu_ps(pv, _mm256_addsub_ps(_mm256_fmadd_ps(h, orr, _mm256_mul_ps(v, dr)),
+                                              _mm256_fmadd_ps(hs, oi, _mm256_mul_ps(vs, di))));
+    }
+    if (k < end) DENSE1_SCALAR(float, p, 2 * k, 2 * k + 1, m);
+}
+
+// Off-diagonal correlations, as lane products of conj(l)·x: l·x holds the real part's two terms
+// (Re = lane 2j + lane 2j + 1), l·xs with xs = x pair-swapped the imaginary part's
+// (Im = Re(l)·Im(x) − Im(l)·Re(x) = lane 2j − lane 2j + 1).
+__attribute__((target("avx2,fma")))
+void verdant_off_diagonal_f64_avx2(const double *psi, const double *lambda, long target, long start, long end, double *out) {
+    __m256d p01 = _mm256_setzero_pd(), q01 = _mm256_setzero_pd(), p10 = _mm256_setzero_pd(), q10 = _mm256_setzero_pd();
+    double s01r = 0, s01i = 0, s10r = 0, s10i = 0;
+    if (target == 0) {
+        // One pair per vector: v = (ψ0, ψ1), l = (λ0, λ1); h = (ψ1, ψ0): l·h holds conj(λ0)ψ1's
+        // terms in lanes 0, 1 and conj(λ1)ψ0's in lanes 2, 3.
+        for (long k = start; k < end; k++) {
+            const __m256d v = _mm256_loadu_pd(psi + 4 * k), l = _mm256_loadu_pd(lambda + 4 * k);
+            const __m256d h = _mm256_permute4x64_pd(v, 0x4E);
+            p01 = _mm256_fmadd_pd(l, h, p01);
+            q01 = _mm256_fmadd_pd(l, _mm256_permute_pd(h, 0x5), q01);
+        }
+        double a[4], b[4];
+        _mm256_storeu_pd(a, p01);
+        _mm256_storeu_pd(b, q01);
+        out[0] = a[0] + a[1];
+        out[1] = b[0] - b[1];
+        out[2] = a[2] + a[3];
+        out[3] = b[2] - b[3];
+        return;
+    }
+    const long stride = 1L << target, runLength = stride;
+    long k = start;
+    while (k < end) {
+        long runEnd = (k | (runLength - 1)) + 1;
+        if (runEnd > end) runEnd = end;
+        long i0 = ((k >> target) << (target + 1)) | (k & (stride - 1));
+        const long last = i0 + (runEnd - k);
+        for (; i0 + 1 < last; i0 += 2) {
+            const __m256d a = _mm256_loadu_pd(psi + 2 * i0), b = _mm256_loadu_pd(psi + 2 * (i0 + stride));
+            const __m256d la = _mm256_loadu_pd(lambda + 2 * i0), lb = _mm256_loadu_pd(lambda + 2 * (i0 + stride));
+            p01 = _mm256_fmadd_pd(la, b, p01);
+            q01 = _mm256_fmadd_pd(la, _mm256_permute_pd(b, 0x5), q01);
+            p10 = _mm256_fmadd_pd(lb, a, p10);
+            q10 = _mm256_fmadd_pd(lb, _mm256_permute_pd(a, 0x5), q10);
+        }
+        if (i0 < last) {
+            const long i1 = i0 + stride;
+            s01r += lambda[2 * i0] * psi[2 * i1] + lambda[2 * i0 + 1] * psi[2 * i1 + 1];
+            s01i += lambda[2 * i0] * psi[2 * i1 + 1] - lambda[2 * i0 + 1] * psi[2 * i1];
+            s10r += lambda[2 * i1] * psi[2 * i0] + lambda[2 * i1 + 1] * psi[2 * i0 + 1];
+            s10i += lambda[2 * i1] * psi[2 * i0 + 1] - lambda[2 * i1 + 1] * psi[2 * i0];
+        }
+        k = runEnd;
+    }
+    double a[4], b[4], c[4], d[4];
+    _mm256_storeu_pd(a, p01);
+    _mm256_storeu_pd(b, q01);
+    _mm256_storeu_pd(c, p10);
+    _mm256_storeu_pd(d, q10);
+    out[0] = a[0] + a[1] + a[2] + a[3] + s01r;
+    out[1] = b[0] - b[1] + b[2] - b[3] + s01i;
+    out[2] = c[0] + c[1] + c[2] + c[3] + s10r;
+    out[3] = d[0] - d[1] + d[2] - d[3] + s10i;
+}
+
+__attribute__((target("avx2,fma")))
+void verdant_off_diagonal_f32_avx2(const float *psi, const float *lambda, long target, long start, long end, double *out) {
+    // Float lanes, as the portable loop accumulates: four pairs per step (target ≥ 2), else two.
+    __m256 p01 = _mm256_setzero_ps(), q01 = _mm256_setzero_ps(), p10 = _mm256_setzero_ps(), q10 = _mm256_setzero_ps();
+    double s01r = 0, s01i = 0, s10r = 0, s10i = 0;
+    if (target == 0) {
+        // Two pairs per vector: (ψ0, ψ1 | ψ0', ψ1').
+        long k = start;
+        for (; k + 1 < end; k += 2) {
+            const __m256 v = _mm256_loadu_ps(psi + 4 * k), l = _mm256_loadu_ps(lambda + 4 * k);
+            const __m256 h = _mm256_permute_ps(v, 0x4E);
+            p01 = _mm256_fmadd_ps(l, h, p01);
+            q01 = _mm256_fmadd_ps(l, _mm256_permute_ps(h, 0xB1), q01);
+        }
+        float a[8], b[8];
+        _mm256_storeu_ps(a, p01);
+        _mm256_storeu_ps(b, q01);
+        double m01r = (double)a[0] + a[1] + a[4] + a[5], m01i = (double)b[0] - b[1] + b[4] - b[5];
+        double m10r = (double)a[2] + a[3] + a[6] + a[7], m10i = (double)b[2] - b[3] + b[6] - b[7];
+        if (k < end) {
+            const long i0 = 2 * k, i1 = i0 + 1;
+            m01r += (double)lambda[2 * i0] * psi[2 * i1] + (double)lambda[2 * i0 + 1] * psi[2 * i1 + 1];
+            m01i += (double)lambda[2 * i0] * psi[2 * i1 + 1] - (double)lambda[2 * i0 + 1] * psi[2 * i1];
+            m10r += (double)lambda[2 * i1] * psi[2 * i0] + (double)lambda[2 * i1 + 1] * psi[2 * i0 + 1];
+            m10i += (double)lambda[2 * i1] * psi[2 * i0 + 1] - (double)lambda[2 * i1 + 1] * psi[2 * i0];
+        }
+        out[0] = m01r;
+        out[1] = m01i;
+        out[2] = m10r;
+        out[3] = m10i;
+        return;
+    }
+    const long stride = 1L << target, runLength = stride;
+    long k = start;
+    while (k < end) {
+        long runEnd = (k | (runLength - 1)) + 1;
+        if (runEnd > end) runEnd = end;
+        long i0 = ((k >> target) << (target + 1)) | (k & (stride - 1));
+        const long last = i0 + (runEnd - k);
+        for (; i0 + 3 < last; i0 += 4) {
+            const __m256 a = _mm256_loadu_ps(psi + 2 * i0), b = _mm256_loadu_ps(psi + 2 * (i0 + stride));
+            const __m256 la = _mm256_loadu_ps(lambda + 2 * i0), lb = _mm256_loadu_ps(lambda + 2 * (i0 + stride));
+            p01 = _mm256_fmadd_ps(la, b, p01);
+            q01 = _mm256_fmadd_ps(la, _mm256_permute_ps(b, 0xB1), q01);
+            p10 = _mm256_fmadd_ps(lb, a, p10);
+            q10 = _mm256_fmadd_ps(lb, _mm256_permute_ps(a, 0xB1), q10);
+        }
+        for (; i0 < last; i0++) {
+            const long i1 = i0 + stride;
+            s01r += (double)lambda[2 * i0] * psi[2 * i1] + (double)lambda[2 * i0 + 1] * psi[2 * i1 + 1];
+            s01i += (double)lambda[2 * i0] * psi[2 * i1 + 1] - (double)lambda[2 * i0 + 1] * psi[2 * i1];
+            s10r += (double)lambda[2 * i1] * psi[2 * i0] + (double)lambda[2 * i1 + 1] * psi[2 * i0 + 1];
+            s10i += (double)lambda[2 * i1] * psi[2 * i0 + 1] - (double)lambda[2 * i1 + 1] * psi[2 * i0];
+        }
+        k = runEnd;
+    }
+    float a[8], b[8], c[8], d[8];
+    _mm256_storeu_ps(a, p01);
+    _mm256_storeu_ps(b, q01);
+    _mm256_storeu_ps(c, p10);
+    _mm256_storeu_ps(d, q10);
+    double m01r = s01r, m01i = s01i, m10r = s10r, m10i = s10i;
+    for (int j = 0; j < 8; j += 2) {
+        m01r += (double)a[j] + a[j + 1];
+        m01i += (double)b[j] - b[j + 1];
+        m10r += (double)c[j] + c[j + 1];
+        m10i += (double)d[j] - d[j + 1];
+    }
+    out[0] = m01r;
+    out[1] = m01i;
+    out[2] = m10r;
+    out[3] = m10i;
+}
+
+#else
+
+int verdant_state_avx2_available(void) { return 0; }
+void verdant_dense1_f64_avx2(double *p, long target, long controlMask, const long *positions, long positionCount,
+                             long runLength, const double *matrix, long start, long end) {}
+void verdant_dense1_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
+                             long runLength, const float *matrix, long start, long end) {}
+void verdant_dense1_adjacent_f64_avx2(double *p, const double *matrix, long start, long end) {}
+void verdant_dense1_adjacent_f32_avx2(float *p, const float *matrix, long start, long end) {}
+void verdant_off_diagonal_f64_avx2(const double *psi, const double *lambda, long target, long start, long end, double *out) {}
+void verdant_off_diagonal_f32_avx2(const float *psi, const float *lambda, long target, long start, long end, double *out) {}
+
+#endif

@@ -1,0 +1,40 @@
+// Wide-vector state kernels for Quantum's one-target dense gates, chosen at run time.
+// The portable kernels are in Swift (Sources/Quantum/Kernels/Dense.swift, the *Portable loops);
+// these use AVX2 and FMA when the CPU has them, without tying the binary to such a CPU
+// (function-level target attributes). Same arguments and meaning as the Swift loops:
+// amplitudes as interleaved (re, im); a 2 × 2 matrix as 8 numbers, row-major (re, im);
+// free indices start..<end; `positions` (ascending, `positionCount` of them) are the bit
+// positions a free index skips; `controlMask` the bits set in every visited pair.
+#ifndef VERDANT_QUANTUM_KERNELS_H
+#define VERDANT_QUANTUM_KERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when this CPU runs the *_avx2 kernels (x86-64 with AVX2 and FMA), else 0.
+int verdant_state_avx2_available(void);
+
+/// A 2 × 2 matrix on `target` ≥ 1: pairs (i0, i0 + 2^target), i0 from free index k by inserting
+/// zeros at `positions` and setting `controlMask`; consecutive free indices give consecutive i0
+/// for `runLength` steps.
+void verdant_dense1_f64_avx2(double *p, long target, long controlMask, const long *positions, long positionCount,
+                             long runLength, const double *matrix, long start, long end);
+void verdant_dense1_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
+                             long runLength, const float *matrix, long start, long end);
+
+/// A 2 × 2 matrix on qubit 0, uncontrolled: pair k is amplitudes 2k, 2k + 1.
+void verdant_dense1_adjacent_f64_avx2(double *p, const double *matrix, long start, long end);
+void verdant_dense1_adjacent_f32_avx2(float *p, const float *matrix, long start, long end);
+
+/// The adjoint sweep's read-only off-diagonal correlation of an uncontrolled one-target gate:
+/// M01 = Σ conj(λ_i0)·ψ_i1 and M10 = Σ conj(λ_i1)·ψ_i0 over pairs k in start..<end (i0: k with a
+/// zero inserted at `target`; target 0: i0 = 2k). Writes (M01 re, M01 im, M10 re, M10 im) to `out`.
+void verdant_off_diagonal_f64_avx2(const double *psi, const double *lambda, long target, long start, long end, double *out);
+void verdant_off_diagonal_f32_avx2(const float *psi, const float *lambda, long target, long start, long end, double *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
