@@ -370,7 +370,7 @@ final class MeterCore: Sendable {
             : .rapl(zones: packages)
         let memoryWatts = configuration.memoryWattsPerGiB ?? PowerModel.memoryWattsPerGiB
         let memoryBasis = configuration.memoryWattsPerGiB != nil ? "\(format(memoryWatts)) W/GiB given by the user (--memory-watts)"
-            : "\(format(memoryWatts)) W/GiB: 3 W per 8 GB of DDR3/DDR4 (Crucial)"
+            : "\(format(memoryWatts)) W/GiB: 3 W per 8 GB (CodeCarbon's rule of thumb)"
         let memory: MeterPlan.Memory = drams.isEmpty ? .model(wattsPerGiB: memoryWatts, basis: memoryBasis) : .rapl(zones: drams)
         let gpus = (nvml?.devices ?? []).map { MeterPlan.GPU(index: $0.index, name: $0.name, mode: $0.mode) }
         let plan = MeterPlan(scope: configuration.scope, cpu: cpu, memory: memory, gpus: gpus,

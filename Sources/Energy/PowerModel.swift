@@ -61,8 +61,9 @@ public enum PowerModel {
         return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }()
 
-    /// Watts per GiB of memory: 3 W per 8 GB of DDR3/DDR4 (Crucial, "How much power does memory
-    /// use?", the rule of thumb CodeCarbon 2 also used).
+    /// Watts per GiB of memory: 3 W per 8 GB, CodeCarbon 2's rule of thumb. (Crucial's page on
+    /// memory power, often cited for it, gives no per-GB figure; it budgets 5 W per consumer
+    /// module for sizing a power supply. See docs/energy-method.md §2.)
     public static let memoryWattsPerGiB: Double = 3.0 / 8.0
 
     /// For whole-machine accounting only: the power of an idle machine as a fraction of its CPUs'
