@@ -270,6 +270,100 @@ void verdant_off_diagonal_f32_avx2(const float *psi, const float *lambda, long t
     out[3] = m10i;
 }
 
+// Real 2 × 2 matrices: y0 = m00·a + m01·b, y1 = m10·a + m11·b with real m, no swaps needed.
+#define REAL_SCALAR(T, p, i0, i1, m)                                              \
+    do {                                                                          \
+        T ar = p[2 * (i0)], ai = p[2 * (i0) + 1], br = p[2 * (i1)], bi = p[2 * (i1) + 1]; \
+        p[2 * (i0)] = m[0] * ar + m[1] * br;                                      \
+        p[2 * (i0) + 1] = m[0] * ai + m[1] * bi;                                  \
+        p[2 * (i1)] = m[2] * ar + m[3] * br;                                      \
+        p[2 * (i1) + 1] = m[2] * ai + m[3] * bi;                                  \
+    } while (0)
+
+__attribute__((target("avx2,fma")))
+void verdant_dense1_real_f64_avx2(double *p, long target, long controlMask, const long *positions, long positionCount,
+                                  long runLength, const double *m, long start, long end) {
+    const long stride = 1L << target;
+    const __m256d m00 = _mm256_set1_pd(m[0]), m01 = _mm256_set1_pd(m[1]), m10 = _mm256_set1_pd(m[2]), m11 = _mm256_set1_pd(m[3]);
+    long k = start;
+    while (k < end) {
+        long runEnd = (k | (runLength - 1)) + 1;
+        if (runEnd > end) runEnd = end;
+        long i0 = insert_zero_bits(k, positions, positionCount) | controlMask;
+        const long last = i0 + (runEnd - k);
+        for (; i0 + 1 < last; i0 += 2) {
+            double *pa = p + 2 * i0, *pb = p + 2 * (i0 + stride);
+            const __m256d a = _mm256_loadu_pd(pa), b = _mm256_loadu_pd(pb);
+            _mm256_storeu_pd(pa, _mm256_fmadd_pd(b, m01, _mm256_mul_pd(a, m00)));
+            _mm256_storeu_pd(pb, _mm256_fmadd_pd(b, m11, _mm256_mul_pd(a, m10)));
+        }
+        if (i0 < last) REAL_SCALAR(double, p, i0, i0 + stride, m);
+        k = runEnd;
+    }
+}
+
+__attribute__((target("avx2,fma")))
+void verdant_dense1_real_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
+                                  long runLength, const float *m, long start, long end) {
+    const long stride = 1L << target;
+    const __m256 m00 = _mm256_set1_ps(m[0]), m01 = _mm256_set1_ps(m[1]), m10 = _mm256_set1_ps(m[2]), m11 = _mm256_set1_ps(m[3]);
+    const __m128 n00 = _mm_set1_ps(m[0]), n01 = _mm_set1_ps(m[1]), n10 = _mm_set1_ps(m[2]), n11 = _mm_set1_ps(m[3]);
+    long k = start;
+    while (k < end) {
+        long runEnd = (k | (runLength - 1)) + 1;
+        if (runEnd > end) runEnd = end;
+        long i0 = insert_zero_bits(k, positions, positionCount) | controlMask;
+        const long last = i0 + (runEnd - k);
+        for (; i0 + 3 < last; i0 += 4) {
+            float *pa = p + 2 * i0, *pb = p + 2 * (i0 + stride);
+            const __m256 a = _mm256_loadu_ps(pa), b = _mm256_loadu_ps(pb);
+            _mm256_storeu_ps(pa, _mm256_fmadd_ps(b, m01, _mm256_mul_ps(a, m00)));
+            _mm256_storeu_ps(pb, _mm256_fmadd_ps(b, m11, _mm256_mul_ps(a, m10)));
+        }
+        for (; i0 + 1 < last; i0 += 2) {
+            float *pa = p + 2 * i0, *pb = p + 2 * (i0 + stride);
+            const __m128 a = _mm_loadu_ps(pa), b = _mm_loadu_ps(pb);
+            _mm_storeu_ps(pa, _mm_fmadd_ps(b, n01, _mm_mul_ps(a, n00)));
+            _mm_storeu_ps(pb, _mm_fmadd_ps(b, n11, _mm_mul_ps(a, n10)));
+        }
+        if (i0 < last) REAL_SCALAR(float, p, i0, i0 + stride, m);
+        k = runEnd;
+    }
+}
+
+// Qubit 0: two pairs per step, regrouped so that A holds the first amplitudes of both pairs and
+// B the second ones (a lane exchange of two vectors instead of a lane-crossing shuffle per pair).
+__attribute__((target("avx2,fma")))
+void verdant_dense1_real_adjacent_f64_avx2(double *p, const double *m, long start, long end) {
+    const __m256d m00 = _mm256_set1_pd(m[0]), m01 = _mm256_set1_pd(m[1]), m10 = _mm256_set1_pd(m[2]), m11 = _mm256_set1_pd(m[3]);
+    long k = start;
+    for (; k + 1 < end; k += 2) {
+        double *pv = p + 4 * k;
+        const __m256d v0 = _mm256_loadu_pd(pv), v1 = _mm256_loadu_pd(pv + 4);
+        const __m256d a = _mm256_permute2f128_pd(v0, v1, 0x20), b = _mm256_permute2f128_pd(v0, v1, 0x31);
+        const __m256d y0 = _mm256_fmadd_pd(b, m01, _mm256_mul_pd(a, m00));
+        const __m256d y1 = _mm256_fmadd_pd(b, m11, _mm256_mul_pd(a, m10));
+        _mm256_storeu_pd(pv, _mm256_permute2f128_pd(y0, y1, 0x20));
+        _mm256_storeu_pd(pv + 4, _mm256_permute2f128_pd(y0, y1, 0x31));
+    }
+    if (k < end) REAL_SCALAR(double, p, 2 * k, 2 * k + 1, m);
+}
+
+__attribute__((target("avx2,fma")))
+void verdant_dense1_real_adjacent_f32_avx2(float *p, const float *m, long start, long end) {
+    // Two pairs per vector (a0, b0, a1, b1): y = v·(m00, m00, m11, m11 | …) + h·(m01, m01, m10, m10 | …)
+    // with h the pairs' halves exchanged (within 128-bit lanes).
+    const __m256 d = _mm256_setr_ps(m[0], m[0], m[3], m[3], m[0], m[0], m[3], m[3]);
+    const __m256 o = _mm256_setr_ps(m[1], m[1], m[2], m[2], m[1], m[1], m[2], m[2]);
+    long k = start;
+    for (; k + 1 < end; k += 2) {
+        float *pv = p + 4 * k;
+        const __m256 v = _mm256_loadu_ps(pv);
+        _mm256_storeu_ps(pv, _mm256_fmadd_ps(_mm256_permute_ps(v, 0x4E), o, _mm256_mul_ps(v, d)));
+    }
+    if (k < end) REAL_SCALAR(float, p, 2 * k, 2 * k + 1, m);
+}
+
 #else
 
 int verdant_state_avx2_available(void) { return 0; }
@@ -280,6 +374,12 @@ void verdant_dense1_f32_avx2(float *p, long target, long controlMask, const long
 void verdant_dense1_adjacent_f64_avx2(double *p, const double *matrix, long start, long end) {}
 void verdant_dense1_adjacent_f32_avx2(float *p, const float *matrix, long start, long end) {}
 void verdant_off_diagonal_f64_avx2(const double *psi, const double *lambda, long target, long start, long end, double *out) {}
+void verdant_dense1_real_f64_avx2(double *p, long target, long controlMask, const long *positions, long positionCount,
+                                  long runLength, const double *matrix, long start, long end) {}
+void verdant_dense1_real_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
+                                  long runLength, const float *matrix, long start, long end) {}
+void verdant_dense1_real_adjacent_f64_avx2(double *p, const double *matrix, long start, long end) {}
+void verdant_dense1_real_adjacent_f32_avx2(float *p, const float *matrix, long start, long end) {}
 void verdant_off_diagonal_f32_avx2(const float *psi, const float *lambda, long target, long start, long end, double *out) {}
 
 #endif

@@ -18,6 +18,13 @@ struct WideKernelTests {
         return m
     }
 
+    /// The matrix with its imaginary parts set to 0.
+    static func realPart<Real: StateScalar>(_ m: Matrix2<Real>) -> Matrix2<Real> {
+        var r = m
+        (r.m00i, r.m01i, r.m10i, r.m11i) = (0, 0, 0, 0)
+        return r
+    }
+
     static func compare<Real: StateScalar>(_: Real.Type, tolerance: Double) {
         let n = 7
         var rng = SeededGenerator(seed: 77)
@@ -27,36 +34,59 @@ struct WideKernelTests {
                 let positions = setBitPositions(controlMask | (1 << target))
                 let freeCount = (1 << n) >> positions.count
                 let runLength = 1 << positions[0]
-                let m = randomMatrix(&rng, as: Real.self)
-                // Whole range, and a range cut inside runs (odd start, odd length).
+                let complex = randomMatrix(&rng, as: Real.self)
+                // Whole range, and a range cut inside runs (odd start, odd length); complex and real loops.
                 for (start, end) in [(0, freeCount), (1, max(1, freeCount - 2))] {
-                    var wide = state, portable = state
-                    positions.withUnsafeBufferPointer { positions in
-                        wide.withUnsafeMutableBufferPointer { p in
-                            dense1Range(p.baseAddress!, target: target, controlMask: controlMask, positions: positions,
-                                        runLength: runLength, matrix: m, start: start, end: end)
-                        }
-                        portable.withUnsafeMutableBufferPointer { p in
-                            dense1RangePortable(p.baseAddress!, target: target, controlMask: controlMask, positions: positions,
+                    for real in [false, true] {
+                        // The real loops take real matrices (H, RY, …).
+                        let m = real ? Self.realPart(complex) : complex
+                        var wide = state, portable = state
+                        positions.withUnsafeBufferPointer { positions in
+                            wide.withUnsafeMutableBufferPointer { p in
+                                if real {
+                                    dense1RealRange(p.baseAddress!, target: target, controlMask: controlMask, positions: positions,
+                                                    runLength: runLength, matrix: m, start: start, end: end)
+                                } else {
+                                    dense1Range(p.baseAddress!, target: target, controlMask: controlMask, positions: positions,
                                                 runLength: runLength, matrix: m, start: start, end: end)
+                                }
+                            }
+                            portable.withUnsafeMutableBufferPointer { p in
+                                if real {
+                                    dense1RealRangePortable(p.baseAddress!, target: target, controlMask: controlMask,
+                                                            positions: positions, runLength: runLength, matrix: m, start: start, end: end)
+                                } else {
+                                    dense1RangePortable(p.baseAddress!, target: target, controlMask: controlMask, positions: positions,
+                                                        runLength: runLength, matrix: m, start: start, end: end)
+                                }
+                            }
                         }
+                        let difference = zip(wide, portable).map { Double(abs($0 - $1)) }.max() ?? 0
+                        #expect(difference < tolerance, "target \(target) controls \(controlMask) range \(start)..<\(end) real \(real)")
+                        #expect(wide != state, "the kernel changed nothing")
                     }
-                    let difference = zip(wide, portable).map { Double(abs($0 - $1)) }.max() ?? 0
-                    #expect(difference < tolerance, "target \(target) controls \(controlMask) range \(start)..<\(end)")
-                    #expect(wide != state, "the kernel changed nothing")
                 }
             }
         }
         // Qubit 0, uncontrolled: pair k is amplitudes 2k, 2k + 1.
-        let m = randomMatrix(&rng, as: Real.self)
+        let m = randomMatrix(&rng, as: Real.self), realM = realPart(m)
         for (start, end) in [(0, 1 << (n - 1)), (3, 60)] {
-            var wide = state, portable = state
+            var wide = state, portable = state, wideReal = state, portableReal = state
             wide.withUnsafeMutableBufferPointer { dense1AdjacentRange($0.baseAddress!, matrix: m, start: start, end: end) }
             portable.withUnsafeMutableBufferPointer {
                 dense1AdjacentRangePortable($0.baseAddress!, matrix: m, start: start, end: end)
             }
+            wideReal.withUnsafeMutableBufferPointer {
+                dense1RealAdjacentRange($0.baseAddress!, matrix: realM, start: start, end: end)
+            }
+            portableReal.withUnsafeMutableBufferPointer {
+                dense1RealAdjacentRangePortable($0.baseAddress!, matrix: realM, start: start, end: end)
+            }
             let difference = zip(wide, portable).map { Double(abs($0 - $1)) }.max() ?? 0
             #expect(difference < tolerance, "qubit 0 range \(start)..<\(end)")
+            let realDifference = zip(wideReal, portableReal).map { Double(abs($0 - $1)) }.max() ?? 0
+            #expect(realDifference < tolerance, "qubit 0 range \(start)..<\(end), real")
+            #expect(wideReal != state && wideReal != wide)
         }
     }
 

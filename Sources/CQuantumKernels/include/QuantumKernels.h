@@ -27,6 +27,15 @@ void verdant_dense1_f32_avx2(float *p, long target, long controlMask, const long
 void verdant_dense1_adjacent_f64_avx2(double *p, const double *matrix, long start, long end);
 void verdant_dense1_adjacent_f32_avx2(float *p, const float *matrix, long start, long end);
 
+/// A real 2 × 2 matrix (H, RY, …): as the complex loops, with `matrix` holding its 4 real entries
+/// (m00, m01, m10, m11).
+void verdant_dense1_real_f64_avx2(double *p, long target, long controlMask, const long *positions, long positionCount,
+                                  long runLength, const double *matrix, long start, long end);
+void verdant_dense1_real_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
+                                  long runLength, const float *matrix, long start, long end);
+void verdant_dense1_real_adjacent_f64_avx2(double *p, const double *matrix, long start, long end);
+void verdant_dense1_real_adjacent_f32_avx2(float *p, const float *matrix, long start, long end);
+
 /// The adjoint sweep's read-only off-diagonal correlation of an uncontrolled one-target gate:
 /// M01 = Σ conj(λ_i0)·ψ_i1 and M10 = Σ conj(λ_i1)·ψ_i0 over pairs k in start..<end (i0: k with a
 /// zero inserted at `target`; target 0: i0 = 2k). Writes (M01 re, M01 im, M10 re, M10 im) to `out`.

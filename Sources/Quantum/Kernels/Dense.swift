@@ -121,12 +121,29 @@ func dense1RangePortable<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, tar
     }
 }
 
-/// A real 2 × 2 matrix (H, RY, …) on one target: half the arithmetic of `dense1Range`.
+/// A real 2 × 2 matrix (H, RY, …) on one target: half the arithmetic of `dense1Range`. Wide
+/// loop where the CPU has one, as `dense1Range`.
 @_specialize(where Real == Double)
 @_specialize(where Real == Float)
 func dense1RealRange<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, controlMask: Int,
                                         positions: UnsafeBufferPointer<Int>, runLength: Int, matrix m: Matrix2<Real>,
                                         start: Int, end: Int)
+{
+    if WideKernels.available, WideKernels.dense1Real(p, target: target, controlMask: controlMask, positions: positions,
+                                                     runLength: runLength, matrix: m, start: start, end: end)
+    {
+        return
+    }
+    dense1RealRangePortable(p, target: target, controlMask: controlMask, positions: positions, runLength: runLength,
+                            matrix: m, start: start, end: end)
+}
+
+/// The portable form of `dense1RealRange`.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func dense1RealRangePortable<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, controlMask: Int,
+                                                positions: UnsafeBufferPointer<Int>, runLength: Int, matrix m: Matrix2<Real>,
+                                                start: Int, end: Int)
 {
     let stride = 1 << target
     let r00 = SIMD4<Real>(repeating: m.m00r), r01 = SIMD4<Real>(repeating: m.m01r)
@@ -175,6 +192,16 @@ func dense1AdjacentRangePortable<Real: StateScalar>(_ p: UnsafeMutablePointer<Re
 @_specialize(where Real == Double)
 @_specialize(where Real == Float)
 func dense1RealAdjacentRange<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, matrix m: Matrix2<Real>, start: Int, end: Int) {
+    if WideKernels.available, WideKernels.dense1RealAdjacent(p, matrix: m, start: start, end: end) { return }
+    dense1RealAdjacentRangePortable(p, matrix: m, start: start, end: end)
+}
+
+/// The portable form of `dense1RealAdjacentRange`.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func dense1RealAdjacentRangePortable<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, matrix m: Matrix2<Real>, start: Int,
+                                                        end: Int)
+{
     let diagonal = SIMD4<Real>(m.m00r, m.m00r, m.m11r, m.m11r)
     let off = SIMD4<Real>(m.m01r, m.m01r, m.m10r, m.m10r)
     for k in start..<end {

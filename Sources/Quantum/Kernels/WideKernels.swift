@@ -88,4 +88,57 @@ enum WideKernels {
         }
         return done ? out : nil
     }
+
+    /// The real entries (m00, m01, m10, m11) of a real matrix, contiguous.
+    @inline(__always)
+    private static func withRealNumbers<Real: StateScalar, R>(_ m: Matrix2<Real>, _ body: (UnsafePointer<Real>) -> R) -> R {
+        var numbers = (m.m00r, m.m01r, m.m10r, m.m11r)
+        return withUnsafePointer(to: &numbers) { tuple in
+            tuple.withMemoryRebound(to: Real.self, capacity: 4) { body($0) }
+        }
+    }
+
+    /// `dense1RealRange` in the wide loop; false for a precision without one.
+    @inline(__always)
+    static func dense1Real<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, controlMask: Int,
+                                              positions: UnsafeBufferPointer<Int>, runLength: Int, matrix m: Matrix2<Real>,
+                                              start: Int, end: Int) -> Bool
+    {
+        guard let positionBase = positions.baseAddress else { return false }
+        return withRealNumbers(m) { numbers in
+            if Real.self == Double.self {
+                verdant_dense1_real_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), target, controlMask,
+                                             positionBase, positions.count, runLength,
+                                             UnsafeRawPointer(numbers).assumingMemoryBound(to: Double.self), start, end)
+                return true
+            }
+            if Real.self == Float.self {
+                verdant_dense1_real_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), target, controlMask,
+                                             positionBase, positions.count, runLength,
+                                             UnsafeRawPointer(numbers).assumingMemoryBound(to: Float.self), start, end)
+                return true
+            }
+            return false
+        }
+    }
+
+    /// `dense1RealAdjacentRange` in the wide loop; false for a precision without one.
+    @inline(__always)
+    static func dense1RealAdjacent<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, matrix m: Matrix2<Real>, start: Int,
+                                                      end: Int) -> Bool
+    {
+        withRealNumbers(m) { numbers in
+            if Real.self == Double.self {
+                verdant_dense1_real_adjacent_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self),
+                                                      UnsafeRawPointer(numbers).assumingMemoryBound(to: Double.self), start, end)
+                return true
+            }
+            if Real.self == Float.self {
+                verdant_dense1_real_adjacent_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self),
+                                                      UnsafeRawPointer(numbers).assumingMemoryBound(to: Float.self), start, end)
+                return true
+            }
+            return false
+        }
+    }
 }
