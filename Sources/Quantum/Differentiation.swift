@@ -670,18 +670,49 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
         }
     }
 
-    /// M01 and M10 of an uncontrolled one-target operation, summed in fixed blocks.
-    private func offDiagonalCorrelations(_ pair: PairGeometry, psi: UnsafeMutablePointer<Real>,
-                                         lambda: UnsafeMutablePointer<Real>, threads: Int) -> SIMD4<Double>
+    /// Qubits of an amplitude block whose ψ and λ parts fit in about half of a 2 MiB L2 cache.
+    static var layerBlockQubits: Int { MemoryLayout<Real>.size == 8 ? 14 : 15 }
+
+    /// M01 and M10 of uncontrolled one-target operations on distinct `targets` (a commuting
+    /// layer), in the order given. Targets below `layerBlockQubits` are read block by block — each
+    /// block of ψ and λ loaded once from memory for all of them — and summed in block order;
+    /// higher targets take a pass each, summed in fixed blocks of pairs. Neither depends on the
+    /// number of threads.
+    private func layerOffDiagonals(_ targets: [Int], psi: UnsafeMutablePointer<Real>, lambda: UnsafeMutablePointer<Real>,
+                                   threads: Int) -> [SIMD4<Double>]
     {
-        assert(pair.controlMask == 0)
+        var result = [SIMD4<Double>](repeating: SIMD4(), count: targets.count)
+        guard !targets.isEmpty else { return result }
         let psiShared = SharedPointer(base: psi), lambdaShared = SharedPointer(base: lambda)
-        let target = pair.target
-        let sum = blockwiseSum8(count: pair.freeCount, block: correlationBlock, threads: threads) { start, end in
-            let m = offDiagonalCorrelationRange(psiShared.base, lambdaShared.base, target: target, start: start, end: end)
-            return SIMD8(lowHalf: m, highHalf: SIMD4())
+        let blockQubits = min(numQubits, Self.layerBlockQubits)
+        let low = targets.indices.filter { targets[$0] < blockQubits }
+        if !low.isEmpty {
+            let lowTargets = low.map { targets[$0] }
+            let blocks = 1 << (numQubits - blockQubits), pairsPerBlock = 1 << (blockQubits - 1)
+            let partials = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: blocks * lowTargets.count)
+            defer { partials.deallocate() }
+            let out = SharedPointer(base: partials)
+            forEachRange(count: blocks, threads: threads, grain: 1) { first, last in
+                for b in first..<last {
+                    for (j, target) in lowTargets.enumerated() {
+                        out.base[b * lowTargets.count + j] = offDiagonalCorrelationRange(
+                            psiShared.base, lambdaShared.base, target: target, start: b * pairsPerBlock, end: (b + 1) * pairsPerBlock)
+                    }
+                }
+            }
+            for b in 0..<blocks {
+                for (j, index) in low.enumerated() { result[index] += partials[b * lowTargets.count + j] }
+            }
         }
-        return sum.lowHalf
+        for index in targets.indices where targets[index] >= blockQubits {
+            let target = targets[index]
+            let sum = blockwiseSum8(count: (1 << numQubits) >> 1, block: correlationBlock, threads: threads) { start, end in
+                let m = offDiagonalCorrelationRange(psiShared.base, lambdaShared.base, target: target, start: start, end: end)
+                return SIMD8(lowHalf: m, highHalf: SIMD4())
+            }
+            result[index] = sum.lowHalf
+        }
+        return result
     }
 
     /// The backward sweep: from ψ (the final state) and λ_k = O_k ψ, adds ∂⟨O_k⟩/∂p_j into
@@ -731,18 +762,27 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
             if let l = layerOf[index], readAsLayer(l), layers[l].upperBound == index + 1 {
                 let layer = layers[l]
                 if let saved = checkpoints[layer.upperBound] { psi = saved }
-                // The diagonal entries of every qubit's correlation come from one pass per λ; each
-                // dense operation adds one read-only pass for its off-diagonal entries.
+                // The diagonal entries of every qubit's correlation come from one pass per λ, the
+                // off-diagonal entries of the layer's dense operations from cache-sized blocks
+                // read once for all of them (`layerOffDiagonals`).
                 var diagonals: [[Double]] = []
+                var denseTargets: [Int] = []
+                for j in layer where j >= first && active[j] {
+                    if case .bound(let op) = operations[j], op.shape != .diagonal, let pair = op.pair { denseTargets.append(pair.target) }
+                }
+                var offDiagonals: [[SIMD4<Double>]] = []
                 for j in layer {
                     guard j >= first, active[j], case .bound(let op) = operations[j], let pair = op.pair else { continue }
-                    if diagonals.isEmpty { diagonals = lambdas.map { diagonalCorrelations(psi: psi, lambda: $0, threads: threads) } }
+                    if diagonals.isEmpty {
+                        diagonals = lambdas.map { diagonalCorrelations(psi: psi, lambda: $0, threads: threads) }
+                        offDiagonals = lambdas.map { layerOffDiagonals(denseTargets, psi: psi, lambda: $0, threads: threads) }
+                    }
                     let q = pair.target
                     for k in lambdas.indices {
                         let d = diagonals[k]
                         let m11 = (d[2 + 2 * q], d[3 + 2 * q])
                         let off = op.shape == .diagonal
-                            ? SIMD4<Double>() : offDiagonalCorrelations(pair, psi: psi, lambda: lambdas[k], threads: threads)
+                            ? SIMD4<Double>() : offDiagonals[k][denseTargets.firstIndex(of: q) ?? 0]
                         correlations[k] = SIMD8(d[0] - m11.0, d[1] - m11.1, off[0], off[1], off[2], off[3], m11.0, m11.1)
                     }
                     accumulate(op, correlations: correlations, angles: angleValues, values: values, wanted: selection.parameters,

@@ -370,6 +370,26 @@ struct GradientTests {
         }
     }
 
+    @Test("15 qubits: layer reads with a target above the cache block equal the gate-by-gate sweep, any thread count")
+    func wideLayers() throws {
+        // Double layers are read in blocks of 2^14 amplitudes; qubit 14 takes the per-qubit path.
+        let n = 15
+        let circuit = GradientFixtures.stronglyEntanglingLayers(qubits: n, layers: 2)
+        var rng = SeededGenerator(seed: 15)
+        let values = GradientFixtures.randomValues(circuit.parameters.count, &rng)
+        let observables = [try PauliSum(String(repeating: "I", count: n - 1) + "Z"),
+                           try PauliSum("X" + String(repeating: "I", count: n - 2) + "Y")]
+        var plain = Simulator(threads: 1)
+        plain.adjointCheckpoints = 0
+        let reference = try plain.compile(circuit).gradient(of: observables, values: values)
+        for threads in [1, 2] {
+            var layered = Simulator(threads: threads)
+            layered.adjointCheckpoints = nil
+            let result = try layered.compile(circuit).gradient(of: observables, values: values)
+            #expect(FiniteDifference.maxDifference(result.jacobian, reference.jacobian) < 1e-12, "\(threads) threads")
+        }
+    }
+
     @Test("threads change nothing: 13 qubits, one and two observables, 1 thread against 3")
     func threadInvariance() throws {
         let n = 13
