@@ -164,23 +164,30 @@ extension Bench {
                         return Double(state >> 11) / Double(1 << 53) * Double.pi
                     }
                 }
-                var single: Double?
-                for t in threadCounts {
-                    let scheduler = try Scheduler(threads: t)
-                    let times = try time {
-                        _ = try scheduler.map(count: count, chunkSize: 1) { i in
-                            try compiled.gradient(of: [observable], values: inputs[i] + weights, method: .adjoint)
-                        }
+                // The thread counts alternate within each repeat, so that a change in the machine's
+                // speed moves them all; speed-ups are medians of the per-repeat ratios.
+                let schedulers = try threadCounts.map { try Scheduler(threads: $0) }
+                let batch = { (scheduler: Scheduler) in
+                    _ = try scheduler.map(count: count, chunkSize: 1) { i in
+                        try compiled.gradient(of: [observable], values: inputs[i] + weights, method: .adjoint)
                     }
-                    let m = median(times)
-                    if t == 1 { single = m }
+                }
+                for scheduler in schedulers { try batch(scheduler) }
+                var times = [[Double]](repeating: [], count: schedulers.count)
+                for _ in 0..<repeats {
+                    for (i, scheduler) in schedulers.enumerated() { times[i] += try timeOnce { try batch(scheduler) } }
+                }
+                let one = threadCounts.firstIndex(of: 1)
+                for (i, t) in threadCounts.enumerated() {
+                    let m = median(times[i])
+                    let speedup = one.map { o in median(zip(times[o], times[i]).map { $0 / $1 }) }
                     items.append(.object([
                         ("case", .string("batch-gradient")), ("qubits", .integer(q)), ("samples", .integer(count)),
-                        ("threads", .integer(t)), ("seconds", .number(m)), ("times", .array(times.map { .number($0) })),
-                        ("speedupOverOneThread", single.map { .number($0 / m) } ?? .null),
+                        ("threads", .integer(t)), ("seconds", .number(m)), ("times", .array(times[i].map { .number($0) })),
+                        ("speedupOverOneThread", speedup.map { .number($0) } ?? .null),
                     ]))
                     rows.append(["\(count) per-sample gradients, SEL×\(qml.layers), \(q) qubits", "\(t)", Format.seconds(m),
-                                 single.map { String(format: "%.2f× one thread", $0 / m) } ?? ""])
+                                 speedup.map { String(format: "%.2f× one thread", $0) } ?? ""])
                 }
             }
         }
