@@ -15,7 +15,8 @@ struct Run: ParsableCommand {
         discussion: """
             Counts are printed when the circuit measures; --statevector and --probabilities show the \
             state before the final measurements. Bit order is Qiskit's: the highest classical bit is \
-            leftmost, and amplitude index bit 0 is qubit 0.
+            leftmost, and amplitude index bit 0 is qubit 0. Under mpirun (built with --traits MPI) rank 0 \
+            simulates and prints, and the other ranks exit at once: the state is not split across ranks.
             """
     )
 
@@ -64,6 +65,14 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        // One simulation per job: under mpirun, rank 0 alone runs (N copies of the same state
+        // would cost N times the energy for the same counts).
+        let world = try parallelCall { try Distributed.world() }
+        guard world.rank == 0 else { return }
+        if world.size > 1 {
+            let others = world.size == 2 ? "the other rank exits" : "the other \(world.size - 1) ranks exit"
+            printNote("note: verdant run simulates on rank 0 only; \(others)")
+        }
         let meter = try energy.start()
         let circuit: QuantumCircuit
         if file == "-" {
