@@ -64,6 +64,11 @@ struct KernelCommand: ParsableCommand {
         let (train, testSet) = try mlErrors { () -> (Dataset, Dataset?) in
             let train = try DataSource.load(data, label: label, keys: jobKeys, seed: 7).data
             let testSet = try test.map { try DataSource.load($0, label: label, keys: jobKeys, seed: 7).data }
+            if let test, let testSet, testSet.featureNames != train.featureNames {
+                throw QuantumMLError.shapeMismatch(
+                    "\(test) (--test) has the features \(testSet.featureNames.joined(separator: ", ")); \(data) (--data) has "
+                        + "\(train.featureNames.joined(separator: ", ")): the test kernel needs the same features in the same order")
+            }
             return (train, testSet)
         }
         let matrix = try mlErrors { () -> Matrix in

@@ -158,6 +158,8 @@ struct QMLCLITests {
     func badInput() throws {
         let folder = try TemporaryDirectory()
         let bad = try folder.write("bad.csv", "a,b,label\n1,2,x\n3,oops,y\n")
+        let three = try folder.write("three.csv", "a,b,c,label\n1,2,3,x\n2,3,1,y\n3,1,2,x\n1,1,1,y\n")
+        let two = try folder.write("two.csv", "a,b,label\n1,2,x\n2,3,y\n")
         let out = folder.url.appendingPathComponent("m.json").path
         let cases: [([String], String)] = [
             (["train", "--data", bad, "-o", out], "bad.csv: line 3, column 2 (\"b\"): \"oops\" is not a number"),
@@ -172,6 +174,8 @@ struct QMLCLITests {
             (["train", "--data", "builtin:iris", "--model", "vqc", "--epochs", "0", "-o", out], "--epochs must be at least 1, received 0"),
             (["train", "--data", "builtin:iris", "--model", "vqc", "--readout", "parity", "-o", out], "parity"),
             (["kernel", "--data", "builtin:iris", "--out", folder.url.appendingPathComponent("K.txt").path], "--out: '"),
+            (["kernel", "--data", three, "--test", two, "--out", folder.url.appendingPathComponent("K.npy").path],
+             "two.csv (--test) has the features a, b; \(three) (--data) has a, b, c: the test kernel needs the same features in the same order"),
         ]
         for (arguments, message) in cases {
             let result = try verdant(arguments)
@@ -180,6 +184,25 @@ struct QMLCLITests {
             expectNoTrace(result)
         }
         #expect(!FileManager.default.fileExists(atPath: out))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["bad.csv"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted() == ["bad.csv", "three.csv", "two.csv"])
+    }
+
+    @Test("a sealed model opened with another identity: a clear error, exit 2, no predictions file")
+    func wrongKey() throws {
+        let folder = try TemporaryDirectory()
+        let owner = folder.url.appendingPathComponent("owner.key").path, other = folder.url.appendingPathComponent("other.key").path
+        let recipient = try verdant(["keygen", "-o", owner]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try verdant(["keygen", "-o", other])
+        let model = folder.url.appendingPathComponent("m.sealed").path
+        let trained = try verdant(["train", "--data", "builtin:iris", "--model", "svm-rbf", "-r", recipient, "-o", model, "--no-energy-summary"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let predictions = folder.url.appendingPathComponent("p.csv").path
+        let result = try verdant(["predict", "--model", model, "--data", "builtin:iris", "-i", other, "-o", predictions, "--no-energy-summary"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("m.sealed: no identity opens this file"), "\(result.stderr)")
+        expectNoTrace(result)
+        #expect(!FileManager.default.fileExists(atPath: predictions))
+        #expect(try verdant(["predict", "--model", model, "--data", "builtin:iris", "-i", owner, "-o", predictions,
+                             "--no-energy-summary"]).status == 0)
     }
 }
