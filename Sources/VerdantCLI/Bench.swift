@@ -21,7 +21,9 @@ struct Bench: ParsableCommand {
             Suite 'qml': the ZZ-map training kernel of --samples random samples at --kernel-qubits (per thread count), \
             SMO on the Iris quantum kernel, test accuracy of the quantum and RBF SVMs on Iris and ad hoc data, \
             one forward pass and one adjoint gradient of ⟨Z0⟩ for StronglyEntanglingLayers (--layers, \
-            --gradient-qubits, one thread), and --batch-size per-sample gradients at each thread count; \
+            --gradient-qubits, one thread), and --batch-size per-sample gradients at each thread count (forward \
+            and gradient, and the thread counts, alternate within each repeat; ratios are medians of \
+            per-repeat ratios); \
             Benchmarks/qml_side_by_side.py and Benchmarks/qnn_side_by_side.py compare with qiskit-machine-learning \
             and PennyLane.
             """
