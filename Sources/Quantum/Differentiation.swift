@@ -221,6 +221,8 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
     let layerOf: [Int?]
     /// Layers that hold a differentiated operation, in circuit order.
     let differentiatedLayers: [Int]
+    /// The selection of every parameter (built once; most calls differentiate them all).
+    let everyParameter: Selection
 
     /// An operation of the leading layer: its qubit and, for fixed ones, U|0⟩.
     struct LeadingOperation: Sendable {
@@ -393,6 +395,13 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
         self.layers = layers
         self.layerOf = layerOf
         self.differentiatedLayers = differentiatedLayers
+        everyParameter = Selection(
+            parameters: [Bool](repeating: true, count: parameterCount),
+            operations: operations.map { operation -> Bool in
+                if case .bound(let op) = operation { return op.differentiated }
+                return false
+            },
+            first: firstDifferentiated, layers: differentiatedLayers)
         assert(leading.isEmpty || layers.first == 0..<leading.count)
     }
 
@@ -609,14 +618,7 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
 
     /// The selection for `wanted` (one flag per parameter; nil: every parameter).
     func selection(_ wanted: [Bool]?) -> Selection {
-        guard let wanted else {
-            let operations = self.operations.map { operation -> Bool in
-                if case .bound(let op) = operation { return op.differentiated }
-                return false
-            }
-            return Selection(parameters: [Bool](repeating: true, count: parameterCount), operations: operations,
-                             first: firstDifferentiated, layers: differentiatedLayers)
-        }
+        guard let wanted else { return everyParameter }
         assert(wanted.count == parameterCount)
         let operations = self.operations.map { operation -> Bool in
             guard case .bound(let op) = operation else { return false }
@@ -766,9 +768,13 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
                 // off-diagonal entries of the layer's dense operations from cache-sized blocks
                 // read once for all of them (`layerOffDiagonals`).
                 var diagonals: [[Double]] = []
-                var denseTargets: [Int] = []
+                // denseTargets[column[q]] == q for the layer's dense operations (qubits are distinct).
+                var denseTargets: [Int] = [], column = [Int](repeating: 0, count: numQubits)
                 for j in layer where j >= first && active[j] {
-                    if case .bound(let op) = operations[j], op.shape != .diagonal, let pair = op.pair { denseTargets.append(pair.target) }
+                    if case .bound(let op) = operations[j], op.shape != .diagonal, let pair = op.pair {
+                        column[pair.target] = denseTargets.count
+                        denseTargets.append(pair.target)
+                    }
                 }
                 var offDiagonals: [[SIMD4<Double>]] = []
                 for j in layer {
@@ -782,7 +788,7 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
                         let d = diagonals[k]
                         let m11 = (d[2 + 2 * q], d[3 + 2 * q])
                         let off = op.shape == .diagonal
-                            ? SIMD4<Double>() : offDiagonals[k][denseTargets.firstIndex(of: q) ?? 0]
+                            ? SIMD4<Double>() : offDiagonals[k][column[q]]
                         correlations[k] = SIMD8(d[0] - m11.0, d[1] - m11.1, off[0], off[1], off[2], off[3], m11.0, m11.1)
                     }
                     accumulate(op, correlations: correlations, angles: angleValues, values: values, wanted: selection.parameters,

@@ -107,13 +107,36 @@ extension CompiledCircuit {
                          method: GradientMethod = .adjoint, initialState: StateVector<Double>? = nil) throws
         -> (values: [Double], jacobian: [[Double]])
     {
-        var mask = [Bool](repeating: false, count: parameters.count)
+        try gradient(of: observables, values: values, withRespectTo: selection(wanted), method: method, initialState: initialState)
+    }
+
+    /// The same, with the parameters checked once by ``selection(_:)`` — for many calls with the
+    /// same parameters (a training loop).
+    /// - Throws: as ``gradient(of:values:withRespectTo:method:initialState:)-([PauliSum],_,[Parameter],_,_)``
+    ///   except for unknown parameters, which ``selection(_:)`` reports.
+    public func gradient(of observables: [PauliSum], values: [Double], withRespectTo wanted: ParameterSelection,
+                         method: GradientMethod = .adjoint, initialState: StateVector<Double>? = nil) throws
+        -> (values: [Double], jacobian: [[Double]])
+    {
+        guard wanted.flags.count == parameters.count else {
+            throw QuantumError.invalidState(
+                "the parameter selection was made for a circuit with \(wanted.flags.count) parameters; this one has \(parameters.count)")
+        }
+        return try gradient(of: observables, values: values, method: method, selecting: wanted.flags, initialState: initialState)
+    }
+
+    /// Some of ``parameters``, checked once, to differentiate by (see
+    /// ``gradient(of:values:withRespectTo:method:initialState:)-([PauliSum],_,ParameterSelection,_,_)``).
+    /// - Parameter wanted: parameters of this circuit.
+    /// - Throws: ``QuantumError/unknownParameter(name:known:)`` for a parameter the circuit does not have.
+    public func selection(_ wanted: [Parameter]) throws -> ParameterSelection {
+        var flags = [Bool](repeating: false, count: parameters.count)
         let index = Dictionary(uniqueKeysWithValues: parameters.enumerated().map { ($1, $0) })
         for p in wanted {
             guard let i = index[p] else { throw QuantumError.unknownParameter(name: p.name, known: parameters.map(\.name)) }
-            mask[i] = true
+            flags[i] = true
         }
-        return try gradient(of: observables, values: values, method: method, selecting: mask, initialState: initialState)
+        return ParameterSelection(flags: flags)
     }
 
     /// Expectation values and their Jacobian, with values given in ``parameters`` order.
@@ -371,6 +394,12 @@ extension CompiledCircuit {
         let rows = (0..<count).map { k in Array(jacobian[(k * parameterCount)..<((k + 1) * parameterCount)]) }
         return (expectationValues, rows)
     }
+}
+
+/// Parameters of a compiled circuit to differentiate by, made by ``CompiledCircuit/selection(_:)``.
+public struct ParameterSelection: Sendable, Equatable {
+    /// One flag per parameter of the circuit, in its ``CompiledCircuit/parameters`` order.
+    let flags: [Bool]
 }
 
 extension ExecutionPlan {

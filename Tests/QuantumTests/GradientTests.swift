@@ -317,6 +317,15 @@ struct GradientTests {
                 }
             }
         }
+        // A selection made once gives the same numbers; one from another circuit is refused.
+        let selected = try compiled.gradient(of: observables, values: values, withRespectTo: compiled.selection(w))
+        let listed = try compiled.gradient(of: observables, values: values, withRespectTo: w)
+        #expect(selected.jacobian == listed.jacobian && selected.values == listed.values)
+        let other = try Simulator().compile(GradientFixtures.stronglyEntanglingLayers(qubits: 2, layers: 1))
+        #expect(throws: QuantumError.invalidState(
+            "the parameter selection was made for a circuit with \(other.parameters.count) parameters; this one has \(compiled.parameters.count)")) {
+            try compiled.gradient(of: observables, values: values, withRespectTo: other.selection(other.parameters))
+        }
         #expect(throws: QuantumError.self) { try compiled.gradient(of: observables, values: values, method: .parameterShift) }
         #expect(throws: QuantumError.unknownParameter(name: "v", known: compiled.parameters.map(\.name))) {
             try compiled.gradient(of: observables, values: values, withRespectTo: [Parameter("v")])

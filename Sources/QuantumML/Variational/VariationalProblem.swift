@@ -28,7 +28,7 @@ struct VariationalProblem: Sendable {
     /// The ansatz weights the circuit uses: the only parameters differentiated (the feature map's
     /// data angles are not, so the adjoint sweep stops at the ansatz and parameter shift shifts
     /// weights only).
-    let weightParameters: [Parameter]
+    let weightParameters: ParameterSelection
 
     /// The ansatz weights in θ.
     var weightCount: Int { weightSlots.count }
@@ -46,7 +46,7 @@ struct VariationalProblem: Sendable {
         let slot = Dictionary(uniqueKeysWithValues: compiled.parameters.enumerated().map { ($1, $0) })
         dataSlots = x.map { slot[$0] ?? -1 }
         weightSlots = theta.map { slot[$0] ?? -1 }
-        weightParameters = theta.filter { slot[$0] != nil }
+        weightParameters = try compiled.selection(theta.filter { slot[$0] != nil })
         if case .amplitude = featureMap.kind { amplitudeEncoding = true } else { amplitudeEncoding = false }
         self.head = head
         observables = try head.observables()
