@@ -87,7 +87,7 @@ let package = Package(
             dependencies: ["Quantum", "_TestSupport"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "EnergyTests", dependencies: ["Energy"], exclude: ["Fixtures"]),
+        .testTarget(name: "EnergyTests", dependencies: ["Energy", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ParallelTests", dependencies: ["Parallel"], exclude: ["Fixtures"]),
         .testTarget(
             name: "PrivacyTests",

@@ -51,8 +51,8 @@ struct Snapshot: Sendable, Equatable {
     var residentBytes: Double = 0
     var raplJoules: [String: Double] = [:]
     var gpuJoules: [Int: Double] = [:]
-    /// GPUs on which a process of the job has been seen so far.
-    var gpusUsed: Set<Int> = []
+    /// GPUs on which a process of the job has been seen so far, or whose use cannot be told.
+    var gpuAttribution: [Int: GPUAttribution] = [:]
 }
 
 /// Whose energy is counted.
@@ -165,15 +165,21 @@ struct MeterPlan: Sendable {
         for gpu in gpus {
             let joules = max(0, (b.gpuJoules[gpu.index] ?? 0) - (a.gpuJoules[gpu.index] ?? 0))
             let band = gpu.mode == .counter ? PowerModel.Band.nvmlCounter : PowerModel.Band.nvmlSampling
-            let used = b.gpusUsed.contains(gpu.index)
-            let counted = scope == .machine || used
+            let attribution = b.gpuAttribution[gpu.index]
+            let counted = scope == .machine || attribution != nil
+            let why: String
+            switch attribution {
+            case _ where scope == .machine: why = ""
+            case .used: why = "; a process of this job ran on it"
+            case .unknown(let reason): why = "; counted whole as an upper bound because \(reason)"
+            case nil: why = "; not counted: no process of this job ran on it"
+            }
             figures.append(SourceFigure(
                 name: "gpu:\(gpu.index)", method: "nvml \(gpu.mode.rawValue)",
                 joules: Estimate(value: joules, lowFactor: band.low, highFactor: band.high, provenance: .measured),
                 counted: counted,
                 inputs: [Quantity("device_joules", joules, "J")], parameters: [],
-                note: "\(gpu.name); whole device (NVML has no per-process energy)"
-                    + (scope == .machine ? "" : used ? "; a process of this job ran on it" : "; not counted: no process of this job ran on it")))
+                note: "\(gpu.name); whole device (NVML has no per-process energy)" + why))
         }
 
         if scope == .machine, case .model = cpu {

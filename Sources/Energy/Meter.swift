@@ -240,6 +240,8 @@ final class MeterCore: Sendable {
     let stats: ProcessStats
     let initialCPU: CPUTimes
     let initialBusy: Double?
+    /// Whether this process is in a PID namespace below the host's (NVML's process ids are the host's).
+    let nestedPIDNamespace: Bool
     /// The running totals at the start (all zero).
     let first: Snapshot
     let state: Mutex<State>
@@ -272,6 +274,7 @@ final class MeterCore: Sendable {
         case .child: initialCPU = .zero  // everything the command used since it started
         }
         initialBusy = stats.machineBusySeconds()
+        nestedPIDNamespace = stats.inNestedPIDNamespace()
         var first = Snapshot()
         first.machineBusySeconds = 0
         if initialBusy == nil { first.machineBusySeconds = nil }
@@ -412,10 +415,8 @@ final class MeterCore: Sendable {
         if s.nvml != nil {
             let tree: Set<Int32>? = plan.scope == .process ? stats.processTree(root: job.pid ?? getpid()) : nil
             s.nvml?.sample(seconds: dt, jobProcesses: tree)
-            for device in s.nvml?.devices ?? [] {
-                snap.gpuJoules[device.index] = device.joules
-                if device.usedByJob { snap.gpusUsed.insert(device.index) }
-            }
+            for device in s.nvml?.devices ?? [] { snap.gpuJoules[device.index] = device.joules }
+            if plan.scope == .process, let nvml = s.nvml { snap.gpuAttribution = nvml.attribution(nestedPIDNamespace: nestedPIDNamespace) }
         }
         s.last = snap
         s.lastClock = now
@@ -540,8 +541,8 @@ final class MeterCore: Sendable {
             }
             for d in s.nvml?.devices ?? [] {
                 if d.failedReads > 0 { notes.append("GPU \(d.index): \(d.failedReads) NVML reading(s) failed and were skipped") }
-                if plan.scope == .process, let problem = d.processListProblem {
-                    notes.append("GPU \(d.index): its process list could not be read (\(problem)); it is counted only if a job process was seen on it")
+                if plan.scope == .process, !d.usedByJob, let problem = d.processListProblem {
+                    notes.append("GPU \(d.index): its process list could not be read (\(problem)); the whole device is counted as an upper bound")
                 }
             }
             let report = EnergyReport(

@@ -99,6 +99,15 @@ enum NVMLLoader {
     }
 }
 
+/// How a GPU's energy is attributed to the job in process scope.
+enum GPUAttribution: Sendable, Equatable {
+    /// A process of the job was seen in the device's compute-process list.
+    case used
+    /// The meter cannot tell (the reason): the whole device is counted as an upper bound rather than
+    /// reported as 0 J.
+    case unknown(String)
+}
+
 /// The GPUs NVML reports and their running energy totals.
 struct NVMLDevices: @unchecked Sendable {
     enum Mode: String {
@@ -120,6 +129,8 @@ struct NVMLDevices: @unchecked Sendable {
         var failedReads: Int
         /// Whether a process of the job was seen with a compute context on this device.
         var usedByJob: Bool
+        /// Whether the device's process list held processes, none of them the job's.
+        var othersSeen = false
         /// `nil` when the device's process list could be read, else why not.
         var processListProblem: String?
     }
@@ -205,7 +216,12 @@ struct NVMLDevices: @unchecked Sendable {
             }
             if let jobProcesses, !devices[i].usedByJob {
                 switch processes(on: handle) {
-                case .success(let pids): if !pids.isDisjoint(with: jobProcesses) { devices[i].usedByJob = true }
+                case .success(let pids):
+                    if !pids.isDisjoint(with: jobProcesses) {
+                        devices[i].usedByJob = true
+                    } else if !pids.isEmpty {
+                        devices[i].othersSeen = true
+                    }
                 case .failure(let problem): devices[i].processListProblem = problem.text
                 }
             }
@@ -234,6 +250,25 @@ struct NVMLDevices: @unchecked Sendable {
             pids.insert(Int32(bitPattern: buffer.load(fromByteOffset: i * stride, as: UInt32.self)))
         }
         return .success(pids)
+    }
+
+    /// Whether a process of the job used each device, as far as NVML lets the meter tell.
+    ///
+    /// - Parameter nestedPIDNamespace: whether this process runs in a PID namespace below the host's
+    ///   (a container): NVML lists host process ids, which cannot be matched to the job's there.
+    func attribution(nestedPIDNamespace: Bool) -> [Int: GPUAttribution] {
+        var result: [Int: GPUAttribution] = [:]
+        for device in devices {
+            if device.usedByJob {
+                result[device.index] = .used
+            } else if let problem = device.processListProblem {
+                result[device.index] = .unknown("its compute-process list could not be read (\(problem))")
+            } else if nestedPIDNamespace && device.othersSeen {
+                result[device.index] = .unknown(
+                    "it ran processes whose ids cannot be matched to this job: NVML gives host process ids and this process is in a PID namespace (a container)")
+            }
+        }
+        return result
     }
 
     /// Ends the NVML session.

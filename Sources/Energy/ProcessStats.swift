@@ -93,6 +93,21 @@ struct ProcessStats: Sendable {
         return Double(ProcessInfo.processInfo.physicalMemory)
     }
 
+    /// Whether this process runs in a PID namespace below another (a container): the `NSpid` line of
+    /// `/proc/self/status` lists one id per namespace level (Linux 4.1 and later).
+    func inNestedPIDNamespace() -> Bool {
+        guard let text = files.read("/proc/self/status").text else { return false }
+        return ProcessStats.nestedPIDNamespace(status: text)
+    }
+
+    /// Whether a `/proc/<pid>/status` text shows more than one PID-namespace level.
+    static func nestedPIDNamespace(status: String) -> Bool {
+        for line in status.split(separator: "\n") where line.hasPrefix("NSpid:") {
+            return line.dropFirst("NSpid:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).count > 1
+        }
+        return false
+    }
+
     /// A process and all its descendants, from the parent ids in `/proc/*/stat`.
     func processTree(root: pid_t) -> Set<Int32> {
         var parentOf: [Int32: Int32] = [:]

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Verdant
+import _TestSupport
 
 @Suite("verdant measure and the energy options", .serialized)
 struct EnergyCLITests {
@@ -30,6 +31,35 @@ struct EnergyCLITests {
         let signalled = try verdant(["measure", "--", "sh", "-c", "kill -TERM $$"])
         #expect(signalled.status == 143)
         #expect(signalled.stderr.contains("verdant: the command was ended by signal 15; exit code 143"))
+    }
+
+    @Test("measure --nvml-library: a compiled fake NVML is opened by path and its GPUs reported")
+    func measureWithNVML() throws {
+        let dir = try TemporaryDirectory()
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../EnergyTests/Fixtures/fake_nvml.c").standardizedFileURL
+        let library = try CSharedLibrary.build(source: source, into: dir.url, name: "libfake-nvml.so")
+        let machine = try verdant(["measure", "--json", "--energy-scope", "machine", "--nvml-library", library,
+                                   "--sample-interval", "0.05", "--", "sleep", "0.3"])
+        #expect(machine.status == 0)
+        let object = try jsonObject(machine.stdout)
+        let sources = try #require(object["sources"] as? [[String: Any]])
+        let readings = try #require((object["meter"] as? [String: Any])?["readings"] as? Int)
+        let gpu0 = try #require(sources.first { $0["name"] as? String == "gpu:0" })
+        let gpu1 = try #require(sources.first { $0["name"] as? String == "gpu:1" })
+        // 1000 mJ per counter read, one read per reading; 40 W sampled over the job's wall time.
+        #expect(gpu0["method"] as? String == "nvml energy counter" && gpu0["counted"] as? Bool == true)
+        #expect(gpu0["joules"] as? Double == Double(readings))
+        #expect(gpu0["provenance"] as? String == "measured")
+        let seconds = try #require(object["seconds"] as? Double)
+        let gpu1Joules = try #require(gpu1["joules"] as? Double)
+        #expect(gpu1["method"] as? String == "nvml power sampling" && abs(gpu1Joules - 40 * seconds) < 0.1 * 40 * seconds)
+        #expect(!(object["unavailable"] as? [[String: Any]] ?? []).contains { ($0["source"] as? String ?? "").hasPrefix("nvml") })
+
+        // Process scope: the fake lists verdant itself, not the measured command, so neither GPU is the job's.
+        let process = try verdant(["measure", "--nvml-library", library, "--", "sleep", "0.1"])
+        #expect(process.status == 0)
+        #expect(process.stderr.contains("gpu:0    ") && process.stderr.contains("not counted: no process of this job ran on it"))
     }
 
     @Test("measure: bad input exits 2 with a clear message and writes nothing")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 @testable import Energy
 
 /// A fake NVML library: C entry points over global state, injected through the same symbol
@@ -78,8 +79,12 @@ enum FakeNVML {
         }
     }
 
-    static func configuration(scope: AccountingScope = .process) -> EnergyConfiguration {
-        var configuration = testConfiguration()
+    /// - Parameter status: replaces the text of `/proc/self/status` (to simulate a container).
+    static func configuration(scope: AccountingScope = .process, status: String? = nil) -> EnergyConfiguration {
+        let files = status.map { text in
+            SystemFiles(read: { $0 == "/proc/self/status" ? .text(text) : readKernelFile($0) }, list: SystemFiles.live.list)
+        } ?? .live
+        var configuration = testConfiguration(files: files)
         configuration.scope = scope
         configuration.loadNVML = { _ in
             NVMLFunctions.bind(FakeNVML.resolve).mapError {
@@ -114,6 +119,45 @@ struct NVMLTests {
         #expect(gpu1.note.contains("not counted: no process of this job ran on it"))
         let counted = report.total.sources.filter(\.counted).reduce(0) { $0 + $1.joules.value }
         #expect(abs(report.total.joules.value - counted) < 1e-12)
+    }
+
+    @Test("a device whose use cannot be told is counted whole as an upper bound, never reported as 0 J")
+    func unknownAttribution() throws {
+        // In a container (two PID-namespace levels) the host ids NVML lists cannot be matched.
+        FakeNVML.reset()
+        FakeNVML.processes = [4_000_000]
+        let container = try EnergyMeter(configuration: FakeNVML.configuration(status: "Name:\tverdant\nNSpid:\t7\t1\n"))
+        FakeNVML.energyMillijoules += 2_000
+        let inContainer = container.stop()
+        let gpu0 = try #require(inContainer.total.sources.first { $0.name == "gpu:0" })
+        #expect(gpu0.counted)
+        #expect(abs(gpu0.joules.value - 2) < 1e-9)
+        #expect(gpu0.note.contains("counted whole as an upper bound because it ran processes whose ids cannot be matched"))
+        // Device 1 runs nothing: still not counted.
+        #expect(try #require(inContainer.total.sources.first { $0.name == "gpu:1" }).counted == false)
+
+        // The same foreign process outside a container: another job's, so not counted.
+        FakeNVML.reset()
+        FakeNVML.processes = [4_000_000]
+        let host = try EnergyMeter(configuration: FakeNVML.configuration(status: "Name:\tverdant\nNSpid:\t7\n")).stop()
+        #expect(try #require(host.total.sources.first { $0.name == "gpu:0" }).counted == false)
+
+        // No process list at all: every device counted whole, and the report says so.
+        FakeNVML.reset()
+        FakeNVML.omit = ["nvmlDeviceGetComputeRunningProcesses_v3"]
+        let blind = try EnergyMeter(configuration: FakeNVML.configuration()).stop()
+        let gpus = blind.total.sources.filter { $0.name.hasPrefix("gpu:") }
+        #expect(gpus.count == 2 && gpus.allSatisfy { $0.counted && $0.note.contains("its compute-process list could not be read") })
+        #expect(blind.notes.contains { $0.hasPrefix("GPU 0: its process list could not be read") && $0.hasSuffix("counted as an upper bound") })
+        FakeNVML.reset()
+    }
+
+    @Test("the NSpid line tells a PID namespace below the host's")
+    func pidNamespace() {
+        #expect(ProcessStats.nestedPIDNamespace(status: "Name:\tx\nNSpid:\t123\n") == false)
+        #expect(ProcessStats.nestedPIDNamespace(status: "Name:\tx\nNSpid:\t123\t45\n") == true)
+        #expect(ProcessStats.nestedPIDNamespace(status: "Name:\tx\nNSpid:\t9 1\n") == true)
+        #expect(ProcessStats.nestedPIDNamespace(status: "Name:\tx\n") == false)  // kernels before 4.1
     }
 
     @Test("machine scope counts every device")
@@ -169,5 +213,35 @@ struct NVMLTests {
         configuration.nvmlLibrary = "libc.so.6"
         configuration.powercapRoot = RAPLDiscovery.defaultRoot
         #expect(throws: EnergyError.self) { try EnergyMeter(configuration: configuration) }
+    }
+}
+
+@Suite("NVML through dlopen of a compiled fake library (Fixtures/fake_nvml.c)", .serialized)
+struct CompiledNVMLTests {
+    @Test("the meter loads, calls and attributes a real shared library by path")
+    func compiledLibrary() throws {
+        let folder = try TemporaryFolder()
+        let library = try CSharedLibrary.build(source: fixtures.appendingPathComponent("fake_nvml.c"), into: folder.url,
+                                               name: "libverdant-fake-nvml.so")
+        var configuration = testConfiguration()
+        configuration.loadNVML = NVMLLoader.load
+        configuration.nvmlLibrary = library
+        configuration.sampleInterval = 0.02
+        let meter = try EnergyMeter(configuration: configuration)
+        Thread.sleep(forTimeInterval: 0.1)
+        let report = meter.stop()
+        #expect(report.unavailable.allSatisfy { !$0.source.hasPrefix("nvml") })
+        let gpu0 = try #require(report.total.sources.first { $0.name == "gpu:0" })
+        let gpu1 = try #require(report.total.sources.first { $0.name == "gpu:1" })
+        // The counter advances 1000 mJ per read: one read when the meter opened, one per reading since.
+        #expect(gpu0.method == "nvml energy counter")
+        #expect(abs(gpu0.joules.value - Double(report.readings)) < 1e-9)
+        #expect(report.readings >= 2)
+        #expect(gpu0.note.hasPrefix("Compiled Fake GPU 0; whole device"))
+        // nvmlProcessInfo_t came back with this process's id: the device is the job's.
+        #expect(gpu0.counted && gpu0.note.hasSuffix("a process of this job ran on it"))
+        #expect(gpu1.method == "nvml power sampling")
+        #expect(abs(gpu1.joules.value - 40 * report.total.seconds) < 1e-6)
+        #expect(!gpu1.counted)
     }
 }
