@@ -148,7 +148,9 @@ public struct SealedHeader: Equatable, Sendable {
         case SealedFormat.x25519Stanza:
             return stanza.body.count == StanzaCodec.x25519BodyBytes ? .x25519 : .malformed(type: stanza.type)
         case SealedFormat.passphraseStanza:
-            guard stanza.body.count == StanzaCodec.passphraseBodyBytes else { return .malformed(type: stanza.type) }
+            guard stanza.body.count == StanzaCodec.passphraseBodyBytes,
+                  StanzaCodec.validScryptParameters(log2N: Int(stanza.body[16]), r: Int(stanza.body[17]), p: Int(stanza.body[18]))
+            else { return .malformed(type: stanza.type) }
             return .passphrase(log2N: Int(stanza.body[16]), r: Int(stanza.body[17]), p: Int(stanza.body[18]))
         case SealedFormat.keyFileStanza:
             return stanza.body.count == StanzaCodec.keyFileBodyBytes ? .keyFile : .malformed(type: stanza.type)
@@ -252,6 +254,12 @@ public struct SealedHeader: Equatable, Sendable {
             let length = Int(head[head.startIndex + 1]) << 8 | Int(head[head.startIndex + 2])
             let body = try take(length, "stanza \(index)'s \(length)-byte body")
             stanzas.append(Stanza(type: type, body: Array(body)))
+        }
+        let passphraseStanzas = stanzas.filter { $0.type == SealedFormat.passphraseStanza }.count
+        guard passphraseStanzas <= 1 else {
+            // Each costs up to the reader's scrypt limit: more than one would multiply that bound.
+            throw malformed("\(passphraseStanzas) passphrase stanzas; a file holds at most one, so that a hostile file "
+                            + "cannot multiply the bounded scrypt work of opening it")
         }
         guard offset == end else {
             throw malformed("\(end - offset) unexpected bytes after the last stanza (byte \(offset)); "

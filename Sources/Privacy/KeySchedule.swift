@@ -110,8 +110,14 @@ enum StanzaCodec {
 
     /// The scrypt cost N·r·p a reader accepts for a maximum work factor `maximumLog2N` (at r = 8, p = 1).
     static func acceptsWork(log2N: Int, r: Int, p: Int, maximumLog2N: Int) -> Bool {
-        guard (1...30).contains(log2N), (1...32).contains(r), (1...16).contains(p) else { return false }
+        guard validScryptParameters(log2N: log2N, r: r, p: p) else { return false }
         return (1 << log2N) * r * p <= (1 << maximumLog2N) * 8
+    }
+
+    /// The scrypt parameters the format allows: 1 ≤ log2N ≤ 30, 1 ≤ r ≤ 32, 1 ≤ p ≤ 16. A stanza
+    /// outside them is malformed: it never opens and costs no work.
+    static func validScryptParameters(log2N: Int, r: Int, p: Int) -> Bool {
+        (1...30).contains(log2N) && (1...32).contains(r) && (1...16).contains(p)
     }
 
     /// Finds the file key: tries every stanza with every identity of its kind, cheap kinds first;
@@ -137,6 +143,7 @@ enum StanzaCodec {
         for stanza in header.stanzas where stanza.type == SealedFormat.passphraseStanza && stanza.body.count == passphraseBodyBytes {
             for case .passphrase(let passphrase) in identities {
                 let log2N = Int(stanza.body[16]), r = Int(stanza.body[17]), p = Int(stanza.body[18])
+                guard validScryptParameters(log2N: log2N, r: r, p: p) else { continue }
                 guard acceptsWork(log2N: log2N, r: r, p: p, maximumLog2N: maximumLog2N) else {
                     refused = refused ?? .workFactorTooHigh(source: source, log2N: log2N, r: r, p: p, maximumLog2N: maximumLog2N)
                     continue

@@ -57,12 +57,13 @@ public final class SealedWriter {
     /// Starts a sealed stream: draws a file key, wraps it for every recipient and writes the header.
     /// - Parameters:
     ///   - sink: Where the sealed bytes go.
-    ///   - recipients: Who can open the stream (at least one; at most 64).
+    ///   - recipients: Who can open the stream (at least one; at most 64, of which at most one
+    ///     passphrase).
     ///   - contentType: What the plaintext is: `type/subtype`, e.g. `dataset/csv`.
     ///   - options: Chunk size and threads.
-    /// - Throws: `PrivacyError.noRecipients`, `.invalidContentType`, `.invalidChunkSize`,
-    ///   `.invalidThreads`, `.invalidWorkFactor`, `.passphraseUnavailable` (empty passphrase),
-    ///   and whatever the sink throws.
+    /// - Throws: `PrivacyError.noRecipients`, `.invalidRecipient` (two passphrases),
+    ///   `.invalidContentType`, `.invalidChunkSize`, `.invalidThreads`, `.invalidWorkFactor`,
+    ///   `.passphraseUnavailable` (empty passphrase), and whatever the sink throws.
     public convenience init(to sink: ByteSink, recipients: [Recipient], contentType: String = SealedFile.defaultContentType,
                             options: SealOptions = SealOptions()) throws {
         try self.init(to: sink, recipients: recipients, contentType: contentType, options: options,
@@ -86,6 +87,11 @@ public final class SealedWriter {
         let threads = options.threads ?? defaultThreadCount()
         guard threads >= 1 else { throw PrivacyError.invalidThreads(received: threads) }
 
+        let passphrases = recipients.filter { if case .passphrase = $0 { true } else { false } }.count
+        guard passphrases <= 1 else {
+            throw PrivacyError.invalidRecipient(received: "\(passphrases) passphrases",
+                                                reason: "a sealed file holds at most one passphrase; add the others' X25519 keys or key files instead")
+        }
         var stanzas: [Stanza] = []
         for recipient in recipients {
             do {

@@ -146,4 +146,29 @@ struct RoundTripTests {
             try SealedFile.open(sealed, with: [])
         }
     }
+
+    @Test("at most one passphrase stanza per file, so a hostile file cannot multiply the scrypt bound; bad scrypt parameters never open")
+    func onePassphrase() throws {
+        let two: [Recipient] = [.passphrase("a", workFactor: 4), .passphrase("b", workFactor: 4)]
+        #expect(throws: PrivacyError.self) { try SealedFile.seal(Data("x".utf8), for: two) }
+        do {
+            _ = try SealedFile.seal(Data("x".utf8), for: two)
+        } catch let error as PrivacyError {
+            #expect(error.description.contains("2 passphrases") && error.description.contains("at most one passphrase"))
+        }
+        // One passphrase beside other recipients is fine.
+        let mixed = try SealedFile.seal(Data("x".utf8), for: [.passphrase("a", workFactor: 4), .key(TestKeys.raw)])
+        #expect(try SealedFile.open(mixed, with: [.passphrase("a")]) == Data("x".utf8))
+
+        // r = 0 in the stanza: malformed, so "no identity opens", not a work-limit message that raising cannot help.
+        var sealed = try SealedFile.seal(Data("secret".utf8), for: [.passphrase(TestKeys.passphrase, workFactor: 4)])
+        let header = try SealedFile.header(of: sealed)
+        let typeLength = Int(sealed[44])
+        let body = 45 + typeLength + 1 + 3  // stanza count, then the stanza's type and length
+        #expect(sealed[body + 17] == 8)
+        sealed[body + 17] = 0
+        #expect(header.recipients == [.passphrase(log2N: 4, r: 8, p: 1)])
+        #expect(try SealedFile.header(of: sealed).recipients == [.malformed(type: 2)])
+        #expect(outcome(sealed, [.passphrase(TestKeys.passphrase)]).0 == .failure("no-match", chunk: nil))
+    }
 }

@@ -274,6 +274,8 @@ def open_sealed(data, keys=(), passphrases=(), identities=()):
         offset += 3 + length
     if offset != total - 32:
         raise ValueError("malformed header")
+    if sum(1 for kind, _ in stanzas if kind == 0x02) > 1:
+        raise ValueError("malformed header: more than one passphrase stanza")
     file_key = None
     for kind, body in stanzas:
         candidates = []
@@ -281,6 +283,8 @@ def open_sealed(data, keys=(), passphrases=(), identities=()):
             candidates = [lambda sk=sk: hpke_open_base(sk, body[:32], b"verdant-sealed/v1 x25519", b"", body[32:]) for sk in identities]
         elif kind == 0x02 and len(body) == 67:
             log2n, r, p = body[16], body[17], body[18]
+            if not (1 <= log2n <= 30 and 1 <= r <= 32 and 1 <= p <= 16):
+                continue  # malformed: never opens, costs nothing
             if (1 << log2n) * r * p > (1 << 20) * 8:
                 raise ValueError("scrypt work above the limit")
             candidates = [lambda pw=pw: AESGCM(Scrypt(salt=b"verdant-sealed/v1 scrypt" + body[:16], length=32, n=1 << log2n, r=r,
@@ -449,6 +453,12 @@ def main():
     h, c = sealed(short, 16, "text/plain", [work])
     add("work-factor-24.sealed", h + b"".join(c), "work-factor", ["passphrase"],
         "scrypt log2N = 24 (16 GiB): refused before any work under the default limit log2N = 20")
+
+    twice = [pass_stanza,
+             stanza(0x02, STANZA_SALT + bytes([20, 8, 1]) + seq(48, 5))]
+    h, c = sealed(short, 16, "text/plain", twice)
+    add("two-passphrase-stanzas.sealed", h + b"".join(c), "header-malformed", ["passphrase"],
+        "two passphrase stanzas (the first opens): refused before any scrypt work, so a file cannot multiply the work bound")
 
     # --- payload failures -----------------------------------------------------------------------
     add("empty-payload.sealed", h3, "truncated", ["key"], "the header alone: the file was cut before chunk 0", chunk=-1)
