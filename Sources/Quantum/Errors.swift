@@ -97,7 +97,12 @@ public enum QuantumError: Error, Equatable, Sendable, CustomStringConvertible, L
             return "received \(received) value\(received == 1 ? "" : "s") for \(expected.count) parameter"
                 + "\(expected.count == 1 ? "" : "s") (\(expected.joined(separator: ", ")))"
         case .insufficientMemory(let qubits, let precision, let needed, let available, let source):
-            return "cannot simulate \(qubits) qubits in \(precision) precision: the state vector needs "
+            let one = (precision == "single" ? 8.0 : 16.0) * pow(2.0, Double(qubits))
+            let copies = Int((needed / one).rounded())
+            let what = copies > 1
+                ? "\(copies) copies of the state vector (\(formatBytes(one)) each: shot-by-shot simulation keeps a copy) need "
+                : "the state vector needs "
+            return "cannot simulate \(qubits) qubits in \(precision) precision: \(what)"
                 + "\(formatBytes(needed)) but \(formatBytes(Double(available))) is available (\(source))"
         case .tooManyQubits(let received, let maximum):
             return "cannot simulate \(received) qubits: Verdant's state-vector simulator supports at most \(maximum)"

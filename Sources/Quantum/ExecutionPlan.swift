@@ -1,6 +1,7 @@
 import ComplexModule
 import RealModule
 import Foundation
+import Synchronization
 
 /// A group of gates applied as one kernel call.
 enum GateBlock: Sendable {
@@ -53,6 +54,27 @@ enum ScheduleItem: Sendable, Equatable {
     case pass(steps: [Int], localQubits: [Int])
 }
 
+/// The schedules (passes and single kernels) of a plan's step ranges, made once per range and
+/// block size; they depend on the circuit's structure only, never on parameter values.
+final class ScheduleCache: Sendable {
+    private struct Key: Hashable {
+        let lower: Int, upper: Int, blockQubits: Int
+    }
+    private let made = Mutex<[Key: [ScheduleItem]]>([:])
+
+    /// The schedule for `range` at `blockQubits`, made by `make` the first time only.
+    func items(range: Range<Int>, blockQubits: Int, make: () -> [ScheduleItem]) -> [ScheduleItem] {
+        let key = Key(lower: range.lowerBound, upper: range.upperBound, blockQubits: blockQubits)
+        if let known = made.withLock({ $0[key] }) { return known }
+        let items = make()
+        made.withLock { $0[key] = items }
+        return items
+    }
+
+    /// How many schedules have been made (for tests).
+    var count: Int { made.withLock { $0.count } }
+}
+
 /// A circuit turned into kernel steps: validated once, gates fused, ready to be bound to
 /// parameter values and run many times. Numeric blocks keep their matrices from compile time.
 struct ExecutionPlan: Sendable {
@@ -74,6 +96,9 @@ struct ExecutionPlan: Sendable {
     let gateCount: Int
     /// Whether one-qubit runs are fused and gates grouped into cache-blocked passes.
     let fusion: Bool
+    /// Schedules already made, shared by every copy of the plan: binding new parameter values
+    /// re-uses the fused, cache-blocked plan and only evaluates matrices.
+    let schedules = ScheduleCache()
 
     var hasNonUnitarySteps: Bool { steps.contains { !$0.isUnitary } }
 
@@ -94,7 +119,13 @@ struct ExecutionPlan: Sendable {
         var terminal = true
         var measurements: [(Int, Int)] = []
         var gateCount = 0
+        // Qubits an instruction has acted on: a reset before any is a no-op on |0⟩ and is dropped,
+        // so a file that starts with `reset q;` still samples its shots from one final state.
+        var touched = Set<Int>()
         for instruction in circuit.instructions {
+            let noOpReset = instruction.operation == .reset && instruction.condition == nil && !touched.contains(instruction.qubits[0])
+            if instruction.operation != .barrier { touched.formUnion(instruction.qubits) }
+            if noOpReset { continue }
             if let condition = instruction.condition {
                 guard condition.clbits.allSatisfy({ $0 >= 0 && $0 < circuit.numClbits }) else {
                     throw QuantumError.invalidCondition("a condition reads classical bits \(condition.clbits) outside 0..<\(circuit.numClbits)")
@@ -374,7 +405,8 @@ struct ExecutionPlan: Sendable {
     /// The executables for a range of unitary steps with parameter values.
     func program<Real: StateScalar>(_ range: Range<Int>, values: [Parameter: Double], blockQubits: Int) throws -> [Executable<Real>] {
         let lookup: (Parameter) -> Double? = { values[$0] }
-        return try schedule(range, blockQubits: blockQubits).map { item in
+        let items = schedules.items(range: range, blockQubits: blockQubits) { schedule(range, blockQubits: blockQubits) }
+        return try items.map { item in
             switch item {
             case .single(let index):
                 guard case .gates(let block) = steps[index].action else { throw QuantumError.invalidState("internal: not a gate step") }

@@ -249,9 +249,10 @@ public struct QuantumCircuit: Sendable, CustomStringConvertible {
             record(.unknownRegister(name: register.name, size: register.size, known: classicalRegisters.map(\.description)))
             return
         }
-        guard value >= 0, register.size < Int.bitWidth - 1, value < 1 << register.size else {
+        guard value >= 0, register.size >= 63 || value < 1 << register.size else {
+            let largest = register.size >= 63 ? "\(Int.max)" : "\((1 << register.size) - 1)"
             record(.invalidCondition(
-                "condition value \(value) does not fit register \(register): valid values are 0...\((1 << min(register.size, 62)) - 1)"))
+                "condition value \(value) does not fit register \(register): valid values are 0...\(largest)"))
             return
         }
         let saved = activeCondition

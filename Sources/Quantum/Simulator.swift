@@ -125,7 +125,8 @@ public struct Simulator: Sendable {
         CompiledCircuit(plan: try ExecutionPlan(circuit: circuit, fusion: fusion), simulator: self)
     }
 
-    /// The final state of a circuit without measurement, reset or conditions, in `Double`.
+    /// The final state of a circuit without measurement, reset or conditions, in `Double`
+    /// whatever ``precision`` says (use ``statevector(_:as:)`` with `Float.self` for single).
     /// - Throws: validation errors, ``QuantumError/unboundParameters(_:)``, memory errors, and
     ///   ``QuantumError/invalidState(_:)`` for non-unitary circuits.
     public func statevector(_ circuit: QuantumCircuit) throws -> StateVector<Double> {
@@ -305,9 +306,11 @@ public struct CompiledCircuit: Sendable {
                 for index in rest {
                     let step = plan.steps[index]
                     if let condition = step.condition {
-                        var value = 0
-                        for (m, c) in condition.clbits.enumerated() where bits[c] != 0 { value |= 1 << m }
-                        if value != condition.value { continue }
+                        // Bit m of the register against bit m of the value (0 beyond the value's 63 bits).
+                        let holds = condition.clbits.enumerated().allSatisfy { m, c in
+                            Int(bits[c]) == (m < 63 ? (condition.value >> m) & 1 : 0)
+                        }
+                        if !holds { continue }
                     }
                     switch step.action {
                     case .gates:
@@ -370,15 +373,18 @@ extension QuantumCircuit {
         try simulator.statevector(self)
     }
 
-    /// The probability of each basis state of the final state.
+    /// The probability of each basis state of the final state, simulated in the simulator's
+    /// precision.
     /// - Throws: as ``Simulator/statevector(_:)``.
     public func probabilities(simulator: Simulator = Simulator()) throws -> [Double] {
-        try simulator.statevector(self).probabilities()
+        switch simulator.precision {
+        case .double: try simulator.statevector(self).probabilities()
+        case .single: try simulator.statevector(self, as: Float.self).probabilities()
+        }
     }
 
     /// A copy without the measurements that end the circuit (each measured qubit untouched
-    /// afterwards), and without the barriers that only precede them — Qiskit's
-    /// `remove_final_measurements`. Classical registers are kept.
+    /// afterwards) — Qiskit's `remove_final_measurements`. Barriers and classical registers are kept.
     public func removingFinalMeasurements() -> QuantumCircuit {
         var touchedLater = Set<Int>()
         var keep = [Bool](repeating: true, count: instructions.count)

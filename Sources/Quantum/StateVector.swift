@@ -122,6 +122,78 @@ public struct StateVector<Real: StateScalar>: Sendable {
         return Complex(storage.pointer[2 * index], storage.pointer[2 * index + 1])
     }
 
+    /// The first `limit` amplitudes whose |a|² exceeds `threshold`, in index order, and how many
+    /// there are in all; reads the state in place (no copy), for printing large states.
+    /// - Parameters:
+    ///   - limit: the most amplitudes to return.
+    ///   - threshold: the |a|² at or below which an amplitude counts as zero.
+    @_specialize(exported: true, where Real == Double)
+    @_specialize(exported: true, where Real == Float)
+    public func leadingNonzeroAmplitudes(limit: Int, threshold: Double = 1e-24) -> (amplitudes: [(index: Int, amplitude: Complex<Double>)], nonzero: Int) {
+        var found: [(index: Int, amplitude: Complex<Double>)] = []
+        var nonzero = 0
+        let p = storage.pointer
+        for i in 0..<count {
+            let re = Double(p[2 * i]), im = Double(p[2 * i + 1])
+            guard re * re + im * im > threshold else { continue }
+            nonzero += 1
+            if found.count < limit { found.append((i, Complex(re, im))) }
+        }
+        return (found, nonzero)
+    }
+
+    /// The `limit` largest probabilities |a|² above `threshold`, largest first (ties by index), and
+    /// how many exceed `threshold` in all; reads the state in place (no copy of 2^n values).
+    /// - Parameters:
+    ///   - limit: the most probabilities to return.
+    ///   - threshold: the probability at or below which a basis state counts as zero.
+    @_specialize(exported: true, where Real == Double)
+    @_specialize(exported: true, where Real == Float)
+    public func largestProbabilities(limit: Int, threshold: Double = 1e-24) -> (probabilities: [(index: Int, probability: Double)], nonzero: Int) {
+        guard limit > 0 else { return ([], 0) }
+        // A min-heap of the best `limit` seen so far: its root is the smallest kept.
+        var heap: [(index: Int, probability: Double)] = []
+        heap.reserveCapacity(limit)
+        func worse(_ a: (index: Int, probability: Double), _ b: (index: Int, probability: Double)) -> Bool {
+            a.probability < b.probability || (a.probability == b.probability && a.index > b.index)
+        }
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count, worse(heap[l], heap[m]) { m = l }
+                if r < heap.count, worse(heap[r], heap[m]) { m = r }
+                if m == i { return }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        var nonzero = 0
+        let p = storage.pointer
+        for i in 0..<count {
+            let re = Double(p[2 * i]), im = Double(p[2 * i + 1])
+            let probability = re * re + im * im
+            guard probability > threshold else { continue }
+            nonzero += 1
+            let entry = (index: i, probability: probability)
+            if heap.count < limit {
+                heap.append(entry)
+                var c = heap.count - 1
+                while c > 0 {
+                    let parent = (c - 1) / 2
+                    guard worse(heap[c], heap[parent]) else { break }
+                    heap.swapAt(c, parent)
+                    c = parent
+                }
+            } else if worse(heap[0], entry) {
+                heap[0] = entry
+                siftDown(0)
+            }
+        }
+        return (heap.sorted { worse($1, $0) }, nonzero)
+    }
+
     /// All amplitudes, as a new array.
     public var amplitudes: [Complex<Real>] {
         (0..<count).map { Complex(storage.pointer[2 * $0], storage.pointer[2 * $0 + 1]) }

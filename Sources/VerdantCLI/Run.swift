@@ -140,9 +140,9 @@ struct Run: ParsableCommand {
             let stateMembers: [(String, JSON)]
             switch precision {
             case .double:
-                (stateLines, stateMembers) = try describeState(try simulator.statevector(unitary, as: Double.self), unitaryCircuit: unitary)
+                (stateLines, stateMembers) = try describeState(try simulator.statevector(unitary, as: Double.self), includeBytes: !measures)
             case .single:
-                (stateLines, stateMembers) = try describeState(try simulator.statevector(unitary, as: Float.self), unitaryCircuit: unitary)
+                (stateLines, stateMembers) = try describeState(try simulator.statevector(unitary, as: Float.self), includeBytes: !measures)
             }
             bar.finish()
             seconds += Date().timeIntervalSince(start)
@@ -166,9 +166,10 @@ struct Run: ParsableCommand {
     }
 
     /// The state's rows and JSON members, as the flags ask.
-    private func describeState<Real: StateScalar>(_ state: StateVector<Real>, unitaryCircuit: QuantumCircuit) throws -> ([String], [(String, JSON)]) {
+    private func describeState<Real: StateScalar>(_ state: StateVector<Real>, includeBytes: Bool) throws -> ([String], [(String, JSON)]) {
         var lines: [String] = []
-        var members: [(String, JSON)] = [("state_bytes", .integer(state.memoryBytes))]
+        // `state_bytes` is already there when the circuit measures.
+        var members: [(String, JSON)] = includeBytes ? [("state_bytes", .integer(state.memoryBytes))] : []
         let showProbabilities = probabilities || !statevector
         let limit = 64
         if statevector {
@@ -177,17 +178,11 @@ struct Run: ParsableCommand {
                 return .array([.number(Double(a.real)), .number(Double(a.imaginary))])
             }))
             if !json {
-                // One copy of the amplitudes: reading them one subscript call at a time from this
-                // module costs a generic call each.
-                let amplitudes = state.amplitudes
-                var shown = 0, nonzero = 0
-                var rows: [[String]] = []
-                for (i, a) in amplitudes.enumerated() where a.lengthSquared > 1e-24 {
-                    nonzero += 1
-                    guard shown < limit else { continue }
-                    shown += 1
-                    rows.append([bits(i, state.numQubits), String(format: "%+.10f", Double(a.real)),
-                                 String(format: "%+.10f", Double(a.imaginary)) + "i"])
+                // Read in place: a copy of the amplitudes would break --max-memory.
+                let (leading, nonzero) = state.leadingNonzeroAmplitudes(limit: limit)
+                let rows = leading.map { entry in
+                    [bits(entry.index, state.numQubits), String(format: "%+.10f", entry.amplitude.real),
+                     String(format: "%+.10f", entry.amplitude.imaginary) + "i"]
                 }
                 lines.append("state vector (\(state.numQubits) qubits, \(nonzero) nonzero amplitudes, \(Format.bytes(state.memoryBytes))):")
                 lines.append(Format.table(["basis", "real", "imaginary"], rows))
@@ -201,23 +196,10 @@ struct Run: ParsableCommand {
                 return p > 1e-24 ? (Run.bits(i, width), .number(p)) : nil
             }))
             if !json {
-                // The largest probabilities first, without materialising a sorted copy of the state.
-                var top: [(Int, Double)] = []
-                var nonzero = 0
-                let probabilities = state.probabilities()
-                for (i, p) in probabilities.enumerated() {
-                    guard p > 1e-24 else { continue }
-                    nonzero += 1
-                    if top.count < limit {
-                        top.append((i, p))
-                        top.sort { $0.1 > $1.1 }
-                    } else if let last = top.last, p > last.1 {
-                        top[top.count - 1] = (i, p)
-                        top.sort { $0.1 > $1.1 }
-                    }
-                }
+                // The largest probabilities first, read in place (no 2^n copy, so --max-memory holds).
+                let (top, nonzero) = state.largestProbabilities(limit: limit)
                 lines.append("probabilities (\(nonzero) nonzero):")
-                lines.append(Format.table(["basis", "probability"], top.map { [bits($0.0, width), String(format: "%.10f", $0.1)] }))
+                lines.append(Format.table(["basis", "probability"], top.map { [bits($0.index, width), String(format: "%.10f", $0.probability)] }))
                 if nonzero > limit { lines.append("… \(nonzero - limit) more (use --json for all)") }
             }
         }

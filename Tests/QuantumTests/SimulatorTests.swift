@@ -190,6 +190,73 @@ struct SimulatorTests {
         #expect(Set(counts.keys).isSubset(of: ["00", "01"]) && counts.count == 2)
     }
 
+    @Test("a reset before a qubit is used is dropped: shots still come from one final state")
+    func leadingReset() throws {
+        var circuit = QuantumCircuit(numQubits: 3, numClbits: 3)
+        circuit.reset(0); circuit.reset(1); circuit.h(0); circuit.cx(0, 1)
+        circuit.reset(2)  // qubit 2 is still |0⟩: dropped
+        circuit.measure(0, 0); circuit.measure(1, 1); circuit.measure(2, 2)
+        let result = try circuit.run(shots: 2000, seed: 4)
+        #expect(result.sampledFromFinalState)
+        #expect(Set(result.counts.keys) == ["000", "011"])
+        // A reset after a gate on that qubit is real: per-shot simulation, and it returns the qubit to |0⟩.
+        var later = QuantumCircuit(numQubits: 2, numClbits: 2)
+        later.h(0); later.cx(0, 1); later.reset(1); later.measure(0, 0); later.measure(1, 1)
+        let real = try later.run(shots: 2000, seed: 4)
+        #expect(!real.sampledFromFinalState)
+        #expect(Set(real.counts.keys) == ["00", "01"])
+        // Conditioned resets are never dropped.
+        let c = ClassicalRegister(1, name: "c")
+        var conditioned = QuantumCircuit(QuantumRegister(1, name: "q"), c)
+        conditioned.conditioned(on: c, equals: 0) { $0.reset(0) }
+        conditioned.measure(0, 0)
+        let plan = try ExecutionPlan(circuit: conditioned, fusion: true)
+        #expect(plan.steps.count == 2 && !plan.samplesFromFinalState)
+        #expect(try ExecutionPlan(circuit: circuit, fusion: true).steps.allSatisfy {
+            if case .reset = $0.action { false } else { true }
+        })
+    }
+
+    @Test("conditions on classical registers wider than 63 bits (Qiskit accepts them)")
+    func wideRegisterConditions() throws {
+        let text = """
+        OPENQASM 2.0;
+        include "qelib1.inc";
+        qreg q[2];
+        creg c[70];
+        x q[0];
+        measure q[0] -> c[0];
+        if(c==1) x q[1];
+        if(c==0) x q[0];
+        measure q[1] -> c[69];
+        """
+        let counts = try QuantumCircuit(qasm: text).run(shots: 50, seed: 1).counts
+        // c[0] = 1 from the first measurement, so q[1] flips and c[69] reads 1; q[0] is left alone.
+        let key = "1" + String(repeating: "0", count: 68) + "1"
+        #expect(counts == [key: 50])
+        var circuit = QuantumCircuit(QuantumRegister(1, name: "q"), ClassicalRegister(64, name: "c"))
+        circuit.conditioned(on: ClassicalRegister(64, name: "c"), equals: -1) { $0.x(0) }
+        #expect(throws: QuantumError.self) { try circuit.run(shots: 1) }
+    }
+
+    @Test("binding new values re-uses the fused schedule: one schedule however many bindings")
+    func bindingReusesSchedule() throws {
+        let theta = Parameter("θ"), phi = Parameter("φ")
+        var circuit = QuantumCircuit(numQubits: 18)
+        for q in 0..<18 { circuit.h(q); circuit.ry(theta, q) }
+        for q in 0..<17 { circuit.cx(q, q + 1); circuit.rz(phi, q + 1) }
+        let compiled = try Simulator().compile(circuit)
+        var states: [[Double]] = []
+        for value in [0.1, 0.7, 1.3] {
+            states.append(try compiled.statevector(binding: [theta: value, phi: 2 * value]).probabilities())
+        }
+        #expect(compiled.plan.schedules.count == 1)
+        #expect(states[0] != states[1] && states[1] != states[2])
+        // The re-used schedule gives what a fresh compilation gives.
+        let fresh = try Simulator().compile(circuit).statevector(binding: [theta: 1.3, phi: 2.6]).probabilities()
+        #expect(zip(fresh, states[2]).allSatisfy { abs($0 - $1) < 1e-14 })
+    }
+
     @Test("40 qubits fail at once with qubits, bytes needed and bytes available")
     func memoryCheck() throws {
         var circuit = QuantumCircuit(numQubits: 40)

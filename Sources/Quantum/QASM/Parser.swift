@@ -434,9 +434,9 @@ struct QASMParser {
         let valueToken = current
         let value = try expectInteger("the value to compare with")
         try expectSymbol(")", "after the condition")
-        guard register.size < 63, value < 1 << register.size else {
+        guard register.size >= 63 || value < 1 << register.size else {
             throw error("condition value \(value) does not fit register \(name)[\(register.size)] "
-                        + "(valid: 0...\((1 << min(register.size, 62)) - 1))", at: valueToken.position)
+                        + "(valid: 0...\((1 << register.size) - 1))", at: valueToken.position)
         }
         guard case .identifier(let word) = current.kind, !["if", "barrier", "gate", "opaque", "qreg", "creg", "include"].contains(word) else {
             throw error("'if' must be followed by one quantum operation (a gate, measure or reset), found \(current.text)",
