@@ -239,6 +239,32 @@ struct SimulatorTests {
         #expect(throws: QuantumError.self) { try circuit.run(shots: 1) }
     }
 
+    @Test("largest probabilities and leading amplitudes, read in place, against sorting a copy")
+    func inPlaceSummaries() throws {
+        var rng = SeededGenerator(seed: 77)
+        let circuit = try RandomCircuits.circuit(qubits: 9, gates: 60, &rng)
+        func check<Real: StateScalar>(_ state: StateVector<Real>) {
+            let all = state.probabilities()
+            let expected = all.enumerated().filter { $0.element > 1e-24 }
+                .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
+            for limit in [1, 5, 64, 600] {
+                let (top, nonzero) = state.largestProbabilities(limit: limit)
+                #expect(nonzero == expected.count)
+                #expect(top.map(\.index) == expected.prefix(limit).map(\.offset))
+                #expect(zip(top, expected).allSatisfy { $0.probability == $1.element })
+            }
+            let (leading, count) = state.leadingNonzeroAmplitudes(limit: 7)
+            let amplitudes = state.amplitudes.enumerated().filter { Double($0.element.lengthSquared) > 1e-24 }
+            #expect(count == amplitudes.count && leading.map(\.index) == amplitudes.prefix(7).map(\.offset))
+        }
+        check(try Simulator().statevector(circuit))
+        check(try Simulator().statevector(circuit, as: Float.self))
+        var basis = QuantumCircuit(numQubits: 3)
+        basis.x(1)
+        let (single, nonzero) = try basis.statevector().largestProbabilities(limit: 64)
+        #expect(nonzero == 1 && single.count == 1 && single[0].index == 2 && single[0].probability == 1)
+    }
+
     @Test("binding new values re-uses the fused schedule: one schedule however many bindings")
     func bindingReusesSchedule() throws {
         let theta = Parameter("θ"), phi = Parameter("φ")
