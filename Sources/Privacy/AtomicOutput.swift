@@ -157,6 +157,16 @@ public final class AtomicOutput {
     public static func removeOnInterrupt() {
         InterruptCleanup.install()
     }
+
+    /// While a passphrase is typed with echo off: the terminal settings to put back if the process
+    /// is interrupted (so Ctrl-C at the prompt does not leave the shell without echo); `nil` when
+    /// the prompt is done. Takes effect with ``removeOnInterrupt()`` installed.
+    /// - Parameters:
+    ///   - descriptor: The terminal's file descriptor.
+    ///   - settings: The settings to restore.
+    public static func restoreTerminalOnInterrupt(_ descriptor: Int32, settings: termios?) {
+        InterruptCleanup.setTerminal(descriptor, settings)
+    }
 }
 
 /// Temporary paths to remove if the process is interrupted: a fixed table of C strings that the
@@ -169,6 +179,21 @@ enum InterruptCleanup {
         return table
     }()
     static let lock = NSLock()
+    /// The terminal to restore on an interrupt (descriptor −1: none), read by the handler;
+    /// tcsetattr(3) is async-signal-safe.
+    nonisolated(unsafe) static var terminalDescriptor: Int32 = -1
+    nonisolated(unsafe) static let terminalSettings = UnsafeMutablePointer<termios>.allocate(capacity: 1)
+
+    static func setTerminal(_ descriptor: Int32, _ settings: termios?) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let settings {
+            terminalSettings.pointee = settings
+            terminalDescriptor = descriptor
+        } else {
+            terminalDescriptor = -1
+        }
+    }
 
     static func register(_ path: String) -> Int? {
         lock.lock()
@@ -200,6 +225,9 @@ enum InterruptCleanup {
             _ = signal(signalNumber) { number in
                 for index in 0..<InterruptCleanup.capacity {
                     if let path = InterruptCleanup.table[index] { unlink(path) }
+                }
+                if InterruptCleanup.terminalDescriptor >= 0 {
+                    tcsetattr(InterruptCleanup.terminalDescriptor, TCSANOW, InterruptCleanup.terminalSettings)
                 }
                 _ = signal(number, SIG_DFL)
                 raise(number)

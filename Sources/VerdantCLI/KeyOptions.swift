@@ -181,10 +181,13 @@ enum Passphrase {
         if isTerminal {
             var silent = saved
             silent.c_lflag &= ~tcflag_t(ECHO)
+            // Ctrl-C while echo is off must not leave the terminal silent.
+            AtomicOutput.restoreTerminalOnInterrupt(tty, settings: saved)
             tcsetattr(tty, TCSAFLUSH, &silent)
         }
         defer {
             if isTerminal {
+                AtomicOutput.restoreTerminalOnInterrupt(tty, settings: nil)
                 tcsetattr(tty, TCSAFLUSH, &saved)
                 _ = write(tty, "\n", 1)
             }
@@ -199,13 +202,14 @@ enum Passphrase {
     }
 }
 
-/// Runs `body`, turning `PrivacyError`s into `CLIError`s with the module's exit code: 2 for bad
-/// input (files, keys, options), 1 for system failures (writing).
+/// Runs `body`, turning `PrivacyError`s into `CLIError`s with their exit code
+/// (``PrivacyError/exitCode``): 3–8 for the ways a sealed input fails, 2 for other bad input,
+/// 1 for system failures (writing).
 func withPrivacyErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as PrivacyError {
-        throw CLIError(description: error.description, code: error.isInputError ? ExitStatus.usageError : ExitStatus.runtimeError)
+        throw CLIError(description: error.description, code: error.exitCode)
     }
 }
 

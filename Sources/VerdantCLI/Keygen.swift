@@ -36,6 +36,11 @@ struct Keygen: ParsableCommand {
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
+        // `-o -` is standard output, as for seal and unseal.
+        let output = output == "-" ? nil : output
+        if output == nil, recipientOf == nil, let warning = Keygen.exposedStandardOutput() {
+            printNote("verdant: warning: \(warning)")
+        }
         try withPrivacyErrors {
             if let recipientOf {
                 if let warning = X25519Identity.permissionWarning(forFile: recipientOf) { printNote("verdant: warning: \(warning)") }
@@ -62,5 +67,14 @@ struct Keygen: ParsableCommand {
                 printNote("recipient: \(identity.recipient.string)")
             }
         }
+    }
+
+    /// A warning when the secret would go to standard output redirected to a regular file that
+    /// others may read (as age-keygen warns); `nil` for a terminal, a pipe or a private file.
+    static func exposedStandardOutput() -> String? {
+        var status = stat()
+        guard fstat(STDOUT_FILENO, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_mode & 0o077 != 0 else { return nil }
+        return "the secret key is written to standard output, a file others can read (mode "
+            + String(status.st_mode & 0o777, radix: 8) + "); use -o FILE (written with mode 600) or chmod 600 it"
     }
 }

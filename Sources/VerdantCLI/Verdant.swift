@@ -10,7 +10,10 @@ struct VerdantCommand: ParsableCommand {
         commandName: "verdant",
         abstract: "Sustainable, private, distributed (quantum) machine learning.",
         discussion: """
-            Exit codes: 0 success, 1 runtime error (e.g. not enough memory), 2 usage or input error.
+            Exit codes: 0 success, 1 runtime error (e.g. not enough memory), 2 usage or input error; \
+            reading a sealed file: 3 no key given opens it (wrong key or passphrase), 4 not a sealed file, \
+            5 unsupported format version, 6 header modified or malformed, 7 truncated, \
+            8 a chunk failed authentication (modified, reordered or appended data).
             Documentation: docs/ in the source tree.
             """,
         version: version,
@@ -19,10 +22,39 @@ struct VerdantCommand: ParsableCommand {
     )
 }
 
-/// Exit codes: 0 ok, 1 runtime error, 2 usage or input error.
+/// Exit codes: 0 ok, 1 runtime error, 2 usage or input error, and one code per way a sealed
+/// input can fail (README, "Exit codes").
 enum ExitStatus {
     static let runtimeError: Int32 = 1
     static let usageError: Int32 = 2
+    /// No identity, passphrase or key given opens the sealed file.
+    static let noKeyOpens: Int32 = 3
+    /// The input is not a sealed file.
+    static let notSealed: Int32 = 4
+    /// A sealed file of a format version this build does not read.
+    static let unsupportedVersion: Int32 = 5
+    /// The header was changed after sealing, or is malformed.
+    static let headerDamaged: Int32 = 6
+    /// The file ends early (inside the header, or before the final chunk).
+    static let truncated: Int32 = 7
+    /// A chunk failed authentication, or data follows the final chunk.
+    static let chunkFailed: Int32 = 8
+}
+
+extension PrivacyError {
+    /// The exit code of this failure: one per way a sealed input fails, else 2 for bad input and
+    /// 1 for system failures.
+    var exitCode: Int32 {
+        switch self {
+        case .noMatchingIdentity: ExitStatus.noKeyOpens
+        case .notSealed: ExitStatus.notSealed
+        case .unsupportedVersion: ExitStatus.unsupportedVersion
+        case .headerMalformed, .headerModified: ExitStatus.headerDamaged
+        case .headerTruncated, .truncated: ExitStatus.truncated
+        case .chunkFailed, .trailingData, .payloadMalformed: ExitStatus.chunkFailed
+        default: isInputError ? ExitStatus.usageError : ExitStatus.runtimeError
+        }
+    }
 }
 
 /// An error the CLI reports itself, with its exit code.
@@ -58,6 +90,9 @@ enum VerdantMain {
             printError(error.description)
             status = error.code
         } catch let error as QuantumError {
+            printError(error.description)
+            status = error.exitCode
+        } catch let error as PrivacyError {
             printError(error.description)
             status = error.exitCode
         } catch let error as QuantumMLError {

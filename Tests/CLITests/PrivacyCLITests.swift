@@ -181,7 +181,7 @@ struct PrivacyCLITests {
         #expect(try jsonObject(piped.text)["payload_length_valid"] as? Bool == false)
     }
 
-    @Test("every failure: its message, exit status 2, no output file and no temporary file")
+    @Test("every failure: its message, its exit status, no output file and no temporary file")
     func failures() throws {
         let dir = try TemporaryDirectory()
         let idPath = dir.url.appendingPathComponent("me.key").path
@@ -205,32 +205,34 @@ struct PrivacyCLITests {
         var version = sealed
         version[8] = 7
         let out = dir.url.appendingPathComponent("out.csv").path
-        let cases: [([String], String)] = [
-            (["-i", other, sealedPath], "no identity opens this file: it is sealed for X25519 and you gave X25519"),
+        // Each way a sealed input fails has its own exit code (README, "Exit codes").
+        let cases: [([String], String, Int32)] = [
+            (["-i", other, sealedPath], "no identity opens this file: it is sealed for X25519 and you gave X25519", 3),
             (["-i", idPath, try variant("cut.sealed", sealed.prefix(headerBytes + 65552))],
-             "truncated: the file ends after chunk 0, which is not the final chunk"),
-            (["-i", idPath, try variant("chunk.sealed", tamperedChunk)], "chunk 1 (at byte \(headerBytes + 65552)) failed authentication"),
-            (["-i", idPath, try variant("header.sealed", tamperedHeader)], "the header was modified after sealing"),
-            (["-i", idPath, try variant("v7.sealed", version)], "sealed file format version 7 is not supported"),
-            (["-i", idPath, input], "not a Verdant sealed file (it starts with '1,2,3\\n1,'"),
-            (["-i", idPath, try variant("appended.sealed", sealed + Data(count: 65552))], "failed authentication"),
-            (["-i", idPath, dir.url.appendingPathComponent("missing").path], "cannot read '\(dir.url.appendingPathComponent("missing").path)': no such file"),
-            (["-i", dir.url.appendingPathComponent("nokey").path, sealedPath], "nokey': no such file"),
-            (["-i", input, sealedPath], "\(input):1: invalid identity"),
-            ([sealedPath], "is sealed for X25519; give an identity (-i FILE), a passphrase (--passphrase) or a key file (--key-file FILE)"),
-            (["--max-work-factor", "40", "-i", idPath, sealedPath], "--max-work-factor must be in 1...30, received 40"),
+             "truncated: the file ends after chunk 0, which is not the final chunk", 7),
+            (["-i", idPath, try variant("head.sealed", sealed.prefix(headerBytes - 5))], "truncated", 7),
+            (["-i", idPath, try variant("chunk.sealed", tamperedChunk)], "chunk 1 (at byte \(headerBytes + 65552)) failed authentication", 8),
+            (["-i", idPath, try variant("header.sealed", tamperedHeader)], "the header was modified after sealing", 6),
+            (["-i", idPath, try variant("v7.sealed", version)], "sealed file format version 7 is not supported", 5),
+            (["-i", idPath, input], "not a Verdant sealed file (it starts with '1,2,3\\n1,'", 4),
+            (["-i", idPath, try variant("appended.sealed", sealed + Data(count: 65552))], "failed authentication", 8),
+            (["-i", idPath, dir.url.appendingPathComponent("missing").path], "cannot read '\(dir.url.appendingPathComponent("missing").path)': no such file", 2),
+            (["-i", dir.url.appendingPathComponent("nokey").path, sealedPath], "nokey': no such file", 2),
+            (["-i", input, sealedPath], "\(input):1: invalid identity", 2),
+            ([sealedPath], "is sealed for X25519; give an identity (-i FILE), a passphrase (--passphrase) or a key file (--key-file FILE)", 2),
+            (["--max-work-factor", "40", "-i", idPath, sealedPath], "--max-work-factor must be in 1...30, received 40", 2),
         ]
-        for (arguments, message) in cases {
+        for (arguments, message, code) in cases {
             let result = try verdantRaw(["unseal", "-o", out] + arguments)
-            #expect(result.status == 2, "\(arguments)")
+            #expect(result.status == code, "\(arguments)")
             #expect(result.stderr.contains("verdant: error: ") && result.stderr.contains(message), "\(arguments): \(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out), "\(arguments) left an output")
             #expect(!listing(dir.url).contains { $0.hasSuffix(".tmp") }, "\(arguments) left a temporary file")
             expectNoTrace(ProcessResult(status: result.status, stdout: "", stderr: result.stderr))
         }
-        // To standard output: the authenticated chunks come out, then the error and status 2.
+        // To standard output: the authenticated chunks come out, then the error and status 7.
         let partial = try verdantRaw(["unseal", "-i", idPath, try variant("cut2.sealed", sealed.prefix(headerBytes + 2 * 65552))])
-        #expect(partial.status == 2)
+        #expect(partial.status == 7)
         #expect(partial.stdout.count == 65536)  // chunk 0; chunk 1 turned out to be a truncated stream's last
         #expect(partial.stderr.contains("truncated: the file ends after chunk 1"))
 
@@ -273,6 +275,44 @@ struct PrivacyCLITests {
         #expect(opened.status == 0)
         #expect(opened.text == "x")
         #expect(opened.stderr.contains("verdant: warning: '\(idPath)' holds secret keys but others can access it (mode 644); run: chmod 600"))
+
+        // keygen to standard output redirected to a file others can read: a warning; -o - is standard output.
+        let redirected = dir.url.appendingPathComponent("printed.key").path
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "umask 022; \"$0\" keygen > \"$1\" 2> \"$1.err\"", verdantExecutable, redirected]
+        try shell.run()
+        shell.waitUntilExit()
+        #expect(shell.terminationStatus == 0)
+        #expect(try String(contentsOfFile: redirected, encoding: .utf8).contains("VERDANT-SECRET-KEY-1"))
+        #expect(try String(contentsOfFile: redirected + ".err", encoding: .utf8)
+            .contains("verdant: warning: the secret key is written to standard output, a file others can read (mode 644)"))
+        let dash = try verdantRaw(["keygen", "-o", "-"])
+        #expect(dash.status == 0 && dash.text.contains("VERDANT-SECRET-KEY-1") && !dash.stderr.contains("warning"))
+        #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("-").path))
+    }
+
+    @Test("unseal keeps an existing output unless --force, and a failed --force unseal keeps it too")
+    func unsealExistingOutput() throws {
+        let dir = try TemporaryDirectory()
+        let idPath = dir.url.appendingPathComponent("me.key").path
+        let recipient = try verdantRaw(["keygen", "-o", idPath]).text.trimmingCharacters(in: .newlines)
+        let sealedPath = dir.url.appendingPathComponent("d.sealed").path
+        #expect(try verdantRaw(["seal", "-r", recipient, "-o", sealedPath], stdin: Data("new contents".utf8)).status == 0)
+        let target = try dir.write("d.txt", "old contents")
+        let refused = try verdantRaw(["unseal", "-i", idPath, "-o", target, sealedPath])
+        #expect(refused.status == 2 && refused.stderr.contains("'\(target)' exists; use --force to overwrite it"))
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "old contents")
+        var damaged = try Data(contentsOf: URL(fileURLWithPath: sealedPath))
+        damaged[damaged.count - 3] ^= 1
+        let damagedPath = dir.url.appendingPathComponent("bad.sealed").path
+        try damaged.write(to: URL(fileURLWithPath: damagedPath))
+        let failed = try verdantRaw(["unseal", "-i", idPath, "-o", target, "--force", damagedPath])
+        #expect(failed.status == 8)
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "old contents")
+        #expect(!listing(dir.url).contains { $0.hasSuffix(".tmp") })
+        #expect(try verdantRaw(["unseal", "-i", idPath, "-o", target, "--force", sealedPath]).status == 0)
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "new contents")
     }
 
     @Test("an interrupted unseal leaves neither the output nor its temporary file")

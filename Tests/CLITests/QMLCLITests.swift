@@ -187,7 +187,7 @@ struct QMLCLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted() == ["bad.csv", "three.csv", "two.csv"])
     }
 
-    @Test("a sealed model opened with another identity: a clear error, exit 2, no predictions file")
+    @Test("a sealed model opened with another identity: a clear error, exit 3 (no key opens it), no predictions file")
     func wrongKey() throws {
         let folder = try TemporaryDirectory()
         let owner = folder.url.appendingPathComponent("owner.key").path, other = folder.url.appendingPathComponent("other.key").path
@@ -198,7 +198,7 @@ struct QMLCLITests {
         #expect(trained.status == 0, "\(trained.stderr)")
         let predictions = folder.url.appendingPathComponent("p.csv").path
         let result = try verdant(["predict", "--model", model, "--data", "builtin:iris", "-i", other, "-o", predictions, "--no-energy-summary"])
-        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.status == 3, "\(result.stderr)")
         #expect(result.stderr.contains("m.sealed: no identity opens this file"), "\(result.stderr)")
         expectNoTrace(result)
         #expect(!FileManager.default.fileExists(atPath: predictions))

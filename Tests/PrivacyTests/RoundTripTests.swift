@@ -30,9 +30,9 @@ struct RoundTripTests {
         }
     }
 
-    @Test("several recipients: each identity alone opens the file")
-    func severalRecipients() throws {
-        let plaintext = pseudoRandomBytes(5000, seed: 1)
+    @Test("several recipients: each identity alone opens the file, at every boundary length", arguments: boundaryLengths(1024) + [5000])
+    func severalRecipients(length: Int) throws {
+        let plaintext = pseudoRandomBytes(length, seed: 1)
         let recipients: [Recipient] = [.x25519(TestKeys.identity.recipient), .x25519(TestKeys.otherIdentity.recipient),
                                        .passphrase(TestKeys.passphrase, workFactor: 10), .key(TestKeys.raw)]
         let sealed = try SealedFile.seal(plaintext, for: recipients, options: SealOptions(chunkSize: 1024))
