@@ -16,7 +16,7 @@ struct KernelCommand: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("The data: a CSV file (plain or sealed) or builtin:iris.", valueName: "file"))
+    @Option(help: ArgumentHelp("The data: a CSV file (plain or sealed), builtin:iris or builtin:adhoc.", valueName: "file"))
     var data: String
 
     @Option(help: ArgumentHelp("The label column's name (default: the last column); it is not a feature.", valueName: "column"))

@@ -81,7 +81,7 @@ struct JobKeys {
 
 /// `--feature-map`, `--reps`, `--entanglement`, `--paulis`, `--alpha`, `--rotation`.
 struct FeatureMapOptions: ParsableArguments {
-    @Option(name: .customLong("feature-map"), help: "The quantum encoding: zz, z, pauli, angle or amplitude (default: zz; for vqc and vqr angle).")
+    @Option(name: .customLong("feature-map"), help: "The quantum encoding: zz, z, pauli, angle or amplitude (default: zz for qsvm, angle for vqc and vqr).")
     var featureMap: String?
 
     @Option(help: "Repetitions of the Pauli feature maps (zz, z, pauli).")

@@ -62,6 +62,10 @@ struct Predict: ParsableCommand {
             return try TrainedModel(bytes, path: model)
         }
         let (features, labels, targets) = try mlErrors { () -> (Matrix, [String]?, [Double]?) in
+            if data.hasPrefix("builtin:"), data != "builtin:iris" {
+                throw CLIError.usage("--data: predict reads a CSV file (plain or sealed) or builtin:iris; '\(data)' is "
+                                     + (data == "builtin:adhoc" ? "generated per training run (train scores its own test split)" : "not a built-in data set"))
+            }
             let text = data == "builtin:iris" ? DatasetLoader.irisCSV : try text(of: data, keys: jobKeys)
             if loaded.isRegressor {
                 let read = try DatasetLoader.regressionFeatures(text: text, name: data, featureNames: loaded.featureNames,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Verdant
 
 /// The Qiskit fixture of the QuantumML tests (ZZ map, 2 features, reps 2).
 private struct KernelCase: Decodable {
@@ -119,6 +120,53 @@ struct QMLCLITests {
         #expect(predict.status == 0, "\(predict.stderr)")
         let opened = try verdant(["unseal", "--key-file", key, predictions])
         #expect(opened.stdout.split(separator: "\n").count == 151)
+    }
+
+    @Test("vqc options reach the model: sgd + momentum, hybrid, early stopping, parameter shift, efficient-su2 linear; sealed with a passphrase")
+    func variationalOptions() throws {
+        let folder = try TemporaryDirectory()
+        let passphrase = try folder.write("pw.txt", "a passphrase for tests\n")
+        let model = folder.url.appendingPathComponent("m.sealed").path
+        let train = try verdant(["train", "--data", "builtin:iris", "--model", "vqc", "--ansatz", "efficient-su2", "--layers", "1",
+                                 "--ansatz-entanglement", "linear", "--epochs", "3", "--batch-size", "8", "--optimizer", "sgd",
+                                 "--momentum", "0.5", "--learning-rate", "0.2", "--hybrid", "--validation-fraction", "0.25",
+                                 "--patience", "2", "--gradient", "parameter-shift", "--passphrase-file", passphrase,
+                                 "--work-factor", "10", "-o", model, "--no-energy-summary"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let opened = try verdant(["unseal", "--passphrase-file", passphrase, model])
+        #expect(opened.status == 0, "\(opened.stderr)")
+        let file = try jsonObject(opened.stdout)
+        let ansatz = try #require(file["ansatz"] as? [String: Any])
+        #expect(ansatz["kind"] as? String == "efficient_su2" && ansatz["entanglement"] as? String == "linear" && ansatz["reps"] as? Int == 1)
+        #expect(file["linear"] != nil)  // the hybrid layer
+        let training = try #require(file["training"] as? [String: Any])
+        let sgd = (training["optimizer"] as? [String: Any])?["sgd"] as? [String: Any]
+        #expect(sgd?["learningRate"] as? Double == 0.2 && sgd?["momentum"] as? Double == 0.5)
+        #expect(training["gradientMethod"] as? String == "parameter-shift" && training["patience"] as? Int == 2)
+        #expect(training["validationFraction"] as? Double == 0.25 && training["batchSize"] as? Int == 8)
+        #expect((training["validationSamples"] as? Int ?? 0) > 0 && training["energy"] != nil)
+        // predict opens the passphrase-sealed model and seals its predictions with the same passphrase.
+        let predictions = folder.url.appendingPathComponent("p.sealed").path
+        let predict = try verdant(["predict", "--model", model, "--data", "builtin:iris", "--passphrase-file", passphrase,
+                                   "--work-factor", "10", "-o", predictions, "--no-energy-summary"])
+        #expect(predict.status == 0, "\(predict.stderr)")
+        #expect(try verdant(["unseal", "--passphrase-file", passphrase, predictions]).stdout.split(separator: "\n").count == 151)
+    }
+
+    @Test("kernel --feature-map pauli with --paulis, --entanglement, --reps, --alpha equals the library's kernel")
+    func kernelPauliOptions() throws {
+        let folder = try TemporaryDirectory()
+        let out = folder.url.appendingPathComponent("K.csv").path
+        let result = try verdant(["kernel", "--data", "builtin:iris", "--feature-map", "pauli", "--paulis", "Z,XY", "--entanglement", "circular",
+                                  "--reps", "1", "--alpha", "1.3", "--scale", "none", "--out", out, "--no-energy-summary"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").compactMap { Double($0) } }
+        let map = try FeatureMap.pauli(features: 4, paulis: ["Z", "XY"], reps: 1, entanglement: .circular, alpha: 1.3)
+        let expected = try QuantumKernel(featureMap: map).trainingMatrix(DatasetLoader.iris().features)
+        #expect(rows.count == 150 && rows.allSatisfy { $0.count == 150 })
+        var worst = 0.0
+        for i in 0..<150 { for j in 0..<150 { worst = max(worst, abs(rows[i][j] - expected[i, j])) } }
+        #expect(worst < 1e-12)
     }
 
     @Test("kernel writes Qiskit's kernel matrix (training and test) as .csv and .npy")

@@ -250,6 +250,30 @@ struct VariationalGradientTests {
         try Self.check(p, x, t, theta)
     }
 
+    /// A user circuit with parameter expressions (2a, sin b + a, b/2) on 2 qubits.
+    static func customAnsatz() throws -> Ansatz {
+        let a = Parameter("a"), b = Parameter("b"), c = Parameter("c")
+        var circuit = QuantumCircuit(numQubits: 2)
+        circuit.ry(2 * a, 0)
+        circuit.rzz(.sin(b) + a, 0, 1)
+        circuit.cx(0, 1)
+        circuit.u(b, 0.3, -c, 1)
+        circuit.crx(b / 2, 1, 0)
+        circuit.rx(c, 0)
+        return try .custom(circuit, parameters: [c, a, b])
+    }
+
+    @Test("classifier with a user circuit (parameter expressions) as the ansatz equals central differences")
+    func customCircuit() throws {
+        let (p, x, t, theta) = try Self.setup(classes: 2, readout: .parity, hybrid: false,
+                                              ansatz: Self.customAnsatz(), featureMap: .angle(features: 2))
+        #expect(p.parameterCount == 3)
+        try Self.check(p, x, t, theta)
+        let (q, x2, t2, theta2) = try Self.setup(classes: 2, readout: .zExpectations, hybrid: true,
+                                                 ansatz: Self.customAnsatz(), featureMap: .zz(features: 2))
+        try Self.check(q, x2, t2, theta2)
+    }
+
     @Test("classifier: hybrid linear layer on ⟨Z_i⟩ and on parity (3 classes) equals central differences, W and b included")
     func hybrid() throws {
         let (p, x, t, theta) = try Self.setup(classes: 3, readout: .zExpectations, hybrid: true,
@@ -513,7 +537,7 @@ struct VariationalTrainingTests {
         }
         #expect(try message(three) { _ in } == "invalid argument: the z_expectations readout scores class c by ⟨Z_c⟩ and needs one qubit per class: 3 classes on 2 qubits; use a hybrid linear layer or more qubits")
         #expect(try message(three) { $0.hybrid = true } == nil)
-        #expect(try message(three) { $0.readout = .parity } == "invalid argument: the parity readout is binary (even vs odd); the data has 3 classes; use z_expectations or a hybrid linear layer")
+        #expect(try message(three) { $0.readout = .parity } == "invalid argument: the parity readout is binary (even vs odd); the data has 3 classes; use the Z-expectation readout (CLI: --readout z) or a hybrid linear layer (--hybrid)")
         #expect(try message(two) { $0.batchSize = 0 } == "invalid argument: the batch size must be ≥ 1; received 0")
         #expect(try message(two) { $0.epochs = 0 } == "invalid argument: epochs must be ≥ 1; received 0")
         #expect(try message(two) { $0.validationFraction = 1 } == "invalid argument: the validation fraction must be in [0, 1); received 1.0")
@@ -560,7 +584,11 @@ struct VariationalModelFileTests {
         amplitude.scale = .standard
         amplitude.hybrid = true
         let encoded = try VariationalModel.trainClassifier(data, configuration: amplitude)
-        return [vqc, binary, vqr, encoded]
+        // A user circuit as the ansatz, trained, written and read back.
+        var user = try fastConfiguration(ansatz: VariationalGradientTests.customAnsatz(), epochs: 2)
+        user.readout = .parity
+        let custom = try VariationalModel.trainClassifier(separable(count: 8), configuration: user)
+        return [vqc, binary, vqr, encoded, custom]
     }
 
     @Test("a model written and read back (plain and sealed with a raw key) equals the one written and predicts the same")

@@ -90,7 +90,7 @@ struct VariationalSetup {
                 }
             case .parity:
                 guard classes == 2 else {
-                    throw QuantumMLError.invalidArgument("the parity readout is binary (even vs odd); the data has \(classes) classes; use z_expectations or a hybrid linear layer")
+                    throw QuantumMLError.invalidArgument("the parity readout is binary (even vs odd); the data has \(classes) classes; use the Z-expectation readout (CLI: --readout z) or a hybrid linear layer (--hybrid)")
                 }
             }
         }
