@@ -165,7 +165,7 @@ public struct Classifier: Codable, Sendable, Equatable {
         }
         if let test {
             guard test.featureNames == train.featureNames else {
-                throw QuantumMLError.shapeMismatch("the test data's features \(test.featureNames) differ from the training data's \(train.featureNames)")
+                throw QuantumMLError.shapeMismatch("the test data \(test.name) has the features \(test.featureNames), which differ from the training data \(train.name)'s \(train.featureNames)")
             }
         }
         let start = DispatchTime.now().uptimeNanoseconds

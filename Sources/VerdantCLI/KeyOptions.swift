@@ -66,15 +66,17 @@ enum KeyMaterial {
     }
 
     /// Identities from identity files, raw key files and a passphrase.
+    /// - Parameter warnKeyFiles: whether to warn about key files others can read (false when
+    ///   ``recipients(_:files:keyFiles:passphrase:workFactor:)`` has read the same files already).
     /// - Throws: Privacy's errors for bad keys or unreadable files.
-    static func identities(files: [String], keyFiles: [String], passphrase: String?) throws -> [Identity] {
+    static func identities(files: [String], keyFiles: [String], passphrase: String?, warnKeyFiles: Bool = true) throws -> [Identity] {
         var result: [Identity] = []
         for file in files {
             if let warning = X25519Identity.permissionWarning(forFile: file) { printNote("verdant: warning: \(warning)") }
             result += try X25519Identity.load(contentsOfFile: file).map { .x25519($0) }
         }
         for file in keyFiles {
-            if let warning = X25519Identity.permissionWarning(forFile: file) { printNote("verdant: warning: \(warning)") }
+            if warnKeyFiles, let warning = X25519Identity.permissionWarning(forFile: file) { printNote("verdant: warning: \(warning)") }
             result.append(.key(try RawKey(contentsOfFile: file)))
         }
         if let passphrase { result.append(.passphrase(passphrase)) }

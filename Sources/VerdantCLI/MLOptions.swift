@@ -51,7 +51,7 @@ struct JobKeyOptions: ParsableArguments {
             let phrase = passphrase || passphraseFile != nil ? try Passphrase.read(file: passphraseFile, confirm: true) : nil
             let outputs = try KeyMaterial.recipients(recipients, files: recipientFiles, keyFiles: keyFiles, passphrase: phrase,
                                                      workFactor: workFactor)
-            let inputs = try KeyMaterial.identities(files: identityFiles, keyFiles: keyFiles, passphrase: phrase)
+            let inputs = try KeyMaterial.identities(files: identityFiles, keyFiles: keyFiles, passphrase: phrase, warnKeyFiles: false)
             return JobKeys(recipients: outputs, identities: inputs, askPassphrase: phrase == nil,
                            passphraseFile: passphraseFile, options: OpenOptions(maximumWorkFactor: maxWorkFactor, threads: nil))
         }

@@ -129,6 +129,6 @@ struct ClassifierTests {
         let other = try Dataset(name: "other", features: Matrix([[1, 2, 3, 4]]), labels: [0], classes: ["setosa"],
                                 featureNames: ["a", "b", "c", "d"], labelName: "species")
         #expect(thrownMessage { _ = try Classifier.train(iris, test: other, configuration: TrainingConfiguration(kind: .svmRBF)) }
-            == "shape mismatch: the test data's features [\"a\", \"b\", \"c\", \"d\"] differ from the training data's [\"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\"]")
+            == "shape mismatch: the test data other has the features [\"a\", \"b\", \"c\", \"d\"], which differ from the training data iris's [\"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\"]")
     }
 }

@@ -189,7 +189,7 @@ struct RegressionTests {
         var other = data
         other.featureNames = ["a", "b"]
         #expect(thrownMessage { _ = try VariationalModel.trainRegressor(data, test: other, configuration: configuration(epochs: 1)) }
-            == "shape mismatch: the test data's features [\"a\", \"b\"] differ from the training data's [\"x0\", \"x1\"]")
+            == "shape mismatch: the test data sine has the features [\"a\", \"b\"], which differ from the training data sine's [\"x0\", \"x1\"]")
     }
 
     @Test("a vqr file written before MAE and R² were recorded still loads, with those fields absent")

@@ -309,7 +309,7 @@ struct VariationalGradientTests {
                                           ansatz: .realAmplitudes(qubits: 2, reps: 1), featureMap: .amplitude(features: 4))
         let zero = try Matrix([[0.5, 0, 0, 0], [0, 0, 0, 0]])
         #expect(thrownMessage { try p.checkEncodable(zero, name: "training data") }
-            == "training data, sample 1: every feature is 0 (after scaling), and amplitude encoding cannot normalise an all-zero sample; use --scale standard or none, or drop the sample")
+            == "training data, sample 1: every feature is 0 (after scaling), and amplitude encoding cannot normalise an all-zero sample; drop the sample, or, if minmax scaling made it zero (it sits at every feature's training minimum), use --scale standard")
     }
 
     @Test("parameter shift gives the adjoint gradient")

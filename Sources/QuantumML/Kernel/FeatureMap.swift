@@ -156,11 +156,13 @@ public struct FeatureMap: Sendable, Equatable, Codable, CustomStringConvertible 
         switch kind {
         case .pauli(let paulis, let entanglement, let alpha):
             let name = paulis == ["Z", "ZZ"] ? "zz" : paulis == ["Z"] ? "z" : "pauli(\(paulis.joined(separator: ", ")))"
-            return "\(name) feature map, \(reps) reps, \(entanglement.rawValue) entanglement, alpha \(alpha), \(numQubits) qubits"
+            // Entanglement only matters for Paulis on two or more qubits.
+            let entangling = paulis.contains { $0.count > 1 } ? "\(entanglement.rawValue) entanglement, " : ""
+            return "\(name) feature map, \(plural(reps, "rep")), \(entangling)alpha \(alpha), \(plural(numQubits, "qubit"))"
         case .angle(let rotation):
-            return "angle encoding (r\(rotation.rawValue)), \(numQubits) qubits"
+            return "angle encoding (r\(rotation.rawValue)), \(plural(numQubits, "qubit"))"
         case .amplitude:
-            return "amplitude encoding of \(featureCount) features, \(numQubits) qubits"
+            return "amplitude encoding of \(plural(featureCount, "feature")), \(plural(numQubits, "qubit"))"
         }
     }
 
@@ -256,4 +258,9 @@ func ceilLog2(_ n: Int) -> Int {
     var q = 0
     while (1 << q) < n { q += 1 }
     return q
+}
+
+/// "1 qubit", "2 qubits".
+func plural(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
 }

@@ -255,7 +255,7 @@ public struct VariationalModel: Codable, Sendable, Equatable {
                                       split: (seed: UInt64, testSize: Double)? = nil) throws -> VariationalModel
     {
         if let test, test.featureNames != train.featureNames {
-            throw QuantumMLError.shapeMismatch("the test data's features \(test.featureNames) differ from the training data's \(train.featureNames)")
+            throw QuantumMLError.shapeMismatch("the test data \(test.name) has the features \(test.featureNames), which differ from the training data \(train.name)'s \(train.featureNames)")
         }
         return try trainRegressor(features: train.features, targets: train.targets, featureNames: train.featureNames,
                                   targetName: train.targetName, test: test.map { ($0.features, $0.targets) }, dataset: train.name,

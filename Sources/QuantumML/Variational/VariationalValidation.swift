@@ -18,7 +18,7 @@ struct VariationalSetup {
             throw QuantumMLError.data(location: train.name, message: "the training data has one class (\(only)); a classifier needs at least two")
         }
         if let test, test.featureNames != train.featureNames {
-            throw QuantumMLError.shapeMismatch("the test data's features \(test.featureNames) differ from the training data's \(train.featureNames)")
+            throw QuantumMLError.shapeMismatch("the test data \(test.name) has the features \(test.featureNames), which differ from the training data \(train.name)'s \(train.featureNames)")
         }
         return try resolve(features: train.features, classes: train.classes.count, configuration)
     }
