@@ -94,6 +94,15 @@ struct QASMRoundTripTests {
         let text = try circuit.qasm()
         #expect(text.contains("qreg r_Q[1];") && text.contains("creg r_measure[1];"))
         #expect(try QuantumCircuit(qasm: text).run(shots: 10, seed: 1).counts == ["1": 10])
+        // A register named like a gate the writer defines (mcz_2) is renamed too.
+        let q = QuantumRegister(3, name: "mcz_2")
+        var helper = QuantumCircuit(q, ClassicalRegister(3, name: "c"))
+        helper.x(0); helper.x(1); helper.x(2)
+        helper.mcz([0, 1], 2)
+        helper.measure(q, ClassicalRegister(3, name: "c"))
+        let exported = try helper.qasm()
+        #expect(exported.contains("gate mcz_2 ") && exported.contains("qreg r_mcz_2[3];") && !exported.contains("qreg mcz_2"))
+        #expect(try QuantumCircuit(qasm: exported).run(shots: 5, seed: 1).counts == ["111": 5])
     }
 
     @Test("export errors")
@@ -222,6 +231,9 @@ struct QASMImportTests {
         ("OPENQASM 2.0;\nOPENQASM 2.0;", "bell.qasm:2:1: the 'OPENQASM' header may appear only once, at the start"),
         ("OPENQASM 2.0;\n;", "bell.qasm:2:1: expected a statement (a gate, qreg, creg, measure, …), found ';'"),
         ("OPENQASM 2.0;\nqreg q[99999999999999999999];", "bell.qasm:2:8: integer '99999999999999999999' is too large (the largest is 9223372036854775807)"),
+        ("OPENQASM 2.0;\ngate g a { reset a; }", "bell.qasm:2:12: 'reset' cannot appear in the body of gate 'g': a gate body holds only gate calls and barriers (OpenQASM 2 gates are unitary)"),
+        ("OPENQASM 2.0;\ngate g a { U(0,0,0) a; g a; }", "bell.qasm:2:24: gate 'g' calls itself: OpenQASM 2 gates cannot be recursive (a body may call only gates defined before it)"),
+        ("OPENQASM 2.0;\ngate g(sin) a { U(sin,0,0) a; }", "bell.qasm:2:8: 'sin' cannot name a parameter of gate 'g': it is built into the language (pi, sin, cos, tan, exp, ln, sqrt)"),
     ]
 
     @Test("every error names the file, line and column, what was found and what is valid",

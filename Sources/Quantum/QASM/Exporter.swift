@@ -44,9 +44,20 @@ struct QASMWriter {
         "sin", "cos", "tan", "exp", "ln", "sqrt", "U", "CX",
     ]
 
+    /// Whether a name has the form of a gate this writer may define (`mcx_5`, `mcz_3`,
+    /// `mcphase_4`, `unitary_2`): a register must not take it, as Qiskit's reader keeps one namespace.
+    static func isHelperGateName(_ name: String) -> Bool {
+        for prefix in ["mcx_", "mcz_", "mcphase_", "unitary_"] where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count)
+            if !rest.isEmpty, rest.allSatisfy({ $0.isASCII && $0.isNumber }) { return true }
+        }
+        return false
+    }
+
     /// A register name that OpenQASM accepts, unique in the program.
     private mutating func registerName(_ name: String) -> String {
         var candidate = QASMWriter.isValidIdentifier(name) && !QASMWriter.reserved.contains(name) && qelib1Gates[name] == nil
+            && !QASMWriter.isHelperGateName(name)
             ? name
             : "r_" + String(name.unicodeScalars.map { Character(("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) ? $0 : "_") })
         var suffix = 1

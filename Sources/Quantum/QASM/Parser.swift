@@ -308,7 +308,12 @@ struct QASMParser {
             _ = next()
             if !isSymbol(")") {
                 repeat {
-                    parameters.append(try expectIdentifier("a parameter name").0)
+                    let (parameter, parameterPosition) = try expectIdentifier("a parameter name")
+                    if parameter == "pi" || QASMParser.functions.contains(parameter) {
+                        throw error("'\(parameter)' cannot name a parameter of gate '\(name)': it is built into the language "
+                                    + "(pi, sin, cos, tan, exp, ln, sqrt)", at: parameterPosition)
+                    }
+                    parameters.append(parameter)
                 } while try consumeComma()
             }
             try expectSymbol(")", "after the gate's parameters")
@@ -371,6 +376,14 @@ struct QASMParser {
     /// One operation inside a gate body: a gate call on the gate's qubit names, or a barrier.
     private mutating func parseBodyOperation(gate: String, parameters: [String], qubits: [String]) throws -> QASMGateCall {
         let (name, position) = try expectIdentifier("a gate call or '}' in the body of '\(gate)'")
+        if ["measure", "reset", "if", "creg", "qreg", "opaque", "gate"].contains(name) {
+            throw error("'\(name)' cannot appear in the body of gate '\(gate)': a gate body holds only gate calls and barriers "
+                        + "(OpenQASM 2 gates are unitary)", at: position)
+        }
+        if name == gate {
+            throw error("gate '\(gate)' calls itself: OpenQASM 2 gates cannot be recursive (a body may call only gates defined before it)",
+                        at: position)
+        }
         var arguments: [QASMExpression] = []
         if name != "barrier", isSymbol("(") {
             _ = next()
