@@ -32,9 +32,11 @@ public enum QuantumBenchmark {
         public let gates: Int
         /// Kernel calls after fusion (1 for the sweep).
         public let kernelCalls: Int
+        /// Sweeps of the state's memory: one per cache-blocked pass or lone kernel (1 for the sweep).
+        public let sweeps: Int
         /// gates / secondsMedian.
         public let gatesPerSecond: Double
-        /// Effective bandwidth: kernel calls × state bytes × 2 (read and write) / secondsMedian, in GB/s.
+        /// Effective bandwidth: sweeps × state bytes × 2 (read and write) / secondsMedian, in GB/s.
         public let bandwidthGBPerSecond: Double
         /// The state's size in bytes.
         public let stateBytes: Int
@@ -43,6 +45,7 @@ public enum QuantumBenchmark {
             case `case`, qubits, precision, threads, seconds, gates
             case secondsMedian = "seconds_median"
             case kernelCalls = "kernel_calls"
+            case sweeps
             case gatesPerSecond = "gates_per_second"
             case bandwidthGBPerSecond = "bandwidth_gb_per_s"
             case stateBytes = "state_bytes"
@@ -135,10 +138,11 @@ public enum QuantumBenchmark {
         let sampling = benchmarkCase.shots != nil
         let gates = sampling ? 0 : plan?.gateCount ?? 1
         let calls = sampling ? 1 : plan?.kernelCount ?? 1
+        let sweeps = sampling || plan == nil ? 1 : executables.count
         return Result(case: benchmarkCase.name, qubits: n, precision: Real.precisionName, threads: threads,
-                      secondsMedian: median, seconds: times, gates: gates, kernelCalls: calls,
+                      secondsMedian: median, seconds: times, gates: gates, kernelCalls: calls, sweeps: sweeps,
                       gatesPerSecond: Double(gates) / median,
-                      bandwidthGBPerSecond: Double(calls) * Double(state.memoryBytes) * 2 / median / 1e9,
+                      bandwidthGBPerSecond: Double(sweeps) * Double(state.memoryBytes) * 2 / median / 1e9,
                       stateBytes: state.memoryBytes)
     }
 

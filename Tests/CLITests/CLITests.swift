@@ -246,6 +246,7 @@ struct CLITests {
             #expect((r["seconds_median"] as? Double ?? 0) > 0)
             #expect((r["gates_per_second"] as? Double ?? 0) > 0)
             #expect((r["bandwidth_gb_per_s"] as? Double ?? 0) > 0)
+            #expect((r["sweeps"] as? Int ?? 0) >= 1 && (r["sweeps"] as? Int ?? 0) <= (r["kernel_calls"] as? Int ?? 0))
         }
         for name in ["qft-4", "qft-5", "random-4", "h-first-5", "h-last-5", "sample-4"] {
             let path = dir.url.appendingPathComponent("\(name).qasm").path
@@ -257,7 +258,7 @@ struct CLITests {
         #expect(Distance.max(try ReferenceSimulator.unitary(of: exported), try ReferenceSimulator.unitary(of: .qft(numQubits: 5))) < 1e-12)
         let table = try verdant(["bench", "--qubits", "3", "--repeats", "1", "--precision", "single", "--cases", "sweep,qft,sample"])
         #expect(table.status == 0)
-        #expect(table.stdout.contains("per kernel ÷ sweep"))
+        #expect(table.stdout.contains("per sweep ÷ sweep"))
         for (arguments, message) in [
             (["bench", "--suite", "nope"], "unknown suite 'nope' (available: quantum, energy, parallel, privacy, qml)"),
             (["bench", "--qubits", "3,x"], "--qubits: 'x' is not a whole number in 1...50"),
