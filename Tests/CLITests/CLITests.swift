@@ -91,7 +91,10 @@ struct CLITests {
             OVERVIEW: Sustainable, private, distributed (quantum) machine learning.
 
             Exit codes: 0 success, 1 runtime error (e.g. not enough memory), 2 usage or
-            input error.
+            input error; reading a sealed file: 3 no key given opens it (wrong key or
+            passphrase), 4 not a sealed file, 5 unsupported format version, 6 header
+            modified or malformed, 7 truncated, 8 a chunk failed authentication (modified,
+            reordered or appended data).
             Documentation: docs/ in the source tree.
 
             USAGE: verdant <subcommand>
