@@ -100,7 +100,7 @@ public enum QuantumError: Error, Equatable, Sendable, CustomStringConvertible, L
             let one = (precision == "single" ? 8.0 : 16.0) * pow(2.0, Double(qubits))
             let copies = Int((needed / one).rounded())
             let what = copies > 1
-                ? "\(copies) copies of the state vector (\(formatBytes(one)) each: shot-by-shot simulation keeps a copy) need "
+                ? "the \(copies) state vectors this needs (\(formatBytes(one)) each) take "
                 : "the state vector needs "
             return "cannot simulate \(qubits) qubits in \(precision) precision: \(what)"
                 + "\(formatBytes(needed)) but \(formatBytes(Double(available))) is available (\(source))"

@@ -521,7 +521,7 @@ struct GradientTests {
         #expect(errorMessage { _ = try Simulator(threads: 0).compile(controlled).gradient(of: z, values: [1]) }
             == "threads must be at least 1, received 0")
         #expect(errorMessage { _ = try Simulator(maxMemoryBytes: 10).compile(controlled).gradient(of: [z, z], values: [1]) }
-            .hasPrefix("cannot simulate 2 qubits in double precision: the state vector needs 192 bytes but 10 bytes is available"))
+            .hasPrefix("cannot simulate 2 qubits in double precision: the 3 state vectors this needs (64 bytes each) take 192 bytes but 10 bytes is available"))
     }
 
     @Test("symbolic derivatives equal finite differences of the expression, and fold constants")
