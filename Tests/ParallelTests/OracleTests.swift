@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+@testable import Parallel
+
+// Operations that had no eager oracle before: each result is compared with plain Swift loops over
+// an unchunked array, for several chunkings (boundary and uneven ones).
+
+/// Float results as Doubles, for `close`.
+private func widened(_ x: [Float]) -> [Double] { x.map(Double.init) }
+
+@Suite("eager oracles for the remaining operations")
+struct OracleTests {
+    @Test("2-D prod, min and variance along each axis equal the oracle for uneven chunks")
+    func axisReductions2D() throws {
+        let rows = 7, columns = 6
+        // Values near 1 so that products stay well scaled; distinct enough for min to matter.
+        let values: [Double] = (0..<rows * columns).map { (k: Int) -> Double in 1 + Double((k * 31) % 13 - 6) / 16 }
+        for spec in [ChunkSpec.size(1), .size(2), .sizes([5, 4]), .size(-1), .lengths([[3, 1, 3], [1, 4, 1]]), .sizes([6, 5])] {
+            let x = try ChunkedArray(values, shape: [rows, columns], chunks: spec)
+            for axis in [0, 1] {
+                let kept = axis == 0 ? x.chunks.lengths[1] : x.chunks.lengths[0]
+                let prod = try x.prod(axis: axis)
+                #expect(prod.chunks.lengths == [kept], "\(spec)")
+                #expect(close(try prod.compute(), Eager.along(values, rows: rows, columns: columns, axis: axis) { $0.reduce(1, *) }),
+                        "prod axis \(axis) \(spec)")
+                let min = try x.min(axis: axis - 2)
+                #expect(try min.compute() == Eager.along(values, rows: rows, columns: columns, axis: axis) { $0.min() ?? .nan },
+                        "min axis \(axis) \(spec)")
+                for ddof in [0, 1] {
+                    let v = try x.variance(axis: axis, ddof: ddof)
+                    #expect(close(try v.compute(), Eager.along(values, rows: rows, columns: columns, axis: axis) { Eager.variance($0, ddof: ddof) }),
+                            "variance axis \(axis) ddof \(ddof) \(spec)")
+                }
+                try expectBlocksMatchChunks(prod)
+                try expectBlocksMatchChunks(try x.variance(axis: axis))
+            }
+        }
+        // Int products along an axis wrap like the oracle's &*.
+        let big = try ChunkedArray([Int.max, 3, 2, 5, -7, 11], shape: [2, 3], chunks: .sizes([1, 2]))
+        #expect(try big.prod(axis: 1).compute() == [Int.max &* 3 &* 2, 5 &* -7 &* 11])
+        #expect(try big.min(axis: 0).compute() == [5, -7, 2])
+    }
+
+    @Test("Float: exp, log, sin, cos and ** Float equal Float oracles for every boundary chunking")
+    func floatElementwise() throws {
+        let n = 11
+        let a: [Float] = (0..<n).map { Float($0) * 0.375 - 1.75 }
+        let positive: [Float] = (0..<n).map { Float($0 * $0) / 9 + 0.25 }
+        for spec in boundaryChunkings(n) {
+            let x = ChunkedArray(a, chunks: spec), p = ChunkedArray(positive, chunks: spec)
+            let cases: [(String, ChunkedArray<Float>, [Float])] = [
+                ("exp", exp(x), a.map { Foundation.exp($0) }),
+                ("log", log(p), positive.map { Foundation.log($0) }),
+                ("sin", sin(x), a.map { Foundation.sin($0) }),
+                ("cos", cos(x), a.map { Foundation.cos($0) }),
+                ("** 0.5", p ** Float(0.5), positive.map { Foundation.sqrt($0) }),
+                ("** 1.5", p ** Float(1.5), positive.map { Foundation.pow($0, 1.5) }),
+                ("** -2.25", p ** Float(-2.25), positive.map { Foundation.pow($0, -2.25) }),
+                ("chain", try exp(x) * cos(p) + sin(x) ** 2, zip(a, positive).map { Foundation.exp($0) * Foundation.cos($1) + Foundation.sin($0) * Foundation.sin($0) }),
+            ]
+            for (name, lazy, oracle) in cases {
+                #expect(close(widened(try lazy.compute()), widened(oracle), 2e-6), "\(name), chunks \(spec)")
+                #expect(lazy.chunks == x.chunks)
+            }
+            try expectBlocksMatchChunks(exp(x))
+        }
+    }
+
+    @Test("Float reductions (mean, min, max, prod, variance, std, argmax, dot) equal the oracle")
+    func floatReductions() throws {
+        let n = 19
+        let a: [Float] = (0..<n).map { Float(($0 * 41) % 23) / 8 - 1.25 }
+        let near1: [Float] = (0..<n).map { 1 + Float(($0 * 7) % 9 - 4) / 32 }
+        let wide = a.map(Double.init), wideNear1 = near1.map(Double.init)
+        for spec in boundaryChunkings(n) + [.lengths([[4, 1, 9, 5]])] {
+            let x = ChunkedArray(a, chunks: spec), y = ChunkedArray(near1, chunks: spec)
+            #expect(close([try x.mean().compute()], [Eager.mean(wide)], 1e-12), "\(spec)")
+            #expect(try x.min().compute() == a.min(), "\(spec)")
+            #expect(try x.max().compute() == a.max(), "\(spec)")
+            #expect(try x.argmax().compute() == Eager.argmax(wide), "\(spec)")
+            #expect(close([Double(try y.prod().compute())], [wideNear1.reduce(1, *)], 1e-6), "\(spec)")
+            #expect(close([try x.variance().compute()], [Eager.variance(wide)], 1e-12), "\(spec)")
+            #expect(close([try x.variance(ddof: 1).compute()], [Eager.variance(wide, ddof: 1)], 1e-12), "\(spec)")
+            #expect(close([try x.std().compute()], [Eager.variance(wide).squareRoot()], 1e-12), "\(spec)")
+            let dotOracle = zip(a, near1).map { Double($0 * $1) }.reduce(0, +)
+            #expect(close([Double(try x.dot(y).compute())], [dotOracle], 1e-6), "\(spec)")
+        }
+    }
+
+    @Test("Int prod, min, argmax and variance equal the oracle; products wrap like &*")
+    func intReductions() throws {
+        let n = 15
+        let a = (0..<n).map { ($0 * 37) % 29 - 14 }
+        let small = (0..<n).map { ($0 % 5) - 2 == 0 ? 1 : ($0 % 5) - 2 }   // nonzero, so the product is informative
+        let huge = [Int.max, 3, Int.min + 5, 7, 1 << 40, -9, 1 << 30]
+        for spec in boundaryChunkings(n) + [.lengths([[2, 6, 1, 6]])] {
+            let x = ChunkedArray(a, chunks: spec), s = ChunkedArray(small, chunks: spec)
+            #expect(try s.prod().compute() == small.reduce(1, *), "\(spec)")
+            #expect(try x.min().compute() == a.min(), "\(spec)")
+            #expect(try x.argmax().compute() == Eager.argmax(a.map(Double.init)), "\(spec)")
+            #expect(try x.argmin().compute() == Eager.argmin(a.map(Double.init)), "\(spec)")
+            #expect(close([try x.variance().compute()], [Eager.variance(a.map(Double.init))]), "\(spec)")
+            #expect(close([try x.variance(ddof: 1).compute()], [Eager.variance(a.map(Double.init), ddof: 1)]), "\(spec)")
+        }
+        for spec in [ChunkSpec.size(1), .size(3), .size(-1), .lengths([[1, 5, 1]])] {
+            #expect(try ChunkedArray(huge, chunks: spec).prod().compute() == huge.reduce(1, &*), "\(spec)")
+        }
+        // Ties: the first index, as NumPy.
+        #expect(try ChunkedArray([3, 9, 1, 9, 9], chunks: 2).argmax().compute() == 1)
+    }
+
+    @Test("Int map and mapBlocks equal the oracle for every boundary chunking")
+    func intClosures() throws {
+        let n = 12
+        let a = (0..<n).map { $0 * 5 - 23 }
+        for spec in boundaryChunkings(n) {
+            let x = ChunkedArray(a, chunks: spec)
+            let mapped = x.map { $0 * $0 - 3 }
+            #expect(try mapped.compute() == a.map { $0 * $0 - 3 }, "\(spec)")
+            try expectBlocksMatchChunks(mapped)
+            // Fused with its neighbours.
+            #expect(try (x.map { $0 / 2 } + 1).compute() == a.map { $0 / 2 + 1 }, "\(spec)")
+            // A block function that depends on the block's position: element i becomes
+            // a[i] + (the start of its chunk) · 1000.
+            let blocks = x.mapBlocks { block in block.values.map { $0 + block.origin[0] * 1000 } }
+            let offsets = x.chunks.offsets[0]
+            let oracle = a.indices.map { i in a[i] + (offsets.last { $0 <= i } ?? 0) * 1000 }
+            #expect(try blocks.compute() == oracle, "\(spec)")
+            try expectBlocksMatchChunks(blocks)
+        }
+        // 2-D mapBlocks sees each block's shape.
+        let m = try ChunkedArray(Array(0..<12), shape: [3, 4], chunks: .lengths([[2, 1], [3, 1]]))
+        let shapes = m.mapBlocks { block in [Int](repeating: block.shape[0] * 10 + block.shape[1], count: block.values.count) }
+        #expect(try shapes.compute() == [23, 23, 23, 21, 23, 23, 23, 21, 13, 13, 13, 11])
+    }
+}
