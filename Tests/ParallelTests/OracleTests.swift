@@ -133,4 +133,49 @@ struct OracleTests {
         let shapes = m.mapBlocks { block in [Int](repeating: block.shape[0] * 10 + block.shape[1], count: block.values.count) }
         #expect(try shapes.compute() == [23, 23, 23, 21, 23, 23, 23, 21, 13, 13, 13, 11])
     }
+
+    @Test("x ** y between arrays and s ** x equal NumPy's ** (C's pow; wrapping integers), fused, and validated like +")
+    func arrayPowers() throws {
+        let n = 13
+        // Negative bases with integral exponents, 0 ** 0, fractional exponents of positive bases.
+        let bases: [Double] = (0..<n).map { (k: Int) -> Double in Double(k) / 2 - 3 }
+        let exponents: [Double] = (0..<n).map { (k: Int) -> Double in k % 3 == 0 ? Double(k % 4) - 1 : Double(k) / 4 }
+        for spec in boundaryChunkings(n) {
+            let x = ChunkedArray(bases, chunks: spec), y = ChunkedArray(exponents, chunks: spec)
+            let p = try x ** y
+            #expect(close(try p.compute(), zip(bases, exponents).map { Foundation.pow($0, $1) }), "\(spec)")
+            #expect(p.chunks == x.chunks)
+            try expectBlocksMatchChunks(p)
+            #expect(close(try (2.0 ** y).compute(), exponents.map { Foundation.pow(2, $0) }), "\(spec)")
+            #expect(close(try (x ** 2.0).compute(), bases.map { $0 * $0 }), "\(spec)")
+            // Fused with its neighbours: one task per chunk.
+            let chain = try (x ** y + 1) * (1.5 ** x)
+            #expect(close(try chain.compute(), zip(bases, exponents).map { (Foundation.pow($0, $1) + 1) * Foundation.pow(1.5, $0) }), "\(spec)")
+            #expect(try chain.describe().tasks == x.chunks.count)
+        }
+        #expect(try (ChunkedArray([0.0, -8], chunks: 1) ** ChunkedArray([0.0, 1.0 / 3], chunks: 1)).compute().map { $0.isNaN ? -1 : $0 } == [1, -1])
+        // Float.
+        let fb: [Float] = [0.5, 2, -3, 4, 0], fe: [Float] = [3, -0.5, 2, 1.5, 0]
+        #expect(try (ChunkedArray(fb, chunks: 2) ** ChunkedArray(fe, chunks: 2)).compute() == zip(fb, fe).map { Foundation.powf($0, $1) })
+        // Int: exact, wrapping, and negative exponents refused at compute.
+        let ib = [2, -3, 7, 0, 1 << 33, 5], ie = [10, 3, 0, 0, 2, 1]
+        for spec in [ChunkSpec.size(1), .size(4), .size(-1)] {
+            let x = ChunkedArray(ib, chunks: spec), y = ChunkedArray(ie, chunks: spec)
+            #expect(try (x ** y).compute() == [1024, -27, 1, 1, (1 << 33) &* (1 << 33), 5], "\(spec)")
+            #expect(try (3 ** y).compute() == [59049, 27, 1, 1, 9, 3], "\(spec)")
+        }
+        let negative = ChunkedArray([1, 2, -2], chunks: 2)
+        #expect(thrownMessage { _ = try (ChunkedArray([1, 2, 3], chunks: 2) ** negative).compute() }
+            == "task 'fused (array ** array) chunk (1)' failed: an integer array raised to the negative power -2: integer powers "
+            + "must be ≥ 0 (convert with map(to: Double.self) first) (the remaining tasks were cancelled)")
+        #expect(thrownMessage { _ = try (2 ** negative).compute() }?
+            .hasPrefix("task 'fused (2 ** array) chunk (1)' failed: an integer array raised to the negative power -2") == true)
+        // Shapes and chunks are checked like +.
+        #expect(thrownMessage { _ = try ChunkedArray([1.0], chunks: 1) ** ChunkedArray([1.0, 2], chunks: 1) }
+            == "elementwise '**': shapes [1] and [2] do not fit (they must be equal)")
+        #expect(thrownMessage { _ = try ChunkedArray([1.0, 2, 3], chunks: 1) ** ChunkedArray([1.0, 2, 3], chunks: 2) }
+            == "elementwise '**': the arrays' chunks differ (left [[1, 1, 1]], right [[2, 1]]); call rechunk(…) on one of them so both have the same chunks")
+        let m = try ChunkedArray([1.0, 2, 3, 4, 5, 6], shape: [2, 3], chunks: .sizes([1, 2]))
+        #expect(try (m ** m.transposed.transposed).compute() == [1, 4, 27, 256, 3125, 46656])
+    }
 }
