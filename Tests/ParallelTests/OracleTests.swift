@@ -178,4 +178,39 @@ struct OracleTests {
         let m = try ChunkedArray([1.0, 2, 3, 4, 5, 6], shape: [2, 3], chunks: .sizes([1, 2]))
         #expect(try (m ** m.transposed.transposed).compute() == [1, 4, 27, 256, 3125, 46656])
     }
+
+    @Test(".bytes(n) chunks hold at most n bytes of the element type: Float 4, Double 8, Int 8")
+    func byteChunks() throws {
+        #expect(try Chunks(shape: [100], .bytes(80), elementBytes: 4).lengths == [[20, 20, 20, 20, 20]])
+        #expect(try Chunks(shape: [100], .bytes(80), elementBytes: 8).lengths == [Array(repeating: 10, count: 10)])
+        #expect(try ChunkedArray([Float](repeating: 1, count: 100), chunks: .bytes(80)).chunks.lengths == [[20, 20, 20, 20, 20]])
+        #expect(try ChunkedArray([Double](repeating: 1, count: 100), chunks: .bytes(80)).chunks.lengths == [Array(repeating: 10, count: 10)])
+        #expect(try ChunkedArray([Int](repeating: 1, count: 100), chunks: .bytes(80)).chunks.lengths == [Array(repeating: 10, count: 10)])
+        // Fewer bytes than one element: one element per chunk.
+        #expect(try ChunkedArray([Float](repeating: 1, count: 3), chunks: .bytes(3)).chunks.lengths == [[1, 1, 1]])
+        // Every chunk fits the budget, and the chunks are not needlessly small: for each type and
+        // budget, the largest chunk holds more than half of the elements the budget allows.
+        func check<E: ChunkElement>(_: E.Type, shape: [Int], bytes: Int) throws {
+            let size = E.elementKind.byteCount
+            let x = try ChunkedArray<E>.zeros(shape: shape, chunks: .bytes(bytes))
+            let lengths = x.chunks.lengths
+            let largest = lengths.map { $0.max() ?? 0 }.reduce(1, *)
+            #expect(largest * size <= Swift.max(bytes, size), "\(E.self) \(shape) \(bytes): \(lengths)")
+            if bytes / size >= 4 && shape.reduce(1, *) * size > bytes {
+                #expect(largest * size * 2 > bytes, "\(E.self) \(shape) \(bytes): \(lengths)")
+            }
+        }
+        for bytes in [1, 7, 64, 1000, 4096, 8 << 20] {
+            for shape in [[10_000], [300, 200], [1, 5000], [5000, 1]] {
+                try check(Float.self, shape: shape, bytes: bytes)
+                try check(Double.self, shape: shape, bytes: bytes)
+                try check(Int.self, shape: shape, bytes: bytes)
+            }
+        }
+        // .auto is 8 MiB: 2²¹ Floats, 2²⁰ Doubles per chunk.
+        #expect(try ChunkedArray<Float>.zeros(shape: [3 << 20]).chunks.lengths == [[2 << 20, 1 << 20]])
+        #expect(try ChunkedArray<Double>.zeros(shape: [3 << 20]).chunks.lengths == [[1 << 20, 1 << 20, 1 << 20]])
+        #expect(thrownMessage { _ = try Chunks(shape: [4], .bytes(8), elementBytes: 0) }
+            == "invalid chunks: element size must be ≥ 1 byte, received 0")
+    }
 }

@@ -43,7 +43,7 @@ public struct ChunkedArray<Element: ChunkElement>: Sendable, CustomStringConvert
     public init(_ values: [Element], chunks: ChunkSpec = .auto) {
         let buffer = values.withUnsafeBufferPointer { ChunkBuffer(rows: 1, columns: values.count, copying: $0) }
         do {
-            let layout = Layout(try Chunks(shape: [values.count], chunks))
+            let layout = Layout(try Chunks(shape: [values.count], chunks, elementBytes: Element.elementKind.byteCount))
             node = StoredNode(buffer: buffer, layout: layout)
         } catch let error as ParallelError {
             node = InvalidNode(error: error, layout: Layout(Chunks(unchecked: [[values.count]])))
@@ -60,7 +60,7 @@ public struct ChunkedArray<Element: ChunkElement>: Sendable, CustomStringConvert
     /// - Throws: ``ParallelError/invalidShape(_:)`` when the count does not match the shape;
     ///   ``ParallelError/invalidChunks(_:)``.
     public init(_ values: [Element], shape: [Int], chunks: ChunkSpec = .auto) throws {
-        let layout = Layout(try Chunks(shape: shape, chunks))
+        let layout = Layout(try Chunks(shape: shape, chunks, elementBytes: Element.elementKind.byteCount))
         guard layout.count == values.count else {
             throw ParallelError.invalidShape("\(values.count) values cannot fill shape \(shape) (\(layout.count) elements)")
         }
@@ -82,7 +82,7 @@ public struct ChunkedArray<Element: ChunkElement>: Sendable, CustomStringConvert
     }
 
     init(generator kind: Generator<Element>.Kind, shape: [Int], chunks: ChunkSpec) throws {
-        let layout = Layout(try Chunks(shape: shape, chunks))
+        let layout = Layout(try Chunks(shape: shape, chunks, elementBytes: Element.elementKind.byteCount))
         node = GeneratedNode(generator: Generator(kind: kind, totalColumns: layout.columns), layout: layout)
     }
 
@@ -190,7 +190,7 @@ public struct ChunkedArray<Element: ChunkElement>: Sendable, CustomStringConvert
     /// - Returns: the rechunked array (chunks that fall inside one old chunk are not copied).
     /// - Throws: ``ParallelError/invalidChunks(_:)``.
     public func rechunk(_ chunks: ChunkSpec) throws -> ChunkedArray {
-        let layout = Layout(try Chunks(shape: shape, chunks))
+        let layout = Layout(try Chunks(shape: shape, chunks, elementBytes: Element.elementKind.byteCount))
         if layout == node.layout { return self }
         return ChunkedArray(node: RechunkNode(input: node, layout: layout, label: "rechunk"))
     }
