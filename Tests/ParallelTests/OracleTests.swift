@@ -213,4 +213,36 @@ struct OracleTests {
         #expect(thrownMessage { _ = try Chunks(shape: [4], .bytes(8), elementBytes: 0) }
             == "invalid chunks: element size must be ≥ 1 byte, received 0")
     }
+
+    @Test("Int arrays: random refuses real distributions instead of truncating them; arange refuses overflowing bounds")
+    func integerCreationErrors() throws {
+        for distribution in [Distribution.unit, .uniform(low: -5, high: 5), .standardNormal, .normal(mean: 100, standardDeviation: 3)] {
+            #expect(thrownMessage { _ = try ChunkedArray<Int>.random(shape: [4], seed: 1, distribution: distribution) }
+                == "random: \(distribution) gives real numbers, which an Int array cannot hold (they would be truncated toward 0); "
+                + "use .integers(low:high:) for an Int array, or make a Double array")
+            // Floating-point arrays still take them.
+            #expect(try ChunkedArray<Float>.random(shape: [4], seed: 1, distribution: distribution).count == 4)
+        }
+        #expect(thrownMessage { _ = try ChunkedArray<Int>.random(shape: [4], seed: 1) }?.hasPrefix("random: uniform(low: 0.0, high: 1.0) gives real") == true)
+        #expect(try ChunkedArray<Int>.random(shape: [3], seed: 1, distribution: .integers(low: -2, high: 2)).compute().allSatisfy { (-2..<2).contains($0) })
+        // Integer arange: lengths equal the oracle's count, including spans near the limits.
+        func oracleCount(_ a: Int, _ b: Int, _ c: Int) -> Int { stride(from: a, to: b, by: c).underestimatedCount }
+        for (a, b, c) in [(0, 10, 3), (10, 0, -3), (0, 10, -1), (5, 5, 1), (-7, 8, 5), (Int.max - 10, Int.max, 4),
+                          (Int.min, Int.min + 9, 2), (Int.max, Int.max - 7, -3)]
+        {
+            let x = try ChunkedArray<Int>.arange(a, b, step: c, chunks: 2)
+            #expect(x.count == oracleCount(a, b, c), "\(a) \(b) \(c)")
+            #expect(try x.compute() == Array(stride(from: a, to: b, by: c)), "\(a) \(b) \(c)")
+        }
+        #expect(try ChunkedArray<Int>.arange(-3, Int.max - 3, step: Int.max / 2).compute() == [-3, Int.max / 2 - 3, Int.max - 4])
+        #expect(thrownMessage { _ = try ChunkedArray<Int>.arange(Int.min, Int.max) }
+            == "arange: start \(Int.min), stop \(Int.max), step 1: stop − start overflows Int; give a start and stop whose difference "
+            + "fits in Int (\(Int.min)...\(Int.max))")
+        #expect(thrownMessage { _ = try ChunkedArray<Int>.arange(1, Int.min, step: -1) }?.contains("stop − start overflows Int") == true)
+        #expect(thrownMessage { _ = try ChunkedArray<Int>.arange(0, Int.min, step: -1) }
+            == "arange: start 0, stop \(Int.min), step -1: the array would have 2⁶³ or more elements; its length must fit in Int")
+        #expect(thrownMessage { _ = try ChunkedArray<Double>.arange(-1e308, 1e308, step: 1) }
+            == "arange: start -1e+308, stop 1e+308, step 1.0: the array would have inf elements; its length must fit in Int")
+        #expect(try ChunkedArray<Double>.arange(1e300, -1e300, step: 1e-10).count == 0)
+    }
 }
