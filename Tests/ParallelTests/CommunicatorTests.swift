@@ -39,7 +39,19 @@ enum DistributedChecks {
         // Errors every rank sees the same way.
         #expect(thrownMessage { _ = try comm.broadcast([1.0], from: s) } == "communication error: root rank \(s) is out of range: valid ranks are 0..<\(s)")
         #expect(thrownMessage { try comm.send([], to: -1, tag: 0) } == "communication error: destination rank -1 is out of range: valid ranks are 0..<\(s)")
-        #expect(thrownMessage { _ = try comm.receive(from: 0, tag: 40000) } == "communication error: tag 40000 is out of range: valid tags are 0...32767")
+        #expect(thrownMessage { _ = try comm.receive(from: 0, tag: 40000) }
+            == "communication error: tag 40000 is out of range: valid tags are 0...32766 (32767 is reserved for Verdant's own messages)")
+        // 32767 is Verdant's own (scatter's parts over MPI): refused on both sides, on every communicator.
+        #expect(thrownMessage { try comm.send([1], to: next, tag: 32767) }
+            == "communication error: tag 32767 is out of range: valid tags are 0...32766 (32767 is reserved for Verdant's own messages)")
+        #expect(thrownMessage { _ = try comm.receive(from: previous, tag: 32767) }?.hasPrefix("communication error: tag 32767 is out of range") == true)
+        #expect(thrownMessage { _ = try comm.receive(from: previous, tag: -1) }?.hasPrefix("communication error: tag -1 is out of range") == true)
+        // A user message with the largest user tag, in flight across a scatter, is neither taken by
+        // the scatter nor disturbs it.
+        try comm.send(Array("pending \(r)".utf8), to: next, tag: 32766)
+        let scattered = try comm.scatter(r == s - 1 ? (0..<s).map { [Double($0) + 0.25] } : [], from: s - 1)
+        #expect(scattered == [Double(r) + 0.25])
+        #expect(String(decoding: try comm.receive(from: previous, tag: 32766), as: UTF8.self) == "pending \(previous)")
         if s > 1 {
             #expect(thrownMessage { _ = try comm.allreduce(Array(repeating: 1.0, count: r + 1), .sum) }?
                 .hasPrefix("communication error: allreduce: the ranks gave different counts") == true)
