@@ -178,6 +178,23 @@ struct CommunicatorTests {
             #expect(thrownMessage { try Distributed.checkLaunch(environment: ["OMPI_COMM_WORLD_SIZE": "1"]) } == nil)
         }
         #expect(thrownMessage { try Distributed.checkLaunch(environment: [:]) } == nil)
+        // The decision itself, for any build: one rank runs, several are refused.
+        let prefix = "launched by an MPI launcher "
+        func refusal(_ environment: [String: String]) -> String? { Launcher.refusalWithoutMPI(environment).map { "\($0)" } }
+        for single in [["PMIX_RANK": "0"], ["PMI_RANK": "0"], ["OMPI_COMM_WORLD_RANK": "0"], ["OMPI_COMM_WORLD_SIZE": "1"],
+                       ["PMI_SIZE": "1", "PMI_RANK": "0"], ["PMIX_SIZE": "1"], ["PMIX_RANK": " 0 "], ["PMIX_SIZE": "unknown"], [:]]
+        {
+            #expect(refusal(single) == nil, "\(single)")
+        }
+        #expect(refusal(["PMIX_RANK": "0", "PMIX_SIZE": "2"])?.hasPrefix(prefix + "(PMIX_SIZE=2)") == true)
+        #expect(refusal(["OMPI_COMM_WORLD_SIZE": "4", "OMPI_COMM_WORLD_RANK": "0"])?.hasPrefix(prefix + "(OMPI_COMM_WORLD_SIZE=4)") == true)
+        #expect(refusal(["PMIX_RANK": "3"])?.hasPrefix(prefix + "(PMIX_RANK=3), but this Verdant was built without MPI") == true)
+        #expect(refusal(["PMI_SIZE": "1", "PMI_RANK": "2"])?.hasPrefix(prefix + "(PMI_RANK=2)") == true)
+        #expect(refusal(["PMIX_SIZE": "unknown", "PMIX_RANK": "1"])?.hasPrefix(prefix + "(PMIX_RANK=1)") == true)
+        if !Distributed.isMPICompiledIn {
+            #expect(thrownMessage { try Distributed.checkLaunch(environment: ["PMIX_RANK": "0"]) } == nil)
+            #expect(thrownMessage { try Distributed.checkLaunch(environment: ["PMIX_RANK": "1"]) }?.hasPrefix(prefix + "(PMIX_RANK=1)") == true)
+        }
     }
 }
 
