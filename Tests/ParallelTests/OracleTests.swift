@@ -245,4 +245,21 @@ struct OracleTests {
             == "arange: start -1e+308, stop 1e+308, step 1.0: the array would have inf elements; its length must fit in Int")
         #expect(try ChunkedArray<Double>.arange(1e300, -1e300, step: 1e-10).count == 0)
     }
+
+    @Test("the allreduce benchmark reports the bytes reduced per second beside the time per call")
+    func allreduceBandwidth() throws {
+        let results = try LocalCommunicator.run(ranks: 2) { comm in
+            try ParallelBenchmark.allreduce(bytes: 1 << 16, communicator: comm, repeats: 1)
+        }
+        for r in results {
+            let seconds = r.secondsMedian
+            #expect(r.name == "allreduce" && r.ranks == 2 && r.unit == "µs/call")
+            #expect(r.parameters.first { $0.0 == "bytes" }?.1 == 65536)
+            #expect(r.gigabytesPerSecond == 65536 / seconds / 1e9)
+            #expect(r.value == seconds * 1e6)
+        }
+        // One rank reduces nothing: no rate.
+        #expect(try ParallelBenchmark.allreduce(bytes: 64, communicator: LocalCommunicator(), repeats: 1).gigabytesPerSecond == nil)
+        #expect(try ParallelBenchmark.matmul(size: 4, chunk: 2, threads: 1, repeats: 1).gigabytesPerSecond == nil)
+    }
 }
