@@ -262,4 +262,22 @@ struct OracleTests {
         #expect(try ParallelBenchmark.allreduce(bytes: 64, communicator: LocalCommunicator(), repeats: 1).gigabytesPerSecond == nil)
         #expect(try ParallelBenchmark.matmul(size: 4, chunk: 2, threads: 1, repeats: 1).gigabytesPerSecond == nil)
     }
+
+    @Test("blocked matmul equals NumPy's A @ B (fixture) for even, uneven and single-element tiles")
+    func matmulAgainstNumPy() throws {
+        let fixture = try #require(try FixtureJSON.load()["matmul"] as? [String: Any])
+        let a = try #require(doubles(fixture["a"])), b = try #require(doubles(fixture["b"]))
+        let product = try #require(doubles(fixture["product"]))
+        let aShape = try #require(fixture["a_shape"] as? [Int]), bShape = try #require(fixture["b_shape"] as? [Int])
+        #expect(aShape == [9, 7] && bShape == [7, 5] && a.count == 63 && b.count == 35 && product.count == 45)
+        for (sa, sb) in [(ChunkSpec.size(-1), ChunkSpec.size(-1)), (.size(1), .size(1)), (.size(3), .size(3)),
+                         (.lengths([[4, 5], [2, 5]]), .lengths([[2, 5], [1, 3, 1]])), (.sizes([8, 6]), .sizes([6, 4]))]
+        {
+            let x = try ChunkedArray(a, shape: aShape, chunks: sa), y = try ChunkedArray(b, shape: bShape, chunks: sb)
+            let c = try x.matmul(y)
+            #expect(c.shape == [9, 5])
+            #expect(close(try c.compute(), product, 1e-13), "\(sa) × \(sb)")
+            try expectBlocksMatchChunks(c)
+        }
+    }
 }
