@@ -24,8 +24,8 @@ public struct NamedTask<Result: Sendable>: Sendable {
 /// ``ParallelError/taskFailed(task:rank:underlying:)`` naming the task. Calls made from inside a
 /// task, or while the pool is busy with another caller's work, run on the calling thread alone.
 /// Per-task overhead is about 0.1 µs for `map` and `run` (one atomic add per chunk claimed;
-/// 85–140 ns per trivial task measured on 2 threads by `verdant bench --suite parallel --cases tasks`
-/// in a release build), and about 1.5 µs for a ``TaskGraph`` task.
+/// 60–140 ns per trivial task measured on 2 threads by `verdant bench --suite parallel --cases tasks`
+/// in a release build), and 1–1.6 µs for a ``TaskGraph`` task.
 public final class Scheduler: Sendable {
     /// Threads that share the work, including the calling thread.
     public let threads: Int
