@@ -6,10 +6,12 @@
     python3 Benchmarks/parallel_side_by_side.py --mpi-verdant .build-mpi/release/verdant   # adds allreduce
 
 Needs: numpy, dask (`pip install dask`), and for allreduce mpi4py (`pip install mpi4py`) with Open
-MPI's mpirun on PATH and a Verdant built with `--traits MPI`. Prints one table of medians and
+MPI's mpirun on PATH and a Verdant built with `--traits MPI`. With ray installed (`pip install ray`),
+the tasks case also times Ray tasks (skip with --no-ray). Prints one table of medians and
 ratios (> 1 means Verdant is faster); --out FILE writes all raw numbers as JSON.
 """
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -81,6 +83,28 @@ for _ in range(repeats):
 print(json.dumps({"seconds": statistics.median(times), "times": times}))
 """
 
+RAY_TASKS = r"""
+import json, statistics, sys, time
+import ray
+count, repeats, threads = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+ray.init(num_cpus=threads, include_dashboard=False, log_to_driver=False)
+
+@ray.remote
+def work(i):
+    return i * 3
+
+def run():
+    results = ray.get([work.remote(i) for i in range(count)])
+    assert results[-1] == (count - 1) * 3
+
+run()  # warm-up: starts the worker processes
+times = []
+for _ in range(repeats):
+    t0 = time.perf_counter(); run(); times.append(time.perf_counter() - t0)
+ray.shutdown()
+print(json.dumps({"seconds": statistics.median(times), "times": times, "ray": ray.__version__}))
+"""
+
 MPI4PY_ALLREDUCE = r"""
 import sys, time, statistics, json
 import numpy as np
@@ -115,6 +139,7 @@ def main():
     p.add_argument("--message-bytes", default="8,8388608")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--cases", default="sum-squares,tasks,matmul,allreduce")
+    p.add_argument("--no-ray", action="store_true", help="skip the Ray tasks comparison even when ray is installed")
     p.add_argument("--out")
     a = p.parse_args()
     cases = a.cases.split(",")
@@ -158,6 +183,19 @@ def main():
             ours = find(case, tasks=a.tasks, threads=threads)
             rows.append([f"{case}: {a.tasks} trivial tasks (per task)", ours["seconds_median"] / a.tasks, seconds / a.tasks,
                          "dask.delayed threads", seconds / ours["seconds_median"], None])
+        if not a.no_ray and importlib.util.find_spec("ray") is not None:
+            # A subprocess: Ray starts worker processes and a local cluster; nothing stays behind.
+            out = subprocess.run([sys.executable, "-c", RAY_TASKS, str(a.tasks), str(a.repeats), str(threads)], check=True,
+                                 capture_output=True, text=True).stdout
+            ray_result = json.loads(out.strip().splitlines()[-1])
+            raw["ray_tasks"] = dict(ray_result, tasks=a.tasks)
+            for case in ("tasks-run", "tasks-map", "tasks-graph"):
+                ours = find(case, tasks=a.tasks, threads=threads)
+                rows.append([f"{case}: {a.tasks} trivial tasks (per task)", ours["seconds_median"] / a.tasks,
+                             ray_result["seconds"] / a.tasks, f"Ray {ray_result['ray']} tasks", ray_result["seconds"] / ours["seconds_median"],
+                             None])
+        elif not a.no_ray:
+            print("note: ray is not installed (pip install ray); the Ray tasks rows are left out", file=sys.stderr)
     if "matmul" in cases:
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         out = subprocess.run([sys.executable, "-c", NUMPY_MATMUL, str(a.matrix_size), str(a.repeats)], env=env, check=True,

@@ -19,6 +19,23 @@ public enum ParallelBenchmark {
         public let value: Double
         /// Its unit.
         public let unit: String
+        /// Bytes processed per second, in GB/s (10⁹ bytes), where the case moves data besides its
+        /// figure of merit: for `allreduce`, the message bytes reduced per second, bytes / (time
+        /// per call), on two ranks or more (one rank reduces nothing). nil for the other cases.
+        public let gigabytesPerSecond: Double?
+
+        init(name: String, parameters: [(String, Double)], threads: Int, ranks: Int, seconds: [Double], value: Double, unit: String,
+             gigabytesPerSecond: Double? = nil)
+        {
+            self.name = name
+            self.parameters = parameters
+            self.threads = threads
+            self.ranks = ranks
+            self.seconds = seconds
+            self.value = value
+            self.unit = unit
+            self.gigabytesPerSecond = gigabytesPerSecond
+        }
 
         /// The median of ``seconds``.
         public var secondsMedian: Double { median(seconds) }
@@ -158,7 +175,8 @@ public enum ParallelBenchmark {
     ///   - bytes: message size (multiple of 8).
     ///   - communicator: the ranks.
     ///   - repeats: timed batches.
-    /// - Returns: an `allreduce` result in µs per call.
+    /// - Returns: an `allreduce` result in µs per call, with the message bytes reduced per second
+    ///   (``Result/gigabytesPerSecond``).
     /// - Throws: ``ParallelError``.
     public static func allreduce(bytes: Int, communicator: any Communicator, repeats: Int) throws -> Result {
         var values = [Double](repeating: 1, count: Swift.max(1, bytes / 8))
@@ -168,8 +186,10 @@ public enum ParallelBenchmark {
             for _ in 0..<calls { try communicator.allreduce(&values, .sum) }
             try communicator.barrier()
         }.map { $0 / Double(calls) }
-        return Result(name: "allreduce", parameters: [("bytes", Double(values.count * 8)), ("calls", Double(calls))], threads: 1,
-                      ranks: communicator.size, seconds: seconds, value: median(seconds) * 1e6, unit: "µs/call")
+        let messageBytes = Double(values.count * 8)
+        return Result(name: "allreduce", parameters: [("bytes", messageBytes), ("calls", Double(calls))], threads: 1,
+                      ranks: communicator.size, seconds: seconds, value: median(seconds) * 1e6, unit: "µs/call",
+                      gigabytesPerSecond: communicator.size > 1 ? messageBytes / median(seconds) / 1e9 : nil)
     }
 }
 

@@ -23,7 +23,9 @@ public struct NamedTask<Result: Sendable>: Sendable {
 /// A task that throws cancels the tasks not yet started, and the call throws
 /// ``ParallelError/taskFailed(task:rank:underlying:)`` naming the task. Calls made from inside a
 /// task, or while the pool is busy with another caller's work, run on the calling thread alone.
-/// Per-task overhead is a few nanoseconds for `map` and `run` (one atomic add per chunk claimed).
+/// Per-task overhead is about 0.1 µs for `map` and `run` (one atomic add per chunk claimed;
+/// 60–140 ns per trivial task measured on 2 threads by `verdant bench --suite parallel --cases tasks`
+/// in a release build), and 1–1.6 µs for a ``TaskGraph`` task.
 public final class Scheduler: Sendable {
     /// Threads that share the work, including the calling thread.
     public let threads: Int

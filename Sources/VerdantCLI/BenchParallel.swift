@@ -122,6 +122,7 @@ extension Bench {
                     ("value", .number(r.value)), ("unit", .string(r.unit)),
                 ]
                 if let reference = fusedLoop(r) { members.append(("time_vs_fused_loop", .number(r.secondsMedian / reference))) }
+                if let rate = r.gigabytesPerSecond { members.append(("gigabytes_per_second", .number(rate))) }
                 return .object(members)
             }
             JSON.object([("suite", .string("parallel")), ("machine", .object(machine)), ("results", .array(items))]).print()
@@ -131,12 +132,14 @@ extension Bench {
                     "\(name)=\(value >= 1e5 ? String(format: "%.0e", value) : String(Int(value)))"
                 }.joined(separator: " ")
                 let ratio = fusedLoop(r).map { String(format: "%.2f", r.secondsMedian / $0) } ?? ""
+                let rate = r.gigabytesPerSecond.map { String(format: ", %.3g GB/s", $0) } ?? ""
                 return [r.name, parameters, String(r.threads), String(r.ranks), Format.seconds(r.secondsMedian),
-                        String(format: "%.3g", r.value) + " " + r.unit, ratio]
+                        String(format: "%.3g", r.value) + " " + r.unit + rate, ratio]
             }
             print(Format.table(["case", "parameters", "threads", "ranks", "median", "figure", "÷ fused loop"], rows))
             print("sum-squares: GB/s of input read; '÷ fused loop': time over one hand-written loop per thread on the same memory "
-                  + "(1.00 = no overhead). tasks: µs per trivial task. matmul: 2n³/time. allreduce: µs per call (sum of Doubles).")
+                  + "(1.00 = no overhead). tasks: µs per trivial task. matmul: 2n³/time. allreduce: µs per call (sum of Doubles) "
+                  + "and GB/s, the message bytes reduced per second.")
         }
     }
 }

@@ -39,7 +39,19 @@ enum DistributedChecks {
         // Errors every rank sees the same way.
         #expect(thrownMessage { _ = try comm.broadcast([1.0], from: s) } == "communication error: root rank \(s) is out of range: valid ranks are 0..<\(s)")
         #expect(thrownMessage { try comm.send([], to: -1, tag: 0) } == "communication error: destination rank -1 is out of range: valid ranks are 0..<\(s)")
-        #expect(thrownMessage { _ = try comm.receive(from: 0, tag: 40000) } == "communication error: tag 40000 is out of range: valid tags are 0...32767")
+        #expect(thrownMessage { _ = try comm.receive(from: 0, tag: 40000) }
+            == "communication error: tag 40000 is out of range: valid tags are 0...32766 (32767 is reserved for Verdant's own messages)")
+        // 32767 is Verdant's own (scatter's parts over MPI): refused on both sides, on every communicator.
+        #expect(thrownMessage { try comm.send([1], to: next, tag: 32767) }
+            == "communication error: tag 32767 is out of range: valid tags are 0...32766 (32767 is reserved for Verdant's own messages)")
+        #expect(thrownMessage { _ = try comm.receive(from: previous, tag: 32767) }?.hasPrefix("communication error: tag 32767 is out of range") == true)
+        #expect(thrownMessage { _ = try comm.receive(from: previous, tag: -1) }?.hasPrefix("communication error: tag -1 is out of range") == true)
+        // A user message with the largest user tag, in flight across a scatter, is neither taken by
+        // the scatter nor disturbs it.
+        try comm.send(Array("pending \(r)".utf8), to: next, tag: 32766)
+        let scattered = try comm.scatter(r == s - 1 ? (0..<s).map { [Double($0) + 0.25] } : [], from: s - 1)
+        #expect(scattered == [Double(r) + 0.25])
+        #expect(String(decoding: try comm.receive(from: previous, tag: 32766), as: UTF8.self) == "pending \(previous)")
         if s > 1 {
             #expect(thrownMessage { _ = try comm.allreduce(Array(repeating: 1.0, count: r + 1), .sum) }?
                 .hasPrefix("communication error: allreduce: the ranks gave different counts") == true)
@@ -166,6 +178,23 @@ struct CommunicatorTests {
             #expect(thrownMessage { try Distributed.checkLaunch(environment: ["OMPI_COMM_WORLD_SIZE": "1"]) } == nil)
         }
         #expect(thrownMessage { try Distributed.checkLaunch(environment: [:]) } == nil)
+        // The decision itself, for any build: one rank runs, several are refused.
+        let prefix = "launched by an MPI launcher "
+        func refusal(_ environment: [String: String]) -> String? { Launcher.refusalWithoutMPI(environment).map { "\($0)" } }
+        for single in [["PMIX_RANK": "0"], ["PMI_RANK": "0"], ["OMPI_COMM_WORLD_RANK": "0"], ["OMPI_COMM_WORLD_SIZE": "1"],
+                       ["PMI_SIZE": "1", "PMI_RANK": "0"], ["PMIX_SIZE": "1"], ["PMIX_RANK": " 0 "], ["PMIX_SIZE": "unknown"], [:]]
+        {
+            #expect(refusal(single) == nil, "\(single)")
+        }
+        #expect(refusal(["PMIX_RANK": "0", "PMIX_SIZE": "2"])?.hasPrefix(prefix + "(PMIX_SIZE=2)") == true)
+        #expect(refusal(["OMPI_COMM_WORLD_SIZE": "4", "OMPI_COMM_WORLD_RANK": "0"])?.hasPrefix(prefix + "(OMPI_COMM_WORLD_SIZE=4)") == true)
+        #expect(refusal(["PMIX_RANK": "3"])?.hasPrefix(prefix + "(PMIX_RANK=3), but this Verdant was built without MPI") == true)
+        #expect(refusal(["PMI_SIZE": "1", "PMI_RANK": "2"])?.hasPrefix(prefix + "(PMI_RANK=2)") == true)
+        #expect(refusal(["PMIX_SIZE": "unknown", "PMIX_RANK": "1"])?.hasPrefix(prefix + "(PMIX_RANK=1)") == true)
+        if !Distributed.isMPICompiledIn {
+            #expect(thrownMessage { try Distributed.checkLaunch(environment: ["PMIX_RANK": "0"]) } == nil)
+            #expect(thrownMessage { try Distributed.checkLaunch(environment: ["PMIX_RANK": "1"]) }?.hasPrefix(prefix + "(PMIX_RANK=1)") == true)
+        }
     }
 }
 

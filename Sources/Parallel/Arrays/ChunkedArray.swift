@@ -43,7 +43,7 @@ public struct ChunkedArray<Element: ChunkElement>: Sendable, CustomStringConvert
     public init(_ values: [Element], chunks: ChunkSpec = .auto) {
         let buffer = values.withUnsafeBufferPointer { ChunkBuffer(rows: 1, columns: values.count, copying: $0) }
         do {
-            let layout = Layout(try Chunks(shape: [values.count], chunks))
+            let layout = Layout(try Chunks(shape: [values.count], chunks, elementBytes: Element.elementKind.byteCount))
             node = StoredNode(buffer: buffer, layout: layout)
         } catch let error as ParallelError {
             node = InvalidNode(error: error, layout: Layout(Chunks(unchecked: [[values.count]])))
@@ -60,7 +60,7 @@ public struct ChunkedArray<Element: ChunkElement>: Sendable, CustomStringConvert
     /// - Throws: ``ParallelError/invalidShape(_:)`` when the count does not match the shape;
     ///   ``ParallelError/invalidChunks(_:)``.
     public init(_ values: [Element], shape: [Int], chunks: ChunkSpec = .auto) throws {
-        let layout = Layout(try Chunks(shape: shape, chunks))
+        let layout = Layout(try Chunks(shape: shape, chunks, elementBytes: Element.elementKind.byteCount))
         guard layout.count == values.count else {
             throw ParallelError.invalidShape("\(values.count) values cannot fill shape \(shape) (\(layout.count) elements)")
         }
@@ -82,7 +82,7 @@ public struct ChunkedArray<Element: ChunkElement>: Sendable, CustomStringConvert
     }
 
     init(generator kind: Generator<Element>.Kind, shape: [Int], chunks: ChunkSpec) throws {
-        let layout = Layout(try Chunks(shape: shape, chunks))
+        let layout = Layout(try Chunks(shape: shape, chunks, elementBytes: Element.elementKind.byteCount))
         node = GeneratedNode(generator: Generator(kind: kind, totalColumns: layout.columns), layout: layout)
     }
 
@@ -125,19 +125,42 @@ public struct ChunkedArray<Element: ChunkElement>: Sendable, CustomStringConvert
     ///   - step: the difference between neighbours (not 0).
     ///   - chunks: the chunking.
     /// - Returns: a 1-D array.
-    /// - Throws: ``ParallelError/invalidArgument(_:)`` for a zero or non-finite step;
-    ///   ``ParallelError/invalidChunks(_:)``.
+    /// - Throws: ``ParallelError/invalidArgument(_:)`` for a zero or non-finite step, for integers
+    ///   whose difference `stop − start` overflows `Int`, and for a length that does not fit in
+    ///   `Int`; ``ParallelError/invalidChunks(_:)``.
     public static func arange(_ start: Element, _ stop: Element, step: Element = 1, chunks: ChunkSpec = .auto) throws -> ChunkedArray {
         let s = start.doubleValue, e = stop.doubleValue, d = step.doubleValue
+        let call = "arange: start \(start), stop \(stop), step \(step)"
         guard d != 0, d.isFinite, s.isFinite, e.isFinite else {
-            throw ParallelError.invalidArgument("arange: start \(start), stop \(stop), step \(step): the step must be finite and not 0")
+            throw ParallelError.invalidArgument("\(call): the step must be finite and not 0")
         }
         let length: Int
         if Element.elementKind.storage == .int, let a = start as? Int, let b = stop as? Int, let c = step as? Int {
-            let span = b - a
-            length = Swift.max(0, c > 0 ? (span + c - 1) / c : (span + c + 1) / c)
+            let (span, overflow) = b.subtractingReportingOverflow(a)
+            guard !overflow else {
+                throw ParallelError.invalidArgument("\(call): stop − start overflows Int; give a start and stop whose difference "
+                    + "fits in Int (\(Int.min)...\(Int.max))")
+            }
+            // ⌈span / c⌉ when span and c have the same sign, else 0. Only Int.min / −1 (a length of
+            // 2⁶³) overflows.
+            if span == 0 || (span > 0) != (c > 0) {
+                length = 0
+            } else {
+                let quotient = span.dividedReportingOverflow(by: c)
+                let remainder = span.remainderReportingOverflow(dividingBy: c)
+                let rounded = quotient.partialValue.addingReportingOverflow(remainder.partialValue == 0 ? 0 : 1)
+                guard !quotient.overflow, !rounded.overflow else {
+                    throw ParallelError.invalidArgument("\(call): the array would have 2⁶³ or more elements; its length must fit in Int")
+                }
+                length = rounded.partialValue
+            }
         } else {
-            length = Swift.max(0, Int(((e - s) / d).rounded(.up)))
+            let count = ((e - s) / d).rounded(.up)
+            // −∞ (an empty range wider than Double can hold) is simply empty.
+            guard count <= 0 || count < 0x1p63 else {
+                throw ParallelError.invalidArgument("\(call): the array would have \(count) elements; its length must fit in Int")
+            }
+            length = count <= 0 ? 0 : Int(count)
         }
         return try ChunkedArray(generator: .arange(start: start, step: step), shape: [length], chunks: chunks)
     }
@@ -159,13 +182,19 @@ public struct ChunkedArray<Element: ChunkElement>: Sendable, CustomStringConvert
     ///   - shape: `[n]` or `[rows, columns]`.
     ///   - chunks: the chunking.
     ///   - seed: the seed.
-    ///   - distribution: uniform (default [0, 1)), normal, or integers.
+    ///   - distribution: uniform (default [0, 1)), normal, or integers. `Int` arrays take only
+    ///     `.integers(low:high:)`; `Double` and `Float` arrays take all three.
     /// - Returns: the array (generated per chunk, never stored).
     /// - Throws: ``ParallelError/invalidArgument(_:)`` for an empty or non-finite range or a negative
-    ///   deviation; ``ParallelError/invalidShape(_:)``, ``ParallelError/invalidChunks(_:)``.
+    ///   deviation, and for a uniform or normal distribution asked of an `Int` array (its values
+    ///   would be truncated: all zeros for ``Distribution/unit``); ``ParallelError/invalidShape(_:)``, ``ParallelError/invalidChunks(_:)``.
     public static func random(shape: [Int], chunks: ChunkSpec = .auto, seed: UInt64,
                               distribution: Distribution = .unit) throws -> ChunkedArray
     {
+        if Element.elementKind.storage == .int, distribution.isReal {
+            throw ParallelError.invalidArgument("random: \(distribution) gives real numbers, which an Int array cannot hold (they "
+                + "would be truncated toward 0); use .integers(low:high:) for an Int array, or make a Double array")
+        }
         switch distribution {
         case .uniform(let low, let high):
             guard low.isFinite, high.isFinite, low <= high else {
@@ -190,7 +219,7 @@ public struct ChunkedArray<Element: ChunkElement>: Sendable, CustomStringConvert
     /// - Returns: the rechunked array (chunks that fall inside one old chunk are not copied).
     /// - Throws: ``ParallelError/invalidChunks(_:)``.
     public func rechunk(_ chunks: ChunkSpec) throws -> ChunkedArray {
-        let layout = Layout(try Chunks(shape: shape, chunks))
+        let layout = Layout(try Chunks(shape: shape, chunks, elementBytes: Element.elementKind.byteCount))
         if layout == node.layout { return self }
         return ChunkedArray(node: RechunkNode(input: node, layout: layout, label: "rechunk"))
     }

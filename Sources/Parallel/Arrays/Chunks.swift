@@ -6,11 +6,12 @@ public enum ChunkSpec: Sendable, Hashable, ExpressibleByIntegerLiteral {
     case sizes([Int])
     /// Explicit chunk lengths per axis, e.g. `.lengths([[3, 3, 4]])`.
     case lengths([[Int]])
-    /// Chunks of at most about this many bytes (square-ish blocks in 2-D).
+    /// Chunks of at most this many bytes of elements (square-ish blocks in 2-D), counted with the
+    /// element's size: 4 bytes for `Float`, 8 for `Double` and `Int` (at least one element per chunk).
     case bytes(Int)
 
-    /// About 8 MiB per chunk (10⁶ `Double`s): large enough that per-chunk costs vanish, small
-    /// enough for many chunks per core.
+    /// About 8 MiB per chunk (10⁶ `Double`s or `Int`s, 2·10⁶ `Float`s): large enough that per-chunk
+    /// costs vanish, small enough for many chunks per core.
     public static let auto = ChunkSpec.bytes(8 << 20)
 
     /// `chunks: 5` means `.size(5)`.
@@ -53,8 +54,12 @@ public struct Chunks: Hashable, Sendable, CustomStringConvertible {
     /// - Parameters:
     ///   - shape: the array's shape (1 or 2 axes, lengths ≥ 0).
     ///   - spec: the requested chunking.
-    /// - Throws: ``ParallelError/invalidChunks(_:)`` when `spec` does not fit `shape`.
-    public init(shape: [Int], _ spec: ChunkSpec) throws {
+    ///   - elementBytes: the size of one element, which ``ChunkSpec/bytes(_:)`` divides by:
+    ///     `ElementKind.byteCount` (4 for `Float`, 8 for `Double` and `Int`, the default).
+    /// - Throws: ``ParallelError/invalidChunks(_:)`` when `spec` does not fit `shape` or
+    ///   `elementBytes` is below 1; ``ParallelError/invalidShape(_:)`` for a shape of 0 or 3+ axes
+    ///   or a negative length.
+    public init(shape: [Int], _ spec: ChunkSpec, elementBytes: Int = 8) throws {
         guard (1...2).contains(shape.count), shape.allSatisfy({ $0 >= 0 }) else {
             throw ParallelError.invalidShape("\(shape): arrays have 1 or 2 axes of length ≥ 0")
         }
@@ -74,13 +79,22 @@ public struct Chunks: Hashable, Sendable, CustomStringConvertible {
             lengths = explicit
         case .bytes(let bytes):
             guard bytes >= 1 else { throw ParallelError.invalidChunks("chunk bytes must be ≥ 1, received \(bytes)") }
-            let elements = max(1, bytes / 8)
+            guard elementBytes >= 1 else {
+                throw ParallelError.invalidChunks("element size must be ≥ 1 byte, received \(elementBytes)")
+            }
+            // Elements per chunk: as many whole elements as fit in `bytes`, and at least one.
+            let elements = max(1, bytes / elementBytes)
             if shape.count == 1 {
                 lengths = [Chunks.split(shape[0], validSize: elements)]
             } else {
+                // Square-ish blocks of about √elements a side; an axis shorter than that leaves
+                // its share of the budget to the other axis (a [n, 1] column still gets chunks of
+                // `elements` rows). rows · columns ≤ elements, since each divides the budget by
+                // the other.
                 let side = max(1, Int(Double(elements).squareRoot()))
-                let rows = min(max(shape[0], 1), side)
-                let columns = min(max(shape[1], 1), max(side, elements / rows))
+                let firstColumns = min(max(shape[1], 1), side)
+                let rows = min(max(shape[0], 1), max(1, elements / firstColumns))
+                let columns = min(max(shape[1], 1), max(1, elements / rows))
                 lengths = [Chunks.split(shape[0], validSize: rows), Chunks.split(shape[1], validSize: columns)]
             }
         }

@@ -51,6 +51,12 @@ public enum Distribution: Sendable, Hashable {
     public static let unit = Distribution.uniform(low: 0, high: 1)
     /// Standard normal.
     public static let standardNormal = Distribution.normal(mean: 0, standardDeviation: 1)
+
+    /// Whether the values are real numbers (uniform, normal), which `Int` arrays cannot hold.
+    var isReal: Bool {
+        if case .integers = self { return false }
+        return true
+    }
 }
 
 /// Values defined by their position: filled per block, never stored.

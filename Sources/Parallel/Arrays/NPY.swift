@@ -343,7 +343,7 @@ extension ChunkedArray {
     ///   ``ParallelError/invalidChunks(_:)``.
     public init(npyFile path: String, chunks: ChunkSpec = .auto) throws {
         let (buffer, shape) = try NPY.read(path, as: Element.self)
-        let layout = Layout(try Chunks(shape: shape, chunks))
+        let layout = Layout(try Chunks(shape: shape, chunks, elementBytes: Element.elementKind.byteCount))
         self.init(node: StoredNode(buffer: buffer, layout: layout, label: "npy \((path as NSString).lastPathComponent)"))
     }
 

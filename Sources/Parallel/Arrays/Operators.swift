@@ -6,7 +6,7 @@ precedencegroup ExponentiationPrecedence {
     associativity: right
 }
 
-/// Elementwise power (`x ** 2`, `x ** 0.5`), as NumPy's `**`.
+/// Elementwise power (`x ** 2`, `x ** 0.5`, `x ** y`, `2 ** x`), as NumPy's `**`.
 infix operator ** : ExponentiationPrecedence
 
 extension ChunkedArray {
@@ -53,6 +53,17 @@ extension ChunkedArray {
     /// - Returns: the lazy quotient.
     /// - Throws: as `+`.
     public static func / (lhs: ChunkedArray, rhs: ChunkedArray) throws -> ChunkedArray { try combine(lhs, rhs, .divide) }
+    /// Elementwise power `xᵢ ** yᵢ` of two arrays with the same shape and chunks, as NumPy's
+    /// `x ** y`, fused with neighbouring elementwise operations. Floating-point powers follow C's
+    /// `pow` (`(-2.0) ** 2.0 == 4`, `0 ** 0 == 1`, NaN for a negative base and a non-integral
+    /// exponent); integer powers wrap on overflow, and a negative integer exponent makes `compute`
+    /// throw ``ParallelError/negativeIntegerPower(exponent:)``.
+    /// - Parameters:
+    ///   - lhs: the bases.
+    ///   - rhs: the exponents: an array of the same shape and chunks.
+    /// - Returns: the lazy powers.
+    /// - Throws: as `+`.
+    public static func ** (lhs: ChunkedArray, rhs: ChunkedArray) throws -> ChunkedArray { try combine(lhs, rhs, .power) }
 
     /// `x + s` for every element.
     /// - Parameters:
@@ -107,6 +118,13 @@ extension ChunkedArray {
     ///   - rhs: an array.
     /// - Returns: the lazy result.
     public static func / (lhs: Element, rhs: ChunkedArray) -> ChunkedArray { scalar(rhs, lhs, .divide, left: true) }
+    /// `s ** x` for every element (the scalar is the base), as NumPy's `2 ** x`; the same rules as
+    /// `x ** y` (integer exponents below 0 make `compute` throw ``ParallelError/negativeIntegerPower(exponent:)``).
+    /// - Parameters:
+    ///   - lhs: the base.
+    ///   - rhs: the exponents.
+    /// - Returns: the lazy result.
+    public static func ** (lhs: Element, rhs: ChunkedArray) -> ChunkedArray { scalar(rhs, lhs, .power, left: true) }
 
     /// `−x` for every element.
     /// - Parameter x: an array.
@@ -130,7 +148,8 @@ extension ChunkedArray {
 }
 
 extension ChunkedArray where Element: ChunkFloatingElement {
-    /// `xᵉ` for every element, with a floating-point exponent (`x ** 0.5`).
+    /// `xᵉ` for every element, with a floating-point exponent (`x ** 0.5`); C's `pow`, as NumPy
+    /// (`(-2.0) ** 2.0 == 4`, `0 ** 0 == 1`).
     /// - Parameters:
     ///   - lhs: an array.
     ///   - rhs: the exponent.

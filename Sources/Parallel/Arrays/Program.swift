@@ -135,7 +135,7 @@ enum BlockEvaluator {
 
     /// Evaluates `chunk` and hands each block to `emit(row, column, values, count)`, in row-major
     /// order. `inputs` are the results of `chunk.taskDependencies`, in that order.
-    /// - Throws: ``ParallelError/integerDivisionByZero(task:)``.
+    /// - Throws: ``ParallelError/integerDivisionByZero(task:)``, ``ParallelError/negativeIntegerPower(exponent:)``.
     static func run<Element: ChunkElement>(
         _ chunk: FusedChunk<Element>, inputs: [AnyObject], task: String,
         _ emit: (Int, Int, UnsafePointer<Element>, Int) throws -> Void
@@ -186,12 +186,12 @@ enum BlockEvaluator {
                 for (s, instruction) in program.instructions.enumerated() {
                     let register = program.inputCount + s
                     let out = scratch + register * b
-                    var ok = true
+                    var failure: IntegerFailure?
                     switch instruction {
                     case .binary(let op, let x, let y):
-                        ok = Elementwise.binary(op, registers[x], registers[y], out, n)
+                        failure = Elementwise.binary(op, registers[x], registers[y], out, n)
                     case .scalar(let op, let x, let value, let left):
-                        ok = Elementwise.scalar(op, registers[x], value, scalarOnLeft: left, out, n)
+                        failure = Elementwise.scalar(op, registers[x], value, scalarOnLeft: left, out, n)
                     case .unary(let op, let x):
                         Elementwise.unary(op, registers[x], out, n)
                     case .power(let x, let e):
@@ -202,7 +202,11 @@ enum BlockEvaluator {
                         let input = registers[x]
                         for i in 0..<n { out[i] = f(input[i]) }
                     }
-                    if !ok { throw ParallelError.integerDivisionByZero(task: task) }
+                    switch failure {
+                    case nil: break
+                    case .divisionByZero: throw ParallelError.integerDivisionByZero(task: task)
+                    case .negativePower(let exponent): throw ParallelError.negativeIntegerPower(exponent: exponent)
+                    }
                     registers[register] = UnsafePointer(out)
                 }
                 try emit(r, c, registers[program.resultRegister], n)

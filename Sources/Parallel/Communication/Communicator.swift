@@ -135,14 +135,15 @@ public protocol Communicator: AnyObject, Sendable {
     /// - Parameters:
     ///   - bytes: the message.
     ///   - destination: the receiving rank.
-    ///   - tag: matches sends with receives (≥ 0).
+    ///   - tag: matches sends with receives: 0...32766 (32767, the last tag MPI guarantees, is
+    ///     reserved for Verdant's own messages).
     /// - Throws: ``ParallelError/communication(_:)`` for a rank or tag out of range; MPI errors.
     func send(_ bytes: [UInt8], to destination: Int, tag: Int) throws
 
     /// Receives the next message with `tag` from `source`.
     /// - Parameters:
     ///   - source: the sending rank.
-    ///   - tag: as given to `send` (≥ 0).
+    ///   - tag: as given to `send` (0...32766).
     /// - Returns: the message.
     /// - Throws: ``ParallelError/communication(_:)`` for a rank or tag out of range; MPI errors.
     func receive(from source: Int, tag: Int) throws -> [UInt8]
@@ -195,9 +196,18 @@ func checkRank(_ r: Int, _ role: String, size: Int) throws {
     }
 }
 
-/// Checks a tag argument.
+/// The largest tag that `send` and `receive` accept. MPI guarantees tags 0...32767 on every
+/// implementation (`MPI_TAG_UB` ≥ 32767); Verdant keeps the last one, ``internalTag``, for its
+/// own point-to-point traffic, so a user's message can never be matched by it or take its place.
+let maximumUserTag = 32766
+
+/// The tag of Verdant's own point-to-point messages (the parts sent by `scatter` over MPI).
+let internalTag = 32767
+
+/// Checks a tag argument of the public `send` and `receive`.
 func checkTag(_ tag: Int) throws {
-    guard (0...32767).contains(tag) else {
-        throw ParallelError.communication("tag \(tag) is out of range: valid tags are 0...32767")
+    guard (0...maximumUserTag).contains(tag) else {
+        throw ParallelError.communication("tag \(tag) is out of range: valid tags are 0...\(maximumUserTag) "
+            + "(\(internalTag) is reserved for Verdant's own messages)")
     }
 }

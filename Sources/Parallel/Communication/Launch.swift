@@ -16,16 +16,38 @@ public struct LaunchInfo: Sendable, Equatable {
 /// Reads the launcher's environment variables (Open MPI, MPICH/Hydra, PMI-2/PMIx as used by
 /// Slurm's `srun`).
 enum Launcher {
+    /// The variables that carry this process's rank, in the order they are believed.
+    static let rankVariables = ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"]
+
     static func detect(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> LaunchInfo? {
         func int(_ name: String) -> Int? { environment[name].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
         let sizeVariables = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"]
-        let rankVariables = ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"]
         let rank = rankVariables.lazy.compactMap { int($0) }.first
         for name in sizeVariables where name != "MPI_LOCALNRANKS" {
             if let value = environment[name] { return LaunchInfo(variable: name, value: value, size: int(name), rank: rank) }
         }
         for name in rankVariables {
             if let value = environment[name] { return LaunchInfo(variable: name, value: value, size: nil, rank: rank) }
+        }
+        return nil
+    }
+
+    /// Why a build without MPI must refuse to run in `environment`, or nil when it may run.
+    ///
+    /// It refuses only when the launcher says there are several ranks: a size above 1, or a rank
+    /// above 0 (which implies several). One rank — size 1, or rank 0 with no size (PMIx under some
+    /// `srun` plugins sets only `PMIX_RANK`), or a size or rank that cannot be read — may run: it
+    /// does the whole work once, exactly as without the launcher.
+    static func refusalWithoutMPI(_ environment: [String: String]) -> ParallelError? {
+        guard let launch = detect(environment) else { return nil }
+        if let size = launch.size, size > 1 {
+            return .mpiNotCompiledIn(launcherVariable: launch.variable, value: launch.value)
+        }
+        if let rank = launch.rank, rank > 0 {
+            // Name the variable that gave the rank (the size variable, if any, said 1 or nothing).
+            let name = rankVariables.first { environment[$0].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } == rank }
+                ?? launch.variable
+            return .mpiNotCompiledIn(launcherVariable: name, value: environment[name] ?? launch.value)
         }
         return nil
     }
@@ -56,14 +78,13 @@ public enum Distributed {
     public static var launch: LaunchInfo? { Launcher.detect() }
 
     /// Throws when an MPI launcher started several copies of a build without MPI — each would
-    /// do all the work alone. One rank (`mpirun -np 1`) is allowed.
+    /// do all the work alone: a launcher size above 1 or a rank above 0. One rank is allowed
+    /// (`mpirun -np 1`, or a launcher that sets only a rank variable, such as `PMIX_RANK=0`).
     /// - Parameter environment: the variables to read (default: this process's).
     /// - Throws: ``ParallelError/mpiNotCompiledIn(launcherVariable:value:)``.
     public static func checkLaunch(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         if isMPICompiledIn { return }
-        if let launch = Launcher.detect(environment), launch.size != 1 {
-            throw ParallelError.mpiNotCompiledIn(launcherVariable: launch.variable, value: launch.value)
-        }
+        if let refusal = Launcher.refusalWithoutMPI(environment) { throw refusal }
     }
 
     /// The world: `MPICommunicator` (all ranks of the job) when launched by an MPI launcher with

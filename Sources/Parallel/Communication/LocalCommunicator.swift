@@ -173,7 +173,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     /// - Parameters:
     ///   - bytes: the message.
     ///   - destination: the receiving rank.
-    ///   - tag: 0…32767.
+    ///   - tag: 0…32766 (32767 is reserved for Verdant's own messages, as on MPI).
     /// - Throws: ``ParallelError/communication(_:)``.
     public func send(_ bytes: [UInt8], to destination: Int, tag: Int) throws {
         try checkRank(destination, "destination", size: size)
@@ -184,7 +184,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     /// Receives the next message with `tag` from `source`.
     /// - Parameters:
     ///   - source: the sending rank.
-    ///   - tag: 0…32767.
+    ///   - tag: 0…32766 (as `send`).
     /// - Returns: the message.
     /// - Throws: ``ParallelError/communication(_:)``, ``ParallelError/rankFailed(rank:message:)``.
     public func receive(from source: Int, tag: Int) throws -> [UInt8] {

@@ -206,9 +206,10 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
             if r == root {
                 if rank == root { mine = parts[root] }
             } else if rank == root {
-                try send(parts[r].withUnsafeBytes { Array($0) }, to: r, tag: 32767)
+                // The reserved tag: no user message can match these parts or be taken for one.
+                try sendUnchecked(parts[r].withUnsafeBytes { Array($0) }, to: r, tag: internalTag)
             } else if rank == r {
-                let bytes = try receive(from: root, tag: 32767)
+                let bytes = try receiveUnchecked(from: root, tag: internalTag)
                 mine = bytes.withUnsafeBytes { raw in Array(raw.bindMemory(to: T.self)) }
             }
         }
@@ -218,6 +219,17 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
     func send(_ bytes: [UInt8], to destination: Int, tag: Int) throws {
         try checkRank(destination, "destination", size: size)
         try checkTag(tag)
+        try sendUnchecked(bytes, to: destination, tag: tag)
+    }
+
+    func receive(from source: Int, tag: Int) throws -> [UInt8] {
+        try checkRank(source, "source", size: size)
+        try checkTag(tag)
+        return try receiveUnchecked(from: source, tag: tag)
+    }
+
+    /// `send` for a checked rank and any tag, the reserved one included.
+    private func sendUnchecked(_ bytes: [UInt8], to destination: Int, tag: Int) throws {
         guard bytes.count <= Int(Int32.max) else {
             throw ParallelError.communication("send: \(bytes.count) bytes is more than one message can carry (2³¹ − 1)")
         }
@@ -229,9 +241,9 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
         }
     }
 
-    func receive(from source: Int, tag: Int) throws -> [UInt8] {
-        try checkRank(source, "source", size: size)
-        try checkTag(tag)
+    /// `receive` for a checked rank and any tag, the reserved one included.
+    private func receiveUnchecked(from source: Int, tag: Int) throws -> [UInt8] {
+        assert((0...internalTag).contains(tag))
         return try lock.withLock {
             var status = MPI_Status()
             try MPICommunicator.check(MPI_Probe(Int32(source), Int32(tag), comm, &status), "MPI_Probe")

@@ -42,7 +42,7 @@ struct Partial: Sendable, Equatable {
         kind == .product ? Partial(real: 1, integer: 1) : Partial()
     }
 
-    /// Seven words, for exchange between ranks.
+    /// Five words (``wordCount``), for exchange between ranks: count, real, second, integer, index.
     var words: [UInt64] {
         [UInt64(bitPattern: Int64(count)), real.bitPattern, second.bitPattern, UInt64(bitPattern: Int64(integer)),
          UInt64(bitPattern: Int64(index))]

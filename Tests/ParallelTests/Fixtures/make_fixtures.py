@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the .npy fixtures of Tests/ParallelTests with NumPy, and expected.json with what NumPy
-computes from them (values, reductions, a matrix product) and SplitMix64 values computed here with
-Python integers (an oracle for Verdant's counter-based random arrays).
+computes from them (values, reductions), a matrix product computed by NumPy (`matmul`: the two
+operands and A @ B), and SplitMix64 values computed here with Python integers (an oracle for
+Verdant's counter-based random arrays).
 
 Run from this folder:  python3 make_fixtures.py   (NumPy 2.x; the files are committed)
 """
@@ -95,6 +96,14 @@ expected["errors"] = {
     "bad_version": "unsupported .npy version 9.0; Verdant reads versions 1.0, 2.0 and 3.0",
     "bad_header": "header: 'shape' is missing or not a tuple of integers",
 }
+
+# A matrix product computed by NumPy (BLAS), for Verdant's blocked matmul: its own generator, so
+# the values above do not change when this part does.
+mm = np.random.default_rng(7)
+a_mat, b_mat = mm.standard_normal((9, 7)), mm.standard_normal((7, 5))
+expected["matmul"] = {"a": a_mat.ravel().tolist(), "a_shape": list(a_mat.shape),
+                      "b": b_mat.ravel().tolist(), "b_shape": list(b_mat.shape),
+                      "product": (a_mat @ b_mat).ravel().tolist()}
 
 # SplitMix64 by position: element k = output k + 1 of SplitMix64(seed).
 M = (1 << 64) - 1
