@@ -292,6 +292,34 @@ struct PrivacyCLITests {
         #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("-").path))
     }
 
+    @Test("seal and unseal stream in constant memory: 4× the input adds almost nothing to the peak (wait4's ru_maxrss)")
+    func constantMemory() throws {
+        let dir = try TemporaryDirectory()
+        let key = dir.url.appendingPathComponent("k.bin").path
+        #expect(try verdantRaw(["keygen", "--symmetric", "-o", key]).status == 0)
+        var peaks: [String: Double] = [:]
+        // 24 MiB already fills the largest batches (8 MiB of chunks on 2 threads); 96 MiB must cost no more.
+        for (name, mebibytes) in [("small", 24), ("large", 96)] {
+            let input = dir.url.appendingPathComponent("\(name).bin")
+            try pseudoRandomData(mebibytes << 20).write(to: input)
+            let sealed = dir.url.appendingPathComponent("\(name).sealed").path
+            let opened = dir.url.appendingPathComponent("\(name).out").path
+            for (step, arguments) in [("seal", ["seal", "--key-file", key, "--threads", "2", "-o", sealed, input.path]),
+                                      ("unseal", ["unseal", "--key-file", key, "--threads", "2", "-o", opened, sealed])] {
+                let run = try verdantRaw(["measure", "--json", "--model-only", "--", verdantExecutable] + arguments)
+                #expect(run.status == 0, "\(run.stderr)")
+                let job = try #require(try jsonObject(run.text)["job"] as? [String: Any])
+                peaks["\(step) \(name)"] = try #require(job["peak_resident_bytes"] as? Double)
+            }
+            #expect(FileManager.default.contentsEqual(atPath: input.path, andPath: opened))
+        }
+        // A reader or writer that held the data would grow by the extra 72 MiB; streaming stays flat.
+        for step in ["seal", "unseal"] {
+            let growth = (peaks["\(step) large"] ?? 0) - (peaks["\(step) small"] ?? 0)
+            #expect(growth < 8 * 1_048_576, "\(step): peak grew by \(growth / 1_048_576) MiB for 72 MiB more data; \(peaks)")
+        }
+    }
+
     @Test("unseal keeps an existing output unless --force, and a failed --force unseal keeps it too")
     func unsealExistingOutput() throws {
         let dir = try TemporaryDirectory()
@@ -369,4 +397,21 @@ struct PrivacyCLITests {
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("'lots' is not a size"))
     }
+}
+
+/// `count` bytes that do not compress, from a fixed generator.
+func pseudoRandomData(_ count: Int) -> Data {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    var data = Data(count: count)
+    data.withUnsafeMutableBytes { raw in
+        let words = raw.bindMemory(to: UInt64.self)
+        for i in words.indices {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            words[i] = z ^ (z >> 31)
+        }
+    }
+    return data
 }
