@@ -122,7 +122,8 @@ struct MeterPlan: Sendable {
                     parameters: [Quantity("watts_per_thread", watts, "W")],
                     note: "job CPU seconds × watts per busy thread; \(basis)"))
             } else {
-                let machineBusy = busy ?? processCPU
+                // /proc/stat counts in 10 ms ticks: never charge the machine less than the job's own CPU time.
+                let machineBusy = max(busy ?? processCPU, processCPU)
                 figures.append(SourceFigure(
                     name: "cpu", method: "cpu-time model",
                     joules: Estimate(value: machineBusy * watts, lowFactor: band.low, highFactor: band.high, provenance: provenance),

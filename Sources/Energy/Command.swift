@@ -80,8 +80,13 @@ extension EnergyMeter {
         var waitStatus: Int32 = 0
         var usage = rusage()
         while wait4(pid, &waitStatus, 0, &usage) < 0 && errno == EINTR {}
+        // posix_spawn starts the child in this process's memory (vfork), and Linux keeps that
+        // memory's high-water mark in the child's ru_maxrss at exec: wait4's peak is the command's
+        // own only when it exceeds ours (which can only have grown since the exec).
+        let childPeakBytes = Double(usage.ru_maxrss) * 1024
+        let ownPeakBytes = ProcessStats.currentPeakResidentBytes()
         core.recordChildExit(cpu: CPUTimes(user: ProcessStats.seconds(usage.ru_utime), system: ProcessStats.seconds(usage.ru_stime)),
-                             peakResidentBytes: Double(usage.ru_maxrss) * 1024)
+                             peakResidentBytes: childPeakBytes > ownPeakBytes ? childPeakBytes : nil)
         // Linux wait status: low 7 bits = terminating signal (0 when it exited), bits 8–15 = exit code.
         let signalNumber = waitStatus & 0x7f
         let exit = signalNumber == 0 ? CommandExit(status: (waitStatus >> 8) & 0xff, signal: nil)

@@ -225,7 +225,8 @@ final class MeterCore: Sendable {
         var stopped = false
         var report: EnergyReport?
         /// For a child job: its CPU times and peak memory from `wait4`, once it has ended.
-        var childFinal: (cpu: CPUTimes, peakResidentBytes: Double)?
+        /// (`peakResidentBytes` is nil when wait4's figure is only the meter's own, see ``Command``.)
+        var childFinal: (cpu: CPUTimes, peakResidentBytes: Double?)?
         var peakResidentBytes = 0.0
     }
 
@@ -278,7 +279,7 @@ final class MeterCore: Sendable {
         var first = Snapshot()
         first.machineBusySeconds = 0
         if initialBusy == nil { first.machineBusySeconds = nil }
-        first.residentBytes = stats.residentBytes(job.pid) ?? 0
+        first.residentBytes = job.pid.map { stats.treeResidentBytes(root: $0) ?? 0 } ?? stats.residentBytes(nil) ?? 0
         first.raplJoules = selection.rapl?.joulesByZone ?? [:]
         first.gpuJoules = Dictionary(uniqueKeysWithValues: (selection.nvml?.devices ?? []).map { ($0.index, 0.0) })
         self.first = first
@@ -403,8 +404,22 @@ final class MeterCore: Sendable {
             }
         }
         if let busy = stats.machineBusySeconds(), let initialBusy { snap.machineBusySeconds = busy - initialBusy }
+        // A measured command's whole process tree (memory and GPU attribution); the meter's own
+        // process for an in-process job.
+        let needsTree = s.childFinal == nil && (job.pid != nil || (s.nvml != nil && plan.scope == .process))
+        let tree: Set<Int32>? = needsTree ? stats.processTree(root: job.pid ?? getpid()) : nil
         // A process that has ended keeps its last resident size until the final reading.
-        let resident = (s.childFinal == nil ? stats.residentBytes(job.pid) : nil) ?? s.last.residentBytes
+        var current: Double? = nil
+        if s.childFinal == nil {
+            if let root = job.pid {
+                current = stats.residentBytes(root).map { rootBytes in
+                    (tree ?? [root]).reduce(rootBytes) { $1 == root ? $0 : $0 + (stats.residentBytes($1) ?? 0) }
+                }
+            } else {
+                current = stats.residentBytes(nil)
+            }
+        }
+        let resident = current ?? s.last.residentBytes
         snap.memoryByteSeconds += 0.5 * (s.last.residentBytes + resident) * dt
         snap.residentBytes = resident
         s.peakResidentBytes = max(s.peakResidentBytes, resident)
@@ -413,8 +428,7 @@ final class MeterCore: Sendable {
             snap.raplJoules = s.rapl?.joulesByZone ?? [:]
         }
         if s.nvml != nil {
-            let tree: Set<Int32>? = plan.scope == .process ? stats.processTree(root: job.pid ?? getpid()) : nil
-            s.nvml?.sample(seconds: dt, jobProcesses: tree)
+            s.nvml?.sample(seconds: dt, jobProcesses: plan.scope == .process ? tree : nil)
             for device in s.nvml?.devices ?? [] { snap.gpuJoules[device.index] = device.joules }
             if plan.scope == .process, let nvml = s.nvml { snap.gpuAttribution = nvml.attribution(nestedPIDNamespace: nestedPIDNamespace) }
         }
@@ -428,7 +442,27 @@ final class MeterCore: Sendable {
         guard !samplerStarted.exchange(true, ordering: .relaxed) else { return }
         let interval = configuration.sampleInterval
         let thread = Thread { [self] in
-            while stopSignal.wait(timeout: .now() + interval) == .timedOut {
+            var stopped = false
+            if job.pid != nil {
+                // A measured command's memory can only be read from /proc while it runs, and wait4's
+                // peak may be only this process's (see Command): three early readings (10, 60 and 260
+                // ms in) give a command shorter than one interval its resident size. Not samples: the
+                // timeline keeps its interval.
+                for delay in [0.01, 0.05, 0.2] where delay < interval {
+                    if stopSignal.wait(timeout: .now() + delay) == .success {
+                        stopped = true
+                        break
+                    }
+                    let before = threadCPUSeconds()
+                    state.withLock { s in
+                        guard !s.stopped else { return }
+                        _ = reading(&s)
+                    }
+                    let spent = threadCPUSeconds() - before
+                    state.withLock { $0.samplerCPUSeconds += spent }
+                }
+            }
+            while !stopped, stopSignal.wait(timeout: .now() + interval) == .timedOut {
                 let before = threadCPUSeconds()
                 state.withLock { s in
                     guard !s.stopped else { return }
@@ -499,10 +533,10 @@ final class MeterCore: Sendable {
     // MARK: - Stop
 
     /// For a measured command: its final CPU time and peak memory from `wait4`.
-    func recordChildExit(cpu: CPUTimes, peakResidentBytes: Double) {
+    func recordChildExit(cpu: CPUTimes, peakResidentBytes: Double?) {
         state.withLock { s in
             s.childFinal = (cpu, peakResidentBytes)
-            s.peakResidentBytes = max(s.peakResidentBytes, peakResidentBytes)
+            if let peakResidentBytes { s.peakResidentBytes = max(s.peakResidentBytes, peakResidentBytes) }
         }
     }
 
@@ -511,9 +545,10 @@ final class MeterCore: Sendable {
         return state.withLock { s in
             if let report = s.report { return report }
             var final = reading(&s)
-            if case .child = job, let childFinal = s.childFinal, s.samples == 0 {
-                // The command ended before the first sample: take its peak (wait4's ru_maxrss) for the whole time.
-                final.memoryByteSeconds = childFinal.peakResidentBytes * final.wallSeconds
+            if case .child = job, s.childFinal != nil, s.samples == 0 {
+                // The command ended before the first sample: take its peak (wait4's ru_maxrss when it is
+                // the command's own, else the largest reading) for the whole time.
+                final.memoryByteSeconds = s.peakResidentBytes * final.wallSeconds
                 s.last = final
             }
             if case .current = job {

@@ -74,6 +74,17 @@ struct ProcessStats: Sendable {
         return pages * pageBytes
     }
 
+    /// Resident bytes now of a process and all its descendants (a measured command's whole tree:
+    /// a shell, `make` or a launcher may leave the work to children). `nil` when the root is gone.
+    func treeResidentBytes(root: pid_t) -> Double? {
+        guard let rootBytes = residentBytes(root) else { return nil }
+        var total = rootBytes
+        for pid in processTree(root: root) where pid != root {
+            total += residentBytes(pid) ?? 0
+        }
+        return total
+    }
+
     /// Busy CPU seconds of the whole machine since boot, over all CPUs, from `/proc/stat`:
     /// user + nice + system + irq + softirq (idle, iowait and steal are not busy time of this machine).
     func machineBusySeconds() -> Double? {

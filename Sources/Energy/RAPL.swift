@@ -187,7 +187,8 @@ enum RAPLDiscovery {
             guard let rangeText = rangeRead.text, let range = UInt64(rangeText.trimmingCharacters(in: .whitespacesAndNewlines)), range > 0 else {
                 if counted {
                     result.unavailable.append(UnavailableSource(
-                        source: "rapl:\(name)", reason: rangeRead == .permissionDenied ? .permissionDenied : .failed,
+                        source: "rapl:\(name)",
+                        reason: rangeRead == .permissionDenied ? .permissionDenied : (rangeRead == .missing ? .missing : .failed),
                         detail: "'\(rangePath)' cannot be read (\(rangeRead.failurePhrase)), so a wrap-around of the counter could not be corrected; domain not used"))
                     result.unreadableKinds.insert(domainKind)
                 }

@@ -18,28 +18,28 @@ struct EnergyOptions: ParsableArguments {
                                valueName: "country"))
     var country: String?
 
-    @Option(name: .customLong("grid-intensity"), help: ArgumentHelp("Grid carbon intensity in gCO2e/kWh (overrides --country).", valueName: "g"))
+    @Option(name: .customLong("grid-intensity"), parsing: .unconditional, help: ArgumentHelp("Grid carbon intensity in gCO2e/kWh (overrides --country).", valueName: "g"))
     var gridIntensity: Double?
 
-    @Option(name: .customLong("price-per-kwh"), help: ArgumentHelp("Electricity price per kWh (default 0.1268 USD, U.S. average 2023).", valueName: "price"))
+    @Option(name: .customLong("price-per-kwh"), parsing: .unconditional, help: ArgumentHelp("Electricity price per kWh (default 0.1268 USD, U.S. average 2023).", valueName: "price"))
     var pricePerKWh: Double?
 
-    @Option(name: .customLong("price-per-hour"), help: ArgumentHelp("Machine price per hour (cloud instances), added to the cost.", valueName: "price"))
+    @Option(name: .customLong("price-per-hour"), parsing: .unconditional, help: ArgumentHelp("Machine price per hour (cloud instances), added to the cost.", valueName: "price"))
     var pricePerHour: Double?
 
     @Option(help: ArgumentHelp("Currency of the prices (default USD).", valueName: "code"))
     var currency: String?
 
-    @Option(name: .customLong("cpu-watts"), help: ArgumentHelp("Watts of one busy hardware thread for the CPU-time model (default: CPU table, else 3.375).", valueName: "W"))
+    @Option(name: .customLong("cpu-watts"), parsing: .unconditional, help: ArgumentHelp("Watts of one busy hardware thread for the CPU-time model (default: CPU table, else 3.375).", valueName: "W"))
     var cpuWatts: Double?
 
-    @Option(name: .customLong("memory-watts"), help: ArgumentHelp("Watts per GiB of memory for the model (default 0.375).", valueName: "W"))
+    @Option(name: .customLong("memory-watts"), parsing: .unconditional, help: ArgumentHelp("Watts per GiB of memory for the model (default 0.375).", valueName: "W"))
     var memoryWatts: Double?
 
     @Option(name: .customLong("energy-scope"), help: ArgumentHelp("Count the job alone (process) or the whole machine (machine).", valueName: "scope"))
     var scope: AccountingScope = .process
 
-    @Option(name: .customLong("sample-interval"), help: ArgumentHelp("Seconds between energy samples (timeline), 0.01 to 60.", valueName: "s"))
+    @Option(name: .customLong("sample-interval"), parsing: .unconditional, help: ArgumentHelp("Seconds between energy samples (timeline), 0.01 to 60.", valueName: "s"))
     var sampleInterval: Double = 1
 
     @Flag(name: .customLong("model-only"), help: "Do not read hardware counters (RAPL, NVML); use the CPU-time model.")
@@ -99,8 +99,19 @@ struct EnergyOptions: ParsableArguments {
 
     /// Starts a meter for this process.
     func start() throws -> EnergyMeter {
+        try start(sampleInterval: nil)
+    }
+
+    /// Starts a meter for this process; `sampleInterval` replaces the user's (used by
+    /// `bench --suite energy`, whose own measurements must not run beside a sampler).
+    func start(sampleInterval: Double?) throws -> EnergyMeter {
         do {
-            return try EnergyMeter(configuration: try configuration())
+            var configuration = try configuration()
+            if let sampleInterval {
+                configuration.sampleInterval = sampleInterval
+                configuration.keepTimeline = false
+            }
+            return try EnergyMeter(configuration: configuration)
         } catch {
             throw error.cliError
         }

@@ -72,6 +72,60 @@ struct MeterTests {
         #expect(burner.report.unavailable.first?.reason == .disabled)
     }
 
+    @Test("a measured command's memory is its whole process tree's, and a short command's peak is its own")
+    func commandMemory() throws {
+        var configuration = testConfiguration()
+        configuration.useCounters = false
+        configuration.sampleInterval = 0.05
+        // The shell leaves the work to a child: `tail` holds 64 MiB of zeros until its input ends
+        // (the input stays open for 0.8 s), then writes them out.
+        let script = "(head -c 67108864 /dev/zero; sleep 0.8) | tail -c 67108864 > /dev/null; true"
+        let tree = try EnergyMeter.measure(command: ["sh", "-c", script], configuration: configuration)
+        #expect(tree.exit.status == 0)
+        let memory = try #require(tree.report.total.sources.first { $0.name == "memory" })
+        let gibSeconds = try #require(memory.inputs.first { $0.name == "resident_gib_seconds" }).value
+        // 1/16 GiB held for most of the 0.8 s: the shell alone (a few MiB) would give < 0.005 GiB·s.
+        #expect(gibSeconds > 0.025, "\(gibSeconds) GiB·s")
+        #expect(tree.report.peakResidentBytes > 60 * 1_048_576)
+
+        // posix_spawn's child inherits this process's high-water mark in ru_maxrss: a 1.6 MiB
+        // `sleep` must not be charged this test process's size.
+        let short = try EnergyMeter.measure(command: ["sleep", "0.3"], configuration: testConfiguration())
+        #expect(short.report.peakResidentBytes < 16 * 1_048_576, "\(short.report.peakResidentBytes)")
+        #expect(short.report.peakResidentBytes > 0)
+        #expect(ProcessStats.currentPeakResidentBytes() > short.report.peakResidentBytes)
+    }
+
+    @Test("an in-process meter counts the CPU time of finished children (getrusage RUSAGE_CHILDREN)")
+    func finishedChildren() throws {
+        var configuration = testConfiguration()
+        configuration.useCounters = false
+        let meter = try EnergyMeter(configuration: configuration)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        child.arguments = ["-k", "1", "0.3", "sh", "-c", "while :; do :; done"]
+        try child.run()
+        child.waitUntilExit()
+        let report = meter.stop()
+        // This thread only waited; the burning child's ~0.3 s of CPU is the job's.
+        #expect(report.total.cpuSeconds > 0.1, "\(report.total.cpuSeconds) s")
+    }
+
+    @Test("cost adds the machine price per hour; a user grid intensity replaces the country's")
+    func priceAndGrid() throws {
+        var configuration = testConfiguration()
+        configuration.useCounters = false
+        configuration.price = try ElectricityPrice.userGiven(perKWh: 0.2, perHour: 3.6, currency: "EUR")
+        configuration.grid = try CarbonIntensity.userGiven(100, region: "France")
+        let report = try EnergyMeter.measure(command: ["sleep", "0.2"], configuration: configuration).report
+        let total = report.total
+        let expected = total.joules.value / 3.6e6 * 0.2 + 3.6 * total.seconds / 3600
+        #expect(abs(total.cost.value - expected) < 1e-12 * max(1, expected))
+        #expect(total.cost.value > 3.6 * 0.2 / 3600 * 0.99)  // the hourly part dominates
+        #expect(abs(total.gCO2e.value - total.joules.value / 3.6e6 * 100) < 1e-15)
+        #expect(report.grid.gramsPerKWh == 100 && report.grid.region == "France")
+    }
+
     @Test("exit codes and signals pass through; commands that cannot start fail clearly")
     func exits() throws {
         let configuration = testConfiguration()
