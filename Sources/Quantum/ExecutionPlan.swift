@@ -103,8 +103,10 @@ struct ExecutionPlan: Sendable {
     var hasNonUnitarySteps: Bool { steps.contains { !$0.isUnitary } }
 
     /// Validates and compiles a circuit.
+    /// - Parameter startsFromZero: whether the plan always runs on |0…0⟩ (then a reset before a
+    ///   qubit is used is dropped); false for a plan applied to a state the caller made.
     /// - Throws: the circuit's recorded errors; ``QuantumError/invalidCondition(_:)``.
-    init(circuit: QuantumCircuit, fusion: Bool) throws {
+    init(circuit: QuantumCircuit, fusion: Bool, startsFromZero: Bool = true) throws {
         try circuit.validate()
         self.fusion = fusion
         numQubits = circuit.numQubits
@@ -123,7 +125,8 @@ struct ExecutionPlan: Sendable {
         // so a file that starts with `reset q;` still samples its shots from one final state.
         var touched = Set<Int>()
         for instruction in circuit.instructions {
-            let noOpReset = instruction.operation == .reset && instruction.condition == nil && !touched.contains(instruction.qubits[0])
+            let noOpReset = startsFromZero && instruction.operation == .reset && instruction.condition == nil
+                && !touched.contains(instruction.qubits[0])
             if instruction.operation != .barrier { touched.formUnion(instruction.qubits) }
             if noOpReset { continue }
             if let condition = instruction.condition {

@@ -150,7 +150,7 @@ public struct StateVector<Real: StateScalar>: Sendable {
     @_specialize(exported: true, where Real == Double)
     @_specialize(exported: true, where Real == Float)
     public func largestProbabilities(limit: Int, threshold: Double = 1e-24) -> (probabilities: [(index: Int, probability: Double)], nonzero: Int) {
-        guard limit > 0 else { return ([], 0) }
+        let limit = max(0, min(limit, count))
         // A min-heap of the best `limit` seen so far: its root is the smallest kept.
         var heap: [(index: Int, probability: Double)] = []
         heap.reserveCapacity(limit)
@@ -176,6 +176,7 @@ public struct StateVector<Real: StateScalar>: Sendable {
             let probability = re * re + im * im
             guard probability > threshold else { continue }
             nonzero += 1
+            guard limit > 0 else { continue }
             let entry = (index: i, probability: probability)
             if heap.count < limit {
                 heap.append(entry)
@@ -328,7 +329,8 @@ public struct StateVector<Real: StateScalar>: Sendable {
             throw QuantumError.invalidState(
                 "a \(circuit.numQubits)-qubit circuit cannot act on a \(numQubits)-qubit state")
         }
-        let plan = try ExecutionPlan(circuit: circuit, fusion: true)
+        // The state is the caller's, not |0…0⟩: no reset may be dropped.
+        let plan = try ExecutionPlan(circuit: circuit, fusion: true, startsFromZero: false)
         guard !plan.hasNonUnitarySteps else {
             throw QuantumError.invalidState(
                 "apply(_:) takes unitary circuits; this one has measure, reset or conditioned gates (use run(shots:))")

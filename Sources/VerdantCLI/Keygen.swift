@@ -73,7 +73,7 @@ struct Keygen: ParsableCommand {
     /// others may read (as age-keygen warns); `nil` for a terminal, a pipe or a private file.
     static func exposedStandardOutput() -> String? {
         var status = stat()
-        guard fstat(STDOUT_FILENO, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_mode & 0o077 != 0 else { return nil }
+        guard fstat(STDOUT_FILENO, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_mode & 0o044 != 0 else { return nil }
         return "the secret key is written to standard output, a file others can read (mode "
             + String(status.st_mode & 0o777, radix: 8) + "); use -o FILE (written with mode 600) or chmod 600 it"
     }

@@ -130,19 +130,27 @@ struct Run: ParsableCommand {
 
         if showState {
             let unitary = circuit.removingFinalMeasurements()
-            if unitary.instructions.contains(where: { $0.condition != nil || $0.operation == .measure || $0.operation == .reset }) {
-                throw CLIError.usage(
-                    "\(file): --statevector and --probabilities need a circuit whose measurements all come at the end; "
-                        + "this one has mid-circuit measurement, reset or conditioned gates (counts work: drop the flag)")
+            let notUnitary = statevector || probabilities
+                ? "\(file): --statevector and --probabilities need a circuit whose measurements all come at the end; "
+                    + "this one has mid-circuit measurement, reset or conditioned gates (counts work: drop the flag)"
+                : "\(file): the circuit measures nothing, so its final state is shown, but it has a reset after a gate "
+                    + "(a state that is not one pure state): add measurements to get counts"
+            if unitary.instructions.contains(where: { $0.condition != nil || $0.operation == .measure }) {
+                throw CLIError.usage(notUnitary)
             }
             let start = Date()
             let stateLines: [String]
             let stateMembers: [(String, JSON)]
-            switch precision {
-            case .double:
-                (stateLines, stateMembers) = try describeState(try simulator.statevector(unitary, as: Double.self), includeBytes: !measures)
-            case .single:
-                (stateLines, stateMembers) = try describeState(try simulator.statevector(unitary, as: Float.self), includeBytes: !measures)
+            do {
+                // A reset before a qubit is used is dropped; any other reset makes the simulator refuse.
+                switch precision {
+                case .double:
+                    (stateLines, stateMembers) = try describeState(try simulator.statevector(unitary, as: Double.self), includeBytes: !measures)
+                case .single:
+                    (stateLines, stateMembers) = try describeState(try simulator.statevector(unitary, as: Float.self), includeBytes: !measures)
+                }
+            } catch QuantumError.invalidState {
+                throw CLIError.usage(notUnitary)
             }
             bar.finish()
             seconds += Date().timeIntervalSince(start)

@@ -182,6 +182,13 @@ struct CLITests {
         }
         let text = try verdant(["run", file, "--statevector"])
         #expect(text.stdout.contains("+0.7071067812"))
+        // A reset before any gate is a no-op on |0⟩: the state is shown. One after a gate is refused.
+        let leading = try dir.write("lead.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\nreset q;\nh q[0];\n")
+        let shown = try verdant(["run", leading, "--no-energy-summary"])
+        #expect(shown.status == 0 && shown.stdout.contains("probabilities (2 nonzero)"), "\(shown.stdout)\(shown.stderr)")
+        let late = try dir.write("late.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\nh q[0];\nreset q[0];\n")
+        let refused = try verdant(["run", late, "--no-energy-summary"])
+        #expect(refused.status == 2 && refused.stderr.contains("the circuit measures nothing, so its final state is shown, but it has a reset after a gate"))
     }
 
     @Test("errors: exit code 2 for input, 1 for runtime, a clear message and no trace")

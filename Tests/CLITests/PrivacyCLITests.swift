@@ -292,14 +292,15 @@ struct PrivacyCLITests {
         #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("-").path))
     }
 
-    @Test("seal and unseal stream in bounded memory: 4× the input adds far less than the extra data to the peak (wait4's ru_maxrss)")
+    @Test("seal and unseal stream in bounded memory: 10× the input adds far less than the extra data to the peak (wait4's ru_maxrss)")
     func constantMemory() throws {
         let dir = try TemporaryDirectory()
         let key = dir.url.appendingPathComponent("k.bin").path
         #expect(try verdantRaw(["keygen", "--symmetric", "-o", key]).status == 0)
         var peaks: [String: Double] = [:]
-        // 24 MiB already fills the largest batches (8 MiB of chunks on 2 threads); 96 MiB must cost no more.
-        for (name, mebibytes) in [("small", 24), ("large", 96)] {
+        // 24 MiB already fills the largest batches (8 MiB of chunks on 2 threads); 240 MiB must cost
+        // about the same. The allocator's per-thread arenas add up to a few batches under load.
+        for (name, mebibytes) in [("small", 24), ("large", 240)] {
             let input = dir.url.appendingPathComponent("\(name).bin")
             try pseudoRandomData(mebibytes << 20).write(to: input)
             let sealed = dir.url.appendingPathComponent("\(name).sealed").path
@@ -313,11 +314,11 @@ struct PrivacyCLITests {
             }
             #expect(FileManager.default.contentsEqual(atPath: input.path, andPath: opened))
         }
-        // A reader or writer that held the data would grow by at least the extra 72 MiB; streaming stays
-        // within a few batches of it (the allocator's arenas add some MiB under load).
+        // A reader or writer that held the data would grow by at least the extra 216 MiB; streaming
+        // stays within a few batches.
         for step in ["seal", "unseal"] {
             let growth = (peaks["\(step) large"] ?? 0) - (peaks["\(step) small"] ?? 0)
-            #expect(growth < 24 * 1_048_576, "\(step): peak grew by \(growth / 1_048_576) MiB for 72 MiB more data; \(peaks)")
+            #expect(growth < 64 * 1_048_576, "\(step): peak grew by \(growth / 1_048_576) MiB for 216 MiB more data; \(peaks)")
         }
     }
 

@@ -215,6 +215,15 @@ struct SimulatorTests {
         #expect(try ExecutionPlan(circuit: circuit, fusion: true).steps.allSatisfy {
             if case .reset = $0.action { false } else { true }
         })
+        // On a state the caller made, a reset is never dropped: apply(_:) refuses it.
+        var plus = try StateVector<Double>(numQubits: 1)
+        var h = QuantumCircuit(numQubits: 1)
+        h.h(0)
+        try plus.apply(h)
+        var resetOnly = QuantumCircuit(numQubits: 1)
+        resetOnly.reset(0)
+        #expect(throws: QuantumError.self) { try plus.apply(resetOnly) }
+        #expect(abs(plus[1].real - 0.5.squareRoot()) < 1e-15)
     }
 
     @Test("conditions on classical registers wider than 63 bits (Qiskit accepts them)")
@@ -263,6 +272,11 @@ struct SimulatorTests {
         basis.x(1)
         let (single, nonzero) = try basis.statevector().largestProbabilities(limit: 64)
         #expect(nonzero == 1 && single.count == 1 && single[0].index == 2 && single[0].probability == 1)
+        // "All of them" and "none" are fine; none still counts the nonzero ones.
+        let plusState = try QuantumCircuit.qft(numQubits: 3).statevector()
+        #expect(plusState.largestProbabilities(limit: .max).probabilities.count == 8)
+        let none = plusState.largestProbabilities(limit: 0)
+        #expect(none.probabilities.isEmpty && none.nonzero == 8)
     }
 
     @Test("binding new values re-uses the fused schedule: one schedule however many bindings")
