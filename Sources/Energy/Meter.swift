@@ -412,9 +412,7 @@ final class MeterCore: Sendable {
         var current: Double? = nil
         if s.childFinal == nil {
             if let root = job.pid {
-                current = stats.residentBytes(root).map { rootBytes in
-                    (tree ?? [root]).reduce(rootBytes) { $1 == root ? $0 : $0 + (stats.residentBytes($1) ?? 0) }
-                }
+                current = stats.treeResidentBytes(root: root, tree: tree)
             } else {
                 current = stats.residentBytes(nil)
             }

@@ -76,10 +76,11 @@ struct ProcessStats: Sendable {
 
     /// Resident bytes now of a process and all its descendants (a measured command's whole tree:
     /// a shell, `make` or a launcher may leave the work to children). `nil` when the root is gone.
-    func treeResidentBytes(root: pid_t) -> Double? {
+    /// - Parameter tree: the tree when the caller has just read it (``processTree(root:)``).
+    func treeResidentBytes(root: pid_t, tree: Set<Int32>? = nil) -> Double? {
         guard let rootBytes = residentBytes(root) else { return nil }
         var total = rootBytes
-        for pid in processTree(root: root) where pid != root {
+        for pid in tree ?? processTree(root: root) where pid != root {
             total += residentBytes(pid) ?? 0
         }
         return total

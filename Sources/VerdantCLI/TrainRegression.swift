@@ -16,9 +16,7 @@ enum RegressionRun {
         var configuration = try options.variational.configuration(
             features: data.features.columns, featureMap: featureMap, scale: Scaler.Kind(rawValue: options.scale) ?? .minmax,
             seed: options.seed, scheduler: scheduler, communicator: world)
-        let bar = ProgressBar("epochs")
-        let epochs = configuration.epochs
-        if showProgress { configuration.progress = { record in bar.update(record.epoch, epochs) } }
+        let bar = VariationalRun.epochBar(&configuration, show: showProgress)
         defer { bar.finish() }
         let config = configuration
         if let test {

@@ -108,13 +108,19 @@ enum VariationalRun {
                          showProgress: showProgress)
     }
 
+    /// A progress bar over the epochs, fed by `configuration` when `show` (finish it after training).
+    static func epochBar(_ configuration: inout VariationalConfiguration, show: Bool) -> ProgressBar {
+        let bar = ProgressBar("epochs")
+        let epochs = configuration.epochs
+        if show { configuration.progress = { record in bar.update(record.epoch, epochs) } }
+        return bar
+    }
+
     /// Splits (unless a test set is given) and trains, with a progress bar per epoch.
     static func train(_ data: Dataset, test: Dataset?, configuration: inout VariationalConfiguration, testSize: Double, seed: UInt64,
                       meter: EnergyMeter, showProgress: Bool) throws -> VariationalModel
     {
-        let bar = ProgressBar("epochs")
-        let epochs = configuration.epochs
-        if showProgress { configuration.progress = { record in bar.update(record.epoch, epochs) } }
+        let bar = epochBar(&configuration, show: showProgress)
         defer { bar.finish() }
         let config = configuration
         if let test {

@@ -107,8 +107,7 @@ struct PrivacyCLITests {
     @Test("seal and unseal round-trip for every recipient kind, through files and pipes")
     func roundTrips() throws {
         let dir = try TemporaryDirectory()
-        let idPath = dir.url.appendingPathComponent("me.key").path
-        let recipient = try verdantRaw(["keygen", "-o", idPath]).text.trimmingCharacters(in: .newlines)
+        let (idPath, recipient) = try newIdentity(in: dir)
         let other = dir.url.appendingPathComponent("other.key").path
         let otherRecipient = try verdantRaw(["keygen", "-o", other]).text.trimmingCharacters(in: .newlines)
         let recipientsFile = try dir.write("team.txt", "# team\n\(recipient)\n\(otherRecipient)\n")
@@ -184,8 +183,7 @@ struct PrivacyCLITests {
     @Test("every failure: its message, its exit status, no output file and no temporary file")
     func failures() throws {
         let dir = try TemporaryDirectory()
-        let idPath = dir.url.appendingPathComponent("me.key").path
-        let recipient = try verdantRaw(["keygen", "-o", idPath]).text.trimmingCharacters(in: .newlines)
+        let (idPath, recipient) = try newIdentity(in: dir)
         let other = dir.url.appendingPathComponent("other.key").path
         _ = try verdantRaw(["keygen", "-o", other])
         let input = try dir.write("data.csv", String(repeating: "1,2,3\n", count: 30000))  // 180 000 bytes: 3 chunks
@@ -267,8 +265,7 @@ struct PrivacyCLITests {
     @Test("an identity file that others can read gives a warning")
     func permissionWarning() throws {
         let dir = try TemporaryDirectory()
-        let idPath = dir.url.appendingPathComponent("me.key").path
-        let recipient = try verdantRaw(["keygen", "-o", idPath]).text.trimmingCharacters(in: .newlines)
+        let (idPath, recipient) = try newIdentity(in: dir)
         chmod(idPath, 0o644)
         let sealed = try verdantRaw(["seal", "-r", recipient], stdin: Data("x".utf8))
         let opened = try verdantRaw(["unseal", "-i", idPath], stdin: sealed.stdout)
@@ -325,8 +322,7 @@ struct PrivacyCLITests {
     @Test("unseal keeps an existing output unless --force, and a failed --force unseal keeps it too")
     func unsealExistingOutput() throws {
         let dir = try TemporaryDirectory()
-        let idPath = dir.url.appendingPathComponent("me.key").path
-        let recipient = try verdantRaw(["keygen", "-o", idPath]).text.trimmingCharacters(in: .newlines)
+        let (idPath, recipient) = try newIdentity(in: dir)
         let sealedPath = dir.url.appendingPathComponent("d.sealed").path
         #expect(try verdantRaw(["seal", "-r", recipient, "-o", sealedPath], stdin: Data("new contents".utf8)).status == 0)
         let target = try dir.write("d.txt", "old contents")
@@ -416,4 +412,10 @@ func pseudoRandomData(_ count: Int) -> Data {
         }
     }
     return data
+}
+
+/// `verdant keygen -o DIR/me.key`: the identity file's path and its recipient string.
+func newIdentity(in dir: TemporaryDirectory, name: String = "me.key") throws -> (path: String, recipient: String) {
+    let path = dir.url.appendingPathComponent(name).path
+    return (path, try verdantRaw(["keygen", "-o", path]).text.trimmingCharacters(in: .newlines))
 }
