@@ -233,6 +233,13 @@ struct QMLCLITests {
         }
         #expect(!FileManager.default.fileExists(atPath: out))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted() == ["bad.csv", "three.csv", "two.csv"])
+        // predict reads builtin:iris or a file; the ad hoc set exists only inside a training run.
+        let models = try TemporaryDirectory()
+        let model = models.url.appendingPathComponent("m.json").path
+        #expect(try verdant(["train", "--data", "builtin:iris", "--model", "svm-rbf", "-o", model, "--no-energy-summary"]).status == 0)
+        let adhoc = try verdant(["predict", "--model", model, "--data", "builtin:adhoc", "--no-energy-summary"])
+        #expect(adhoc.status == 2 && adhoc.stderr.contains(
+            "--data: predict reads a CSV file (plain or sealed) or builtin:iris; 'builtin:adhoc' is generated per training run"))
     }
 
     @Test("a sealed model opened with another identity: a clear error, exit 3 (no key opens it), no predictions file")
