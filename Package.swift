@@ -24,12 +24,12 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public API
-        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Parallel", "Privacy", "QuantumML"]),
-        .target(name: "Energy"),
+        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Parallel", "Privacy", "QuantumML", "VerdantCommon"]),
+        .target(name: "Energy", dependencies: ["VerdantCommon"]),
         .target(
             name: "Quantum",
             dependencies: [
-                "CQuantumKernels",
+                "CQuantumKernels", "VerdantCommon",
                 .product(name: "ComplexModule", package: "swift-numerics"),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
@@ -37,6 +37,7 @@ let package = Package(
         .target(
             name: "Privacy",
             dependencies: [
+                "VerdantCommon",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
@@ -45,7 +46,7 @@ let package = Package(
         .target(
             name: "Parallel",
             dependencies: [
-                "CParallelKernels",
+                "CParallelKernels", "VerdantCommon",
                 .target(name: "CMPI", condition: .when(traits: ["MPI"])),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
@@ -53,13 +54,14 @@ let package = Package(
         .target(
             name: "QuantumML",
             dependencies: [
-                "Quantum", "Parallel", "Privacy", "Energy",
+                "Quantum", "Parallel", "Privacy", "Energy", "VerdantCommon",
                 .product(name: "ComplexModule", package: "swift-numerics"),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
 
         // MARK: - Implementation details
+        .target(name: "VerdantCommon"),
         .systemLibrary(name: "CMPI", pkgConfig: "mpi", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "CParallelKernels"),
         .target(name: "CQuantumKernels"),
