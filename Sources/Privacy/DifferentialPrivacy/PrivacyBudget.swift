@@ -138,8 +138,9 @@ public struct PrivacyBudget: Codable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let target = try container.decode(Double.self, forKey: .targetEpsilon)
         let delta = try container.decode(Double.self, forKey: .delta)
+        let accountant = try container.decode(PrivacyAccountant.self, forKey: .accountant)
         do {
-            try self.init(targetEpsilon: target, delta: delta, accountant: try container.decode(PrivacyAccountant.self, forKey: .accountant))
+            try self.init(targetEpsilon: target, delta: delta, accountant: accountant)
         } catch let error as DifferentialPrivacyError {
             throw DifferentialPrivacyError.invalidState("saved privacy budget: \(error.description)")
         }

@@ -7,10 +7,34 @@ import Testing
 let dpFixtureFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fixtures").appendingPathComponent("dp")
 
-/// One fixture file as a JSON object.
+/// One fixture file as a JSON object, numbers as `NSNumber`s of the exact `Double`s written.
+/// (Foundation's JSONSerialization on Linux rounds some numbers by an ulp or two; JSONDecoder reads
+/// them exactly, so the tree is built with it.)
 func dpFixture(_ name: String) throws -> [String: Any] {
     let data = try Data(contentsOf: dpFixtureFolder.appendingPathComponent(name))
-    return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(name) is not a JSON object")
+    return try #require(try JSONDecoder().decode(FixtureJSON.self, from: data).value as? [String: Any], "\(name) is not a JSON object")
+}
+
+/// Any JSON value, decoded exactly.
+private struct FixtureJSON: Decodable {
+    let value: Any
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            value = NSNull()
+        } else if let bool = try? container.decode(Bool.self) {
+            value = bool
+        } else if let number = try? container.decode(Double.self) {
+            value = NSNumber(value: number)
+        } else if let text = try? container.decode(String.self) {
+            value = text
+        } else if let array = try? container.decode([FixtureJSON].self) {
+            value = array.map(\.value)
+        } else {
+            value = try container.decode([String: FixtureJSON].self).mapValues(\.value)
+        }
+    }
 }
 
 /// The records under `key` of a fixture file.
