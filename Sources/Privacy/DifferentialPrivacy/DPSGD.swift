@@ -67,6 +67,9 @@ public struct PoissonSampler: Codable, Equatable, Sendable {
         return batch
     }
 
+    /// Decodes a saved sampler, checking N and q.
+    ///
+    /// - Throws: ``DifferentialPrivacyError/invalidState(_:)`` for a value out of range; decoding errors.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         do {
@@ -224,6 +227,9 @@ public struct DPSGDAggregator: Codable, Equatable, Sendable {
         self.noise = noise
     }
 
+    /// Decodes a saved aggregator, checking C and σ.
+    ///
+    /// - Throws: ``DifferentialPrivacyError/invalidState(_:)`` for a value out of range; decoding errors.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         do {
@@ -264,14 +270,39 @@ public struct DPSGDAggregator: Codable, Equatable, Sendable {
         var sum = [Double](repeating: 0, count: parameterCount)
         var clippedCount = 0
         for var gradient in perSampleGradients {
-            if maxGradientNorm.isFinite, GradientClipping.clip(&gradient, maxNorm: maxGradientNorm) > maxGradientNorm {
-                clippedCount += 1
-            }
+            if clip(&gradient) { clippedCount += 1 }
             for k in 0..<parameterCount { sum[k] += gradient[k] }
         }
-        let deviation = noiseMultiplier * (maxGradientNorm.isFinite ? maxGradientNorm : 0)
-        if deviation > 0 { noise.add(standardDeviation: deviation, to: &sum) }
+        addNoise(to: &sum)
         return PrivateGradientSum(sum: sum, batchSize: perSampleGradients.count, clippedCount: clippedCount,
-                                  noiseStandardDeviation: deviation)
+                                  noiseStandardDeviation: noiseStandardDeviation)
+    }
+
+    /// σ·C, the standard deviation of the noise per coordinate (0 when σ = 0 or C = +∞).
+    public var noiseStandardDeviation: Double {
+        maxGradientNorm.isFinite ? noiseMultiplier * maxGradientNorm : 0
+    }
+
+    /// Clips one sample's gradient to norm C in place (``GradientClipping/clip(_:maxNorm:)``) — the
+    /// per-sample half of ``privatize(_:parameterCount:)``, for a trainer that sums the clipped
+    /// gradients itself (across threads or MPI ranks) and then calls ``addNoise(to:)`` once.
+    ///
+    /// - Parameter gradient: finite entries (the caller checks: this is the unchecked path).
+    /// - Returns: whether the gradient was scaled down.
+    @discardableResult
+    public func clip(_ gradient: inout [Double]) -> Bool {
+        guard maxGradientNorm.isFinite else { return false }
+        return GradientClipping.clip(&gradient, maxNorm: maxGradientNorm) > maxGradientNorm
+    }
+
+    /// Adds N(0, σ²C²) to each entry of a sum of clipped gradients — the other half of
+    /// ``privatize(_:parameterCount:)``. Call it once per step on the whole batch's sum; ranks that
+    /// each hold a copy of the same aggregator state (decoded from one saved on rank 0) add the same
+    /// noise, so the result does not depend on the number of ranks. Draws nothing when σC = 0.
+    ///
+    /// - Parameter sum: the clipped sum, perturbed in place.
+    public mutating func addNoise(to sum: inout [Double]) {
+        let deviation = noiseStandardDeviation
+        if deviation > 0 { noise.add(standardDeviation: deviation, to: &sum) }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A parameter of differentially private training or accounting, named in error messages.
+/// A parameter of differentially private training or accounting, named in error messages by its
+/// raw value (the CLI maps each to its option, e.g. `samplingRate` to `--sampling-rate`).
 public enum DifferentialPrivacyParameter: String, Sendable, Codable, CaseIterable {
     case samplingRate = "sampling rate"
     case noiseMultiplier = "noise multiplier"

@@ -26,6 +26,9 @@ public struct SubsampledGaussian: Codable, Hashable, Sendable {
         self.noiseMultiplier = noiseMultiplier
     }
 
+    /// Decodes a saved mechanism, checking q and σ.
+    ///
+    /// - Throws: ``DifferentialPrivacyError/invalidState(_:)`` for a value out of range; decoding errors.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         do {
@@ -92,6 +95,9 @@ public struct PrivacyLedger: Codable, Hashable, Sendable {
         return copy
     }
 
+    /// Decodes a saved ledger, checking that every run has at least one step.
+    ///
+    /// - Throws: ``DifferentialPrivacyError/invalidState(_:)`` for an empty run or a bad mechanism; decoding errors.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let entries = try container.decode([Entry].self, forKey: .entries)

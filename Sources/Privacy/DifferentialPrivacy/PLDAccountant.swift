@@ -35,6 +35,9 @@ public struct PLDAccountant: Codable, Hashable, Sendable {
         self.discretization = discretization
     }
 
+    /// Decodes a saved accountant, checking the interval.
+    ///
+    /// - Throws: ``DifferentialPrivacyError/invalidState(_:)`` for an interval out of range; decoding errors.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         do {

@@ -10,7 +10,9 @@ public enum PrivacyAccountantKind: String, Codable, CaseIterable, Sendable {
 
 /// An accountant with its settings: the one place that chooses between RDP and PLD.
 public enum PrivacyAccountant: Codable, Hashable, Sendable {
+    /// Rényi DP over the accountant's orders.
     case rdp(RDPAccountant)
+    /// Privacy loss distributions on the accountant's grid.
     case pld(PLDAccountant)
 
     /// The accountant of that kind with dp-accounting's defaults (RDP: its default orders; PLD: a

@@ -92,7 +92,9 @@ public struct NoiseCalibration: Hashable, Sendable {
 public struct PrivacyBudgetQuery: Hashable, Sendable {
     /// What is given besides the schedule: σ (to find ε), or a target ε (to find σ).
     public enum Given: Hashable, Sendable {
+        /// σ > 0: the answer is ε.
         case noiseMultiplier(Double)
+        /// A target ε > 0: the answer is the smallest σ that meets it.
         case targetEpsilon(Double)
     }
 

@@ -134,6 +134,9 @@ public struct PrivacyBudget: Codable, Sendable {
         case targetEpsilon, delta, accountant, ledger
     }
 
+    /// Decodes a saved budget (target, δ, accountant, ledger), checking each.
+    ///
+    /// - Throws: ``DifferentialPrivacyError/invalidState(_:)`` for a value out of range; decoding errors.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let target = try container.decode(Double.self, forKey: .targetEpsilon)
@@ -147,6 +150,9 @@ public struct PrivacyBudget: Codable, Sendable {
         ledger = try container.decode(PrivacyLedger.self, forKey: .ledger)
     }
 
+    /// Writes the saved state: target, δ, accountant and ledger (not the cache).
+    ///
+    /// - Throws: encoding errors.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(targetEpsilon, forKey: .targetEpsilon)

@@ -44,6 +44,9 @@ public struct RDPAccountant: Codable, Hashable, Sendable {
         self.orders = orders
     }
 
+    /// Decodes a saved accountant, checking its orders.
+    ///
+    /// - Throws: ``DifferentialPrivacyError/invalidState(_:)`` for a bad order; decoding errors.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         do {

@@ -92,6 +92,10 @@ public struct SecureRandomGenerator: RandomNumberGenerator, Codable, Sendable {
         case isSeeded, key, position
     }
 
+    /// Decodes a saved generator: its kind, its key (64 hexadecimal digits) and its position.
+    ///
+    /// - Throws: ``DifferentialPrivacyError/invalidState(_:)`` for a malformed key or a position that
+    ///   is not a multiple of 8; decoding errors.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         isSeeded = try container.decode(Bool.self, forKey: .isSeeded)
@@ -106,6 +110,9 @@ public struct SecureRandomGenerator: RandomNumberGenerator, Codable, Sendable {
         }
     }
 
+    /// Writes the state: kind, key (hexadecimal — a secret unless seeded) and position.
+    ///
+    /// - Throws: encoding errors.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(isSeeded, forKey: .isSeeded)

@@ -219,6 +219,23 @@ struct DPSGDTests {
         #expect(try fromRestored == aggregator.privatize([[1, 2]], parameterCount: 2))
     }
 
+    @Test("privatize equals its halves: clip each sample, sum, then addNoise once (what a multi-rank trainer does)")
+    func halves() throws {
+        let gradients: [[Double]] = [[3, 4], [0.1, 0.2], [-6, 8]]
+        var whole = try DPSGDAggregator(maxGradientNorm: 1, noiseMultiplier: 0.8, noise: GaussianNoise(generator: SecureRandomGenerator(seed: 21)))
+        var halves = whole
+        let expected = try whole.privatize(gradients, parameterCount: 2)
+        var sum = [0.0, 0.0], clipped = 0
+        for var g in gradients {
+            if halves.clip(&g) { clipped += 1 }
+            sum[0] += g[0]
+            sum[1] += g[1]
+        }
+        halves.addNoise(to: &sum)
+        #expect(sum == expected.sum && clipped == expected.clippedCount && halves == whole)
+        #expect(halves.noiseStandardDeviation == 0.8 && expected.noiseStandardDeviation == 0.8)
+    }
+
     @Test("bad gradients and settings are refused with what was received, and draw no noise")
     func aggregationErrors() throws {
         var aggregator = try DPSGDAggregator(maxGradientNorm: 1, noiseMultiplier: 1, noise: GaussianNoise(generator: SecureRandomGenerator(seed: 1)))

@@ -38,7 +38,7 @@ struct PLDAccountantTests {
             checked += 1
         }
         #expect(checked >= 40)
-        print("PLD ε vs dp-accounting over \(checked) cases (\(skipped) large ones skipped in debug): ratio − 1 in [\(lowest), \(worst)]")
+        print("PLD ε vs dp-accounting over \(checked) cases (\(skipped) large ones skipped): ratio − 1 in [\(lowest), \(worst)]")
     }
 
     @Test("q = 1: PLD's ε bounds the exact Gaussian ε from above, within 1 %, and is below RDP's",
