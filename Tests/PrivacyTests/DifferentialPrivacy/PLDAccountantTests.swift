@@ -132,6 +132,18 @@ struct PLDAccountantTests {
             FourierTransform(count: n).inverse(&re, &im)
             for j in 0..<n { #expect(abs(re[j] - xr[j]) <= 1e-14 && abs(im[j] - xi[j]) <= 1e-14) }
         }
+        // The real transform (one complex transform of half the length) equals the complex one.
+        for n in [2, 4, 16, 128] {
+            let x = (0..<(n - n / 4)).map { _ in random() }     // shorter than n: zero-padded
+            var re = x + [Double](repeating: 0, count: n - x.count), im = [Double](repeating: 0, count: n)
+            FourierTransform(count: n).forward(&re, &im)
+            let real = RealFourierTransform(count: n)
+            let (xr, xi) = real.forward(x)
+            #expect(xr.count == n / 2 + 1)
+            for k in 0...(n / 2) { #expect(abs(xr[k] - re[k]) <= 1e-13 && abs(xi[k] - im[k]) <= 1e-13, "n=\(n) k=\(k)") }
+            let back = real.inverse(real: xr, imaginary: xi)
+            for j in 0..<n { #expect(abs(back[j] - (j < x.count ? x[j] : 0)) <= 1e-14, "n=\(n) j=\(j)") }
+        }
         let a = (0..<37).map { _ in random() }, b = (0..<20).map { _ in random() }
         let fast = Convolution.linear(a, b)
         #expect(fast.count == 56)
