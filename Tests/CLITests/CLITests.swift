@@ -126,6 +126,8 @@ struct CLITests {
               unseal                  Authenticate and decrypt a sealed file.
               inspect                 Show a sealed file's format, content type, recipients
                                       and sizes (no key needed, no secrets shown).
+              privacy-budget          Compute the privacy budget ε of DP-SGD (or the noise
+                                      multiplier for a target ε) without training.
               measure                 Run a command and report its energy, carbon and cost.
               info                    Show cores, memory, whether MPI is compiled in, and
                                       this process's rank and size.
