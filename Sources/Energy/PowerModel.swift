@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 
 /// A processor model with its rated power, and where that figure comes from.
 public struct CPUPowerEntry: Sendable, Equatable {
@@ -119,12 +120,6 @@ public enum PowerModel {
     public static func currentCPUModelName() -> String { cpuModelName(files: .live) }
 
     static func cpuModelName(files: SystemFiles) -> String {
-        guard let text = files.read("/proc/cpuinfo").text else { return "unknown" }
-        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
-            if let value = line.split(separator: ":", maxSplits: 1).last {
-                return value.trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return "unknown"
+        files.read("/proc/cpuinfo").text.flatMap(SystemInfo.cpuModelName(cpuinfo:)) ?? "unknown"
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Verdant
+import VerdantCommon
 
 /// Options of `verdant bench --suite qml`.
 struct QMLBenchOptions: ParsableArguments {
@@ -41,7 +42,7 @@ extension Bench {
         let threadCounts = try threads.map { try integers($0, "threads", minimum: 1, maximum: 4096) } ?? (all > 1 ? [1, all] : [1])
         var items: [JSON] = []
         var rows: [[String]] = []
-        func median(_ times: [Double]) -> Double { times.sorted()[times.count / 2] }
+        let median = Timing.median
         /// One timed run of `body`, in seconds (no warm-up).
         func timeOnce(_ body: () throws -> Void) rethrows -> [Double] {
             let start = DispatchTime.now().uptimeNanoseconds

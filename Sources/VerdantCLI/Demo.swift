@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Verdant
+import VerdantCommon
 
 /// `verdant demo`: the main job, runnable with no set-up — encrypted data → quantum kernel in
 /// parallel → sealed model and predictions → energy report.
@@ -116,7 +117,7 @@ struct Demo: ParsableCommand {
                         predicted = try model.predict(test.features, configuration: configuration)
                         trained = .kernel(model)
                     }
-                    let csv = "sample,prediction\n" + predicted.enumerated().map { "\($0.offset),\(csvField($0.element))\n" }.joined()
+                    let csv = "sample,prediction\n" + predicted.enumerated().map { "\($0.offset),\(CSVText.field($0.element))\n" }.joined()
                     try withPrivacyErrors {
                         try SealedFile.write(Data(csv.utf8), toPath: predictionsPath, for: recipients, contentType: "predictions/csv")
                     }

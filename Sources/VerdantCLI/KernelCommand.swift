@@ -117,7 +117,7 @@ struct KernelCommand: ParsableCommand {
         }
         if !energy.noEnergySummary { printNote(report.oneLine) }
         if let path = energy.energyReport {
-            do { try report.writeJSON(to: path) } catch { throw error.cliError }
+            try report.writeJSON(to: path)
         }
     }
 }

@@ -175,11 +175,3 @@ func checkOutput(_ path: String?, force: Bool, option: String = "-o") throws {
         throw CLIError.usage("\(option) '\(path)': the folder '\(folder)' does not exist")
     }
 }
-
-extension QuantumMLError {
-    /// Training that cannot produce a model is a runtime failure (1); the rest is bad input (2).
-    var cliError: CLIError {
-        if case .training = self { return CLIError.runtime(description) }
-        return CLIError.usage(description)
-    }
-}

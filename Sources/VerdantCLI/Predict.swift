@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Verdant
+import VerdantCommon
 
 /// `verdant predict`: apply a (sealed) model to data; predictions sealed for recipients on request.
 struct Predict: ParsableCommand {
@@ -88,7 +89,7 @@ struct Predict: ParsableCommand {
 
         var csv = labels == nil ? "sample,prediction\n" : "sample,prediction,label\n"
         for (i, p) in predicted.enumerated() {
-            csv += "\(i),\(csvField(p))" + (labels.map { ",\(csvField($0[i]))" } ?? "") + "\n"
+            csv += "\(i),\(CSVText.field(p))" + (labels.map { ",\(CSVText.field($0[i]))" } ?? "") + "\n"
         }
         // A classifier is scored by accuracy, a regressor by MSE, MAE and R², against the data's label column.
         let metrics = try mlErrors { () -> RegressionMetrics? in
@@ -133,13 +134,8 @@ struct Predict: ParsableCommand {
         }
         if !energy.noEnergySummary { printNote(report.oneLine) }
         if let path = energy.energyReport {
-            do { try report.writeJSON(to: path) } catch { throw error.cliError }
+            try report.writeJSON(to: path)
         }
     }
 }
 
-/// A CSV field, quoted when it holds a comma, quote or line break.
-func csvField(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}

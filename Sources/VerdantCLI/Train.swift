@@ -126,7 +126,7 @@ struct Train: ParsableCommand {
             printNote(report.oneLine)
         }
         if let path = energy.energyReport {
-            do { try report.writeJSON(to: path) } catch { throw error.cliError }
+            try report.writeJSON(to: path)
         }
     }
 }
@@ -207,18 +207,5 @@ struct TrainingRun {
     }
 }
 
-/// Runs `body`, turning library errors into `CLIError`s with their exit codes.
-func mlErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as QuantumMLError {
-        throw error.cliError
-    } catch let error as EnergyError {
-        throw error.cliError
-    } catch let error as ParallelError {
-        if case .taskFailed(_, _, let underlying) = error, let inner = underlying as? QuantumMLError { throw inner.cliError }
-        return try parallelCall { throw error }
-    } catch let error as PrivacyError {
-        return try withPrivacyErrors { throw error }
-    }
-}
+/// Runs `body` (errors map to exit codes in one place, ExitCodes.swift).
+func mlErrors<T>(_ body: () throws -> T) throws -> T { try body() }

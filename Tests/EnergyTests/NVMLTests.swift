@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 import Testing
 import _TestSupport
 @testable import Energy
@@ -82,7 +83,7 @@ enum FakeNVML {
     /// - Parameter status: replaces the text of `/proc/self/status` (to simulate a container).
     static func configuration(scope: AccountingScope = .process, status: String? = nil) -> EnergyConfiguration {
         let files = status.map { text in
-            SystemFiles(read: { $0 == "/proc/self/status" ? .text(text) : readKernelFile($0) }, list: SystemFiles.live.list)
+            SystemFiles(read: { $0 == "/proc/self/status" ? .text(text) : FileRead.contents(of: $0) }, list: SystemFiles.live.list)
         } ?? .live
         var configuration = testConfiguration(files: files)
         configuration.scope = scope
