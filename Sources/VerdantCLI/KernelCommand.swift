@@ -66,8 +66,8 @@ struct KernelCommand: ParsableCommand {
             let testSet = try test.map { try DataSource.load($0, label: label, keys: jobKeys, seed: 7).data }
             if let test, let testSet, testSet.featureNames != train.featureNames {
                 throw QuantumMLError.shapeMismatch(
-                    "\(test) (--test) has the features \(testSet.featureNames.joined(separator: ", ")); \(data) (--data) has "
-                        + "\(train.featureNames.joined(separator: ", ")): the test kernel needs the same features in the same order")
+                    subject: "the features of \(test) (--test)", received: testSet.featureNames.joined(separator: ", "),
+                    expected: "those of \(data) (--data), \(train.featureNames.joined(separator: ", ")), in the same order")
             }
             return (train, testSet)
         }

@@ -223,7 +223,7 @@ struct QMLCLITests {
             (["train", "--data", "builtin:iris", "--model", "vqc", "--readout", "parity", "-o", out], "parity"),
             (["kernel", "--data", "builtin:iris", "--out", folder.url.appendingPathComponent("K.txt").path], "--out: '"),
             (["kernel", "--data", three, "--test", two, "--out", folder.url.appendingPathComponent("K.npy").path],
-             "two.csv (--test) has the features a, b; \(three) (--data) has a, b, c: the test kernel needs the same features in the same order"),
+             "two.csv (--test): a, b; expected those of \(three) (--data), a, b, c, in the same order"),
         ]
         for (arguments, message) in cases {
             let result = try verdant(arguments)
