@@ -59,7 +59,7 @@ extension Bench {
             }
         }
 
-        try mlErrors {
+        do {
             if wanted.contains("kernel") {
                 for q in qubitCounts {
                     for n in sampleCounts {
@@ -128,7 +128,7 @@ extension Bench {
                              String(format: "%.3f", qnn.training.testAccuracy ?? 0)])
             }
         }
-        try mlErrors {
+        do {
             if wanted.contains("gradient") {
                 for q in try integers(qml.gradientQubits, "gradient-qubits", minimum: 2, maximum: 26) {
                     let (compiled, values, observable) = try Self.selCircuit(qubits: q, layers: qml.layers, encoded: false)

@@ -17,15 +17,15 @@ struct Info: ParsableCommand {
     var json = false
 
     func run() throws {
-        let world = try parallelCall { try Distributed.world() }
+        let world = try Distributed.world()
         let host = ProcessInfo.processInfo.hostName
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let memory = Int(ProcessInfo.processInfo.physicalMemory)
         let available = SystemInfo.availableMemoryBytes().map { Int(clamping: $0) } ?? memory
         let threads = Scheduler.defaultThreads
         // Every rank's figures, gathered on rank 0 (host names as bytes).
-        let numbers = try parallelCall { try world.gather([world.rank, cores, memory, available, threads], to: 0) }
-        let hosts = try parallelCall { try world.gather(Array(host.utf8), to: 0) }
+        let numbers = try world.gather([world.rank, cores, memory, available, threads], to: 0)
+        let hosts = try world.gather(Array(host.utf8), to: 0)
         guard let numbers, let hosts else { return }  // other ranks print nothing
 
         let launch = Distributed.launch
@@ -68,6 +68,3 @@ struct Info: ParsableCommand {
         print(lines.joined(separator: "\n"))
     }
 }
-
-/// Runs a Parallel call (errors map to exit codes in one place, ExitCodes.swift).
-func parallelCall<T>(_ body: () throws -> T) throws -> T { try body() }

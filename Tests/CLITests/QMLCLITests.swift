@@ -169,6 +169,31 @@ struct QMLCLITests {
         #expect(worst < 1e-12)
     }
 
+    @Test("kernel --seed draws builtin:adhoc as train --seed does (it was fixed at 7); a sealed model given as data is refused, exit 2")
+    func kernelSeedAndSealedModelAsData() throws {
+        let folder = try TemporaryDirectory()
+        func kernel(_ seed: String) throws -> String {
+            let result = try verdant(["kernel", "--data", "builtin:adhoc", "--scale", "none", "--seed", seed, "--no-energy-summary"])
+            #expect(result.status == 0, "\(result.stderr)")
+            return result.stdout
+        }
+        let seven = try kernel("7"), three = try kernel("3")
+        #expect(seven == (try kernel("7")) && seven != three)
+        let (train, _) = try DatasetLoader.adHoc(trainingSize: 20, testSize: 10, features: 2, gap: 0.3, seed: 3)
+        let expected = try QuantumKernel(featureMap: .zz(features: 2)).trainingMatrix(train.features)
+        let rows = three.split(separator: "\n").map { $0.split(separator: ",").compactMap { Double($0) } }
+        #expect(rows.count == 40 && abs(rows[3][17] - expected[3, 17]) < 1e-12)
+        // A sealed model is not data: its content type is checked before any key is tried.
+        let key = folder.url.appendingPathComponent("k.key").path
+        #expect(try verdant(["keygen", "--symmetric", "-o", key]).status == 0)
+        let model = folder.url.appendingPathComponent("m.sealed").path
+        #expect(try verdant(["train", "--data", "builtin:iris", "--model", "svm-linear", "--key-file", key, "-o", model,
+                             "--no-energy-summary"]).status == 0)
+        let refused = try verdant(["train", "--data", model, "--key-file", key, "-o", folder.url.appendingPathComponent("x").path,
+                                   "--no-energy-summary"])
+        #expect(refused.status == 2 && refused.stderr.contains("the sealed file holds model/verdant, not a CSV dataset"), "\(refused.stderr)")
+    }
+
     @Test("kernel writes Qiskit's kernel matrix (training and test) as .csv and .npy")
     func kernelMatchesQiskit() throws {
         let fixtureURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -223,7 +248,7 @@ struct QMLCLITests {
             (["train", "--data", "builtin:iris", "--model", "vqc", "--readout", "parity", "-o", out], "parity"),
             (["kernel", "--data", "builtin:iris", "--out", folder.url.appendingPathComponent("K.txt").path], "--out: '"),
             (["kernel", "--data", three, "--test", two, "--out", folder.url.appendingPathComponent("K.npy").path],
-             "two.csv (--test): a, b; expected those of \(three) (--data), a, b, c, in the same order"),
+             "two.csv: a, b; expected those of the training samples \(three) (a, b, c), in the same order"),
         ]
         for (arguments, message) in cases {
             let result = try verdant(arguments)

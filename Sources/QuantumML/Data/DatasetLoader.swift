@@ -128,14 +128,7 @@ public enum DatasetLoader {
 
     /// The text of a file that may be sealed, decrypted in memory.
     static func readText(atPath path: String, identities: [Identity], options: OpenOptions) throws -> String {
-        let data = try SealedFile.contents(atPath: path, expecting: nil, options: options) { header in
-            guard acceptedSealedContentTypes.contains(header.contentType) else {
-                throw QuantumMLError.sealedNotCSV(path, contentType: header.contentType, accepted: acceptedSealedContentTypes)
-            }
-            return identities
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw QuantumMLError.csvNotUTF8(path) }
-        return text
+        try readText(atPath: path, keys: InputKeys(identities: identities, options: options))
     }
 
     /// `data/iris.csv.sealed` → `iris`.
