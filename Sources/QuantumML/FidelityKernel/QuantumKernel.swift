@@ -18,8 +18,8 @@ public struct QuantumKernel: Sendable {
     public let featureMap: FeatureMap
     /// Whether Z-only Pauli maps (ZZ, Z) build their states directly (Walsh–Hadamard transform and
     /// phases) instead of simulating gate by gate; on by default. Both give the same states to
-    /// rounding; the switch exists for tests and for measuring.
-    public var directDiagonalStates = true
+    /// rounding; the switch exists for the tests (internal: not a user's choice).
+    var directDiagonalStates = true
     /// The threads of this process.
     public var scheduler: Scheduler
     /// The ranks that share the work (a one-rank ``LocalCommunicator`` when nil).
