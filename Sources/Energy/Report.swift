@@ -186,12 +186,7 @@ public struct EnergyReport: Sendable {
     static func percent(_ x: Double, digits: Int = 2) -> String { String(format: "%.\(digits)g%%", x * 100) }
 
     /// The band as percentages of the value, e.g. `−30%/+50%` (`±0%` for an exact zero).
-    static func bandPercent(_ e: Estimate) -> String {
-        guard e.value > 0 else { return "±0%" }
-        let below = (e.value - e.low) / e.value * 100, above = (e.high - e.value) / e.value * 100
-        if abs(below - above) < 0.5 { return String(format: "±%.0f%%", above) }
-        return String(format: "−%.0f%%/+%.0f%%", below, above)
-    }
+    static func bandPercent(_ e: Estimate) -> String { e.bandText }
 
     // MARK: - JSON
 

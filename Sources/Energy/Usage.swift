@@ -54,8 +54,8 @@ public struct EnergyUsage: Sendable, Equatable {
     public var measuredFraction: Double {
         let counted = sources.filter(\.counted)
         let total = counted.reduce(0) { $0 + $1.joules.value }
-        guard total > 0 else { return counted.allSatisfy { $0.joules.provenance == .measured } && !counted.isEmpty ? 1 : 0 }
-        return counted.filter { $0.joules.provenance == .measured }.reduce(0) { $0 + $1.joules.value } / total
+        guard total > 0 else { return counted.allSatisfy { $0.joules.provenance.isFromCounter } && !counted.isEmpty ? 1 : 0 }
+        return counted.filter { $0.joules.provenance.isFromCounter }.reduce(0) { $0 + $1.joules.value } / total
     }
 }
 

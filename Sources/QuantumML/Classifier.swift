@@ -78,22 +78,30 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     public var dataset: String
 }
 
-/// The energy figures saved with a model (from `Energy`'s report).
+/// The energy figures saved with a model (from `Energy`'s report): the best estimate of the joules,
+/// their error band, carbon and cost, and how the joules were obtained.
 public struct EnergyRecord: Codable, Sendable, Equatable {
-    /// Joules.
+    /// Joules (the best estimate).
     public var joules: Double
+    /// The lower end of the joules' error band (nil in files written before the band was saved).
+    public var joulesLow: Double?
+    /// The upper end of the joules' error band (nil in files written before the band was saved).
+    public var joulesHigh: Double?
     /// Grams of CO2-equivalent.
     public var gCO2e: Double
     /// Cost in ``currency``.
     public var cost: Double
     /// The currency of ``cost``.
     public var currency: String
-    /// `measured`, `modelled` or `default`.
+    /// How the joules were obtained: `measured`, `attributed`, `modelled`, `upper-bound` or `default`
+    /// (docs/energy-method.md).
     public var provenance: String
 
-    /// The figures of an `EnergyUsage`.
+    /// The figures of an `EnergyUsage`, with the joules' band.
     public init(_ usage: EnergyUsage) {
         joules = usage.joules.value
+        joulesLow = usage.joules.low
+        joulesHigh = usage.joules.high
         gCO2e = usage.gCO2e.value
         cost = usage.cost.value
         currency = usage.currency

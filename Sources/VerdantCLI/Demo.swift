@@ -126,6 +126,7 @@ struct Demo: ParsableCommand {
                     .object([
                         ("model", .string(row.kind)), ("name", .string(row.name)), ("accuracy", .number(row.accuracy)),
                         ("seconds", .number(row.usage.seconds)), ("joules", .number(row.usage.joules.value)),
+                        ("joules_band", .array([.number(row.usage.joules.low), .number(row.usage.joules.high)])),
                         ("gCO2e", .number(row.usage.gCO2e.value)), ("cost", .number(row.usage.cost.value)),
                         ("currency", .string(row.usage.currency)), ("provenance", .string(row.usage.provenance.rawValue)),
                         ("modelFile", .string(row.model)), ("predictionsFile", .string(row.predictions)),
@@ -133,6 +134,7 @@ struct Demo: ParsableCommand {
                 })),
                 ("total", .object([
                     ("seconds", .number(report.total.seconds)), ("joules", .number(report.total.joules.value)),
+                    ("joules_band", .array([.number(report.total.joules.low), .number(report.total.joules.high)])),
                     ("gCO2e", .number(report.total.gCO2e.value)), ("cost", .number(report.total.cost.value)),
                     ("provenance", .string(report.total.provenance.rawValue)),
                 ])),
@@ -141,10 +143,10 @@ struct Demo: ParsableCommand {
             print("")
             let table = rows.map { row in
                 [row.name, String(format: "%.3f", row.accuracy), String(format: "%.3f", row.usage.seconds),
-                 String(format: "%.3g", row.usage.joules.value), String(format: "%.3g", row.usage.gCO2e.value),
+                 String(format: "%.3g ", row.usage.joules.value) + row.usage.joules.bandText, String(format: "%.3g", row.usage.gCO2e.value),
                  String(format: "%.2e %@", row.usage.cost.value, row.usage.currency), row.usage.provenance.rawValue]
             }
-            print(Format.table(["model", "test accuracy", "seconds", "joules", "gCO2e", "cost", "energy provenance"], table))
+            print(Format.table(["model", "test accuracy", "seconds", "joules (band)", "gCO2e", "cost", "energy provenance"], table))
             print("\nfiles: \(folder.path) (open them with: verdant unseal -i \(keyPath) FILE)")
         }
         try energy.finish(meter, label: "verdant demo")

@@ -32,7 +32,10 @@ struct QMLCLITests {
             let accuracy = try #require(model["accuracy"] as? Double)
             #expect(accuracy >= 0.9, "\(model)")
             #expect((model["joules"] as? Double ?? -1) > 0)
-            #expect(["measured", "modelled", "default"].contains(model["provenance"] as? String ?? ""))
+            #expect(Provenance.allCases.map(\.rawValue).contains(model["provenance"] as? String ?? ""))
+            // The band travels with the value: low ≤ joules ≤ high.
+            let band = try #require(model["joules_band"] as? [Double])
+            #expect(band.count == 2 && band[0] <= (model["joules"] as? Double ?? -1) && (model["joules"] as? Double ?? -1) <= band[1])
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: work).sorted()
         #expect(files == ["demo.key", "iris.csv.sealed", "qsvm.model.sealed", "qsvm.predictions.sealed",
@@ -145,6 +148,10 @@ struct QMLCLITests {
         #expect(training["gradientMethod"] as? String == "parameter-shift" && training["patience"] as? Int == 2)
         #expect(training["validationFraction"] as? Double == 0.25 && training["batchSize"] as? Int == 8)
         #expect((training["validationSamples"] as? Int ?? 0) > 0 && training["energy"] != nil)
+        // The model file carries the energy's band, not only its value and provenance.
+        let energy = try #require(training["energy"] as? [String: Any])
+        let (low, joules, high) = (energy["joulesLow"] as? Double ?? .nan, energy["joules"] as? Double ?? .nan, energy["joulesHigh"] as? Double ?? .nan)
+        #expect(low <= joules && joules <= high && high > low, "\(energy)")
         // predict opens the passphrase-sealed model and seals its predictions with the same passphrase.
         let predictions = folder.url.appendingPathComponent("p.sealed").path
         let predict = try verdant(["predict", "--model", model, "--data", "builtin:iris", "--passphrase-file", passphrase,
