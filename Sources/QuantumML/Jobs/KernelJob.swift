@@ -107,7 +107,7 @@ extension QuantumKernel {
         var kernel = QuantumKernel(featureMap: map, scheduler: job.scheduler, communicator: job.communicator)
         if let progress = job.progress { kernel.progress = { progress(JobProgress(phase: .kernel, done: $0, total: $1)) } }
         let x = try scaler.transform(train.features)
-        let matrix = try TrainedModel.measured(job.meter, "kernel matrix") {
+        let matrix = try TrainedModel.inSpan(job.meter, "kernel matrix") {
             if let test { return try kernel.matrix(try scaler.transform(test.features), x) }
             return try kernel.trainingMatrix(x)
         }

@@ -148,7 +148,7 @@ extension TrainedModel {
     ///   a missing feature column; the model's prediction errors.
     public func predict(_ job: PredictionJob) throws -> Predictions {
         let (features, truth, targets) = try samples(job)
-        return try TrainedModel.measured(job.meter, "predict") {
+        return try TrainedModel.inSpan(job.meter, "predict") {
             switch self {
             case .kernel(let model):
                 var configuration = TrainingConfiguration(kind: model.kind, scheduler: job.scheduler, communicator: job.communicator)

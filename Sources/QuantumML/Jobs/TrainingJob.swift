@@ -147,7 +147,7 @@ extension TrainedModel {
         guard job.testFraction.isFinite, job.testFraction >= 0, job.testFraction < 1 else {
             throw QuantumMLError.invalidArgument(argument: "the test fraction", received: "\(job.testFraction)", valid: "in [0, 1) (0 trains on every sample)")
         }
-        func span<T>(_ name: String, _ body: () throws -> T) rethrows -> T { try measured(job.meter, name, body) }
+        func span<T>(_ name: String, _ body: () throws -> T) rethrows -> T { try inSpan(job.meter, name, body) }
         if job.model == .vqr { return try trainRegressor(job) }
 
         let (data, test) = try span("load data") { () -> (Dataset, Dataset?) in
@@ -186,7 +186,7 @@ extension TrainedModel {
     }
 
     private static func trainRegressor(_ job: TrainingJob) throws -> TrainingOutcome {
-        let (data, test) = try measured(job.meter, "load data") { () -> (RegressionData, RegressionData?) in
+        let (data, test) = try inSpan(job.meter, "load data") { () -> (RegressionData, RegressionData?) in
             let data = try DatasetLoader.loadRegression(job.data, targetColumn: job.labelColumn, keys: job.keys)
             return (data, try job.test.map { try DatasetLoader.loadRegression($0, targetColumn: job.labelColumn, keys: job.keys) })
         }
@@ -200,14 +200,14 @@ extension TrainedModel {
             (train, held, split) = (data, nil, nil)
         }
         let configuration = try variationalConfiguration(job, features: train.features.columns)
-        let model = try measured(job.meter, "train") {
+        let model = try inSpan(job.meter, "train") {
             try VariationalModel.trainRegressor(train, test: held, configuration: configuration, split: split)
         }
         return TrainingOutcome(model: .variational(model), history: model.history, testSamples: held.map { .regression($0) })
     }
 
     /// `body` inside a span of `meter` when there is one.
-    static func measured<T>(_ meter: EnergyMeter?, _ name: String, _ body: () throws -> T) rethrows -> T {
+    static func inSpan<T>(_ meter: EnergyMeter?, _ name: String, _ body: () throws -> T) rethrows -> T {
         if let meter { return try meter.span(name, body) }
         return try body()
     }
