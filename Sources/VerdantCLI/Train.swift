@@ -96,7 +96,9 @@ struct Train: ParsableCommand {
         job.testFraction = testSize
         job.seed = seed
         job.scale = Scaler.Kind(rawValue: scale) ?? .minmax
-        job.featureMap = try featureMapOptions.choice(default: nil)
+        // qsvm: zz unless --feature-map says otherwise, with --reps/--alpha/--entanglement applied;
+        // vqc and vqr: their own angle encoding unless --feature-map is given.
+        job.featureMap = try featureMapOptions.choice(default: kind == .qsvm ? .zz : nil)
         job.svm = SVCParameters(c: c)
         job.gamma = gamma
         if kind == .vqc || kind == .vqr { job.variational = try variational.settings() }
