@@ -189,7 +189,7 @@ def main():
         raw["dask_tasks"] = {"tasks": a.tasks, "seconds": seconds, "times": times}
         for case in ("tasks-run", "tasks-map", "tasks-graph"):
             ours = find(case, tasks=a.tasks, threads=threads)
-            rows.append([f"{case}: {a.tasks} trivial tasks, {threads} threads (per task, graph built in the timer)",
+            rows.append([f"{case}: {a.tasks} trivial tasks, {threads} threads (per task; both sides build their tasks in the timer)",
                          ours["seconds_median"] / a.tasks, seconds / a.tasks,
                          "dask.delayed threads", seconds / ours["seconds_median"], None])
         if not a.no_ray and importlib.util.find_spec("ray") is not None:
