@@ -53,15 +53,6 @@ public enum DataSource: Sendable, Equatable {
         }
     }
 
-    /// Whether the source holds class labels by construction (the built-in sets), so that it cannot
-    /// feed a regressor.
-    public var isClassificationSet: Bool {
-        switch self {
-        case .iris, .adHoc, .dataset: true
-        case .file, .regression: false
-        }
-    }
-
     /// The label column of a built-in set (`species`, `label`), or nil.
     var builtinLabel: String? {
         switch self {
