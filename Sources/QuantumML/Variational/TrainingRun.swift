@@ -116,7 +116,8 @@ enum TrainingRun {
             throw CheckpointError.invalidSettings(
                 reason: "the checkpoints of a differentially private run would be written unsealed, and they hold the noise generator's key, "
                     + "the Poisson sampler's state and the unreleased weights",
-                remedy: "seal them (give the model's recipients, a key file or a passphrase, or a checkpoint key), or allow plain checkpoints explicitly")
+                remedy: "seal them for the model's recipients (CLI: -r, --key-file, --passphrase) or a checkpoint key (--checkpoint-key-file), "
+                    + "or allow plain checkpoints explicitly (--allow-plain-checkpoint)")
         }
     }
 
