@@ -10,7 +10,7 @@ import Testing
 // the expected batch size; and the accountant's ε against PrivacyAccounting's for the same q, σ, T.
 
 /// `count` samples of `features` features in [0, 1); class by the first feature's size. Seeded.
-private func dpData(count: Int = 30, features: Int = 2, seed: UInt64 = 3) throws -> Dataset {
+func dpData(count: Int = 30, features: Int = 2, seed: UInt64 = 3) throws -> Dataset {
     var generator = SeededGenerator(seed: seed)
     var rows: [[Double]] = [], labels: [Int] = []
     for i in 0..<count {
@@ -24,7 +24,7 @@ private func dpData(count: Int = 30, features: Int = 2, seed: UInt64 = 3) throws
 }
 
 /// A small private configuration: angle encoding, no fitted scaling, one thread.
-private func dpConfiguration(_ privacy: DifferentialPrivacyConfiguration, epochs: Int = 2, batchSize: Int = 6,
+func dpConfiguration(_ privacy: DifferentialPrivacyConfiguration, epochs: Int = 2, batchSize: Int = 6,
                              optimizer: Optimizer = .adam()) throws -> VariationalConfiguration {
     var configuration = try VariationalConfiguration(featureMap: .angle(features: 2, rotation: .y), ansatz: .realAmplitudes(qubits: 2, reps: 1),
                                                      optimizer: optimizer, epochs: epochs, batchSize: batchSize, seed: 5, scale: .none,
@@ -34,7 +34,7 @@ private func dpConfiguration(_ privacy: DifferentialPrivacyConfiguration, epochs
 }
 
 /// The checked pieces the trainer works with: the scaled samples, the problem and the initial θ.
-private func pieces(_ data: Dataset, _ configuration: VariationalConfiguration) throws
+func pieces(_ data: Dataset, _ configuration: VariationalConfiguration) throws
     -> (x: Matrix, targets: [Double], problem: VariationalProblem, theta: [Double])
 {
     let setup = try VariationalSetup.classifier(data, test: nil, configuration)
