@@ -131,13 +131,13 @@ extension DifferentialPrivacyError {
 extension CheckpointError {
     /// A checkpoint that a sealed file's check refused keeps that failure's code (3 no key opens it,
     /// 6 header modified, 7 truncated, 8 a chunk failed authentication); a folder that cannot be made
-    /// or listed, or a damaged file without a sealed file's error, is a runtime error (1); settings and
-    /// a checkpoint of another run are bad input (2).
+    /// or listed is a runtime error (1); a plain checkpoint whose SHA-256 fails, settings and a
+    /// checkpoint of another run are bad input (2).
     var exitCode: Int32 {
         switch self {
         case .damaged(_, _, let underlying as PrivacyError, _): underlying.exitCode
-        case .damaged, .folder: ExitStatus.runtimeError
-        case .notFound, .occupied, .mismatch, .invalidSettings: ExitStatus.usageError
+        case .folder: ExitStatus.runtimeError
+        case .damaged, .notFound, .occupied, .mismatch, .invalidSettings: ExitStatus.usageError
         }
     }
 }
