@@ -164,6 +164,21 @@ struct PrivateTrainingCLITests {
         #expect(FileManager.default.fileExists(atPath: out))
     }
 
+    @Test("bench --suite qml --cases dp-epoch: a plain and a DP-SGD epoch of the same model, both times and their ratio")
+    func benchCase() throws {
+        let result = try verdant(["bench", "--suite", "qml", "--cases", "dp-epoch", "--batch-qubits", "3", "--layers", "1", "--epoch-samples", "24",
+                                  "--batch-size", "6", "--threads", "1", "--repeats", "2", "--json", "--no-energy-summary"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let results = try #require(try jsonObject(result.stdout)["results"] as? [[String: Any]])
+        #expect(results.count == 1 && results[0]["case"] as? String == "dp-epoch" && results[0]["samples"] as? Int == 24)
+        for key in ["plainSeconds", "privateSeconds", "privateOverPlain", "privateOverPlainPerSample"] {
+            #expect((results[0][key] as? Double ?? 0) > 0, "\(key)")
+        }
+        #expect((results[0]["privateSampleCount"] as? Int ?? 0) > 0 && (results[0]["plainTimes"] as? [Double])?.count == 2)
+        let bad = try verdant(["bench", "--suite", "qml", "--cases", "dp-epoch", "--epoch-samples", "4", "--batch-size", "8"])
+        #expect(bad.status == 2 && bad.stderr.contains("--epoch-samples (4) must be at least --batch-size (8)"))
+    }
+
     @Test("exit codes: DifferentialPrivacyError and CheckpointError in the one map")
     func exitCodes() {
         func code(_ error: any Error) -> Int32? { ExitCodes.failure(for: error)?.code }
