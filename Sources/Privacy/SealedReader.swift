@@ -9,16 +9,64 @@ public struct OpenOptions: Sendable {
     /// Threads that open chunks at once (default: every core).
     public var threads: Int?
 
+    /// What `SealedFile.contents(atPath:…)` does with a file that is not sealed (default
+    /// `.automatic`). The streaming reader and `SealedFile.open` always refuse one.
+    public var plaintext: PlaintextPolicy
+
     /// The default work limit for opening: log2 N = 20.
     public static let defaultMaximumWorkFactor = 20
 
-    /// Options with the given work limit and threads.
+    /// Options with the given work limit, threads and plaintext policy.
     /// - Parameters:
     ///   - maximumWorkFactor: log2 N at r = 8, p = 1; 1 … 30.
     ///   - threads: Threads (at least 1), or `nil` for every core.
-    public init(maximumWorkFactor: Int = OpenOptions.defaultMaximumWorkFactor, threads: Int? = nil) {
+    ///   - plaintext: What to do with an input that is not sealed (default `.automatic`).
+    public init(maximumWorkFactor: Int = OpenOptions.defaultMaximumWorkFactor, threads: Int? = nil,
+                plaintext: PlaintextPolicy = .automatic) {
         self.maximumWorkFactor = maximumWorkFactor
         self.threads = threads
+        self.plaintext = plaintext
+    }
+}
+
+/// Whether a reader of files that may be sealed accepts one that is not.
+///
+/// Someone who can write to the storage can swap `model.sealed` for a plain file; a reader that
+/// holds keys, or opens a file named `*.sealed`, expects a sealed file and must not take the plain
+/// one without a word. Refusals are `PrivacyError.unsealedInput` (exit status 4 in the CLI).
+public enum PlaintextPolicy: Sendable, Equatable {
+    /// Refuse an unsealed file when keys were given or its name ends in `.sealed`; read it as is
+    /// otherwise. Where the keys are chosen from the header (the closure forms of
+    /// `SealedFile.contents`), whether keys were given is not known: those refuse a `.sealed` name
+    /// only, and a caller that holds keys passes `.refuse` (see `automatic(keysGiven:)`).
+    case automatic
+    /// Refuse every unsealed file.
+    case refuse
+    /// Read an unsealed file as is, whatever its name and the keys (`--allow-plaintext`).
+    case allow
+
+    /// The policy of a reader that knows whether it was given keys: `.refuse` when it was,
+    /// `.automatic` otherwise, `.allow` when `allowPlaintext`.
+    /// - Parameters:
+    ///   - keysGiven: Whether identities, a passphrase or a key file were given.
+    ///   - allowPlaintext: Whether the user accepts unsealed input knowingly.
+    /// - Returns: The policy.
+    public static func automatic(keysGiven: Bool, allowPlaintext: Bool = false) -> PlaintextPolicy {
+        allowPlaintext ? .allow : keysGiven ? .refuse : .automatic
+    }
+
+    /// Why an unsealed file at `path` is refused, or `nil` when it is accepted.
+    func refusal(path: String, keysGiven: Bool) -> String? {
+        switch self {
+        case .allow:
+            return nil
+        case .refuse:
+            return "keys were given, so a sealed file is expected"
+        case .automatic:
+            if keysGiven { return "keys were given, so a sealed file is expected" }
+            if path.lowercased().hasSuffix(".sealed") { return "its name ends in .sealed, so a sealed file is expected" }
+            return nil
+        }
     }
 }
 
@@ -91,8 +139,8 @@ public final class SealedReader {
         guard threads >= 1 else { throw PrivacyError.invalidThreads(received: threads) }
         var source = source
         header = try SealedHeader.read(from: &source, name: name)
+        // The header MAC is checked inside: the first key under which it holds is the file key.
         let fileKey = try StanzaCodec.unwrap(header, identities: try identities(header), maximumLog2N: options.maximumWorkFactor, source: name)
-        guard KeySchedule.verifyHeader(header, fileKey: fileKey) else { throw PrivacyError.headerModified(source: name) }
         cipher = ChunkCipher(key: KeySchedule.payloadKey(fileKey: fileKey, payloadSalt: header.payloadSalt),
                              chunkSize: header.chunkSize, threads: threads)
         self.source = source

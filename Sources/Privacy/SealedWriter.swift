@@ -57,11 +57,11 @@ public final class SealedWriter {
     /// Starts a sealed stream: draws a file key, wraps it for every recipient and writes the header.
     /// - Parameters:
     ///   - sink: Where the sealed bytes go.
-    ///   - recipients: Who can open the stream (at least one; at most 64, of which at most one
-    ///     passphrase).
+    ///   - recipients: Who can open the stream (at least one; at most 64 X25519 recipients, or one
+    ///     passphrase, or one key file).
     ///   - contentType: What the plaintext is: `type/subtype`, e.g. `dataset/csv`.
     ///   - options: Chunk size and threads.
-    /// - Throws: `PrivacyError.noRecipients`, `.invalidRecipient` (two passphrases),
+    /// - Throws: `PrivacyError.noRecipients`, `.mixedRecipients` (a passphrase or key file with others),
     ///   `.invalidContentType`, `.invalidChunkSize`, `.invalidThreads`, `.invalidWorkFactor`,
     ///   `.passphraseUnavailable` (empty passphrase), and whatever the sink throws.
     public convenience init(to sink: ByteSink, recipients: [Recipient], contentType: String = SealedFile.defaultContentType,
@@ -87,11 +87,7 @@ public final class SealedWriter {
         let threads = options.threads ?? defaultThreadCount()
         guard threads >= 1 else { throw PrivacyError.invalidThreads(received: threads) }
 
-        let passphrases = recipients.filter { if case .passphrase = $0 { true } else { false } }.count
-        guard passphrases <= 1 else {
-            throw PrivacyError.invalidRecipient(received: "\(passphrases) passphrases",
-                                                reason: "a sealed file holds at most one passphrase; add the others' X25519 keys or key files instead")
-        }
+        try Self.checkRecipients(recipients)
         var stanzas: [Stanza] = []
         for recipient in recipients {
             do {
@@ -131,6 +127,18 @@ public final class SealedWriter {
 
     deinit {
         plaintext.deallocate()
+    }
+
+    /// Checks that recipients can share a file: a passphrase or a key file must be the only
+    /// recipient (docs/sealed-format.md, "Stanzas that stand alone"). Any number of X25519
+    /// recipients may share one.
+    /// - Parameter recipients: The recipients of one file.
+    /// - Throws: `PrivacyError.mixedRecipients` naming the kinds received.
+    public static func checkRecipients(_ recipients: [Recipient]) throws {
+        let secrets = recipients.filter { if case .x25519 = $0 { false } else { true } }
+        guard secrets.isEmpty || recipients.count == 1 else {
+            throw PrivacyError.mixedRecipients(kinds: recipients.map(\.kindName))
+        }
     }
 
     /// Adds plaintext to the stream; full batches of chunks are sealed and written as they fill.

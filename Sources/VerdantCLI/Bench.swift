@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VerdantCommon
 import Verdant
 
 /// `verdant bench`: speed measured in this process and reported (never asserted).
@@ -206,17 +207,12 @@ struct Bench: ParsableCommand {
     }
 }
 
-/// Writes text to a temporary file beside `path` and renames it into place: no partial file is
-/// ever visible, and a failure leaves nothing behind.
+/// Writes text to `path` atomically (VerdantCommon's `AtomicFile`): no partial file is ever
+/// visible, and a failure leaves nothing behind.
 func writeAtomically(_ text: String, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-    do {
-        try Data(text.utf8).write(to: temporary, options: .withoutOverwriting)
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(at: temporary, to: url)
+    do throws(AtomicFileError) {
+        try AtomicFile.write(Data(text.utf8), toPath: path, replacing: true)
     } catch {
-        try? FileManager.default.removeItem(at: temporary)
-        throw CLIError.runtime("cannot write '\(path)': \(error.localizedDescription)")
+        throw CLIError.runtime(error.description)
     }
 }

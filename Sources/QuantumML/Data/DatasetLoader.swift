@@ -128,6 +128,9 @@ public enum DatasetLoader {
 
     /// The text of a file that may be sealed, decrypted in memory.
     static func readText(atPath path: String, identities: [Identity], options: OpenOptions) throws -> String {
+        var options = options
+        // Keys given: a sealed file is expected, and an unsealed one is refused (unless allowed).
+        if options.plaintext == .automatic, !identities.isEmpty { options.plaintext = .refuse }
         let data = try SealedFile.contents(atPath: path, expecting: nil, options: options) { header in
             guard acceptedSealedContentTypes.contains(header.contentType) else {
                 throw QuantumMLError.sealedNotCSV(path, contentType: header.contentType, accepted: acceptedSealedContentTypes)
