@@ -44,10 +44,16 @@ struct ChunkCipher: Sendable {
 
     var sealedChunkSize: Int { chunkSize + SealedFormat.tagBytes }
 
+    /// The most bytes of one batch, whatever the number of cores: a reader or writer holds at most
+    /// two batches (the one being filled and the one being released), so about 64 MiB.
+    static let maximumBatchBytes = 32 << 20
+
     /// The chunks per batch that a writer or reader buffers: about 4 MiB of plaintext per thread,
-    /// at least one chunk per thread, at most 1024 chunks.
+    /// at most 1024 chunks and ``maximumBatchBytes``, and at least 2 (16 MiB chunks make batches of
+    /// 2 chunks on any number of cores). A writer reading from a source keeps the last chunk of a
+    /// full batch back (it may be the final one), so a batch must hold two.
     var chunksPerBatch: Int {
-        max(threads, min(1024, threads * max(1, (4 << 20) / chunkSize)))
+        max(2, min(threads * max(1, (4 << 20) / chunkSize), 1024, Self.maximumBatchBytes / chunkSize))
     }
 
     /// The nonce of chunk `index`.

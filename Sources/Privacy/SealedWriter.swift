@@ -193,7 +193,8 @@ public final class SealedWriter {
                     grow(toChunks: min(cipher.chunksPerBatch, chunks * 4))
                 } else {
                     // Seal all but the last chunk, which may turn out to be the final one, and move
-                    // it to the front.
+                    // it to the front (a batch holds at least two chunks).
+                    assert(chunks >= 2, "a full batch of one chunk would seal nothing and read nothing")
                     let keep = (chunks - 1) * cipher.chunkSize
                     try flush(UnsafeRawBufferPointer(rebasing: plaintext[0..<keep]), endsStream: false)
                     if let base = plaintext.baseAddress {

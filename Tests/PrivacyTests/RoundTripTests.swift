@@ -112,6 +112,41 @@ struct RoundTripTests {
         }
     }
 
+    @Test("large chunks at one thread, read from a source: every byte sealed (a batch of one 4 MiB chunk once sealed an empty chunk and stopped reading)",
+          arguments: [(4 << 20, 1), (16 << 20, 1), (4 << 20, 3)])
+    func largeChunksFromSource(chunkSize: Int, threads: Int) throws {
+        let plaintext = pseudoRandomBytes(2 * chunkSize + 12_345, seed: 11)
+        let sealed = try deterministicSeal(plaintext, recipients: [.key(TestKeys.raw)], chunkSize: chunkSize, threads: threads,
+                                           fromSource: true)
+        let header = try SealedFile.header(of: sealed)
+        #expect(sealed.count == header.byteCount + plaintext.count + 16 * 3)
+        #expect(try SealedFile.open(sealed, with: [.key(TestKeys.raw)], options: OpenOptions(threads: threads)) == plaintext)
+    }
+
+    @Test("a reader asks its source for at most one bounded batch, whatever the thread count")
+    func boundedReaderBatches() throws {
+        let chunkSize = 1 << 20
+        let plaintext = pseudoRandomBytes(70 << 20, seed: 3)
+        let sealed = try deterministicSeal(plaintext, recipients: [.key(TestKeys.raw)], chunkSize: chunkSize, threads: 2)
+        for threads in [1, 64, 4096] {
+            var largest = 0, offset = 0
+            let source = ByteSource { buffer in
+                largest = max(largest, buffer.count)
+                let n = min(buffer.count, sealed.count - offset)
+                sealed.copyBytes(to: buffer.bindMemory(to: UInt8.self), from: offset..<(offset + n))
+                offset += n
+                return n
+            }
+            var opened = 0
+            let reader = try SealedReader(from: source, identities: [.key(TestKeys.raw)], options: OpenOptions(threads: threads))
+            try reader.copy(to: ByteSink { opened += $0.count })
+            #expect(opened == plaintext.count)
+            // 32 MiB of sealed chunks (and the look-ahead byte), not threads × 4 MiB.
+            #expect(largest <= ChunkCipher.maximumBatchBytes / chunkSize * (chunkSize + 16) + 1, "threads \(threads): \(largest)")
+            #expect(largest >= min(threads, 32) * (chunkSize + 16) / 2, "threads \(threads): \(largest)")
+        }
+    }
+
     @Test("the bytes do not depend on the thread count or on how the plaintext is fed")
     func threadsAndPieces() throws {
         let c = 1024
