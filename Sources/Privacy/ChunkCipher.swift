@@ -154,6 +154,36 @@ struct ChunkCipher: Sendable {
     }
 }
 
+/// Work started on a global queue whose result is collected later, so that the caller can read or
+/// write files while chunks are sealed or opened.
+final class BackgroundWork<Result: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result?
+
+    /// Starts `body` at once on another thread.
+    init(_ body: @escaping @Sendable () -> Result) {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            result = body()
+            done.signal()
+        }
+    }
+
+    /// Waits for the result; call once (the semaphore is taken).
+    func wait() -> Result {
+        done.wait()
+        guard let result else { preconditionFailure("background work signalled without a result") }
+        return result
+    }
+}
+
+/// A read-only buffer handed to another thread that alone reads it until it signals.
+struct SendableRawBuffer: @unchecked Sendable {
+    let buffer: UnsafeRawBufferPointer
+    init(_ buffer: UnsafeRawBufferPointer) {
+        self.buffer = buffer
+    }
+}
+
 /// A raw buffer handed to worker threads; each worker reads only its own chunks' bytes.
 private struct RawBytes: @unchecked Sendable {
     let base: UnsafeRawPointer?

@@ -88,20 +88,40 @@ public final class SealedReader {
     private let source: ByteSource
     private let name: String
     private let cipher: ChunkCipher
-    /// Sealed bytes of one batch plus one byte of look-ahead. A batch starts at one chunk and
-    /// grows fourfold after each full batch up to `cipher.chunksPerBatch`, so small files cost
-    /// little memory.
-    private var sealed: UnsafeMutableRawBufferPointer
-    private var sealedFilled = 0
+    /// Two buffers of sealed bytes, used in turn: while the chunks of one are opened on the worker
+    /// threads, the next batch is read into the other (with more than one thread). A batch starts at
+    /// one chunk and grows fourfold after each full batch up to `cipher.chunksPerBatch`, so small
+    /// files cost little memory.
+    private var buffers: [UnsafeMutableRawBufferPointer] = []
+    /// The buffer the next batch is read into.
+    private var nextBuffer = 0
+    /// The chunks the next batch may hold.
+    private var nextBatchChunks = 1
+    /// The byte read after a full batch (to learn whether the input ended with it): the next
+    /// batch's first byte.
+    private var lookAhead: UInt8?
+    /// The index of the next batch's first chunk.
+    private var nextReadIndex: UInt64 = 0
+    /// A batch read but not yet opened, and one being opened on the worker threads.
+    private var prefetched: Batch?
+    private var inFlight: (batch: Batch, work: BackgroundWork<ChunkCipher.OpenResult>)?
     /// The authenticated plaintext chunks of the current batch, not yet released.
     private var opened: [Data] = []
     /// The chunk of `opened` being released, and the bytes of it already released.
     private var openedIndex = 0
     private var openedOffset = 0
-    private var growToChunks: Int?
-    private var nextIndex: UInt64 = 0
     private var reachedEnd = false
     private var pendingError: PrivacyError?
+
+    /// One batch of sealed chunks as read: `bytes` sealed bytes at the start of `buffer`.
+    private struct Batch {
+        let buffer: UnsafeMutableRawBufferPointer
+        let bytes: Int
+        let endsStream: Bool
+        let firstIndex: UInt64
+        var chunkCount: Int
+        var run: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: buffer[0..<bytes]) }
+    }
 
     /// Plaintext bytes released so far.
     public private(set) var plaintextByteCount = 0
@@ -145,11 +165,12 @@ public final class SealedReader {
                              chunkSize: header.chunkSize, threads: threads)
         self.source = source
         self.name = name
-        sealed = .allocate(byteCount: cipher.sealedChunkSize + 1, alignment: 64)
     }
 
     deinit {
-        sealed.deallocate()
+        // A batch still being opened reads its buffer: wait for it first.
+        _ = inFlight?.work.wait()
+        for buffer in buffers { buffer.deallocate() }
     }
 
     /// The content type written in the header.
@@ -181,7 +202,8 @@ public final class SealedReader {
         return count
     }
 
-    /// Streams the rest of the plaintext into `sink`, a batch at a time.
+    /// Streams the rest of the plaintext into `sink`, a batch at a time; with more than one
+    /// thread, the next batch is read and opened while this one is written.
     /// - Parameter sink: Where the bytes go.
     /// - Returns: The bytes written.
     /// - Throws: As `read(into:)`, and whatever the sink throws.
@@ -217,38 +239,95 @@ public final class SealedReader {
         return data
     }
 
-    /// Reads one batch of sealed chunks (plus one byte to learn whether the input ends there) and
-    /// opens it.
+    /// Makes the next batch's authenticated chunks available in `opened` (or sets `pendingError`,
+    /// or `reachedEnd`). With more than one thread it works one batch ahead: the batch after this
+    /// one is read from the source while this one is opened, and starts opening before this one's
+    /// plaintext is released, so reading, opening and writing overlap.
     private func nextBatch() throws {
-        if let chunks = growToChunks {
-            // The previous batch has been opened: its buffer may be replaced.
-            let lookAhead = sealed[0]
-            sealed.deallocate()
-            sealed = .allocate(byteCount: chunks * cipher.sealedChunkSize + 1, alignment: 64)
-            sealed[0] = lookAhead
-            growToChunks = nil
+        guard cipher.threads > 1 else {
+            let batch = try readBatch()
+            accept(batch, cipher.open(batch.run, firstIndex: batch.firstIndex, endsStream: batch.endsStream))
+            return
         }
-        let batchBytes = sealed.count - 1
-        sealedFilled += try source.readFully(into: UnsafeMutableRawBufferPointer(rebasing: sealed[sealedFilled...]))
-        let endsStream = sealedFilled <= batchBytes
-        let runBytes = endsStream ? sealedFilled : batchBytes
+        if inFlight == nil {
+            let batch = try prefetched.take() ?? readBatch()
+            startOpening(batch)
+        }
+        guard let (batch, work) = inFlight else { return }
+        if !batch.endsStream, prefetched == nil {
+            do {
+                prefetched = try readBatch()
+            } catch {
+                _ = work.wait()
+                inFlight = nil
+                throw error
+            }
+        }
+        let result = work.wait()
+        inFlight = nil
+        accept(batch, result)
+        if pendingError == nil, !reachedEnd, let next = prefetched.take() {
+            startOpening(next)
+        }
+    }
+
+    private func startOpening(_ batch: Batch) {
+        let cipher = cipher
+        let run = SendableRawBuffer(batch.run)
+        let (firstIndex, endsStream) = (batch.firstIndex, batch.endsStream)
+        inFlight = (batch, BackgroundWork { cipher.open(run.buffer, firstIndex: firstIndex, endsStream: endsStream) })
+    }
+
+    /// Reads one batch of sealed chunks, plus one byte to learn whether the input ends there, into
+    /// the next buffer.
+    private func readBatch() throws -> Batch {
+        let needed = nextBatchChunks * cipher.sealedChunkSize + 1
+        // Two buffers in turn when batches are opened in the background, else one.
+        let slots = cipher.threads > 1 ? 2 : 1
+        if buffers.count < slots, buffers.count <= nextBuffer { buffers.append(.allocate(byteCount: needed, alignment: 64)) }
+        let slot = nextBuffer
+        if buffers[slot].count < needed {
+            buffers[slot].deallocate()
+            buffers[slot] = .allocate(byteCount: needed, alignment: 64)
+        }
+        nextBuffer = (slot + 1) % slots
+        let buffer = UnsafeMutableRawBufferPointer(rebasing: buffers[slot][0..<needed])
+        var filled = 0
+        if let byte = lookAhead {
+            buffer[0] = byte
+            filled = 1
+            lookAhead = nil
+        }
+        filled += try source.readFully(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+        let batchBytes = needed - 1
+        let endsStream = filled <= batchBytes
+        let runBytes = endsStream ? filled : batchBytes
         if runBytes == 0 {
             // Only possible before chunk 0: a batch that does not end the stream leaves one byte behind.
-            throw fail(.truncated(source: name, afterChunk: Int(nextIndex) - 1))
+            throw fail(.truncated(source: name, afterChunk: Int(nextReadIndex) - 1))
         }
-        let run = UnsafeRawBufferPointer(rebasing: sealed[0..<runBytes])
-        let result = cipher.open(run, firstIndex: nextIndex, endsStream: endsStream)
+        let chunkCount = (runBytes + cipher.sealedChunkSize - 1) / cipher.sealedChunkSize
+        if !endsStream {
+            lookAhead = buffer[batchBytes]
+            if nextBatchChunks < cipher.chunksPerBatch { nextBatchChunks = min(cipher.chunksPerBatch, nextBatchChunks * 4) }
+        }
+        let batch = Batch(buffer: buffer, bytes: runBytes, endsStream: endsStream, firstIndex: nextReadIndex, chunkCount: chunkCount)
+        nextReadIndex += UInt64(chunkCount)
+        return batch
+    }
+
+    /// Takes the result of opening a batch: its authenticated chunks, and the failure or the end.
+    private func accept(_ batch: Batch, _ result: ChunkCipher.OpenResult) {
         opened = result.chunks
         openedIndex = 0
         openedOffset = 0
-        let chunkCount = (runBytes + cipher.sealedChunkSize - 1) / cipher.sealedChunkSize
         if let failed = result.failed {
-            pendingError = diagnose(run, chunk: failed, isFinal: endsStream && failed == chunkCount - 1)
+            pendingError = diagnose(batch, chunk: failed, isFinal: batch.endsStream && failed == batch.chunkCount - 1)
             return
         }
-        if endsStream {
-            let finalBytes = runBytes - (chunkCount - 1) * cipher.sealedChunkSize
-            let finalIndex = Int(nextIndex) + chunkCount - 1
+        if batch.endsStream {
+            let finalBytes = batch.bytes - (batch.chunkCount - 1) * cipher.sealedChunkSize
+            let finalIndex = Int(batch.firstIndex) + batch.chunkCount - 1
             if finalBytes == SealedFormat.tagBytes, finalIndex > 0 {
                 opened.removeLast()
                 pendingError = .payloadMalformed(source: name, chunk: finalIndex,
@@ -256,21 +335,16 @@ public final class SealedReader {
                 return
             }
             reachedEnd = true
-        } else {
-            // Keep the look-ahead byte: it starts the next batch, which may be larger.
-            sealed[0] = sealed[batchBytes]
-            sealedFilled = 1
-            if chunkCount < cipher.chunksPerBatch { growToChunks = min(cipher.chunksPerBatch, chunkCount * 4) }
         }
-        nextIndex += UInt64(chunkCount)
     }
 
-    /// Says why chunk `chunk` of `run` failed: a final chunk that opens as non-final means the
+    /// Says why chunk `chunk` of a batch failed: a final chunk that opens as non-final means the
     /// stream was cut after it; a non-final chunk that opens as final means data was appended.
-    private func diagnose(_ run: UnsafeRawBufferPointer, chunk: Int, isFinal: Bool) -> PrivacyError {
+    private func diagnose(_ batch: Batch, chunk: Int, isFinal: Bool) -> PrivacyError {
+        let run = batch.run
         let start = chunk * cipher.sealedChunkSize
         let bytes = UnsafeRawBufferPointer(rebasing: run[start..<min(run.count, start + cipher.sealedChunkSize)])
-        let index = Int(nextIndex) + chunk
+        let index = Int(batch.firstIndex) + chunk
         if cipher.opens(bytes, index: UInt64(index), final: !isFinal) {
             return isFinal ? .truncated(source: name, afterChunk: index) : .trailingData(source: name, afterChunk: index)
         }

@@ -46,6 +46,14 @@ public final class SealedWriter {
     /// small files cost little memory.
     private var plaintext: UnsafeMutableRawBufferPointer
     private var filled = 0
+    /// A second buffer of a full batch: with more than one thread, a full batch is sealed in the
+    /// background from one buffer while the next is read into the other, and the chunks sealed
+    /// before are written meanwhile.
+    private var spare: UnsafeMutableRawBufferPointer?
+    /// The batch being sealed in the background (at most one), and whether it reads the caller's
+    /// memory (then it is waited for before `write` returns).
+    private var inFlight: BackgroundWork<[Data]?>?
+    private var inFlightBorrowsCaller = false
     private var nextIndex: UInt64 = 0
     private var closed: String?
 
@@ -126,7 +134,10 @@ public final class SealedWriter {
     }
 
     deinit {
+        // A batch still being sealed reads one of the buffers: wait for it first.
+        _ = inFlight?.wait()
         plaintext.deallocate()
+        spare?.deallocate()
     }
 
     /// Checks that recipients can share a file: a passphrase or a key file must be the only
@@ -156,13 +167,13 @@ public final class SealedWriter {
                 if chunks < cipher.chunksPerBatch {
                     grow(toChunks: min(cipher.chunksPerBatch, chunks * 4))
                 } else {
-                    try flush(UnsafeRawBufferPointer(rebasing: plaintext[0..<filled]), endsStream: false)
-                    filled = 0
+                    try submit(UnsafeRawBufferPointer(rebasing: plaintext[0..<filled]), endsStream: false, borrowed: false)
+                    swapBuffers(keeping: 0..<0)
                 }
             }
             // With the buffer empty and more than a batch of input left, seal straight from the input.
             if filled == 0, bytes.count - offset > batchBytes {
-                try flush(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + batchBytes)]), endsStream: false)
+                try submit(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + batchBytes)]), endsStream: false, borrowed: true)
                 offset += batchBytes
                 continue
             }
@@ -173,11 +184,14 @@ public final class SealedWriter {
             filled += count
             offset += count
         }
+        // The caller may reuse `bytes` once this returns.
+        if inFlightBorrowsCaller { try drain() }
         plaintextByteCount += bytes.count
     }
 
     /// Adds everything `source` holds to the stream, reading straight into the writer's buffer
-    /// (no intermediate copy); call `finish()` afterwards.
+    /// (no intermediate copy); with more than one thread, the next batch is read while the last
+    /// one is sealed and the one before it written. Call `finish()` afterwards.
     /// - Parameter source: The plaintext, read to its end.
     /// - Returns: The bytes read.
     /// - Throws: `PrivacyError.streamClosed` after `finish()` or a failure; whatever the source or
@@ -192,15 +206,12 @@ public final class SealedWriter {
                 if chunks < cipher.chunksPerBatch {
                     grow(toChunks: min(cipher.chunksPerBatch, chunks * 4))
                 } else {
-                    // Seal all but the last chunk, which may turn out to be the final one, and move
-                    // it to the front (a batch holds at least two chunks).
+                    // Seal all but the last chunk, which may turn out to be the final one, and carry
+                    // it to the front of the other buffer (a batch holds at least two chunks).
                     assert(chunks >= 2, "a full batch of one chunk would seal nothing and read nothing")
                     let keep = (chunks - 1) * cipher.chunkSize
-                    try flush(UnsafeRawBufferPointer(rebasing: plaintext[0..<keep]), endsStream: false)
-                    if let base = plaintext.baseAddress {
-                        base.copyMemory(from: base + keep, byteCount: filled - keep)
-                    }
-                    filled -= keep
+                    try submit(UnsafeRawBufferPointer(rebasing: plaintext[0..<keep]), endsStream: false, borrowed: false)
+                    swapBuffers(keeping: keep..<filled)
                 }
             }
             let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: plaintext[filled...]))
@@ -223,7 +234,8 @@ public final class SealedWriter {
     /// - Throws: `PrivacyError.streamClosed` when already finished; whatever the sink throws.
     public func finish() throws {
         if let closed { throw PrivacyError.streamClosed(detail: closed) }
-        try flush(UnsafeRawBufferPointer(rebasing: plaintext[0..<filled]), endsStream: true)
+        try submit(UnsafeRawBufferPointer(rebasing: plaintext[0..<filled]), endsStream: true, borrowed: false)
+        try drain()
         filled = 0
         closed = "the sealed stream is already finished"
     }
@@ -235,12 +247,64 @@ public final class SealedWriter {
         plaintext = larger
     }
 
-    /// Seals a run of plaintext chunks and writes them.
-    private func flush(_ input: UnsafeRawBufferPointer, endsStream: Bool) throws {
-        guard let chunks = cipher.seal(input, firstIndex: nextIndex, endsStream: endsStream) else {
-            closed = "the sealed stream failed"
-            throw PrivacyError.cryptoFailure(operation: "seal a chunk with AES-256-GCM")
+    /// After `plaintext` was submitted: makes the spare buffer (free, since `submit` waited for the
+    /// batch that read it) the one to fill, carrying `keep` of the submitted buffer to its front.
+    private func swapBuffers(keeping keep: Range<Int>) {
+        if spare == nil || spare?.count != plaintext.count {
+            spare?.deallocate()
+            spare = .allocate(byteCount: plaintext.count, alignment: 64)
         }
+        guard let next = spare else { return }
+        if !keep.isEmpty, let target = next.baseAddress, let source = plaintext.baseAddress {
+            target.copyMemory(from: source + keep.lowerBound, byteCount: keep.count)
+        }
+        spare = plaintext
+        plaintext = next
+        filled = keep.count
+    }
+
+    /// Starts sealing a run of plaintext chunks, then writes the batch sealed before it (so that
+    /// writing overlaps sealing). `input` must stay unchanged until the next `submit` or `drain`;
+    /// `borrowed` says that it is the caller's memory. With one thread everything runs here, in order.
+    private func submit(_ input: UnsafeRawBufferPointer, endsStream: Bool, borrowed: Bool) throws {
+        let previous = try collect()
+        let first = nextIndex
+        nextIndex += UInt64(max(1, (input.count + cipher.chunkSize - 1) / cipher.chunkSize))
+        if cipher.threads > 1 {
+            let cipher = cipher
+            let run = SendableRawBuffer(input)
+            inFlight = BackgroundWork { cipher.seal(run.buffer, firstIndex: first, endsStream: endsStream) }
+            inFlightBorrowsCaller = borrowed
+        } else {
+            guard let chunks = cipher.seal(input, firstIndex: first, endsStream: endsStream) else { throw failed() }
+            try emit(previous ?? [])
+            try emit(chunks)
+            return
+        }
+        if let previous { try emit(previous) }
+    }
+
+    /// Waits for the batch being sealed, if any, and returns its chunks.
+    private func collect() throws -> [Data]? {
+        guard let work = inFlight else { return nil }
+        inFlight = nil
+        inFlightBorrowsCaller = false
+        guard let chunks = work.wait() else { throw failed() }
+        return chunks
+    }
+
+    /// Waits for the batch being sealed and writes it.
+    private func drain() throws {
+        if let chunks = try collect() { try emit(chunks) }
+    }
+
+    private func failed() -> PrivacyError {
+        closed = "the sealed stream failed"
+        return PrivacyError.cryptoFailure(operation: "seal a chunk with AES-256-GCM")
+    }
+
+    /// Writes sealed chunks to the sink, in order.
+    private func emit(_ chunks: [Data]) throws {
         do {
             for chunk in chunks {
                 try chunk.withUnsafeBytes { try sink.write($0) }
@@ -250,6 +314,5 @@ public final class SealedWriter {
             closed = "the sealed stream failed: \(error)"
             throw error
         }
-        nextIndex += UInt64(chunks.count)
     }
 }

@@ -154,8 +154,8 @@ enum Passphrase {
     static let maximumBytes = 64 << 10
 
     /// From `file` (its first line), else descriptor `descriptor` (its first line), else
-    /// `$VERDANT_PASSPHRASE` (then removed from the environment, so that no child process
-    /// inherits it), else the terminal (without echo, twice when `confirm`). The text must be
+    /// `$VERDANT_PASSPHRASE` (then overwritten and removed from the environment, so that no child
+    /// process inherits it and /proc does not show it), else the terminal (without echo, twice when `confirm`). The text must be
     /// valid UTF-8 and not empty.
     static func read(file: String?, descriptor: Int32? = nil, confirm: Bool) throws -> String {
         SecretMemory.protectProcess()
@@ -173,7 +173,11 @@ enum Passphrase {
             return try firstLine(readLine(descriptor: descriptor), from: "--passphrase-fd \(descriptor)")
         }
         if let raw = getenv(environmentVariable) {
-            let bytes = Array(UnsafeBufferPointer(start: raw, count: strlen(raw))).map { UInt8(bitPattern: $0) }
+            let count = strlen(raw)
+            let bytes = Array(UnsafeBufferPointer(start: raw, count: count)).map { UInt8(bitPattern: $0) }
+            // Overwrite the value where it lies (the process's original environment block, which
+            // /proc/PID/environ shows), then remove the variable, so that no child inherits it.
+            memset(raw, 0, count)
             unsetenv(environmentVariable)
             guard !bytes.isEmpty else { throw CLIError.usage("$\(environmentVariable) is set but empty") }
             guard let text = String(validating: bytes, as: UTF8.self) else {
