@@ -207,6 +207,77 @@ struct FaultCLITests {
     }
 }
 
+@Suite("Durability: outputs are flushed before they appear, folders after", .serialized)
+struct DurabilityCLITests {
+    /// The system calls of a run, from strace(1), or `nil` (with the reason printed) without it.
+    func trace(_ arguments: [String], in dir: TemporaryDirectory) throws -> [String]? {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else {
+            print("skipped: strace is not installed (apt-get install strace)")
+            return nil
+        }
+        let log = dir.url.appendingPathComponent("trace.txt").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        process.arguments = ["-f", "-qq", "-e", "trace=openat,fsync,fdatasync,linkat,rename,renameat,renameat2,write", "-o", log,
+                             verdantExecutable] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let text = try? String(contentsOfFile: log, encoding: .utf8) else {
+            print("skipped: strace could not trace verdant here (status \(process.terminationStatus); ptrace may be forbidden)")
+            return nil
+        }
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    /// The index of the first line containing every piece, after `start`.
+    func find(_ lines: [String], _ pieces: [String], after start: Int = -1) -> Int? {
+        lines.indices.first { $0 > start && pieces.allSatisfy(lines[$0].contains) }
+    }
+
+    /// The descriptor a traced `openat(…) = N` line returned.
+    func descriptor(_ line: String) -> String? {
+        line.split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    @Test("keygen, seal and unseal: fsync of the output before it is linked or renamed into place, fsync of its folder after; keygen prints the recipient only then",
+          arguments: ["keygen", "seal", "unseal"])
+    func flushedBeforeAppearing(command: String) throws {
+        let dir = try TemporaryDirectory()
+        let key = dir.url.appendingPathComponent("k.bin").path
+        #expect(try verdantRaw(["keygen", "--symmetric", "-o", key]).status == 0)
+        let input = try dir.write("in.txt", String(repeating: "durable\n", count: 20_000))
+        let sealed = dir.url.appendingPathComponent("in.sealed").path
+        #expect(try verdantRaw(["seal", "--key-file", key, "-o", sealed, input]).status == 0)
+        let target = dir.url.appendingPathComponent("out").path
+        let arguments: [String] = switch command {
+        case "keygen": ["keygen", "-o", target]
+        case "seal": ["seal", "--key-file", key, "-o", target, input]
+        default: ["unseal", "--key-file", key, "-o", target, sealed]
+        }
+        guard let lines = try trace(arguments, in: dir) else { return }
+        // The temporary file: unnamed (O_TMPFILE in the folder) or hidden beside the target.
+        let created = try #require(lines.firstIndex { $0.contains("O_TMPFILE") || ($0.contains("/.out.") && $0.contains("O_CREAT")) },
+                                   "no temporary file in \(lines.suffix(20))")
+        let fd = try #require(descriptor(lines[created]))
+        let flushed = try #require(find(lines, ["fsync(\(fd))"], after: created), "the output was not flushed")
+        let placed = try #require(find(lines, ["\"\(target)\""], after: created).flatMap { index in
+            lines[index].contains("link") || lines[index].contains("rename") ? index : nil
+        }, "the output was not linked or renamed into place")
+        #expect(flushed < placed, "fsync after the file appeared")
+        let folderOpened = try #require(find(lines, ["\"\(dir.url.path)\"", "O_DIRECTORY"], after: placed), "the folder was not opened")
+        let folderFD = try #require(descriptor(lines[folderOpened]))
+        let folderFlushed = try #require(find(lines, ["fsync(\(folderFD))"], after: folderOpened), "the folder was not flushed")
+        if command == "keygen" {
+            let printed = try #require(find(lines, ["write(1, \"verdant1"]), "the recipient was not printed")
+            #expect(folderFlushed < printed, "the recipient was printed before the identity was durable")
+        }
+        #expect(FileManager.default.fileExists(atPath: target))
+    }
+}
+
 /// SplitMix64: reproducible delays.
 struct SeededRandom {
     var state: UInt64
