@@ -154,18 +154,24 @@ struct ChunkCipher: Sendable {
     }
 }
 
-/// Work started on a global queue whose result is collected later, so that the caller can read or
-/// write files while chunks are sealed or opened.
+/// Work started on a thread of its own whose result is collected later, so that the caller can read
+/// or write files while chunks are sealed or opened.
+///
+/// A new thread per batch (a few per second of I/O), not a global dispatch queue: a caller that is
+/// itself a dispatch worker waiting here must not wait for a pool it may have exhausted. Inside,
+/// `concurrentPerform` runs its iterations on this thread and any free pool threads.
 final class BackgroundWork<Result: Sendable>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result: Result?
 
-    /// Starts `body` at once on another thread.
+    /// Starts `body` at once on a new thread.
     init(_ body: @escaping @Sendable () -> Result) {
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
+        let thread = Thread { [self] in
             result = body()
             done.signal()
         }
+        thread.stackSize = 1 << 20
+        thread.start()
     }
 
     /// Waits for the result; call once (the semaphore is taken).

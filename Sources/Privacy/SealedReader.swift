@@ -251,6 +251,11 @@ public final class SealedReader {
         }
         if inFlight == nil {
             let batch = try prefetched.take() ?? readBatch()
+            if batch.endsStream {
+                // Nothing follows to read meanwhile (a small file's only batch): open it here.
+                accept(batch, cipher.open(batch.run, firstIndex: batch.firstIndex, endsStream: true))
+                return
+            }
             startOpening(batch)
         }
         guard let (batch, work) = inFlight else { return }

@@ -270,7 +270,9 @@ public final class SealedWriter {
         let previous = try collect()
         let first = nextIndex
         nextIndex += UInt64(max(1, (input.count + cipher.chunkSize - 1) / cipher.chunkSize))
-        if cipher.threads > 1 {
+        // In the background only when there is something to do meanwhile: the batch before to
+        // write, or more input to come.
+        if cipher.threads > 1, previous != nil || !endsStream {
             let cipher = cipher
             let run = SendableRawBuffer(input)
             inFlight = BackgroundWork { cipher.seal(run.buffer, firstIndex: first, endsStream: endsStream) }

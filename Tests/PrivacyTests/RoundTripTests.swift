@@ -150,7 +150,9 @@ struct RoundTripTests {
     @Test("the bytes do not depend on the thread count or on how the plaintext is fed")
     func threadsAndPieces() throws {
         let c = 1024
-        for length in [0, 1, c, 3 * c + 5, 40 * c, 40 * c + 1] {
+        // Up to several full batches (1024 chunks of 1 KiB at 2 threads or more), so that batches are
+        // sealed in the background while the previous one is written and the next one read.
+        for length in [0, 1, c, 3 * c + 5, 40 * c, 40 * c + 1, 3 * 1024 * c + 77, 4 * 1024 * c] {
             let plaintext = pseudoRandomBytes(length, seed: 7)
             let one = try deterministicSeal(plaintext, recipients: [.key(TestKeys.raw)], chunkSize: c, threads: 1)
             for threads in [2, 3, 8] {
