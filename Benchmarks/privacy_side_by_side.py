@@ -49,6 +49,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -107,40 +108,56 @@ def sha256_file(path):
             digest.update(block)
 
 
-def run_once(command, env=None):
+CPU_TIMES = {}  # id(times list) -> CPU seconds of the same runs
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(command, env=None, cpu=None):
+    """Wall seconds of one run; its CPU seconds (user + system, all threads) are appended to `cpu`."""
+    before = children_cpu()
     start = time.perf_counter()
     result = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"failed ({result.returncode}): {' '.join(command)}\n{result.stderr.decode(errors='replace')}")
+    if cpu is not None:
+        cpu.append(children_cpu() - before)
     return elapsed
 
 
 def timed(command, repeats, cleanup=None):
     """Median wall time of `command` over `repeats` runs after one warm-up; `cleanup` (untimed) removes
     the previous run's output first, so that no tool pays for replacing an old file."""
-    times = []
+    times, cpu = [], []
     for run in range(repeats + 1):
         if cleanup:
             cleanup()
-        elapsed = run_once(command)
+        elapsed = run_once(command, cpu=cpu)
         if run > 0:
             times.append(elapsed)
+    CPU_TIMES[id(times)] = cpu[1:]
     return statistics.median(times), times
 
 
 def timed_pair(first, second, repeats, cleanup):
     """Medians of two commands run alternately (seal then unseal), and of their sums, per repeat."""
-    a, b = [], []
+    a, b, ca, cb = [], [], [], []
     for run in range(repeats + 1):
         cleanup()
-        ta = run_once(first)
-        tb = run_once(second)
+        ta = run_once(first, cpu=ca)
+        tb = run_once(second, cpu=cb)
         if run > 0:
             a.append(ta)
             b.append(tb)
+    CPU_TIMES[id(a)] = ca[1:]
+    CPU_TIMES[id(b)] = cb[1:]
     sums = [x + y for x, y in zip(a, b)]
-    return statistics.median(a), statistics.median(b), statistics.median(sums), a, b
+    CPU_TIMES[id(sums)] = [x + y for x, y in zip(ca[1:], cb[1:])]
+    return statistics.median(a), statistics.median(b), statistics.median(sums), a, b, sums
 
 
 def cryptography_in_memory(data, repeats):
@@ -215,8 +232,14 @@ def main():
                         help="where to write the JSON (default Benchmarks/results/privacy_side_by_side.json)")
     parser.add_argument("--no-age", action="store_true", help="skip the age rows")
     parser.add_argument("--no-memory", action="store_true", help="skip the in-memory rows")
+    parser.add_argument("--only-file-job", action="store_true", help="only the file job (no age, no in-memory rows)")
     args = parser.parse_args()
     size = parse_size(args.size)
+    if args.only_file_job:
+        args.no_age = args.no_memory = True
+        args.no_x25519 = True
+    else:
+        args.no_x25519 = False
 
     verdant = args.verdant or os.path.join(REPO, ".build", "release", "verdant")
     if not args.verdant and not args.skip_build:
@@ -235,8 +258,15 @@ def main():
     def add(section, tool, operation, seconds, times, threads, note=""):
         # GB/s of the file for one pass; a seal+unseal row moves it twice.
         passes = 2 if operation == "seal+unseal" else 1
-        rows.append({"section": section, "tool": tool, "operation": operation, "threads": threads, "seconds": seconds,
-                     "times": times, "gb_per_s": passes * size / seconds / 1e9, "note": note})
+        row = {"section": section, "tool": tool, "operation": operation, "threads": threads, "seconds": seconds,
+               "times": times, "gb_per_s": passes * size / seconds / 1e9, "note": note}
+        cpu = CPU_TIMES.get(id(times))
+        if cpu:
+            # User + system CPU seconds of the whole process (every thread): less sensitive than wall
+            # time to other processes on the machine.
+            row["cpu_seconds"] = statistics.median(cpu)
+            row["cpu_times"] = cpu
+        rows.append(row)
 
     def remove(*names):
         def clean():
@@ -267,17 +297,17 @@ def main():
         # 1. The file job.
         for threads in [cores, 1]:
             extra = ["--threads", str(threads)]
-            seal, unseal, job, ts, tu = timed_pair(
+            seal, unseal, job, ts, tu, both = timed_pair(
                 [verdant, "seal", "--key-file", path("k.bin"), "-o", path("v.sealed"), *extra, path("plain.bin")],
                 [verdant, "unseal", "--key-file", path("k.bin"), "-o", path("v.out"), *extra, path("v.sealed")],
                 args.repeats, remove("v.sealed", "v.out"))
             check("v.out")
             add("file job", "verdant", "seal", seal, ts, threads)
             add("file job", "verdant", "unseal", unseal, tu, threads)
-            add("file job", "verdant", "seal+unseal", job, [a + b for a, b in zip(ts, tu)], threads)
+            add("file job", "verdant", "seal+unseal", job, both, threads)
         for durable in ["1", "0"]:
             variant = "durable" if durable == "1" else "plain"
-            seal, unseal, job, ts, tu = timed_pair(
+            seal, unseal, job, ts, tu, both = timed_pair(
                 [sys.executable, "-c", FILE_JOB, "seal", key_hex, path("plain.bin"), path("p.sealed"), durable],
                 [sys.executable, "-c", FILE_JOB, "open", key_hex, path("p.sealed"), path("p.out"), durable],
                 args.repeats, remove("p.sealed", "p.out"))
@@ -286,10 +316,10 @@ def main():
                     else "writes the target directly, no fsync")
             add("file job", f"python cryptography, {variant}", "seal", seal, ts, 1, note)
             add("file job", f"python cryptography, {variant}", "unseal", unseal, tu, 1, note)
-            add("file job", f"python cryptography, {variant}", "seal+unseal", job, [a + b for a, b in zip(ts, tu)], 1, note)
+            add("file job", f"python cryptography, {variant}", "seal+unseal", job, both, 1, note)
 
         # 2. X25519 against age.
-        for threads in [1, cores]:
+        for threads in ([] if args.no_x25519 else [1, cores]):
             extra = ["--threads", str(threads)]
             t, ts = timed([verdant, "seal", "-r", recipient, "-o", path("x.sealed"), *extra, path("plain.bin")], args.repeats,
                           cleanup=remove("x.sealed"))
@@ -355,6 +385,8 @@ def main():
                 python = find("file job", f"python cryptography, {variant}", r["operation"], 1)
                 if python:
                     r[f"verdant_over_python_{variant}"] = r["seconds"] / python["seconds"]
+                    if "cpu_seconds" in r and "cpu_seconds" in python:
+                        r[f"verdant_over_python_{variant}_cpu"] = r["cpu_seconds"] / python["cpu_seconds"]
             continue
         if r["section"] in ("x25519 file", "x25519 /dev/null") and r["tool"].startswith("age"):
             reference = find(r["section"], "verdant", r["operation"], 1)
@@ -365,7 +397,7 @@ def main():
 
     print(f"\n{size / 2**20:.0f} MiB, medians of {args.repeats}, {cores} cores, work folder on {file_system(work)['type']}; "
           f"load average before {host['load_average'][0]:.2f}, after {finished_load[0]:.2f}\n")
-    print(f"{'section':17} {'tool':34} {'op':12} {'thr':>3} {'seconds':>8} {'GB/s':>6}  ratio")
+    print(f"{'section':17} {'tool':34} {'op':12} {'thr':>3} {'seconds':>8} {'cpu s':>7} {'GB/s':>6}  ratio")
     for r in rows:
         if "verdant_over_python_durable" in r:
             ratio = (f"verdant/python: {r['verdant_over_python_durable']:.2f} (durable), "
@@ -374,9 +406,11 @@ def main():
             ratio = f"other/verdant(1 thread): {r['other_over_verdant_1_thread']:.2f}"
         else:
             ratio = ""
-        print(f"{r['section']:17} {r['tool']:34} {r['operation']:12} {r['threads']:3} {r['seconds']:8.3f} "
+        cpu = f"{r['cpu_seconds']:7.3f}" if "cpu_seconds" in r else f"{'':7}"
+        print(f"{r['section']:17} {r['tool']:34} {r['operation']:12} {r['threads']:3} {r['seconds']:8.3f} {cpu} "
               f"{r['gb_per_s']:6.2f}  {ratio}")
-    print("\nfile job: whole processes, seal then unseal, file to file; goal: verdant/python <= 0.5. "
+    print("\nseconds: median wall time; cpu s: median user + system CPU seconds of the process (all threads). "
+          "file job: whole processes, seal then unseal, file to file; goal: verdant/python <= 0.5. "
           "age: single-threaded, compared with Verdant at 1 thread. In memory: the cipher loop alone, 1 thread.")
     if args.out:
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
