@@ -215,17 +215,21 @@ struct DurabilityCLITests {
             print("skipped: strace is not installed (apt-get install strace)")
             return nil
         }
-        let log = dir.url.appendingPathComponent("trace.txt").path
+        // One file per thread (-ff), so that no call is split across lines by another thread's; the
+        // thread that creates the temporary file does every step of the output.
+        let traces = dir.url.appendingPathComponent("traces")
+        try FileManager.default.createDirectory(at: traces, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
-        process.arguments = ["-f", "-qq", "-e", "trace=openat,fsync,fdatasync,linkat,rename,renameat,renameat2,write", "-o", log,
-                             verdantExecutable] + arguments
+        process.arguments = ["-f", "-ff", "-qq", "-e", "trace=openat,fsync,fdatasync,linkat,rename,renameat,renameat2,write",
+                             "-o", traces.appendingPathComponent("t").path, verdantExecutable] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0, let text = try? String(contentsOfFile: log, encoding: .utf8) else {
+        let threads = listing(traces).compactMap { try? String(contentsOf: traces.appendingPathComponent($0), encoding: .utf8) }
+        guard process.terminationStatus == 0, let text = threads.first(where: { $0.contains("O_TMPFILE") || $0.contains("/.out.") }) else {
             print("skipped: strace could not trace verdant here (status \(process.terminationStatus); ptrace may be forbidden)")
             return nil
         }
