@@ -70,10 +70,15 @@ struct ChunkCipher: Sendable {
         return (try? AES.GCM.Nonce(data: bytes)) ?? AES.GCM.Nonce()
     }
 
-    /// Runs `body(j)` for every chunk `j` in `0..<count`, on up to `threads` threads, each thread
-    /// taking one contiguous range of chunks.
-    private func forEachChunk(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        let workers = min(threads, count)
+    /// The threads that seal or open a batch in the background while the caller's thread reads and
+    /// writes the files: one fewer than `threads` (at least one), so that `threads` is the number of
+    /// busy threads in all.
+    var backgroundThreads: Int { max(1, threads - 1) }
+
+    /// Runs `body(j)` for every chunk `j` in `0..<count`, on up to `workers` threads (default
+    /// `threads`), each thread taking one contiguous range of chunks.
+    private func forEachChunk(_ count: Int, workers requested: Int? = nil, _ body: @Sendable (Int) -> Void) {
+        let workers = min(requested ?? threads, count)
         if workers <= 1 {
             for j in 0..<count { body(j) }
             return
@@ -92,13 +97,13 @@ struct ChunkCipher: Sendable {
     /// Each sealed chunk (`ciphertext || tag`) is returned as a view into the storage swift-crypto
     /// allocated for it, so the bytes are not copied again before they are written.
     /// - Returns: The sealed chunks in order, or `nil` if AES-GCM failed (it does not on valid keys).
-    func seal(_ plaintext: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool) -> [Data]? {
+    func seal(_ plaintext: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool, workers: Int? = nil) -> [Data]? {
         let n = plaintext.count
         let count = max(1, (n + chunkSize - 1) / chunkSize)
         let input = RawBytes(plaintext)
         let slots = ChunkSlots(count)
         defer { slots.deallocate() }
-        forEachChunk(count) { [self] j in
+        forEachChunk(count, workers: workers) { [self] j in
             let start = j * chunkSize
             let end = min(start + chunkSize, n)
             let chunk = UnsafeRawBufferPointer(start: input.base.map { $0 + start }, count: end - start)
@@ -122,13 +127,13 @@ struct ChunkCipher: Sendable {
 
     /// Opens the sealed chunks of `sealed` (each `c + 16` bytes but possibly the last, which must be
     /// at least 16); the last chunk of the run is opened as final when `endsStream`.
-    func open(_ sealed: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool) -> OpenResult {
+    func open(_ sealed: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool, workers: Int? = nil) -> OpenResult {
         let count = (sealed.count + sealedChunkSize - 1) / sealedChunkSize
         let total = sealed.count
         let input = RawBytes(sealed)
         let slots = ChunkSlots(count)
         defer { slots.deallocate() }
-        forEachChunk(count) { [self] j in
+        forEachChunk(count, workers: workers) { [self] j in
             let start = j * sealedChunkSize
             let length = min(sealedChunkSize, total - start)
             guard length >= SealedFormat.tagBytes, let base = input.base else { return }

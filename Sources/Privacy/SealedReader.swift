@@ -6,7 +6,9 @@ public struct OpenOptions: Sendable {
     /// The most scrypt work accepted from a passphrase stanza, as log2 N at r = 8, p = 1
     /// (default 20: 1 GiB, a few seconds). A stanza that asks for more is refused before any work.
     public var maximumWorkFactor: Int
-    /// Threads that open chunks at once (default: every core).
+    /// Threads in all (default: every core). With one, everything runs in order on the caller's
+    /// thread; with more, `copy(to:)` and `read(into:)` read and release on the caller's thread while
+    /// `threads − 1` threads open the next batch.
     public var threads: Int?
 
     /// What `SealedFile.contents(atPath:…)` does with a file that is not sealed (default
@@ -280,7 +282,10 @@ public final class SealedReader {
         let cipher = cipher
         let run = SendableRawBuffer(batch.run)
         let (firstIndex, endsStream) = (batch.firstIndex, batch.endsStream)
-        inFlight = (batch, BackgroundWork { cipher.open(run.buffer, firstIndex: firstIndex, endsStream: endsStream) })
+        let workers = cipher.backgroundThreads
+        inFlight = (batch, BackgroundWork {
+            cipher.open(run.buffer, firstIndex: firstIndex, endsStream: endsStream, workers: workers)
+        })
     }
 
     /// Reads one batch of sealed chunks, plus one byte to learn whether the input ends there, into

@@ -5,7 +5,9 @@ import Foundation
 public struct SealOptions: Sendable {
     /// Plaintext bytes per chunk: a power of two from 1 KiB to 16 MiB (default 64 KiB).
     public var chunkSize: Int
-    /// Threads that seal chunks at once (default: every core).
+    /// Threads in all (default: every core). With one, everything runs in order on the caller's
+    /// thread; with more, the caller's thread reads and writes while `threads − 1` threads seal the
+    /// batch before.
     public var threads: Int?
 
     /// The default chunk size: 64 KiB.
@@ -275,7 +277,8 @@ public final class SealedWriter {
         if cipher.threads > 1, previous != nil || !endsStream {
             let cipher = cipher
             let run = SendableRawBuffer(input)
-            inFlight = BackgroundWork { cipher.seal(run.buffer, firstIndex: first, endsStream: endsStream) }
+            let workers = cipher.backgroundThreads
+            inFlight = BackgroundWork { cipher.seal(run.buffer, firstIndex: first, endsStream: endsStream, workers: workers) }
             inFlightBorrowsCaller = borrowed
         } else {
             guard let chunks = cipher.seal(input, firstIndex: first, endsStream: endsStream) else { throw failed() }

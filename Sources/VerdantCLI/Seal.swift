@@ -37,7 +37,7 @@ struct Seal: ParsableCommand {
     @Option(name: .customLong("chunk-size"), help: "Plaintext bytes per chunk: a power of two from 1K to 16M.")
     var chunkSize: String = "64K"
 
-    @Option(help: "Threads that seal chunks (default: all cores).")
+    @Option(help: "Threads in all (default: all cores); with two or more, one reads and writes while the others seal.")
     var threads: Int?
 
     @Flag(help: "Overwrite OUT if it exists.")

@@ -30,7 +30,7 @@ struct Unseal: ParsableCommand {
 
     @OptionGroup var identityOptions: IdentityOptions
 
-    @Option(help: "Threads that open chunks (default: all cores).")
+    @Option(help: "Threads in all (default: all cores); with two or more, one reads and writes while the others open.")
     var threads: Int?
 
     @Flag(help: "Overwrite OUT if it exists.")
