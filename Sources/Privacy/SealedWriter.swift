@@ -250,8 +250,17 @@ public final class SealedWriter {
     }
 
     /// After `plaintext` was submitted: makes the spare buffer (free, since `submit` waited for the
-    /// batch that read it) the one to fill, carrying `keep` of the submitted buffer to its front.
+    /// batch that read it) the one to fill, carrying `keep` of the submitted buffer to its front;
+    /// when the batch was sealed in place, keeps the buffer and moves `keep` to its front.
     private func swapBuffers(keeping keep: Range<Int>) {
+        guard inFlight != nil else {
+            // Sealed in place already (one thread): move the kept bytes to the front.
+            if !keep.isEmpty, let base = plaintext.baseAddress {
+                base.copyMemory(from: base + keep.lowerBound, byteCount: keep.count)
+            }
+            filled = keep.count
+            return
+        }
         if spare == nil || spare?.count != plaintext.count {
             spare?.deallocate()
             spare = .allocate(byteCount: plaintext.count, alignment: 64)
