@@ -187,6 +187,23 @@ final class BackgroundWork<Result: Sendable>: @unchecked Sendable {
     }
 }
 
+/// A reader or writer handed to a background thread that alone uses it until the owner waits for
+/// it (the owner touches nothing of it meanwhile).
+struct UncheckedReference<Object: AnyObject>: @unchecked Sendable {
+    let object: Object
+    init(_ object: Object) {
+        self.object = object
+    }
+}
+
+/// A byte source handed to a background thread that alone reads it until the owner waits for it.
+struct UncheckedSource: @unchecked Sendable {
+    let source: ByteSource
+    init(_ source: ByteSource) {
+        self.source = source
+    }
+}
+
 /// A read-only buffer handed to another thread that alone reads it until it signals.
 struct SendableRawBuffer: @unchecked Sendable {
     let buffer: UnsafeRawBufferPointer

@@ -90,13 +90,10 @@ public final class SealedReader {
     private let source: ByteSource
     private let name: String
     private let cipher: ChunkCipher
-    /// Two buffers of sealed bytes, used in turn: while the chunks of one are opened on the worker
-    /// threads, the next batch is read into the other (with more than one thread). A batch starts at
-    /// one chunk and grows fourfold after each full batch up to `cipher.chunksPerBatch`, so small
-    /// files cost little memory.
-    private var buffers: [UnsafeMutableRawBufferPointer] = []
-    /// The buffer the next batch is read into.
-    private var nextBuffer = 0
+    /// The sealed bytes of the batch being read and opened. A batch starts at one chunk and grows
+    /// fourfold after each full batch up to `cipher.chunksPerBatch`, so small files cost little
+    /// memory.
+    private var sealed = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     /// The chunks the next batch may hold.
     private var nextBatchChunks = 1
     /// The byte read after a full batch (to learn whether the input ended with it): the next
@@ -104,9 +101,9 @@ public final class SealedReader {
     private var lookAhead: UInt8?
     /// The index of the next batch's first chunk.
     private var nextReadIndex: UInt64 = 0
-    /// A batch read but not yet opened, and one being opened on the worker threads.
-    private var prefetched: Batch?
-    private var inFlight: (batch: Batch, work: BackgroundWork<ChunkCipher.OpenResult>)?
+    /// The next batch, being read from the source and opened on other threads while the caller
+    /// releases the current one.
+    private var inFlight: BackgroundWork<Opened>?
     /// The authenticated plaintext chunks of the current batch, not yet released.
     private var opened: [Data] = []
     /// The chunk of `opened` being released, and the bytes of it already released.
@@ -114,6 +111,11 @@ public final class SealedReader {
     private var openedOffset = 0
     private var reachedEnd = false
     private var pendingError: PrivacyError?
+
+    /// A batch and the outcome of opening it, or what reading it threw.
+    private struct Opened: @unchecked Sendable {
+        let outcome: Result<(batch: Batch, result: ChunkCipher.OpenResult), any Error>
+    }
 
     /// One batch of sealed chunks as read: `bytes` sealed bytes at the start of `buffer`.
     private struct Batch {
@@ -170,9 +172,9 @@ public final class SealedReader {
     }
 
     deinit {
-        // A batch still being opened reads its buffer: wait for it first.
-        _ = inFlight?.work.wait()
-        for buffer in buffers { buffer.deallocate() }
+        // A batch still being read and opened uses the buffer: wait for it first.
+        _ = inFlight?.wait()
+        sealed.deallocate()
     }
 
     /// The content type written in the header.
@@ -242,66 +244,54 @@ public final class SealedReader {
     }
 
     /// Makes the next batch's authenticated chunks available in `opened` (or sets `pendingError`,
-    /// or `reachedEnd`). With more than one thread it works one batch ahead: the batch after this
-    /// one is read from the source while this one is opened, and starts opening before this one's
-    /// plaintext is released, so reading, opening and writing overlap.
+    /// or `reachedEnd`). With more than one thread it works one batch ahead: while the caller
+    /// releases this batch (writes it out), the next one is read from the source and opened on
+    /// other threads, so reading, opening and writing overlap and the caller's thread only writes.
     private func nextBatch() throws {
         guard cipher.threads > 1 else {
             let batch = try readBatch()
             accept(batch, cipher.open(batch.run, firstIndex: batch.firstIndex, endsStream: batch.endsStream))
             return
         }
-        if inFlight == nil {
-            let batch = try prefetched.take() ?? readBatch()
-            if batch.endsStream {
-                // Nothing follows to read meanwhile (a small file's only batch): open it here.
-                accept(batch, cipher.open(batch.run, firstIndex: batch.firstIndex, endsStream: true))
-                return
-            }
-            startOpening(batch)
+        let opened: Opened
+        if let work = inFlight {
+            opened = work.wait()
+            inFlight = nil
+        } else {
+            opened = readAndOpen(workers: cipher.threads)
         }
-        guard let (batch, work) = inFlight else { return }
-        if !batch.endsStream, prefetched == nil {
-            do {
-                prefetched = try readBatch()
-            } catch {
-                _ = work.wait()
-                inFlight = nil
-                throw error
-            }
-        }
-        let result = work.wait()
-        inFlight = nil
+        let (batch, result) = try opened.outcome.get()
         accept(batch, result)
-        if pendingError == nil, !reachedEnd, let next = prefetched.take() {
-            startOpening(next)
+        if pendingError == nil, !reachedEnd {
+            let reader = UncheckedReference(self)
+            let workers = cipher.backgroundThreads
+            inFlight = BackgroundWork { reader.object.readAndOpen(workers: workers) }
         }
     }
 
-    private func startOpening(_ batch: Batch) {
-        let cipher = cipher
-        let run = SendableRawBuffer(batch.run)
-        let (firstIndex, endsStream) = (batch.firstIndex, batch.endsStream)
-        let workers = cipher.backgroundThreads
-        inFlight = (batch, BackgroundWork {
-            cipher.open(run.buffer, firstIndex: firstIndex, endsStream: endsStream, workers: workers)
-        })
+    /// Reads the next batch and opens it (on the calling thread and `workers` threads in all). Only
+    /// one call runs at a time: the caller's thread waits for it before touching the reader again.
+    private func readAndOpen(workers: Int) -> Opened {
+        do {
+            let batch = try readBatch()
+            let result = cipher.open(batch.run, firstIndex: batch.firstIndex, endsStream: batch.endsStream, workers: workers)
+            return Opened(outcome: .success((batch, result)))
+        } catch {
+            return Opened(outcome: .failure(error))
+        }
     }
 
     /// Reads one batch of sealed chunks, plus one byte to learn whether the input ends there, into
     /// the next buffer.
     private func readBatch() throws -> Batch {
         let needed = nextBatchChunks * cipher.sealedChunkSize + 1
-        // Two buffers in turn when batches are opened in the background, else one.
-        let slots = cipher.threads > 1 ? 2 : 1
-        if buffers.count < slots, buffers.count <= nextBuffer { buffers.append(.allocate(byteCount: needed, alignment: 64)) }
-        let slot = nextBuffer
-        if buffers[slot].count < needed {
-            buffers[slot].deallocate()
-            buffers[slot] = .allocate(byteCount: needed, alignment: 64)
+        // One buffer: a batch's sealed bytes are not needed once it is opened (its plaintext is
+        // held apart), and the next batch is read only then.
+        if sealed.count < needed {
+            sealed.deallocate()
+            sealed = .allocate(byteCount: needed, alignment: 64)
         }
-        nextBuffer = (slot + 1) % slots
-        let buffer = UnsafeMutableRawBufferPointer(rebasing: buffers[slot][0..<needed])
+        let buffer = UnsafeMutableRawBufferPointer(rebasing: sealed[0..<needed])
         var filled = 0
         if let byte = lookAhead {
             buffer[0] = byte

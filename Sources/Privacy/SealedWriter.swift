@@ -192,8 +192,9 @@ public final class SealedWriter {
     }
 
     /// Adds everything `source` holds to the stream, reading straight into the writer's buffer
-    /// (no intermediate copy); with more than one thread, the next batch is read while the last
-    /// one is sealed and the one before it written. Call `finish()` afterwards.
+    /// (no intermediate copy). With more than one thread, once batches are full-size, each batch is
+    /// read from the source and sealed on other threads while the caller's thread writes the batch
+    /// before it to the sink. Call `finish()` afterwards.
     /// - Parameter source: The plaintext, read to its end.
     /// - Returns: The bytes read.
     /// - Throws: `PrivacyError.streamClosed` after `finish()` or a failure; whatever the source or
@@ -202,19 +203,24 @@ public final class SealedWriter {
     public func write(contentsOf source: ByteSource) throws -> Int {
         if let closed { throw PrivacyError.streamClosed(detail: closed) }
         var total = 0
+        let batchBytes = cipher.chunksPerBatch * cipher.chunkSize
         while true {
+            if cipher.threads > 1, plaintext.count == batchBytes {
+                // Full-size batches: read and seal in the background from here on.
+                return total + (try pipelineFromSource(source))
+            }
             if filled == plaintext.count {
                 let chunks = plaintext.count / cipher.chunkSize
                 if chunks < cipher.chunksPerBatch {
                     grow(toChunks: min(cipher.chunksPerBatch, chunks * 4))
-                } else {
-                    // Seal all but the last chunk, which may turn out to be the final one, and carry
-                    // it to the front of the other buffer (a batch holds at least two chunks).
-                    assert(chunks >= 2, "a full batch of one chunk would seal nothing and read nothing")
-                    let keep = (chunks - 1) * cipher.chunkSize
-                    try submit(UnsafeRawBufferPointer(rebasing: plaintext[0..<keep]), endsStream: false, borrowed: false)
-                    swapBuffers(keeping: keep..<filled)
+                    continue
                 }
+                // Seal all but the last chunk, which may turn out to be the final one, and move it
+                // to the front (a batch holds at least two chunks).
+                assert(chunks >= 2, "a full batch of one chunk would seal nothing and read nothing")
+                let keep = (chunks - 1) * cipher.chunkSize
+                try submit(UnsafeRawBufferPointer(rebasing: plaintext[0..<keep]), endsStream: false, borrowed: false)
+                swapBuffers(keeping: keep..<filled)
             }
             let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: plaintext[filled...]))
             if n <= 0 { break }
@@ -223,6 +229,77 @@ public final class SealedWriter {
             plaintextByteCount += n
         }
         return total
+    }
+
+    /// What one background step of `pipelineFromSource` did.
+    private struct FillOutcome: @unchecked Sendable {
+        var read = 0
+        /// The sealed chunks when the buffer filled; `nil` at the end of the source.
+        var chunks: [Data]?
+        /// What the source threw.
+        var error: (any Error)?
+        var cryptoFailed = false
+    }
+
+    /// The source loop with full-size batches and more than one thread: a background step reads
+    /// until the buffer is full (or the source ends), seals all but its last chunk and moves that
+    /// chunk to the front; meanwhile the caller's thread writes the chunks of the step before.
+    private func pipelineFromSource(_ source: ByteSource) throws -> Int {
+        try drain()
+        var total = 0
+        var pending: [Data] = []
+        let writer = UncheckedReference(self)
+        let box = UncheckedSource(source)
+        while true {
+            let first = nextIndex
+            let workers = cipher.backgroundThreads
+            let step = BackgroundWork { writer.object.fillAndSeal(box.source, firstIndex: first, workers: workers) }
+            do {
+                try emit(pending)
+            } catch {
+                _ = step.wait()
+                throw error
+            }
+            pending = []
+            let outcome = step.wait()
+            total += outcome.read
+            plaintextByteCount += outcome.read
+            if outcome.cryptoFailed { throw failed() }
+            if let error = outcome.error { throw error }
+            guard let chunks = outcome.chunks else { break }
+            nextIndex += UInt64(chunks.count)
+            pending = chunks
+        }
+        try emit(pending)
+        return total
+    }
+
+    /// Reads into the buffer until it is full or the source ends; when full, seals all but the last
+    /// chunk and moves that chunk to the front. Runs on a background thread while the owner waits.
+    private func fillAndSeal(_ source: ByteSource, firstIndex: UInt64, workers: Int) -> FillOutcome {
+        var outcome = FillOutcome()
+        do {
+            while filled < plaintext.count {
+                let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: plaintext[filled...]))
+                if n <= 0 { return outcome }
+                filled += n
+                outcome.read += n
+            }
+        } catch {
+            outcome.error = error
+            return outcome
+        }
+        let keep = plaintext.count - cipher.chunkSize
+        guard let chunks = cipher.seal(UnsafeRawBufferPointer(rebasing: plaintext[0..<keep]), firstIndex: firstIndex,
+                                       endsStream: false, workers: workers)
+        else {
+            outcome.cryptoFailed = true
+            return outcome
+        }
+        if let base = plaintext.baseAddress { base.copyMemory(from: base + keep, byteCount: filled - keep) }
+        filled -= keep
+        outcome.chunks = chunks
+        return outcome
     }
 
     /// Adds plaintext to the stream.
