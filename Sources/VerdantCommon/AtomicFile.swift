@@ -100,6 +100,8 @@ public final class AtomicFile {
     private let finalMode: mode_t
     private var slot: Int?
     private var finished = false
+    /// Tests set it to take the path of a file system that refuses to link unnamed files.
+    var refusesLinkForTesting = false
 
     /// Creates the temporary file.
     /// - Parameters:
@@ -201,8 +203,9 @@ public final class AtomicFile {
             if durable, fsync(fileDescriptor) != 0 { throw .system(path: path, operation: "flush", code: errno) }
             if let temporaryPath {
                 try placeNamed(temporaryPath)
-            } else {
-                try placeUnnamed()
+            } else if try !placeUnnamed() {
+                // The file system made the unnamed file but will not link it: copy it to a named one.
+                try placeNamed(try copyToNamed())
             }
         } catch {
             discard()
@@ -250,14 +253,20 @@ public final class AtomicFile {
     /// Links an unnamed temporary file at the target (through `/proc/self/fd`, which needs no
     /// privilege); when replacing, links it under a temporary name first and renames that, since
     /// a link never replaces.
-    private func placeUnnamed() throws(AtomicFileError) {
+    /// - Returns: `false` when the file system refuses to link an unnamed file (the caller then
+    ///   copies it to a named one); `true` once the file is in place.
+    private func placeUnnamed() throws(AtomicFileError) -> Bool {
         let handle = "/proc/self/fd/\(fileDescriptor)"
+        /// Link errors that mean "this file system does not link unnamed files".
+        func unsupported(_ code: Int32) -> Bool { code == EPERM || code == EXDEV || code == EOPNOTSUPP || code == EINVAL }
+        if refusesLinkForTesting { return false }
         if !replacing {
             guard linkat(AT_FDCWD, handle, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
                 if errno == EEXIST { throw .exists(path: path) }
+                if unsupported(errno) { return false }
                 throw .system(path: path, operation: "link the temporary file to", code: errno)
             }
-            return
+            return true
         }
         for _ in 0..<8 {
             let name = Self.temporaryName(beside: path, in: folder)
@@ -269,11 +278,46 @@ public final class AtomicFile {
                     unlink(name)
                     throw .system(path: path, operation: "rename the temporary file to", code: code)
                 }
-                return
+                return true
             }
+            if unsupported(errno) { return false }
             if errno != EEXIST { throw .system(path: path, operation: "link the temporary file to", code: errno) }
         }
         throw .system(path: path, operation: "link the temporary file to", code: EEXIST)
+    }
+
+    /// Copies the unnamed temporary file into a named one beside the target (flushed when durable),
+    /// which then replaces it; returns the named file's path.
+    private func copyToNamed() throws(AtomicFileError) -> String {
+        let (target, name) = try Self.openNamed(beside: path, in: folder)
+        slot = InterruptCleanup.register(name)
+        temporaryPath = name
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        guard let base = buffer.baseAddress else { close(target); throw .system(path: path, operation: "write", code: ENOMEM) }
+        var offset: off_t = 0
+        while true {
+            let n = pread(fileDescriptor, base, buffer.count, offset)
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else { close(target); throw .system(path: path, operation: "copy the temporary file of", code: errno) }
+            if n == 0 { break }
+            var written = 0
+            while written < n {
+                let m = systemWrite(target, base + written, n - written)
+                if m < 0, errno == EINTR { continue }
+                guard m > 0 else { close(target); throw .system(path: path, operation: "write", code: errno) }
+                written += m
+            }
+            offset += off_t(n)
+        }
+        guard fchmod(target, finalMode) == 0, !durable || fsync(target) == 0 else {
+            let code = errno
+            close(target)
+            throw .system(path: path, operation: "flush", code: code)
+        }
+        close(fileDescriptor)
+        fileDescriptor = target
+        return name
     }
 
     /// Renames a named temporary file to the target, or links it there (failing on a target that
@@ -323,7 +367,7 @@ public final class AtomicFile {
     /// has none (old kernels, some network and FUSE file systems), so a named one is used.
     private static func openUnnamed(in folder: String) -> Unnamed {
         guard unnamedUsable else { return .unsupported }
-        let descriptor = open(folder, unnamedFlag | O_WRONLY | O_CLOEXEC, mode_t(0o600))
+        let descriptor = open(folder, unnamedFlag | O_RDWR | O_CLOEXEC, mode_t(0o600))  // readable, for the copy fallback
         if descriptor >= 0 { return .opened(descriptor) }
         let code = errno
         let unsupported = code == EOPNOTSUPP || code == ENOTSUP || code == EISDIR || code == EINVAL || code == ENOENT

@@ -86,6 +86,22 @@ struct AtomicFileTests {
         #endif
     }
 
+    @Test("a file system that will not link an unnamed file: the bytes are copied to a named file, which takes its place",
+          arguments: [false, true])
+    func unlinkableUnnamed(replacing: Bool) throws {
+        let folder = try Folder()
+        let target = folder.path("copied")
+        if replacing { try Data("old".utf8).write(to: URL(fileURLWithPath: target)) }
+        let file = try AtomicFile(path: target, replacing: replacing, mode: 0o640, durable: true, unnamed: true)
+        file.refusesLinkForTesting = true
+        let bytes = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        try file.write(bytes)
+        try file.commit()
+        #expect(folder.read("copied") == bytes)
+        #expect(permissions(target) == 0o640)
+        #expect(folder.names == ["copied"])
+    }
+
     @Test("mode: 0600 on request, else 0666 less the umask (read from a shell)", arguments: kinds)
     func modes(unnamed: Bool) throws {
         let folder = try Folder()
