@@ -333,6 +333,7 @@ def main():
             t, ts = timed([verdant, "unseal", "-i", path("v.key"), *extra, path("x.sealed")], args.repeats)
             add("x25519 /dev/null", "verdant", "unseal", t, ts, threads)
         if age and age_keygen:
+            remove("age.key")()  # age-keygen never overwrites
             subprocess.run([age_keygen, "-o", path("age.key")], check=True, stderr=subprocess.DEVNULL)
             age_recipient = subprocess.run([age_keygen, "-y", path("age.key")], check=True, capture_output=True,
                                            text=True).stdout.strip()
