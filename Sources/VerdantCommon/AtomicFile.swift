@@ -100,6 +100,9 @@ public final class AtomicFile {
     private let finalMode: mode_t
     private var slot: Int?
     private var finished = false
+    /// Bytes written, and the first byte whose write-back has not been started yet.
+    private var written: Int64 = 0
+    private var writeBackStart: Int64 = 0
     /// Tests set it to take the path of a file system that refuses to link unnamed files.
     var refusesLinkForTesting = false
 
@@ -173,7 +176,33 @@ public final class AtomicFile {
             left -= n
             base += n
         }
+        written += Int64(bytes.count)
+        startWriteBack()
     }
+
+    /// Durable files start the disk's write-back of every further 8 MiB as it is written
+    /// (`sync_file_range` with SYNC_FILE_RANGE_WRITE, which does not wait for the device), so that
+    /// the `fsync` of `commit()` waits for little more than the last part: the device writes while
+    /// the rest is produced (256 MiB to this machine's disk: the final fsync took 5 ms instead of
+    /// about 100). It does nothing on tmpfs, or where the C library lacks it.
+    private func startWriteBack() {
+        guard durable, written - writeBackStart >= Self.writeBackStep, let syncFileRange = Self.syncFileRange else { return }
+        _ = syncFileRange(fileDescriptor, writeBackStart, written - writeBackStart, 2 /* SYNC_FILE_RANGE_WRITE */)
+        writeBackStart = written
+    }
+
+    private static let writeBackStep: Int64 = 8 << 20
+
+    /// `sync_file_range(2)`, looked up at run time: Swift's Glibc module does not import it (it
+    /// needs _GNU_SOURCE); `nil` where the C library lacks it.
+    private static let syncFileRange: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32)? = {
+        #if os(Linux)
+        guard let program = dlopen(nil, RTLD_NOW), let symbol = dlsym(program, "sync_file_range") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
 
     /// Writes all of `data` to the temporary file.
     /// - Parameter data: The next bytes.
