@@ -247,14 +247,17 @@ struct CheckpointStore {
         } else if !isDirectory.boolValue {
             throw CheckpointError.folder(path: directory, reason: "it is not a folder")
         }
-        // AtomicOutput's temporary files: ".NAME.HEX.tmp".
+        // Named temporary files of the atomic writer (VerdantCommon's AtomicFile), ".NAME.RANDOM.tmp",
+        // made only where the file system cannot make unnamed ones.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         where name.hasPrefix(".checkpoint-") && name.hasSuffix(".tmp") {
             try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
         }
     }
 
-    /// Writes a checkpoint atomically, then removes all but the newest two.
+    /// Writes a checkpoint atomically and durably (`AtomicOutput`, Privacy's face of VerdantCommon's
+    /// `AtomicFile`: the file and its folder are flushed before the older ones are removed, so a
+    /// power cut cannot leave only a damaged newest checkpoint), then removes all but the newest two.
     /// - Throws: Privacy's errors (I/O, sealing).
     func write(_ checkpoint: CheckpointFile) throws {
         let body = try Self.encoder().encode(checkpoint)
