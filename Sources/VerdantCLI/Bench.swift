@@ -77,7 +77,7 @@ struct Bench: ParsableCommand {
     @OptionGroup(title: "QML suite")
     var qml: QMLBenchOptions
 
-    static let knownCases = ["sweep", "h-first", "h-last", "qft", "random", "sample"]
+    static let knownCases = QuantumBenchmark.names + ["kernels"]
 
     func integers(_ text: String, _ option: String, minimum: Int, maximum: Int) throws -> [Int] {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -122,7 +122,7 @@ struct Bench: ParsableCommand {
         case "single": precisions = [.single]
         default: throw CLIError.usage("--precision: '\(precision)' is not one of double, single, both")
         }
-        let wanted = (cases ?? Bench.knownCases.joined(separator: ",")).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let wanted = (cases ?? QuantumBenchmark.names.joined(separator: ",")).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for name in wanted where !Bench.knownCases.contains(name) {
             throw CLIError.usage("--cases: unknown case '\(name)' (available: \(Bench.knownCases.joined(separator: ", ")))")
         }
@@ -154,6 +154,9 @@ struct Bench: ParsableCommand {
             }
         }
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        // 'kernels': each kernel form the fuser chooses among, timed in one cache block (1 thread).
+        let kernelTimes: [(Precision, [QuantumBenchmark.KernelTime])] = wanted.contains("kernels")
+            ? precisions.map { ($0, QuantumBenchmark.kernelTimes(precision: $0, repeats: repeats)) } : []
 
         if json {
             let machine: [(String, JSON)] = [
@@ -173,9 +176,24 @@ struct Bench: ParsableCommand {
                     ("gates_per_second", .number(r.gatesPerSecond)),
                     ("bandwidth_gb_per_s", .number(r.bandwidthGBPerSecond)), ("state_bytes", .integer(r.stateBytes)),
                     ("time_vs_sweep", .number(r.secondsMedian / Double(r.sweeps) / sweepSeconds(for: r, in: results))),
-                ])
+                    ("planning_seconds_median", .number(r.planningSecondsMedian)),
+                ] + (r.execution.map { e in [("execution", JSON.object([
+                    ("kernels", .integer(e.kernels)), ("fused_blocks", .integer(e.fusedBlocks)),
+                    ("diagonal_kernels", .integer(e.diagonalKernels)), ("permutation_kernels", .integer(e.permutationKernels)),
+                    ("dense_kernels_by_targets", .array(e.denseKernelsByTargets.map { .integer($0) })),
+                    ("dropped_gates", .integer(e.droppedGates)), ("max_fused_qubits", .integer(e.maxFusedQubits)),
+                    ("passes", .integer(e.passes)), ("sweeps", .integer(e.sweeps)), ("flops", .number(e.flops)),
+                ]))] } ?? []))
             }
-            print(JSON.object([("suite", .string("quantum")), ("machine", .object(machine)), ("results", .array(items))]).text)
+            let kernelItems: [JSON] = kernelTimes.flatMap { precision, rows in
+                rows.map { k in .object([
+                    ("precision", .string(precision.rawValue)), ("kernel", .string(k.kernel)), ("form", .string(k.form)),
+                    ("targets", .array(k.targets.map { .integer($0) })), ("controls", .integer(k.controls)),
+                    ("ns_per_amplitude", .number(k.nanosecondsPerAmplitude)), ("relative_to_dense1", .number(k.relativeToDense1)),
+                ]) }
+            }
+            print(JSON.object([("suite", .string("quantum")), ("machine", .object(machine)), ("results", .array(items))]
+                + (kernelItems.isEmpty ? [] : [("kernels", .array(kernelItems))])).text)
         } else {
             let rows = results.map { r in
                 [r.case, String(r.qubits), r.precision, String(r.threads), Format.seconds(r.secondsMedian),
@@ -183,11 +201,19 @@ struct Bench: ParsableCommand {
                  String(format: "%.1f", r.bandwidthGBPerSecond),
                  String(format: "%.2f", r.secondsMedian / Double(r.sweeps) / sweepSeconds(for: r, in: results))]
             }
-            print(Format.table(["case", "qubits", "precision", "threads", "median", "gates", "kernels", "sweeps", "gates/s", "GB/s",
-                                "per sweep ÷ sweep"], rows))
-            print("sweeps: passes over the state's memory (a cache-blocked pass applies many kernels in one). "
-                  + "GB/s: sweeps × state bytes × 2 (read + write) / median time. "
-                  + "'per sweep ÷ sweep': time per sweep over one streaming sweep of the same state (1.00 = at the memory limit).")
+            if !results.isEmpty {
+                print(Format.table(["case", "qubits", "precision", "threads", "median", "gates", "kernels", "sweeps", "gates/s", "GB/s",
+                                    "per sweep ÷ sweep"], rows))
+                print("kernels: calls after gate fusion. sweeps: passes over the state's memory (a cache-blocked pass applies many kernels in one). "
+                      + "GB/s: sweeps × state bytes × 2 (read + write) / median time. "
+                      + "'per sweep ÷ sweep': time per sweep over one streaming sweep of the same state (1.00 = at the memory limit). "
+                      + "Times include validating, fusing and scheduling the plan.")
+            }
+            for (precision, rows) in kernelTimes {
+                print(Format.table(["kernel (\(precision), one cache block, 1 thread)", "ns/amplitude", "÷ dense 1 target"], rows.map { k in
+                    [k.kernel, String(format: "%.3f", k.nanosecondsPerAmplitude), String(format: "%.2f", k.relativeToDense1)]
+                }))
+            }
         }
     }
 

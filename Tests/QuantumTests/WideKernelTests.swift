@@ -123,4 +123,151 @@ struct WideKernelTests {
         Self.compareCorrelations(Double.self, tolerance: 1e-13)
         Self.compareCorrelations(Float.self, tolerance: 1e-5)
     }
+
+    /// The dense k-target loops (k = 2…5): the wide loop, the portable SIMD loop and a plain
+    /// group-by-group product (the oracle) on random states and matrices; target sets with and
+    /// without qubits 0 and 1, with controls (also on qubit 0), ranges cut inside runs.
+    static func compareDense<Real: StateScalar>(_: Real.Type, tolerance: Double) {
+        let n = 8
+        var rng = SeededGenerator(seed: 91)
+        let state = (0..<(2 << n)).map { _ in Real(rng.nextUniform() - 0.5) }
+        let targetSets: [[Int]] = [[0, 1], [1, 2], [2, 5], [0, 3, 7], [1, 4, 6], [3, 4, 5], [0, 1, 2, 3], [2, 3, 6, 7],
+                                   [1, 2, 4, 7], [0, 2, 4, 6, 7], [2, 3, 4, 5, 6], [1, 3, 5, 6, 7]]
+        for targets in targetSets {
+            let free = (0..<n).filter { !targets.contains($0) }
+            for controlMask in [0, 1 << free[free.count - 1], 1 << free[0]] {
+                let d = 1 << targets.count
+                let matrix = (0..<(2 * d * d)).map { _ in Real(rng.nextUniform() - 0.5) }
+                let offsets = (0..<d).map { r in targets.enumerated().reduce(0) { r & (1 << $1.offset) != 0 ? $0 | (1 << $1.element) : $0 } }
+                let positions = setBitPositions(controlMask | targets.reduce(0) { $0 | (1 << $1) })
+                let freeCount = (1 << n) >> positions.count
+                let runLength = 1 << positions[0]
+                for (start, end) in [(0, freeCount), (1, freeCount - 1), (3, 4)] where start < end {
+                    var wide = state, portable = state, oracle = state
+                    matrix.withUnsafeBufferPointer { m in
+                        offsets.withUnsafeBufferPointer { o in
+                            positions.withUnsafeBufferPointer { pos in
+                                wide.withUnsafeMutableBufferPointer {
+                                    denseKRange($0.baseAddress!, offsets: o, controlMask: controlMask, positions: pos,
+                                                runLength: runLength, matrix: m, start: start, end: end)
+                                }
+                                portable.withUnsafeMutableBufferPointer {
+                                    denseKRangePortable($0.baseAddress!, offsets: o, controlMask: controlMask, positions: pos,
+                                                        runLength: runLength, matrix: m, start: start, end: end)
+                                }
+                                oracle.withUnsafeMutableBufferPointer { p in
+                                    for k in start..<end {
+                                        denseKScalar(p.baseAddress!, base: insertZeroBits(k, pos) | controlMask, offsets: o, matrix: m)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    let what = "targets \(targets) controls \(controlMask) range \(start)..<\(end)"
+                    #expect((zip(wide, oracle).map { Double(abs($0 - $1)) }.max() ?? 0) < tolerance, "wide: \(what)")
+                    #expect((zip(portable, oracle).map { Double(abs($0 - $1)) }.max() ?? 0) < tolerance, "portable: \(what)")
+                    #expect(wide != state, "the kernel changed nothing: \(what)")
+                }
+            }
+        }
+    }
+
+    @Test("dense k-target loops (k = 2…5) equal the portable loops and a plain product")
+    func denseK() {
+        Self.compareDense(Double.self, tolerance: 1e-14)
+        Self.compareDense(Float.self, tolerance: 2e-5)
+    }
+
+    /// The diagonal and permutation loops of fused blocks: wide against portable on random states,
+    /// factors and permutations; target sets with and without qubit 0, controls, ranges cut
+    /// inside runs; permutations with and without phases, every row moving or only some.
+    static func compareDiagonalAndPermutation<Real: StateScalar>(_: Real.Type, tolerance: Double) {
+        let n = 9
+        var rng = SeededGenerator(seed: 93)
+        let state = (0..<(2 << n)).map { _ in Real(rng.nextUniform() - 0.5) }
+        let targetSets: [[Int]] = [[0], [1], [3], [0, 1], [1, 2], [2, 5], [0, 3, 7], [1, 4, 6], [0, 1, 2, 3], [2, 3, 6, 7],
+                                   [0, 2, 4, 6, 8], [1, 3, 5, 6, 8]]
+        func difference(_ a: [Real], _ b: [Real]) -> Double { zip(a, b).map { Double(abs($0 - $1)) }.max() ?? 0 }
+        for targets in targetSets {
+            let free = (0..<n).filter { !targets.contains($0) }
+            let d = 1 << targets.count
+            let offsets = (0..<d).map { r in targets.enumerated().reduce(0) { r & (1 << $1.offset) != 0 ? $0 | (1 << $1.element) : $0 } }
+            for controlMask in [0, 1 << free[free.count - 1], 1 << free[0]] {
+                // Diagonal: free indices skip the controls only.
+                let factors = (0..<(2 * d)).map { _ in Real(rng.nextUniform() - 0.5) }
+                let diagonalPositions = setBitPositions(controlMask)
+                let diagonalCount = (1 << n) >> diagonalPositions.count
+                let diagonalRun = diagonalPositions.first.map { 1 << $0 } ?? diagonalCount
+                // Permutation: a random one, half the time with phases; some rows fixed.
+                var order = Array(0..<d)
+                order.shuffle(using: &rng)
+                let phases: [Real]? = rng.next() % 2 == 0 ? (0..<(2 * d)).map { _ in Real(rng.nextUniform() - 0.5) } : nil
+                let moving = (0..<d).filter { r in order[r] != r || phases != nil }
+                let positions = setBitPositions(controlMask | targets.reduce(0) { $0 | (1 << $1) })
+                let freeCount = (1 << n) >> positions.count
+                let runLength = 1 << positions[0]
+                for (cut, (start, end)) in [(0, diagonalCount), (3, diagonalCount - 5)].enumerated() where start < end {
+                    var wide = state, portable = state
+                    targets.withUnsafeBufferPointer { t in
+                        factors.withUnsafeBufferPointer { f in
+                            diagonalPositions.withUnsafeBufferPointer { pos in
+                                wide.withUnsafeMutableBufferPointer {
+                                    diagonalRange($0.baseAddress!, targets: t, controlMask: controlMask, positions: pos,
+                                                  runLength: diagonalRun, factors: f, start: start, end: end)
+                                }
+                                portable.withUnsafeMutableBufferPointer {
+                                    diagonalRangePortable($0.baseAddress!, targets: t, controlMask: controlMask, positions: pos,
+                                                          runLength: diagonalRun, factors: f, start: start, end: end)
+                                }
+                            }
+                        }
+                    }
+                    #expect(difference(wide, portable) < tolerance, "diagonal \(targets) controls \(controlMask) cut \(cut)")
+                    #expect(wide != state)
+                }
+                for (start, end) in [(0, freeCount), (1, freeCount - 1)] where start < end {
+                    var wide = state, portable = state
+                    order.withUnsafeBufferPointer { sources in
+                        offsets.withUnsafeBufferPointer { o in
+                            moving.withUnsafeBufferPointer { m in
+                                positions.withUnsafeBufferPointer { pos in
+                                    func run(_ p: inout [Real], portableLoop: Bool, _ ph: UnsafeBufferPointer<Real>?) {
+                                        p.withUnsafeMutableBufferPointer {
+                                            if portableLoop {
+                                                permutationRangePortable($0.baseAddress!, sources: sources, phases: ph, offsets: o,
+                                                                         moving: m, controlMask: controlMask, positions: pos,
+                                                                         runLength: runLength, start: start, end: end)
+                                            } else {
+                                                permutationRange($0.baseAddress!, sources: sources, phases: ph, offsets: o, moving: m,
+                                                                 controlMask: controlMask, positions: pos, runLength: runLength,
+                                                                 start: start, end: end)
+                                            }
+                                        }
+                                    }
+                                    if let phases {
+                                        phases.withUnsafeBufferPointer { ph in
+                                            run(&wide, portableLoop: false, ph)
+                                            run(&portable, portableLoop: true, ph)
+                                        }
+                                    } else {
+                                        run(&wide, portableLoop: false, nil)
+                                        run(&portable, portableLoop: true, nil)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    #expect(difference(wide, portable) < tolerance,
+                            "permutation \(targets) controls \(controlMask) range \(start)..<\(end) phases \(phases != nil)")
+                    if !moving.isEmpty { #expect(wide != state) }
+                }
+            }
+        }
+    }
+
+    @Test("diagonal and permutation loops equal the portable loops")
+    func diagonalAndPermutation() {
+        Self.compareDiagonalAndPermutation(Double.self, tolerance: 1e-15)
+        Self.compareDiagonalAndPermutation(Float.self, tolerance: 1e-6)
+    }
 }

@@ -42,6 +42,32 @@ void verdant_dense1_real_adjacent_f32_avx2(float *p, const float *matrix, long s
 void verdant_off_diagonal_f64_avx2(const double *psi, const double *lambda, long target, long start, long end, double *out);
 void verdant_off_diagonal_f32_avx2(const float *psi, const float *lambda, long target, long start, long end, double *out);
 
+/// A dense 2^k × 2^k matrix on k = `targetCount` targets (2…5): `offsets[r]` is the amplitude
+/// offset of matrix index r, `matrix` 4^k complex entries row-major (re, im); groups from free
+/// indices as above. Returns 0 (nothing done) for other widths. When qubit 0 is a target it must
+/// be the first (offsets[1] == 1).
+int verdant_dense_f64_avx2(double *p, long targetCount, const long *offsets, long controlMask, const long *positions,
+                           long positionCount, long runLength, const double *matrix, long start, long end);
+int verdant_dense_f32_avx2(float *p, long targetCount, const long *offsets, long controlMask, const long *positions,
+                           long positionCount, long runLength, const float *matrix, long start, long end);
+
+/// A diagonal on `targetCount` ≤ 5 targets (ascending, not among `positions`): amplitude i is
+/// multiplied by factors[j] (interleaved), bit t of j being bit targets[t] of i.
+void verdant_diagonal_f64_avx2(double *p, long targetCount, const long *targets, const double *factors, long controlMask,
+                               const long *positions, long positionCount, long runLength, long start, long end);
+void verdant_diagonal_f32_avx2(float *p, long targetCount, const long *targets, const float *factors, long controlMask,
+                               const long *positions, long positionCount, long runLength, long start, long end);
+
+/// A permutation with phases on ≤ 5 targets: in each group, amplitude r (offset offsets[r])
+/// becomes phases[r] × old amplitude sources[r] for the `movingCount` rows in `moving`;
+/// `phases` interleaved, or NULL when every factor is 1.
+void verdant_permutation_f64_avx2(double *p, const long *offsets, const long *sources, const double *phases,
+                                  const long *moving, long movingCount, long controlMask, const long *positions,
+                                  long positionCount, long runLength, long start, long end);
+void verdant_permutation_f32_avx2(float *p, const long *offsets, const long *sources, const float *phases,
+                                  const long *moving, long movingCount, long controlMask, const long *positions,
+                                  long positionCount, long runLength, long start, long end);
+
 #ifdef __cplusplus
 }
 #endif

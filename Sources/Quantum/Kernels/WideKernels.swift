@@ -141,4 +141,92 @@ enum WideKernels {
             return false
         }
     }
+
+    /// `denseKRange` in the wide loop (k = 2…5); false (nothing done) for other widths and precisions.
+    @inline(__always)
+    static func dense<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, offsets: UnsafeBufferPointer<Int>, controlMask: Int,
+                                         positions: UnsafeBufferPointer<Int>, runLength: Int,
+                                         matrix: UnsafeBufferPointer<Real>, start: Int, end: Int) -> Bool
+    {
+        guard let offsetBase = offsets.baseAddress, let matrixBase = matrix.baseAddress, offsets.count >= 4,
+              offsets.count <= 32
+        else { return false }
+        let targetCount = offsets.count.trailingZeroBitCount
+        // An empty positions buffer has no base address; the loop never reads it then.
+        var none = 0
+        return withUnsafePointer(to: &none) { nowhere in
+            let positionBase = positions.baseAddress ?? nowhere
+            if Real.self == Double.self {
+                return verdant_dense_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), targetCount,
+                                              offsetBase, controlMask, positionBase, positions.count, runLength,
+                                              UnsafeRawPointer(matrixBase).assumingMemoryBound(to: Double.self), start, end) != 0
+            }
+            if Real.self == Float.self {
+                return verdant_dense_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), targetCount,
+                                              offsetBase, controlMask, positionBase, positions.count, runLength,
+                                              UnsafeRawPointer(matrixBase).assumingMemoryBound(to: Float.self), start, end) != 0
+            }
+            return false
+        }
+    }
+
+    /// `diagonalRange` in the wide loop (up to 5 ascending targets); false (nothing done) otherwise.
+    @inline(__always)
+    static func diagonal<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, targets: UnsafeBufferPointer<Int>, controlMask: Int,
+                                            positions: UnsafeBufferPointer<Int>, runLength: Int,
+                                            factors: UnsafeBufferPointer<Real>, start: Int, end: Int) -> Bool
+    {
+        guard let targetBase = targets.baseAddress, let factorBase = factors.baseAddress, targets.count >= 1,
+              targets.count <= 5
+        else { return false }
+        for t in 1..<targets.count where targets[t] <= targets[t - 1] { return false }
+        var none = 0
+        return withUnsafePointer(to: &none) { nowhere in
+            let positionBase = positions.baseAddress ?? nowhere
+            if Real.self == Double.self {
+                verdant_diagonal_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), targets.count,
+                                          targetBase, UnsafeRawPointer(factorBase).assumingMemoryBound(to: Double.self),
+                                          controlMask, positionBase, positions.count, runLength, start, end)
+                return true
+            }
+            if Real.self == Float.self {
+                verdant_diagonal_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), targets.count,
+                                          targetBase, UnsafeRawPointer(factorBase).assumingMemoryBound(to: Float.self),
+                                          controlMask, positionBase, positions.count, runLength, start, end)
+                return true
+            }
+            return false
+        }
+    }
+
+    /// `permutationRange` in the wide loop (up to 5 targets); false (nothing done) otherwise.
+    @inline(__always)
+    static func permutation<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, sources: UnsafeBufferPointer<Int>,
+                                               phases: UnsafeBufferPointer<Real>?, offsets: UnsafeBufferPointer<Int>,
+                                               moving: UnsafeBufferPointer<Int>, controlMask: Int,
+                                               positions: UnsafeBufferPointer<Int>, runLength: Int, start: Int,
+                                               end: Int) -> Bool
+    {
+        guard let offsetBase = offsets.baseAddress, let sourceBase = sources.baseAddress, offsets.count <= 32 else { return false }
+        var none = 0
+        return withUnsafePointer(to: &none) { nowhere in
+            let positionBase = positions.baseAddress ?? nowhere
+            let movingBase = moving.baseAddress ?? nowhere
+            if Real.self == Double.self {
+                verdant_permutation_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), offsetBase, sourceBase,
+                                             phases?.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) },
+                                             movingBase, moving.count, controlMask, positionBase, positions.count, runLength,
+                                             start, end)
+                return true
+            }
+            if Real.self == Float.self {
+                verdant_permutation_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), offsetBase, sourceBase,
+                                             phases?.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) },
+                                             movingBase, moving.count, controlMask, positionBase, positions.count, runLength,
+                                             start, end)
+                return true
+            }
+            return false
+        }
+    }
 }
