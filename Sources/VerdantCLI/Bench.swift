@@ -8,10 +8,14 @@ struct Bench: ParsableCommand {
         abstract: "Measure Verdant's speed; print a table or JSON.",
         discussion: """
             Suite 'quantum': an in-place streaming sweep of the state (the memory-bandwidth reference), one H \
-            on qubit 0 and on qubit n−1, a QFT and a seeded random circuit (depth 20, u and cx), and drawing \
-            100,000 shots from a prepared state ('sample'), at each qubit count, precision and thread count. Times are medians of the repeats after one untimed warm-up; the \
-            state's allocation is not timed. Effective bandwidth = kernel calls × state bytes × 2 / time. \
-            Benchmarks/quantum_side_by_side.py runs Qiskit Aer and Qulacs on the same circuits (--export-qasm).
+            on qubit 0 and on qubit n−1, a QFT, the same QFT transpiled to u+cx ('qft-ucx') and to rz+sx+cx \
+            ('qft-rzsx'), a seeded random circuit (depth 20, u and cx), a QAOA ring ansatz ('qaoa', rz+sx+x+cx), \
+            EfficientSU2 with full entanglement ('su2', u+cx), and drawing 100,000 shots from a prepared state into \
+            the counts dictionary 'run' returns ('sample'), at each qubit count, precision and thread count. Times \
+            are medians of the repeats after one untimed warm-up and include validating, fusing and scheduling the \
+            plan; the state's allocation is not timed. Effective bandwidth = sweeps × state bytes × 2 / time. \
+            '--cases kernels' times each kernel form the fuser chooses among in one cache block (its cost model). \
+            Benchmarks/quantum_side_by_side.py runs Qiskit Aer, Qulacs and qsim on the same circuits (--export-qasm).
             Suite 'parallel': see docs/parallel.md (sum of squares, per-task overhead, matmul, allreduce; \
             Benchmarks/parallel_side_by_side.py runs Dask, NumPy and mpi4py on the same work).
             Suite 'privacy': seal and open --size bytes in memory (AES-256-GCM, 64 KiB chunks) at 1 and all cores \
@@ -44,7 +48,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repeats per case (the median is reported).")
     var repeats: Int = 3
 
-    @Option(help: "Comma-separated cases (quantum: sweep, h-first, h-last, qft, random, sample; parallel: sum-squares, tasks, matmul, allreduce; qml: kernel, svm, accuracy, gradient, batch-gradient; default: all).")
+    @Option(help: "Comma-separated cases (quantum: sweep, h-first, h-last, qft, qft-ucx, qft-rzsx, random, qaoa, su2, sample, kernels; parallel: sum-squares, tasks, matmul, allreduce; qml: kernel, svm, accuracy, gradient, batch-gradient; default: all).")
     var cases: String?
 
     @Option(name: .customLong("export-qasm"), help: "Write each timed circuit to DIR/<case>-<n>.qasm for other simulators.")
