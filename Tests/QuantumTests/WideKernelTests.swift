@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import _TestSupport
 @testable import Quantum
+import CQuantumKernels
+import VerdantCommon
 
 /// The AVX2/FMA loops (CQuantumKernels) against the portable Swift loops they replace, on random
 /// states and matrices, every target, with and without controls, ranges that start and end inside
@@ -269,5 +271,28 @@ struct WideKernelTests {
     func diagonalAndPermutation() {
         Self.compareDiagonalAndPermutation(Double.self, tolerance: 1e-15)
         Self.compareDiagonalAndPermutation(Float.self, tolerance: 1e-6)
+    }
+}
+
+@Suite("Kernel selection")
+struct KernelSelectionTests {
+    @Test("the environment switch forces portable loops; the CPU decides otherwise")
+    func decision() {
+        #expect(KernelSelection.decide(cpuHasAVX2AndFMA: true, environment: [:]) == .wide)
+        #expect(KernelSelection.decide(cpuHasAVX2AndFMA: false, environment: [:]) == .portableCPU)
+        #expect(KernelSelection.decide(cpuHasAVX2AndFMA: true, environment: ["VERDANT_PORTABLE_KERNELS": "1"]) == .portableForced)
+        #expect(KernelSelection.decide(cpuHasAVX2AndFMA: true, environment: ["VERDANT_PORTABLE_KERNELS": "0"]) == .wide)
+        #expect(KernelSelection.choice.description.contains("loops"))
+    }
+
+    @Test("reading /proc/cpuinfo agrees with the compiler's CPU check")
+    func cpuCheck() {
+        #expect(KernelSelection.flags(inCPUInfo: "processor : 0\nflags\t\t: fpu avx2 fma sse\n") == ["fpu", "avx2", "fma", "sse"])
+        #expect(KernelSelection.flags(inCPUInfo: "processor : 0\n").isEmpty)
+        #expect(KernelSelection.cpuHasAVX2AndFMA == (verdant_state_avx2_available() != 0))
+        // Quantum's wide loops follow the selection point.
+        #expect(WideKernels.available == KernelSelection.wideLoops)
+        let forced = ProcessInfo.processInfo.environment["VERDANT_PORTABLE_KERNELS"] == "1"
+        #expect(KernelSelection.wideLoops == (!forced && KernelSelection.cpuHasAVX2AndFMA))
     }
 }

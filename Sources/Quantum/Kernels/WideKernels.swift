@@ -1,16 +1,14 @@
 import CQuantumKernels
 import Foundation
+import VerdantCommon
 
-// The bridge to CQuantumKernels' AVX2/FMA loops: chosen once per process from the CPU, with an
-// environment switch to force the portable Swift loops (VERDANT_PORTABLE_KERNELS=1; for
-// comparisons and for machines where the wide loops misbehave). Internal, like every kernel.
+// The bridge to CQuantumKernels' AVX2/FMA loops. Whether they run is decided once per process by
+// VerdantCommon's KernelSelection (the CPU, and VERDANT_PORTABLE_KERNELS=1 forcing the portable
+// Swift loops), the same decision the matrix product follows. Internal, like every kernel.
 
 enum WideKernels {
-    /// Whether the AVX2/FMA loops run: the CPU has AVX2 and FMA, and the portable loops are not forced.
-    static let available: Bool = {
-        if let forced = getenv("VERDANT_PORTABLE_KERNELS"), String(cString: forced) == "1" { return false }
-        return verdant_state_avx2_available() != 0
-    }()
+    /// Whether the AVX2/FMA loops run (``KernelSelection/wideLoops``).
+    static let available: Bool = KernelSelection.wideLoops
 
     /// The matrix as 8 contiguous numbers (m00r, m00i, m01r, m01i, m10r, m10i, m11r, m11i).
     @inline(__always)
