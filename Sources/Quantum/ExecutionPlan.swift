@@ -177,11 +177,11 @@ struct ExecutionPlan: Sendable {
         case .gate(let gate, _):
             return GateDefinitions.structure(of: gate, values: try values(gate))
         case .fused(_, let gates):
-            var product = SmallMatrix.identity(2)
+            var product = Matrix2<Double>.identity
             for gate in gates {
-                product = GateDefinitions.structure(of: gate, values: try values(gate)).target * product
+                product = Matrix2<Double>(GateDefinitions.structure(of: gate, values: try values(gate)).target) * product
             }
-            return GateStructure(numControls: 0, target: product)
+            return GateStructure(numControls: 0, target: product.smallMatrix)
         }
     }
 

@@ -203,7 +203,7 @@ public struct CompiledCircuit: Sendable {
     let plan: ExecutionPlan
     /// The simulator settings it runs with.
     public let simulator: Simulator
-    /// The differentiable program (Differentiation.swift), built on first use.
+    /// The differentiable program (Gradients/AdjointProgram.swift), built on first use.
     let differentiation = DifferentiationCache()
 
     /// The circuit's free parameters, sorted by name (the order for ``statevector(values:)``).

@@ -15,18 +15,6 @@
 // loops stream through. `KernelCall` (KernelCall.swift) owns the geometry and splits ranges over
 // threads or cache blocks.
 
-/// A 2 × 2 complex matrix, entries as (re, im).
-struct Matrix2<Real: StateScalar>: Sendable {
-    var m00r, m00i, m01r, m01i, m10r, m10i, m11r, m11i: Real
-
-    init(_ m: SmallMatrix) {
-        func r(_ i: Int) -> Real { Real(m.entries[i].real) }
-        func im(_ i: Int) -> Real { Real(m.entries[i].imaginary) }
-        (m00r, m00i, m01r, m01i) = (r(0), im(0), r(1), im(1))
-        (m10r, m10i, m11r, m11i) = (r(2), im(2), r(3), im(3))
-    }
-}
-
 /// (a, b, c, d) → (b, a, d, c): swaps re and im of both complex numbers in a vector.
 @inline(__always)
 func swapPairs<Real: StateScalar>(_ v: SIMD4<Real>) -> SIMD4<Real> {
