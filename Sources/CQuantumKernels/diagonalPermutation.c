@@ -332,3 +332,111 @@ void verdant_permutation_f32_avx2(float *p, const long *offsets, const long *sou
                                   long positionCount, long runLength, long start, long end) {}
 
 #endif
+
+// ---- one segment of a folded diagonal run (Quantum's PhaseRun) ------------------------------------
+// G[m] = ch · Π_{k ∈ m} u_k for m < 2^split, built by doubling (G[m | 2^k] = G[m]·u_k), then
+// amps[m] *= G[m] (· B[m] when B is given). Complex products of interleaved vectors x·y:
+// fmaddsub(x, Re y, swap(x)·Im y) = (x.re·y.re − x.im·y.im, x.im·y.re + x.re·y.im).
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+
+__attribute__((target("avx2,fma")))
+static inline __m256d cmul_pd(__m256d x, __m256d yre, __m256d yim) {
+    return _mm256_fmaddsub_pd(x, yre, _mm256_mul_pd(_mm256_permute_pd(x, 0x5), yim));
+}
+
+__attribute__((target("avx2,fma")))
+static inline __m256 cmul_ps(__m256 x, __m256 yre, __m256 yim) {
+    return _mm256_fmaddsub_ps(x, yre, _mm256_mul_ps(_mm256_permute_ps(x, 0xB1), yim));
+}
+
+__attribute__((target("avx2,fma")))
+void verdant_phase_segment_f64_avx2(double *amps, long split, const double *u, double chr, double chi, const double *b,
+                                    double *g) {
+    const long size = 1L << split;
+    g[0] = chr;
+    g[1] = chi;
+    for (long k = 0; k < split; k++) {
+        const long n = 1L << k;
+        const double ur = u[2 * k], ui = u[2 * k + 1];
+        if (n >= 2) {
+            const __m256d yre = _mm256_set1_pd(ur), yim = _mm256_set1_pd(ui);
+            for (long m = 0; m < n; m += 2) _mm256_storeu_pd(g + 2 * (n + m), cmul_pd(_mm256_loadu_pd(g + 2 * m), yre, yim));
+        } else {
+            g[2] = g[0] * ur - g[1] * ui;
+            g[3] = g[0] * ui + g[1] * ur;
+        }
+    }
+    if (size < 2) {
+        const double ar = amps[0], ai = amps[1];
+        double fr = g[0], fi = g[1];
+        if (b) {
+            const double tr = fr * b[0] - fi * b[1];
+            fi = fr * b[1] + fi * b[0];
+            fr = tr;
+        }
+        amps[0] = ar * fr - ai * fi;
+        amps[1] = ar * fi + ai * fr;
+        return;
+    }
+    for (long m = 0; m < size; m += 2) {
+        __m256d w = _mm256_loadu_pd(g + 2 * m);
+        if (b) {
+            const __m256d v = _mm256_loadu_pd(b + 2 * m);
+            w = cmul_pd(w, _mm256_movedup_pd(v), _mm256_permute_pd(v, 0xF));
+        }
+        const __m256d a = _mm256_loadu_pd(amps + 2 * m);
+        _mm256_storeu_pd(amps + 2 * m, cmul_pd(a, _mm256_movedup_pd(w), _mm256_permute_pd(w, 0xF)));
+    }
+}
+
+__attribute__((target("avx2,fma")))
+void verdant_phase_segment_f32_avx2(float *amps, long split, const float *u, float chr, float chi, const float *b,
+                                    float *g) {
+    const long size = 1L << split;
+    g[0] = chr;
+    g[1] = chi;
+    for (long k = 0; k < split; k++) {
+        const long n = 1L << k;
+        const float ur = u[2 * k], ui = u[2 * k + 1];
+        if (n >= 4) {
+            const __m256 yre = _mm256_set1_ps(ur), yim = _mm256_set1_ps(ui);
+            for (long m = 0; m < n; m += 4) _mm256_storeu_ps(g + 2 * (n + m), cmul_ps(_mm256_loadu_ps(g + 2 * m), yre, yim));
+        } else {
+            for (long m = 0; m < n; m++) {
+                g[2 * (n + m)] = g[2 * m] * ur - g[2 * m + 1] * ui;
+                g[2 * (n + m) + 1] = g[2 * m] * ui + g[2 * m + 1] * ur;
+            }
+        }
+    }
+    long m = 0;
+    for (; m + 3 < size; m += 4) {
+        __m256 w = _mm256_loadu_ps(g + 2 * m);
+        if (b) {
+            const __m256 v = _mm256_loadu_ps(b + 2 * m);
+            w = cmul_ps(w, _mm256_moveldup_ps(v), _mm256_movehdup_ps(v));
+        }
+        const __m256 a = _mm256_loadu_ps(amps + 2 * m);
+        _mm256_storeu_ps(amps + 2 * m, cmul_ps(a, _mm256_moveldup_ps(w), _mm256_movehdup_ps(w)));
+    }
+    for (; m < size; m++) {
+        float fr = g[2 * m], fi = g[2 * m + 1];
+        if (b) {
+            const float tr = fr * b[2 * m] - fi * b[2 * m + 1];
+            fi = fr * b[2 * m + 1] + fi * b[2 * m];
+            fr = tr;
+        }
+        const float ar = amps[2 * m], ai = amps[2 * m + 1];
+        amps[2 * m] = ar * fr - ai * fi;
+        amps[2 * m + 1] = ar * fi + ai * fr;
+    }
+}
+
+#else
+
+void verdant_phase_segment_f64_avx2(double *amps, long split, const double *u, double chr, double chi, const double *b,
+                                    double *g) {}
+void verdant_phase_segment_f32_avx2(float *amps, long split, const float *u, float chr, float chi, const float *b,
+                                    float *g) {}
+
+#endif

@@ -296,3 +296,95 @@ struct KernelSelectionTests {
         #expect(KernelSelection.wideLoops == (!forced && KernelSelection.cpuHasAVX2AndFMA))
     }
 }
+
+@Suite("Wide controlled-X loop")
+struct WideFlipTests {
+    /// The wide controlled-X loop against the portable loops (flipRange, flipLowRange): every
+    /// target at or above the vector width, controls below it (in the vector's lanes) and above,
+    /// ranges that start and end inside vectors.
+    static func compare<Real: StateScalar>(_: Real.Type) {
+        let n = 8
+        var rng = SeededGenerator(seed: 95)
+        let state = (0..<(2 << n)).map { _ in Real(rng.nextUniform() - 0.5) }
+        for target in 1..<n {
+            for controlMask in [0, 1, 2, 3, 1 << ((target + 1) % n), 1 | (1 << ((target + 2) % n)), 2 | (1 << ((target + 3) % n))]
+            where controlMask & (1 << target) == 0 {
+                let positions = setBitPositions(controlMask | (1 << target))
+                let freeCount = (1 << n) >> positions.count
+                let runLength = 1 << positions[0]
+                for (start, end) in [(0, freeCount), (1, freeCount - 1), (3, 6)] where start < end {
+                    var wide = state, portable = state
+                    let done = WideKernels.available && positions.withUnsafeBufferPointer { pos in
+                        wide.withUnsafeMutableBufferPointer {
+                            WideKernels.flip($0.baseAddress!, target: target, controlMask: controlMask, positions: pos,
+                                             start: start, end: end)
+                        }
+                    }
+                    positions.withUnsafeBufferPointer { pos in
+                        portable.withUnsafeMutableBufferPointer {
+                            if pos.first == 0 {
+                                flipLowRange($0.baseAddress!, target: target, controlMask: controlMask, positions: pos,
+                                             start: start, end: end)
+                            } else {
+                                flipRange($0.baseAddress!, target: target, controlMask: controlMask, positions: pos,
+                                          runLength: runLength, start: start, end: end)
+                            }
+                        }
+                    }
+                    if done || !WideKernels.available {
+                        if !done { wide = portable }
+                        #expect(wide == portable, "target \(target) controls \(controlMask) range \(start)..<\(end)")
+                    }
+                    #expect(portable != state)
+                }
+            }
+        }
+    }
+
+    @Test("controlled-X: the wide loop moves exactly the amplitudes the portable loops move")
+    func flip() {
+        Self.compare(Double.self)
+        Self.compare(Float.self)
+    }
+}
+
+@Suite("Wide folded diagonal runs")
+struct WidePhaseRunTests {
+    /// A folded run of random controlled phases (low, high, mixed and outside terms) applied by the
+    /// wide segment loop and by the portable Swift, on blocks of 2^L amplitudes with 8, 9 and 11
+    /// local qubits (split 8: segments of 256) and 3 (one segment of 8).
+    static func compare<Real: StateScalar>(_: Real.Type, tolerance: Double) {
+        var rng = SeededGenerator(seed: 97)
+        for L in [3, 8, 9, 11] {
+            let local = Array(0..<L).map { $0 < 3 ? $0 : $0 + 2 }  // two outside qubits: 3 and 4
+            var terms: [(mask: Int, angle: Double)] = []
+            for _ in 0..<12 {
+                let a = local[Int(rng.next() % UInt64(L))], b = local[Int(rng.next() % UInt64(L))]
+                let outside = rng.next() % 3 == 0 ? 1 << 3 : 0
+                terms.append(((1 << a) | (1 << b) | outside, RandomCircuits.angle(&rng)))
+            }
+            guard let run = PhaseRun<Real>(terms: terms, localQubits: local) else {
+                Issue.record("the run did not fold")
+                continue
+            }
+            let size = 1 << L
+            let state = (0..<(2 * size)).map { _ in Real(rng.nextUniform() - 0.5) }
+            for base in [0, 1 << 3] {
+                var wide = state, portable = state
+                let scratch = UnsafeMutablePointer<Real>.allocate(capacity: 4 * 256 + 16)
+                defer { scratch.deallocate() }
+                wide.withUnsafeMutableBufferPointer { run.apply(to: $0.baseAddress!, base: base, scratch: scratch) }
+                portable.withUnsafeMutableBufferPointer { run.applyPortable(to: $0.baseAddress!, base: base, scratch: scratch) }
+                let difference = zip(wide, portable).map { Double(abs($0 - $1)) }.max() ?? 0
+                #expect(difference < tolerance, "L = \(L), base \(base)")
+                #expect(portable != state)
+            }
+        }
+    }
+
+    @Test("folded diagonal runs: the wide segment loop equals the portable one")
+    func phaseRuns() {
+        Self.compare(Double.self, tolerance: 1e-14)
+        Self.compare(Float.self, tolerance: 1e-5)
+    }
+}

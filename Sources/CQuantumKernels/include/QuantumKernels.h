@@ -68,6 +68,26 @@ void verdant_permutation_f32_avx2(float *p, const long *offsets, const long *sou
                                   const long *moving, long movingCount, long controlMask, const long *positions,
                                   long positionCount, long runLength, long start, long end);
 
+/// X on `target` in the controlled part: pairs (i, i + 2^target) exchange. The target must be at
+/// or above the vector width (qubit 1 for double, 2 for float); controls may be anywhere.
+void verdant_flip_f64_avx2(double *p, long target, long controlMask, const long *positions, long positionCount,
+                           long start, long end);
+void verdant_flip_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
+                           long start, long end);
+
+/// Copies `runs` runs of `runBytes` bytes (a multiple of 64) from byte offsets offsets[u] of
+/// `state` to consecutive places in `block` (gather), or back (scatter).
+void verdant_gather_avx2(char *block, const char *state, const long *offsets, long runs, long runBytes);
+void verdant_scatter_avx2(const char *block, char *state, const long *offsets, long runs, long runBytes);
+
+/// One segment of a folded diagonal run: G[m] = ch · Π_{k ∈ m} u_k (m < 2^split, built by
+/// doubling into the scratch `g`), then amps[m] *= G[m] (· b[m] when `b` is given). Complex
+/// numbers interleaved.
+void verdant_phase_segment_f64_avx2(double *amps, long split, const double *u, double chr, double chi, const double *b,
+                                    double *g);
+void verdant_phase_segment_f32_avx2(float *amps, long split, const float *u, float chr, float chi, const float *b,
+                                    float *g);
+
 #ifdef __cplusplus
 }
 #endif

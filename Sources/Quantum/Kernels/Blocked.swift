@@ -1,3 +1,5 @@
+import CQuantumKernels
+
 // Cache-blocked passes: many gates applied in one sweep over memory.
 //
 // A pass names L "local" qubits S. The state splits into 2^(n−L) blocks of 2^L amplitudes, one
@@ -39,6 +41,8 @@ struct BlockedPass<Real: StateScalar>: Sendable {
     let runQubits: Int
     /// The global offset of each run of a block, relative to the block's base index.
     let runOffsets: [Int]
+    /// The same in bytes (base and offset bits are disjoint, so base | offset = base + offset).
+    let runByteOffsets: [Int]
     let operations: [BlockOperation<Real>]
 
     var blockQubits: Int { localQubits.count }
@@ -56,6 +60,7 @@ struct BlockedPass<Real: StateScalar>: Sendable {
         runOffsets = (0..<(1 << high.count)).map { u in
             high.enumerated().reduce(0) { u & (1 << $1.offset) != 0 ? $0 | (1 << $1.element) : $0 }
         }
+        runByteOffsets = runOffsets.map { 2 * $0 * MemoryLayout<Real>.size }
         self.operations = operations
     }
 
@@ -106,8 +111,20 @@ struct BlockedPass<Real: StateScalar>: Sendable {
         }
     }
 
+    /// Copies the block's runs into `block` (whole-vector copies in the wide loop when runs are
+    /// multiples of 64 bytes; runs are often only 256–512 bytes, where a library call per run costs).
     private func gather(from p: UnsafeMutablePointer<Real>, base: Int, into block: UnsafeMutablePointer<Real>) {
         let run = 1 << runQubits
+        let runBytes = 2 &* run &* MemoryLayout<Real>.size
+        if WideKernels.available, runBytes % 64 == 0 {
+            runByteOffsets.withUnsafeBufferPointer { offsets in
+                guard let offsetBase = offsets.baseAddress else { return }
+                verdant_gather_avx2(UnsafeMutableRawPointer(block).assumingMemoryBound(to: CChar.self),
+                                    UnsafeRawPointer(p + 2 &* base).assumingMemoryBound(to: CChar.self),
+                                    offsetBase, offsets.count, runBytes)
+            }
+            return
+        }
         for (u, offset) in runOffsets.enumerated() {
             (block + 2 &* (u &* run)).update(from: p + 2 &* (base | offset), count: 2 &* run)
         }
@@ -115,6 +132,16 @@ struct BlockedPass<Real: StateScalar>: Sendable {
 
     private func scatter(_ block: UnsafeMutablePointer<Real>, into p: UnsafeMutablePointer<Real>, base: Int) {
         let run = 1 << runQubits
+        let runBytes = 2 &* run &* MemoryLayout<Real>.size
+        if WideKernels.available, runBytes % 64 == 0 {
+            runByteOffsets.withUnsafeBufferPointer { offsets in
+                guard let offsetBase = offsets.baseAddress else { return }
+                verdant_scatter_avx2(UnsafeRawPointer(block).assumingMemoryBound(to: CChar.self),
+                                     UnsafeMutableRawPointer(p + 2 &* base).assumingMemoryBound(to: CChar.self),
+                                     offsetBase, offsets.count, runBytes)
+            }
+            return
+        }
         for (u, offset) in runOffsets.enumerated() {
             (p + 2 &* (base | offset)).update(from: block + 2 &* (u &* run), count: 2 &* run)
         }

@@ -261,6 +261,10 @@ struct KernelCall<Real: StateScalar>: Sendable {
             case .flip:
                 if adjacent {
                     flipAdjacentRange(p, start: start, end: end)
+                } else if WideKernels.available, WideKernels.flip(p, target: targets[0], controlMask: controlMask,
+                                                                  positions: positions, start: start, end: end)
+                {
+                    return
                 } else if positions.first == 0 {
                     flipLowRange(p, target: targets[0], controlMask: controlMask, positions: positions, start: start, end: end)
                 } else {

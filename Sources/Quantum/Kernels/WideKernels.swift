@@ -227,4 +227,49 @@ enum WideKernels {
             return false
         }
     }
+
+    /// X in the controlled part (`flipRange`, `flipLowRange`) in the wide loop: for a target at or
+    /// above the vector width (1 for Double, 2 for Float); false (nothing done) otherwise.
+    @inline(__always)
+    static func flip<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, controlMask: Int,
+                                        positions: UnsafeBufferPointer<Int>, start: Int, end: Int) -> Bool
+    {
+        guard let positionBase = positions.baseAddress else { return false }
+        if Real.self == Double.self, target >= 1 {
+            verdant_flip_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), target, controlMask,
+                                  positionBase, positions.count, start, end)
+            return true
+        }
+        if Real.self == Float.self, target >= 2 {
+            verdant_flip_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), target, controlMask,
+                                  positionBase, positions.count, start, end)
+            return true
+        }
+        return false
+    }
+
+    /// One segment of a folded diagonal run (`PhaseRun`) in the wide loop; false for a precision without one.
+    @inline(__always)
+    static func phaseSegment<Real: StateScalar>(_ amps: UnsafeMutablePointer<Real>, split: Int, u: UnsafeMutablePointer<Real>,
+                                                ch: (Real, Real), b: UnsafeMutablePointer<Real>?,
+                                                g: UnsafeMutablePointer<Real>) -> Bool
+    {
+        if Real.self == Double.self {
+            verdant_phase_segment_f64_avx2(UnsafeMutableRawPointer(amps).assumingMemoryBound(to: Double.self), split,
+                                           UnsafeRawPointer(u).assumingMemoryBound(to: Double.self),
+                                           Double(ch.0), Double(ch.1),
+                                           b.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) },
+                                           UnsafeMutableRawPointer(g).assumingMemoryBound(to: Double.self))
+            return true
+        }
+        if Real.self == Float.self {
+            verdant_phase_segment_f32_avx2(UnsafeMutableRawPointer(amps).assumingMemoryBound(to: Float.self), split,
+                                           UnsafeRawPointer(u).assumingMemoryBound(to: Float.self),
+                                           Float(ch.0), Float(ch.1),
+                                           b.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) },
+                                           UnsafeMutableRawPointer(g).assumingMemoryBound(to: Float.self))
+            return true
+        }
+        return false
+    }
 }
