@@ -191,3 +191,107 @@ void verdant_gather_avx2(char *block, const char *state, const long *offsets, lo
 void verdant_scatter_avx2(const char *block, char *state, const long *offsets, long runs, long runBytes) {}
 
 #endif
+
+// ---- X controlled by a parity (a run of CX gates on one target) ---------------------------------
+// Pairs (i, i + 2^target), i with the target bit 0, exchange where parity(i & parityMask) is 1
+// (0 when `invert`). Free indices skip the target only; the target must be at or above the vector
+// width. In a vector, the parity of the bits above the lanes is one number and the lanes' own
+// bits pick which lanes move (a blend, as for low controls above).
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+
+__attribute__((target("avx2,fma")))
+void verdant_parity_flip_f64_avx2(double *p, long target, long parityMask, long invert, long start, long end) {
+    const long stride = 1L << target;
+    const long lowMask = parityMask & 1, highMask = parityMask & ~1L;
+    // Lanes (amplitudes e, e + 1) that move when the high parity is 0 / 1.
+    const int moveEven = lowMask ? 0xC : 0x0, moveOdd = lowMask ? 0x3 : 0xF;
+    long k = start;
+    if (k < end && (k & 1)) {
+        const long i0 = ((k >> target) << (target + 1)) | (k & (stride - 1));
+        if (((__builtin_popcountl(i0 & parityMask) & 1) ^ invert) != 0) {
+            const __m128d a = _mm_loadu_pd(p + 2 * i0), b = _mm_loadu_pd(p + 2 * (i0 + stride));
+            _mm_storeu_pd(p + 2 * i0, b);
+            _mm_storeu_pd(p + 2 * (i0 + stride), a);
+        }
+        k++;
+    }
+    for (; k + 1 < end; k += 2) {
+        const long e = ((k >> target) << (target + 1)) | (k & (stride - 1));
+        const int odd = (__builtin_popcountl(e & highMask) & 1) ^ (int)invert;
+        const int lanes = odd ? moveOdd : moveEven;
+        if (lanes == 0) continue;
+        const __m256d v = _mm256_loadu_pd(p + 2 * e), w = _mm256_loadu_pd(p + 2 * (e + stride));
+        if (lanes == 0xF) {
+            _mm256_storeu_pd(p + 2 * e, w);
+            _mm256_storeu_pd(p + 2 * (e + stride), v);
+        } else if (lanes == 0xC) {
+            _mm256_storeu_pd(p + 2 * e, _mm256_blend_pd(v, w, 0xC));
+            _mm256_storeu_pd(p + 2 * (e + stride), _mm256_blend_pd(w, v, 0xC));
+        } else {
+            _mm256_storeu_pd(p + 2 * e, _mm256_blend_pd(v, w, 0x3));
+            _mm256_storeu_pd(p + 2 * (e + stride), _mm256_blend_pd(w, v, 0x3));
+        }
+    }
+    if (k < end) {
+        const long i0 = ((k >> target) << (target + 1)) | (k & (stride - 1));
+        if (((__builtin_popcountl(i0 & parityMask) & 1) ^ invert) != 0) {
+            const __m128d a = _mm_loadu_pd(p + 2 * i0), b = _mm_loadu_pd(p + 2 * (i0 + stride));
+            _mm_storeu_pd(p + 2 * i0, b);
+            _mm_storeu_pd(p + 2 * (i0 + stride), a);
+        }
+    }
+}
+
+__attribute__((target("avx2,fma")))
+void verdant_parity_flip_f32_avx2(float *p, long target, long parityMask, long invert, long start, long end) {
+    const long stride = 1L << target;
+    const long lowMask = parityMask & 3, highMask = parityMask & ~3L;
+    // Float-lane blend masks of the complex lanes 0…3 whose own parity is 1 (moveOdd's complement).
+    int laneOdd = 0;
+    for (int lane = 0; lane < 4; lane++) {
+        if (__builtin_popcount(lane & (int)lowMask) & 1) laneOdd |= 3 << (2 * lane);
+    }
+    const int moveEven = laneOdd, moveOdd = 0xFF & ~laneOdd;
+    long k = start;
+    for (; k < end && (k & 3); k++) {
+        const long i0 = ((k >> target) << (target + 1)) | (k & (stride - 1));
+        if (((__builtin_popcountl(i0 & parityMask) & 1) ^ invert) != 0) {
+            const double a = *(double *)(p + 2 * i0);
+            *(double *)(p + 2 * i0) = *(double *)(p + 2 * (i0 + stride));
+            *(double *)(p + 2 * (i0 + stride)) = a;
+        }
+    }
+    for (; k + 3 < end; k += 4) {
+        const long e = ((k >> target) << (target + 1)) | (k & (stride - 1));
+        const int odd = (__builtin_popcountl(e & highMask) & 1) ^ (int)invert;
+        const int lanes = odd ? moveOdd : moveEven;
+        if (lanes == 0) continue;
+        const __m256 v = _mm256_loadu_ps(p + 2 * e), w = _mm256_loadu_ps(p + 2 * (e + stride));
+        if (lanes == 0xFF) {
+            _mm256_storeu_ps(p + 2 * e, w);
+            _mm256_storeu_ps(p + 2 * (e + stride), v);
+        } else {
+            // Blend with a variable mask: select per float by the mask's bits.
+            const __m256i bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+            const __m256 select = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(lanes), bits), bits));
+            _mm256_storeu_ps(p + 2 * e, _mm256_blendv_ps(v, w, select));
+            _mm256_storeu_ps(p + 2 * (e + stride), _mm256_blendv_ps(w, v, select));
+        }
+    }
+    for (; k < end; k++) {
+        const long i0 = ((k >> target) << (target + 1)) | (k & (stride - 1));
+        if (((__builtin_popcountl(i0 & parityMask) & 1) ^ invert) != 0) {
+            const double a = *(double *)(p + 2 * i0);
+            *(double *)(p + 2 * i0) = *(double *)(p + 2 * (i0 + stride));
+            *(double *)(p + 2 * (i0 + stride)) = a;
+        }
+    }
+}
+
+#else
+
+void verdant_parity_flip_f64_avx2(double *p, long target, long parityMask, long invert, long start, long end) {}
+void verdant_parity_flip_f32_avx2(float *p, long target, long parityMask, long invert, long start, long end) {}
+
+#endif

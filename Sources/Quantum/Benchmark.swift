@@ -34,6 +34,10 @@ public enum QuantumBenchmark {
         public let secondsMedian: Double
         /// Every repeat, in seconds.
         public let seconds: [Double]
+        /// The median CPU time of the process over each repeat (user + system, every thread), in
+        /// seconds: steadier than wall time on a shared machine, and about threads × wall time
+        /// when the work splits well.
+        public let cpuSecondsMedian: Double
         /// Gates in the circuit (1 for the sweep).
         public let gates: Int
         /// Kernel calls after fusion (1 for the sweep).
@@ -55,6 +59,7 @@ public enum QuantumBenchmark {
         enum CodingKeys: String, CodingKey {
             case `case`, qubits, precision, threads, seconds, gates
             case secondsMedian = "seconds_median"
+            case cpuSecondsMedian = "cpu_seconds_median"
             case kernelCalls = "kernel_calls"
             case sweeps
             case planningSecondsMedian = "planning_seconds_median"
@@ -135,6 +140,7 @@ public enum QuantumBenchmark {
         }
         let measuredPlan = try benchmarkCase.shots.map { _ in try ExecutionPlan(circuit: benchmarkCase.circuit ?? QuantumCircuit(numQubits: n), fusion: fusion) }
         var times: [Double] = []
+        var cpuTimes: [Double] = []
         var planning: [Double] = []
         var compiled: (ExecutionPlan, [Executable<Real>])?
         // One untimed run warms caches and page tables.
@@ -147,14 +153,19 @@ public enum QuantumBenchmark {
                 for executable in compiled?.1 ?? [] { executable.apply(to: &state) }
                 var rng = SeededGenerator(seed: UInt64(attempt))
                 let start = ContinuousClock.now
+                let cpuStart = processCPUSeconds()
                 let drawn = state.sampleIndices(shots: shots, using: &rng)
                 let counts = measuredPlan.countOutcomes(drawn, memory: false).counts
                 let elapsed = ContinuousClock.now - start
                 precondition(counts.values.reduce(0, +) == shots)
-                if attempt > 0 { times.append(seconds(elapsed)) }
+                if attempt > 0 {
+                    times.append(seconds(elapsed))
+                    cpuTimes.append(processCPUSeconds() - cpuStart)
+                }
                 continue
             }
             let start = ContinuousClock.now
+            let cpuStart = processCPUSeconds()
             if benchmarkCase.circuit == nil {
                 // A unit factor computed at run time, so the sweep cannot be optimised away.
                 let factor = Real(Double.cos(Double(attempt) * 1e-300))
@@ -166,7 +177,10 @@ public enum QuantumBenchmark {
                 if attempt > 0 { planning.append(seconds(planned - start)) }
             }
             let elapsed = ContinuousClock.now - start
-            if attempt > 0 { times.append(seconds(elapsed)) }
+            if attempt > 0 {
+                times.append(seconds(elapsed))
+                cpuTimes.append(processCPUSeconds() - cpuStart)
+            }
         }
         let median = times.sorted()[times.count / 2]
         let sampling = benchmarkCase.shots != nil
@@ -175,12 +189,25 @@ public enum QuantumBenchmark {
         let calls = sampling ? 1 : plan?.kernelCount ?? 1
         let sweeps = sampling || plan == nil ? 1 : compiled?.1.count ?? 1
         return Result(case: benchmarkCase.name, qubits: n, precision: Real.precisionName, threads: threads,
-                      secondsMedian: median, seconds: times, gates: gates, kernelCalls: calls, sweeps: sweeps,
+                      secondsMedian: median, seconds: times, cpuSecondsMedian: cpuTimes.sorted()[cpuTimes.count / 2],
+                      gates: gates, kernelCalls: calls, sweeps: sweeps,
                       planningSecondsMedian: planning.isEmpty ? 0 : planning.sorted()[planning.count / 2],
                       execution: plan?.summary(blockQubits: blockQubits),
                       gatesPerSecond: Double(gates) / median,
                       bandwidthGBPerSecond: Double(sweeps) * Double(state.memoryBytes) * 2 / median / 1e9,
                       stateBytes: state.memoryBytes)
+    }
+
+    /// User + system CPU time of the whole process, in seconds.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        #if os(Linux)
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        #else
+            getrusage(RUSAGE_SELF, &usage)
+        #endif
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
     }
 
     private static func seconds(_ duration: Duration) -> Double {

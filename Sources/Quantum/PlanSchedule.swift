@@ -151,7 +151,7 @@ extension ExecutionPlan {
             var stretch: [FusionInput] = []
             func flush() {
                 guard !stretch.isEmpty else { return }
-                let result = fuser.fuse(stretch)
+                let result = fuser.fuse(ExecutionPlan.groupingCXRuns(stretch, numQubits: numQubits))
                 blocks += result.blocks
                 dropped += result.dropped
                 stretch = []
@@ -179,7 +179,7 @@ extension ExecutionPlan {
             }
             flush()
             // A whole step alone keeps the step's own kernel.
-            blocks = blocks.map { $0.isFused ? $0 : singleBlock($0.pieces[0].step).withCost($0.cost) }
+            blocks = blocks.map { $0.isFused || $0.parity != nil ? $0 : singleBlock($0.pieces[0].step).withCost($0.cost) }
             return FusionResult(blocks: blocks, dropped: dropped)
         }
     }
@@ -192,6 +192,57 @@ extension ExecutionPlan {
         guard let range = piece.gates, case .fused(let q, let run) = gates else { return try bound(piece.step, gates, lookup) }
         let part = GateBlock.fused(qubit: q, gates: Array(run[range]))
         return (try ExecutionPlan.structure(of: part, lookup: lookup), [q])
+    }
+
+    /// Runs of CX gates with one target (3 or more) grouped into one ``ParityFlip`` input each,
+    /// placed where the run's first CX is. A later CX(c, t) joins the open run on t when nothing
+    /// has touched t since the run began and nothing since then has changed c (what lies between
+    /// acts on c only diagonally, so it commutes with the CX). Runs of one or two CX stay as they
+    /// are (a parity kernel visits every pair; a CX only its controlled half).
+    static func groupingCXRuns(_ inputs: [FusionInput], numQubits: Int) -> [FusionInput] {
+        func isCX(_ input: FusionInput) -> Bool {
+            guard input.parity == nil, input.qubits.count == 2, let s = input.structure else { return false }
+            return s.numControls == 1 && s.target == GateDefinitions.pauliX
+        }
+        // out: inputs in order, a run kept as the list of its CX inputs at the first one's place.
+        var out: [[FusionInput]] = []
+        var open: [Int: Int] = [:]  // target → index in `out` of its open run
+        var lastTouch = [Int](repeating: -1, count: max(numQubits, 1))
+        var lastMixing = [Int](repeating: -1, count: max(numQubits, 1))
+        for input in inputs {
+            if isCX(input) {
+                let (c, t) = (input.qubits[0], input.qubits[1])
+                if let at = open[t], lastTouch[t] == at, lastMixing[c] < at {
+                    out[at].append(input)
+                    lastTouch[c] = max(lastTouch[c], at)
+                    continue
+                }
+                out.append([input])
+                let at = out.count - 1
+                open[t] = at
+                lastTouch[c] = at
+                lastTouch[t] = at
+                lastMixing[t] = at
+                continue
+            }
+            out.append([input])
+            let at = out.count - 1
+            for q in input.qubits {
+                lastTouch[q] = at
+                if open[q] != nil, open[q] != at { open[q] = nil }
+            }
+            for q in setBitPositions(input.mixingMask) { lastMixing[q] = at }
+        }
+        return out.flatMap { run -> [FusionInput] in
+            guard run.count >= 3 else { return run }
+            let target = run[0].qubits[1]
+            let controls = run.reduce(0) { $0 ^ (1 << $1.qubits[0]) }
+            var grouped = FusionInput(piece: run[0].piece, qubits: setBitPositions(controls) + [target], structure: nil,
+                                      mixingMask: 1 << target, isDiagonal: false)
+            grouped.extraPieces = run.dropFirst().map(\.piece)
+            grouped.parity = ParityFlip(target: target, controls: controls)
+            return [grouped]
+        }
     }
 
     /// The narrowest state on which blocks with free parameters are fused: their product is
@@ -348,6 +399,22 @@ extension ExecutionPlan {
         }
         for index in indices {
             let block = blocks[index]
+            if let parity = block.parity {
+                // Controls outside the local qubits add a parity that is constant over a cache block.
+                flush()
+                var position: [Int: Int] = [:]
+                for (local, q) in localQubits.enumerated() { position[q] = local }
+                let inside = setBitPositions(parity.controls).compactMap { position[$0] }.reduce(0) { $0 | (1 << $1) }
+                let outside = setBitPositions(parity.controls).filter { position[$0] == nil }.reduce(0) { $0 | (1 << $1) }
+                let target = position[parity.target] ?? 0
+                let L = localQubits.count
+                operations.append(.parity(outsideMask: outside,
+                                          even: KernelCall(.parityFlip(mask: inside, invert: false), targets: [target], controlMask: 0,
+                                                           numQubits: L),
+                                          odd: KernelCall(.parityFlip(mask: inside, invert: true), targets: [target], controlMask: 0,
+                                                          numQubits: L)))
+                continue
+            }
             let (structure, qubits) = try self.structure(of: block, lookup: lookup)
             if block.isDiagonal, structure.target.isDiagonal {
                 run.append((structure, qubits))
@@ -368,6 +435,10 @@ extension ExecutionPlan {
         return try items.map { item in
             switch item {
             case .single(let index):
+                if let parity = blocks[index].parity {
+                    return .kernel(KernelCall(.parityFlip(mask: parity.controls, invert: false), targets: [parity.target],
+                                              controlMask: 0, numQubits: numQubits))
+                }
                 let (structure, qubits) = try self.structure(of: blocks[index], lookup: lookup)
                 return .kernel(KernelCall(structure: structure, qubits: qubits, numQubits: numQubits))
             case .pass(let indices, let local):
@@ -420,6 +491,7 @@ extension ExecutionPlan {
     /// The form, targets, controls and whether the entries are phases other than 1, of a block's
     /// kernel (for blocks with free parameters, from their gates' kinds).
     func kernelShape(of block: FusedBlock) -> (form: FusedProduct.Form, targets: Int, controls: Int, phases: Bool) {
+        if block.parity != nil { return (.permutation, 1, 0, false) }
         if let product = block.product {
             let phases = !product.structure.target.entries.allSatisfy { $0 == .zero || $0 == .one }
             // A dense product that the kernel splits on the bits it does not mix (multiplexed)

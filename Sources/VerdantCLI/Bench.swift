@@ -181,6 +181,7 @@ struct Bench: ParsableCommand {
                     ("bandwidth_gb_per_s", .number(r.bandwidthGBPerSecond)), ("state_bytes", .integer(r.stateBytes)),
                     ("time_vs_sweep", .number(r.secondsMedian / Double(r.sweeps) / sweepSeconds(for: r, in: results))),
                     ("planning_seconds_median", .number(r.planningSecondsMedian)),
+                    ("cpu_seconds_median", .number(r.cpuSecondsMedian)),
                 ] + (r.execution.map { e in [("execution", JSON.object([
                     ("kernels", .integer(e.kernels)), ("fused_blocks", .integer(e.fusedBlocks)),
                     ("diagonal_kernels", .integer(e.diagonalKernels)), ("permutation_kernels", .integer(e.permutationKernels)),

@@ -324,3 +324,73 @@ struct FusionAgreementTests {
         #expect(throws: QuantumError.invalidFusionWidth(0)) { try simulator.compile(QuantumCircuit(numQubits: 2)) }
     }
 }
+
+@Suite("Gate fusion: runs of CX on one target")
+struct ParityFlipTests {
+    @Test("CX runs become one parity kernel; states equal the unfused ones and the reference")
+    func cxRuns() throws {
+        var rng = SeededGenerator(seed: 61)
+        for n in [5, 7, 8] {
+            var circuit = QuantumCircuit(numQubits: n)
+            RandomCircuits.prepareGenericState(&circuit, &rng)
+            // EfficientSU2's full entanglement as Qiskit writes it (by target), with gates between
+            // that commute with the CX (rz and cz on controls) or break a run (a u on a control, any
+            // gate on the target), and a control that appears twice (it cancels).
+            for t in 1..<n {
+                for c in 0..<t {
+                    circuit.cx(c, t)
+                    if c == 1 { circuit.rz(0.3, 0); circuit.cz(0, 1) }
+                    if c == 2 && t == n - 1 { circuit.u(0.2, 0.1, -0.4, 0) }
+                }
+                if t == 3 { circuit.cx(0, 3); circuit.cx(0, 3) }
+            }
+            circuit.h(n - 1)
+            for c in 0..<(n - 1) { circuit.cx(c, n - 1) }
+            let reference = try ReferenceSimulator.statevector(of: circuit)
+            let plan = try ExecutionPlan(circuit: circuit, fusion: true)
+            #expect(plan.fusion(plan.steps.indices).blocks.contains { $0.parity != nil }, "n = \(n)")
+            for blockQubits in [nil, 2, 3, 4] where blockQubits.map({ n > $0 + 1 }) ?? true {
+                for threads in [1, 2] {
+                    let ours = try fusedSimulator(5, blockQubits: blockQubits, threads: threads).statevector(circuit).amplitudes
+                    #expect(Distance.max(ours, reference) < doubleTolerance, "n = \(n), L = \(blockQubits ?? 0), \(threads) threads")
+                }
+                let single = try {
+                    var s = fusedSimulator(5, blockQubits: blockQubits)
+                    s.precision = .single
+                    return try s.statevector(circuit, as: Float.self).amplitudes
+                }()
+                #expect(Distance.max(single.map { Complex(Double($0.real), Double($0.imaginary)) }, reference) < floatTolerance)
+            }
+        }
+    }
+
+    @Test("the parity kernel: wide equals portable, and a parity of no bits moves nothing")
+    func parityKernel() {
+        func compare<Real: StateScalar>(_: Real.Type) {
+            let n = 8
+            var rng = SeededGenerator(seed: 62)
+            let state = (0..<(2 << n)).map { _ in Real(rng.nextUniform() - 0.5) }
+            for target in 0..<n {
+                for mask in [0, 1, 2, 3, 0b1010_0101, 0b1111_1111] {
+                    let parity = mask & ~(1 << target)
+                    for invert in [false, true] {
+                        for (start, end) in [(0, 1 << (n - 1)), (1, (1 << (n - 1)) - 3)] {
+                            var wide = state, portable = state
+                            wide.withUnsafeMutableBufferPointer {
+                                parityFlipRange($0.baseAddress!, target: target, parityMask: parity, invert: invert, start: start, end: end)
+                            }
+                            portable.withUnsafeMutableBufferPointer {
+                                parityFlipRangePortable($0.baseAddress!, target: target, parityMask: parity, invert: invert,
+                                                        start: start, end: end)
+                            }
+                            #expect(wide == portable, "target \(target) mask \(parity) invert \(invert)")
+                            if parity == 0 && !invert { #expect(wide == state) }
+                        }
+                    }
+                }
+            }
+        }
+        compare(Double.self)
+        compare(Float.self)
+    }
+}

@@ -88,6 +88,12 @@ void verdant_phase_segment_f64_avx2(double *amps, long split, const double *u, d
 void verdant_phase_segment_f32_avx2(float *amps, long split, const float *u, float chr, float chi, const float *b,
                                     float *g);
 
+/// X on `target` controlled by a parity: pairs (i, i + 2^target), i with the target bit 0 (free
+/// index k: a zero inserted at `target`), exchange where popcount(i & parityMask) is odd (even
+/// when `invert`). The target must be at or above the vector width (1 double, 2 float).
+void verdant_parity_flip_f64_avx2(double *p, long target, long parityMask, long invert, long start, long end);
+void verdant_parity_flip_f32_avx2(float *p, long target, long parityMask, long invert, long start, long end);
+
 #ifdef __cplusplus
 }
 #endif

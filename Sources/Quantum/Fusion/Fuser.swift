@@ -31,10 +31,15 @@ struct StepPiece: Sendable, Hashable {
     let gates: Range<Int>?
 }
 
-/// One piece of a step as the fuser sees it.
+/// One piece of a step as the fuser sees it (or a run of CX gates on one target, grouped before
+/// fusion: see ``ParityFlip``).
 struct FusionInput: Sendable {
     /// The step or part of a step.
     let piece: StepPiece
+    /// The further steps of a grouped CX run, in order.
+    var extraPieces: [StepPiece] = []
+    /// For a grouped CX run: the target and the parity of controls.
+    var parity: ParityFlip? = nil
     /// The piece's qubits in the gate's argument order.
     let qubits: [Int]
     /// The piece's structure with its angles evaluated; nil when an angle has free parameters.
@@ -45,6 +50,14 @@ struct FusionInput: Sendable {
     let isDiagonal: Bool
 
     var mask: Int { qubits.reduce(0) { $0 | (1 << $1) } }
+}
+
+/// X on `target` where the parity of the bits in `controls` is odd: the product of CX gates with
+/// one target and those controls (a control that appears twice cancels). One kernel visits every
+/// pair once, whatever the number of CX gates it replaces.
+struct ParityFlip: Sendable, Equatable {
+    let target: Int
+    let controls: Int
 }
 
 /// A block of plan steps (or pieces of steps) applied as one kernel.
@@ -65,6 +78,8 @@ struct FusedBlock: Sendable {
     let targetCount: Int
     /// The estimated cost per amplitude.
     let cost: Double
+    /// For a grouped CX run: its parity form (the block has no matrix).
+    var parity: ParityFlip? = nil
 
     /// Whether the block is something other than one whole plan step.
     var isFused: Bool { pieces.count > 1 || pieces[0].gates != nil }
@@ -219,7 +234,7 @@ struct Fuser {
         var blocks: [FusedBlock] = []
         var dropped: [StepPiece] = []
         for g in groups where g.alive {
-            let pieces = g.members.map { inputs[$0].piece }
+            let pieces = g.members.flatMap { [inputs[$0].piece] + inputs[$0].extraPieces }
             let wholeStep = pieces.count == 1 && pieces[0].gates == nil
             // A piece of a run alone still needs its product (the step's structure is the whole run's).
             let product = wholeStep ? nil : g.product ?? g.matrix?.classified()
@@ -230,7 +245,8 @@ struct Fuser {
             let form: FusedProduct.Form = product?.form ?? (g.isDiagonal ? .diagonal : g.isPermutation ? .permutation : .dense)
             blocks.append(FusedBlock(
                 pieces: pieces, qubits: bits(g.mask), product: product, mixingMask: product?.mixingMask ?? g.mixingMask,
-                isDiagonal: g.isDiagonal, form: form, targetCount: product.map(\.numTargets) ?? g.width, cost: g.cost))
+                isDiagonal: g.isDiagonal, form: form, targetCount: product.map(\.numTargets) ?? g.width, cost: g.cost,
+                parity: g.members.count == 1 ? inputs[g.members[0]].parity : nil))
         }
         return FusionResult(blocks: blocks, dropped: dropped)
     }
@@ -294,6 +310,13 @@ struct Fuser {
     /// A group of one step.
     private func group(for input: FusionInput, index: Int) -> Group {
         let mask = input.mask
+        if input.parity != nil {
+            // A grouped CX run: no matrix (it may be wide), never fused further.
+            return Group(members: [index], mask: mask, mixingMask: input.mixingMask, isDiagonal: false, isPermutation: true,
+                         matrix: nil, product: nil, parameterised: false,
+                         cost: costs.cost(form: .permutation, targets: 1, controls: 0, exchange: true, phases: false,
+                                          width: numQubits))
+        }
         guard let structure = input.structure else {
             return Group(members: [index], mask: mask, mixingMask: input.mixingMask, isDiagonal: input.isDiagonal,
                          isPermutation: false, matrix: nil, product: nil, parameterised: true,

@@ -23,10 +23,13 @@ struct BlockGate<Real: StateScalar>: Sendable {
     let scalars: [(Real, Real)]
 }
 
-/// What a pass does to each block: one gate, or a folded run of diagonal gates.
+/// What a pass does to each block: one gate, a folded run of diagonal gates, or a run of CX gates
+/// on one target (X where a parity is odd: the kernel `even` when the parity of the block's
+/// outside bits `outsideMask` is even, `odd` otherwise).
 enum BlockOperation<Real: StateScalar>: Sendable {
     case gate(BlockGate<Real>)
     case phases(PhaseRun<Real>)
+    case parity(outsideMask: Int, even: KernelCall<Real>, odd: KernelCall<Real>)
 }
 
 /// A pass: local qubits, the gates, and the geometry of gathering a block.
@@ -89,6 +92,10 @@ struct BlockedPass<Real: StateScalar>: Sendable {
                             switch operation {
                             case .phases(let run):
                                 run.apply(to: block, base: base, scratch: tables)
+                                continue
+                            case .parity(let outsideMask, let even, let odd):
+                                let call = (base & outsideMask).nonzeroBitCount & 1 == 0 ? even : odd
+                                call.run(block, start: 0, end: call.freeCount)
                                 continue
                             case .gate(let g): gate = g
                             }

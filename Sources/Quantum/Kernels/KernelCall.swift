@@ -24,6 +24,9 @@ struct KernelCall<Real: StateScalar>: Sendable {
         /// A block-diagonal matrix run as one smaller kernel per value of the target bits it does
         /// not mix (each such kernel holds those bits fixed, as controls hold theirs).
         case multiplexed([KernelCall<Real>])
+        /// X on targets[0] where the parity of the bits in `mask` is odd (even when `invert`): a run
+        /// of CX gates with one target, however many controls.
+        case parityFlip(mask: Int, invert: Bool)
     }
 
     let operation: Operation
@@ -276,6 +279,8 @@ struct KernelCall<Real: StateScalar>: Sendable {
                           runLength: runLength, start: start, end: end)
             case .multiplexed(let parts):
                 for part in parts { part.run(p, start: 0, end: part.freeCount) }
+            case .parityFlip(let mask, let invert):
+                parityFlipRange(p, target: targets[0], parityMask: mask, invert: invert, start: start, end: end)
             case .permutation(let sources, let phases, let offsets, let moving):
                 sources.withUnsafeBufferPointer { sources in
                     offsets.withUnsafeBufferPointer { offsets in

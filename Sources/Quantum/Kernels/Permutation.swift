@@ -183,3 +183,35 @@ func permutationRangePortable<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>
         }
     }
 }
+
+/// X on `target` controlled by a parity (a run of CX gates on one target): the pairs
+/// (i0, i0 + 2^target), i0 with the target bit 0, exchange where popcount(i0 & parityMask) is odd
+/// (even when `invert`). Free indices skip the target only. Runs the AVX2 loop of
+/// CQuantumKernels where the CPU has it (target at or above the vector width).
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func parityFlipRange<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, parityMask: Int, invert: Bool,
+                                        start: Int, end: Int)
+{
+    if WideKernels.available, WideKernels.parityFlip(p, target: target, parityMask: parityMask, invert: invert,
+                                                     start: start, end: end)
+    {
+        return
+    }
+    parityFlipRangePortable(p, target: target, parityMask: parityMask, invert: invert, start: start, end: end)
+}
+
+/// The portable form of `parityFlipRange`.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func parityFlipRangePortable<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, parityMask: Int,
+                                                invert: Bool, start: Int, end: Int)
+{
+    let stride = 1 << target
+    let flipWhen = invert ? 0 : 1
+    for k in start..<end {
+        // i0: free index k with a zero inserted at the target.
+        let i0 = ((k >> target) << (target + 1)) | (k & (stride - 1))
+        if (i0 & parityMask).nonzeroBitCount & 1 == flipWhen { exchange(p, i0, i0 &+ stride) }
+    }
+}

@@ -272,4 +272,22 @@ enum WideKernels {
         }
         return false
     }
+
+    /// `parityFlipRange` in the wide loop (target at or above the vector width); false otherwise.
+    @inline(__always)
+    static func parityFlip<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, parityMask: Int, invert: Bool,
+                                              start: Int, end: Int) -> Bool
+    {
+        if Real.self == Double.self, target >= 1 {
+            verdant_parity_flip_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), target, parityMask,
+                                         invert ? 1 : 0, start, end)
+            return true
+        }
+        if Real.self == Float.self, target >= 2 {
+            verdant_parity_flip_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), target, parityMask,
+                                         invert ? 1 : 0, start, end)
+            return true
+        }
+        return false
+    }
 }
