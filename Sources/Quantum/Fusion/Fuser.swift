@@ -122,7 +122,8 @@ struct Fuser {
         var isPermutation: Bool
         /// The product, when every member is numeric and the block is at most `widestProduct` wide.
         var matrix: FusionMatrix?
-        var product: FusedProduct?
+        /// Its form and masks (classified fully only for the blocks that are kept).
+        var shape: ProductShape?
         var parameterised: Bool
         var cost: Double
         var alive = true
@@ -236,8 +237,9 @@ struct Fuser {
         for g in groups where g.alive {
             let pieces = g.members.flatMap { [inputs[$0].piece] + inputs[$0].extraPieces }
             let wholeStep = pieces.count == 1 && pieces[0].gates == nil
-            // A piece of a run alone still needs its product (the step's structure is the whole run's).
-            let product = wholeStep ? nil : g.product ?? g.matrix?.classified()
+            // Kept blocks are classified fully (a piece of a run alone too: the step's structure is
+            // the whole run's).
+            let product = wholeStep ? nil : g.matrix?.classified()
             if let product, product.form == .identity {
                 dropped += pieces
                 continue
@@ -313,13 +315,13 @@ struct Fuser {
         if input.parity != nil {
             // A grouped CX run: no matrix (it may be wide), never fused further.
             return Group(members: [index], mask: mask, mixingMask: input.mixingMask, isDiagonal: false, isPermutation: true,
-                         matrix: nil, product: nil, parameterised: false,
+                         matrix: nil, shape: nil, parameterised: false,
                          cost: costs.cost(form: .permutation, targets: 1, controls: 0, exchange: true, phases: false,
                                           width: numQubits))
         }
         guard let structure = input.structure else {
             return Group(members: [index], mask: mask, mixingMask: input.mixingMask, isDiagonal: input.isDiagonal,
-                         isPermutation: false, matrix: nil, product: nil, parameterised: true,
+                         isPermutation: false, matrix: nil, shape: nil, parameterised: true,
                          cost: estimate(form: input.isDiagonal ? .diagonal : .dense, mask: mask, mixing: input.mixingMask))
         }
         let target = structure.target
@@ -332,7 +334,7 @@ struct Fuser {
                               width: numQubits)
         let matrix = input.qubits.count <= Fuser.widestProduct ? FusionMatrix(structure: structure, on: input.qubits) : nil
         return Group(members: [index], mask: mask, mixingMask: input.mixingMask, isDiagonal: target.isDiagonal,
-                     isPermutation: isPermutation || target.isDiagonal, matrix: matrix, product: nil,
+                     isPermutation: isPermutation || target.isDiagonal, matrix: matrix, shape: nil,
                      parameterised: false, cost: cost)
     }
 
@@ -342,20 +344,19 @@ struct Fuser {
         return costs.cost(form: form, targets: targets, controls: 0, width: numQubits)
     }
 
-    /// The cost of a classified product (a dense one split on the target bits it does not mix,
-    /// as the kernel splits it, costs the dense kernel on the bits it mixes).
-    private func cost(of product: FusedProduct) -> Double {
-        let target = product.structure.target
-        let exchange = target == GateDefinitions.pauliX || target == GateDefinitions.swapMatrix
-        let phases = product.form == .permutation && !target.entries.allSatisfy { $0 == .zero || $0 == .one }
-        var targets = product.numTargets
-        if product.form == .dense,
-           let held = KernelCall<Double>.multiplexedBits(target, targets: Array(product.qubits.dropFirst(product.numControls)))
-        {
-            targets -= held.count
+    /// The cost of a product from its shape (a dense one split on the target bits it does not mix,
+    /// as the kernel splits it — see ``KernelCall/multiplexedBits(_:targets:)`` — costs the dense
+    /// kernel on the bits it mixes).
+    private func cost(of shape: ProductShape) -> Double {
+        var targets = shape.targetCount
+        if shape.form == .dense {
+            let held = shape.qubitMask & ~shape.controlMask & ~shape.mixingMask
+            if held != 0, held.nonzeroBitCount <= 3, held.nonzeroBitCount < targets, held & 0b11 == 0 {
+                targets -= held.nonzeroBitCount
+            }
         }
-        return costs.cost(form: product.form, targets: targets, controls: product.numControls,
-                          real: product.isReal, exchange: exchange, phases: phases, width: numQubits)
+        return costs.cost(form: shape.form, targets: targets, controls: shape.controlMask.nonzeroBitCount,
+                          real: shape.isReal, exchange: shape.isExchange, phases: shape.hasPhases, width: numQubits)
     }
 
     /// `a` then `b` as one group (their product multiplied out and classified when numeric).
@@ -363,16 +364,16 @@ struct Fuser {
         let mask = a.mask | b.mask
         if let x = a.matrix, let y = b.matrix, mask.nonzeroBitCount <= Fuser.widestProduct {
             let matrix = FusionMatrix.product(y, x)
-            let product = matrix.classified()
-            return Group(members: a.members + b.members, mask: mask, mixingMask: product.mixingMask,
-                         isDiagonal: product.form == .diagonal || product.form == .identity,
-                         isPermutation: product.form != .dense, matrix: matrix, product: product, parameterised: false,
-                         cost: cost(of: product))
+            let shape = matrix.shape()
+            return Group(members: a.members + b.members, mask: mask, mixingMask: shape.mixingMask,
+                         isDiagonal: shape.form == .diagonal || shape.form == .identity,
+                         isPermutation: shape.form != .dense, matrix: matrix, shape: shape, parameterised: false,
+                         cost: cost(of: shape))
         }
         let diagonal = a.isDiagonal && b.isDiagonal
         let mixing = a.mixingMask | b.mixingMask
         return Group(members: a.members + b.members, mask: mask, mixingMask: mixing, isDiagonal: diagonal,
-                     isPermutation: false, matrix: nil, product: nil, parameterised: true,
+                     isPermutation: false, matrix: nil, shape: nil, parameterised: true,
                      cost: estimate(form: diagonal ? .diagonal : .dense, mask: mask, mixing: mixing))
     }
 

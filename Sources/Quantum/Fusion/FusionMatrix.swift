@@ -182,7 +182,7 @@ struct FusionMatrix: Sendable, Equatable {
 
     /// later · earlier, on the union of their qubits.
     static func product(_ later: FusionMatrix, _ earlier: FusionMatrix) -> FusionMatrix {
-        let union = Array(Set(later.qubits).union(earlier.qubits)).sorted()
+        let union = setBitPositions(later.qubits.reduce(0) { $0 | (1 << $1) } | earlier.qubits.reduce(0) { $0 | (1 << $1) })
         let a = later.widened(to: union), b = earlier.widened(to: union)
         let d = 1 << union.count
         if case .sparse(let sa, let va) = a.storage, case .sparse(let sb, let vb) = b.storage {
@@ -270,6 +270,25 @@ struct FusedProduct: Sendable {
     var numTargets: Int { qubits.count - structure.numControls }
 }
 
+/// A fused product's form and masks (global qubit positions), without its target matrix.
+struct ProductShape: Sendable, Equatable {
+    let form: FusedProduct.Form
+    /// Qubits on whose 0-half the product is the identity.
+    let controlMask: Int
+    /// Qubits whose value the product changes.
+    let mixingMask: Int
+    /// Every qubit of the product.
+    let qubitMask: Int
+    /// Whether every entry is real.
+    let isReal: Bool
+    /// Whether the target matrix is X or SWAP (a permutation without phases moving half the rows).
+    let isExchange: Bool
+    /// Whether a permutation's or diagonal's entries are not all 1.
+    let hasPhases: Bool
+
+    var targetCount: Int { qubitMask.nonzeroBitCount - controlMask.nonzeroBitCount }
+}
+
 extension FusionMatrix {
     /// The tolerance below which an entry of a fused product counts as zero (and within which it
     /// counts as 1 or as the identity's): 1e-13, a few hundred units of rounding in a product of
@@ -277,6 +296,87 @@ extension FusionMatrix {
     /// a circuit holds (near misses stay dense). Dropping entries this small changes a block's
     /// action on a unit state by at most 2^k · 1e-13 in norm (3.2e-12 for k = 5).
     static let zeroTolerance = 1e-13
+
+    /// The product's form and masks without building its target matrix (no allocation): what the
+    /// fuser's cost model needs for each candidate block. ``classified(tolerance:)`` agrees with it.
+    func shape(tolerance: Double = FusionMatrix.zeroTolerance) -> ProductShape {
+        let d = dimension, k = qubits.count
+        let t2 = tolerance * tolerance
+        var mixing = 0, real = true
+        // Bit r: row r is (1 at r, 0 elsewhere) within the tolerance (d ≤ 32 rows in a block).
+        var rowIdentity = 0
+        var permutationRows = true
+        switch storage {
+        case .sparse(let sources, let values):
+            for r in 0..<d {
+                let (re, im) = (values[2 * r], values[2 * r + 1])
+                if im != 0 { real = false }
+                if sources[r] != r { mixing |= r ^ sources[r] }
+                if sources[r] == r && (re - 1) * (re - 1) + im * im <= t2 { rowIdentity |= 1 << r }
+                if abs((re * re + im * im).squareRoot() - 1) > tolerance { permutationRows = false }
+            }
+        case .dense(let e):
+            for r in 0..<d {
+                var nonzero = 0, offDiagonal = false, modulusOne = true
+                for c in 0..<d {
+                    let (re, im) = (e[2 * (r * d + c)], e[2 * (r * d + c) + 1])
+                    let m2 = re * re + im * im
+                    if m2 <= t2 { continue }
+                    nonzero += 1
+                    if im != 0 { real = false }
+                    if abs(m2.squareRoot() - 1) > tolerance { modulusOne = false }
+                    if c != r {
+                        mixing |= r ^ c
+                        offDiagonal = true
+                    }
+                }
+                let (dr, di) = (e[2 * (r * d + r)], e[2 * (r * d + r) + 1])
+                if !offDiagonal && (dr - 1) * (dr - 1) + di * di <= t2 { rowIdentity |= 1 << r }
+                if nonzero != 1 || !modulusOne { permutationRows = false }
+            }
+        }
+        let identity = rowIdentity == (d == 64 ? -1 : (1 << d) - 1)
+        var controls = 0
+        for p in 0..<k where mixing & (1 << p) == 0 {
+            var all = true
+            for r in 0..<d where r & (1 << p) == 0 && rowIdentity & (1 << r) == 0 {
+                all = false
+                break
+            }
+            if all { controls |= 1 << p }
+        }
+        if identity || controls == (1 << k) - 1 { controls &= ~1 }
+        let form: FusedProduct.Form = identity ? .identity : mixing == 0 ? .diagonal : permutationRows ? .permutation : .dense
+        // Phases of a permutation, and X or SWAP among its targets (rows with every control bit set).
+        var phases = false, moved = 0, targetRows = 0
+        if form == .permutation || form == .diagonal {
+            for r in 0..<d where r & controls == controls {
+                targetRows += 1
+                let c: Int
+                let (re, im): (Double, Double)
+                switch storage {
+                case .sparse(let sources, let values):
+                    c = sources[r]
+                    (re, im) = (values[2 * r], values[2 * r + 1])
+                case .dense(let e):
+                    c = (0..<d).first { e[2 * (r * d + $0)] * e[2 * (r * d + $0)] + e[2 * (r * d + $0) + 1] * e[2 * (r * d + $0) + 1] > t2 } ?? r
+                    (re, im) = (e[2 * (r * d + c)], e[2 * (r * d + c) + 1])
+                }
+                if c != r { moved += 1 }
+                if (re - 1) * (re - 1) + im * im > t2 { phases = true }
+            }
+        }
+        let targets = k - controls.nonzeroBitCount
+        let exchange = form == .permutation && !phases && (targets == 1 || (targets == 2 && 2 * moved == targetRows))
+        var globalMixing = 0, globalControls = 0
+        for p in 0..<k {
+            if mixing & (1 << p) != 0 { globalMixing |= 1 << qubits[p] }
+            if controls & (1 << p) != 0 { globalControls |= 1 << qubits[p] }
+        }
+        return ProductShape(form: form, controlMask: globalControls, mixingMask: globalMixing,
+                            qubitMask: qubits.reduce(0) { $0 | (1 << $1) }, isReal: real, isExchange: exchange,
+                            hasPhases: phases)
+    }
 
     /// The product classified: identity, or leading controls then a diagonal, permutation or
     /// dense target matrix. Entries within ``zeroTolerance`` of 0 are set to 0 in the result.
@@ -295,30 +395,9 @@ extension FusionMatrix {
             let (re, im) = value(r, c)
             return re * re + im * im <= t2
         }
-        func isOne(_ r: Int, _ c: Int) -> Bool {
-            let (re, im) = value(r, c)
-            return (re - 1) * (re - 1) + im * im <= t2
-        }
-        // Mixing qubits: an entry links two indices that differ in that qubit.
-        var mixingLocal = 0
-        if let sparse {
-            for r in 0..<d where sparse.sources[r] != r && !isZero(r, sparse.sources[r]) { mixingLocal |= r ^ sparse.sources[r] }
-        } else {
-            for r in 0..<d {
-                for c in 0..<d where r != c && !isZero(r, c) { mixingLocal |= r ^ c }
-            }
-        }
-        let identity = mixingLocal == 0 && (0..<d).allSatisfy { isOne($0, $0) }
-        // Controls: non-mixing qubits on whose 0-half the matrix is the identity.
+        let shape = self.shape(tolerance: tolerance)
         var controlsLocal = 0
-        for p in 0..<k where mixingLocal & (1 << p) == 0 {
-            if (0..<d).allSatisfy({ r in r & (1 << p) != 0 || isOne(r, r) }) { controlsLocal |= 1 << p }
-        }
-        if identity || controlsLocal == (1 << k) - 1 {
-            // Every qubit acts as a control of a phase on |1…1⟩ (or nothing at all): keep the
-            // lowest qubit as the target, so the kernel has one.
-            controlsLocal &= ~1
-        }
+        for p in 0..<k where shape.controlMask & (1 << qubits[p]) != 0 { controlsLocal |= 1 << p }
         let controls = (0..<k).filter { controlsLocal & (1 << $0) != 0 }
         let targets = (0..<k).filter { controlsLocal & (1 << $0) == 0 }
         // The target matrix: rows and columns with every control bit 1, indexed by target bits.
@@ -328,30 +407,23 @@ extension FusionMatrix {
             index[s] = controlsLocal
             for (j, p) in targets.enumerated() where s & (1 << j) != 0 { index[s] |= 1 << p }
         }
+        // Entries within the tolerance of 0 are left out (exactly 0 in the target matrix).
         var target = [Complex<Double>](repeating: .zero, count: td * td)
-        var diagonal = true, permutation = true, real = true
+        var real = true
         for r in 0..<td {
-            var inRow = 0
             for c in 0..<td {
                 let (gr, gc) = (index[r], index[c])
                 if sparse != nil && sparse?.sources[gr] != gc { continue }
                 if isZero(gr, gc) { continue }
                 let value = self[gr, gc]
                 target[r * td + c] = value
-                if r != c { diagonal = false }
                 if value.imaginary != 0 { real = false }
-                inRow += 1
-                if abs(value.length - 1) > tolerance { permutation = false }
             }
-            if inRow != 1 { permutation = false }
         }
-        let form: FusedProduct.Form = identity ? .identity : diagonal ? .diagonal : permutation ? .permutation : .dense
-        var mixing = 0
-        for p in 0..<k where mixingLocal & (1 << p) != 0 { mixing |= 1 << qubits[p] }
-        return FusedProduct(form: form,
+        return FusedProduct(form: shape.form,
                             structure: GateStructure(numControls: controls.count,
                                                      target: SmallMatrix(dimension: td, entries: target)),
                             qubits: controls.map { qubits[$0] } + targets.map { qubits[$0] },
-                            mixingMask: mixing, isReal: real)
+                            mixingMask: shape.mixingMask, isReal: real)
     }
 }
