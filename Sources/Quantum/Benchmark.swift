@@ -18,7 +18,13 @@ public enum QuantumBenchmark {
 
     /// Every case, in the order they run: "sweep", "h-first", "h-last", "qft", "qft-ucx",
     /// "qft-rzsx", "random", "qaoa", "su2", "sample".
-    public static let names = ["sweep", "h-first", "h-last", "qft", "qft-ucx", "qft-rzsx", "random", "qaoa", "su2", "sample"]
+    public static let names = ["sweep", "h-first", "h-last", "qft", "qft-ucx", "qft-rzsx", "random", "qaoa", "su2", "sample",
+                               "bind"]
+
+    /// The width of the "bind" case (a variational model's size, whatever `--qubits` says).
+    public static let bindQubits = 8
+    /// Bindings timed per repeat in the "bind" case.
+    public static let bindCount = 200
 
     /// One measurement.
     public struct Result: Sendable, Codable {
@@ -96,7 +102,25 @@ public enum QuantumBenchmark {
             Case(name: "qaoa", circuit: qaoaRing(numQubits: n, gammas: Array(qaoaAngles[0..<3]), betas: Array(qaoaAngles[3..<6]))),
             Case(name: "su2", circuit: efficientSU2Full(numQubits: n, reps: 4, angles: angles(10 * n, seed: 2026))),
             Case(name: "sample", circuit: sample, shots: 100_000),
+            Case(name: "bind", circuit: bindAnsatz()),
         ]
+    }
+
+    /// The "bind" case's circuit: a hardware-efficient ansatz on ``bindQubits`` qubits (ry and rz
+    /// on every qubit, a cx ladder, 3 layers) whose angles are free parameters, as a variational
+    /// model binds it for every sample.
+    static func bindAnsatz() -> QuantumCircuit {
+        let n = bindQubits
+        var circuit = QuantumCircuit(numQubits: n)
+        circuit.name = "bind-\(n)"
+        for layer in 0..<3 {
+            for q in 0..<n {
+                circuit.ry(Parameter("y\(layer)_\(q)"), q)
+                circuit.rz(Parameter("z\(layer)_\(q)"), q)
+            }
+            for q in 0..<(n - 1) { circuit.cx(q, q + 1) }
+        }
+        return circuit
     }
 
     /// Times one case.
@@ -127,6 +151,9 @@ public enum QuantumBenchmark {
                                                repeats: Int, fusion: Bool, maxMemoryBytes: UInt64?) throws -> Result
     {
         guard threads >= 1 else { throw QuantumError.invalidThreads(threads) }
+        if benchmarkCase.name == "bind", let circuit = benchmarkCase.circuit {
+            return try bind(circuit, as: Real.self, threads: threads, repeats: repeats, fusion: fusion)
+        }
         try checkMemory(numQubits: n, as: Real.self, userLimit: maxMemoryBytes)
         var state = StateVector<Real>(unchecked: n, threads: threads)
         let blockQubits = ExecutionPlan.defaultBlockQubits(for: Real.self)
@@ -196,6 +223,40 @@ public enum QuantumBenchmark {
                       gatesPerSecond: Double(gates) / median,
                       bandwidthGBPerSecond: Double(sweeps) * Double(state.memoryBytes) * 2 / median / 1e9,
                       stateBytes: state.memoryBytes)
+    }
+
+    /// Compiles a parameterised circuit once and times ``bindCount`` bindings (each: bind new
+    /// values, run, get the state), as a variational model does per sample.
+    private static func bind<Real: StateScalar>(_ circuit: QuantumCircuit, as _: Real.Type, threads: Int, repeats: Int,
+                                                fusion: Bool) throws -> Result
+    {
+        let compiled = try Simulator(precision: Real.self == Float.self ? .single : .double, threads: threads, fusion: fusion)
+            .compile(circuit)
+        var rng = SeededGenerator(seed: 5)
+        let values = (0..<bindCount).map { _ in compiled.parameters.map { _ in (rng.nextUniform() * 2 - 1) * Double.pi } }
+        var times: [Double] = [], cpuTimes: [Double] = []
+        var bytes = 0
+        for attempt in 0...max(repeats, 1) {
+            let start = ContinuousClock.now
+            let cpuStart = processCPUSeconds()
+            for v in values {
+                let state = try compiled.statevector(binding: compiled.binding(v), as: Real.self)
+                bytes = state.memoryBytes
+            }
+            if attempt > 0 {
+                times.append(seconds(ContinuousClock.now - start))
+                cpuTimes.append(processCPUSeconds() - cpuStart)
+            }
+        }
+        let median = times.sorted()[times.count / 2]
+        let execution = compiled.execution
+        return Result(case: "bind", qubits: compiled.numQubits, precision: Real.precisionName, threads: threads,
+                      secondsMedian: median, seconds: times, cpuSecondsMedian: cpuTimes.sorted()[cpuTimes.count / 2],
+                      gates: compiled.gateCount * bindCount, kernelCalls: execution.kernels * bindCount,
+                      sweeps: execution.sweeps * bindCount, planningSecondsMedian: 0, execution: execution,
+                      gatesPerSecond: Double(compiled.gateCount * bindCount) / median,
+                      bandwidthGBPerSecond: Double(execution.sweeps * bindCount) * Double(bytes) * 2 / median / 1e9,
+                      stateBytes: bytes)
     }
 
     /// User + system CPU time of the whole process, in seconds.

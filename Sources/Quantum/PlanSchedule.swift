@@ -165,6 +165,12 @@ extension ExecutionPlan {
                                                structure: fixedStructures[index],
                                                mixingMask: mixingQubits(of: index).reduce(0) { $0 | (1 << $1) },
                                                isDiagonal: isDiagonalStep(index)))
+                case .fused(let q, let gates) where !fuser.fusesParameterised && gates.contains(where: { !$0.parameters.allSatisfy(\.isNumeric) }):
+                    // A run with free parameters that may not join blocks stays one step (one
+                    // kernel per bind, as without multi-qubit fusion).
+                    stretch.append(FusionInput(piece: StepPiece(step: index, gates: nil), qubits: [q], structure: nil,
+                                               mixingMask: mixingQubits(of: index).reduce(0) { $0 | (1 << $1) },
+                                               isDiagonal: isDiagonalStep(index)))
                 case .fused(let q, let gates):
                     for (g, gate) in gates.enumerated() {
                         let numeric = gate.parameters.allSatisfy(\.isNumeric)
