@@ -23,6 +23,13 @@ void verdant_dense1_f64_avx2(double *p, long target, long controlMask, const lon
 void verdant_dense1_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
                              long runLength, const float *matrix, long start, long end);
 
+/// A 2 × 2 matrix on qubit 0 with controls or held bits: pair (i0, i0 + 1), i0 from free index k
+/// by inserting zeros at `positions` (0 among them) and setting `controlMask`.
+void verdant_dense1_low_f64_avx2(double *p, long controlMask, const long *positions, long positionCount,
+                                 const double *matrix, long start, long end);
+void verdant_dense1_low_f32_avx2(float *p, long controlMask, const long *positions, long positionCount,
+                                 const float *matrix, long start, long end);
+
 /// A 2 × 2 matrix on qubit 0, uncontrolled: pair k is amplitudes 2k, 2k + 1.
 void verdant_dense1_adjacent_f64_avx2(double *p, const double *matrix, long start, long end);
 void verdant_dense1_adjacent_f32_avx2(float *p, const float *matrix, long start, long end);

@@ -25,7 +25,25 @@ enum WideKernels {
                                           positions: UnsafeBufferPointer<Int>, runLength: Int, matrix m: Matrix2<Real>,
                                           start: Int, end: Int) -> Bool
     {
-        guard target >= 1, let positionBase = positions.baseAddress else { return false }
+        guard let positionBase = positions.baseAddress else { return false }
+        if target == 0 {
+            // Qubit 0 with controls or held bits: pairs of neighbours.
+            return withNumbers(m) { numbers in
+                if Real.self == Double.self {
+                    verdant_dense1_low_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), controlMask,
+                                                positionBase, positions.count,
+                                                UnsafeRawPointer(numbers).assumingMemoryBound(to: Double.self), start, end)
+                    return true
+                }
+                if Real.self == Float.self {
+                    verdant_dense1_low_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), controlMask,
+                                                positionBase, positions.count,
+                                                UnsafeRawPointer(numbers).assumingMemoryBound(to: Float.self), start, end)
+                    return true
+                }
+                return false
+            }
+        }
         return withNumbers(m) { numbers in
             if Real.self == Double.self {
                 verdant_dense1_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), target, controlMask,
