@@ -53,7 +53,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Print machine-readable JSON on standard output.")
     var json = false
 
-    @Flag(name: .shortAndLong, help: "Report what gate fusion and cache blocking did (gates, kernels, passes, sweeps saved).")
+    @Flag(name: .shortAndLong, help: "Report what gate fusion and cache blocking did (kernels by form and size, passes, sweeps, flops).")
     var verbose = false
 
     @OptionGroup(title: "Energy options")
@@ -101,8 +101,13 @@ struct Run: ParsableCommand {
         let execution = try simulator.compile(circuit.removingFinalMeasurements()).execution
         members.append(("execution", .object([
             ("gates", .integer(execution.gates)), ("kernels", .integer(execution.kernels)),
+            ("fused_blocks", .integer(execution.fusedBlocks)), ("diagonal_kernels", .integer(execution.diagonalKernels)),
+            ("permutation_kernels", .integer(execution.permutationKernels)),
+            ("dense_kernels_by_targets", .array(execution.denseKernelsByTargets.map { .integer($0) })),
+            ("dropped_gates", .integer(execution.droppedGates)), ("max_fused_qubits", .integer(execution.maxFusedQubits)),
             ("passes", .integer(execution.passes)), ("sweeps", .integer(execution.sweeps)),
             ("sweeps_saved", .integer(execution.sweepsSaved)), ("block_qubits", .integer(execution.blockQubits)),
+            ("flops", .number(execution.flops)),
         ])))
         if verbose { printNote("fusion: \(execution)") }
 
