@@ -58,7 +58,7 @@ extension QuantumError {
     /// Memory and capacity problems are runtime errors (1); everything else is bad input (2).
     var exitCode: Int32 {
         switch self {
-        case .insufficientMemory, .tooManyQubits: ExitStatus.runtimeError
+        case .insufficientMemory, .insufficientDistributedMemory, .tooManyQubits: ExitStatus.runtimeError
         default: ExitStatus.usageError
         }
     }
