@@ -108,14 +108,20 @@ func globalQubitCount(ranks: Int, numQubits n: Int) throws -> Int {
     return k
 }
 
-/// What a rank's memory allows: the system's budget shared by the ranks on this node, and the user's
-/// per-rank limit.
-func rankMemoryBudget(userLimit: UInt64?, ranksOnNode: Int) -> MemoryBudget {
+/// What a rank's memory allows: the system's budget (MemAvailable, the cgroup's allowance) shared
+/// by the ranks on this node, or the user's per-rank limit when smaller.
+func rankMemoryBudget(userLimit: UInt64?, ranksOnNode: Int) -> (bytes: UInt64, isUserLimit: Bool) {
     let system = MemoryBudget.current(userLimit: nil)
     let share = system.bytes == UInt64.max ? system.bytes : system.bytes / UInt64(max(1, ranksOnNode))
-    let source = ranksOnNode > 1 ? "\(system.source), shared by the \(ranksOnNode) ranks on its node" : system.source
-    if let userLimit, userLimit < share { return MemoryBudget(bytes: userLimit, source: "the --max-memory limit per rank") }
-    return MemoryBudget(bytes: share, source: source)
+    if let userLimit, userLimit < share { return (userLimit, true) }
+    return (share, false)
+}
+
+/// Where a rank's budget came from, from what every rank knows of it.
+func rankMemorySource(isUserLimit: Bool, ranksOnNode: Int) -> String {
+    if isUserLimit { return "the --max-memory limit per rank" }
+    return ranksOnNode > 1 ? "its node's available memory (MemAvailable or the cgroup's limit) shared by the \(ranksOnNode) ranks on it"
+        : "its node's available memory (MemAvailable or the cgroup's limit)"
 }
 
 extension CompiledCircuit {
@@ -136,9 +142,10 @@ extension CompiledCircuit {
         }
         let budget = rankMemoryBudget(userLimit: simulator.maxMemoryBytes, ranksOnNode: ranksOnNode)
         let mine = need(ranks: group.size) + (gathers && group.rank == 0 ? stateBytes : 0)
-        let all = try group.allgatherDoubles([mine, Double(budget.bytes), mine <= Double(budget.bytes) ? 1 : 0])
+        let all = try group.allgatherDoubles([mine, Double(budget.bytes), mine <= Double(budget.bytes) ? 1 : 0,
+                                              budget.isUserLimit ? 1 : 0, Double(ranksOnNode)])
         guard let failing = all.indices.first(where: { all[$0][2] == 0 }) else { return k }
-        let source = failing == group.rank ? budget.source : "its MemAvailable, cgroup or --max-memory limit"
+        let source = rankMemorySource(isUserLimit: all[failing][3] == 1, ranksOnNode: Int(all[failing][4]))
         if gathers, failing == 0, need(ranks: group.size) <= all[0][1] {
             throw QuantumError.distribution(
                 "the state vector of \(n) qubits (\(formatBytes(stateBytes))) does not fit on rank 0 to be gathered: rank 0 has "
