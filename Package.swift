@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Quantum", targets: ["Quantum"]),
         .library(name: "Energy", targets: ["Energy"]),
         .library(name: "Parallel", targets: ["Parallel"]),
+        .library(name: "Communication", targets: ["Communication"]),
         .library(name: "Privacy", targets: ["Privacy"]),
         .library(name: "QuantumML", targets: ["QuantumML"]),
         .executable(name: "verdant", targets: ["VerdantCLI"]),
@@ -24,7 +25,7 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public API
-        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Parallel", "Privacy", "QuantumML", "VerdantCommon"]),
+        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Communication", "Parallel", "Privacy", "QuantumML", "VerdantCommon"]),
         .target(name: "Energy", dependencies: ["VerdantCommon"]),
         .target(
             name: "Quantum",
@@ -44,10 +45,13 @@ let package = Package(
         ),
 
         .target(
+            name: "Communication",
+            dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))]
+        ),
+        .target(
             name: "Parallel",
             dependencies: [
-                "CParallelKernels", "VerdantCommon",
-                .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+                "Communication", "CParallelKernels", "VerdantCommon",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
@@ -68,7 +72,7 @@ let package = Package(
         .target(
             name: "_TestSupport",
             dependencies: [
-                "Quantum",
+                "Quantum", "Communication",
                 .product(name: "ComplexModule", package: "swift-numerics"),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
@@ -90,7 +94,8 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "EnergyTests", dependencies: ["Energy", "_TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ParallelTests", dependencies: ["Parallel"], exclude: ["Fixtures"]),
+        .testTarget(name: "ParallelTests", dependencies: ["Parallel", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "CommunicationTests", dependencies: ["Communication", "_TestSupport"]),
         .testTarget(
             name: "PrivacyTests",
             dependencies: [

@@ -1,3 +1,4 @@
+import Communication
 import Foundation
 
 // Work spread over ranks and cores at once: each rank takes a contiguous share of the items, runs
@@ -5,6 +6,33 @@ import Foundation
 // them. When any rank fails, every rank throws (no rank is left waiting in a collective).
 
 extension Communicator {
+    /// Exchanges the outcome of a local step: every rank learns every rank's bytes, or, when any
+    /// rank failed, every rank throws (the failing rank its own error; the others
+    /// ``CommunicationError/rankFailed(rank:message:)``) — so no rank is left waiting.
+    func exchange(_ local: Result<[UInt8], any Error>) throws -> [[UInt8]] {
+        var message: [UInt8]
+        var localError: (any Error)?
+        switch local {
+        case .success(let bytes):
+            message = [0]
+            message.reserveCapacity(bytes.count + 1)
+            message.append(contentsOf: bytes)
+        case .failure(let error):
+            var annotated = error
+            if case ParallelError.taskFailed(let task, nil, let underlying) = error {
+                annotated = ParallelError.taskFailed(task: task, rank: rank, underlying: underlying)
+            }
+            localError = annotated
+            message = [1] + Array(describe(annotated).utf8)
+        }
+        let all = try allgather(message)
+        if let localError { throw localError }
+        for (r, m) in all.enumerated() where m.first != 0 {
+            throw CommunicationError.rankFailed(rank: r, message: String(decoding: m.dropFirst(), as: UTF8.self))
+        }
+        return all.map { Array($0.dropFirst()) }
+    }
+
     /// Calls `body(i)` for every `i` in `0..<count`, spread over the ranks (contiguous shares) and
     /// each rank's cores, and returns every result, in index order, on every rank.
     ///
@@ -16,7 +44,7 @@ extension Communicator {
     ///   - body: the work for item `i` (the same function on every rank).
     /// - Returns: `result[i] = body(i)`, on every rank.
     /// - Throws: ``ParallelError/taskFailed(task:rank:underlying:)`` (`index i`) on the rank whose item
-    ///   threw, ``ParallelError/rankFailed(rank:message:)`` on the others; communication errors.
+    ///   threw, ``CommunicationError/rankFailed(rank:message:)`` on the others; communication errors.
     public func map<T: Communicable>(count: Int, chunkSize: Int? = nil, using scheduler: Scheduler = .shared,
                                      _ body: @escaping @Sendable (Int) throws -> [T]) throws -> [[T]]
     {
@@ -40,12 +68,12 @@ extension Communicator {
         for (r, bytes) in try exchange(encoded).enumerated() {
             var offset = 0
             for _ in shareRange(of: count, rank: r, size: size) {
-                guard offset + 8 <= bytes.count else { throw ParallelError.communication("rank \(r) sent fewer results than its share") }
+                guard offset + 8 <= bytes.count else { throw CommunicationError.communication("rank \(r) sent fewer results than its share") }
                 let n = Int(bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: Int64.self) }.littleEndian)
                 offset += 8
                 let length = n * MemoryLayout<T>.stride
                 guard n >= 0, offset + length <= bytes.count else {
-                    throw ParallelError.communication("rank \(r) sent a truncated result")
+                    throw CommunicationError.communication("rank \(r) sent a truncated result")
                 }
                 let values = [T](unsafeUninitializedCapacity: n) { buffer, initialized in
                     bytes.withUnsafeBytes { raw in
@@ -76,7 +104,7 @@ extension Communicator {
     ///   - scheduler: this rank's threads.
     ///   - term: adds item `i`'s contribution into the accumulator (it must only add).
     /// - Returns: the sum, identical on every rank.
-    /// - Throws: ``ParallelError/taskFailed(task:rank:underlying:)``, ``ParallelError/rankFailed(rank:message:)``,
+    /// - Throws: ``ParallelError/taskFailed(task:rank:underlying:)``, ``CommunicationError/rankFailed(rank:message:)``,
     ///   ``ParallelError/invalidArgument(_:)``.
     public func reproducibleSum(count: Int, length: Int, blockSize: Int = 16, using scheduler: Scheduler = .shared,
                                 _ term: @escaping @Sendable (Int, inout [Double]) throws -> Void) throws -> [Double]
