@@ -1,3 +1,4 @@
+import Communication
 import ComplexModule
 import Foundation
 import Testing
@@ -6,88 +7,7 @@ import _TestSupport
 
 // The distributed state vector against the one-rank simulator (itself checked against Qiskit's
 // fixtures): state vectors to 1e-12, counts equal for equal seeds, on in-process rank groups of
-// 2, 4 and 8 ranks, with exchange buffers small enough that every exchange goes in many pieces.
-
-/// An in-process group of ranks on threads: FIFO mailboxes per (source, destination) pair.
-final class ThreadRankGroup: RankGroup, @unchecked Sendable {
-    final class Mailboxes: @unchecked Sendable {
-        let size: Int
-        let condition = NSCondition()
-        var queues: [[[UInt8]]]
-        init(size: Int) {
-            self.size = size
-            queues = Array(repeating: [], count: size * size)
-        }
-        func post(_ bytes: [UInt8], from source: Int, to destination: Int) {
-            condition.lock()
-            queues[source * size + destination].append(bytes)
-            condition.broadcast()
-            condition.unlock()
-        }
-        func take(from source: Int, to destination: Int) -> [UInt8] {
-            condition.lock()
-            defer { condition.unlock() }
-            while queues[source * size + destination].isEmpty { condition.wait() }
-            return queues[source * size + destination].removeFirst()
-        }
-    }
-
-    let rank: Int
-    let size: Int
-    let boxes: Mailboxes
-
-    init(rank: Int, boxes: Mailboxes) {
-        self.rank = rank
-        self.size = boxes.size
-        self.boxes = boxes
-    }
-
-    func allgatherDoubles(_ values: [Double]) throws -> [[Double]] {
-        let bytes = values.withUnsafeBytes { Array($0) }
-        for r in 0..<size where r != rank { boxes.post(bytes, from: rank, to: r) }
-        return (0..<size).map { r in
-            if r == rank { return values }
-            let received = boxes.take(from: r, to: rank)
-            return received.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
-        }
-    }
-
-    func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
-                     from source: Int) throws
-    {
-        boxes.post(Array(send), from: rank, to: destination)
-        let received = boxes.take(from: source, to: rank)
-        precondition(received.count == receive.count, "rank \(rank): expected \(receive.count) bytes from \(source), got \(received.count)")
-        if let base = receive.baseAddress { received.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
-    }
-
-    /// Runs `body` on `ranks` threads and returns the results in rank order.
-    static func run<T: Sendable>(ranks: Int, _ body: @escaping @Sendable (ThreadRankGroup) throws -> T) throws -> [T] {
-        let boxes = Mailboxes(size: ranks)
-        let results = RankResults<T>(ranks)
-        let group = DispatchGroup()
-        for r in 0..<ranks {
-            group.enter()
-            let thread = Thread {
-                let outcome = Result { try body(ThreadRankGroup(rank: r, boxes: boxes)) }
-                results.lock.lock()
-                results.values[r] = outcome
-                results.lock.unlock()
-                group.leave()
-            }
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
-        group.wait()
-        return try results.values.map { try $0!.get() }
-    }
-}
-
-final class RankResults<T>: @unchecked Sendable {
-    var values: [Result<T, any Error>?]
-    let lock = NSLock()
-    init(_ n: Int) { values = Array(repeating: nil, count: n) }
-}
+// 2, 4 and 8 ranks (LocalCommunicator groups), with exchange buffers small enough that every exchange goes in many pieces.
 
 /// A simulator whose passes are small, so stretches of small slices still run through cache-blocked passes.
 private func smallBlocks(_ simulator: Simulator = Simulator()) -> Simulator {
@@ -100,12 +20,12 @@ private func distributedState(_ circuit: QuantumCircuit, ranks: Int, simulator: 
                               bufferBytes: Int = 48) throws -> (StateVector<Double>, [DistributionStatistics])
 {
     let compiled = try simulator.compile(circuit)
-    let results = try ThreadRankGroup.run(ranks: ranks) { group in
-        try compiled.distributedStatevector(binding: [:], group: group, bufferBytes: bufferBytes, as: Double.self)
+    let results = try LocalCommunicator.run(ranks: ranks) { group in
+        try compiled.distributedStatevector(binding: [:], group: CommunicatorRanks(group), bufferBytes: bufferBytes, as: Double.self)
     }
     let state = try #require(results[0].state)
     #expect(results.dropFirst().allSatisfy { $0.state == nil })
-    return (state, results.map(\.statistics))
+    return (state, results.compactMap(\.statistics))
 }
 
 /// The most qubits one gate of the circuit mixes (a rank must hold that many).
@@ -179,8 +99,8 @@ struct DistributedTests {
         let simulator = Simulator(precision: .single)
         let expected = try simulator.statevector(circuit, as: Float.self).amplitudes
         let compiled = try simulator.compile(circuit)
-        let results = try ThreadRankGroup.run(ranks: 4) { group in
-            try compiled.distributedStatevector(binding: [:], group: group, bufferBytes: 40, as: Float.self)
+        let results = try LocalCommunicator.run(ranks: 4) { group in
+            try compiled.distributedStatevector(binding: [:], group: CommunicatorRanks(group), bufferBytes: 40, as: Float.self)
         }
         let state = try #require(results[0].state).amplitudes
         let gap = zip(state, expected).map { Double(($0 - $1).length) }.max() ?? 1
@@ -231,8 +151,8 @@ struct DistributedTests {
         for q in 0..<6 { circuit.measure(q, q) }
         let compiled = try smallBlocks().compile(circuit)
         let expected = try compiled.run(shots: 3000, seed: 11)
-        let results = try ThreadRankGroup.run(ranks: ranks) { group in
-            try compiled.distributedRun(binding: [:], shots: 3000, seed: 11, memory: true, group: group, bufferBytes: 64, as: Double.self)
+        let results = try LocalCommunicator.run(ranks: ranks) { group in
+            try compiled.distributedRun(binding: [:], shots: 3000, seed: 11, memory: true, group: CommunicatorRanks(group), bufferBytes: 64, as: Double.self)
         }
         for result in results {
             #expect(result.run.counts == expected.counts)
@@ -261,8 +181,8 @@ struct DistributedTests {
         let compiled = try Simulator().compile(circuit)
         let expected = try compiled.run(shots: 400, seed: 5)
         #expect(!expected.sampledFromFinalState)
-        let results = try ThreadRankGroup.run(ranks: ranks) { group in
-            try compiled.distributedRun(binding: [:], shots: 400, seed: 5, memory: false, group: group, bufferBytes: 32, as: Double.self)
+        let results = try LocalCommunicator.run(ranks: ranks) { group in
+            try compiled.distributedRun(binding: [:], shots: 400, seed: 5, memory: false, group: CommunicatorRanks(group), bufferBytes: 32, as: Double.self)
         }
         for result in results { #expect(result.run.counts == expected.counts) }
     }
@@ -271,15 +191,15 @@ struct DistributedTests {
     func refusals() throws {
         let circuit = QuantumCircuit.qft(numQubits: 3)
         let compiled = try Simulator().compile(circuit)
-        let three = try ThreadRankGroup.run(ranks: 3) { group in
-            Result { try compiled.distributedStatevector(binding: [:], group: group, as: Double.self) }.error
+        let three = try LocalCommunicator.run(ranks: 3) { group in
+            Result { try compiled.distributedStatevector(binding: [:], group: CommunicatorRanks(group), as: Double.self) }.error
         }
         for error in three {
             #expect("\(error.map { "\($0)" } ?? "")".contains("power-of-two number of ranks"))
             #expect("\(error.map { "\($0)" } ?? "")".contains("received 3 ranks: run with 2 or 4"))
         }
-        let eight = try ThreadRankGroup.run(ranks: 8) { group in
-            Result { try compiled.distributedStatevector(binding: [:], group: group, as: Double.self) }.error
+        let eight = try LocalCommunicator.run(ranks: 8) { group in
+            Result { try compiled.distributedStatevector(binding: [:], group: CommunicatorRanks(group), as: Double.self) }.error
         }
         for error in eight { #expect("\(error.map { "\($0)" } ?? "")".contains("at most 4 ranks")) }
 
@@ -287,8 +207,8 @@ struct DistributedTests {
         var limited = Simulator()
         limited.maxMemoryBytes = 20 << 10
         let big = try limited.compile(QuantumCircuit.qft(numQubits: 12))
-        let messages = try ThreadRankGroup.run(ranks: 2) { group in
-            Result { try big.distributedRun(binding: [:], shots: 10, seed: 1, memory: false, group: group, as: Double.self) }
+        let messages = try LocalCommunicator.run(ranks: 2) { group in
+            Result { try big.distributedRun(binding: [:], shots: 10, seed: 1, memory: false, group: CommunicatorRanks(group), as: Double.self) }
                 .error.map { "\($0)" } ?? ""
         }
         #expect(messages[0] == messages[1])
@@ -298,10 +218,46 @@ struct DistributedTests {
         var roomy = Simulator()
         roomy.maxMemoryBytes = 40 << 10
         let gathered = try roomy.compile(QuantumCircuit.qft(numQubits: 12))
-        let refusals = try ThreadRankGroup.run(ranks: 4) { group in
-            Result { try gathered.distributedStatevector(binding: [:], group: group, as: Double.self) }.error.map { "\($0)" } ?? ""
+        let refusals = try LocalCommunicator.run(ranks: 4) { group in
+            Result { try gathered.distributedStatevector(binding: [:], group: CommunicatorRanks(group), as: Double.self) }.error.map { "\($0)" } ?? ""
         }
         #expect(refusals.allSatisfy { $0.contains("does not fit on rank 0 to be gathered") })
+    }
+
+    @Test("the public entry points: always splits, never and auto (when the state fits) leave it to rank 0")
+    func modes() throws {
+        var circuit = try randomCircuit(qubits: 6, gates: 30, seed: 21)
+        circuit.add(ClassicalRegister(6, name: "c"))
+        for q in 0..<6 { circuit.measure(q, q) }
+        let compiled = try Simulator().compile(circuit)
+        let expected = try compiled.run(shots: 500, seed: 3)
+        for mode in DistributionMode.allCases {
+            let results = try LocalCommunicator.run(ranks: 4) { comm in
+                try compiled.run(shots: 500, seed: 3, on: comm, distribution: mode)
+            }
+            #expect(results[0]?.run.counts == expected.counts, "\(mode)")
+            if mode == .always {
+                #expect(results.allSatisfy { $0?.statistics?.ranks == 4 && $0?.run.counts == expected.counts })
+            } else {
+                #expect(results[0]?.statistics == nil)
+                #expect(results.dropFirst().allSatisfy { $0 == nil })
+            }
+        }
+        // auto splits when the state does not fit one rank's limit but fits the ranks'.
+        var limited = Simulator()
+        limited.maxMemoryBytes = 800   // 6 qubits: 1 KiB whole, 256 bytes + 256 bytes buffer per rank of 4
+        let tight = try limited.compile(circuit)
+        let split = try LocalCommunicator.run(ranks: 4) { comm in
+            try tight.run(shots: 500, seed: 3, on: comm, distribution: .auto)
+        }
+        #expect(split.allSatisfy { $0?.statistics != nil && $0?.run.counts == expected.counts })
+        let unitary = try Simulator().compile(circuit.removingFinalMeasurements())
+        let states = try LocalCommunicator.run(ranks: 2) { comm in
+            try unitary.statevector(distributedOver: comm, as: Double.self).state?.amplitudes
+        }
+        let whole = try Simulator().statevector(circuit.removingFinalMeasurements()).amplitudes
+        #expect(Distance.max(try #require(states[0]), whole) < 1e-12)
+        #expect(states[1] == nil)
     }
 
     @Test("a gate that mixes more qubits than a rank holds is refused with the largest rank count that works")
@@ -314,8 +270,8 @@ struct DistributedTests {
                                     mixing: ExecutionPlan.mixedQubits)
         }
         let compiled = try Simulator().compile(circuit)
-        let errors = try ThreadRankGroup.run(ranks: 4) { group in
-            Result { try compiled.distributedStatevector(binding: [:], group: group, as: Double.self) }.error.map { "\($0)" } ?? ""
+        let errors = try LocalCommunicator.run(ranks: 4) { group in
+            Result { try compiled.distributedStatevector(binding: [:], group: CommunicatorRanks(group), as: Double.self) }.error.map { "\($0)" } ?? ""
         }
         #expect(errors.allSatisfy { $0.contains("use at most 2 ranks") })
     }

@@ -1,3 +1,4 @@
+import Communication
 import ComplexModule
 import Foundation
 
@@ -53,6 +54,20 @@ public struct DistributionStatistics: Sendable, Codable {
     }
 }
 
+/// A communicator as the distributed state sees it.
+final class CommunicatorRanks: RankGroup {
+    let communicator: any Communicator
+    init(_ communicator: any Communicator) { self.communicator = communicator }
+    var rank: Int { communicator.rank }
+    var size: Int { communicator.size }
+    func allgatherDoubles(_ values: [Double]) throws -> [[Double]] { try communicator.allgather(values) }
+    func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+                     from source: Int) throws
+    {
+        try communicator.sendReceive(send, to: destination, receive, from: source)
+    }
+}
+
 /// The largest piece one exchange call moves; the only extra memory a rank needs besides its slice.
 let defaultExchangeBufferBytes = 8 << 20
 
@@ -105,7 +120,7 @@ final class DistributedExecutor<Real: StateScalar> {
 
     /// This rank's slice of |0…0⟩: 2^L amplitudes, the first 1 on rank 0 only.
     func initialSlice() -> StateVector<Real> {
-        var slice = StateVector<Real>(unchecked: plan.localQubits, threads: threads)
+        let slice = StateVector<Real>(unchecked: plan.localQubits, threads: threads)
         if group.rank != 0 { slice.storage.pointer[0] = 0 }
         return slice
     }

@@ -1,3 +1,4 @@
+import Communication
 import ComplexModule
 import Foundation
 
@@ -18,21 +19,22 @@ public enum DistributionMode: String, Sendable, CaseIterable, CustomStringConver
     public var description: String { rawValue }
 }
 
-/// The result of a distributed run on one rank.
+/// The result of a run over the ranks of a communicator, on one rank.
 public struct DistributedRunResult: Sendable {
-    /// Counts and timing, the same on every rank (sampled once from the split final state, or shot
-    /// by shot with measurements agreed by all ranks).
+    /// Counts and timing. When the state was split, the same on every rank (sampled once from the
+    /// split final state, or shot by shot with measurements agreed by all ranks); when rank 0
+    /// simulated alone, its result.
     public let run: RunResult
-    /// What moved between ranks and where the time went.
-    public let statistics: DistributionStatistics
+    /// What moved between ranks and where the time went; nil when the state was not split.
+    public let statistics: DistributionStatistics?
 }
 
-/// The final state of a distributed run on one rank.
+/// The final state of a run over the ranks of a communicator, on one rank.
 public struct DistributedStateResult<Real: StateScalar>: Sendable {
-    /// The whole state, gathered on rank 0; nil on the other ranks.
+    /// The whole state, on rank 0 (gathered when it was split); nil on the other ranks.
     public let state: StateVector<Real>?
-    /// What moved between ranks and where the time went.
-    public let statistics: DistributionStatistics
+    /// What moved between ranks and where the time went; nil when the state was not split.
+    public let statistics: DistributionStatistics?
 }
 
 extension ExecutionPlan {
@@ -251,5 +253,130 @@ extension CompiledCircuit {
         try executor.run(layout.steps.indices, on: &state, bits: &bits, rng: &rng)
         let whole = try executor.gather(state)
         return DistributedStateResult(state: whole, statistics: executor.statistics)
+    }
+}
+
+extension CompiledCircuit {
+    // MARK: - Public entry points
+
+    /// The ranks sharing this node's memory: the launcher's count under mpirun/srun, every rank
+    /// of an in-process group otherwise.
+    static func ranksOnNode(_ given: Int?, _ communicator: any Communicator) -> Int {
+        if let given { return max(1, given) }
+        return Launcher.detect() != nil ? Launcher.localRanks : communicator.size
+    }
+
+    /// Runs with shots, the state split across every rank of `communicator` (P = 2^k ranks, each
+    /// holding 2^(n−k) amplitudes; gates on the k highest qubits run after remaps that swap them
+    /// with local qubits). Every rank must call it with the same arguments.
+    ///
+    /// The same seed gives the same counts as ``run(binding:shots:seed:memory:)`` on one rank
+    /// (up to draws that fall within rounding, ~1e-15, of an outcome's boundary).
+    /// - Parameters:
+    ///   - values: a number for every parameter.
+    ///   - shots: at least 1.
+    ///   - seed: the seed (rank 0's random draw, shared, when nil).
+    ///   - memory: keep each shot's outcome.
+    ///   - communicator: the ranks (``LocalCommunicator`` groups in tests, MPI under mpirun).
+    ///   - ranksOnNode: ranks sharing this node's memory (nil: the launcher's count).
+    /// - Returns: counts on every rank, and what was exchanged.
+    /// - Throws: ``QuantumError/distribution(_:)`` (ranks not a power of two, more than 2^(n−1), a
+    ///   gate mixing more qubits than a rank holds), ``QuantumError/insufficientDistributedMemory(qubits:precision:ranks:bytesPerRank:bytesAvailable:rank:limitSource:smallestRanks:)``
+    ///   on every rank, parameter errors, and the communicator's errors.
+    public func run(binding values: [Parameter: Double] = [:], shots: Int, seed: UInt64? = nil, memory: Bool = false,
+                    distributedOver communicator: any Communicator, ranksOnNode: Int? = nil) throws -> DistributedRunResult
+    {
+        let group = CommunicatorRanks(communicator)
+        let onNode = Self.ranksOnNode(ranksOnNode, communicator)
+        return switch simulator.precision {
+        case .double: try distributedRun(binding: values, shots: shots, seed: seed, memory: memory, group: group,
+                                         ranksOnNode: onNode, as: Double.self)
+        case .single: try distributedRun(binding: values, shots: shots, seed: seed, memory: memory, group: group,
+                                         ranksOnNode: onNode, as: Float.self)
+        }
+    }
+
+    /// The final state, split across every rank of `communicator` while simulating and gathered
+    /// on rank 0 (refused before simulating when it does not fit there).
+    /// - Parameters:
+    ///   - values: a number for every parameter.
+    ///   - communicator: the ranks.
+    ///   - ranksOnNode: ranks sharing this node's memory (nil: the launcher's count).
+    ///   - type: `Double.self` or `Float.self`.
+    /// - Returns: the state on rank 0 (nil elsewhere), and what was exchanged.
+    /// - Throws: as ``run(binding:shots:seed:memory:distributedOver:ranksOnNode:)``, and
+    ///   ``QuantumError/distribution(_:)`` when the whole state does not fit on rank 0,
+    ///   ``QuantumError/invalidState(_:)`` for circuits that are not unitary.
+    public func statevector<Real: StateScalar>(binding values: [Parameter: Double] = [:], distributedOver communicator: any Communicator,
+                                               ranksOnNode: Int? = nil, as type: Real.Type) throws -> DistributedStateResult<Real>
+    {
+        try distributedStatevector(binding: values, group: CommunicatorRanks(communicator),
+                                   ranksOnNode: Self.ranksOnNode(ranksOnNode, communicator), as: type)
+    }
+
+    /// Whether a run over `communicator` splits its state, agreed by every rank from rank 0's view:
+    /// `always` (more than one rank), `never`, or `auto`: when the state (and its copy for shot
+    /// branching) does not fit rank 0's share of its node's memory and the limit.
+    /// - Throws: the communicator's errors.
+    public func splitsState(over communicator: any Communicator, distribution: DistributionMode, copies: Int = 1,
+                            ranksOnNode: Int? = nil) throws -> Bool
+    {
+        guard communicator.size > 1 else { return false }
+        switch distribution {
+        case .never: return false
+        case .always: return true
+        case .auto:
+            let budget = rankMemoryBudget(userLimit: simulator.maxMemoryBytes,
+                                          ranksOnNode: Self.ranksOnNode(ranksOnNode, communicator))
+            let stateBytes = Double(simulator.precision.bytesPerAmplitude) * pow(2.0, Double(numQubits)) * Double(copies)
+            let fits = stateBytes <= Double(budget.bytes) ? 1.0 : 0.0
+            return try communicator.allgather([fits])[0][0] == 0
+        }
+    }
+
+    /// Runs with shots on the ranks of `communicator` as `distribution` says: split across all of
+    /// them, or simulated whole by rank 0 (the other ranks then return nil at once).
+    /// - Parameters:
+    ///   - values: a number for every parameter.
+    ///   - shots: at least 1.
+    ///   - seed: the seed.
+    ///   - memory: keep each shot's outcome.
+    ///   - communicator: the ranks.
+    ///   - distribution: `always`, `auto` (split when the state does not fit one rank) or `never`.
+    ///   - ranksOnNode: ranks sharing this node's memory (nil: the launcher's count).
+    /// - Returns: the result (nil on ranks other than 0 when rank 0 simulated alone).
+    /// - Throws: as ``run(binding:shots:seed:memory:distributedOver:ranksOnNode:)`` and
+    ///   ``Simulator/run(_:shots:seed:memory:)``.
+    public func run(binding values: [Parameter: Double] = [:], shots: Int, seed: UInt64? = nil, memory: Bool = false,
+                    on communicator: any Communicator, distribution: DistributionMode,
+                    ranksOnNode: Int? = nil) throws -> DistributedRunResult?
+    {
+        let copies = plan.samplesFromFinalState ? 1 : 2
+        if try splitsState(over: communicator, distribution: distribution, copies: copies, ranksOnNode: ranksOnNode) {
+            return try run(binding: values, shots: shots, seed: seed, memory: memory, distributedOver: communicator,
+                           ranksOnNode: ranksOnNode)
+        }
+        guard communicator.rank == 0 else { return nil }
+        return DistributedRunResult(run: try run(binding: values, shots: shots, seed: seed, memory: memory), statistics: nil)
+    }
+
+    /// The final state on rank 0, computed over the ranks of `communicator` as `distribution` says.
+    /// - Parameters:
+    ///   - values: a number for every parameter.
+    ///   - communicator: the ranks.
+    ///   - distribution: `always`, `auto` or `never`.
+    ///   - ranksOnNode: ranks sharing this node's memory (nil: the launcher's count).
+    ///   - type: `Double.self` or `Float.self`.
+    /// - Returns: the state on rank 0 (nil elsewhere).
+    /// - Throws: as ``statevector(binding:distributedOver:ranksOnNode:as:)``.
+    public func statevector<Real: StateScalar>(binding values: [Parameter: Double] = [:], on communicator: any Communicator,
+                                               distribution: DistributionMode, ranksOnNode: Int? = nil,
+                                               as type: Real.Type) throws -> DistributedStateResult<Real>
+    {
+        if try splitsState(over: communicator, distribution: distribution, ranksOnNode: ranksOnNode) {
+            return try statevector(binding: values, distributedOver: communicator, ranksOnNode: ranksOnNode, as: type)
+        }
+        guard communicator.rank == 0 else { return DistributedStateResult(state: nil, statistics: nil) }
+        return DistributedStateResult(state: try statevector(binding: values, as: type), statistics: nil)
     }
 }
