@@ -10,7 +10,7 @@ import _TestSupport
 // 2, 4 and 8 ranks (LocalCommunicator groups), with exchange buffers small enough that every exchange goes in many pieces.
 
 /// A simulator whose passes are small, so stretches of small slices still run through cache-blocked passes.
-private func smallBlocks(_ simulator: Simulator = Simulator()) -> Simulator {
+func smallBlocks(_ simulator: Simulator = Simulator()) -> Simulator {
     var s = simulator
     s.blockQubits = 3
     return s
@@ -29,7 +29,7 @@ private func distributedState(_ circuit: QuantumCircuit, ranks: Int, simulator: 
 }
 
 /// The most qubits one gate of the circuit mixes (a rank must hold that many).
-private func widest(_ circuit: QuantumCircuit) -> Int {
+func widest(_ circuit: QuantumCircuit) -> Int {
     circuit.instructions.map { instruction -> Int in
         if case .gate(let gate) = instruction.operation, gate.kind == .swap, instruction.condition == nil { return 1 }
         return max(1, ExecutionPlan.mixedQubits(instruction).count)
@@ -38,9 +38,81 @@ private func widest(_ circuit: QuantumCircuit) -> Int {
 
 /// A random circuit whose gates land on every qubit (so on global positions in every role: control,
 /// target, diagonal argument), all kinds included.
-private func randomCircuit(qubits n: Int, gates: Int, seed: UInt64) throws -> QuantumCircuit {
+func randomCircuit(qubits n: Int, gates: Int, seed: UInt64) throws -> QuantumCircuit {
     var rng = SeededGenerator(seed: seed)
     return try RandomCircuits.circuit(qubits: n, gates: gates, &rng)
+}
+
+/// The checks written once and run on any communicator: in-process groups in `swift test`, the MPI
+/// world under `mpirun -np 2` and `-np 4` in CI (QuantumWorldTests). Each rank computes the one-rank
+/// oracle itself.
+enum DistributedStateChecks {
+    /// Fixture and random circuits: gathered states equal one rank's to 1e-12; counts equal for
+    /// equal seeds, with measurements, resets and conditions on global qubits.
+    static func all(_ comm: any Communicator, bufferBytes: Int = 48) throws {
+        let k = comm.size.trailingZeroBitCount
+        var circuits = try DistributedTests.fixtures.map { try $0.load() }
+        for seed in 0..<4 { circuits.append(try randomCircuit(qubits: 5 + seed % 3, gates: 50, seed: UInt64(300 + seed))) }
+        circuits.append(QuantumCircuit.qft(numQubits: 9))
+        for circuit in circuits where circuit.numQubits - widest(circuit) >= k {
+            let expected = try Simulator().statevector(circuit)
+            let compiled = try smallBlocks().compile(circuit)
+            let result = try compiled.distributedStatevector(binding: [:], group: CommunicatorRanks(comm), bufferBytes: bufferBytes,
+                                                             as: Double.self)
+            if comm.rank == 0 {
+                let state = try #require(result.state)
+                #expect(Distance.max(state.amplitudes, expected.amplitudes) < 1e-12, "\(circuit.numQubits) qubits on \(comm.size) ranks")
+            } else {
+                #expect(result.state == nil)
+            }
+        }
+        let measured = try midCircuitCircuit()
+        let compiled = try Simulator().compile(measured)
+        let expected = try compiled.run(shots: 300, seed: 5)
+        let counts = try compiled.distributedRun(binding: [:], shots: 300, seed: 5, memory: false, group: CommunicatorRanks(comm),
+                                                 bufferBytes: bufferBytes, as: Double.self)
+        #expect(counts.run.counts == expected.counts)
+        var terminal = try randomCircuit(qubits: 6, gates: 40, seed: 77)
+        terminal.add(ClassicalRegister(6, name: "c"))
+        for q in 0..<6 { terminal.measure(q, q) }
+        let sampled = try Simulator().compile(terminal)
+        let oracle = try sampled.run(shots: 2000, seed: 11, memory: true)
+        let split = try sampled.run(shots: 2000, seed: 11, memory: true, distributedOver: comm)
+        #expect(split.run.counts == oracle.counts)
+        #expect(split.run.memory == oracle.memory)
+    }
+
+    /// Qubits 4 and 5 (global on 2 and 4 ranks) measured, reset and conditioned on.
+    static func midCircuitCircuit() throws -> QuantumCircuit {
+        let q = QuantumRegister(6, name: "q"), c = ClassicalRegister(4, name: "c")
+        var circuit = QuantumCircuit(q, c)
+        for i in 0..<6 { circuit.h(i) }
+        circuit.cx(5, 0); circuit.ry(0.7, 4); circuit.cp(0.3, 4, 5)
+        circuit.measure(5, 0)
+        circuit.reset(4)
+        circuit.conditioned(on: c, equals: 1) { $0.x(2) }
+        circuit.crx(1.1, 2, 5)
+        circuit.measure(4, 1)
+        circuit.h(4)
+        circuit.conditioned(on: c, equals: 1) { $0.cx(4, 1); $0.reset(5) }
+        circuit.reset(5)
+        circuit.rz(0.4, 5); circuit.h(5)
+        circuit.measure(5, 2); circuit.measure(1, 3)
+        return circuit
+    }
+}
+
+/// The distributed state on the world communicator: one rank in a plain `swift test` (a split over
+/// one rank), every rank under `mpirun` with the MPI trait (.ci/run filters to the WorldTests suites).
+@Suite("quantum world", .serialized)
+struct QuantumWorldTests {
+    @Test("the distributed state vector on the world equals the one-rank result")
+    func distributedState() throws {
+        let world = try Distributed.world()
+        guard world.size & (world.size - 1) == 0 else { return }
+        try DistributedStateChecks.all(world)
+        try DistributedStateChecks.all(world, bufferBytes: 1 << 20)
+    }
 }
 
 @Suite("Distributed state vector (in-process rank groups against one rank)")
@@ -163,21 +235,7 @@ struct DistributedTests {
 
     @Test("mid-circuit measurements, resets and conditions on global qubits: the same counts as one rank", arguments: [2, 4])
     func midCircuit(ranks: Int) throws {
-        // Qubits 4 and 5 are global on 4 ranks (and 5 on 2): measured, reset and conditioned on.
-        let q = QuantumRegister(6, name: "q"), c = ClassicalRegister(4, name: "c")
-        var circuit = QuantumCircuit(q, c)
-        for i in 0..<6 { circuit.h(i) }
-        circuit.cx(5, 0); circuit.ry(0.7, 4); circuit.cp(0.3, 4, 5)
-        circuit.measure(5, 0)
-        circuit.reset(4)
-        circuit.conditioned(on: c, equals: 1) { $0.x(2) }
-        circuit.crx(1.1, 2, 5)
-        circuit.measure(4, 1)
-        circuit.h(4)
-        circuit.conditioned(on: c, equals: 1) { $0.cx(4, 1); $0.reset(5) }
-        circuit.reset(5)
-        circuit.rz(0.4, 5); circuit.h(5)
-        circuit.measure(5, 2); circuit.measure(1, 3)
+        let circuit = try DistributedStateChecks.midCircuitCircuit()
         let compiled = try Simulator().compile(circuit)
         let expected = try compiled.run(shots: 400, seed: 5)
         #expect(!expected.sampledFromFinalState)
@@ -185,6 +243,11 @@ struct DistributedTests {
             try compiled.distributedRun(binding: [:], shots: 400, seed: 5, memory: false, group: CommunicatorRanks(group), bufferBytes: 32, as: Double.self)
         }
         for result in results { #expect(result.run.counts == expected.counts) }
+    }
+
+    @Test("the shared checks on in-process groups of 2 and 4 ranks", arguments: [2, 4])
+    func sharedChecks(ranks: Int) throws {
+        _ = try LocalCommunicator.run(ranks: ranks) { comm in try DistributedStateChecks.all(comm) }
     }
 
     @Test("refusals: ranks not a power of two, more ranks than 2^(n−1), not enough memory (one message, every rank)")
