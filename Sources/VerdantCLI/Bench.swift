@@ -253,28 +253,40 @@ struct Bench: ParsableCommand {
                 ("cpu", .string(SystemInfo.cpuModelName())), ("verdant", .string(VerdantCommand.version)),
                 ("backend", .string(world.backend)), ("repeats", .integer(repeats)),
             ]
-            let items: [JSON] = results.map { r in
-                .object([
-                    ("case", .string(r.case)), ("qubits", .integer(r.qubits)), ("precision", .string(r.precision)),
-                    ("ranks", .integer(r.ranks)), ("threads", .integer(r.threads)), ("seconds_median", .number(r.secondsMedian)),
-                    ("seconds", .array(r.seconds.map { .number($0) })), ("exchange_seconds", .number(r.exchangeSeconds)),
-                    ("compute_seconds", .number(r.computeSeconds)), ("remaps", .integer(r.remaps)),
-                    ("bytes_sent_per_rank", .integer(r.bytesSentPerRank)), ("gates", .integer(r.gates)),
-                    ("slice_bytes", .integer(r.sliceBytes)),
-                    ("peak_resident_bytes", .array(r.peakResidentBytes.map { .integer($0) })),
-                ])
-            }
+            let items: [JSON] = results.map(Bench.json)
             print(JSON.object([("suite", .string("quantum-distributed")), ("machine", .object(machine)), ("results", .array(items))]).text)
         } else {
-            print(Format.table(["case", "qubits", "precision", "ranks × threads", "median", "exchange", "compute", "remaps", "sent/rank",
-                                "peak RSS ÷ slice"], results.map { r in
-                [r.case, String(r.qubits), r.precision, "\(r.ranks) × \(r.threads)", Format.seconds(r.secondsMedian),
-                 Format.seconds(r.exchangeSeconds), Format.seconds(r.computeSeconds), String(r.remaps), Format.bytes(r.bytesSentPerRank),
-                 String(format: "%.2f", Double(r.peakResidentBytes.max() ?? 0) / Double(r.sliceBytes))]
-            }))
+            let header = ["case", "qubits", "precision", "ranks × threads", "median", "exchange", "compute", "remaps", "sent/rank",
+                          "peak RSS ÷ slice"]
+            print(Format.table(header, results.map(Bench.row)))
             print("median: the slowest rank's time per run (compile, simulate, exchange). exchange, compute: rank 0's. "
                   + "peak RSS ÷ slice: the largest rank's high-water mark over its slice of the state.")
         }
+    }
+
+    /// One distributed result as JSON.
+    private static func json(_ r: QuantumBenchmark.DistributedResult) -> JSON {
+        var members: [(String, JSON)] = [("case", .string(r.case)), ("qubits", .integer(r.qubits)), ("precision", .string(r.precision))]
+        members.append(("ranks", .integer(r.ranks)))
+        members.append(("threads", .integer(r.threads)))
+        members.append(("seconds_median", .number(r.secondsMedian)))
+        members.append(("seconds", .array(r.seconds.map { JSON.number($0) })))
+        members.append(("exchange_seconds", .number(r.exchangeSeconds)))
+        members.append(("compute_seconds", .number(r.computeSeconds)))
+        members.append(("remaps", .integer(r.remaps)))
+        members.append(("bytes_sent_per_rank", .integer(r.bytesSentPerRank)))
+        members.append(("gates", .integer(r.gates)))
+        members.append(("slice_bytes", .integer(r.sliceBytes)))
+        members.append(("peak_resident_bytes", .array(r.peakResidentBytes.map { JSON.integer($0) })))
+        return .object(members)
+    }
+
+    /// One distributed result as a table row.
+    private static func row(_ r: QuantumBenchmark.DistributedResult) -> [String] {
+        let peak = Double(r.peakResidentBytes.max() ?? 0) / Double(r.sliceBytes)
+        return [r.case, String(r.qubits), r.precision, "\(r.ranks) × \(r.threads)", Format.seconds(r.secondsMedian),
+                Format.seconds(r.exchangeSeconds), Format.seconds(r.computeSeconds), String(r.remaps),
+                Format.bytes(r.bytesSentPerRank), String(format: "%.2f", peak)]
     }
 
     /// The sweep time of the same size, precision and threads (NaN when the sweep was not run).
