@@ -55,6 +55,17 @@ enum ExitCodes {
     }
 }
 
+extension ExitCodes {
+    /// Whether every rank of an MPI job throws this error alike (the checks of a split state are
+    /// collective), so that rank 0 alone needs to print it.
+    static func isThrownByEveryRank(_ error: any Error) -> Bool {
+        switch error {
+        case QuantumError.distribution, QuantumError.insufficientDistributedMemory: true
+        default: false
+        }
+    }
+}
+
 extension QuantumError {
     /// Memory and capacity problems are runtime errors (1); everything else is bad input (2).
     var exitCode: Int32 {

@@ -147,21 +147,31 @@ struct DistributedPlan: Sendable {
         func place(_ wires: [Int]) -> [Int] { wires.map { layout.position[$0] } }
 
         /// Makes the wires `incoming` (global now) local and the wires `outgoing` (local now, as
-        /// many) global: local swaps bring `outgoing` to the top positions, then one remap.
-        func remap(incoming: [Int], outgoing: [Int]) {
+        /// many) global: local swaps bring `outgoing` to the top positions, then one remap. With
+        /// `target` (a wire's final position), an outgoing wire goes to the top position paired
+        /// with its own final global position when it can, so no rank permutation follows.
+        func remap(incoming: [Int], outgoing: [Int], target: [Int]? = nil) {
             let m = incoming.count
             guard m > 0 else { return }
-            let top = (l - m)..<l
-            let out = Set(outgoing)
-            // Outgoing wires below the top positions trade places with top wires that stay local.
-            var low = outgoing.filter { layout.position[$0] < l - m }.sorted { layout.position[$0] < layout.position[$1] }
-            for p in top where !out.contains(layout.wire[p]) {
-                let w = low.removeLast()
-                stretch.append(PlacedOperation(operation: .gate(Gate(kind: .swap)), positions: [layout.position[w], p]))
-                layout.swapPositions(layout.position[w], p)
+            let bits = incoming.map { layout.position[$0] - l }.sorted()
+            // desired[t]: the wire for top position L − m + t (paired with global bit bits[t]).
+            var desired = [Int?](repeating: nil, count: m)
+            var unplaced = outgoing
+            if let target {
+                for t in 0..<m {
+                    if let i = unplaced.firstIndex(where: { target[$0] == l + bits[t] }) { desired[t] = unplaced.remove(at: i) }
+                }
+            }
+            for t in 0..<m where desired[t] == nil {
+                if let i = unplaced.firstIndex(of: layout.wire[l - m + t]) { desired[t] = unplaced.remove(at: i) }
+            }
+            for t in 0..<m where desired[t] == nil { desired[t] = unplaced.removeFirst() }
+            for t in 0..<m {
+                guard let w = desired[t], layout.position[w] != l - m + t else { continue }
+                stretch.append(PlacedOperation(operation: .gate(Gate(kind: .swap)), positions: [layout.position[w], l - m + t]))
+                layout.swapPositions(layout.position[w], l - m + t)
             }
             flushStretch()
-            let bits = incoming.map { layout.position[$0] - l }.sorted()
             steps.append(.remap(globalBits: bits))
             for (t, b) in bits.enumerated() { layout.swapPositions(l - m + t, l + b) }
         }
@@ -238,7 +248,7 @@ struct DistributedPlan: Sendable {
             let incoming = (l..<n).map { layout.wire[$0] }.filter { target[$0] < l }
             let outgoing = (0..<l).map { layout.wire[$0] }.filter { target[$0] >= l }
                 .sorted { layout.position[$0] > layout.position[$1] }
-            remap(incoming: incoming, outgoing: outgoing)
+            remap(incoming: incoming, outgoing: outgoing, target: target)
             // Every global position now holds a wire that belongs to some global position.
             let destination = (0..<k).map { target[layout.wire[l + $0]] - l }
             if destination != Array(0..<k) {
