@@ -162,7 +162,7 @@ struct CLITests {
             #expect(!result.stdout.contains("distribution_"), "one rank never splits")
             // The counts object, e.g. {"00": 480, "11": 544}.
             let counts = { (text: String) -> String? in
-                text.range(of: "\"counts\": {[^}]*}", options: .regularExpression).map { String(text[$0]) }
+                text.range(of: "\"counts\": \\{[^}]*\\}", options: .regularExpression).map { String(text[$0]) }
             }
             #expect(counts(result.stdout) != nil && counts(result.stdout) == counts(plain.stdout))
         }
