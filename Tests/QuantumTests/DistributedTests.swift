@@ -165,6 +165,21 @@ struct DistributedTests {
         #expect(Distance.max(state.amplitudes, expected.amplitudes) < 1e-12)
     }
 
+    @Test("circuits whose swaps leave the global qubits out of order: rank permutations restore them, and the state is right")
+    func rankPermutations() throws {
+        var permutations = 0
+        for seed in 0..<6 {
+            var circuit = try randomCircuit(qubits: 6, gates: 30, seed: UInt64(500 + seed))
+            circuit.swap(4, 5)
+            circuit.swap(seed % 4, 4)
+            let expected = try Simulator().statevector(circuit)
+            let (state, statistics) = try distributedState(circuit, ranks: 4)
+            #expect(Distance.max(state.amplitudes, expected.amplitudes) < 1e-12)
+            permutations += statistics[0].rankPermutations
+        }
+        #expect(permutations > 0, "no circuit exercised a rank permutation")
+    }
+
     @Test("single precision: the gathered state equals one rank's to 1e-6")
     func singlePrecision() throws {
         let circuit = try randomCircuit(qubits: 6, gates: 50, seed: 4)
