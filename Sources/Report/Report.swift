@@ -456,7 +456,12 @@ struct PageBuilder {
         return "other"
     }
 
-    mutating func timelineFigure(_ entry: EnergyEntry) -> Figure {
+    /// Power over time, as drawn: two x values per interval (its start and end: the power is an
+    /// average over it, a step), the stacked totals per source group in ``timelineGroups`` order
+    /// (CPU, then CPU + memory, …), and the band's low and high edges — each source's joules in the
+    /// interval times that source's low/high over best-estimate ratio, summed, over the seconds.
+    static func powerSeries(_ entry: EnergyEntry) -> (x: [Double], stacked: [String: [Double]], low: [Double], high: [Double],
+                                                         intervals: [EnergyEntry.Interval], averaged: Bool) {
         var intervals = entry.timeline
         var averaged = false
         if intervals.isEmpty {
@@ -465,10 +470,8 @@ struct PageBuilder {
                                               joules: entry.sources.filter(\.counted).map { ($0.name, $0.figure.joules) })]
             averaged = true
         }
-        // The band of each source as factors of its best estimate, applied to its joules in every interval.
         var factors: [String: (Double, Double)] = [:]
         for s in entry.sources where s.figure.joules > 0 { factors[s.name] = (s.figure.low / s.figure.joules, s.figure.high / s.figure.joules) }
-        let groups = ["CPU", "memory", "GPU", "other"]
         var x: [Double] = []
         var stacked: [String: [Double]] = [:]
         var low: [Double] = [], high: [Double] = []
@@ -476,22 +479,29 @@ struct PageBuilder {
             var watts: [String: Double] = [:]
             var lowWatts = 0.0, highWatts = 0.0
             for (name, joules) in interval.joules {
-                watts[Self.sourceGroup(name), default: 0] += joules / interval.seconds
+                watts[sourceGroup(name), default: 0] += joules / interval.seconds
                 let (a, b) = factors[name] ?? (1, 1)
                 lowWatts += joules * a / interval.seconds
                 highWatts += joules * b / interval.seconds
             }
-            // Two x values per interval: the power is an average over it (a step, not a slope).
-            let start = interval.end - interval.seconds
-            x += [start, interval.end]
+            x += [interval.end - interval.seconds, interval.end]
             var running = 0.0
-            for group in groups {
+            for group in timelineGroups {
                 running += watts[group] ?? 0
                 stacked[group, default: []] += [running, running]
             }
             low += [lowWatts, lowWatts]
             high += [highWatts, highWatts]
         }
+        return (x, stacked, low, high, intervals, averaged)
+    }
+
+    /// The source groups of the power figure, in stacking order.
+    static let timelineGroups = ["CPU", "memory", "GPU", "other"]
+
+    mutating func timelineFigure(_ entry: EnergyEntry) -> Figure {
+        let (x, stacked, low, high, intervals, averaged) = Self.powerSeries(entry)
+        let groups = Self.timelineGroups
         var chart = XYChart(xAxis: Axis("time since the job started (s)", domain: (0, max(entry.seconds, x.max() ?? 1))),
                             yAxis: Axis("power (W)", includesZero: true))
         let present = groups.filter { g in intervals.contains { $0.joules.contains { Self.sourceGroup($0.0) == g && $0.1 > 0 } } }
