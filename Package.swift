@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "Verdant", "_TestSupport"]),
         .testTarget(name: "VerdantCommonTests", dependencies: ["VerdantCommon"], exclude: ["Fixtures"]),
-        .testTarget(name: "FiguresTests", dependencies: ["Figures"]),
+        .testTarget(name: "FiguresTests", dependencies: ["Figures", "_TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Figures", "QuantumML", "Energy", "Privacy", "_TestSupport"]),
     ]
 )

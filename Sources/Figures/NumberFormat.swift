@@ -63,7 +63,8 @@ public enum NumberFormat {
     /// - Parameters:
     ///   - value: The number.
     ///   - digits: Significant figures (1…15).
-    /// - Returns: E.g. `significant(0.000123456, digits: 3)` → "1.23×10⁻⁴"; `significant(41.26, digits: 3)` → "41.3".
+    /// - Returns: E.g. `significant(0.000123456, digits: 3)` → "1.23×10⁻⁴"; `significant(41.26, digits: 3)` → "41.3";
+    ///   `significant(15549, digits: 3)` → "15,500".
     public static func significant(_ value: Double, digits: Int) -> String {
         guard value.isFinite else { return nonFinite(value) }
         if value == 0 { return "0" }
@@ -73,6 +74,11 @@ public enum NumberFormat {
         // Round to the significant figures first: 999.96 at 3 figures is 1000, which has no decimals.
         let exponent = Int(floor(log10(Double(String(format: "%.\(digits - 1)e", magnitude)) ?? magnitude)))
         let decimals = max(0, digits - 1 - exponent)
+        if exponent >= digits {
+            // Whole numbers longer than the figures asked for: 15549 at 3 figures is 15,500.
+            let unit = pow(10, Double(exponent - digits + 1))
+            return fixed((value / unit).rounded() * unit, decimals: 0)
+        }
         return trimZeros(fixed(value, decimals: decimals))
     }
 

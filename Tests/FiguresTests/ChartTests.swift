@@ -1,67 +1,8 @@
 import Foundation
 import Testing
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
+import _TestSupport
 
 @testable import Figures
-
-/// Reads an SVG (or any XML) with Foundation's XMLParser: whether it is well formed, and every
-/// element with its attributes and its `<title>` text, in document order.
-final class XMLElements: NSObject, XMLParserDelegate {
-    struct Element {
-        let name: String
-        let attributes: [String: String]
-        var title: String?
-        var text: String
-    }
-
-    private(set) var elements: [Element] = []
-    private var stack: [Int] = []
-    private var inTitle = false
-    private(set) var error: Error?
-
-    init(_ text: String) {
-        super.init()
-        let parser = XMLParser(data: Data(text.utf8))
-        parser.delegate = self
-        if !parser.parse() { error = parser.parserError ?? NSError(domain: "xml", code: 1) }
-    }
-
-    var wellFormed: Bool { error == nil }
-
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
-        if name == "title", let parent = stack.last {
-            inTitle = true
-            elements[parent].title = ""
-        }
-        elements.append(Element(name: name, attributes: attributes, title: nil, text: ""))
-        stack.append(elements.count - 1)
-    }
-
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        stack.removeLast()
-        if name == "title" { inTitle = false }
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if inTitle, stack.count >= 2 { elements[stack[stack.count - 2]].title? += string }
-        if let current = stack.last { elements[current].text += string }
-    }
-
-    /// Elements whose class list holds `name`.
-    func withClass(_ name: String) -> [Element] {
-        elements.filter { ($0.attributes["class"] ?? "").split(separator: " ").contains(Substring(name)) }
-    }
-
-    /// The texts of every `<text>` element.
-    var texts: [String] { elements.filter { $0.name == "text" }.map(\.text) }
-}
-
-extension XMLElements.Element {
-    func number(_ attribute: String) -> Double { Double(attributes[attribute] ?? "") ?? .nan }
-}
 
 struct ChartTests {
     @Test("a bar chart has one bar per value, heights in proportion to the values, axis titles and value labels")

@@ -123,6 +123,8 @@ struct NumberFormatTests {
         #expect(NumberFormat.significant(41.26, digits: 3) == "41.3")
         #expect(NumberFormat.significant(0.5, digits: 3) == "0.5")
         #expect(NumberFormat.significant(999.96, digits: 3) == "1000")
+        #expect(NumberFormat.significant(15549.1, digits: 3) == "15,500")
+        #expect(NumberFormat.significant(237_618.8, digits: 3) == "238,000")
         #expect(NumberFormat.significant(0.000123456, digits: 3) == "1.23×10⁻⁴")
         #expect(NumberFormat.significant(-2.5e7, digits: 2) == "−2.5×10⁷")
         #expect(NumberFormat.scientific(1, digits: 3) == "1")
