@@ -117,11 +117,13 @@ struct PageBuilder {
 
     mutating func build() throws -> Report {
         var sections: [PageSection] = []
+        // The question first (which model buys its accuracy with the fewest joules?), then where
+        // the joules went, then each model's pictures.
         if let summary = summarySection() { sections.append(summary) }
+        for (index, entry) in content.energy.enumerated() { sections.append(energySection(entry, index: index)) }
         for (index, entry) in content.models.enumerated() where entry.model != nil || !entry.history.isEmpty {
             sections.append(try modelSection(entry, index: index))
         }
-        for (index, entry) in content.energy.enumerated() { sections.append(energySection(entry, index: index)) }
         if !content.runs.isEmpty { sections.append(circuitSection()) }
         if !content.benchmarks.isEmpty { sections.append(benchSection()) }
         sections.append(aboutSection())
