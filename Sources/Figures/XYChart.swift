@@ -313,18 +313,27 @@ public struct XYChart: Sendable {
         return values + [low - pad, high + pad]
     }
 
-    /// Label positions (left or right of the point, and the baseline), moved down in 13-px steps
-    /// where they would overlap a label placed before them.
+    /// Label positions (left or right of the point, and the baseline): the first of these places
+    /// whose box overlaps neither a label placed before nor any point's marker — above on the
+    /// preferred side (right of points left of `split`), above on the other side, below on either,
+    /// then higher and higher above on the preferred side.
     static func labelPositions(_ points: [(x: Double, y: Double, width: Double)], rightOf split: Double) -> [(x: Double, y: Double, right: Bool)] {
-        var placed: [(x0: Double, x1: Double, y: Double)] = []
+        var placed: [(x0: Double, x1: Double, y0: Double, y1: Double)] = []
+        let markers = points.map { (x0: $0.x - 5, x1: $0.x + 5, y0: $0.y - 5, y1: $0.y + 5) }
+        func box(_ x: Double, _ y: Double, _ right: Bool, _ width: Double) -> (x0: Double, x1: Double, y0: Double, y1: Double) {
+            (right ? x : x - width, right ? x + width : x, y - 10, y + 3)
+        }
+        func free(_ b: (x0: Double, x1: Double, y0: Double, y1: Double)) -> Bool {
+            !(placed + markers).contains { $0.x0 < b.x1 && b.x0 < $0.x1 && $0.y0 < b.y1 && b.y0 < $0.y1 }
+        }
         return points.map { point in
-            let right = point.x < split
-            let x = right ? point.x + 9 : point.x - 9
-            let x0 = right ? x : x - point.width, x1 = right ? x + point.width : x
-            var y = point.y - 9
-            while placed.contains(where: { $0.x0 < x1 && x0 < $0.x1 && abs($0.y - y) < 13 }) { y += 13 }
-            placed.append((x0, x1, y))
-            return (x, y, right)
+            let preferred = point.x < split
+            var candidates: [(Double, Bool)] = [(point.y - 9, preferred), (point.y - 9, !preferred), (point.y + 16, preferred), (point.y + 16, !preferred)]
+            candidates += (1...6).map { (point.y - 9 - 13 * Double($0), preferred) }
+            let chosen = candidates.first { y, right in free(box(right ? point.x + 9 : point.x - 9, y, right, point.width)) } ?? candidates[0]
+            let x = chosen.1 ? point.x + 9 : point.x - 9
+            placed.append(box(x, chosen.0, chosen.1, point.width))
+            return (x, chosen.0, chosen.1)
         }
     }
 

@@ -59,7 +59,8 @@ enum BenchReader {
         }
         // A benchmark without ratios (e.g. `bench --suite privacy`) is still recognised: the report
         // says it holds no ratio to draw.
-        guard !series.isEmpty || (object["suite"] is String && object["results"] != nil) else { return nil }
+        let isBench = (object["suite"] is String && object["results"] != nil) || (object["command"] is String && object["machine"] != nil)
+        guard !series.isEmpty || isBench else { return nil }
         let title = object["command"] as? String ?? (object["suite"] as? String).map { "verdant bench --suite \($0)" } ?? (path as NSString).lastPathComponent
         return BenchEntry(source: path, title: title, series: series)
     }

@@ -108,11 +108,14 @@ struct ChartTests {
         #expect(svg.texts.contains("training") && svg.texts.contains("validation") && svg.texts.contains("CPU"))
     }
 
-    @Test("labels that would overlap move down")
+    @Test("labels avoid each other and the marks: the second of two close points is labelled on its other side")
     func labelPlacement() {
         let placed = XYChart.labelPositions([(100, 100, 30), (102, 101, 30), (300, 100, 30)], rightOf: 250)
-        #expect(placed[0].y == 91 && placed[1].y == 105)  // 101 − 9 = 92 overlaps 91: one step of 13 down
-        #expect(placed[2].right == false && placed[2].y == 91)
+        #expect(placed[0].x == 109 && placed[0].y == 91 && placed[0].right)
+        // Right of (102, 101) would overlap the first label; left of it is free (it ends at 93, the first marker starts at 95).
+        #expect(placed[1].x == 93 && placed[1].y == 92 && !placed[1].right)
+        // Past the split, labels go left.
+        #expect(placed[2].x == 291 && !placed[2].right)
     }
 
     @Test("text is escaped, numbers are short, and the SVG reads as XML")
