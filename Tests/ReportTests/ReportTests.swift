@@ -297,7 +297,7 @@ struct ModelFigureTests {
 
     @Test("ε over steps from the model's DP-SGD record, ending at the accountant's ε for all its steps")
     func epsilonOverSteps() throws {
-        let record = PrivacyRecord(samplingRate: 0.01, noiseMultiplier: 1.1, steps: 1000, delta: 1e-5, accountant: "rdp", epsilon: nil, targetEpsilon: 3)
+        let record = PrivacyRecord(samplingRate: 0.01, noiseMultiplier: 1.1, steps: 1000, delta: 1e-5, accountant: "rdp", epsilon: nil, targetEpsilon: nil)
         let curve = try ModelEvaluation.epsilonCurve(record)
         // Steps 25, 50, …, 1000 and the first step.
         #expect(curve.count == 41)
@@ -305,25 +305,25 @@ struct ModelFigureTests {
         let final = try PrivacyAccounting.epsilon(samplingRate: 0.01, noiseMultiplier: 1.1, steps: 1000, delta: 1e-5)
         #expect(curve.last?.x == 1000 && curve.last?.y == final.epsilon)
 
-        // A model file whose training record carries `privacy` (as DP-SGD writes it) gets the figure.
+        // A model trained with DP-SGD (issue 17) records q, σ, the steps and δ: the figure ends at its ε.
         var job = TrainingJob(model: .vqc, data: .iris)
-        job.variational = VariationalSettings(ansatz: AnsatzChoice(.realAmplitudes, layers: 1), epochs: 1)
+        job.variational = VariationalSettings(ansatz: AnsatzChoice(.realAmplitudes, layers: 1), epochs: 2)
+        job.privacy = DifferentialPrivacyConfiguration(noiseMultiplier: 1.1, delta: 1e-5, randomSeed: 11)
+        job.featureBounds = [0...8]  // public bounds of the Iris measurements (cm), as DP-SGD requires
         let outcome = try TrainedModel.train(job)
-        guard case .variational(let model) = outcome.model else { Issue.record("not a variational model"); return }
-        var object = try #require(try JSONSerialization.jsonObject(with: try model.encoded()) as? [String: Any])
-        var training = try #require(object["training"] as? [String: Any])
-        training["privacy"] = ["epsilon": final.epsilon, "delta": 1e-5, "accountant": "rdp", "noiseMultiplier": 1.1, "samplingRate": 0.01,
-                               "steps": 1000, "targetEpsilon": 3]
-        object["training"] = training
-        var entry = try ModelEntry(json: try JSONSerialization.data(withJSONObject: object), name: "private vqc", source: "private.model")
-        #expect(entry.privacy?.steps == 1000)
         var content = ReportContent()
-        content.models = [entry]
+        try content.add(model: outcome.model, name: "private vqc", training: outcome.trainingSamples, test: outcome.testSamples)
+        var entry = try #require(content.models.first)
+        let recorded = try #require(entry.privacy)
+        #expect(recorded.noiseMultiplier == 1.1 && recorded.delta == 1e-5 && recorded.steps >= 2)
         let report = try Report.build(content)
+        checkPage(report)
         let (privacy, svg) = try #require(figure(report, "Privacy spent over training"))
         #expect(svg.withClass("line").count == 1)
-        #expect(svg.withClass("reference-line").count == 1)
-        #expect(privacy.caption.contains("σ = 1.1") && privacy.caption.contains("q = 0.01"))
+        #expect(privacy.caption.contains("σ = 1.1") && privacy.caption.contains("the model records ε = "))
+        let own = try ModelEvaluation.epsilonCurve(recorded)
+        let recordedEpsilon = try #require(recorded.epsilon)
+        #expect(abs((own.last?.y ?? 0) - recordedEpsilon) <= 1e-9 * recordedEpsilon)
         // A history that records ε per epoch is drawn as it is.
         entry.history = [EpochPoint(epoch: 1, loss: 1, epsilon: 0.5), EpochPoint(epoch: 2, loss: 0.8, epsilon: 0.9)]
         content.models = [entry]
