@@ -37,6 +37,11 @@ public struct PageTable: Sendable {
     public var rows: [[String]]
 
     /// A table.
+    ///
+    /// - Parameters:
+    ///   - caption: The caption.
+    ///   - header: The column headings.
+    ///   - rows: The rows (the first cell of each is its heading).
     public init(caption: String, header: [String], rows: [[String]]) {
         self.caption = caption
         self.header = header
@@ -66,6 +71,11 @@ public struct PageSection: Sendable {
     public var blocks: [Block]
 
     /// A section.
+    ///
+    /// - Parameters:
+    ///   - id: The anchor id (made safe with ``HTMLPage/anchor(_:)``).
+    ///   - title: The heading.
+    ///   - blocks: The content, in order.
     public init(id: String, title: String, blocks: [Block] = []) {
         self.id = HTMLPage.anchor(id)
         self.title = title
@@ -95,6 +105,12 @@ public struct HTMLPage: Sendable {
     public var sections: [PageSection]
 
     /// A page.
+    ///
+    /// - Parameters:
+    ///   - title: The title.
+    ///   - subtitle: The line under it.
+    ///   - facts: Name and value pairs shown in the header.
+    ///   - sections: The sections, in order.
     public init(title: String, subtitle: String, facts: [(String, String)] = [], sections: [PageSection] = []) {
         self.title = title
         self.subtitle = subtitle

@@ -21,6 +21,13 @@ public struct XYChart: Sendable {
         public var markers: Bool
 
         /// A line.
+        ///
+        /// - Parameters:
+        ///   - name: The legend name (empty: not in the legend).
+        ///   - points: The points, joined in order.
+        ///   - colour: The series colour index.
+        ///   - dashed: Whether the line is dashed.
+        ///   - markers: Whether each point gets a marker (with a tooltip).
         public init(_ name: String, points: [(x: Double, y: Double)], colour: Int, dashed: Bool = false, markers: Bool = false) {
             self.name = name
             self.points = points
@@ -47,6 +54,14 @@ public struct XYChart: Sendable {
         public var outlined: Bool
 
         /// A band.
+        ///
+        /// - Parameters:
+        ///   - name: The legend name (empty: not in the legend).
+        ///   - x: The x values.
+        ///   - low: The lower edge at each x (unused for stacked areas).
+        ///   - high: The upper edge (a stacked area's running total).
+        ///   - colour: The series colour index.
+        ///   - outlined: Whether the edges are drawn dashed.
         public init(_ name: String, x: [Double], low: [Double], high: [Double], colour: Int, outlined: Bool = true) {
             self.name = name
             self.x = x
@@ -77,6 +92,16 @@ public struct XYChart: Sendable {
         public var tooltip: String?
 
         /// A point.
+        ///
+        /// - Parameters:
+        ///   - x: Position.
+        ///   - y: Position.
+        ///   - xError: The error bar in x (low, high).
+        ///   - yError: The error bar in y (low, high).
+        ///   - label: Text beside the point (placed clear of other labels and marks).
+        ///   - colour: The series colour index.
+        ///   - shape: The marker.
+        ///   - tooltip: The hover text.
         public init(x: Double, y: Double, xError: (Double, Double)? = nil, yError: (Double, Double)? = nil, label: String? = nil,
                     colour: Int = 0, shape: MarkerShape = .circle, tooltip: String? = nil) {
             self.x = x
@@ -102,6 +127,12 @@ public struct XYChart: Sendable {
         public var tooltip: String?
 
         /// An interval.
+        ///
+        /// - Parameters:
+        ///   - start: Where it starts (x).
+        ///   - end: Where it ends.
+        ///   - label: The label shown above it when it fits.
+        ///   - tooltip: The hover text (nil: the label).
         public init(start: Double, end: Double, label: String, tooltip: String? = nil) {
             self.start = start
             self.end = end
@@ -121,6 +152,11 @@ public struct XYChart: Sendable {
         public var classes: [[Int]]
 
         /// A grid.
+        ///
+        /// - Parameters:
+        ///   - x: Cell centres along x, ascending, evenly spaced.
+        ///   - y: Cell centres along y, ascending, evenly spaced.
+        ///   - classes: The class of each cell, one row per y.
         public init(x: [Double], y: [Double], classes: [[Int]]) {
             self.x = x
             self.y = y

@@ -66,7 +66,14 @@ public struct ReportOptions: Sendable {
     /// `number_to_keep`).
     public var outcomesKept: Int
 
-    /// Default options: title "Verdant report", today's date, all cores, 20 outcomes kept.
+    /// Options; the defaults are `verdant report`'s.
+    ///
+    /// - Parameters:
+    ///   - title: The page's title ("Verdant report").
+    ///   - generator: Who made it, shown in the header.
+    ///   - date: When it was made (now).
+    ///   - scheduler: The threads for predictions and kernel matrices (all cores).
+    ///   - outcomesKept: Outcomes a counts histogram keeps before summing the rest (20).
     public init(title: String = "Verdant report", generator: String = "Verdant", date: Date = Date(), scheduler: Scheduler = .shared,
                 outcomesKept: Int = 20) {
         self.title = title
