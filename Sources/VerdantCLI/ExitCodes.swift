@@ -45,6 +45,7 @@ enum ExitCodes {
         case let error as EnergyError: (error.description, error.exitCode)
         case let error as DifferentialPrivacyError: (error.description, error.exitCode)
         case let error as CheckpointError: (error.description, error.exitCode)
+        case let error as ReportError: (error.description, error.isInputError ? ExitStatus.usageError : ExitStatus.runtimeError)
         case let error as ParallelError:
             // A task's QuantumML error reads as itself (a bad sample is the data's problem, not the scheduler's).
             if case .taskFailed(_, _, let inner as QuantumMLError) = error { (inner.description, inner.exitCode) }

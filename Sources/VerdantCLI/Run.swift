@@ -56,6 +56,9 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Report what gate fusion and cache blocking did (kernels by form and size, passes, sweeps, flops).")
     var verbose = false
 
+    @Flag(help: "Draw the top outcomes as a bar chart (instead of the counts table; on standard error with --json).")
+    var histogram = false
+
     @OptionGroup(title: "Energy options")
     var energy: EnergyOptions
 
@@ -91,6 +94,9 @@ struct Run: ParsableCommand {
         defer { bar.finish() }
 
         let measures = circuit.countOps()["measure", default: 0] > 0
+        if histogram, !measures {
+            throw CLIError.usage("--histogram draws counts, and \(file) measures nothing: add measurements (or use --probabilities)")
+        }
         let showState = statevector || probabilities || !measures
         var members: [(String, JSON)] = [
             ("file", .string(file)), ("qubits", .integer(circuit.numQubits)), ("clbits", .integer(circuit.numClbits)),
@@ -127,7 +133,11 @@ struct Run: ParsableCommand {
                 [$0.key, String($0.value), String(format: "%.4f", Double($0.value) / Double(shots))]
             }
             lines.append("counts (\(shots) shots, seed \(result.seed)):")
-            lines.append(Format.table(["outcome", "count", "frequency"], rows))
+            if histogram {
+                let chart = TerminalLook.histogram(result.counts, top: 16)
+                if json { printNote(chart) } else { lines.append(chart) }
+            }
+            if !histogram || json { lines.append(Format.table(["outcome", "count", "frequency"], rows)) }
             let method = result.sampledFromFinalState ? "sampled once from the final state" : "simulated shot by shot (mid-circuit measurement, reset or conditions)"
             lines.append("\(result.gateCount) gates in \(result.kernelCount) kernel calls; \(method)")
             lines.append("state \(Format.bytes(result.stateBytes)) (\(precision.rawValue) precision) · time \(Format.seconds(result.seconds))")

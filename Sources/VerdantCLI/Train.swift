@@ -77,6 +77,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Print the result as JSON on standard output.")
     var json = false
 
+    @Option(name: .customLong("report"), help: ArgumentHelp("Also write an HTML report of the model (sealed like the model when it is).", valueName: "file"))
+    var reportPath: String?
+
     @OptionGroup var keys: JobKeyOptions
     @OptionGroup var energy: EnergyOptions
 
@@ -133,7 +136,10 @@ struct Train: ParsableCommand {
         AtomicOutput.removeOnInterrupt()
         let world = try Distributed.world()
         let isRoot = world.rank == 0
-        if isRoot { try checkOutput(output, force: force) }
+        if isRoot {
+            try checkOutput(output, force: force)
+            try checkOutput(reportPath, force: force, option: "--report")
+        }
         let meter = try energy.start()
         let jobKeys = try keys.resolve()
         let bar = isRoot && !json ? ProgressBar(model == "vqc" || model == "vqr" ? "epochs" : "kernel") : nil
@@ -153,6 +159,14 @@ struct Train: ParsableCommand {
             trained.json(output: output, sealed: sealed, energy: report).print()
         } else {
             print(trained.summary(output: output, sealed: sealed))
+            if let line = TerminalLook.lossLine(outcome.history, bestEpoch: trained.bestEpoch) { print(line) }
+        }
+        if let reportPath {
+            var content = ReportContent()
+            try content.add(model: trained, name: (output as NSString).lastPathComponent, training: outcome.trainingSamples,
+                            test: outcome.testSamples, source: output)
+            try content.add(energy: report, source: "verdant train")
+            try writeRunReport(content, to: reportPath, recipients: jobKeys.recipients, overwrite: force)
         }
         if !energy.noEnergySummary {
             fflush(nil)

@@ -146,6 +146,9 @@ public struct TrainingOutcome: Sendable {
     /// The test samples the model was scored on — `.dataset` for a classifier, `.regression` for a
     /// regressor — or nil when it trained on every sample.
     public var testSamples: DataSource?
+    /// The samples the model was trained on (before a variational model's validation holdout), in
+    /// the same form; what a report draws the kernel matrix and decision regions from.
+    public var trainingSamples: DataSource? = nil
 }
 
 extension TrainedModel {
@@ -192,13 +195,14 @@ extension TrainedModel {
             }
             if let progress = job.progress { configuration.progress = { progress(JobProgress(phase: .kernel, done: $0, total: $1)) } }
             let model = try span("train") { try Classifier.train(train, test: held, configuration: configuration, split: split) }
-            return TrainingOutcome(model: .kernel(model), history: [], testSamples: held.map { .dataset($0) })
+            return TrainingOutcome(model: .kernel(model), history: [], testSamples: held.map { .dataset($0) }, trainingSamples: .dataset(train))
         }
         let configuration = try variationalConfiguration(job, features: train.features.columns)
         let model = try span("train") {
             try VariationalModel.trainClassifier(train, test: held, configuration: configuration, split: split)
         }
-        return TrainingOutcome(model: .variational(model), history: model.history, testSamples: held.map { .dataset($0) })
+        return TrainingOutcome(model: .variational(model), history: model.history, testSamples: held.map { .dataset($0) },
+                               trainingSamples: .dataset(train))
     }
 
     private static func trainRegressor(_ job: TrainingJob) throws -> TrainingOutcome {
@@ -219,7 +223,8 @@ extension TrainedModel {
         let model = try inSpan(job.meter, "train") {
             try VariationalModel.trainRegressor(train, test: held, configuration: configuration, split: split)
         }
-        return TrainingOutcome(model: .variational(model), history: model.history, testSamples: held.map { .regression($0) })
+        return TrainingOutcome(model: .variational(model), history: model.history, testSamples: held.map { .regression($0) },
+                               trainingSamples: .regression(train))
     }
 
     /// Refuses what a kernel SVM cannot do: differential privacy (DP-SGD privatises gradient steps;
