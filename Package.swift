@@ -106,5 +106,6 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "Verdant", "_TestSupport"]),
+        .testTarget(name: "VerdantCommonTests", dependencies: ["VerdantCommon"], exclude: ["Fixtures"]),
     ]
 )

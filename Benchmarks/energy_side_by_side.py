@@ -14,6 +14,10 @@ and prints the figures, their provenance, and each tool's wall-time overhead aga
 (medians over --repeats). It also checks that a CSV row written by `verdant measure --csv` has
 exactly the columns of CodeCarbon's emissions.csv (EmissionsData fields, in order).
 
+Every raw number is written, with the command, date and machine, to
+Benchmarks/results/energy-DATE.json (--out FILE: also there). Provenance labels are Verdant's
+(measured, attributed, modelled, upper-bound, default; docs/energy-method.md §1).
+
 Neither Verdant nor its tests need Python; this script only compares.
 """
 import argparse
@@ -31,6 +35,8 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from benchresults import machine, write_results  # noqa: E402
 
 
 def parse_args():
@@ -99,6 +105,7 @@ def main():
         subprocess.run(["swift", "build", "-c", "release", "--product", "verdant"], cwd=ROOT, check=True)
     import codecarbon
 
+    started = machine()
     results = {"codecarbon_version": codecarbon.__version__, "seconds": args.seconds, "repeats": args.repeats,
                "country": args.country, "jobs": {}}
     for name, job in jobs(args.seconds).items():
@@ -118,6 +125,7 @@ def main():
             "band": v_reports[-1]["bands"]["joules"],
             "gCO2e_median": median([r["gCO2e"] for r in v_reports]),
             "provenance": v_reports[-1]["provenance"],
+            "measured_fraction": v_reports[-1].get("measured_fraction"),
             "sources": [(s["name"], s["method"], s["provenance"], s["joules"]) for s in v_reports[-1]["sources"]],
             "unavailable": [(u["source"], u["reason"], u["detail"]) for u in v_reports[-1]["unavailable"]],
             "meter_cpu_seconds": median([r["meter"]["cpu_seconds"] for r in v_reports]),
@@ -168,6 +176,8 @@ def main():
             for line in c["method_log"][:4]:
                 print(f"             log: {line.strip()[:110]}")
     print(f"\nCSV: Verdant's row has CodeCarbon's emissions.csv columns: {results['csv_columns_match']}")
+    path = write_results("energy", json.loads(json.dumps(results, default=str)), started)
+    print(f"raw results: {os.path.relpath(path, ROOT)}")
     if args.out:
         pathlib.Path(args.out).write_text(json.dumps(results, indent=2, default=str) + "\n")
     return 0 if results["csv_columns_match"] else 1

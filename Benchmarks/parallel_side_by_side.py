@@ -8,7 +8,12 @@
 Needs: numpy, dask (`pip install dask`), and for allreduce mpi4py (`pip install mpi4py`) with Open
 MPI's mpirun on PATH and a Verdant built with `--traits MPI`. With ray installed (`pip install ray`),
 the tasks case also times Ray tasks (skip with --no-ray). Prints one table of medians and
-ratios (> 1 means Verdant is faster); --out FILE writes all raw numbers as JSON.
+ratios (> 1 means Verdant is faster) and writes every raw number, with the command, date and
+machine, to Benchmarks/results/parallel-DATE.json (--out FILE: also to FILE).
+
+Like with like: every timed region builds its own work. Dask's timed region builds its delayed
+objects and graph; Verdant's tasks-run builds its closures, tasks-graph its TaskGraph, inside the
+timer too (Sources/Parallel/Benchmark.swift). Verdant's thread count is stated in every row.
 """
 import argparse
 import importlib.util
@@ -19,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from benchresults import machine, write_results
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -142,6 +149,7 @@ def main():
     p.add_argument("--no-ray", action="store_true", help="skip the Ray tasks comparison even when ray is installed")
     p.add_argument("--out")
     a = p.parse_args()
+    started = machine()
     cases = a.cases.split(",")
     threads = os.cpu_count() or 1
     if not a.skip_build:
@@ -174,14 +182,15 @@ def main():
                 ours = find("sum-squares", elements=n, chunk=c, threads=threads)
                 seconds, times = dask_sum_squares(n, c, a.repeats, threads)
                 raw.setdefault("dask_sum_squares", []).append({"elements": n, "chunk": c, "seconds": seconds, "times": times})
-                rows.append([f"sum of squares n={n:.0e} chunk={c:.0e}", ours["seconds_median"], seconds, "Dask threads",
+                rows.append([f"sum of squares n={n:.0e} chunk={c:.0e}, {threads} threads", ours["seconds_median"], seconds, "Dask threads",
                              seconds / ours["seconds_median"], ours["seconds_median"] / loop["seconds_median"]])
     if "tasks" in cases:
         seconds, times = dask_tasks(a.tasks, a.repeats, threads)
         raw["dask_tasks"] = {"tasks": a.tasks, "seconds": seconds, "times": times}
         for case in ("tasks-run", "tasks-map", "tasks-graph"):
             ours = find(case, tasks=a.tasks, threads=threads)
-            rows.append([f"{case}: {a.tasks} trivial tasks (per task)", ours["seconds_median"] / a.tasks, seconds / a.tasks,
+            rows.append([f"{case}: {a.tasks} trivial tasks, {threads} threads (per task; both sides build their tasks in the timer)",
+                         ours["seconds_median"] / a.tasks, seconds / a.tasks,
                          "dask.delayed threads", seconds / ours["seconds_median"], None])
         if not a.no_ray and importlib.util.find_spec("ray") is not None:
             # A subprocess: Ray starts worker processes and a local cluster; nothing stays behind.
@@ -191,7 +200,7 @@ def main():
             raw["ray_tasks"] = dict(ray_result, tasks=a.tasks)
             for case in ("tasks-run", "tasks-map", "tasks-graph"):
                 ours = find(case, tasks=a.tasks, threads=threads)
-                rows.append([f"{case}: {a.tasks} trivial tasks (per task)", ours["seconds_median"] / a.tasks,
+                rows.append([f"{case}: {a.tasks} trivial tasks, {threads} threads (per task)", ours["seconds_median"] / a.tasks,
                              ray_result["seconds"] / a.tasks, f"Ray {ray_result['ray']} tasks", ray_result["seconds"] / ours["seconds_median"],
                              None])
         elif not a.no_ray:
@@ -228,12 +237,17 @@ def main():
             rows.append([f"allreduce {b} B, 2 ranks (per call{gbs})", ours["seconds_median"], other["seconds"], "mpi4py",
                          other["seconds"] / ours["seconds_median"], None])
 
-    print(f"{'case':<78} {'Verdant s':>11} {'anchor s':>11}  {'anchor':<22} {'anchor/Verdant':>14} {'Verdant/loop':>12}")
+    print(f"{'case':<88} {'Verdant s':>11} {'anchor s':>11}  {'anchor':<22} {'anchor/Verdant':>14} {'Verdant/loop':>12}")
     for name, ours, theirs, anchor, ratio, loop in rows:
-        print(f"{name:<78} {ours:>11.4g} {theirs:>11.4g}  {anchor:<22} {ratio:>14.2f} {'' if loop is None else f'{loop:.2f}':>12}")
+        print(f"{name:<88} {ours:>11.4g} {theirs:>11.4g}  {anchor:<22} {ratio:>14.2f} {'' if loop is None else f'{loop:.2f}':>12}")
+    columns = ["case", "verdant_seconds", "anchor_seconds", "anchor", "anchor_over_verdant", "verdant_over_fused_loop"]
+    payload = {"verdant_threads": threads, "statistic": "median (Python statistics.median; Verdant: the same definition)",
+               "columns": columns, "rows": rows, "raw": raw}
+    path = write_results("parallel", payload, started)
+    print(f"raw results: {os.path.relpath(path, ROOT)}")
     if a.out:
         with open(a.out, "w") as f:
-            json.dump({"rows": rows, "raw": raw}, f, indent=1)
+            json.dump(payload, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ struct MeterPlan: Sendable {
         var figures: [SourceFigure] = []
 
         // Attribution of whole-machine counters to the job: its share of the busy CPU time.
-        let share = attributionShare(processCPU: processCPU, machineBusy: busy)
+        let share = attributionShare(processCPU: processCPU, machineBusy: busy, wall: wall)
 
         switch cpu {
         case .rapl(let zones):
@@ -169,15 +169,25 @@ struct MeterPlan: Sendable {
             let attribution = b.gpuAttribution[gpu.index]
             let counted = scope == .machine || attribution != nil
             let why: String
+            var upperBound = false
             switch attribution {
             case _ where scope == .machine: why = ""
-            case .used: why = "; a process of this job ran on it"
-            case .unknown(let reason): why = "; counted whole as an upper bound because \(reason)"
+            case .used(shared: false): why = "; only processes of this job ran on it"
+            case .used(shared: true):
+                why = "; counted whole as an upper bound because processes of other jobs ran on it too"
+                upperBound = true
+            case .unknown(let reason):
+                why = "; counted whole as an upper bound because \(reason)"
+                upperBound = true
             case nil: why = "; not counted: no process of this job ran on it"
             }
+            // An upper bound: the job used at most the whole device, and perhaps none of it.
+            let estimate = upperBound
+                ? Estimate(value: joules, low: 0, high: joules * band.high, provenance: .upperBound)
+                : Estimate(value: joules, lowFactor: band.low, highFactor: band.high, provenance: .measured)
             figures.append(SourceFigure(
                 name: "gpu:\(gpu.index)", method: "nvml \(gpu.mode.rawValue)",
-                joules: Estimate(value: joules, lowFactor: band.low, highFactor: band.high, provenance: .measured),
+                joules: estimate,
                 counted: counted,
                 inputs: [Quantity("device_joules", joules, "J")], parameters: [],
                 note: "\(gpu.name); whole device (NVML has no per-process energy)" + why))
@@ -198,10 +208,15 @@ struct MeterPlan: Sendable {
     }
 
     /// The job's share of the machine's busy CPU time, with its band from the kernel's tick
-    /// granularity: `(value, low, high)` in [0, 1]; `nil` in machine scope (no attribution).
-    func attributionShare(processCPU: Double, machineBusy: Double?) -> (value: Double, low: Double, high: Double)? {
+    /// granularity: `(value, low, high)` in [0, 1]; `nil` in machine scope (no attribution). When
+    /// `/proc/stat` cannot be read the whole counter is charged (value 1), and the band reaches down
+    /// to the share the job would have had on a fully busy machine, `job CPU / (logical CPUs × wall)`.
+    func attributionShare(processCPU: Double, machineBusy: Double?, wall: Double) -> (value: Double, low: Double, high: Double)? {
         guard scope == .process else { return nil }
-        guard let machineBusy else { return (1, 1, 1) }
+        guard let machineBusy else {
+            let lowest = wall > 0 ? min(1, processCPU / (Double(logicalCPUs) * wall)) : 0
+            return (1, lowest, 1)
+        }
         let tick = 1 / ticksPerSecond
         let processError = 2 * tick
         let busyError = 2 * tick * Double(logicalCPUs)
@@ -222,10 +237,13 @@ struct MeterPlan: Sendable {
         if let share {
             inputs += [Quantity("job_cpu_seconds", processCPU, "s"), Quantity("machine_busy_cpu_seconds", busy ?? .nan, "s"),
                        Quantity("share", share.value, "1")]
-            joules = Estimate(value: measured * share.value, low: measured * share.low * band.low,
-                              high: measured * share.high * band.high, provenance: .measured)
+            // Attributed: the counter (±5 %) × the share (tick band), widened by the attribution error.
+            let energyShare = PowerModel.Band.attributedShare(low: share.low, high: share.high)
+            joules = Estimate(value: measured * share.value, low: measured * energyShare.low * band.low,
+                              high: measured * energyShare.high * band.high, provenance: .attributed)
+            inputs.append(Quantity("attribution_error", PowerModel.Band.attribution, "1"))
             note += busy == nil ? "; /proc/stat unreadable, so the whole counter is attributed to the job"
-                : "; attributed to the job by its share of the machine's busy CPU time"
+                : "; attributed to the job by its share of the machine's busy CPU time (counter × share)"
         } else {
             joules = Estimate(value: measured, lowFactor: band.low, highFactor: band.high, provenance: .measured)
             note += "; whole machine"

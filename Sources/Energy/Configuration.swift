@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 
 /// How an ``EnergyMeter`` measures and prices a job. Every field has a stated default.
 public struct EnergyConfiguration: Sendable {

@@ -101,8 +101,9 @@ enum NVMLLoader {
 
 /// How a GPU's energy is attributed to the job in process scope.
 enum GPUAttribution: Sendable, Equatable {
-    /// A process of the job was seen in the device's compute-process list.
-    case used
+    /// A process of the job was seen in the device's compute-process list; `shared` when processes
+    /// of other jobs were seen there too (the whole device is then an upper bound of the job's use).
+    case used(shared: Bool)
     /// The meter cannot tell (the reason): the whole device is counted as an upper bound rather than
     /// reported as 0 J.
     case unknown(String)
@@ -214,14 +215,12 @@ struct NVMLDevices: @unchecked Sendable {
                     devices[i].failedReads += 1
                 }
             }
-            if let jobProcesses, !devices[i].usedByJob {
+            // Watch the process list until both the job and others have been seen (each sample).
+            if let jobProcesses, !(devices[i].usedByJob && devices[i].othersSeen) {
                 switch processes(on: handle) {
                 case .success(let pids):
-                    if !pids.isDisjoint(with: jobProcesses) {
-                        devices[i].usedByJob = true
-                    } else if !pids.isEmpty {
-                        devices[i].othersSeen = true
-                    }
+                    if !pids.isDisjoint(with: jobProcesses) { devices[i].usedByJob = true }
+                    if !pids.subtracting(jobProcesses).isEmpty { devices[i].othersSeen = true }
                 case .failure(let problem): devices[i].processListProblem = problem.text
                 }
             }
@@ -260,7 +259,7 @@ struct NVMLDevices: @unchecked Sendable {
         var result: [Int: GPUAttribution] = [:]
         for device in devices {
             if device.usedByJob {
-                result[device.index] = .used
+                result[device.index] = .used(shared: device.othersSeen)
             } else if let problem = device.processListProblem {
                 result[device.index] = .unknown("its compute-process list could not be read (\(problem))")
             } else if nestedPIDNamespace && device.othersSeen {

@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 
 /// A processor model with its rated power, and where that figure comes from.
 public struct CPUPowerEntry: Sendable, Equatable {
@@ -88,6 +89,28 @@ public enum PowerModel {
         public static let nvmlCounter = (low: 0.95, high: 1.05)
         /// NVML power readings integrated at the sampling interval.
         public static let nvmlSampling = (low: 0.85, high: 1.15)
+        /// Attribution error ε of a counter shared with other work (process scope): the job's
+        /// energy per busy CPU-second may differ from the rest of the machine's by a factor in
+        /// [1 − ε, 1 + ε] (vector-heavy code draws more power per busy core than memory-bound or
+        /// idle-spinning code). An assumption, not a measurement; see docs/energy-method.md §2.1.
+        public static let attribution = 0.3
+
+        /// The band of an attributed share: with the job's share `s` of the busy CPU time and its
+        /// energy per CPU-second `r` times the rest's, the job's share of the energy is
+        /// `s·r / (s·r + 1 − s)`; over `r` in [1 − ε, 1 + ε] that is
+        /// `[s(1 − ε)/(1 − sε), s(1 + ε)/(1 + sε)]` — no widening when the job is the only work
+        /// (s = 1), about ±ε when it is a small part of it.
+        ///
+        /// - Parameters:
+        ///   - low: The share's lower end (from the tick granularity), in [0, 1].
+        ///   - high: The share's upper end, in [0, 1].
+        /// - Returns: The energy share's band.
+        public static func attributedShare(low: Double, high: Double) -> (low: Double, high: Double) {
+            let e = attribution
+            let lowShare = low <= 0 ? 0 : low * (1 - e) / (1 - low * e)
+            let highShare = high * (1 + e) / (1 + high * e)
+            return (min(low, lowShare), min(1, max(high, highShare)))
+        }
     }
 
     /// The table entry whose `match` occurs in `modelName` as whole words (the longest such entry).
@@ -119,12 +142,6 @@ public enum PowerModel {
     public static func currentCPUModelName() -> String { cpuModelName(files: .live) }
 
     static func cpuModelName(files: SystemFiles) -> String {
-        guard let text = files.read("/proc/cpuinfo").text else { return "unknown" }
-        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
-            if let value = line.split(separator: ":", maxSplits: 1).last {
-                return value.trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return "unknown"
+        files.read("/proc/cpuinfo").text.flatMap(SystemInfo.cpuModelName(cpuinfo:)) ?? "unknown"
     }
 }

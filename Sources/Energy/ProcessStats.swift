@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -97,12 +98,10 @@ struct ProcessStats: Sendable {
 
     /// Total installed memory in bytes (`MemTotal` of `/proc/meminfo`).
     func installedMemoryBytes() -> Double {
-        guard let text = files.read("/proc/meminfo").text else { return Double(ProcessInfo.processInfo.physicalMemory) }
-        for line in text.split(separator: "\n") where line.hasPrefix("MemTotal:") {
-            let parts = line.split(separator: " ")
-            if parts.count >= 2, let kib = Double(parts[1]) { return kib * 1024 }
+        guard let text = files.read("/proc/meminfo").text, let bytes = SystemInfo.meminfoBytes("MemTotal", in: text) else {
+            return Double(ProcessInfo.processInfo.physicalMemory)
         }
-        return Double(ProcessInfo.processInfo.physicalMemory)
+        return Double(bytes)
     }
 
     /// Whether this process runs in a PID namespace below another (a container): the `NSpid` line of

@@ -1,13 +1,24 @@
+import Foundation
+
 /// How a figure was obtained.
 ///
 /// Ordered from strongest to weakest: a total built from several parts takes the weakest label
-/// among the parts it counts (see ``Provenance/weakest(_:)``).
+/// among the parts it counts (see ``Provenance/weakest(_:)``):
+/// measured < attributed < modelled < upper-bound < default.
 public enum Provenance: String, Sendable, Codable, CaseIterable, Comparable {
-    /// Read from a hardware counter (RAPL, NVML) over the job's own time window.
+    /// Read from a hardware counter (RAPL, NVML) over the job's own time window, and the counter
+    /// covers the job alone (or the whole machine, in machine scope).
     case measured
+    /// A hardware counter of the whole machine times the job's share of it (process scope: RAPL ×
+    /// the job's share of the busy CPU time) — a model on top of a measurement. Its band includes
+    /// the attribution error (docs/energy-method.md).
+    case attributed
     /// Computed by the documented model from measured inputs (CPU time, resident memory) and a
     /// parameter that is known for this machine (a CPU in the table, or a figure the user gave).
     case modelled
+    /// A whole device's counter charged to the job although others may have used it too (a GPU whose
+    /// use by the job cannot be told apart): the job used at most this much; the band's low end is 0.
+    case upperBound = "upper-bound"
     /// Computed by the model with a stated default parameter, because nothing specific was known
     /// (an unknown CPU model, no country given, no price given).
     case `default`
@@ -15,8 +26,19 @@ public enum Provenance: String, Sendable, Codable, CaseIterable, Comparable {
     private var rank: Int {
         switch self {
         case .measured: 0
-        case .modelled: 1
-        case .default: 2
+        case .attributed: 1
+        case .modelled: 2
+        case .upperBound: 3
+        case .default: 4
+        }
+    }
+
+    /// Whether the figure comes from a hardware counter (measured, attributed or an upper bound), as
+    /// `measured_fraction` counts it.
+    public var isFromCounter: Bool {
+        switch self {
+        case .measured, .attributed, .upperBound: true
+        case .modelled, .default: false
         }
     }
 
@@ -25,13 +47,13 @@ public enum Provenance: String, Sendable, Codable, CaseIterable, Comparable {
     /// - Parameters:
     ///   - lhs: A label.
     ///   - rhs: Another label.
-    /// - Returns: `true` when `lhs` ranks before `rhs` in measured < modelled < default.
+    /// - Returns: `true` when `lhs` ranks before `rhs` in measured < attributed < modelled < upper-bound < default.
     public static func < (lhs: Provenance, rhs: Provenance) -> Bool { lhs.rank < rhs.rank }
 
     /// The weakest label of several (`measured` when the list is empty).
     ///
     /// - Parameter labels: The labels of the parts of a figure.
-    /// - Returns: The maximum in measured < modelled < default.
+    /// - Returns: The maximum in measured < attributed < modelled < upper-bound < default.
     public static func weakest<S: Sequence>(_ labels: S) -> Provenance where S.Element == Provenance {
         labels.max() ?? .measured
     }
@@ -97,6 +119,15 @@ public struct Estimate: Sendable, Equatable {
     public func scaled(by factor: Double, provenance factorProvenance: Provenance = .measured) -> Estimate {
         Estimate(value: value * factor, low: low * factor, high: high * factor,
                  provenance: max(provenance, factorProvenance))
+    }
+
+    /// The band relative to the value, as printed next to it: `±5%`, or `−60%/+199%` when it is not
+    /// symmetric (`±0%` for a zero value).
+    public var bandText: String {
+        guard value > 0 else { return "±0%" }
+        let below = (value - low) / value * 100, above = (high - value) / value * 100
+        if abs(below - above) < 0.5 { return String(format: "±%.0f%%", above) }
+        return String(format: "−%.0f%%/+%.0f%%", below, above)
     }
 
     /// The half-width of the band relative to the value, e.g. 0.05 for ±5 % (0 when the value is 0).

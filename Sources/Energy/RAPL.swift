@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 
 /// A source of energy figures that could not be used, and why. Reports list every one of these,
 /// so a figure never falls back to the model silently.

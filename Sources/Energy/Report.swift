@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -185,12 +186,7 @@ public struct EnergyReport: Sendable {
     static func percent(_ x: Double, digits: Int = 2) -> String { String(format: "%.\(digits)g%%", x * 100) }
 
     /// The band as percentages of the value, e.g. `−30%/+50%` (`±0%` for an exact zero).
-    static func bandPercent(_ e: Estimate) -> String {
-        guard e.value > 0 else { return "±0%" }
-        let below = (e.value - e.low) / e.value * 100, above = (e.high - e.value) / e.value * 100
-        if abs(below - above) < 0.5 { return String(format: "±%.0f%%", above) }
-        return String(format: "−%.0f%%/+%.0f%%", below, above)
-    }
+    static func bandPercent(_ e: Estimate) -> String { e.bandText }
 
     // MARK: - JSON
 
@@ -202,18 +198,18 @@ public struct EnergyReport: Sendable {
     /// - Returns: The JSON text.
     public func json(indent: Int = 2) -> String { jsonValue.text(indent: indent) }
 
-    var jsonValue: JSONText {
+    var jsonValue: JSONValue {
         let t = total
-        func band(_ e: Estimate) -> JSONText { .array([.number(e.low), .number(e.high)]) }
-        func quantities(_ list: [Quantity]) -> JSONText {
+        func band(_ e: Estimate) -> JSONValue { .array([.number(e.low), .number(e.high)]) }
+        func quantities(_ list: [Quantity]) -> JSONValue {
             .array(list.map { .object([("name", .string($0.name)), ("value", .number($0.value)), ("unit", .string($0.unit))]) })
         }
-        func source(_ f: SourceFigure) -> JSONText {
+        func source(_ f: SourceFigure) -> JSONValue {
             .object([("name", .string(f.name)), ("method", .string(f.method)), ("joules", .number(f.joules.value)), ("band", band(f.joules)),
                      ("provenance", .string(f.joules.provenance.rawValue)), ("counted", .bool(f.counted)),
                      ("inputs", quantities(f.inputs)), ("parameters", quantities(f.parameters)), ("note", .string(f.note))])
         }
-        var members: [(String, JSONText)] = [
+        var members: [(String, JSONValue)] = [
             ("joules", .number(t.joules.value)), ("seconds", .number(t.seconds)), ("gCO2e", .number(t.gCO2e.value)),
             ("cost", .number(t.cost.value)), ("provenance", .string(t.provenance.rawValue)),
             ("format", .string("verdant-energy-report")), ("version", .integer(Self.formatVersion)),
@@ -232,7 +228,7 @@ public struct EnergyReport: Sendable {
             ("price", .object([("per_kWh", .number(price.perKWh)), ("per_hour", .number(price.perHour)), ("currency", .string(price.currency)),
                                ("source", .string(price.source)), ("provenance", .string(price.provenance.rawValue))])),
         ]
-        var job: [(String, JSONText)] = [("cpu_user_seconds", .number(cpuUser)), ("cpu_system_seconds", .number(cpuSystem)),
+        var job: [(String, JSONValue)] = [("cpu_user_seconds", .number(cpuUser)), ("cpu_system_seconds", .number(cpuSystem)),
                                          ("peak_resident_bytes", .number(peakResidentBytes))]
         if let exit {
             job.append(("exit_status", exit.status.map { .integer(Int($0)) } ?? .null))
@@ -321,13 +317,7 @@ public struct EnergyReport: Sendable {
             "\(installedMemoryBytes > 0 ? peakResidentBytes / installedMemoryBytes * 100 : 0)", "\(peakResidentBytes / gib)",
             "N", "1.0", "0.0",
         ]
-        return values.map(Self.csvField).joined(separator: ",")
-    }
-
-    /// A CSV field, quoted when it holds a comma, quote or line break.
-    static func csvField(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return CSVText.row(values)
     }
 
     // MARK: - Files

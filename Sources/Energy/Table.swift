@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 
 /// A table of jobs or models with their energy, carbon and cost, for results printed side by side
 /// (`verdant demo`: quantum SVM, classical baseline, quantum neural network).
@@ -64,7 +65,7 @@ public struct EnergyTable: Sendable {
     /// - Parameter indent: Spaces per level (0: one line).
     /// - Returns: The JSON text.
     public func json(indent: Int = 0) -> String {
-        JSONText.array(rows.map { r in
+        JSONValue.array(rows.map { r in
             let u = r.usage
             return .object([
                 ("model", .string(r.name)), ("accuracy", r.accuracy.map { .number($0) } ?? .null), ("seconds", .number(u.seconds)),

@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 
 /// The workloads of `verdant bench --suite parallel`, timed in this process (reported, never
 /// asserted). Each time is the median of the repeats after one untimed warm-up.
@@ -41,19 +42,10 @@ public enum ParallelBenchmark {
         public var secondsMedian: Double { median(seconds) }
     }
 
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return .nan }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
+    static func median(_ values: [Double]) -> Double { Timing.median(values) }
 
     static func time(repeats: Int, warmUp: Bool = true, _ body: () throws -> Void) rethrows -> [Double] {
-        if warmUp { try body() }
-        return try (0..<max(1, repeats)).map { _ in
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        }
+        try Timing.samples(repeats: repeats, warmUp: warmUp, body)
     }
 
     /// Σx² over `elements` random Doubles held in memory, chunked: Verdant's `(x ** 2).sum()` and,
@@ -122,6 +114,8 @@ public enum ParallelBenchmark {
 
     /// Per-task overhead: `tasks` trivial tasks through `Scheduler.run` (a list of closures),
     /// `Scheduler.map` (one item per claim) and a `TaskGraph` (independent tasks and one sink).
+    /// Every timed region builds its own tasks (the closures, the graph), as Dask's timed region
+    /// builds its `delayed` objects and graph: like is compared with like.
     /// - Parameters:
     ///   - tasks: the number of tasks.
     ///   - threads: scheduler threads.
@@ -130,14 +124,16 @@ public enum ParallelBenchmark {
     /// - Throws: ``ParallelError``.
     public static func taskOverhead(tasks: Int, threads: Int, repeats: Int) throws -> [Result] {
         let scheduler = try Scheduler(threads: threads)
-        let closures: [@Sendable () throws -> Int] = (0..<tasks).map { i in { i &* 3 } }
         var results: [Result] = []
         func record(_ name: String, _ seconds: [Double]) {
             results.append(Result(name: name, parameters: [("tasks", Double(tasks))], threads: threads, ranks: 1, seconds: seconds,
                                   value: median(seconds) / Double(tasks) * 1e6, unit: "µs/task"))
         }
         var sink = 0
-        record("tasks-run", try time(repeats: repeats) { sink &+= try scheduler.run(closures).count })
+        record("tasks-run", try time(repeats: repeats) {
+            let closures: [@Sendable () throws -> Int] = (0..<tasks).map { i in { i &* 3 } }
+            sink &+= try scheduler.run(closures).count
+        })
         record("tasks-map", try time(repeats: repeats) { sink &+= try scheduler.map(count: tasks, chunkSize: 1) { $0 &* 3 }.count })
         record("tasks-graph", try time(repeats: repeats) {
             let graph = TaskGraph()

@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 
 /// How much memory a new state may take, and where that figure came from.
 struct MemoryBudget: Sendable {
@@ -22,14 +23,7 @@ struct MemoryBudget: Sendable {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    private static func memAvailable() -> UInt64? {
-        guard let text = read("/proc/meminfo") else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            if fields.count >= 2, let kib = UInt64(fields[1]) { return kib * 1024 }
-        }
-        return nil
-    }
+    private static func memAvailable() -> UInt64? { SystemInfo.availableMemoryBytes() }
 
     private static func cgroupRemaining() -> UInt64? {
         // cgroup v2, then v1.

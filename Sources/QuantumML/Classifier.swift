@@ -78,22 +78,30 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     public var dataset: String
 }
 
-/// The energy figures saved with a model (from `Energy`'s report).
+/// The energy figures saved with a model (from `Energy`'s report): the best estimate of the joules,
+/// their error band, carbon and cost, and how the joules were obtained.
 public struct EnergyRecord: Codable, Sendable, Equatable {
-    /// Joules.
+    /// Joules (the best estimate).
     public var joules: Double
+    /// The lower end of the joules' error band (nil in files written before the band was saved).
+    public var joulesLow: Double?
+    /// The upper end of the joules' error band (nil in files written before the band was saved).
+    public var joulesHigh: Double?
     /// Grams of CO2-equivalent.
     public var gCO2e: Double
     /// Cost in ``currency``.
     public var cost: Double
     /// The currency of ``cost``.
     public var currency: String
-    /// `measured`, `modelled` or `default`.
+    /// How the joules were obtained: `measured`, `attributed`, `modelled`, `upper-bound` or `default`
+    /// (docs/energy-method.md).
     public var provenance: String
 
-    /// The figures of an `EnergyUsage`.
+    /// The figures of an `EnergyUsage`, with the joules' band.
     public init(_ usage: EnergyUsage) {
         joules = usage.joules.value
+        joulesLow = usage.joules.low
+        joulesHigh = usage.joules.high
         gCO2e = usage.gCO2e.value
         cost = usage.cost.value
         currency = usage.currency
@@ -161,11 +169,11 @@ public struct Classifier: Codable, Sendable, Equatable {
         let present = Set(train.labels)
         guard present.count >= 2 else {
             let only = present.first.map { "\"\(train.classes[$0])\"" } ?? "none"
-            throw QuantumMLError.data(location: train.name, message: "the training data has one class (\(only)); a classifier needs at least two")
+            throw QuantumMLError.data(location: train.name, found: "the training data has one class (\(only))", valid: "a classifier needs at least two")
         }
         if let test {
             guard test.featureNames == train.featureNames else {
-                throw QuantumMLError.shapeMismatch("the test data \(test.name) has the features \(test.featureNames), which differ from the training data \(train.name)'s \(train.featureNames)")
+                throw QuantumMLError.shapeMismatch(subject: "the features of the test data \(test.name)", received: "\(test.featureNames)", expected: "the training data \(train.name)'s \(train.featureNames)")
             }
         }
         let start = DispatchTime.now().uptimeNanoseconds
@@ -182,7 +190,7 @@ public struct Classifier: Codable, Sendable, Equatable {
             kernel = try quantumKernel(map, configuration).trainingMatrix(x)
         case .svmRBF:
             let g = configuration.gamma ?? ClassicalKernel.scaleGamma(x)
-            guard g > 0, g.isFinite else { throw QuantumMLError.invalidArgument("gamma must be a positive number; received \(g)") }
+            guard g > 0, g.isFinite else { throw QuantumMLError.invalidArgument(argument: "gamma", received: "\(g)", valid: "a positive number") }
             gamma = g
             kernel = try ClassicalKernel.rbf(x, x, gamma: g)
         case .svmLinear:
@@ -206,7 +214,7 @@ public struct Classifier: Codable, Sendable, Equatable {
             let predicted = try model.predictClassIndices(test.features, configuration: configuration)
             let truth = try test.labels.map { label in
                 guard let index = model.classes.firstIndex(of: test.classes[label]) else {
-                    throw QuantumMLError.data(location: test.name, message: "class \"\(test.classes[label])\" is not among the training classes \(model.classes)")
+                    throw QuantumMLError.data(location: test.name, found: "class \"\(test.classes[label])\" is not among the training classes", valid: "the classes are \(model.classes)")
                 }
                 return index
             }
@@ -225,15 +233,15 @@ public struct Classifier: Codable, Sendable, Equatable {
     // MARK: - Prediction
 
     /// The kernel between raw (unscaled) samples and the support vectors.
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` for a wrong feature count; kernel errors.
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` for a wrong feature count; kernel errors.
     public func supportKernel(_ features: Matrix, configuration: TrainingConfiguration? = nil) throws -> Matrix {
         guard features.columns == featureNames.count else {
-            throw QuantumMLError.shapeMismatch("the model takes \(featureNames.count) features (\(featureNames.joined(separator: ", "))); the data has \(features.columns)")
+            throw QuantumMLError.shapeMismatch(subject: "the data", received: "\(features.columns) features", expected: "\(featureNames.count), as the model takes (\(featureNames.joined(separator: ", ")))")
         }
         let x = try scaler.transform(features)
         switch kind {
         case .qsvm:
-            guard let featureMap else { throw QuantumMLError.model(path: "model", message: "a qsvm model needs a featureMap") }
+            guard let featureMap else { throw QuantumMLError.model(path: "model", found: "a qsvm model without a feature map", valid: "a qsvm model needs a featureMap") }
             var kernel = QuantumKernel(featureMap: featureMap, scheduler: configuration?.scheduler ?? .shared,
                                        communicator: configuration?.communicator)
             kernel.progress = configuration?.progress

@@ -20,10 +20,10 @@ public struct Matrix: Sendable, Equatable, Codable, CustomStringConvertible {
 
     /// A matrix from its elements in row-major order.
     ///
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when `values.count != rows × columns`.
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when `values.count != rows × columns`.
     public init(rows: Int, columns: Int, values: [Double]) throws {
         guard rows >= 0, columns >= 0, values.count == rows * columns else {
-            throw QuantumMLError.shapeMismatch("a \(rows) × \(columns) matrix needs \(max(0, rows * columns)) values; received \(values.count)")
+            throw QuantumMLError.shapeMismatch(subject: "a \(rows) × \(columns) matrix", received: "\(values.count) values", expected: "\(max(0, rows * columns)) values")
         }
         self.rows = rows
         self.columns = columns
@@ -32,11 +32,11 @@ public struct Matrix: Sendable, Equatable, Codable, CustomStringConvertible {
 
     /// A matrix from a list of rows of equal length.
     ///
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when the rows differ in length.
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when the rows differ in length.
     public init(_ rowList: [[Double]]) throws {
         let width = rowList.first?.count ?? 0
         if let bad = rowList.firstIndex(where: { $0.count != width }) {
-            throw QuantumMLError.shapeMismatch("row \(bad) has \(rowList[bad].count) values; row 0 has \(width)")
+            throw QuantumMLError.shapeMismatch(subject: "row \(bad) of the matrix", received: "\(rowList[bad].count) values", expected: "\(width), as row 0 has")
         }
         self.rows = rowList.count
         self.columns = width

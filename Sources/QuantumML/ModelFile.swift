@@ -23,7 +23,7 @@ extension Classifier {
     ///   - path: the file.
     ///   - options: limits for opening a sealed file.
     ///   - identities: given a sealed file's header, the keys to try (not called for a plain file).
-    /// - Throws: Privacy's errors for a sealed file that cannot be opened; ``QuantumMLError/model(path:message:)``
+    /// - Throws: Privacy's errors for a sealed file that cannot be opened; ``QuantumMLError/model(path:found:valid:)``
     ///   for anything that is not a readable Verdant model.
     public static func load(atPath path: String, options: OpenOptions = OpenOptions(),
                             identities: (SealedHeader) throws -> [Identity] = { _ in [] }) throws -> Classifier
@@ -32,7 +32,7 @@ extension Classifier {
     }
 
     /// Decodes and checks a model file's bytes.
-    /// - Throws: ``QuantumMLError/model(path:message:)`` naming what is wrong: not JSON, a foreign
+    /// - Throws: ``QuantumMLError/model(path:found:valid:)`` naming what is wrong: not JSON, a foreign
     ///   file, an unsupported version, a model of another kind (such as a variational model), a
     ///   missing or mistyped field, inconsistent sizes.
     public static func decode(_ data: Data, path: String) throws -> Classifier {
@@ -44,11 +44,13 @@ extension Classifier {
 
     /// Checks the sizes agree, so prediction cannot index out of range.
     func checkConsistency(path: String) throws {
-        func fail(_ message: String) -> QuantumMLError { .model(path: path, message: "inconsistent model: \(message)") }
-        guard classes.count >= 2, Set(classes).count == classes.count else { throw fail("needs at least two distinct classes; has \(classes)") }
-        guard svm.classCount == classes.count else { throw fail("the SVM has \(svm.classCount) classes; the file lists \(classes.count)") }
+        func fail(_ found: String, _ valid: String = "a model as Verdant writes it (docs/model-format.md)") -> QuantumMLError {
+            .model(path: path, found: "inconsistent model: \(found)", valid: valid)
+        }
+        guard classes.count >= 2, Set(classes).count == classes.count else { throw fail("needs at least two distinct classes", "has \(classes)") }
+        guard svm.classCount == classes.count else { throw fail("the SVM has \(svm.classCount) classes", "the file lists \(classes.count)") }
         guard supportVectors.columns == featureNames.count else {
-            throw fail("support vectors have \(supportVectors.columns) features; the model names \(featureNames.count)")
+            throw fail("support vectors have \(supportVectors.columns) features", "the model names \(featureNames.count)")
         }
         guard supportVectors.rows == svm.supportIndices.count, supportVectors.rows == svm.dualCoefficients.columns,
               svm.supportCounts.reduce(0, +) == supportVectors.rows,
@@ -63,7 +65,7 @@ extension Classifier {
         case .qsvm:
             guard let featureMap else { throw fail("a qsvm model needs \"featureMap\"") }
             guard featureMap.featureCount == featureNames.count else {
-                throw fail("the feature map takes \(featureMap.featureCount) features; the model names \(featureNames.count)")
+                throw fail("the feature map takes \(featureMap.featureCount) features", "the model names \(featureNames.count)")
             }
         case .svmRBF:
             guard let gamma, gamma > 0, gamma.isFinite else { throw fail("an svm-rbf model needs a positive \"gamma\"") }
@@ -99,15 +101,15 @@ public enum ModelFile {
     ///   - data: the file's bytes (opened, if it was sealed).
     ///   - path: the file's name, for messages.
     /// - Returns: the kind, such as `qsvm` or `vqc`.
-    /// - Throws: ``QuantumMLError/model(path:message:)`` for bytes that are not a Verdant model, an
+    /// - Throws: ``QuantumMLError/model(path:found:valid:)`` for bytes that are not a Verdant model, an
     ///   unsupported version, a missing or unknown kind.
     public static func kind(of data: Data, path: String) throws -> String {
         let dictionary = try header(data, path: path)
         guard let kind = dictionary["kind"] as? String else {
-            throw QuantumMLError.model(path: path, message: "the model file has no string \"kind\"")
+            throw QuantumMLError.model(path: path, found: "the model file has no string \"kind\"", valid: "a model file names its kind (qsvm, svm-rbf, svm-linear, vqc, vqr)")
         }
         guard kindDescriptions.contains(where: { $0.kind == kind }) else {
-            throw QuantumMLError.model(path: path, message: "unknown model kind \"\(kind)\"; this Verdant reads \(kindDescriptions.map(\.kind).joined(separator: ", "))")
+            throw QuantumMLError.model(path: path, found: "unknown model kind \"\(kind)\"", valid: "this Verdant reads \(kindDescriptions.map(\.kind).joined(separator: ", "))")
         }
         return kind
     }
@@ -116,18 +118,19 @@ public enum ModelFile {
     private static func header(_ data: Data, path: String) throws -> [String: Any] {
         let object = try? JSONSerialization.jsonObject(with: data)
         guard let dictionary = object as? [String: Any] else {
-            throw QuantumMLError.model(path: path, message: "not a Verdant model file (expected a JSON object with \"format\": \"\(formatName)\")")
+            throw QuantumMLError.model(path: path, found: "not a Verdant model file", valid: "expected a JSON object with \"format\": \"\(formatName)\"")
         }
         guard let format = dictionary["format"] as? String, format == formatName else {
             let found = dictionary["format"].map { "\"format\" is \(String(describing: $0))" } ?? "there is no \"format\" field"
-            throw QuantumMLError.model(path: path, message: "not a Verdant model file: \(found); expected \"\(formatName)\"")
+            throw QuantumMLError.model(path: path, found: "not a Verdant model file: \(found)", valid: "expected \"\(formatName)\"")
         }
         guard let version = dictionary["version"] as? Int else {
-            throw QuantumMLError.model(path: path, message: "the model file has no integer \"version\"")
+            throw QuantumMLError.model(path: path, found: "the model file has no integer \"version\"", valid: "this Verdant reads version \(currentVersion)")
         }
         guard version == currentVersion else {
             let relation = version > currentVersion ? "newer than this Verdant, which reads" : "older than this Verdant, which reads only"
-            throw QuantumMLError.model(path: path, message: "model format version \(version) is \(relation) version \(currentVersion)")
+            throw QuantumMLError.model(path: path, found: "model format version \(version) is \(relation) version \(currentVersion)",
+                                       valid: "open it with the Verdant that wrote it")
         }
         return dictionary
     }
@@ -136,7 +139,7 @@ public enum ModelFile {
     /// - Parameters:
     ///   - kinds: the `kind` values the family reads.
     ///   - family: the family's name for the message about another kind ("kernel SVM", "variational").
-    /// - Throws: ``QuantumMLError/model(path:message:)``.
+    /// - Throws: ``QuantumMLError/model(path:found:valid:)``.
     static func decode<Model: Decodable>(_ type: Model.Type, from data: Data, path: String, kinds: [String],
                                          family: String) throws -> Model
     {
@@ -144,14 +147,14 @@ public enum ModelFile {
         // A missing or mistyped kind is left to the decoder, which names the field.
         if let kind = dictionary["kind"] as? String, !kinds.contains(kind) {
             if let known = kindDescriptions.first(where: { $0.kind == kind }) {
-                throw QuantumMLError.model(path: path, message: "this is a \"\(kind)\" model (\(known.description)), not a \(family) model (\(kinds.joined(separator: ", ")))")
+                throw QuantumMLError.model(path: path, found: "this is a \"\(kind)\" model (\(known.description))", valid: "a \(family) model (\(kinds.joined(separator: ", "))) is needed here")
             }
-            throw QuantumMLError.model(path: path, message: "unknown model kind \"\(kind)\"; this Verdant reads \(kindDescriptions.map(\.kind).joined(separator: ", "))")
+            throw QuantumMLError.model(path: path, found: "unknown model kind \"\(kind)\"", valid: "this Verdant reads \(kindDescriptions.map(\.kind).joined(separator: ", "))")
         }
         do {
             return try JSONDecoder().decode(Model.self, from: data)
         } catch let error as DecodingError {
-            throw QuantumMLError.model(path: path, message: describe(error))
+            throw QuantumMLError.model(path: path, found: describe(error), valid: "a model file as Verdant writes it (docs/model-format.md)")
         }
     }
 

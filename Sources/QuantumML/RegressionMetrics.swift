@@ -24,20 +24,20 @@ public struct RegressionMetrics: Sendable, Equatable {
     /// - Parameters:
     ///   - predicted: One finite predicted value per sample.
     ///   - targets: The true values, as many, finite.
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when the counts differ;
-    ///   ``QuantumMLError/invalidArgument(_:)`` for no samples or a value that is not finite.
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when the counts differ;
+    ///   ``QuantumMLError/invalidArgument(argument:received:valid:)`` for no samples or a value that is not finite.
     public init(predicted: [Double], targets: [Double]) throws {
         guard predicted.count == targets.count else {
-            throw QuantumMLError.shapeMismatch("\(predicted.count) predictions for \(targets.count) targets; one prediction per target is needed")
+            throw QuantumMLError.shapeMismatch(subject: "the predictions", received: "\(predicted.count) for \(targets.count) targets", expected: "one prediction per target")
         }
         guard !targets.isEmpty else {
-            throw QuantumMLError.invalidArgument("regression metrics need at least one sample; received none")
+            throw QuantumMLError.invalidArgument(argument: "the samples of regression metrics", received: "none", valid: "at least one")
         }
         if let bad = predicted.firstIndex(where: { !$0.isFinite }) {
-            throw QuantumMLError.invalidArgument("prediction \(bad) is \(predicted[bad]); predictions must be finite")
+            throw QuantumMLError.invalidArgument(argument: "prediction \(bad)", received: "\(predicted[bad])", valid: "finite")
         }
         if let bad = targets.firstIndex(where: { !$0.isFinite }) {
-            throw QuantumMLError.invalidArgument("target \(bad) is \(targets[bad]); targets must be finite")
+            throw QuantumMLError.invalidArgument(argument: "target \(bad)", received: "\(targets[bad])", valid: "finite")
         }
         self = Self.measure(predicted, targets)
     }

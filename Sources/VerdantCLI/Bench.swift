@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Verdant
+import VerdantCommon
 
 /// `verdant bench`: speed measured in this process and reported (never asserted).
 struct Bench: ParsableCommand {
@@ -159,7 +160,7 @@ struct Bench: ParsableCommand {
             let machine: [(String, JSON)] = [
                 ("cores", .integer(ProcessInfo.processInfo.activeProcessorCount)),
                 ("memory_bytes", .integer(Int(ProcessInfo.processInfo.physicalMemory))),
-                ("cpu", .string(cpuModel())),
+                ("cpu", .string(SystemInfo.cpuModelName())),
                 ("verdant", .string(VerdantCommand.version)),
                 ("fusion", .bool(!noFusion)),
                 ("repeats", .integer(repeats)),
@@ -197,26 +198,14 @@ struct Bench: ParsableCommand {
             .secondsMedian ?? .nan
     }
 
-    private func cpuModel() -> String {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
-        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
-            return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
-        }
-        return "unknown"
-    }
 }
 
-/// Writes text to a temporary file beside `path` and renames it into place: no partial file is
-/// ever visible, and a failure leaves nothing behind.
+/// Writes text to `path` atomically (Privacy's `AtomicOutput`: a temporary file beside it, renamed
+/// into place), replacing an existing file: no partial file is ever visible under `path`.
 func writeAtomically(_ text: String, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
     do {
-        try Data(text.utf8).write(to: temporary, options: .withoutOverwriting)
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(at: temporary, to: url)
+        try AtomicOutput.write(Data(text.utf8), toPath: path, overwrite: true)
     } catch {
-        try? FileManager.default.removeItem(at: temporary)
-        throw CLIError.runtime("cannot write '\(path)': \(error.localizedDescription)")
+        throw CLIError.runtime("cannot write '\(path)': \(error)")
     }
 }

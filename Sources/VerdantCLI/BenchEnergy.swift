@@ -1,5 +1,6 @@
 import Foundation
 import Verdant
+import VerdantCommon
 
 /// `verdant bench --suite energy`: the meter's overhead on a CPU-bound job.
 extension Bench {
@@ -25,7 +26,7 @@ extension Bench {
             throw CLIError.usage("--seconds must be between 0.05 and 600, received \(seconds)")
         }
         let base: EnergyConfiguration
-        do { base = try energy.configuration() } catch { throw error.cliError }
+        base = try energy.configuration()
         let circuit = QuantumCircuit.qft(numQubits: 14)
         let simulator = Simulator(threads: 1)
         let clock = ContinuousClock()
@@ -63,7 +64,7 @@ extension Bench {
                 if let interval = cases[i].interval {
                     var configuration = base
                     configuration.sampleInterval = interval
-                    do { meter = try EnergyMeter(configuration: configuration) } catch { throw error.cliError }
+                    meter = try EnergyMeter(configuration: configuration)
                 }
                 let cpuStart = cpuNow()
                 let start = clock.now
@@ -82,11 +83,7 @@ extension Bench {
         }
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
 
-        func median(_ values: [Double]) -> Double {
-            guard !values.isEmpty else { return .nan }
-            let sorted = values.sorted()
-            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        }
+        let median = Timing.median
         let reference = median(cases[0].seconds)
         let referenceCPU = median(cases[0].jobCPU)
         struct Row {

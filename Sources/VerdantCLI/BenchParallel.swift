@@ -42,7 +42,7 @@ extension Bench {
     /// `--suite parallel`.
     func runParallelSuite() throws {
         guard repeats >= 1 else { throw CLIError.usage("--repeats must be at least 1, received \(repeats)") }
-        let world = try parallelCall { try Distributed.world() }
+        let world = try Distributed.world()
         let distributed = world.size > 1
         let wanted = (cases ?? (distributed ? "allreduce" : Bench.parallelCases.joined(separator: ",")))
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -70,7 +70,7 @@ extension Bench {
         func status(_ text: String) {
             if interactive { FileHandle.standardError.write(Data("\r\u{1B}[2Kbench: \(text)…".utf8)) }
         }
-        try parallelCall {
+        do {
             if !distributed {
                 for t in threadCounts where wanted.contains("sum-squares") {
                     for n in elementCounts {

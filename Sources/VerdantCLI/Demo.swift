@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Verdant
+import VerdantCommon
 
 /// `verdant demo`: the main job, runnable with no set-up — encrypted data → quantum kernel in
 /// parallel → sealed model and predictions → energy report.
@@ -50,7 +51,7 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         if circuits { return try runCircuits() }
-        let world = try parallelCall { try Distributed.world() }
+        let world = try Distributed.world()
         guard world.size == 1 else {
             throw CLIError.usage("verdant demo runs in one process; under mpirun use verdant train (rank 0 writes and prints)")
         }
@@ -64,92 +65,68 @@ struct Demo: ParsableCommand {
         let identity = X25519Identity()
         let keyPath = folder.appendingPathComponent("demo.key").path
         let dataPath = folder.appendingPathComponent("iris.csv.sealed").path
-        try withPrivacyErrors {
-            try AtomicOutput.write(Data(identity.fileText().utf8), toPath: keyPath, overwrite: false, mode: 0o600)
-            try SealedFile.write(Data(DatasetLoader.irisCSV.utf8), toPath: dataPath, for: [.x25519(identity.recipient)],
-                                 contentType: "dataset/csv")
-        }
-        let data = try mlErrors { () -> Dataset in
-            let plaintext = try withPrivacyErrors { try SealedFile.contents(atPath: dataPath, identities: [.x25519(identity)]) }
-            return try DatasetLoader.csv(text: String(decoding: plaintext, as: UTF8.self), name: "iris")
-        }
-        let (train, test) = try mlErrors { try stratifiedSplit(data, testFraction: 0.25, seed: seed) }
-        if !json {
-            print("1. identity \(keyPath) (mode 600), recipient \(identity.recipient.string)")
-            print("2. Iris (\(data.count) samples, \(data.features.columns) features, \(data.classes.count) classes) sealed → \(dataPath);")
-            print("   opened in memory: \(train.count) training and \(test.count) test samples (stratified, seed \(seed))")
-        }
+        try AtomicOutput.write(Data(identity.fileText().utf8), toPath: keyPath, overwrite: false, mode: 0o600)
+        let recipients: [Recipient] = [.x25519(identity.recipient)]
+        try SealedFile.write(Data(DatasetLoader.irisCSV.utf8), toPath: dataPath, for: recipients, contentType: "dataset/csv")
+        let keys = InputKeys(identities: [.x25519(identity)])
+        let data = try DatasetLoader.csv(atPath: dataPath, keys: keys)
 
-        // 2. Each model: train, seal the model, predict the test split, seal the predictions, open them, score.
+        // 2. Each model: train on a stratified 75 % (the same split for all three), seal the model,
+        //    predict the held-out 25 %, seal the predictions, open them again and score them.
         struct Row { let name: String; let kind: String; let accuracy: Double; let usage: EnergyUsage; let model: String; let predictions: String }
         var rows: [Row] = []
-        let models: [(String, String)] = [("quantum SVM (ZZ map, 4 qubits, α 0.5)", ModelKind.qsvm.rawValue),
-                                          ("classical SVM (RBF)", ModelKind.svmRBF.rawValue),
-                                          ("quantum neural network (VQC, RealAmplitudes ×2)", "vqc")]
-        let recipients: [Recipient] = [.x25519(identity.recipient)]
-        for (step, (name, kind)) in models.enumerated() {
+        var counts = (train: 0, test: 0)
+        let models: [(name: String, model: TrainingJob.Model)] = [("quantum SVM (ZZ map, 4 qubits, α 0.5)", .qsvm),
+                                                                  ("classical SVM (RBF)", .svmRBF),
+                                                                  ("quantum neural network (VQC, RealAmplitudes ×2)", .vqc)]
+        for (step, (name, model)) in models.enumerated() {
+            let kind = model.rawValue
             let modelPath = folder.appendingPathComponent("\(kind).model.sealed").path
             let predictionsPath = folder.appendingPathComponent("\(kind).predictions.sealed").path
-            let bar = ProgressBar(kind == "vqc" ? "   vqc epochs" : "   \(kind) kernel")
-            let split = (seed: seed, testSize: 0.25)
-            let (outcome, usage) = try mlErrors {
-                try meter.measure(kind) { () -> (accuracy: Double, model: TrainedModel) in
-                    let predicted: [String]
-                    let trained: TrainedModel
-                    if kind == "vqc" {
-                        // Angle encoding (ry) and Qiskit's RealAmplitudes with 2 repetitions, Adam, 20 epochs.
-                        var configuration = VariationalConfiguration(ansatz: try .realAmplitudes(qubits: train.features.columns, reps: 2),
-                                                                     seed: seed, scheduler: scheduler)
-                        if !json { configuration.progress = { record in bar.update(record.epoch, 20) } }
-                        let model = try VariationalModel.trainClassifier(train, test: test, configuration: configuration, split: split)
-                        bar.finish()
-                        predicted = try model.predict(test.features, scheduler: scheduler)
-                        trained = .variational(model)
-                    } else {
-                        var configuration = TrainingConfiguration(kind: ModelKind(rawValue: kind) ?? .svmRBF, scheduler: scheduler)
-                        // Qiskit's default α = 2 makes the 4-feature ZZ kernel nearly diagonal on Iris (test
-                        // accuracy 0.74); α = 0.5 widens its bandwidth (docs/qsvm.md).
-                        if kind == "qsvm" { configuration.featureMap = try .zz(features: train.features.columns, reps: 2, alpha: 0.5) }
-                        if !json { configuration.progress = { bar.update($0, $1) } }
-                        let model = try Classifier.train(train, test: test, configuration: configuration, split: split)
-                        bar.finish()
-                        predicted = try model.predict(test.features, configuration: configuration)
-                        trained = .kernel(model)
-                    }
-                    let csv = "sample,prediction\n" + predicted.enumerated().map { "\($0.offset),\(csvField($0.element))\n" }.joined()
-                    try withPrivacyErrors {
-                        try SealedFile.write(Data(csv.utf8), toPath: predictionsPath, for: recipients, contentType: "predictions/csv")
-                    }
-                    // The owner opens the predictions (in memory) and scores them.
-                    let opened = try withPrivacyErrors {
-                        try SealedFile.contents(atPath: predictionsPath, identities: [.x25519(identity)], expecting: "predictions/csv")
-                    }
-                    let lines = String(decoding: opened, as: UTF8.self).split(separator: "\n").dropFirst()
-                    let labels = lines.map { line in String(line.split(separator: ",", maxSplits: 1).last ?? "") }
-                    let truth = test.labels.map { test.classes[$0] }
-                    return (Double(zip(labels, truth).filter { $0 == $1 }.count) / Double(max(1, truth.count)), trained)
-                }
+            var job = TrainingJob(model: model, data: .dataset(data))
+            job.seed = seed
+            job.scheduler = scheduler
+            // Qiskit's default α = 2 makes the 4-feature ZZ kernel nearly diagonal on Iris (test
+            // accuracy 0.74); α = 0.5 widens its bandwidth (docs/qsvm.md).
+            if model == .qsvm { job.featureMap = FeatureMapChoice(.zz, alpha: 0.5) }
+            // Angle encoding (ry) and Qiskit's RealAmplitudes with 2 repetitions, Adam, 20 epochs.
+            if model == .vqc { job.variational = VariationalSettings(ansatz: AnsatzChoice(.realAmplitudes, layers: 2)) }
+            let bar = json ? nil : ProgressBar(model == .vqc ? "   vqc epochs" : "   \(kind) kernel")
+            job.progress = progressReporter(bar)
+            let (outcome, usage) = try meter.measure(kind) { () -> (accuracy: Double, trained: TrainingOutcome) in
+                let trained = try TrainedModel.train(job)
+                bar?.finish()
+                var predict = PredictionJob(data: trained.testSamples ?? .dataset(data))
+                predict.scheduler = scheduler
+                let predictions = try trained.model.predict(predict)
+                // The file holds the predictions alone (as a model holder without the labels would write it).
+                try Predictions(predicted: predictions.predicted).write(toPath: predictionsPath, recipients: recipients)
+                // The owner opens the predictions (in memory) and scores them.
+                let opened = try Predictions.predictedLabels(atPath: predictionsPath, keys: keys)
+                return (Predictions.accuracy(opened, predictions.truth ?? []), trained)
+            }
+            if step == 0 { counts = (outcome.trained.model.trainingSamples, outcome.trained.model.testSamples) }
+            if step == 0, !json {
+                print("1. identity \(keyPath) (mode 600), recipient \(identity.recipient.string)")
+                print("2. Iris (\(data.count) samples, \(data.features.columns) features, \(data.classes.count) classes) sealed → \(dataPath);")
+                print("   opened in memory: \(counts.train) training and \(counts.test) test samples (stratified, seed \(seed))")
             }
             // The sealed model records its test accuracy, split and the energy of its row.
-            try mlErrors {
-                try withPrivacyErrors {
-                    try outcome.model.withEnergy(EnergyRecord(usage)).write(toPath: modelPath, recipients: recipients, overwrite: false)
-                }
-            }
-            let accuracy = outcome.accuracy
+            try outcome.trained.model.withEnergy(EnergyRecord(usage)).write(toPath: modelPath, recipients: recipients, overwrite: false)
             if !json { print("\(step + 3). \(name): model → \(modelPath), predictions → \(predictionsPath)") }
-            rows.append(Row(name: name, kind: kind, accuracy: accuracy, usage: usage, model: modelPath, predictions: predictionsPath))
+            rows.append(Row(name: name, kind: kind, accuracy: outcome.accuracy, usage: usage, model: modelPath, predictions: predictionsPath))
         }
         let report = meter.stop(label: "verdant demo")
 
         if json {
             JSON.object([
                 ("workDir", .string(folder.path)), ("identity", .string(keyPath)), ("data", .string(dataPath)),
-                ("trainSamples", .integer(train.count)), ("testSamples", .integer(test.count)),
+                ("trainSamples", .integer(counts.train)), ("testSamples", .integer(counts.test)),
                 ("models", .array(rows.map { row in
                     .object([
                         ("model", .string(row.kind)), ("name", .string(row.name)), ("accuracy", .number(row.accuracy)),
                         ("seconds", .number(row.usage.seconds)), ("joules", .number(row.usage.joules.value)),
+                        ("joules_band", .array([.number(row.usage.joules.low), .number(row.usage.joules.high)])),
                         ("gCO2e", .number(row.usage.gCO2e.value)), ("cost", .number(row.usage.cost.value)),
                         ("currency", .string(row.usage.currency)), ("provenance", .string(row.usage.provenance.rawValue)),
                         ("modelFile", .string(row.model)), ("predictionsFile", .string(row.predictions)),
@@ -157,6 +134,7 @@ struct Demo: ParsableCommand {
                 })),
                 ("total", .object([
                     ("seconds", .number(report.total.seconds)), ("joules", .number(report.total.joules.value)),
+                    ("joules_band", .array([.number(report.total.joules.low), .number(report.total.joules.high)])),
                     ("gCO2e", .number(report.total.gCO2e.value)), ("cost", .number(report.total.cost.value)),
                     ("provenance", .string(report.total.provenance.rawValue)),
                 ])),
@@ -165,10 +143,10 @@ struct Demo: ParsableCommand {
             print("")
             let table = rows.map { row in
                 [row.name, String(format: "%.3f", row.accuracy), String(format: "%.3f", row.usage.seconds),
-                 String(format: "%.3g", row.usage.joules.value), String(format: "%.3g", row.usage.gCO2e.value),
+                 String(format: "%.3g ", row.usage.joules.value) + row.usage.joules.bandText, String(format: "%.3g", row.usage.gCO2e.value),
                  String(format: "%.2e %@", row.usage.cost.value, row.usage.currency), row.usage.provenance.rawValue]
             }
-            print(Format.table(["model", "test accuracy", "seconds", "joules", "gCO2e", "cost", "energy provenance"], table))
+            print(Format.table(["model", "test accuracy", "seconds", "joules (band)", "gCO2e", "cost", "energy provenance"], table))
             print("\nfiles: \(folder.path) (open them with: verdant unseal -i \(keyPath) FILE)")
         }
         try energy.finish(meter, label: "verdant demo")

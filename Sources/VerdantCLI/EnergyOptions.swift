@@ -105,16 +105,12 @@ struct EnergyOptions: ParsableArguments {
     /// Starts a meter for this process; `sampleInterval` replaces the user's (used by
     /// `bench --suite energy`, whose own measurements must not run beside a sampler).
     func start(sampleInterval: Double?) throws -> EnergyMeter {
-        do {
-            var configuration = try configuration()
-            if let sampleInterval {
-                configuration.sampleInterval = sampleInterval
-                configuration.keepTimeline = false
-            }
-            return try EnergyMeter(configuration: configuration)
-        } catch {
-            throw error.cliError
+        var configuration = try configuration()
+        if let sampleInterval {
+            configuration.sampleInterval = sampleInterval
+            configuration.keepTimeline = false
         }
+        return try EnergyMeter(configuration: configuration)
     }
 
     /// Stops the meter, prints the one-line summary on standard error and writes the report file.
@@ -126,20 +122,8 @@ struct EnergyOptions: ParsableArguments {
             printNote(report.oneLine)
         }
         if let energyReport {
-            do { try report.writeJSON(to: energyReport) } catch { throw error.cliError }
+            try report.writeJSON(to: energyReport)
         }
         return report
-    }
-}
-
-extension EnergyError {
-    /// Bad input exits 2; a job that cannot run or a file that cannot be written exits 1.
-    var cliError: CLIError {
-        switch self {
-        case .invalidParameter, .unknownCountry, .unusablePath, .emptyCommand, .csvHeaderMismatch, .cannotStart:
-            CLIError.usage(description)
-        case .noCounterReadable, .cannotWrite, .meterStopped:
-            CLIError.runtime(description)
-        }
     }
 }

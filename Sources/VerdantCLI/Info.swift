@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Verdant
+import VerdantCommon
 
 /// `verdant info`: this machine (or every rank of an MPI job) as Verdant sees it.
 struct Info: ParsableCommand {
@@ -16,15 +17,15 @@ struct Info: ParsableCommand {
     var json = false
 
     func run() throws {
-        let world = try parallelCall { try Distributed.world() }
+        let world = try Distributed.world()
         let host = ProcessInfo.processInfo.hostName
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let memory = Int(ProcessInfo.processInfo.physicalMemory)
-        let available = availableMemoryBytes() ?? memory
+        let available = SystemInfo.availableMemoryBytes().map { Int(clamping: $0) } ?? memory
         let threads = Scheduler.defaultThreads
         // Every rank's figures, gathered on rank 0 (host names as bytes).
-        let numbers = try parallelCall { try world.gather([world.rank, cores, memory, available, threads], to: 0) }
-        let hosts = try parallelCall { try world.gather(Array(host.utf8), to: 0) }
+        let numbers = try world.gather([world.rank, cores, memory, available, threads], to: 0)
+        let hosts = try world.gather(Array(host.utf8), to: 0)
         guard let numbers, let hosts else { return }  // other ranks print nothing
 
         let launch = Distributed.launch
@@ -65,30 +66,5 @@ struct Info: ParsableCommand {
             lines.append(Format.table(["rank", "host", "cores", "threads", "memory", "available"], rows))
         }
         print(lines.joined(separator: "\n"))
-    }
-}
-
-/// MemAvailable from /proc/meminfo, in bytes.
-func availableMemoryBytes() -> Int? {
-    guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-        let parts = line.split(separator: " ")
-        if parts.count >= 2, let kib = Int(parts[1]) { return kib * 1024 }
-    }
-    return nil
-}
-
-/// Runs a Parallel call, turning its errors into the CLI's: exit 1 for runtime problems (MPI, other
-/// ranks, tasks), 2 for bad input.
-func parallelCall<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as ParallelError {
-        switch error {
-        case .mpi, .mpiNotCompiledIn, .rankFailed, .communication, .taskFailed, .file:
-            throw CLIError.runtime(error.description)
-        default:
-            throw CLIError.usage(error.description)
-        }
     }
 }

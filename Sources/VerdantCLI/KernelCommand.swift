@@ -30,6 +30,9 @@ struct KernelCommand: ParsableCommand {
     @Option(help: "Feature scaling fitted on --data: minmax (to [0, π]), standard or none.")
     var scale: String = "minmax"
 
+    @Option(help: "Seed of builtin:adhoc (the same seed as train's gives the same samples).")
+    var seed: UInt64 = 7
+
     @Option(help: ArgumentHelp("Where to write the matrix: *.npy or *.csv ('-' or absent: CSV on standard output).", valueName: "file"))
     var out: String?
 
@@ -56,68 +59,42 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
-        let world = try parallelCall { try Distributed.world() }
+        let world = try Distributed.world()
+        let toFile = out != nil && out != "-"
         if world.rank == 0 { try checkOutput(out, force: force, option: "--out") }
         let meter = try energy.start()
         let jobKeys = try keys.resolve()
-        let start = DispatchTime.now().uptimeNanoseconds
-        let (train, testSet) = try mlErrors { () -> (Dataset, Dataset?) in
-            let train = try DataSource.load(data, label: label, keys: jobKeys, seed: 7).data
-            let testSet = try test.map { try DataSource.load($0, label: label, keys: jobKeys, seed: 7).data }
-            if let test, let testSet, testSet.featureNames != train.featureNames {
-                throw QuantumMLError.shapeMismatch(
-                    "\(test) (--test) has the features \(testSet.featureNames.joined(separator: ", ")); \(data) (--data) has "
-                        + "\(train.featureNames.joined(separator: ", ")): the test kernel needs the same features in the same order")
-            }
-            return (train, testSet)
-        }
-        let matrix = try mlErrors { () -> Matrix in
-            let scaler = try Scaler.fit(train.features, kind: Scaler.Kind(rawValue: scale) ?? .minmax)
-            let map = try featureMapOptions.kernelMap(features: train.features.columns)
-            var kernel = QuantumKernel(featureMap: map, scheduler: try threads.map { try Scheduler(threads: $0) } ?? .shared,
-                                       communicator: world)
-            let bar = ProgressBar("kernel")
-            if world.rank == 0, !json, out != nil, out != "-" { kernel.progress = { bar.update($0, $1) } }
-            defer { bar.finish() }
-            let x = try scaler.transform(train.features)
-            return try meter.span("kernel matrix") {
-                if let testSet { return try kernel.matrix(try scaler.transform(testSet.features), x) }
-                return try kernel.trainingMatrix(x)
-            }
-        }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        var job = KernelJob(data: try dataSource(data))
+        job.test = try test.map { try dataSource($0, option: "--test") }
+        job.labelColumn = label
+        job.featureMap = try featureMapOptions.choice(default: .zz) ?? FeatureMapChoice(.zz)
+        job.scale = Scaler.Kind(rawValue: scale) ?? .minmax
+        job.seed = seed
+        job.keys = jobKeys.inputs
+        job.scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
+        job.communicator = world
+        job.meter = meter
+        let bar = world.rank == 0 && !json && toFile ? ProgressBar("kernel") : nil
+        job.progress = progressReporter(bar)
+        let result = try QuantumKernel.compute(job)
+        bar?.finish()
         let report = meter.stop(label: "verdant kernel")
         guard world.rank == 0 else { return }
-        try mlErrors {
-            if let out, out.hasSuffix(".npy") {
-                try parallelCall { try ChunkedArray(matrix.values, shape: [matrix.rows, matrix.columns]).writeNPY(to: out) }
-            } else {
-                var csv = ""
-                csv.reserveCapacity(matrix.values.count * 20)
-                for i in 0..<matrix.rows {
-                    csv += (0..<matrix.columns).map { "\(matrix[i, $0])" }.joined(separator: ",")
-                    csv += "\n"
-                }
-                if let out, out != "-" {
-                    try withPrivacyErrors { try AtomicOutput.write(Data(csv.utf8), toPath: out, overwrite: true) }
-                } else {
-                    FileHandle.standardOutput.write(Data(csv.utf8))
-                }
-            }
+        if let out, toFile {
+            try result.write(toPath: out)
+        } else {
+            FileHandle.standardOutput.write(Data(result.csv.utf8))
         }
         if json {
             JSON.object([
-                ("out", .string(out ?? "-")), ("rows", .integer(matrix.rows)), ("columns", .integer(matrix.columns)),
-                ("qubits", .integer(try featureMapOptions.kernelMap(features: train.features.columns).numQubits)),
-                ("seconds", .number(seconds)), ("joules", .number(report.total.joules.value)),
-                ("provenance", .string(report.total.provenance.rawValue)),
+                ("out", .string(out ?? "-")), ("rows", .integer(result.matrix.rows)), ("columns", .integer(result.matrix.columns)),
+                ("qubits", .integer(result.qubits)), ("seconds", .number(result.seconds)),
+                ("joules", .number(report.total.joules.value)), ("provenance", .string(report.total.provenance.rawValue)),
             ]).print()
-        } else if let out, out != "-" {
-            printNote(String(format: "%d × %d kernel matrix → %@ (%.3f s)", matrix.rows, matrix.columns, out, seconds))
+        } else if let out, toFile {
+            printNote(String(format: "%d × %d kernel matrix → %@ (%.3f s)", result.matrix.rows, result.matrix.columns, out, result.seconds))
         }
         if !energy.noEnergySummary { printNote(report.oneLine) }
-        if let path = energy.energyReport {
-            do { try report.writeJSON(to: path) } catch { throw error.cliError }
-        }
+        if let path = energy.energyReport { try report.writeJSON(to: path) }
     }
 }

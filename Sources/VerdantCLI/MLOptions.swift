@@ -47,19 +47,17 @@ struct JobKeyOptions: ParsableArguments {
 
     /// The keys of one run: the passphrase is asked at most once.
     func resolve() throws -> JobKeys {
-        try withPrivacyErrors {
-            let phrase = passphrase || passphraseFile != nil ? try Passphrase.read(file: passphraseFile, confirm: true) : nil
-            let outputs = try KeyMaterial.recipients(recipients, files: recipientFiles, keyFiles: keyFiles, passphrase: phrase,
-                                                     workFactor: workFactor)
-            let inputs = try KeyMaterial.identities(files: identityFiles, keyFiles: keyFiles, passphrase: phrase, warnKeyFiles: false)
-            return JobKeys(recipients: outputs, identities: inputs, askPassphrase: phrase == nil,
-                           passphraseFile: passphraseFile, options: OpenOptions(maximumWorkFactor: maxWorkFactor, threads: nil))
-        }
+        let phrase = passphrase || passphraseFile != nil ? try Passphrase.read(file: passphraseFile, confirm: true) : nil
+        let outputs = try KeyMaterial.recipients(recipients, files: recipientFiles, keyFiles: keyFiles, passphrase: phrase,
+                                                 workFactor: workFactor)
+        let inputs = try KeyMaterial.identities(files: identityFiles, keyFiles: keyFiles, passphrase: phrase, warnKeyFiles: false)
+        return JobKeys(recipients: outputs, identities: inputs, askPassphrase: phrase == nil,
+                       passphraseFile: passphraseFile, options: OpenOptions(maximumWorkFactor: maxWorkFactor, threads: nil))
     }
 }
 
 /// The resolved keys of a job.
-struct JobKeys {
+struct JobKeys: Sendable {
     /// Who the outputs are sealed for (empty: plain outputs).
     let recipients: [Recipient]
     /// What opens sealed inputs.
@@ -76,6 +74,12 @@ struct JobKeys {
             return [.passphrase(try Passphrase.read(file: passphraseFile, confirm: false))]
         }
         return identities
+    }
+
+    /// The library's form: the identities chosen per sealed input (a passphrase asked only for a
+    /// file that has a passphrase stanza).
+    var inputs: InputKeys {
+        InputKeys(options: options) { header in try identities(for: header) }
     }
 }
 
@@ -99,67 +103,27 @@ struct FeatureMapOptions: ParsableArguments {
     @Option(help: "The axis of --feature-map angle: x, y or z.")
     var rotation: String = "y"
 
-    /// The feature map for `features` features: `--feature-map`, else `fallback` (nil: the model's own default).
-    func make(features: Int, default fallback: String?) throws -> FeatureMap? {
-        guard let featureMap = featureMap ?? fallback else { return nil }
+    /// The chosen encoding: `--feature-map`, else `fallback` (nil: the model's own default).
+    func choice(default fallback: FeatureMapChoice.Kind?) throws -> FeatureMapChoice? {
+        guard let name = featureMap ?? fallback?.rawValue else { return nil }
+        guard let kind = FeatureMapChoice.Kind(rawValue: name) else {
+            throw CLIError.usage("--feature-map: '\(name)' is not one of \(FeatureMapChoice.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         guard let entanglement = Entanglement(rawValue: entanglement) else {
             throw CLIError.usage("--entanglement: '\(entanglement)' is not one of \(Entanglement.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        switch featureMap {
-        case "zz": return try FeatureMap.zz(features: features, reps: reps, entanglement: entanglement, alpha: alpha)
-        case "z": return try FeatureMap.z(features: features, reps: reps, alpha: alpha)
-        case "pauli":
-            let labels = paulis.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            return try FeatureMap.pauli(features: features, paulis: labels, reps: reps, entanglement: entanglement, alpha: alpha)
-        case "angle":
-            guard let axis = RotationAxis(rawValue: rotation) else { throw CLIError.usage("--rotation: '\(rotation)' is not one of x, y, z") }
-            return try FeatureMap.angle(features: features, rotation: axis)
-        case "amplitude": return try FeatureMap.amplitude(features: features)
-        default:
-            throw CLIError.usage("--feature-map: '\(featureMap)' is not one of zz, z, pauli, angle, amplitude")
-        }
-    }
-
-    /// The feature map of a quantum kernel (default zz).
-    func kernelMap(features: Int) throws -> FeatureMap {
-        try make(features: features, default: "zz") ?? FeatureMap.zz(features: features, reps: reps)
+        guard let axis = RotationAxis(rawValue: rotation) else { throw CLIError.usage("--rotation: '\(rotation)' is not one of x, y, z") }
+        let labels = paulis.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return FeatureMapChoice(kind, reps: reps, entanglement: entanglement, paulis: labels, alpha: alpha, rotation: axis)
     }
 }
 
-/// Loading a data set for a job: a CSV file (plain or sealed) or a built-in set.
-enum DataSource {
-    /// The built-in data sets `--data` accepts.
-    static let builtins = ["builtin:iris", "builtin:adhoc"]
-
-    /// The data at `path`; for `builtin:adhoc` also its own test set.
-    static func load(_ path: String, label: String?, keys: JobKeys, seed: UInt64) throws -> (data: Dataset, test: Dataset?) {
-        if path.hasPrefix("builtin:"), let label, label != (path == "builtin:iris" ? "species" : "label") {
-            throw CLIError.usage("--label: the built-in data set \(path) has the label column '\(path == "builtin:iris" ? "species" : "label")'; received '\(label)'")
-        }
-        switch path {
-        case "builtin:iris":
-            return (DatasetLoader.iris(), nil)
-        case "builtin:adhoc":
-            let (train, test) = try DatasetLoader.adHoc(trainingSize: 20, testSize: 10, features: 2, gap: 0.3, seed: seed)
-            return (train, test)
-        default:
-            if path.hasPrefix("builtin:") {
-                throw CLIError.usage("--data: '\(path)' is not a built-in data set; built-in: \(builtins.joined(separator: ", "))")
-            }
-            return (try DatasetLoader.csv(text: text(of: path, keys: keys), name: path, labelColumn: label), nil)
-        }
+/// The `--data` (or `--test`) value as a library source: a path, `builtin:iris` or `builtin:adhoc`.
+func dataSource(_ text: String, option: String = "--data") throws -> DataSource {
+    guard !text.hasPrefix("builtin:") || DataSource.builtinNames.contains(text) else {
+        throw CLIError.usage("\(option): '\(text)' is not a built-in data set; built-in: \(DataSource.builtinNames.joined(separator: ", "))")
     }
-}
-
-/// The UTF-8 text of a file that may be sealed, opened in memory.
-func text(of path: String, keys: JobKeys) throws -> String {
-    let data = try withPrivacyErrors {
-        try SealedFile.contents(atPath: path, options: keys.options, identities: keys.identities(for:))
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
-        throw CLIError.usage("'\(path)' is not UTF-8 text; a data file must be CSV")
-    }
-    return text
+    return try DataSource(parsing: text)
 }
 
 /// Refuses to replace an existing output unless `--force`.
@@ -176,10 +140,8 @@ func checkOutput(_ path: String?, force: Bool, option: String = "-o") throws {
     }
 }
 
-extension QuantumMLError {
-    /// Training that cannot produce a model is a runtime failure (1); the rest is bad input (2).
-    var cliError: CLIError {
-        if case .training = self { return CLIError.runtime(description) }
-        return CLIError.usage(description)
-    }
+/// A progress bar fed by a library job's progress: epochs or kernel work items.
+func progressReporter(_ bar: ProgressBar?) -> (@Sendable (JobProgress) -> Void)? {
+    guard let bar else { return nil }
+    return { progress in bar.update(progress.done, progress.total) }
 }

@@ -41,19 +41,10 @@ struct Measure: ParsableCommand {
     }
 
     func run() throws {
-        let measurement: CommandMeasurement
-        do {
-            measurement = try EnergyMeter.measure(command: command, configuration: try energy.configuration())
-        } catch {
-            throw error.cliError
-        }
+        let measurement = try EnergyMeter.measure(command: command, configuration: try energy.configuration())
         let report = measurement.report
-        do {
-            if let csv { try report.appendCSV(to: csv, projectName: projectName) }
-            if let path = energy.energyReport { try report.writeJSON(to: path) }
-        } catch {
-            throw error.cliError
-        }
+        if let csv { try report.appendCSV(to: csv, projectName: projectName) }
+        if let path = energy.energyReport { try report.writeJSON(to: path) }
         if json {
             print(report.json())
         } else if !energy.noEnergySummary {

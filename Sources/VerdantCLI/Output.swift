@@ -1,29 +1,13 @@
 import Foundation
 import Verdant
+import VerdantCommon
 
-/// A JSON value written with keys in the order given and numbers in shortest round-trip form.
-indirect enum JSON {
-    case object([(String, JSON)])
-    case array([JSON])
-    case string(String)
-    case number(Double)
-    case integer(Int)
-    case bool(Bool)
-    case null
-    /// An array produced element by element while it is written (for state-sized data).
-    case lazyArray(count: Int, element: @Sendable (Int) -> JSON)
-    /// An object produced member by member while it is written; `nil` members are skipped.
-    case lazyObject(count: Int, member: @Sendable (Int) -> (String, JSON)?)
+/// The CLI's name for Verdant's one JSON writer (VerdantCommon's ``JSONValue``).
+typealias JSON = JSONValue
 
-    /// The text, one line.
-    var text: String {
-        var out = ""
-        write(into: &out, flush: nil)
-        return out
-    }
-
-    /// Writes the value to standard output, flushing every megabyte so state-sized arrays never
-    /// exist as one string.
+extension JSONValue {
+    /// Writes the value and a line break to standard output, flushing every megabyte so that
+    /// state-sized arrays never exist as one string.
     func print() {
         var out = ""
         out.reserveCapacity(1 << 20)
@@ -33,73 +17,6 @@ indirect enum JSON {
         }
         out += "\n"
         FileHandle.standardOutput.write(Data(out.utf8))
-    }
-
-    func write(into out: inout String, flush: ((inout String) -> Void)?) {
-        if let flush, out.utf8.count > 1 << 20 { flush(&out) }
-        switch self {
-        case .lazyArray(let count, let element):
-            out += "["
-            for i in 0..<count {
-                if i > 0 { out += ", " }
-                element(i).write(into: &out, flush: flush)
-            }
-            out += "]"
-        case .lazyObject(let count, let member):
-            out += "{"
-            var first = true
-            for i in 0..<count {
-                guard let (key, value) = member(i) else { continue }
-                if !first { out += ", " }
-                first = false
-                JSON.string(key).write(into: &out, flush: flush)
-                out += ": "
-                value.write(into: &out, flush: flush)
-            }
-            out += "}"
-        case .object(let members):
-            out += "{"
-            for (n, (key, value)) in members.enumerated() {
-                if n > 0 { out += ", " }
-                JSON.string(key).write(into: &out, flush: flush)
-                out += ": "
-                value.write(into: &out, flush: flush)
-            }
-            out += "}"
-        case .array(let items):
-            out += "["
-            for (n, item) in items.enumerated() {
-                if n > 0 { out += ", " }
-                item.write(into: &out, flush: flush)
-            }
-            out += "]"
-        case .string(let s):
-            out += "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if scalar.value < 0x20 {
-                        out += String(format: "\\u%04x", scalar.value)
-                    } else {
-                        out.unicodeScalars.append(scalar)
-                    }
-                }
-            }
-            out += "\""
-        case .number(let d):
-            out += d.isFinite ? "\(d)" : "null"
-        case .integer(let i):
-            out += "\(i)"
-        case .bool(let b):
-            out += b ? "true" : "false"
-        case .null:
-            out += "null"
-        }
     }
 }
 

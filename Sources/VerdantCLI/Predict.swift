@@ -42,11 +42,15 @@ struct Predict: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
         if json, output == nil || output == "-" { throw ValidationError("--json prints a summary on standard output; give -o FILE for the predictions") }
+        if data.hasPrefix("builtin:"), data != "builtin:iris" {
+            throw ValidationError("--data: predict reads a CSV file (plain or sealed) or builtin:iris; '\(data)' is "
+                                  + (data == "builtin:adhoc" ? "generated per training run (train scores its own test split)" : "not a built-in data set"))
+        }
     }
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
-        let world = try parallelCall { try Distributed.world() }
+        let world = try Distributed.world()
         let toStdout = output == nil || output == "-"
         if world.rank == 0 { try checkOutput(output, force: force) }
         let meter = try energy.start()
@@ -54,92 +58,41 @@ struct Predict: ParsableCommand {
         if toStdout, !jobKeys.recipients.isEmpty, isatty(STDOUT_FILENO) != 0 {
             throw CLIError.usage("refusing to write sealed predictions to the terminal; use -o FILE or redirect standard output")
         }
-        let loaded = try mlErrors { () -> TrainedModel in
-            let bytes = try withPrivacyErrors {
-                try SealedFile.contents(atPath: model, expecting: ModelFile.contentType, options: jobKeys.options,
-                                        identities: jobKeys.identities(for:))
-            }
-            return try TrainedModel(bytes, path: model)
-        }
-        let (features, labels, targets) = try mlErrors { () -> (Matrix, [String]?, [Double]?) in
-            if data.hasPrefix("builtin:"), data != "builtin:iris" {
-                throw CLIError.usage("--data: predict reads a CSV file (plain or sealed) or builtin:iris; '\(data)' is "
-                                     + (data == "builtin:adhoc" ? "generated per training run (train scores its own test split)" : "not a built-in data set"))
-            }
-            let text = data == "builtin:iris" ? DatasetLoader.irisCSV : try text(of: data, keys: jobKeys)
-            if loaded.isRegressor {
-                let read = try DatasetLoader.regressionFeatures(text: text, name: data, featureNames: loaded.featureNames,
-                                                                targetColumn: loaded.labelName)
-                return (read.features, read.targets.map { $0.map { "\($0)" } }, read.targets)
-            }
-            let read = try DatasetLoader.features(text: text, name: data, featureNames: loaded.featureNames,
-                                                  labelColumn: loaded.labelName)
-            return (read.features, read.labels, nil)
-        }
-        let scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
-        let bar = ProgressBar("kernel")
-        let progress: (@Sendable (Int, Int) -> Void)? = world.rank == 0 && !json ? { @Sendable in bar.update($0, $1) } : nil
-        let (predicted, values) = try mlErrors {
-            try meter.span("predict") { try loaded.predict(features, scheduler: scheduler, communicator: world, progress: progress) }
-        }
-        bar.finish()
+        let trained = try TrainedModel.load(atPath: model, keys: jobKeys.inputs)
+        var job = PredictionJob(data: try dataSource(data))
+        job.keys = jobKeys.inputs
+        job.scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
+        job.communicator = world
+        job.meter = meter
+        let bar = world.rank == 0 && !json ? ProgressBar("kernel") : nil
+        job.progress = progressReporter(bar)
+        let predictions = try trained.predict(job)
+        bar?.finish()
         let report = meter.stop(label: "verdant predict")
         guard world.rank == 0 else { return }
 
-        var csv = labels == nil ? "sample,prediction\n" : "sample,prediction,label\n"
-        for (i, p) in predicted.enumerated() {
-            csv += "\(i),\(csvField(p))" + (labels.map { ",\(csvField($0[i]))" } ?? "") + "\n"
-        }
-        // A classifier is scored by accuracy, a regressor by MSE, MAE and R², against the data's label column.
-        let metrics = try mlErrors { () -> RegressionMetrics? in
-            guard let values, let targets else { return nil }
-            return try RegressionMetrics(predicted: values, targets: targets)
-        }
-        let accuracy = loaded.isRegressor ? nil
-            : labels.map { truth in Double(zip(predicted, truth).filter { $0 == $1 }.count) / Double(max(1, truth.count)) }
-        try mlErrors {
-            try withPrivacyErrors {
-                if toStdout {
-                    if jobKeys.recipients.isEmpty {
-                        FileHandle.standardOutput.write(Data(csv.utf8))
-                    } else {
-                        FileHandle.standardOutput.write(try SealedFile.seal(Data(csv.utf8), for: jobKeys.recipients, contentType: "predictions/csv"))
-                    }
-                } else if let output {
-                    if jobKeys.recipients.isEmpty {
-                        try AtomicOutput.write(Data(csv.utf8), toPath: output, overwrite: force)
-                    } else {
-                        try SealedFile.write(Data(csv.utf8), toPath: output, for: jobKeys.recipients, contentType: "predictions/csv",
-                                             overwrite: force)
-                    }
-                }
-            }
+        if let output, !toStdout {
+            try predictions.write(toPath: output, recipients: jobKeys.recipients, overwrite: force)
+        } else {
+            FileHandle.standardOutput.write(try predictions.encoded(for: jobKeys.recipients))
         }
         if json {
             JSON.object([
                 ("predictions", .string(output ?? "-")), ("sealed", .bool(!jobKeys.recipients.isEmpty)),
-                ("samples", .integer(predicted.count)), ("accuracy", accuracy.map { .number($0) } ?? .null),
-                ("mse", metrics.map { .number($0.meanSquaredError) } ?? .null),
-                ("mae", metrics.map { .number($0.meanAbsoluteError) } ?? .null),
-                ("r2", metrics.map { .number($0.rSquared) } ?? .null),
+                ("samples", .integer(predictions.predicted.count)), ("accuracy", predictions.accuracy.map { .number($0) } ?? .null),
+                ("mse", predictions.metrics.map { .number($0.meanSquaredError) } ?? .null),
+                ("mae", predictions.metrics.map { .number($0.meanAbsoluteError) } ?? .null),
+                ("r2", predictions.metrics.map { .number($0.rSquared) } ?? .null),
                 ("joules", .number(report.total.joules.value)), ("provenance", .string(report.total.provenance.rawValue)),
             ]).print()
         } else if !toStdout {
-            printNote("\(predicted.count) predictions → \(output ?? "-")\(jobKeys.recipients.isEmpty ? "" : " (sealed)")"
-                      + (accuracy.map { String(format: "; accuracy %.4f against the data's %@ column", $0, loaded.labelName) } ?? "")
-                      + (metrics.map { m in
-                          "; \(RegressionRun.metrics(m.meanSquaredError, m.meanAbsoluteError, m.rSquared)) against the data's \(loaded.labelName) column"
+            printNote("\(predictions.predicted.count) predictions → \(output ?? "-")\(jobKeys.recipients.isEmpty ? "" : " (sealed)")"
+                      + (predictions.accuracy.map { String(format: "; accuracy %.4f against the data's %@ column", $0, trained.labelName) } ?? "")
+                      + (predictions.metrics.map { m in
+                          "; \(TrainedModel.metrics(m.meanSquaredError, m.meanAbsoluteError, m.rSquared)) against the data's \(trained.labelName) column"
                       } ?? ""))
         }
         if !energy.noEnergySummary { printNote(report.oneLine) }
-        if let path = energy.energyReport {
-            do { try report.writeJSON(to: path) } catch { throw error.cliError }
-        }
+        if let path = energy.energyReport { try report.writeJSON(to: path) }
     }
-}
-
-/// A CSV field, quoted when it holds a comma, quote or line break.
-func csvField(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }

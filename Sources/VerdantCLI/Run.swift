@@ -67,7 +67,7 @@ struct Run: ParsableCommand {
     func run() throws {
         // One simulation per job: under mpirun, rank 0 alone runs (N copies of the same state
         // would cost N times the energy for the same counts).
-        let world = try parallelCall { try Distributed.world() }
+        let world = try Distributed.world()
         guard world.rank == 0 else { return }
         if world.size > 1 {
             let others = world.size == 2 ? "the other rank exits" : "the other \(world.size - 1) ranks exit"

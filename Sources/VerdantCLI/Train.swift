@@ -68,7 +68,7 @@ struct Train: ParsableCommand {
     @OptionGroup var energy: EnergyOptions
 
     /// Every model `--model` accepts.
-    static let models = ModelKind.allCases.map(\.rawValue) + VariationalModel.Kind.allCases.map(\.rawValue)
+    static let models = TrainingJob.Model.allCases.map(\.rawValue)
 
     func validate() throws {
         guard Train.models.contains(model) else {
@@ -79,7 +79,7 @@ struct Train: ParsableCommand {
         guard c > 0, c.isFinite else { throw ValidationError("--c must be a positive number, received \(c)") }
         if let gamma, !(gamma > 0 && gamma.isFinite) { throw ValidationError("--gamma must be a positive number, received \(gamma)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
-        if model == VariationalModel.Kind.vqr.rawValue {
+        if model == TrainingJob.Model.vqr.rawValue {
             if let conflict = variational.regressorConflict { throw ValidationError(conflict) }
             for path in [data] + (test.map { [$0] } ?? []) where path.hasPrefix("builtin:") {
                 throw ValidationError("--model vqr needs numeric targets; '\(path)' is a classification set (class labels); give a CSV file whose label column holds numbers")
@@ -87,138 +87,53 @@ struct Train: ParsableCommand {
         }
     }
 
+    /// The library's description of this run.
+    func job(keys: JobKeys, world: any Communicator, meter: EnergyMeter, progress: ProgressBar?) throws -> TrainingJob {
+        guard let kind = TrainingJob.Model(rawValue: model) else { throw CLIError.usage("--model: '\(model)' is not one of \(Train.models.joined(separator: ", "))") }
+        var job = TrainingJob(model: kind, data: try dataSource(data))
+        job.test = try test.map { try dataSource($0, option: "--test") }
+        job.labelColumn = label
+        job.testFraction = testSize
+        job.seed = seed
+        job.scale = Scaler.Kind(rawValue: scale) ?? .minmax
+        // qsvm: zz unless --feature-map says otherwise, with --reps/--alpha/--entanglement applied;
+        // vqc and vqr: their own angle encoding unless --feature-map is given.
+        job.featureMap = try featureMapOptions.choice(default: kind == .qsvm ? .zz : nil)
+        job.svm = SVCParameters(c: c)
+        job.gamma = gamma
+        if kind == .vqc || kind == .vqr { job.variational = try variational.settings() }
+        job.keys = keys.inputs
+        job.scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
+        job.communicator = world
+        job.meter = meter
+        job.progress = progressReporter(progress)
+        return job
+    }
+
     func run() throws {
         AtomicOutput.removeOnInterrupt()
-        let world = try parallelCall { try Distributed.world() }
+        let world = try Distributed.world()
         let isRoot = world.rank == 0
         if isRoot { try checkOutput(output, force: force) }
         let meter = try energy.start()
         let jobKeys = try keys.resolve()
-        let trained = try mlErrors { () -> TrainedModel in
-            if model == VariationalModel.Kind.vqr.rawValue {
-                return .variational(try RegressionRun.train(options: self, keys: jobKeys, world: world, meter: meter,
-                                                            showProgress: isRoot && !json))
-            }
-            let job = try meter.span("load data") { () -> (data: Dataset, test: Dataset?) in
-                let loaded = try DataSource.load(data, label: label, keys: jobKeys, seed: seed)
-                if let test { return (loaded.data, try DataSource.load(test, label: label, keys: jobKeys, seed: seed).data) }
-                return loaded
-            }
-            if model == VariationalModel.Kind.vqc.rawValue {
-                return .variational(try VariationalRun.train(job.data, test: job.test, options: self, world: world, meter: meter,
-                                                             showProgress: isRoot && !json))
-            }
-            return .kernel(try TrainingRun.train(job.data, builtinTest: job.test, options: self, world: world, meter: meter,
-                                                 showProgress: isRoot && !json).classifier)
-        }
+        let bar = isRoot && !json ? ProgressBar(model == "vqc" || model == "vqr" ? "epochs" : "kernel") : nil
+        let outcome = try TrainedModel.train(job(keys: jobKeys, world: world, meter: meter, progress: bar))
+        bar?.finish()
         let report = meter.stop(label: "verdant train")
-        let withEnergy = trained.withEnergy(EnergyRecord(report.total))
+        let trained = outcome.model.withEnergy(EnergyRecord(report.total))
         guard isRoot else { return }
-        try mlErrors { try withPrivacyErrors { try withEnergy.write(toPath: output, recipients: jobKeys.recipients, overwrite: force) } }
+        try trained.write(toPath: output, recipients: jobKeys.recipients, overwrite: force)
         let sealed = !jobKeys.recipients.isEmpty
         if json {
-            withEnergy.json(output: output, sealed: sealed, report: report).print()
+            trained.json(output: output, sealed: sealed, energy: report).print()
         } else {
-            print(withEnergy.summary(output: output, sealed: sealed))
+            print(trained.summary(output: output, sealed: sealed))
         }
         if !energy.noEnergySummary {
             fflush(nil)
             printNote(report.oneLine)
         }
-        if let path = energy.energyReport {
-            do { try report.writeJSON(to: path) } catch { throw error.cliError }
-        }
-    }
-}
-
-/// One training run, shared by `train` and `demo`.
-struct TrainingRun {
-    let classifier: Classifier
-
-    /// Splits (unless a test set is given), trains and scores.
-    static func train(_ data: Dataset, builtinTest: Dataset?, options: Train, world: any Communicator, meter: EnergyMeter,
-                      showProgress: Bool) throws -> TrainingRun
-    {
-        let kind = ModelKind(rawValue: options.model) ?? .qsvm
-        var configuration = TrainingConfiguration(kind: kind, scale: Scaler.Kind(rawValue: options.scale) ?? .minmax,
-                                                  svm: SVCParameters(c: options.c), gamma: options.gamma,
-                                                  scheduler: try options.threads.map { try Scheduler(threads: $0) } ?? .shared,
-                                                  communicator: world)
-        if kind == .qsvm {
-            configuration.featureMap = try options.featureMapOptions.make(features: data.features.columns, default: "zz")
-        }
-        return try train(data, builtinTest: builtinTest, configuration: configuration, testSize: options.testSize, seed: options.seed,
-                         meter: meter, showProgress: showProgress)
-    }
-
-    /// Splits (unless a test set is given), trains and scores with a ready configuration.
-    static func train(_ data: Dataset, builtinTest: Dataset?, configuration: TrainingConfiguration, testSize: Double, seed: UInt64,
-                      meter: EnergyMeter, showProgress: Bool) throws -> TrainingRun
-    {
-        var configuration = configuration
-        let bar = ProgressBar("kernel")
-        if showProgress { configuration.progress = { done, total in bar.update(done, total) } }
-        defer { bar.finish() }
-        let classifier: Classifier
-        if let builtinTest {
-            classifier = try meter.span("train") { try Classifier.train(data, test: builtinTest, configuration: configuration) }
-        } else if testSize > 0 {
-            let (train, test) = try stratifiedSplit(data, testFraction: testSize, seed: seed)
-            classifier = try meter.span("train") {
-                try Classifier.train(train, test: test, configuration: configuration, split: (seed, testSize))
-            }
-        } else {
-            classifier = try meter.span("train") { try Classifier.train(data, configuration: configuration) }
-        }
-        return TrainingRun(classifier: classifier)
-    }
-
-    /// The human summary.
-    static func summary(_ model: Classifier, output: String, sealed: Bool) -> String {
-        let t = model.training
-        var lines = ["\(model.kind.rawValue) on \(t.dataset): \(t.samples) training samples, \(model.classes.count) classes, "
-            + "\(model.supportVectors.rows) support vectors"]
-        if let map = model.featureMap { lines.append("feature map: \(map.description)") }
-        lines.append(String(format: "train accuracy %.4f", t.trainAccuracy)
-            + (t.testAccuracy.map { String(format: ", test accuracy %.4f on %d samples", $0, t.testSamples) } ?? ""))
-        lines.append(String(format: "kernel %.3f s, training %.3f s (%d rank%@ × %d threads)", t.kernelSeconds, t.seconds, t.ranks,
-                            t.ranks == 1 ? "" : "s", t.threads))
-        lines.append("model → \(output)\(sealed ? " (sealed)" : "")")
-        return lines.joined(separator: "\n")
-    }
-
-    /// The machine-readable result.
-    static func json(_ model: Classifier, output: String, sealed: Bool, report: EnergyReport) -> JSON {
-        let t = model.training
-        return .object([
-            ("model", .string(output)), ("sealed", .bool(sealed)), ("kind", .string(model.kind.rawValue)),
-            ("dataset", .string(t.dataset)), ("classes", .array(model.classes.map { .string($0) })),
-            ("samples", .integer(t.samples)), ("testSamples", .integer(t.testSamples)),
-            ("supportVectors", .integer(model.supportVectors.rows)),
-            ("trainAccuracy", .number(t.trainAccuracy)), ("testAccuracy", t.testAccuracy.map { .number($0) } ?? .null),
-            ("seconds", .number(t.seconds)), ("kernelSeconds", .number(t.kernelSeconds)),
-            ("ranks", .integer(t.ranks)), ("threads", .integer(t.threads)),
-            ("energy", .object([
-                ("joules", .number(report.total.joules.value)), ("gCO2e", .number(report.total.gCO2e.value)),
-                ("cost", .number(report.total.cost.value)), ("currency", .string(report.total.currency)),
-                ("provenance", .string(report.total.provenance.rawValue)),
-            ])),
-        ])
-    }
-}
-
-/// Runs `body`, turning library errors into `CLIError`s with their exit codes.
-func mlErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as QuantumMLError {
-        throw error.cliError
-    } catch let error as EnergyError {
-        throw error.cliError
-    } catch let error as ParallelError {
-        if case .taskFailed(_, _, let underlying) = error, let inner = underlying as? QuantumMLError { throw inner.cliError }
-        return try parallelCall { throw error }
-    } catch let error as PrivacyError {
-        return try withPrivacyErrors { throw error }
+        if let path = energy.energyReport { try report.writeJSON(to: path) }
     }
 }

@@ -22,86 +22,23 @@ struct VerdantCommand: ParsableCommand {
     )
 }
 
-/// Exit codes: 0 ok, 1 runtime error, 2 usage or input error, and one code per way a sealed
-/// input can fail (README, "Exit codes").
-enum ExitStatus {
-    static let runtimeError: Int32 = 1
-    static let usageError: Int32 = 2
-    /// No identity, passphrase or key given opens the sealed file.
-    static let noKeyOpens: Int32 = 3
-    /// The input is not a sealed file.
-    static let notSealed: Int32 = 4
-    /// A sealed file of a format version this build does not read.
-    static let unsupportedVersion: Int32 = 5
-    /// The header was changed after sealing, or is malformed.
-    static let headerDamaged: Int32 = 6
-    /// The file ends early (inside the header, or before the final chunk).
-    static let truncated: Int32 = 7
-    /// A chunk failed authentication, or data follows the final chunk.
-    static let chunkFailed: Int32 = 8
-}
-
-extension PrivacyError {
-    /// The exit code of this failure: one per way a sealed input fails, else 2 for bad input and
-    /// 1 for system failures.
-    var exitCode: Int32 {
-        switch self {
-        case .noMatchingIdentity: ExitStatus.noKeyOpens
-        case .notSealed: ExitStatus.notSealed
-        case .unsupportedVersion: ExitStatus.unsupportedVersion
-        case .headerMalformed, .headerModified: ExitStatus.headerDamaged
-        case .headerTruncated, .truncated: ExitStatus.truncated
-        case .chunkFailed, .trailingData, .payloadMalformed: ExitStatus.chunkFailed
-        default: isInputError ? ExitStatus.usageError : ExitStatus.runtimeError
-        }
-    }
-}
-
-/// An error the CLI reports itself, with its exit code.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    let code: Int32
-
-    static func usage(_ message: String) -> CLIError { CLIError(description: message, code: ExitStatus.usageError) }
-    static func runtime(_ message: String) -> CLIError { CLIError(description: message, code: ExitStatus.runtimeError) }
-}
-
-extension QuantumError {
-    /// Memory and capacity problems are runtime errors (1); everything else is bad input (2).
-    var exitCode: Int32 {
-        switch self {
-        case .insufficientMemory, .tooManyQubits: ExitStatus.runtimeError
-        default: ExitStatus.usageError
-        }
-    }
-}
-
 @main
 enum VerdantMain {
     static func main() {
         let status: Int32
         do {
             // Several copies started by mpirun without MPI compiled in would each do all the work.
-            try parallelCall { try Distributed.checkLaunch() }
+            try Distributed.checkLaunch()
             var command = try VerdantCommand.parseAsRoot()
             try command.run()
             status = 0
-        } catch let error as CLIError {
-            printError(error.description)
-            status = error.code
-        } catch let error as QuantumError {
-            printError(error.description)
-            status = error.exitCode
-        } catch let error as PrivacyError {
-            printError(error.description)
-            status = error.exitCode
-        } catch let error as QuantumMLError {
-            printError(error.description)
-            status = error.cliError.code
         } catch {
-            // ArgumentParser: help and version exit 0 on stdout; usage errors exit 2 on stderr.
-            let code = VerdantCommand.exitCode(for: error)
-            if code == .success {
+            if let (message, code) = ExitCodes.failure(for: error) {
+                // Verdant's own errors: the one map (ExitCodes.swift).
+                printError(message)
+                status = code
+            } else if VerdantCommand.exitCode(for: error) == .success {
+                // ArgumentParser: help and version exit 0 on stdout; usage errors exit 2 on stderr.
                 print(VerdantCommand.fullMessage(for: error))
                 status = 0
             } else {

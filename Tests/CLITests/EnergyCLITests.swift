@@ -21,7 +21,7 @@ struct EnergyCLITests {
         let object = try jsonObject(json.stdout)
         #expect(object["joules"] is Double && object["gCO2e"] is Double && object["cost"] is Double)
         #expect((object["seconds"] as? Double ?? 0) >= 0.2)
-        #expect(["measured", "modelled", "default"].contains(object["provenance"] as? String ?? ""))
+        #expect(Provenance.allCases.map(\.rawValue).contains(object["provenance"] as? String ?? ""))
         #expect((object["carbon"] as? [String: Any])?["region"] as? String == "France")
         #expect((object["job"] as? [String: Any])?["exit_status"] as? Int == 0)
         let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")

@@ -32,7 +32,10 @@ struct QMLCLITests {
             let accuracy = try #require(model["accuracy"] as? Double)
             #expect(accuracy >= 0.9, "\(model)")
             #expect((model["joules"] as? Double ?? -1) > 0)
-            #expect(["measured", "modelled", "default"].contains(model["provenance"] as? String ?? ""))
+            #expect(Provenance.allCases.map(\.rawValue).contains(model["provenance"] as? String ?? ""))
+            // The band travels with the value: low ≤ joules ≤ high.
+            let band = try #require(model["joules_band"] as? [Double])
+            #expect(band.count == 2 && band[0] <= (model["joules"] as? Double ?? -1) && (model["joules"] as? Double ?? -1) <= band[1])
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: work).sorted()
         #expect(files == ["demo.key", "iris.csv.sealed", "qsvm.model.sealed", "qsvm.predictions.sealed",
@@ -145,6 +148,10 @@ struct QMLCLITests {
         #expect(training["gradientMethod"] as? String == "parameter-shift" && training["patience"] as? Int == 2)
         #expect(training["validationFraction"] as? Double == 0.25 && training["batchSize"] as? Int == 8)
         #expect((training["validationSamples"] as? Int ?? 0) > 0 && training["energy"] != nil)
+        // The model file carries the energy's band, not only its value and provenance.
+        let energy = try #require(training["energy"] as? [String: Any])
+        let (low, joules, high) = (energy["joulesLow"] as? Double ?? .nan, energy["joules"] as? Double ?? .nan, energy["joulesHigh"] as? Double ?? .nan)
+        #expect(low <= joules && joules <= high && high > low, "\(energy)")
         // predict opens the passphrase-sealed model and seals its predictions with the same passphrase.
         let predictions = folder.url.appendingPathComponent("p.sealed").path
         let predict = try verdant(["predict", "--model", model, "--data", "builtin:iris", "--passphrase-file", passphrase,
@@ -167,6 +174,47 @@ struct QMLCLITests {
         var worst = 0.0
         for i in 0..<150 { for j in 0..<150 { worst = max(worst, abs(rows[i][j] - expected[i, j])) } }
         #expect(worst < 1e-12)
+    }
+
+    @Test("train --model qsvm applies --alpha, --reps and --entanglement to its default ZZ map (no --feature-map needed)")
+    func qsvmFeatureMapOptions() throws {
+        let folder = try TemporaryDirectory()
+        let model = folder.url.appendingPathComponent("m.json").path
+        let result = try verdant(["train", "--data", "builtin:iris", "--alpha", "0.5", "--reps", "1", "--entanglement", "linear",
+                                  "-o", model, "--json", "--no-energy-summary"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let file = try jsonObject(String(decoding: try Data(contentsOf: URL(fileURLWithPath: model)), as: UTF8.self))
+        let map = try #require(file["featureMap"] as? [String: Any])
+        let pauli = try #require((map["kind"] as? [String: Any])?["pauli"] as? [String: Any])
+        #expect(pauli["alpha"] as? Double == 0.5 && map["reps"] as? Int == 1 && pauli["entanglement"] as? String == "linear", "\(map)")
+        #expect(pauli["paulis"] as? [String] == ["Z", "ZZ"])
+        // α = 0.5 is the demo's choice on Iris: 0.974 test accuracy (α = 2 gives 0.744; docs/qsvm.md).
+        #expect(try jsonObject(result.stdout)["testAccuracy"] as? Double ?? 0 > 0.95)
+    }
+
+    @Test("kernel --seed draws builtin:adhoc as train --seed does (it was fixed at 7); a sealed model given as data is refused, exit 2")
+    func kernelSeedAndSealedModelAsData() throws {
+        let folder = try TemporaryDirectory()
+        func kernel(_ seed: String) throws -> String {
+            let result = try verdant(["kernel", "--data", "builtin:adhoc", "--scale", "none", "--seed", seed, "--no-energy-summary"])
+            #expect(result.status == 0, "\(result.stderr)")
+            return result.stdout
+        }
+        let seven = try kernel("7"), three = try kernel("3")
+        #expect(seven == (try kernel("7")) && seven != three)
+        let (train, _) = try DatasetLoader.adHoc(trainingSize: 20, testSize: 10, features: 2, gap: 0.3, seed: 3)
+        let expected = try QuantumKernel(featureMap: .zz(features: 2)).trainingMatrix(train.features)
+        let rows = three.split(separator: "\n").map { $0.split(separator: ",").compactMap { Double($0) } }
+        #expect(rows.count == 40 && abs(rows[3][17] - expected[3, 17]) < 1e-12)
+        // A sealed model is not data: its content type is checked before any key is tried.
+        let key = folder.url.appendingPathComponent("k.key").path
+        #expect(try verdant(["keygen", "--symmetric", "-o", key]).status == 0)
+        let model = folder.url.appendingPathComponent("m.sealed").path
+        #expect(try verdant(["train", "--data", "builtin:iris", "--model", "svm-linear", "--key-file", key, "-o", model,
+                             "--no-energy-summary"]).status == 0)
+        let refused = try verdant(["train", "--data", model, "--key-file", key, "-o", folder.url.appendingPathComponent("x").path,
+                                   "--no-energy-summary"])
+        #expect(refused.status == 2 && refused.stderr.contains("the sealed file holds model/verdant, not a CSV dataset"), "\(refused.stderr)")
     }
 
     @Test("kernel writes Qiskit's kernel matrix (training and test) as .csv and .npy")
@@ -223,7 +271,7 @@ struct QMLCLITests {
             (["train", "--data", "builtin:iris", "--model", "vqc", "--readout", "parity", "-o", out], "parity"),
             (["kernel", "--data", "builtin:iris", "--out", folder.url.appendingPathComponent("K.txt").path], "--out: '"),
             (["kernel", "--data", three, "--test", two, "--out", folder.url.appendingPathComponent("K.npy").path],
-             "two.csv (--test) has the features a, b; \(three) (--data) has a, b, c: the test kernel needs the same features in the same order"),
+             "two.csv: a, b; expected those of the training samples \(three) (a, b, c), in the same order"),
         ]
         for (arguments, message) in cases {
             let result = try verdant(arguments)

@@ -65,5 +65,14 @@ struct ReadmeTests {
             ansatz: try .realAmplitudes(qubits: 4, reps: 2), seed: 7))
         #expect((qnn.training.testAccuracy ?? 0) >= 0.9)
         #expect(qnn.history.count == 20 && qnn.history.last!.loss < qnn.history.first!.loss)
+
+        let irisPath = directory.appendingPathComponent("iris.csv.sealed").path
+        try SealedFile.write(Data(DatasetLoader.irisCSV.utf8), toPath: irisPath, for: [.x25519(me.recipient)], contentType: "dataset/csv")
+        var job = TrainingJob(model: .qsvm, data: .file(irisPath))
+        job.featureMap = FeatureMapChoice(.zz, alpha: 0.5)
+        job.keys = InputKeys(identities: [.x25519(me)])
+        let outcome = try TrainedModel.train(job)
+        let predictions = try outcome.model.predict(PredictionJob(data: outcome.testSamples ?? .iris))
+        #expect(abs((predictions.accuracy ?? 0) - 38.0 / 39.0) < 1e-12 && predictions.csv.hasPrefix("sample,prediction,label\n"))
     }
 }

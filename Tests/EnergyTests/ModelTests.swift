@@ -54,12 +54,43 @@ struct ModelTests {
     @Test("the attribution share and its band from the tick granularity")
     func share() throws {
         let plan = modelPlan(scope: .process)
-        let s = try #require(plan.attributionShare(processCPU: 1, machineBusy: 4))
+        let s = try #require(plan.attributionShare(processCPU: 1, machineBusy: 4, wall: 10))
         #expect(s.value == 0.25)
-        #expect(abs(s.low - (1 - 0.02) / (4 + 0.04)) < 1e-12)
-        #expect(abs(s.high - (1 + 0.02) / (4 - 0.04)) < 1e-12)
-        #expect(plan.attributionShare(processCPU: 5, machineBusy: 4)?.value == 1)
-        #expect(modelPlan(scope: .machine).attributionShare(processCPU: 1, machineBusy: 4) == nil)
+        let low = (1 - 0.02) / (4 + 0.04), high = (1 + 0.02) / (4 - 0.04)
+        #expect(abs(s.low - low) < 1e-12)
+        #expect(abs(s.high - high) < 1e-12)
+        #expect(plan.attributionShare(processCPU: 5, machineBusy: 4, wall: 10)?.value == 1)
+        #expect(modelPlan(scope: .machine).attributionShare(processCPU: 1, machineBusy: 4, wall: 10) == nil)
+        // /proc/stat unreadable: the whole counter (share 1), the band down to the share on a fully
+        // busy machine (job CPU / (logical CPUs × wall) = 1 / (2 × 10)).
+        let blind = try #require(plan.attributionShare(processCPU: 1, machineBusy: nil, wall: 10))
+        #expect(blind.value == 1 && blind.high == 1 && abs(blind.low - 1.0 / 20) < 1e-12)
+    }
+
+    @Test("the attributed energy share's band: the closed form equals a brute-force search over the power ratio")
+    func attributedBand() {
+        let e = PowerModel.Band.attribution
+        #expect(e == 0.3)
+        for (low, high) in [(0.0, 0.0), (0.01, 0.02), (0.2, 0.3), (0.5, 0.5), (0.9, 0.95), (1.0, 1.0)] {
+            // The job's share of the energy is s·r / (s·r + 1 − s) for an energy per CPU-second r
+            // times the rest's; search r ∈ [1 − ε, 1 + ε] and s ∈ {low, high} on a fine grid.
+            var lowest = Double.infinity, highest = -Double.infinity
+            for s in [low, high] {
+                for k in 0...10_000 {
+                    let r = (1 - e) + 2 * e * Double(k) / 10_000
+                    let share = s == 0 ? 0 : s * r / (s * r + 1 - s)
+                    lowest = min(lowest, share)
+                    highest = max(highest, share)
+                }
+            }
+            let band = PowerModel.Band.attributedShare(low: low, high: high)
+            #expect(abs(band.low - lowest) < 1e-12 && abs(band.high - highest) < 1e-12, "\(low)…\(high): \(band) vs \(lowest)…\(highest)")
+            #expect(band.low <= low && band.high >= high)
+        }
+        // A job that is all the machine's work gets no widening; a small one gets about ±ε.
+        #expect(PowerModel.Band.attributedShare(low: 1, high: 1) == (1, 1))
+        let small = PowerModel.Band.attributedShare(low: 0.01, high: 0.01)
+        #expect(abs(small.low / 0.01 - 0.7) < 0.01 && abs(small.high / 0.01 - 1.3) < 0.01)
     }
 
     @Test("carbon and cost: kWh × gCO2e/kWh agrees with CodeCarbon's own conversion")
@@ -127,6 +158,12 @@ struct ModelTests {
         #expect(Provenance.weakest([.measured, .modelled]) == .modelled)
         #expect(Provenance.weakest([.measured, .default, .modelled]) == .default)
         #expect(Provenance.weakest([]) == .measured)
+        #expect(Provenance.weakest([.measured, .attributed]) == .attributed)
+        #expect(Provenance.weakest([.attributed, .modelled]) == .modelled)
+        #expect(Provenance.weakest([.modelled, .upperBound]) == .upperBound)
+        #expect(Provenance.weakest([.upperBound, .default]) == .default)
+        #expect(Provenance.allCases.filter(\.isFromCounter) == [.measured, .attributed, .upperBound])
+        #expect(Provenance.upperBound.rawValue == "upper-bound")
         let sum = Estimate.sum([Estimate(value: 10, low: 9, high: 11, provenance: .measured),
                                 Estimate(value: 2, low: 1, high: 4, provenance: .modelled)])
         #expect(sum == Estimate(value: 12, low: 10, high: 15, provenance: .modelled))

@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 import Testing
 import _TestSupport
 @testable import Energy
@@ -82,7 +83,7 @@ enum FakeNVML {
     /// - Parameter status: replaces the text of `/proc/self/status` (to simulate a container).
     static func configuration(scope: AccountingScope = .process, status: String? = nil) -> EnergyConfiguration {
         let files = status.map { text in
-            SystemFiles(read: { $0 == "/proc/self/status" ? .text(text) : readKernelFile($0) }, list: SystemFiles.live.list)
+            SystemFiles(read: { $0 == "/proc/self/status" ? .text(text) : FileRead.contents(of: $0) }, list: SystemFiles.live.list)
         } ?? .live
         var configuration = testConfiguration(files: files)
         configuration.scope = scope
@@ -112,6 +113,7 @@ struct NVMLTests {
         #expect(gpu0.joules.provenance == .measured)
         #expect(gpu0.counted)
         #expect(gpu0.note.hasPrefix("Fake GPU 0; whole device"))
+        #expect(gpu0.note.contains("only processes of this job ran on it"))
         #expect(gpu1.method == "nvml power sampling")
         // Constant 50 W integrated over the meter's wall time.
         #expect(abs(gpu1.joules.value - 50 * report.total.seconds) < 1e-6)
@@ -133,6 +135,9 @@ struct NVMLTests {
         #expect(gpu0.counted)
         #expect(abs(gpu0.joules.value - 2) < 1e-9)
         #expect(gpu0.note.contains("counted whole as an upper bound because it ran processes whose ids cannot be matched"))
+        // Its own label, and a band from 0 (the job may have used none of it) to the whole device.
+        #expect(gpu0.joules.provenance == .upperBound && gpu0.joules.low == 0 && abs(gpu0.joules.high - 2 * 1.05) < 1e-9)
+        #expect(inContainer.total.provenance >= .upperBound)
         // Device 1 runs nothing: still not counted.
         #expect(try #require(inContainer.total.sources.first { $0.name == "gpu:1" }).counted == false)
 
@@ -141,6 +146,15 @@ struct NVMLTests {
         FakeNVML.processes = [4_000_000]
         let host = try EnergyMeter(configuration: FakeNVML.configuration(status: "Name:\tverdant\nNSpid:\t7\n")).stop()
         #expect(try #require(host.total.sources.first { $0.name == "gpu:0" }).counted == false)
+
+        // The job and another job on the same device: counted whole, as an upper bound.
+        FakeNVML.reset()
+        FakeNVML.processes = [UInt32(getpid()), 4_000_000]
+        let sharing = try EnergyMeter(configuration: FakeNVML.configuration(status: "Name:\tverdant\nNSpid:\t7\n"))
+        FakeNVML.energyMillijoules += 3_000
+        let shared = try #require(sharing.stop().total.sources.first { $0.name == "gpu:0" })
+        #expect(shared.counted && shared.joules.provenance == .upperBound && shared.joules.low == 0)
+        #expect(shared.note.contains("counted whole as an upper bound because processes of other jobs ran on it too"))
 
         // No process list at all: every device counted whole, and the report says so.
         FakeNVML.reset()
@@ -239,7 +253,7 @@ struct CompiledNVMLTests {
         #expect(report.readings >= 2)
         #expect(gpu0.note.hasPrefix("Compiled Fake GPU 0; whole device"))
         // nvmlProcessInfo_t came back with this process's id: the device is the job's.
-        #expect(gpu0.counted && gpu0.note.hasSuffix("a process of this job ran on it"))
+        #expect(gpu0.counted && gpu0.note.hasSuffix("only processes of this job ran on it"))
         #expect(gpu1.method == "nvml power sampling")
         #expect(abs(gpu1.joules.value - 40 * report.total.seconds) < 1e-6)
         #expect(!gpu1.counted)

@@ -80,6 +80,15 @@ struct RAPLTests {
         #expect(abs(cpu.joules.value - 10 * share) < 1e-9)
         #expect(cpu.joules.low <= cpu.joules.value && cpu.joules.value <= cpu.joules.high)
         #expect(cpu.note.contains("attributed to the job by its share of the machine's busy CPU time"))
+        // Labelled as a model on a measurement, with the attribution error in its band: the band is
+        // at least ±ε·(1 − share) wider than the counter's ±5 % alone (ε = 0.3).
+        #expect(cpu.joules.provenance == .attributed && report.total.provenance == .attributed)
+        #expect(cpu.inputs.contains { $0.name == "attribution_error" && $0.value == 0.3 })
+        if share < 0.99 {
+            #expect(cpu.joules.low < cpu.joules.value * 0.95 * (1 - 0.3 * (1 - share)) + 1e-12)
+            #expect(cpu.joules.high > cpu.joules.value * 1.05 * (1 + 0.3 * (1 - share) / (1 + 0.3 * share)) - 1e-12)
+        }
+        #expect(report.total.measuredFraction == 1)  // attributed joules still come from counters
     }
 
     @Test("a permission-denied package is reported, and the CPU figure is modelled, not silently")

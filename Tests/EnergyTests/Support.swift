@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 @testable import Energy
 
 /// The folder of committed fixtures (made by Fixtures/make_fixtures.py).
@@ -49,7 +50,7 @@ extension SystemFiles {
     /// The real files, except that reading any of `denied` fails with EACCES (tests run as root,
     /// who may read any file, so permissions cannot be tested with chmod).
     static func denying(_ denied: Set<String>) -> SystemFiles {
-        SystemFiles(read: { path in denied.contains(path) ? .permissionDenied : readKernelFile(path) }, list: SystemFiles.live.list)
+        SystemFiles(read: { path in denied.contains(path) ? .permissionDenied : FileRead.contents(of: path) }, list: SystemFiles.live.list)
     }
 }
 

@@ -83,19 +83,19 @@ struct ClassifierTests {
             thrownMessage { _ = try Classifier.decode(JSONSerialization.data(withJSONObject: object), path: "m.json") }
         }
         #expect(thrownMessage { _ = try Classifier.decode(Data("hello".utf8), path: "m.json") }
-            == "m.json: not a Verdant model file (expected a JSON object with \"format\": \"verdant-model\")")
+            == "m.json: not a Verdant model file; expected a JSON object with \"format\": \"verdant-model\"")
         var foreign = json
         foreign["format"] = "sklearn-pickle"
         #expect(decode(foreign) == "m.json: not a Verdant model file: \"format\" is sklearn-pickle; expected \"verdant-model\"")
         var newer = json
         newer["version"] = 2
-        #expect(decode(newer) == "m.json: model format version 2 is newer than this Verdant, which reads version 1")
+        #expect(decode(newer) == "m.json: model format version 2 is newer than this Verdant, which reads version 1; open it with the Verdant that wrote it")
         var older = json
         older["version"] = 0
-        #expect(decode(older) == "m.json: model format version 0 is older than this Verdant, which reads only version 1")
+        #expect(decode(older) == "m.json: model format version 0 is older than this Verdant, which reads only version 1; open it with the Verdant that wrote it")
         var missing = json
         missing["classes"] = nil
-        #expect(decode(missing) == "m.json: missing field \"classes\" in the top level")
+        #expect(decode(missing) == "m.json: missing field \"classes\" in the top level; a model file as Verdant writes it (docs/model-format.md)")
         var inconsistent = json
         inconsistent["featureNames"] = ["a", "b"]
         #expect(decode(inconsistent) == "m.json: inconsistent model: support vectors have 4 features; the model names 2")
@@ -125,10 +125,10 @@ struct ClassifierTests {
         let iris = DatasetLoader.iris()
         let model = try Classifier.train(iris, configuration: TrainingConfiguration(kind: .svmRBF))
         #expect(thrownMessage { _ = try model.predict(Matrix([[1, 2]])) }
-            == "shape mismatch: the model takes 4 features (sepal_length, sepal_width, petal_length, petal_width); the data has 2")
+            == "shape mismatch: the data: 2 features; expected 4, as the model takes (sepal_length, sepal_width, petal_length, petal_width)")
         let other = try Dataset(name: "other", features: Matrix([[1, 2, 3, 4]]), labels: [0], classes: ["setosa"],
                                 featureNames: ["a", "b", "c", "d"], labelName: "species")
         #expect(thrownMessage { _ = try Classifier.train(iris, test: other, configuration: TrainingConfiguration(kind: .svmRBF)) }
-            == "shape mismatch: the test data other has the features [\"a\", \"b\", \"c\", \"d\"], which differ from the training data iris's [\"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\"]")
+            == "shape mismatch: the features of the test data other: [\"a\", \"b\", \"c\", \"d\"]; expected the training data iris's [\"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\"]")
     }
 }

@@ -82,23 +82,23 @@ struct DatasetCSVTests {
     @Test("errors name the file, the line and the column", arguments: [
         ("", "e.csv: the file is empty; a header row and at least one data row are needed"),
         ("\n\n", "e.csv: the file is empty; a header row and at least one data row are needed"),
-        ("a,b\n", "e.csv: there are no data rows after the header (line 1)"),
-        ("a,b\n\n", "e.csv: there are no data rows after the header (line 1)"),
+        ("a,b\n", "e.csv: there are no data rows after the header (line 1); at least one data row is needed"),
+        ("a,b\n\n", "e.csv: there are no data rows after the header (line 1); at least one data row is needed"),
         ("label\nx\n", "e.csv: line 1: the header has 1 column; at least one feature column and a label column are needed"),
         ("a,a,y\n1,2,x\n", "e.csv: line 1, column 2 (\"a\"): column 1 has the same name; column names must be distinct"),
         ("a,,y\n1,2,x\n", "e.csv: line 1, column 2: the column has no name; every column of the header needs one"),
         ("a,b,y\n1,2,x\n3,4\n", "e.csv: line 3: 2 fields; the header (line 1) has 3"),
         ("a,b,y\n1,2,x,9\n", "e.csv: line 2: 4 fields; the header (line 1) has 3"),
         ("a,b\n1,x\n\n2,y\n", "e.csv: line 3 is blank; blank lines are allowed only at the end of the file"),
-        ("a,b,y\n1,2,x\n1,abc,x\n", "e.csv: line 3, column 2 (\"b\"): \"abc\" is not a number"),
+        ("a,b,y\n1,2,x\n1,abc,x\n", "e.csv: line 3, column 2 (\"b\"): \"abc\" is not a number; a feature cell holds a finite number"),
         ("a,b,y\n1,,x\n", "e.csv: line 2, column 2 (\"b\"): the cell is empty; a number is needed"),
         ("a,b,y\n1,nan,x\n", "e.csv: line 2, column 2 (\"b\"): \"nan\" is not a finite number; NaN and infinity are not accepted"),
         ("a,b,y\n1,-inf,x\n", "e.csv: line 2, column 2 (\"b\"): \"-inf\" is not a finite number; NaN and infinity are not accepted"),
         ("a,b,y\n1,Infinity,x\n", "e.csv: line 2, column 2 (\"b\"): \"Infinity\" is not a finite number; NaN and infinity are not accepted"),
-        ("a,b,y\n1,2,\n", "e.csv: line 2, column 3 (\"y\"): the label is empty"),
-        ("a,b\n1,\"x\n2,y\n", "e.csv: line 2, column 2: the quoted field is not closed before the end of the file"),
+        ("a,b,y\n1,2,\n", "e.csv: line 2, column 3 (\"y\"): the label is empty; every row needs a label"),
+        ("a,b\n1,\"x\n2,y\n", "e.csv: line 2, column 2: the quoted field is not closed before the end of the file; close it with a quote"),
         ("a,b\n1,\"x\"z\n", "e.csv: line 2, column 2: \"z\" after the closing quote; a quoted field must be followed by a comma or the end of the line (write \"\" for a quote inside it)"),
-        ("a,\"b\nc\",y\n1,2,x\n3,q,x\n", "e.csv: line 4, column 2 (\"b\nc\"): \"q\" is not a number"),
+        ("a,\"b\nc\",y\n1,2,x\n3,q,x\n", "e.csv: line 4, column 2 (\"b\nc\"): \"q\" is not a number; a feature cell holds a finite number"),
     ])
     func errors(text: String, message: String) {
         #expect(thrownMessage { _ = try DatasetLoader.csv(text: text, name: "e.csv") } == message)
@@ -153,11 +153,11 @@ struct DatasetFeatureTests {
         #expect(thrownMessage { _ = try DatasetLoader.features(text: "a,y\n1,x\n", name: "p.csv", featureNames: ["a", "b"], labelColumn: "y") }
                 == "p.csv: there is no column named \"b\" (a feature the model needs); the columns are \"a\", \"y\"")
         #expect(thrownMessage { _ = try DatasetLoader.features(text: "y,a\nx,1\nx,?\n", name: "p.csv", featureNames: ["a"], labelColumn: "y") }
-                == "p.csv: line 3, column 2 (\"a\"): \"?\" is not a number")
+                == "p.csv: line 3, column 2 (\"a\"): \"?\" is not a number; a feature cell holds a finite number")
         #expect(thrownMessage { _ = try DatasetLoader.features(text: "a\n1\n", name: "p", featureNames: [], labelColumn: nil) }
-                == "invalid argument: no feature names given; at least one is needed")
+                == "invalid argument: the feature names must be at least one name; received none")
         #expect(thrownMessage { _ = try DatasetLoader.features(text: "a\n1\n", name: "p", featureNames: ["a", "a"], labelColumn: nil) }
-                == "invalid argument: feature name \"a\" is given twice; feature names must be distinct")
+                == "invalid argument: the feature names must be distinct; received \"a\" twice")
     }
 }
 
@@ -316,8 +316,8 @@ struct DatasetAdHocTests {
     }
 
     @Test("arguments out of range are refused", arguments: [
-        (4, 10, 5, 0.3, "invalid argument: the ad hoc dataset has 2 or 3 features; received 4"),
-        (1, 10, 5, 0.3, "invalid argument: the ad hoc dataset has 2 or 3 features; received 1"),
+        (4, 10, 5, 0.3, "invalid argument: the ad hoc feature count must be 2 or 3; received 4"),
+        (1, 10, 5, 0.3, "invalid argument: the ad hoc feature count must be 2 or 3; received 1"),
         (2, 0, 5, 0.3, "invalid argument: ad hoc sizes must be trainingSize ≥ 1 and testSize ≥ 0 samples per class, at most 1000000 together; received 0 and 5"),
         (2, 10, -1, 0.3, "invalid argument: ad hoc sizes must be trainingSize ≥ 1 and testSize ≥ 0 samples per class, at most 1000000 together; received 10 and -1"),
         (2, 10, 5, -0.1, "invalid argument: the ad hoc gap must be a finite number ≥ 0; received -0.1"),
@@ -330,7 +330,8 @@ struct DatasetAdHocTests {
     @Test("a gap wider than every |⟨O⟩| on the grid is refused with the largest value")
     func wideGap() {
         let message = thrownMessage { _ = try DatasetLoader.adHoc(trainingSize: 2, testSize: 0, features: 2, gap: 1, seed: 1) } ?? ""
-        #expect(message.hasPrefix("invalid argument: the ad hoc gap 1.0 leaves class \"0\" without grid points; the largest |⟨O⟩| on the grid is "))
+        #expect(message.hasPrefix("invalid argument: the ad hoc gap must be smaller than "))
+        #expect(message.hasSuffix(", the largest |⟨O⟩| on the grid for this seed; received 1.0, which leaves class \"0\" without grid points"))
     }
 
     @Test("the Hermitian eigensolver: H V = V Λ, V unitary, Λ descending (random 1…8 × 8 matrices)")
@@ -439,9 +440,9 @@ struct DatasetSplitTests {
                     == "invalid argument: the test fraction must be between 0 and 1 (exclusive); received \(fraction)")
         }
         #expect(thrownMessage { _ = try stratifiedSplit(Self.dataset([5, 1]), testFraction: 0.2, seed: 1) }
-                == "invalid argument: class \"c1\" of d has 1 sample; a stratified split needs at least 2 per class")
+                == "invalid argument: the samples of class \"c1\" of d must be at least 2 per class for a stratified split; received 1")
         #expect(thrownMessage { _ = try stratifiedSplit(iris.subset([3]), testFraction: 0.2, seed: 1) }
-                == "invalid argument: iris has 1 sample; a split needs at least 2")
+                == "invalid argument: the sample count of iris must be at least 2 for a split; received 1")
         // A class without samples is skipped.
         let sparse = try Self.dataset([4, 0, 4])
         let (train, test) = try stratifiedSplit(sparse, testFraction: 0.5, seed: 1)
@@ -495,12 +496,12 @@ struct DatasetScalerTests {
         #expect(Scaler.Kind.allCases.map(\.rawValue) == ["none", "minmax", "standard"])
 
         #expect(thrownMessage { _ = try standard.transform(Matrix([[1, 2, 3]])) }
-                == "shape mismatch: the scaler was fitted on 2 features; received 3")
-        #expect(thrownMessage { _ = try none.transform(Matrix([[1]])) } == "shape mismatch: the scaler was fitted on 2 features; received 1")
+                == "shape mismatch: the data to scale: 3 features; expected 2, as the scaler was fitted on")
+        #expect(thrownMessage { _ = try none.transform(Matrix([[1]])) } == "shape mismatch: the data to scale: 1 features; expected 2, as the scaler was fitted on")
         #expect(thrownMessage { _ = try Scaler.fit(Matrix(rows: 0, columns: 2), kind: .minmax) }
-                == "invalid argument: a scaler is fitted on at least one sample of at least one feature; received 0 × 2")
+                == "invalid argument: the data a scaler is fitted on must be at least one sample of at least one feature; received 0 × 2")
         #expect(thrownMessage { _ = try Scaler.fit(Matrix([[1, .infinity]]), kind: .standard) }
-                == "invalid argument: cannot fit a scaler: feature 1 of sample 0 is inf")
+                == "invalid argument: feature 1 of sample 0 (fitting a scaler) must be finite; received inf")
         let corrupt = Data(#"{"kind":"minmax","offsets":[0,1],"factors":[1]}"#.utf8)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Scaler.self, from: corrupt) }
     }
@@ -511,13 +512,13 @@ struct DatasetScalerTests {
 @Suite("Dataset: validation")
 struct DatasetValidationTests {
     @Test("the initialiser checks shapes, names, labels and finiteness", arguments: [
-        ([0, 1], ["a", "b"], ["f"], "shape mismatch: 2 labels for 3 samples; one label per sample is needed"),
-        ([0, 1, 1], ["a", "b"], ["f", "g"], "shape mismatch: 2 feature names for 1 feature columns"),
-        ([0, 0, 0], [], ["f"], "invalid argument: a dataset needs at least one class; received none"),
-        ([0, 1, 1], ["a", "a"], ["f"], "invalid argument: class names 0 and 1 are both \"a\"; names must be distinct"),
-        ([0, 1, 1], ["a", ""], ["f"], "invalid argument: class name 1 is empty"),
-        ([0, 2, 1], ["a", "b"], ["f"], "invalid argument: label 2 of sample 1 is outside 0..<2 (there are 2 classes)"),
-        ([0, -1, 1], ["a", "b"], ["f"], "invalid argument: label -1 of sample 1 is outside 0..<2 (there are 2 classes)"),
+        ([0, 1], ["a", "b"], ["f"], "shape mismatch: the labels: 2 for 3 samples; expected one label per sample"),
+        ([0, 1, 1], ["a", "b"], ["f", "g"], "shape mismatch: the feature names: 2 for 1 feature columns; expected one name per column"),
+        ([0, 0, 0], [], ["f"], "invalid argument: the classes of a dataset must be at least one class; received none"),
+        ([0, 1, 1], ["a", "a"], ["f"], "invalid argument: class names 0 and 1 must be distinct; received \"a\" for both"),
+        ([0, 1, 1], ["a", ""], ["f"], "invalid argument: class name 1 must be a non-empty name; received an empty name"),
+        ([0, 2, 1], ["a", "b"], ["f"], "invalid argument: the label of sample 1 must be in 0..<2 (there are 2 classes); received 2"),
+        ([0, -1, 1], ["a", "b"], ["f"], "invalid argument: the label of sample 1 must be in 0..<2 (there are 2 classes); received -1"),
     ] as [([Int], [String], [String], String)])
     func invalid(labels: [Int], classes: [String], names: [String], message: String) throws {
         let features = try Matrix(rows: 3, columns: 1, values: [1, 2, 3])
@@ -529,9 +530,9 @@ struct DatasetValidationTests {
     func finiteSubsetCodable() throws {
         let bad = try Matrix([[1, 2], [.nan, 4]])
         #expect(thrownMessage { _ = try Dataset(name: "d", features: bad, labels: [0, 0], classes: ["a"], featureNames: ["f", "g"], labelName: "y") }
-                == "invalid argument: feature 0 (\"f\") of sample 1 is nan; features must be finite")
+                == "invalid argument: feature 0 (\"f\") of sample 1 must be finite; received nan")
         #expect(thrownMessage { _ = try Dataset(name: "d", features: Matrix([[1, 2]]), labels: [0], classes: ["a"], featureNames: ["f", "f"], labelName: "y") }
-                == "invalid argument: feature names 0 and 1 are both \"f\"; names must be distinct")
+                == "invalid argument: feature names 0 and 1 must be distinct; received \"f\" for both")
 
         let iris = DatasetLoader.iris()
         let part = iris.subset([149, 0, 0])

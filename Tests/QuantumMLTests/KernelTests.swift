@@ -21,7 +21,7 @@ struct KernelFixture: Decodable {
     let states: [[Double]]
 
     func featureMap() throws -> FeatureMap {
-        guard let entanglement = Entanglement(rawValue: spec.entanglement) else { throw QuantumMLError.invalidArgument(spec.entanglement) }
+        guard let entanglement = Entanglement(rawValue: spec.entanglement) else { throw QuantumMLError.invalidArgument(argument: "the fixture's entanglement", received: spec.entanglement, valid: "an Entanglement") }
         return try .pauli(features: features, paulis: spec.paulis, reps: spec.reps, entanglement: entanglement, alpha: spec.alpha)
     }
 }
@@ -168,15 +168,15 @@ struct KernelTests {
         let map = try FeatureMap.zz(features: 2)
         let kernel = QuantumKernel(featureMap: map)
         #expect(thrownMessage { _ = try kernel.trainingMatrix(Matrix([[1, 2, 3]])) }
-            == "shape mismatch: the zz feature map, 2 reps, full entanglement, alpha 2.0, 2 qubits takes 2 features; the training data has 3")
+            == "shape mismatch: the training data: 3 features; expected 2, as the zz feature map, 2 reps, full entanglement, alpha 2.0, 2 qubits takes")
         #expect(thrownMessage { _ = try kernel.trainingMatrix(Matrix([[1, .nan]])) }
-            == "training data, sample 0, feature 1: nan is not a finite number")
+            == "training data, sample 0, feature 1: nan is not a finite number; features must be finite")
         #expect(thrownMessage { _ = try QuantumKernel(featureMap: .amplitude(features: 2)).trainingMatrix(Matrix([[0, 0]])) }
-            == "training data, sample 0: amplitude encoding cannot normalise an all-zero sample")
+            == "training data, sample 0: every feature is 0; amplitude encoding cannot normalise an all-zero sample")
         #expect(thrownMessage { _ = try FeatureMap.pauli(features: 2, paulis: ["ZA"]) }
-            == "invalid argument: Pauli label \"ZA\" must be made of the characters I, X, Y and Z")
+            == "invalid argument: a Pauli label must be made of the characters I, X, Y and Z; received \"ZA\"")
         #expect(thrownMessage { _ = try FeatureMap.zz(features: 0) }
-            == "invalid argument: a feature map needs 1…26 features (one qubit each); received 0")
+            == "invalid argument: the feature count of a feature map must be 1…26 (one qubit each); received 0")
         #expect(thrownMessage { _ = try FeatureMap.zz(features: 2, reps: 0) } == "invalid argument: reps must be ≥ 1; received 0")
     }
 }

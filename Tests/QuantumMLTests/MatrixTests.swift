@@ -11,7 +11,7 @@ struct MatrixTests {
         #expect(m.transposed.rowArrays == [[1, 4], [2, 5], [3, 6]])
         #expect(m.selectingRows([1, 0]).rowArrays == [[4, 5, 6], [1, 2, 3]])
         #expect(m.selectingColumns([2, 0]).rowArrays == [[3, 1], [6, 4]])
-        #expect(thrownMessage { _ = try Matrix([[1, 2], [3]]) } == "shape mismatch: row 1 has 1 values; row 0 has 2")
-        #expect(thrownMessage { _ = try Matrix(rows: 2, columns: 2, values: [1]) } == "shape mismatch: a 2 × 2 matrix needs 4 values; received 1")
+        #expect(thrownMessage { _ = try Matrix([[1, 2], [3]]) } == "shape mismatch: row 1 of the matrix: 1 values; expected 2, as row 0 has")
+        #expect(thrownMessage { _ = try Matrix(rows: 2, columns: 2, values: [1]) } == "shape mismatch: a 2 × 2 matrix: 1 values; expected 4 values")
     }
 }

@@ -44,13 +44,13 @@ struct RegressionTests {
     @Test("bad metric inputs: different counts, none, non-finite values")
     func metricsErrors() {
         #expect(thrownMessage { _ = try RegressionMetrics(predicted: [1, 2], targets: [1]) }
-            == "shape mismatch: 2 predictions for 1 targets; one prediction per target is needed")
+            == "shape mismatch: the predictions: 2 for 1 targets; expected one prediction per target")
         #expect(thrownMessage { _ = try RegressionMetrics(predicted: [], targets: []) }
-            == "invalid argument: regression metrics need at least one sample; received none")
+            == "invalid argument: the samples of regression metrics must be at least one; received none")
         #expect(thrownMessage { _ = try RegressionMetrics(predicted: [1, .nan], targets: [1, 2]) }
-            == "invalid argument: prediction 1 is nan; predictions must be finite")
+            == "invalid argument: prediction 1 must be finite; received nan")
         #expect(thrownMessage { _ = try RegressionMetrics(predicted: [1, 2], targets: [.infinity, 2]) }
-            == "invalid argument: target 0 is inf; targets must be finite")
+            == "invalid argument: target 0 must be finite; received inf")
     }
 
     // MARK: - CSV with numeric targets
@@ -79,7 +79,7 @@ struct RegressionTests {
             == "t.csv: line 3, column 2 (\"y\"): \"inf\" is not a finite number; NaN and infinity are not accepted")
         #expect(message("x,z\n1,2\n") == "t.csv: there is no column named \"y\" (the target column); the columns are \"x\", \"z\"")
         // Feature cells keep the feature message.
-        #expect(message("x,y\nfoo,2\n") == "t.csv: line 2, column 1 (\"x\"): \"foo\" is not a number")
+        #expect(message("x,y\nfoo,2\n") == "t.csv: line 2, column 1 (\"x\"): \"foo\" is not a number; a feature cell holds a finite number")
     }
 
     @Test("regressionFeatures reads a model's features by name, and the targets only when the column is there")
@@ -98,13 +98,13 @@ struct RegressionTests {
     func dataChecks() throws {
         #expect(thrownMessage {
             _ = try RegressionData(name: "d", features: Matrix([[1], [2]]), targets: [1], featureNames: ["x"], targetName: "y")
-        } == "shape mismatch: 1 targets for 2 samples; one target per sample is needed")
+        } == "shape mismatch: the targets: 1 for 2 samples; expected one target per sample")
         #expect(thrownMessage {
             _ = try RegressionData(name: "d", features: Matrix([[1], [2]]), targets: [1, .nan], featureNames: ["x"], targetName: "y")
-        } == "invalid argument: the target of sample 1 is nan; targets must be finite")
+        } == "invalid argument: the target of sample 1 must be finite; received nan")
         #expect(thrownMessage {
             _ = try RegressionData(name: "d", features: Matrix([[1, 2]]), targets: [1], featureNames: ["x", "x"], targetName: "y")
-        } == "invalid argument: feature names 0 and 1 are both \"x\"; names must be distinct")
+        } == "invalid argument: feature names 0 and 1 must be distinct; received \"x\" for both")
     }
 
     // MARK: - Random split
@@ -142,7 +142,7 @@ struct RegressionTests {
         #expect(thrownMessage { _ = try randomSplit(data, testFraction: 1, seed: 1) }
             == "invalid argument: the test fraction must be between 0 and 1 (exclusive); received 1.0")
         #expect(thrownMessage { _ = try randomSplit(try indexed(1), testFraction: 0.5, seed: 1) }
-            == "invalid argument: ten has 1 sample; a split needs at least 2")
+            == "invalid argument: the sample count of ten must be at least 2 for a split; received 1")
     }
 
     // MARK: - Training record
@@ -189,7 +189,7 @@ struct RegressionTests {
         var other = data
         other.featureNames = ["a", "b"]
         #expect(thrownMessage { _ = try VariationalModel.trainRegressor(data, test: other, configuration: configuration(epochs: 1)) }
-            == "shape mismatch: the test data sine has the features [\"a\", \"b\"], which differ from the training data sine's [\"x0\", \"x1\"]")
+            == "shape mismatch: the features of the test data sine: [\"a\", \"b\"]; expected the training data sine's [\"x0\", \"x1\"]")
     }
 
     @Test("a vqr file written before MAE and R² were recorded still loads, with those fields absent")

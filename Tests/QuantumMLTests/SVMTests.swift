@@ -258,20 +258,20 @@ struct SVMTests {
             thrownMessage { _ = try SupportVectorClassifier.fit(kernel: kernel, labels: labels, classCount: classCount, parameters: parameters) }
         }
         #expect(message(Matrix(rows: 2, columns: 3), [0, 1])
-            == "shape mismatch: the training kernel must be square (n × n, one row and one column per training sample); received 2 × 3")
+            == "shape mismatch: the training kernel: 2 × 3; expected square (n × n, one row and one column per training sample)")
         #expect(message(k2, [0, 1, 1])
-            == "shape mismatch: the training kernel is 2 × 2 but 3 labels were given; give one label per kernel row")
+            == "shape mismatch: the labels of a 2 × 2 training kernel: 3 labels; expected one label per kernel row")
         #expect(message(k2, [0, 2])
-            == "invalid argument: label 2 at index 1 is outside 0..<2; labels are class indices 0..<classCount")
+            == "invalid argument: label 1 must be a class index in 0..<2; received 2")
         #expect(message(k2, [-1, 0])
-            == "invalid argument: label -1 at index 0 is outside 0..<2; labels are class indices 0..<classCount")
+            == "invalid argument: label 0 must be a class index in 0..<2; received -1")
         #expect(message(k2, [0, 0], 1) == "invalid argument: classCount must be at least 2; received 1")
         #expect(message(k2, [1, 1])
             == "training failed: only one class present (all 2 labels are 1); a classifier needs samples of at least 2 classes")
         #expect(message(Matrix(rows: 0, columns: 0), [])
             == "training failed: no training samples; a classifier needs samples of at least 2 classes")
         #expect(message(try Matrix([[1, 0, 0], [0, 1, 0], [0, 0, 1]]), [0, 2, 2], 3)
-            == "invalid argument: class 1 of 0..<3 has no training samples; every class index in 0..<classCount must occur (renumber the classes that are present)")
+            == "invalid argument: the labels must be a sample of every class index in 0..<classCount (renumber the classes that are present); received no sample of class 1 of 0..<3")
         #expect(message(k2, [0, 1], 2, .init(c: 0)) == "invalid argument: C must be a finite number > 0; received 0.0")
         #expect(message(k2, [0, 1], 2, .init(c: -1)) == "invalid argument: C must be a finite number > 0; received -1.0")
         #expect(message(k2, [0, 1], 2, .init(c: .infinity)) == "invalid argument: C must be a finite number > 0; received inf")
@@ -279,9 +279,9 @@ struct SVMTests {
         #expect(message(k2, [0, 1], 2, .init(tolerance: 0)) == "invalid argument: tolerance must be a finite number > 0; received 0.0")
         #expect(message(k2, [0, 1], 2, .init(maxIterations: 0)) == "invalid argument: maxIterations must be at least 1; received 0")
         #expect(message(try Matrix([[1, .nan], [0, 1]]), [0, 1])
-            == "invalid argument: the training kernel has a non-finite entry nan at [0, 1]; entries must be finite numbers")
+            == "invalid argument: entry [0, 1] of the training kernel must be a finite number; received nan")
         #expect(message(try Matrix([[1, 0], [0, -.infinity]]), [0, 1])
-            == "invalid argument: the training kernel has a non-finite entry -inf at [1, 1]; entries must be finite numbers")
+            == "invalid argument: entry [1, 1] of the training kernel must be a finite number; received -inf")
     }
 
     @Test("a pair that does not converge within maxIterations fails training")
@@ -305,13 +305,13 @@ struct SVMTests {
         let model = try SupportVectorClassifier.fit(kernel: try Matrix(fixture.trainKernel), labels: fixture.labels, classCount: 2)
         #expect(model.supportIndices.count == 2)
         #expect(thrownMessage { _ = try model.predict(supportKernel: Matrix(rows: 3, columns: 30)) }
-            == "shape mismatch: the support kernel must have one column per support vector (2, in supportIndices order); received 3 × 30")
+            == "shape mismatch: the support kernel: 3 × 30; expected one column per support vector (2, in supportIndices order)")
         #expect(thrownMessage { _ = try model.decisionFunction(trainingKernel: Matrix(rows: 3, columns: 2)) }
-            == "shape mismatch: the kernel against the training set must have one column per training sample (30); received 3 × 2")
+            == "shape mismatch: the kernel against the training set: 3 × 2; expected one column per training sample (30)")
         #expect(thrownMessage { _ = try model.predict(supportKernel: try Matrix([[0, .nan]])) }
-            == "invalid argument: the support kernel has a non-finite entry nan at [0, 1]; entries must be finite numbers")
+            == "invalid argument: entry [0, 1] of the support kernel must be a finite number; received nan")
         #expect(thrownMessage { _ = try model.predict(trainingKernel: Matrix(rows: 1, columns: 30, repeating: .infinity)) }
-            == "invalid argument: the kernel against the training set has a non-finite entry inf at [0, 0]; entries must be finite numbers")
+            == "invalid argument: entry [0, 0] of the kernel against the training set must be a finite number; received inf")
     }
 
     @Test("a model survives JSON coding, and a damaged one is refused when decoded")
@@ -370,12 +370,12 @@ struct SVMTests {
     func classicalKernelValidation() throws {
         let x = Matrix(rows: 2, columns: 3)
         #expect(thrownMessage { _ = try ClassicalKernel.linear(x, Matrix(rows: 2, columns: 4)) }
-            == "shape mismatch: x has 3 features and y has 4; both need the same number of columns")
+            == "shape mismatch: the columns of x and y: 3 and 4; expected the same number of features in both")
         #expect(thrownMessage { _ = try ClassicalKernel.rbf(x, x, gamma: 0) } == "invalid argument: gamma must be a finite number > 0; received 0.0")
         #expect(thrownMessage { _ = try ClassicalKernel.rbf(x, x, gamma: .nan) } == "invalid argument: gamma must be a finite number > 0; received nan")
         #expect(thrownMessage { _ = try ClassicalKernel.linear(x, try Matrix([[0, 0, .nan]])) }
-            == "invalid argument: y has a non-finite entry nan at [0, 2]; entries must be finite numbers")
+            == "invalid argument: entry [0, 2] of y must be a finite number; received nan")
         #expect(thrownMessage { _ = try ClassicalKernel.matrix(.precomputed, x, x) }
-            == "invalid argument: a precomputed kernel has no formula to evaluate; pass the kernel matrix to the classifier instead")
+            == "invalid argument: the kernel to evaluate must be linear, RBF or polynomial; pass a precomputed kernel matrix to the classifier instead; received precomputed (it has no formula)")
     }
 }

@@ -179,26 +179,26 @@ struct AnsatzTests {
 
     @Test("bad ansätze fail with messages that say what is valid")
     func errors() throws {
-        #expect(thrownMessage { _ = try Ansatz.realAmplitudes(qubits: 0) } == "invalid argument: an ansatz needs 1…26 qubits; received 0")
+        #expect(thrownMessage { _ = try Ansatz.realAmplitudes(qubits: 0) } == "invalid argument: the qubits of an ansatz must be 1…26; received 0")
         #expect(thrownMessage { _ = try Ansatz.efficientSU2(qubits: 2, reps: -1) } == "invalid argument: reps must be ≥ 0; received -1")
         #expect(thrownMessage { _ = try Ansatz.stronglyEntangling(qubits: 2, layers: 0) } == "invalid argument: layers must be ≥ 1; received 0")
         #expect(thrownMessage { _ = try Ansatz.stronglyEntangling(qubits: 3, layers: 2, ranges: [1]) }
-            == "invalid argument: strongly entangling layers need one range per layer (2); received 1")
+            == "invalid argument: the ranges of strongly entangling layers must be one per layer (2); received 1")
         #expect(thrownMessage { _ = try Ansatz.stronglyEntangling(qubits: 3, layers: 1, ranges: [3]) }
             == "invalid argument: a strongly entangling range must be a positive number that is not a multiple of the qubit count (3); received 3")
         #expect(thrownMessage { _ = try Ansatz.realAmplitudes(qubits: 2).circuit(parameters: [Parameter("x")]) }
-            == "invalid argument: real_amplitudes, 2 qubits, 3 reps, reverse_linear entanglement takes 8 parameters; received 1")
+            == "invalid argument: the parameter count of real_amplitudes, 2 qubits, 3 reps, reverse_linear entanglement must be 8; received 1")
         let a = Parameter("a"), b = Parameter("b")
         var measured = QuantumCircuit(numQubits: 1, numClbits: 1)
         measured.ry(a, 0)
         measured.measure(0, 0)
-        #expect(thrownMessage { _ = try Ansatz.custom(measured) } == "invalid argument: instruction 1 of the ansatz is a measure; an ansatz must be unitary")
+        #expect(thrownMessage { _ = try Ansatz.custom(measured) } == "invalid argument: instruction 1 of the ansatz must be a unitary gate (an ansatz must be unitary); received a measure")
         var two = QuantumCircuit(numQubits: 1)
         two.ry(a + b, 0)
         #expect(thrownMessage { _ = try Ansatz.custom(two, parameters: [a]) }
-            == "invalid argument: parameter \"b\" occurs in the ansatz circuit but not in its parameter list")
+            == "invalid argument: the ansatz parameter list must be a list of every parameter of the circuit; received a list without \"b\", which occurs in the circuit")
         #expect(thrownMessage { _ = try Ansatz.custom(two, parameters: [a, b, Parameter("c")]) }
-            == "invalid argument: parameter \"c\" is listed but occurs in no gate of the ansatz circuit")
+            == "invalid argument: the ansatz parameter list must be a list of parameters of the circuit only; received \"c\", which occurs in no gate of the circuit")
         // A damaged file: the builders' rules apply on decoding.
         let bad = Data(#"{"kind":"strongly_entangling","qubits":2,"layers":1,"ranges":[2]}"#.utf8)
         #expect(thrownMessage { _ = try JSONDecoder().decode(Ansatz.self, from: bad) }?.contains("not a multiple of the qubit count (2); received 2") == true)
@@ -535,32 +535,32 @@ struct VariationalTrainingTests {
             try change(&configuration)
             return thrownMessage { _ = try VariationalModel.trainClassifier(data, configuration: configuration) }
         }
-        #expect(try message(three) { _ in } == "invalid argument: the z_expectations readout scores class c by ⟨Z_c⟩ and needs one qubit per class: 3 classes on 2 qubits; use a hybrid linear layer or more qubits")
+        #expect(try message(three) { _ in } == "invalid argument: the classes of the z_expectations readout (it scores class c by ⟨Z_c⟩) must be one qubit per class; use a hybrid linear layer or more qubits; received 3 classes on 2 qubits")
         #expect(try message(three) { $0.hybrid = true } == nil)
-        #expect(try message(three) { $0.readout = .parity } == "invalid argument: the parity readout is binary (even vs odd); the data has 3 classes; use the Z-expectation readout (CLI: --readout z) or a hybrid linear layer (--hybrid)")
+        #expect(try message(three) { $0.readout = .parity } == "invalid argument: the classes of the parity readout (binary: even vs odd) must be 2; use the Z-expectation readout (CLI: --readout z) or a hybrid linear layer (--hybrid); received 3 classes")
         #expect(try message(two) { $0.batchSize = 0 } == "invalid argument: the batch size must be ≥ 1; received 0")
         #expect(try message(two) { $0.epochs = 0 } == "invalid argument: epochs must be ≥ 1; received 0")
         #expect(try message(two) { $0.validationFraction = 1 } == "invalid argument: the validation fraction must be in [0, 1); received 1.0")
-        #expect(try message(two) { $0.patience = 3 } == "invalid argument: early stopping (patience 3) watches the validation loss and needs a validation fraction > 0")
+        #expect(try message(two) { $0.patience = 3 } == "invalid argument: the validation fraction must be > 0: early stopping watches the validation loss; received 0 with early stopping (patience 3)")
         #expect(try message(two) { $0.patience = 0; $0.validationFraction = 0.5 } == "invalid argument: the patience must be ≥ 1 epoch; received 0")
         #expect(try message(two) { $0.optimizer = .sgd(learningRate: .nan) } == "invalid argument: the learning rate must be a positive number; received nan")
-        #expect(try message(two) { $0.featureMap = try .angle(features: 3) } == "shape mismatch: the feature map takes 3 features; the data has 2")
-        #expect(try message(two) { $0.ansatz = try .realAmplitudes(qubits: 3) } == "shape mismatch: the ansatz acts on 3 qubits; the feature map on 2")
+        #expect(try message(two) { $0.featureMap = try .angle(features: 3) } == "shape mismatch: the data: 2 features; expected 3, as the feature map takes")
+        #expect(try message(two) { $0.ansatz = try .realAmplitudes(qubits: 3) } == "shape mismatch: the ansatz: 3 qubits; expected 2, as the feature map acts on")
         let oneClass = two.subset([0, 2, 4])
         #expect(try message(oneClass) { _ in } == "separable: the training data has one class (\"low\"); a classifier needs at least two")
         // Regressor data.
         let configuration = try fastConfiguration()
         #expect(thrownMessage { _ = try VariationalModel.trainRegressor(features: two.features, targets: [1, 2], configuration: configuration) }
-            == "shape mismatch: 2 targets for 8 samples; one target per sample is needed")
+            == "shape mismatch: the targets: 2 for 8 samples; expected one target per sample")
         var targets = [Double](repeating: 1, count: 8)
         targets[3] = .infinity
         #expect(thrownMessage { _ = try VariationalModel.trainRegressor(features: two.features, targets: targets, configuration: configuration) }
-            == "invalid argument: target 3 is inf; targets must be finite")
+            == "invalid argument: target 3 must be finite; received inf")
         // Prediction on the wrong model kind or shape.
         let model = try VariationalModel.trainClassifier(two, configuration: fastConfiguration(epochs: 1))
-        #expect(thrownMessage { _ = try model.predictValues(two.features) } == "invalid argument: a vqc model predicts classes, not values; use predict")
-        #expect(thrownMessage { _ = try model.predict(Matrix([[1.0]])) } == "shape mismatch: the model takes 2 features (a, b); the data has 1")
-        #expect(thrownMessage { _ = try model.predict(Matrix([[1.0, .nan]])) } == "invalid argument: feature 1 of sample 0 is nan; features must be finite")
+        #expect(thrownMessage { _ = try model.predictValues(two.features) } == "invalid argument: the model of predictValues must be a regressor (vqr; call predict for a classifier); received a vqc model, which predicts classes, not values")
+        #expect(thrownMessage { _ = try model.predict(Matrix([[1.0]])) } == "shape mismatch: the data: 1 features; expected 2, as the model takes (a, b)")
+        #expect(thrownMessage { _ = try model.predict(Matrix([[1.0, .nan]])) } == "invalid argument: feature 1 of sample 0 must be finite; received nan")
     }
 }
 
@@ -636,10 +636,10 @@ struct VariationalModelFileTests {
         let model = try Self.models()[0]
         let data = try model.encoded()
         #expect(thrownMessage { _ = try Classifier.decode(data, path: "m.json") }
-            == "m.json: this is a \"vqc\" model (variational quantum classifier), not a kernel SVM model (qsvm, svm-rbf, svm-linear)")
+            == "m.json: this is a \"vqc\" model (variational quantum classifier); a kernel SVM model (qsvm, svm-rbf, svm-linear) is needed here")
         let svm = try Classifier.train(DatasetLoader.iris(), configuration: TrainingConfiguration(kind: .svmLinear)).encoded()
         #expect(thrownMessage { _ = try VariationalModel.decode(svm, path: "s.json") }
-            == "s.json: this is a \"svm-linear\" model (linear SVM), not a variational model (vqc, vqr)")
+            == "s.json: this is a \"svm-linear\" model (linear SVM); a variational model (vqc, vqr) is needed here")
         #expect(try ModelFile.kind(of: svm, path: "s.json") == "svm-linear")
 
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -654,13 +654,13 @@ struct VariationalModelFileTests {
             == "m.json: unknown model kind \"vqe\"; this Verdant reads qsvm, svm-rbf, svm-linear, vqc, vqr")
         var newer = json
         newer["version"] = 2
-        #expect(decode(newer) == "m.json: model format version 2 is newer than this Verdant, which reads version 1")
+        #expect(decode(newer) == "m.json: model format version 2 is newer than this Verdant, which reads version 1; open it with the Verdant that wrote it")
         var foreign = json
         foreign["format"] = "keras"
         #expect(decode(foreign) == "m.json: not a Verdant model file: \"format\" is keras; expected \"verdant-model\"")
         var missing = json
         missing["weights"] = nil
-        #expect(decode(missing) == "m.json: missing field \"weights\" in the top level")
+        #expect(decode(missing) == "m.json: missing field \"weights\" in the top level; a model file as Verdant writes it (docs/model-format.md)")
         var short = json
         short["weights"] = [0.5]
         #expect(decode(short) == "m.json: inconsistent model: the ansatz takes 12 weights; the file has 1")
@@ -669,9 +669,9 @@ struct VariationalModelFileTests {
         #expect(decode(wide) == "m.json: inconsistent model: the scaler has 2 features; the model names 3")
         var noLayer = json
         noLayer["linear"] = nil
-        #expect(decode(noLayer) == "m.json: inconsistent model: the z_expectations readout needs one qubit per class: 3 classes on 2 qubits")
+        #expect(decode(noLayer) == "m.json: inconsistent model: the z_expectations readout needs one qubit per class: 3 classes on 2 qubits; a model as Verdant writes it (docs/model-format.md)")
         var regressor = json
         regressor["kind"] = "vqr"
-        #expect(decode(regressor) == "m.json: inconsistent model: a vqr model has no \"classes\"")
+        #expect(decode(regressor) == "m.json: inconsistent model: a vqr model has no \"classes\"; a model as Verdant writes it (docs/model-format.md)")
     }
 }

@@ -34,19 +34,19 @@ extension DatasetLoader {
     ///   - seed: The seed; equal seeds give equal datasets.
     /// - Returns: The training set (class 0's samples, then class 1's) and the test set, both named
     ///   `"ad_hoc"`, with features `x0`, `x1`[, `x2`], label `label` and classes `"0"`, `"1"`.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for a size out of range, a feature count
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a size out of range, a feature count
     ///   other than 2 or 3, a gap that is negative or not finite, and a gap so wide that a class
     ///   has no grid point (the message gives the largest |⟨O⟩| on the grid).
     public static func adHoc(trainingSize: Int, testSize: Int, features: Int, gap: Double, seed: UInt64) throws
         -> (train: Dataset, test: Dataset) {
         guard adHocFeatureCounts.contains(features) else {
-            throw QuantumMLError.invalidArgument("the ad hoc dataset has 2 or 3 features; received \(features)")
+            throw QuantumMLError.invalidArgument(argument: "the ad hoc feature count", received: "\(features)", valid: "2 or 3")
         }
         guard trainingSize >= 1, testSize >= 0, trainingSize + testSize <= 1_000_000 else {
-            throw QuantumMLError.invalidArgument("ad hoc sizes must be trainingSize ≥ 1 and testSize ≥ 0 samples per class, at most 1000000 together; received \(trainingSize) and \(testSize)")
+            throw QuantumMLError.invalidArgument(argument: "ad hoc sizes", received: "\(trainingSize) and \(testSize)", valid: "trainingSize ≥ 1 and testSize ≥ 0 samples per class, at most 1000000 together")
         }
         guard gap.isFinite, gap >= 0 else {
-            throw QuantumMLError.invalidArgument("the ad hoc gap must be a finite number ≥ 0; received \(gap)")
+            throw QuantumMLError.invalidArgument(argument: "the ad hoc gap", received: "\(gap)", valid: "a finite number ≥ 0")
         }
 
         var generator = SeededGenerator(seed: seed)
@@ -62,7 +62,8 @@ extension DatasetLoader {
         }
         guard !positive.isEmpty, !negative.isEmpty else {
             let largest = grid.expectations.map(abs).max() ?? 0
-            throw QuantumMLError.invalidArgument("the ad hoc gap \(gap) leaves class \"\(positive.isEmpty ? 0 : 1)\" without grid points; the largest |⟨O⟩| on the grid is \(largest) for this seed, so the gap must be smaller")
+            throw QuantumMLError.invalidArgument(argument: "the ad hoc gap", received: "\(gap), which leaves class \"\(positive.isEmpty ? 0 : 1)\" without grid points",
+                                                 valid: "smaller than \(largest), the largest |⟨O⟩| on the grid for this seed")
         }
 
         let perClass = trainingSize + testSize

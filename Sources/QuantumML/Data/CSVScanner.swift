@@ -37,7 +37,7 @@ struct CSVScanner {
     }
 
     /// The next record, or `nil` at the end of the text.
-    /// - Throws: ``QuantumMLError/data(location:message:)`` for a quoted field that is not closed,
+    /// - Throws: ``QuantumMLError/data(location:found:valid:)`` for a quoted field that is not closed,
     ///   or one followed by something other than a comma or a line end.
     mutating func next() throws -> CSVRecord? {
         guard position < bytes.count else { return nil }

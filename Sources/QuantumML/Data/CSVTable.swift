@@ -10,7 +10,7 @@ struct CSVTable {
     let rows: [CSVRecord]
 
     /// Reads and checks a whole CSV text.
-    /// - Throws: ``QuantumMLError/data(location:message:)`` for an empty text, a header without data
+    /// - Throws: ``QuantumMLError/data(location:found:valid:)`` for an empty text, a header without data
     ///   rows, a column without a name or with a repeated name, a blank line before the last data
     ///   row, a row whose width differs from the header's, and the scanner's quoting errors.
     init(text: String, location: String) throws {
@@ -50,7 +50,7 @@ struct CSVTable {
 
     /// The index of the column called `name`.
     /// - Parameter role: What the column is for, for the message (`"the label column"`).
-    /// - Throws: ``QuantumMLError/data(location:message:)`` listing the columns when there is none.
+    /// - Throws: ``QuantumMLError/data(location:found:valid:)`` listing the columns when there is none.
     func column(named name: String, role: String) throws -> Int {
         guard let index = header.firstIndex(of: name) else {
             throw QuantumMLError.csvUnknownColumn(location, name: name, role: role, columns: header)
@@ -59,7 +59,7 @@ struct CSVTable {
     }
 
     /// The given columns of every row as numbers, row after row.
-    /// - Throws: ``QuantumMLError/data(location:message:)`` naming the line and column of the first
+    /// - Throws: ``QuantumMLError/data(location:found:valid:)`` naming the line and column of the first
     ///   cell that is not a number, or not finite.
     func numbers(columns: [Int]) throws -> [Double] {
         var values: [Double] = []
@@ -80,7 +80,7 @@ struct CSVTable {
     }
 
     /// One column of every row as a regressor's targets.
-    /// - Throws: ``QuantumMLError/data(location:message:)`` naming the line and column of the first
+    /// - Throws: ``QuantumMLError/data(location:found:valid:)`` naming the line and column of the first
     ///   cell that is empty, not a number, or not finite, and the text found there.
     func targets(column: Int) throws -> [Double] {
         try rows.map { row in
@@ -96,7 +96,7 @@ struct CSVTable {
     }
 
     /// The text of one column for every row.
-    /// - Throws: ``QuantumMLError/data(location:message:)`` naming the line of the first empty cell.
+    /// - Throws: ``QuantumMLError/data(location:found:valid:)`` naming the line of the first empty cell.
     func labels(column: Int) throws -> [String] {
         try rows.map { row in
             let text = row.fields[column]

@@ -9,71 +9,72 @@ extension QuantumMLError {
     }
 
     static func csvEmpty(_ location: String) -> QuantumMLError {
-        .data(location: location, message: "the file is empty; a header row and at least one data row are needed")
+        .data(location: location, found: "the file is empty", valid: "a header row and at least one data row are needed")
     }
 
     static func csvHeaderOnly(_ location: String) -> QuantumMLError {
-        .data(location: location, message: "there are no data rows after the header (line 1)")
+        .data(location: location, found: "there are no data rows after the header (line 1)", valid: "at least one data row is needed")
     }
 
     static func csvNotUTF8(_ location: String) -> QuantumMLError {
-        .data(location: location, message: "the file is not UTF-8 text; a CSV file is expected")
+        .data(location: location, found: "the file is not UTF-8 text", valid: "a CSV file is expected")
     }
 
     static func csvTooFewColumns(_ location: String, line: Int, count: Int) -> QuantumMLError {
-        .data(location: location, message: "line \(line): the header has \(count) column\(count == 1 ? "" : "s"); at least one feature column and a label column are needed")
+        .data(location: location, found: "line \(line): the header has \(count) column\(count == 1 ? "" : "s")", valid: "at least one feature column and a label column are needed")
     }
 
     static func csvEmptyColumnName(_ location: String, line: Int, column: Int) -> QuantumMLError {
-        .data(location: location, message: "\(csvPlace(line: line, column: column, name: nil)): the column has no name; every column of the header needs one")
+        .data(location: location, found: "\(csvPlace(line: line, column: column, name: nil)): the column has no name", valid: "every column of the header needs one")
     }
 
     static func csvDuplicateColumn(_ location: String, line: Int, column: Int, name: String, first: Int) -> QuantumMLError {
-        .data(location: location, message: "\(csvPlace(line: line, column: column, name: name)): column \(first) has the same name; column names must be distinct")
+        .data(location: location, found: "\(csvPlace(line: line, column: column, name: name)): column \(first) has the same name", valid: "column names must be distinct")
     }
 
     static func csvUnknownColumn(_ location: String, name: String, role: String, columns: [String]) -> QuantumMLError {
         let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
-        return .data(location: location, message: "there is no column named \"\(name)\" (\(role)); the columns are \(list)")
+        return .data(location: location, found: "there is no column named \"\(name)\" (\(role))", valid: "the columns are \(list)")
     }
 
     static func csvRagged(_ location: String, line: Int, count: Int, expected: Int, headerLine: Int) -> QuantumMLError {
-        .data(location: location, message: "line \(line): \(count) field\(count == 1 ? "" : "s"); the header (line \(headerLine)) has \(expected)")
+        .data(location: location, found: "line \(line): \(count) field\(count == 1 ? "" : "s")", valid: "the header (line \(headerLine)) has \(expected)")
     }
 
     static func csvNotANumber(_ location: String, line: Int, column: Int, name: String, text: String) -> QuantumMLError {
         let place = csvPlace(line: line, column: column, name: name)
-        if text.isEmpty { return .data(location: location, message: "\(place): the cell is empty; a number is needed") }
-        return .data(location: location, message: "\(place): \"\(text)\" is not a number")
+        if text.isEmpty { return .data(location: location, found: "\(place): the cell is empty", valid: "a number is needed") }
+        return .data(location: location, found: "\(place): \"\(text)\" is not a number", valid: "a feature cell holds a finite number")
     }
 
     static func csvNotFinite(_ location: String, line: Int, column: Int, name: String, text: String) -> QuantumMLError {
-        .data(location: location, message: "\(csvPlace(line: line, column: column, name: name)): \"\(text)\" is not a finite number; NaN and infinity are not accepted")
+        .data(location: location, found: "\(csvPlace(line: line, column: column, name: name)): \"\(text)\" is not a finite number", valid: "NaN and infinity are not accepted")
     }
 
     static func csvTargetNotANumber(_ location: String, line: Int, column: Int, name: String, text: String) -> QuantumMLError {
         let place = csvPlace(line: line, column: column, name: name)
         let found = text.isEmpty ? "the target is empty" : "the target \"\(text)\" is not a number"
-        return .data(location: location, message: "\(place): \(found); a regressor needs a finite number in every row of its target column")
+        return .data(location: location, found: "\(place): \(found)", valid: "a regressor needs a finite number in every row of its target column")
     }
 
     static func csvEmptyLabel(_ location: String, line: Int, column: Int, name: String) -> QuantumMLError {
-        .data(location: location, message: "\(csvPlace(line: line, column: column, name: name)): the label is empty")
+        .data(location: location, found: "\(csvPlace(line: line, column: column, name: name)): the label is empty", valid: "every row needs a label")
     }
 
     static func csvBlankLine(_ location: String, line: Int) -> QuantumMLError {
-        .data(location: location, message: "line \(line) is blank; blank lines are allowed only at the end of the file")
+        .data(location: location, found: "line \(line) is blank", valid: "blank lines are allowed only at the end of the file")
     }
 
     static func csvUnclosedQuote(_ location: String, line: Int, column: Int) -> QuantumMLError {
-        .data(location: location, message: "\(csvPlace(line: line, column: column, name: nil)): the quoted field is not closed before the end of the file")
+        .data(location: location, found: "\(csvPlace(line: line, column: column, name: nil)): the quoted field is not closed before the end of the file",
+              valid: "close it with a quote")
     }
 
     static func csvAfterQuote(_ location: String, line: Int, column: Int, character: String) -> QuantumMLError {
-        .data(location: location, message: "\(csvPlace(line: line, column: column, name: nil)): \"\(character)\" after the closing quote; a quoted field must be followed by a comma or the end of the line (write \"\" for a quote inside it)")
+        .data(location: location, found: "\(csvPlace(line: line, column: column, name: nil)): \"\(character)\" after the closing quote", valid: "a quoted field must be followed by a comma or the end of the line (write \"\" for a quote inside it)")
     }
 
     static func sealedNotCSV(_ location: String, contentType: String, accepted: [String]) -> QuantumMLError {
-        .data(location: location, message: "the sealed file holds \(contentType), not a CSV dataset; accepted content types: \(accepted.joined(separator: ", "))")
+        .data(location: location, found: "the sealed file holds \(contentType), not a CSV dataset", valid: "accepted content types: \(accepted.joined(separator: ", "))")
     }
 }

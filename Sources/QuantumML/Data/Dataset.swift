@@ -35,8 +35,8 @@ public struct Dataset: Sendable, Equatable, Codable {
     ///   - classes: The class names: at least one, none empty, no two equal.
     ///   - featureNames: One name per feature column: none empty, no two equal.
     ///   - labelName: The name of the label column.
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when `labels` or `featureNames` do not fit the
-    ///   shape of `features`; ``QuantumMLError/invalidArgument(_:)`` for no classes, an empty or
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when `labels` or `featureNames` do not fit the
+    ///   shape of `features`; ``QuantumMLError/invalidArgument(argument:received:valid:)`` for no classes, an empty or
     ///   repeated class or feature name, a label outside `0..<classes.count`, or a feature that is
     ///   not finite.
     public init(name: String, features: Matrix, labels: [Int], classes: [String], featureNames: [String],
@@ -123,23 +123,23 @@ public struct Dataset: Sendable, Equatable, Codable {
     /// The checks of ``init(name:features:labels:classes:featureNames:labelName:)``.
     static func validate(features: Matrix, labels: [Int], classes: [String], featureNames: [String]) throws {
         guard features.values.count == features.rows * features.columns else {
-            throw QuantumMLError.shapeMismatch("a \(features.rows) × \(features.columns) feature matrix needs \(features.rows * features.columns) values; received \(features.values.count)")
+            throw QuantumMLError.shapeMismatch(subject: "a \(features.rows) × \(features.columns) feature matrix", received: "\(features.values.count) values", expected: "\(features.rows * features.columns) values")
         }
         guard labels.count == features.rows else {
-            throw QuantumMLError.shapeMismatch("\(labels.count) labels for \(features.rows) samples; one label per sample is needed")
+            throw QuantumMLError.shapeMismatch(subject: "the labels", received: "\(labels.count) for \(features.rows) samples", expected: "one label per sample")
         }
         guard featureNames.count == features.columns else {
-            throw QuantumMLError.shapeMismatch("\(featureNames.count) feature names for \(features.columns) feature columns")
+            throw QuantumMLError.shapeMismatch(subject: "the feature names", received: "\(featureNames.count) for \(features.columns) feature columns", expected: "one name per column")
         }
-        guard !classes.isEmpty else { throw QuantumMLError.invalidArgument("a dataset needs at least one class; received none") }
+        guard !classes.isEmpty else { throw QuantumMLError.invalidArgument(argument: "the classes of a dataset", received: "none", valid: "at least one class") }
         try checkNames(classes, kind: "class")
         try checkNames(featureNames, kind: "feature")
         if let bad = labels.firstIndex(where: { !classes.indices.contains($0) }) {
-            throw QuantumMLError.invalidArgument("label \(labels[bad]) of sample \(bad) is outside 0..<\(classes.count) (there are \(classes.count) classes)")
+            throw QuantumMLError.invalidArgument(argument: "the label of sample \(bad)", received: "\(labels[bad])", valid: "in 0..<\(classes.count) (there are \(classes.count) classes)")
         }
         if let bad = features.values.firstIndex(where: { !$0.isFinite }) {
             let (sample, feature) = bad.quotientAndRemainder(dividingBy: max(features.columns, 1))
-            throw QuantumMLError.invalidArgument("feature \(feature) (\"\(featureNames[feature])\") of sample \(sample) is \(features.values[bad]); features must be finite")
+            throw QuantumMLError.invalidArgument(argument: "feature \(feature) (\"\(featureNames[feature])\") of sample \(sample)", received: "\(features.values[bad])", valid: "finite")
         }
     }
 
@@ -147,9 +147,9 @@ public struct Dataset: Sendable, Equatable, Codable {
     private static func checkNames(_ names: [String], kind: String) throws {
         var seen: [String: Int] = [:]
         for (index, name) in names.enumerated() {
-            guard !name.isEmpty else { throw QuantumMLError.invalidArgument("\(kind) name \(index) is empty") }
+            guard !name.isEmpty else { throw QuantumMLError.invalidArgument(argument: "\(kind) name \(index)", received: "an empty name", valid: "a non-empty name") }
             if let first = seen[name] {
-                throw QuantumMLError.invalidArgument("\(kind) names \(first) and \(index) are both \"\(name)\"; names must be distinct")
+                throw QuantumMLError.invalidArgument(argument: "\(kind) names \(first) and \(index)", received: "\"\(name)\" for both", valid: "distinct")
             }
             seen[name] = index
         }

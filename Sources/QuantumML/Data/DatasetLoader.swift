@@ -36,7 +36,7 @@ public enum DatasetLoader {
     /// - Returns: The dataset.
     /// - Throws: `PrivacyError` when the file cannot be read (`.io`), or is sealed and cannot be
     ///   opened (`.identityRequired` when `identities` is empty, `.noMatchingIdentity`, a modified
-    ///   or truncated file); ``QuantumMLError/data(location:message:)`` for a sealed content type
+    ///   or truncated file); ``QuantumMLError/data(location:found:valid:)`` for a sealed content type
     ///   that is not a CSV dataset, text that is not UTF-8, and every error of
     ///   ``csv(text:name:labelColumn:)``, located at `path`.
     public static func csv(atPath path: String, labelColumn: String? = nil, identities: [Identity] = [],
@@ -52,7 +52,7 @@ public enum DatasetLoader {
     ///   - name: The dataset's name, also used as the location in error messages.
     ///   - labelColumn: The label column's name, or `nil` for the last column.
     /// - Returns: The dataset.
-    /// - Throws: ``QuantumMLError/data(location:message:)`` for an empty text, a header without data
+    /// - Throws: ``QuantumMLError/data(location:found:valid:)`` for an empty text, a header without data
     ///   rows, fewer than two columns, a column without a name or with a repeated name, an unknown
     ///   label column (the message lists the columns), a row whose width differs from the header's,
     ///   a blank line before the last row, an unclosed quote, a feature cell that is not a number or
@@ -92,8 +92,8 @@ public enum DatasetLoader {
     ///   - featureNames: The feature columns to read, in the order the model expects them.
     ///   - labelColumn: The label column to return when the text has it; `nil` reads no labels.
     /// - Returns: The features in `featureNames` order, and the labels when present.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for no feature names, or a repeated one;
-    ///   ``QuantumMLError/data(location:message:)`` for a missing feature column (naming it and
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for no feature names, or a repeated one;
+    ///   ``QuantumMLError/data(location:found:valid:)`` for a missing feature column (naming it and
     ///   listing the columns), an empty label, and the table errors of ``csv(text:name:labelColumn:)``.
     public static func features(text: String, name: String, featureNames: [String], labelColumn: String? = nil)
         throws -> (features: Matrix, labels: [String]?) {
@@ -128,14 +128,7 @@ public enum DatasetLoader {
 
     /// The text of a file that may be sealed, decrypted in memory.
     static func readText(atPath path: String, identities: [Identity], options: OpenOptions) throws -> String {
-        let data = try SealedFile.contents(atPath: path, expecting: nil, options: options) { header in
-            guard acceptedSealedContentTypes.contains(header.contentType) else {
-                throw QuantumMLError.sealedNotCSV(path, contentType: header.contentType, accepted: acceptedSealedContentTypes)
-            }
-            return identities
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw QuantumMLError.csvNotUTF8(path) }
-        return text
+        try readText(atPath: path, keys: InputKeys(identities: identities, options: options))
     }
 
     /// `data/iris.csv.sealed` → `iris`.
@@ -174,10 +167,10 @@ public enum DatasetLoader {
     }
 
     static func checkFeatureNames(_ names: [String]) throws {
-        guard !names.isEmpty else { throw QuantumMLError.invalidArgument("no feature names given; at least one is needed") }
+        guard !names.isEmpty else { throw QuantumMLError.invalidArgument(argument: "the feature names", received: "none", valid: "at least one name") }
         var seen = Set<String>()
         if let repeated = names.first(where: { !seen.insert($0).inserted }) {
-            throw QuantumMLError.invalidArgument("feature name \"\(repeated)\" is given twice; feature names must be distinct")
+            throw QuantumMLError.invalidArgument(argument: "the feature names", received: "\"\(repeated)\" twice", valid: "distinct")
         }
     }
 }

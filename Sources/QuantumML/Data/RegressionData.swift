@@ -33,18 +33,18 @@ public struct RegressionData: Sendable, Equatable {
     ///   - targets: One finite target per sample.
     ///   - featureNames: One name per feature column: none empty, no two equal.
     ///   - targetName: The name of the target column.
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when `targets` or `featureNames` do not fit
-    ///   the shape of `features`; ``QuantumMLError/invalidArgument(_:)`` for an empty or repeated
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when `targets` or `featureNames` do not fit
+    ///   the shape of `features`; ``QuantumMLError/invalidArgument(argument:received:valid:)`` for an empty or repeated
     ///   feature name, a feature or a target that is not finite.
     public init(name: String, features: Matrix, targets: [Double], featureNames: [String], targetName: String) throws {
         guard targets.count == features.rows else {
-            throw QuantumMLError.shapeMismatch("\(targets.count) targets for \(features.rows) samples; one target per sample is needed")
+            throw QuantumMLError.shapeMismatch(subject: "the targets", received: "\(targets.count) for \(features.rows) samples", expected: "one target per sample")
         }
         // The dataset's checks of the features and their names; one placeholder class stands in for the targets.
         try Dataset.validate(features: features, labels: [Int](repeating: 0, count: features.rows), classes: ["target"],
                              featureNames: featureNames)
         if let bad = targets.firstIndex(where: { !$0.isFinite }) {
-            throw QuantumMLError.invalidArgument("the target of sample \(bad) is \(targets[bad]); targets must be finite")
+            throw QuantumMLError.invalidArgument(argument: "the target of sample \(bad)", received: "\(targets[bad])", valid: "finite")
         }
         self.init(unchecked: name, features: features, targets: targets, featureNames: featureNames, targetName: targetName)
     }
@@ -85,16 +85,16 @@ public struct RegressionData: Sendable, Equatable {
 ///   - testFraction: The share that goes to the test set, in (0, 1).
 ///   - seed: The seed; equal seeds give equal splits.
 /// - Returns: The training and test sets.
-/// - Throws: ``QuantumMLError/invalidArgument(_:)`` when `testFraction` is not in (0, 1) or the
+/// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` when `testFraction` is not in (0, 1) or the
 ///   data has fewer than 2 samples.
 public func randomSplit(_ data: RegressionData, testFraction: Double, seed: UInt64) throws
     -> (train: RegressionData, test: RegressionData)
 {
     guard testFraction.isFinite, testFraction > 0, testFraction < 1 else {
-        throw QuantumMLError.invalidArgument("the test fraction must be between 0 and 1 (exclusive); received \(testFraction)")
+        throw QuantumMLError.invalidArgument(argument: "the test fraction", received: "\(testFraction)", valid: "between 0 and 1 (exclusive)")
     }
     guard data.count >= 2 else {
-        throw QuantumMLError.invalidArgument("\(data.name) has \(data.count) sample\(data.count == 1 ? "" : "s"); a split needs at least 2")
+        throw QuantumMLError.invalidArgument(argument: "the sample count of \(data.name)", received: "\(data.count)", valid: "at least 2 for a split")
     }
     let (kept, held) = SeededDraws.split(count: data.count, heldFraction: testFraction, seed: seed)
     return (data.subset(kept), data.subset(held))

@@ -32,7 +32,7 @@ extension DatasetLoader {
     ///   - name: The data's name, also used as the location in error messages.
     ///   - targetColumn: The target column's name, or `nil` for the last column.
     /// - Returns: The regression data.
-    /// - Throws: ``QuantumMLError/data(location:message:)`` for every table error of
+    /// - Throws: ``QuantumMLError/data(location:found:valid:)`` for every table error of
     ///   ``csv(text:name:labelColumn:)`` (empty text, no data rows, fewer than two columns, a
     ///   missing or repeated column name, an unknown target column, a ragged row, a feature that is
     ///   not a finite number), and for a target cell that is empty, not a number or not finite —
@@ -51,7 +51,7 @@ extension DatasetLoader {
     ///   - targetColumn: The target column to return when the text has it; `nil` reads no targets.
     /// - Returns: The features in `featureNames` order, and the targets when present, else `nil`.
     /// - Throws: The errors of ``features(text:name:featureNames:labelColumn:)``, and
-    ///   ``QuantumMLError/data(location:message:)`` for a target cell that is not a finite number.
+    ///   ``QuantumMLError/data(location:found:valid:)`` for a target cell that is not a finite number.
     public static func regressionFeatures(text: String, name: String, featureNames: [String], targetColumn: String? = nil)
         throws -> (features: Matrix, targets: [Double]?) {
         try checkFeatureNames(featureNames)

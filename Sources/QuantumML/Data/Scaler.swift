@@ -42,14 +42,14 @@ public struct Scaler: Codable, Sendable, Equatable {
     ///     every value finite.
     ///   - kind: The kind of scaling.
     /// - Returns: The fitted scaler.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` when `x` has no samples or no features, or a
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` when `x` has no samples or no features, or a
     ///   value that is not finite.
     public static func fit(_ x: Matrix, kind: Kind) throws -> Scaler {
         guard x.rows >= 1, x.columns >= 1 else {
-            throw QuantumMLError.invalidArgument("a scaler is fitted on at least one sample of at least one feature; received \(x.rows) × \(x.columns)")
+            throw QuantumMLError.invalidArgument(argument: "the data a scaler is fitted on", received: "\(x.rows) × \(x.columns)", valid: "at least one sample of at least one feature")
         }
         if let bad = x.values.firstIndex(where: { !$0.isFinite }) {
-            throw QuantumMLError.invalidArgument("cannot fit a scaler: feature \(bad % x.columns) of sample \(bad / x.columns) is \(x.values[bad])")
+            throw QuantumMLError.invalidArgument(argument: "feature \(bad % x.columns) of sample \(bad / x.columns) (fitting a scaler)", received: "\(x.values[bad])", valid: "finite")
         }
         let (offsets, factors) = parameters(x, kind: kind)
         return Scaler(kind: kind, offsets: offsets, factors: factors)
@@ -59,10 +59,10 @@ public struct Scaler: Codable, Sendable, Equatable {
     ///
     /// - Parameter x: Features, samples × ``featureCount``.
     /// - Returns: The scaled features, same shape.
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when `x` has another number of features.
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when `x` has another number of features.
     public func transform(_ x: Matrix) throws -> Matrix {
         guard x.columns == featureCount else {
-            throw QuantumMLError.shapeMismatch("the scaler was fitted on \(featureCount) features; received \(x.columns)")
+            throw QuantumMLError.shapeMismatch(subject: "the data to scale", received: "\(x.columns) features", expected: "\(featureCount), as the scaler was fitted on")
         }
         var out = x
         for i in 0..<x.rows {

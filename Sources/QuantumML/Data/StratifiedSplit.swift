@@ -16,19 +16,19 @@ import Quantum
 ///   - testFraction: The share of each class that goes to the test set, in (0, 1).
 ///   - seed: The seed; equal seeds give equal splits.
 /// - Returns: The training and test sets.
-/// - Throws: ``QuantumMLError/invalidArgument(_:)`` when `testFraction` is not in (0, 1), the
+/// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` when `testFraction` is not in (0, 1), the
 ///   dataset has fewer than 2 samples, or a class has a single sample (it cannot be in both sets).
 public func stratifiedSplit(_ data: Dataset, testFraction: Double, seed: UInt64) throws -> (train: Dataset, test: Dataset) {
     guard testFraction.isFinite, testFraction > 0, testFraction < 1 else {
-        throw QuantumMLError.invalidArgument("the test fraction must be between 0 and 1 (exclusive); received \(testFraction)")
+        throw QuantumMLError.invalidArgument(argument: "the test fraction", received: "\(testFraction)", valid: "between 0 and 1 (exclusive)")
     }
     guard data.count >= 2 else {
-        throw QuantumMLError.invalidArgument("\(data.name) has \(data.count) sample\(data.count == 1 ? "" : "s"); a split needs at least 2")
+        throw QuantumMLError.invalidArgument(argument: "the sample count of \(data.name)", received: "\(data.count)", valid: "at least 2 for a split")
     }
     var members = [[Int]](repeating: [], count: data.classes.count)
     for (index, label) in data.labels.enumerated() { members[label].append(index) }
     if let lonely = members.firstIndex(where: { $0.count == 1 }) {
-        throw QuantumMLError.invalidArgument("class \"\(data.classes[lonely])\" of \(data.name) has 1 sample; a stratified split needs at least 2 per class")
+        throw QuantumMLError.invalidArgument(argument: "the samples of class \"\(data.classes[lonely])\" of \(data.name)", received: "1", valid: "at least 2 per class for a stratified split")
     }
 
     var generator = SeededGenerator(seed: seed)

@@ -24,8 +24,8 @@ public enum ClassicalKernel {
     ///   - x: n × d features.
     ///   - y: m × d features.
     /// - Returns: the n × m matrix of dot products xᵢ · yⱼ.
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when x and y differ in width;
-    ///   ``QuantumMLError/invalidArgument(_:)`` for a non-finite feature.
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when x and y differ in width;
+    ///   ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a non-finite feature.
     public static func linear(_ x: Matrix, _ y: Matrix) throws -> Matrix {
         try SVMValidation.checkFeatures(x, y)
         return pairwise(x, y) { dot($0, $1) }
@@ -38,8 +38,8 @@ public enum ClassicalKernel {
     ///   - y: m × d features.
     ///   - gamma: the width parameter, finite and > 0 (see ``scaleGamma(_:)``).
     /// - Returns: the n × m kernel matrix; entries lie in (0, 1] and equal rows give exactly 1.
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when x and y differ in width;
-    ///   ``QuantumMLError/invalidArgument(_:)`` for a non-finite feature or a gamma that is not
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when x and y differ in width;
+    ///   ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a non-finite feature or a gamma that is not
     ///   finite and > 0.
     public static func rbf(_ x: Matrix, _ y: Matrix, gamma: Double) throws -> Matrix {
         try SVMValidation.checkFeatures(x, y)
@@ -67,7 +67,7 @@ public enum ClassicalKernel {
     ///   - x: n × d features.
     ///   - y: m × d features.
     /// - Returns: the n × m kernel matrix.
-    /// - Throws: as ``linear(_:_:)`` and ``rbf(_:_:gamma:)``; ``QuantumMLError/invalidArgument(_:)``
+    /// - Throws: as ``linear(_:_:)`` and ``rbf(_:_:gamma:)``; ``QuantumMLError/invalidArgument(argument:received:valid:)``
     ///   for ``KernelKind/precomputed``, which has no formula.
     public static func matrix(_ kind: KernelKind, _ x: Matrix, _ y: Matrix) throws -> Matrix {
         switch kind {

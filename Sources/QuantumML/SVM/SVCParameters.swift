@@ -4,7 +4,7 @@
 /// The defaults are scikit-learn's `SVC` defaults, except `maxIterations`: scikit-learn runs
 /// without a limit (`max_iter=-1`), upstream LIBSVM stops after max(10⁷, 100·n); here each pair of
 /// classes may take at most `maxIterations` SMO updates (10⁷ by default) and training fails with
-/// ``QuantumMLError/training(_:)`` when a pair reaches it, instead of returning an unconverged model.
+/// ``QuantumMLError/training(reason:remedy:)`` when a pair reaches it, instead of returning an unconverged model.
 public struct SVCParameters: Codable, Sendable, Equatable {
     /// The penalty C > 0 on margin violations: the box 0 ≤ αₜ ≤ C of the dual.
     public var c: Double = 1.0

@@ -11,56 +11,53 @@ enum SVMValidation {
     static func checkTraining(kernel: Matrix, labels: [Int], classCount: Int, parameters: SVCParameters) throws {
         try checkParameters(parameters)
         guard classCount >= 2 else {
-            throw QuantumMLError.invalidArgument("classCount must be at least 2; received \(classCount)")
+            throw QuantumMLError.invalidArgument(argument: "classCount", received: "\(classCount)", valid: "at least 2")
         }
         guard kernel.rows == kernel.columns else {
-            throw QuantumMLError.shapeMismatch(
-                "the training kernel must be square (n × n, one row and one column per training sample); received \(kernel.rows) × \(kernel.columns)")
+            throw QuantumMLError.shapeMismatch(subject: "the training kernel", received: "\(kernel.rows) × \(kernel.columns)",
+                                               expected: "square (n × n, one row and one column per training sample)")
         }
         guard labels.count == kernel.rows else {
-            throw QuantumMLError.shapeMismatch(
-                "the training kernel is \(kernel.rows) × \(kernel.columns) but \(labels.count) labels were given; give one label per kernel row")
+            throw QuantumMLError.shapeMismatch(subject: "the labels of a \(kernel.rows) × \(kernel.columns) training kernel", received: "\(labels.count) labels",
+                                               expected: "one label per kernel row")
         }
         try checkFinite(kernel, name: "the training kernel")
         var counts = Array(repeating: 0, count: classCount)
         for (index, label) in labels.enumerated() {
             guard (0..<classCount).contains(label) else {
-                throw QuantumMLError.invalidArgument(
-                    "label \(label) at index \(index) is outside 0..<\(classCount); labels are class indices 0..<classCount")
+                throw QuantumMLError.invalidArgument(argument: "label \(index)", received: "\(label)", valid: "a class index in 0..<\(classCount)")
             }
             counts[label] += 1
         }
         let present = counts.indices.filter { counts[$0] > 0 }
         if present.isEmpty {
-            throw QuantumMLError.training("no training samples; a classifier needs samples of at least 2 classes")
+            throw QuantumMLError.training(reason: "no training samples", remedy: "a classifier needs samples of at least 2 classes")
         }
         if present.count == 1 {
-            throw QuantumMLError.training(
-                "only one class present (all \(labels.count) labels are \(present[0])); a classifier needs samples of at least 2 classes")
+            throw QuantumMLError.training(reason: "only one class present (all \(labels.count) labels are \(present[0]))", remedy: "a classifier needs samples of at least 2 classes")
         }
         if let missing = counts.firstIndex(of: 0) {
-            throw QuantumMLError.invalidArgument(
-                "class \(missing) of 0..<\(classCount) has no training samples; every class index in 0..<classCount must occur (renumber the classes that are present)")
+            throw QuantumMLError.invalidArgument(argument: "the labels", received: "no sample of class \(missing) of 0..<\(classCount)",
+                                                 valid: "a sample of every class index in 0..<classCount (renumber the classes that are present)")
         }
     }
 
     /// Checks C, the tolerance and the iteration limit.
     static func checkParameters(_ parameters: SVCParameters) throws {
         guard parameters.c.isFinite, parameters.c > 0 else {
-            throw QuantumMLError.invalidArgument("C must be a finite number > 0; received \(parameters.c)")
+            throw QuantumMLError.invalidArgument(argument: "C", received: "\(parameters.c)", valid: "a finite number > 0")
         }
         guard parameters.tolerance.isFinite, parameters.tolerance > 0 else {
-            throw QuantumMLError.invalidArgument("tolerance must be a finite number > 0; received \(parameters.tolerance)")
+            throw QuantumMLError.invalidArgument(argument: "tolerance", received: "\(parameters.tolerance)", valid: "a finite number > 0")
         }
         guard parameters.maxIterations >= 1 else {
-            throw QuantumMLError.invalidArgument("maxIterations must be at least 1; received \(parameters.maxIterations)")
+            throw QuantumMLError.invalidArgument(argument: "maxIterations", received: "\(parameters.maxIterations)", valid: "at least 1")
         }
     }
 
     /// The error for a pair of classes whose SMO run reached the iteration limit.
     static func notConverged(first: Int, second: Int, iterations: Int) -> QuantumMLError {
-        QuantumMLError.training(
-            "SMO did not converge for classes \(first) and \(second) within maxIterations = \(iterations); raise maxIterations or the tolerance, or check that the kernel is a valid kernel matrix")
+        QuantumMLError.training(reason: "SMO did not converge for classes \(first) and \(second) within maxIterations = \(iterations)", remedy: "raise maxIterations or the tolerance, or check that the kernel is a valid kernel matrix")
     }
 
     // MARK: - Prediction
@@ -68,8 +65,8 @@ enum SVMValidation {
     /// Checks a kernel against the support vectors (nTest × nSV).
     static func checkSupportKernel(_ kernel: Matrix, supportCount: Int) throws {
         guard kernel.columns == supportCount else {
-            throw QuantumMLError.shapeMismatch(
-                "the support kernel must have one column per support vector (\(supportCount), in supportIndices order); received \(kernel.rows) × \(kernel.columns)")
+            throw QuantumMLError.shapeMismatch(subject: "the support kernel", received: "\(kernel.rows) × \(kernel.columns)",
+                                               expected: "one column per support vector (\(supportCount), in supportIndices order)")
         }
         try checkFinite(kernel, name: "the support kernel")
     }
@@ -77,8 +74,8 @@ enum SVMValidation {
     /// Checks a kernel against the whole training set (nTest × nTrain).
     static func checkTrainingKernel(_ kernel: Matrix, trainingSampleCount: Int) throws {
         guard kernel.columns == trainingSampleCount else {
-            throw QuantumMLError.shapeMismatch(
-                "the kernel against the training set must have one column per training sample (\(trainingSampleCount)); received \(kernel.rows) × \(kernel.columns)")
+            throw QuantumMLError.shapeMismatch(subject: "the kernel against the training set", received: "\(kernel.rows) × \(kernel.columns)",
+                                               expected: "one column per training sample (\(trainingSampleCount))")
         }
         try checkFinite(kernel, name: "the kernel against the training set")
     }
@@ -88,8 +85,8 @@ enum SVMValidation {
     /// Checks two feature matrices for a kernel between their rows.
     static func checkFeatures(_ x: Matrix, _ y: Matrix) throws {
         guard x.columns == y.columns else {
-            throw QuantumMLError.shapeMismatch(
-                "x has \(x.columns) features and y has \(y.columns); both need the same number of columns")
+            throw QuantumMLError.shapeMismatch(subject: "the columns of x and y", received: "\(x.columns) and \(y.columns)",
+                                               expected: "the same number of features in both")
         }
         try checkFinite(x, name: "x")
         try checkFinite(y, name: "y")
@@ -98,13 +95,14 @@ enum SVMValidation {
     /// Checks the RBF width.
     static func checkGamma(_ gamma: Double) throws {
         guard gamma.isFinite, gamma > 0 else {
-            throw QuantumMLError.invalidArgument("gamma must be a finite number > 0; received \(gamma)")
+            throw QuantumMLError.invalidArgument(argument: "gamma", received: "\(gamma)", valid: "a finite number > 0")
         }
     }
 
     /// The error for evaluating a kernel of kind ``KernelKind/precomputed``.
     static let precomputedHasNoFormula = QuantumMLError.invalidArgument(
-        "a precomputed kernel has no formula to evaluate; pass the kernel matrix to the classifier instead")
+        argument: "the kernel to evaluate", received: "precomputed (it has no formula)",
+        valid: "linear, RBF or polynomial; pass a precomputed kernel matrix to the classifier instead")
 
     // MARK: - Model consistency
 
@@ -139,8 +137,7 @@ enum SVMValidation {
     private static func checkFinite(_ m: Matrix, name: String) throws {
         if let flat = m.values.firstIndex(where: { !$0.isFinite }) {
             let (i, j) = m.columns > 0 ? (flat / m.columns, flat % m.columns) : (0, 0)
-            throw QuantumMLError.invalidArgument(
-                "\(name) has a non-finite entry \(m.values[flat]) at [\(i), \(j)]; entries must be finite numbers")
+            throw QuantumMLError.invalidArgument(argument: "entry [\(i), \(j)] of \(name)", received: "\(m.values[flat])", valid: "a finite number")
         }
     }
 }

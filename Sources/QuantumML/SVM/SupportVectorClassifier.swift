@@ -51,11 +51,11 @@ public struct SupportVectorClassifier: Codable, Sendable, Equatable {
     ///   - classCount: the number of classes k ≥ 2.
     ///   - parameters: C, the tolerance, the iteration limit and shrinking.
     /// - Returns: the trained classifier.
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when the kernel is not square or its size is not
-    ///   the number of labels; ``QuantumMLError/invalidArgument(_:)`` for a non-finite kernel entry, a
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when the kernel is not square or its size is not
+    ///   the number of labels; ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a non-finite kernel entry, a
     ///   label outside 0..<`classCount`, a class without samples (when at least two are present),
     ///   `classCount` < 2, C or the tolerance not finite and > 0, or `maxIterations` < 1;
-    ///   ``QuantumMLError/training(_:)`` when fewer than two classes are present or a pair does not
+    ///   ``QuantumMLError/training(reason:remedy:)`` when fewer than two classes are present or a pair does not
     ///   converge within `maxIterations`.
     public static func fit(kernel: Matrix, labels: [Int], classCount: Int, parameters: SVCParameters = .init()) throws -> SupportVectorClassifier {
         try SVMValidation.checkTraining(kernel: kernel, labels: labels, classCount: classCount, parameters: parameters)
@@ -77,8 +77,8 @@ public struct SupportVectorClassifier: Codable, Sendable, Equatable {
     ///
     /// - Parameter supportKernel: nTest × nSV, columns in ``supportIndices`` order.
     /// - Returns: nTest × (k(k−1)/2) decision values (nTest × 1 for two classes).
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when the kernel does not have nSV columns;
-    ///   ``QuantumMLError/invalidArgument(_:)`` for a non-finite entry.
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when the kernel does not have nSV columns;
+    ///   ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a non-finite entry.
     public func decisionFunction(supportKernel: Matrix) throws -> Matrix {
         try SVMValidation.checkSupportKernel(supportKernel, supportCount: supportIndices.count)
         return OneVsOne.decisionValues(of: self, kernel: supportKernel, columns: nil)
@@ -102,8 +102,8 @@ public struct SupportVectorClassifier: Codable, Sendable, Equatable {
     ///
     /// - Parameter trainingKernel: nTest × nTrain.
     /// - Returns: as ``decisionFunction(supportKernel:)``.
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when the kernel does not have
-    ///   ``trainingSampleCount`` columns; ``QuantumMLError/invalidArgument(_:)`` for a non-finite entry.
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when the kernel does not have
+    ///   ``trainingSampleCount`` columns; ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a non-finite entry.
     public func decisionFunction(trainingKernel: Matrix) throws -> Matrix {
         try SVMValidation.checkTrainingKernel(trainingKernel, trainingSampleCount: trainingSampleCount)
         return OneVsOne.decisionValues(of: self, kernel: trainingKernel, columns: supportIndices)

@@ -54,7 +54,7 @@ public struct Ansatz: Codable, Sendable, Equatable, CustomStringConvertible {
     ///   - qubits: 1…``maximumQubits``.
     ///   - reps: entangling repetitions (≥ 0); Qiskit's default is 3.
     ///   - entanglement: the CX pattern; Qiskit 2's default is `reverse_linear`.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for a qubit count or reps out of range.
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a qubit count or reps out of range.
     public static func realAmplitudes(qubits: Int, reps: Int = 3, entanglement: Entanglement = .reverseLinear) throws -> Ansatz {
         try checkShape(qubits: qubits, reps: reps, name: "reps", minimum: 0)
         return Ansatz(kind: .realAmplitudes, qubits: qubits, reps: reps, entanglement: entanglement, ranges: nil, custom: nil)
@@ -65,7 +65,7 @@ public struct Ansatz: Codable, Sendable, Equatable, CustomStringConvertible {
     ///   - qubits: 1…``maximumQubits``.
     ///   - reps: entangling repetitions (≥ 0); Qiskit's default is 3.
     ///   - entanglement: the CX pattern; Qiskit 2's default is `reverse_linear`.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for a qubit count or reps out of range.
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a qubit count or reps out of range.
     public static func efficientSU2(qubits: Int, reps: Int = 3, entanglement: Entanglement = .reverseLinear) throws -> Ansatz {
         try checkShape(qubits: qubits, reps: reps, name: "reps", minimum: 0)
         return Ansatz(kind: .efficientSU2, qubits: qubits, reps: reps, entanglement: entanglement, ranges: nil, custom: nil)
@@ -77,18 +77,17 @@ public struct Ansatz: Codable, Sendable, Equatable, CustomStringConvertible {
     ///   - layers: ≥ 1.
     ///   - ranges: the CNOT range of each layer (one per layer, none a multiple of `qubits`); nil
     ///     for PennyLane's default r_l = (l mod (n − 1)) + 1 (0 on one qubit, where there are no CNOTs).
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for a qubit or layer count out of range, or
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a qubit or layer count out of range, or
     ///   ranges of the wrong count or value.
     public static func stronglyEntangling(qubits: Int, layers: Int, ranges: [Int]? = nil) throws -> Ansatz {
         try checkShape(qubits: qubits, reps: layers, name: "layers", minimum: 1)
         let resolved: [Int]
         if let ranges {
             guard ranges.count == layers else {
-                throw QuantumMLError.invalidArgument("strongly entangling layers need one range per layer (\(layers)); received \(ranges.count)")
+                throw QuantumMLError.invalidArgument(argument: "the ranges of strongly entangling layers", received: "\(ranges.count)", valid: "one per layer (\(layers))")
             }
             if let bad = ranges.first(where: { $0 < 1 || $0 % qubits == 0 }) {
-                throw QuantumMLError.invalidArgument(
-                    "a strongly entangling range must be a positive number that is not a multiple of the qubit count (\(qubits)); received \(bad)")
+                throw QuantumMLError.invalidArgument(argument: "a strongly entangling range", received: "\(bad)", valid: "a positive number that is not a multiple of the qubit count (\(qubits))")
             }
             resolved = ranges
         } else {
@@ -104,28 +103,28 @@ public struct Ansatz: Codable, Sendable, Equatable, CustomStringConvertible {
     ///   - parameters: the trainable parameters in the order of the model's weights; nil takes the
     ///     circuit's parameters sorted by name (as Qiskit orders them). Every parameter of the
     ///     circuit must be listed, and every listed parameter must occur in it.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` naming the instruction or parameter that
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` naming the instruction or parameter that
     ///   cannot be used; the circuit's own validation error.
     public static func custom(_ circuit: QuantumCircuit, parameters: [Parameter]? = nil) throws -> Ansatz {
         do {
             try circuit.validate()
         } catch {
-            throw QuantumMLError.invalidArgument("the ansatz circuit is not valid: \(error)")
+            throw QuantumMLError.invalidArgument(argument: "the ansatz circuit", received: "a circuit that is not valid: \(error)", valid: "a valid unitary circuit")
         }
         guard circuit.numQubits >= 1, circuit.numQubits <= maximumQubits else {
-            throw QuantumMLError.invalidArgument("an ansatz needs 1…\(maximumQubits) qubits; the circuit has \(circuit.numQubits)")
+            throw QuantumMLError.invalidArgument(argument: "the qubits of an ansatz", received: "\(circuit.numQubits)", valid: "1…\(maximumQubits)")
         }
         let free = circuit.parameters
         let order = parameters ?? free
         guard Set(order).count == order.count else {
-            throw QuantumMLError.invalidArgument("the ansatz parameter list names a parameter twice")
+            throw QuantumMLError.invalidArgument(argument: "the ansatz parameter list", received: "a parameter named twice", valid: "each parameter once")
         }
         let listed = Set(order), present = Set(free)
         if let missing = free.first(where: { !listed.contains($0) }) {
-            throw QuantumMLError.invalidArgument("parameter \"\(missing.name)\" occurs in the ansatz circuit but not in its parameter list")
+            throw QuantumMLError.invalidArgument(argument: "the ansatz parameter list", received: "a list without \"\(missing.name)\", which occurs in the circuit", valid: "a list of every parameter of the circuit")
         }
         if let unused = order.first(where: { !present.contains($0) }) {
-            throw QuantumMLError.invalidArgument("parameter \"\(unused.name)\" is listed but occurs in no gate of the ansatz circuit")
+            throw QuantumMLError.invalidArgument(argument: "the ansatz parameter list", received: "\"\(unused.name)\", which occurs in no gate of the circuit", valid: "a list of parameters of the circuit only")
         }
         let record = try CircuitRecord(circuit, parameters: order)
         return Ansatz(kind: .custom, qubits: circuit.numQubits, reps: 1, entanglement: nil, ranges: nil, custom: record)
@@ -133,9 +132,9 @@ public struct Ansatz: Codable, Sendable, Equatable, CustomStringConvertible {
 
     private static func checkShape(qubits: Int, reps: Int, name: String, minimum: Int) throws {
         guard qubits >= 1, qubits <= maximumQubits else {
-            throw QuantumMLError.invalidArgument("an ansatz needs 1…\(maximumQubits) qubits; received \(qubits)")
+            throw QuantumMLError.invalidArgument(argument: "the qubits of an ansatz", received: "\(qubits)", valid: "1…\(maximumQubits)")
         }
-        guard reps >= minimum else { throw QuantumMLError.invalidArgument("\(name) must be ≥ \(minimum); received \(reps)") }
+        guard reps >= minimum else { throw QuantumMLError.invalidArgument(argument: "\(name)", received: "\(reps)", valid: "≥ \(minimum)") }
     }
 
     // MARK: - The circuit
@@ -167,10 +166,10 @@ public struct Ansatz: Codable, Sendable, Equatable, CustomStringConvertible {
     /// …; PennyLane's `weights[l, i, k]` row-major; a custom circuit's list).
     /// - Parameter parameters: ``parameterCount`` parameters (or expressions' symbols).
     /// - Returns: the circuit on ``qubits`` qubits.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` when the count is not ``parameterCount``.
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` when the count is not ``parameterCount``.
     public func circuit(parameters: [Parameter]) throws -> QuantumCircuit {
         guard parameters.count == parameterCount else {
-            throw QuantumMLError.invalidArgument("\(description) takes \(parameterCount) parameters; received \(parameters.count)")
+            throw QuantumMLError.invalidArgument(argument: "the parameter count of \(description)", received: "\(parameters.count)", valid: "\(parameterCount)")
         }
         return uncheckedCircuit(parameters)
     }

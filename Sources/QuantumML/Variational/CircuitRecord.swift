@@ -17,23 +17,23 @@ struct CircuitRecord: Codable, Sendable, Equatable {
     }
 
     /// The record of a validated circuit whose free parameters are all in `parameters`.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for a measurement, reset, condition or
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a measurement, reset, condition or
     ///   matrix-defined gate.
     init(_ circuit: QuantumCircuit, parameters: [Parameter]) throws {
         let index = Dictionary(uniqueKeysWithValues: parameters.enumerated().map { ($1, $0) })
         var gates: [GateRecord] = []
         for (position, instruction) in circuit.instructions.enumerated() {
             guard instruction.condition == nil else {
-                throw QuantumMLError.invalidArgument("instruction \(position) of the ansatz (\(instruction)) has a classical condition; an ansatz must be unitary")
+                throw QuantumMLError.invalidArgument(argument: "instruction \(position) of the ansatz", received: "\(instruction), with a classical condition", valid: "a unitary gate (an ansatz must be unitary)")
             }
             switch instruction.operation {
             case .barrier:
                 continue
             case .measure, .reset:
-                throw QuantumMLError.invalidArgument("instruction \(position) of the ansatz is a \(instruction.operation.name); an ansatz must be unitary")
+                throw QuantumMLError.invalidArgument(argument: "instruction \(position) of the ansatz", received: "a \(instruction.operation.name)", valid: "a unitary gate (an ansatz must be unitary)")
             case .gate(let gate):
                 if case .unitary = gate.kind {
-                    throw QuantumMLError.invalidArgument("instruction \(position) of the ansatz is a matrix-defined gate, which a model file cannot hold; use named gates")
+                    throw QuantumMLError.invalidArgument(argument: "instruction \(position) of the ansatz", received: "a matrix-defined gate, which a model file cannot hold", valid: "a named gate")
                 }
                 let angles = try gate.parameters.map { try AngleRecord($0, index: index) }
                 gates.append(GateRecord(name: gate.name, qubits: instruction.qubits, angles: angles))
@@ -52,31 +52,31 @@ struct CircuitRecord: Codable, Sendable, Equatable {
     }
 
     /// Appends the gates on `parameters`, checking names, angle counts and qubits.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` naming the gate that does not fit.
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` naming the gate that does not fit.
     func rebuild(into circuit: inout QuantumCircuit, parameters: [Parameter]) throws {
         guard parameters.count == parameterNames.count else {
-            throw QuantumMLError.invalidArgument("the circuit has \(parameterNames.count) parameters; received \(parameters.count)")
+            throw QuantumMLError.invalidArgument(argument: "the parameter count of the circuit", received: "\(parameters.count)", valid: "\(parameterNames.count)")
         }
         for (position, record) in gates.enumerated() {
             guard let kind = GateRecord.kind(named: record.name, qubits: record.qubits.count) else {
-                throw QuantumMLError.invalidArgument("gate \(position) of the ansatz: unknown gate \"\(record.name)\" on \(record.qubits.count) qubits")
+                throw QuantumMLError.invalidArgument(argument: "gate \(position) of the ansatz", received: "unknown gate \"\(record.name)\" on \(record.qubits.count) qubits", valid: "a gate of Verdant's gate set")
             }
             let angles = try record.angles.map { try $0.expression(parameters) }
             let gate: Gate
             do {
                 gate = try Gate(kind, angles)
             } catch {
-                throw QuantumMLError.invalidArgument("gate \(position) of the ansatz: \(error)")
+                throw QuantumMLError.invalidArgument(argument: "gate \(position) of the ansatz", received: "a gate that is not valid: \(error)", valid: "a valid gate")
             }
             guard record.qubits.allSatisfy({ $0 >= 0 && $0 < circuit.numQubits }) else {
-                throw QuantumMLError.invalidArgument("gate \(position) of the ansatz acts on qubits \(record.qubits); the circuit has \(circuit.numQubits)")
+                throw QuantumMLError.invalidArgument(argument: "the qubits of gate \(position) of the ansatz", received: "\(record.qubits)", valid: "in 0..<\(circuit.numQubits)")
             }
             circuit.append(gate, record.qubits)
         }
         do {
             try circuit.validate()
         } catch {
-            throw QuantumMLError.invalidArgument("the ansatz circuit is not valid: \(error)")
+            throw QuantumMLError.invalidArgument(argument: "the ansatz circuit", received: "a circuit that is not valid: \(error)", valid: "a valid unitary circuit")
         }
     }
 }
@@ -120,7 +120,7 @@ indirect enum AngleRecord: Codable, Sendable, Equatable {
             self = .value(v)
         case .symbol(let p):
             guard let i = index[p] else {
-                throw QuantumMLError.invalidArgument("parameter \"\(p.name)\" occurs in the ansatz circuit but not in its parameter list")
+                throw QuantumMLError.invalidArgument(argument: "the ansatz parameter list", received: "a list without \"\(p.name)\", which occurs in the circuit", valid: "a list of every parameter of the circuit")
             }
             self = .parameter(i)
         case .unary(let f, let x):
@@ -131,26 +131,26 @@ indirect enum AngleRecord: Codable, Sendable, Equatable {
     }
 
     /// The expression on `parameters`.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for an index out of range or an unknown
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for an index out of range or an unknown
     ///   function or operator.
     func expression(_ parameters: [Parameter]) throws -> ParameterExpression {
         switch self {
         case .value(let v):
-            guard v.isFinite else { throw QuantumMLError.invalidArgument("an ansatz angle constant is \(v); constants must be finite") }
+            guard v.isFinite else { throw QuantumMLError.invalidArgument(argument: "an ansatz angle constant", received: "\(v)", valid: "finite") }
             return .constant(v)
         case .parameter(let i):
             guard parameters.indices.contains(i) else {
-                throw QuantumMLError.invalidArgument("an ansatz angle refers to parameter \(i); there are \(parameters.count)")
+                throw QuantumMLError.invalidArgument(argument: "the parameter an ansatz angle refers to", received: "\(i)", valid: "in 0..<\(parameters.count)")
             }
             return .symbol(parameters[i])
         case .function(let name, let x):
             guard let f = ParameterExpression.UnaryFunction(rawValue: name) else {
-                throw QuantumMLError.invalidArgument("unknown function \"\(name)\" in an ansatz angle; known: \(ParameterExpression.UnaryFunction.allCases.map(\.rawValue))")
+                throw QuantumMLError.invalidArgument(argument: "a function in an ansatz angle", received: "\"\(name)\"", valid: "one of \(ParameterExpression.UnaryFunction.allCases.map(\.rawValue))")
             }
             return .unary(f, try x.expression(parameters))
         case .binary(let name, let a, let b):
             guard let op = ParameterExpression.BinaryOperator(rawValue: name) else {
-                throw QuantumMLError.invalidArgument("unknown operator \"\(name)\" in an ansatz angle; known: + - * / ^")
+                throw QuantumMLError.invalidArgument(argument: "an operator in an ansatz angle", received: "\"\(name)\"", valid: "one of + - * / ^")
             }
             return .binary(op, try a.expression(parameters), try b.expression(parameters))
         }

@@ -36,17 +36,17 @@ public enum Optimizer: Codable, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Checks the hyperparameters.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for a learning rate or perturbation that is
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a learning rate or perturbation that is
     ///   not a positive finite number, β₁, β₂ or momentum outside [0, 1), or ε ≤ 0.
     public func validate() throws {
         func positive(_ value: Double, _ name: String) throws {
             guard value.isFinite, value > 0 else {
-                throw QuantumMLError.invalidArgument("the \(name) must be a positive number; received \(value)")
+                throw QuantumMLError.invalidArgument(argument: "the \(name)", received: "\(value)", valid: "a positive number")
             }
         }
         func unit(_ value: Double, _ name: String) throws {
             guard value.isFinite, value >= 0, value < 1 else {
-                throw QuantumMLError.invalidArgument("\(name) must be in [0, 1); received \(value)")
+                throw QuantumMLError.invalidArgument(argument: "\(name)", received: "\(value)", valid: "in [0, 1)")
             }
         }
         switch self {

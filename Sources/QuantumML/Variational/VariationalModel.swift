@@ -177,7 +177,7 @@ public struct VariationalModel: Codable, Sendable, Equatable {
         if let test {
             let truth = try test.labels.map { label in
                 guard let index = train.classes.firstIndex(of: test.classes[label]) else {
-                    throw QuantumMLError.data(location: test.name, message: "class \"\(test.classes[label])\" is not among the training classes \(train.classes)")
+                    throw QuantumMLError.data(location: test.name, found: "class \"\(test.classes[label])\" is not among the training classes", valid: "the classes are \(train.classes)")
                 }
                 return index
             }
@@ -248,14 +248,14 @@ public struct VariationalModel: Codable, Sendable, Equatable {
     ///     expectation is the prediction; hybrid: w·e + b).
     ///   - split: the caller's train/test split seed and fraction, to save (nil when none).
     /// - Returns: the model, its history and training record filled in (without energy).
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when the test data's features differ from the
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when the test data's features differ from the
     ///   training data's; the errors of
     ///   ``trainRegressor(features:targets:featureNames:targetName:test:dataset:configuration:split:)``.
     public static func trainRegressor(_ train: RegressionData, test: RegressionData? = nil, configuration: VariationalConfiguration,
                                       split: (seed: UInt64, testSize: Double)? = nil) throws -> VariationalModel
     {
         if let test, test.featureNames != train.featureNames {
-            throw QuantumMLError.shapeMismatch("the test data \(test.name) has the features \(test.featureNames), which differ from the training data \(train.name)'s \(train.featureNames)")
+            throw QuantumMLError.shapeMismatch(subject: "the features of the test data \(test.name)", received: "\(test.featureNames)", expected: "the training data \(train.name)'s \(train.featureNames)")
         }
         return try trainRegressor(features: train.features, targets: train.targets, featureNames: train.featureNames,
                                   targetName: train.targetName, test: test.map { ($0.features, $0.targets) }, dataset: train.name,
@@ -269,7 +269,7 @@ public struct VariationalModel: Codable, Sendable, Equatable {
                             split: (seed: UInt64, testSize: Double)?) throws -> VariationalModel
     {
         guard samples.count >= 1 else {
-            throw QuantumMLError.invalidArgument("no training samples are left after the validation split")
+            throw QuantumMLError.invalidArgument(argument: "the training samples left after the validation split", received: "none", valid: "at least one")
         }
         let problem = try VariationalProblem(featureMap: setup.featureMap, ansatz: setup.ansatz, head: setup.head,
                                              method: configuration.gradientMethod)
@@ -341,10 +341,10 @@ public struct VariationalModel: Codable, Sendable, Equatable {
     /// One output row per sample (probabilities or the scaled value), spread over ranks and threads.
     private func outputs(_ features: Matrix, scheduler: Scheduler, communicator: (any Communicator)?) throws -> [[Double]] {
         guard features.columns == featureNames.count else {
-            throw QuantumMLError.shapeMismatch("the model takes \(featureNames.count) features (\(featureNames.joined(separator: ", "))); the data has \(features.columns)")
+            throw QuantumMLError.shapeMismatch(subject: "the data", received: "\(features.columns) features", expected: "\(featureNames.count), as the model takes (\(featureNames.joined(separator: ", ")))")
         }
         if let bad = features.values.firstIndex(where: { !$0.isFinite }) {
-            throw QuantumMLError.invalidArgument("feature \(bad % features.columns) of sample \(bad / features.columns) is \(features.values[bad]); features must be finite")
+            throw QuantumMLError.invalidArgument(argument: "feature \(bad % features.columns) of sample \(bad / features.columns)", received: "\(features.values[bad])", valid: "finite")
         }
         let x = try scaler.transform(features)
         let problem = try VariationalProblem(featureMap: featureMap, ansatz: ansatz, head: head, method: .adjoint)
@@ -359,11 +359,11 @@ public struct VariationalModel: Codable, Sendable, Equatable {
     ///   - features: samples × ``featureNames`` count.
     ///   - scheduler: this process's threads.
     ///   - communicator: ranks to share the samples (nil: this process alone).
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for a regressor or non-finite features,
-    ///   ``QuantumMLError/shapeMismatch(_:)`` for a wrong feature count; parallel errors.
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a regressor or non-finite features,
+    ///   ``QuantumMLError/shapeMismatch(subject:received:expected:)`` for a wrong feature count; parallel errors.
     public func scores(_ features: Matrix, scheduler: Scheduler = .shared, communicator: (any Communicator)? = nil) throws -> Matrix {
         guard kind == .vqc, let classes else {
-            throw QuantumMLError.invalidArgument("a \(kind.rawValue) model predicts values, not class scores; use predictValues")
+            throw QuantumMLError.invalidArgument(argument: "the model of predict", received: "a \(kind.rawValue) model, which predicts values, not class scores", valid: "a classifier (vqc; call predictValues for a regressor)")
         }
         let rows = try outputs(features, scheduler: scheduler, communicator: communicator)
         return try Matrix(rows: rows.count, columns: classes.count, values: rows.flatMap { $0 })
@@ -387,13 +387,13 @@ public struct VariationalModel: Codable, Sendable, Equatable {
     }
 
     /// Predicted targets for raw samples (regressor), in the targets' units.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for a classifier or non-finite features,
-    ///   ``QuantumMLError/shapeMismatch(_:)`` for a wrong feature count; parallel errors.
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a classifier or non-finite features,
+    ///   ``QuantumMLError/shapeMismatch(subject:received:expected:)`` for a wrong feature count; parallel errors.
     public func predictValues(_ features: Matrix, scheduler: Scheduler = .shared,
                               communicator: (any Communicator)? = nil) throws -> [Double]
     {
         guard kind == .vqr, let targetScaling else {
-            throw QuantumMLError.invalidArgument("a \(kind.rawValue) model predicts classes, not values; use predict")
+            throw QuantumMLError.invalidArgument(argument: "the model of predictValues", received: "a \(kind.rawValue) model, which predicts classes, not values", valid: "a regressor (vqr; call predict for a classifier)")
         }
         return try outputs(features, scheduler: scheduler, communicator: communicator).map { targetScaling.unscaled($0[0]) }
     }

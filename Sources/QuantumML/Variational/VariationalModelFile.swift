@@ -26,7 +26,7 @@ extension VariationalModel {
     ///   - path: the file.
     ///   - options: limits for opening a sealed file.
     ///   - identities: given a sealed file's header, the keys to try (not called for a plain file).
-    /// - Throws: Privacy's errors for a sealed file that cannot be opened; ``QuantumMLError/model(path:message:)``
+    /// - Throws: Privacy's errors for a sealed file that cannot be opened; ``QuantumMLError/model(path:found:valid:)``
     ///   for anything that is not a readable variational model.
     public static func load(atPath path: String, options: OpenOptions = OpenOptions(),
                             identities: (SealedHeader) throws -> [Identity] = { _ in [] }) throws -> VariationalModel
@@ -35,7 +35,7 @@ extension VariationalModel {
     }
 
     /// Decodes and checks a model file's bytes.
-    /// - Throws: ``QuantumMLError/model(path:message:)`` naming what is wrong: not JSON, a foreign
+    /// - Throws: ``QuantumMLError/model(path:found:valid:)`` naming what is wrong: not JSON, a foreign
     ///   file, an unsupported version, a model of another kind (such as a kernel SVM), a missing or
     ///   mistyped field, sizes that disagree, non-finite numbers.
     public static func decode(_ data: Data, path: String) throws -> VariationalModel {
@@ -47,9 +47,11 @@ extension VariationalModel {
 
     /// Checks that the parts fit, so prediction cannot index out of range or compute nonsense.
     func checkConsistency(path: String) throws {
-        func fail(_ message: String) -> QuantumMLError { .model(path: path, message: "inconsistent model: \(message)") }
+        func fail(_ found: String, _ valid: String = "a model as Verdant writes it (docs/model-format.md)") -> QuantumMLError {
+            .model(path: path, found: "inconsistent model: \(found)", valid: valid)
+        }
         guard scaler.featureCount == featureNames.count else {
-            throw fail("the scaler has \(scaler.featureCount) features; the model names \(featureNames.count)")
+            throw fail("the scaler has \(scaler.featureCount) features", "the model names \(featureNames.count)")
         }
         // The feature map through its builders, so its fields are checked as on creation.
         let rebuilt: FeatureMap
@@ -68,18 +70,18 @@ extension VariationalModel {
         }
         guard rebuilt == featureMap else { throw fail("the feature map's reps do not fit its kind") }
         guard featureMap.featureCount == featureNames.count else {
-            throw fail("the feature map takes \(featureMap.featureCount) features; the model names \(featureNames.count)")
+            throw fail("the feature map takes \(featureMap.featureCount) features", "the model names \(featureNames.count)")
         }
         guard ansatz.qubits == featureMap.numQubits else {
-            throw fail("the ansatz acts on \(ansatz.qubits) qubits; the feature map on \(featureMap.numQubits)")
+            throw fail("the ansatz acts on \(ansatz.qubits) qubits", "the feature map on \(featureMap.numQubits)")
         }
         guard weights.count == ansatz.parameterCount else {
-            throw fail("the ansatz takes \(ansatz.parameterCount) weights; the file has \(weights.count)")
+            throw fail("the ansatz takes \(ansatz.parameterCount) weights", "the file has \(weights.count)")
         }
         switch kind {
         case .vqc:
             guard let classes, classes.count >= 2, Set(classes).count == classes.count else {
-                throw fail("a vqc model needs at least two distinct classes; has \(classes ?? [])")
+                throw fail("a vqc model needs at least two distinct classes", "has \(classes ?? [])")
             }
             guard targetScaling == nil else { throw fail("a vqc model has no \"targetScaling\"") }
             if linear == nil {
@@ -87,7 +89,7 @@ extension VariationalModel {
                 case .zExpectations where classes.count > ansatz.qubits:
                     throw fail("the z_expectations readout needs one qubit per class: \(classes.count) classes on \(ansatz.qubits) qubits")
                 case .parity where classes.count != 2:
-                    throw fail("the parity readout is binary; the model has \(classes.count) classes")
+                    throw fail("the parity readout is binary", "the model has \(classes.count) classes")
                 default: break
                 }
             }
@@ -102,7 +104,7 @@ extension VariationalModel {
             guard linear.weights.rows == head.outputCount, linear.weights.columns == head.inputCount,
                   linear.weights.values.count == head.outputCount * head.inputCount, linear.bias.count == head.outputCount
             else {
-                throw fail("the linear layer must be \(head.outputCount) × \(head.inputCount) with \(head.outputCount) biases; it is \(linear.weights.rows) × \(linear.weights.columns) with \(linear.bias.count)")
+                throw fail("the linear layer must be \(head.outputCount) × \(head.inputCount) with \(head.outputCount) biases", "it is \(linear.weights.rows) × \(linear.weights.columns) with \(linear.bias.count)")
             }
         }
         guard parameters.allSatisfy(\.isFinite) else { throw fail("non-finite weights") }

@@ -60,8 +60,8 @@ struct VariationalProblem: Sendable {
         guard amplitudeEncoding else { return }
         for i in 0..<x.rows where (0..<x.columns).allSatisfy({ x[i, $0] == 0 }) {
             throw QuantumMLError.data(location: "\(name), sample \(i)",
-                                      message: "every feature is 0 (after scaling), and amplitude encoding cannot normalise an all-zero sample; "
-                                          + "drop the sample, or, if minmax scaling made it zero (it sits at every feature's training minimum), "
+                                      found: "every feature is 0 (after scaling), and amplitude encoding cannot normalise an all-zero sample",
+                                      valid: "drop the sample, or, if minmax scaling made it zero (it sits at every feature's training minimum), "
                                           + "use --scale standard")
         }
     }

@@ -42,7 +42,7 @@ struct EarlyStopping: Sendable, Equatable {
 }
 
 /// What the loop returns.
-struct TrainingOutcome: Sendable {
+struct TrainerResult: Sendable {
     var theta: [Double]
     var history: [EpochRecord]
     var bestEpoch: Int?
@@ -76,7 +76,7 @@ struct VariationalTrainer: Sendable {
     }
 
     /// Trains from `theta`.
-    func run(_ train: TrainingSamples, validation: TrainingSamples?, theta initial: [Double]) throws -> TrainingOutcome {
+    func run(_ train: TrainingSamples, validation: TrainingSamples?, theta initial: [Double]) throws -> TrainerResult {
         var theta = initial
         var state = OptimizerState(optimizer, parameterCount: theta.count)
         var order = Array(0..<train.count)
@@ -117,7 +117,7 @@ struct VariationalTrainer: Sendable {
             }
         }
         if validation != nil, stopping.bestEpoch != nil { theta = best }
-        return TrainingOutcome(theta: theta, history: history, bestEpoch: stopping.bestEpoch, stoppedEarly: stoppedEarly)
+        return TrainerResult(theta: theta, history: history, bestEpoch: stopping.bestEpoch, stoppedEarly: stoppedEarly)
     }
 
     /// The batch's summed gradient (over ranks and threads), one Adam/SGD step with its mean;

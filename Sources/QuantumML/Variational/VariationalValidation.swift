@@ -15,10 +15,10 @@ struct VariationalSetup {
         let present = Set(train.labels)
         guard present.count >= 2 else {
             let only = present.first.map { "\"\(train.classes[$0])\"" } ?? "none"
-            throw QuantumMLError.data(location: train.name, message: "the training data has one class (\(only)); a classifier needs at least two")
+            throw QuantumMLError.data(location: train.name, found: "the training data has one class (\(only))", valid: "a classifier needs at least two")
         }
         if let test, test.featureNames != train.featureNames {
-            throw QuantumMLError.shapeMismatch("the test data \(test.name) has the features \(test.featureNames), which differ from the training data \(train.name)'s \(train.featureNames)")
+            throw QuantumMLError.shapeMismatch(subject: "the features of the test data \(test.name)", received: "\(test.featureNames)", expected: "the training data \(train.name)'s \(train.featureNames)")
         }
         return try resolve(features: train.features, classes: train.classes.count, configuration)
     }
@@ -29,24 +29,24 @@ struct VariationalSetup {
                           _ configuration: VariationalConfiguration) throws -> VariationalSetup
     {
         guard targets.count == features.rows else {
-            throw QuantumMLError.shapeMismatch("\(targets.count) targets for \(features.rows) samples; one target per sample is needed")
+            throw QuantumMLError.shapeMismatch(subject: "the targets", received: "\(targets.count) for \(features.rows) samples", expected: "one target per sample")
         }
-        guard features.rows >= 1 else { throw QuantumMLError.invalidArgument("a regressor needs at least one training sample; received none") }
+        guard features.rows >= 1 else { throw QuantumMLError.invalidArgument(argument: "the training samples of a regressor", received: "none", valid: "at least one") }
         // The dataset checks: names distinct and non-empty, features finite.
         try Dataset.validate(features: features, labels: [Int](repeating: 0, count: features.rows), classes: ["target"],
                              featureNames: featureNames)
         if let bad = targets.firstIndex(where: { !$0.isFinite }) {
-            throw QuantumMLError.invalidArgument("target \(bad) is \(targets[bad]); targets must be finite")
+            throw QuantumMLError.invalidArgument(argument: "target \(bad)", received: "\(targets[bad])", valid: "finite")
         }
         if let test {
             guard test.features.columns == features.columns else {
-                throw QuantumMLError.shapeMismatch("the test data has \(test.features.columns) features; the training data has \(features.columns)")
+                throw QuantumMLError.shapeMismatch(subject: "the test data", received: "\(test.features.columns) features", expected: "\(features.columns), as the training data has")
             }
             guard test.targets.count == test.features.rows else {
-                throw QuantumMLError.shapeMismatch("\(test.targets.count) test targets for \(test.features.rows) test samples")
+                throw QuantumMLError.shapeMismatch(subject: "the test targets", received: "\(test.targets.count) for \(test.features.rows) test samples", expected: "one target per sample")
             }
             if let bad = test.targets.firstIndex(where: { !$0.isFinite }) {
-                throw QuantumMLError.invalidArgument("test target \(bad) is \(test.targets[bad]); targets must be finite")
+                throw QuantumMLError.invalidArgument(argument: "test target \(bad)", received: "\(test.targets[bad])", valid: "finite")
             }
         }
         return try resolve(features: features, classes: nil, configuration)
@@ -55,48 +55,50 @@ struct VariationalSetup {
     /// The checks both share: schedule, optimiser, circuit widths, readout.
     private static func resolve(features: Matrix, classes: Int?, _ configuration: VariationalConfiguration) throws -> VariationalSetup {
         guard configuration.epochs >= 1 else {
-            throw QuantumMLError.invalidArgument("epochs must be ≥ 1; received \(configuration.epochs)")
+            throw QuantumMLError.invalidArgument(argument: "epochs", received: "\(configuration.epochs)", valid: "≥ 1")
         }
         guard configuration.batchSize >= 1 else {
-            throw QuantumMLError.invalidArgument("the batch size must be ≥ 1; received \(configuration.batchSize)")
+            throw QuantumMLError.invalidArgument(argument: "the batch size", received: "\(configuration.batchSize)", valid: "≥ 1")
         }
         let fraction = configuration.validationFraction
         guard fraction.isFinite, fraction >= 0, fraction < 1 else {
-            throw QuantumMLError.invalidArgument("the validation fraction must be in [0, 1); received \(fraction)")
+            throw QuantumMLError.invalidArgument(argument: "the validation fraction", received: "\(fraction)", valid: "in [0, 1)")
         }
         if let patience = configuration.patience {
-            guard patience >= 1 else { throw QuantumMLError.invalidArgument("the patience must be ≥ 1 epoch; received \(patience)") }
+            guard patience >= 1 else { throw QuantumMLError.invalidArgument(argument: "the patience", received: "\(patience)", valid: "≥ 1 epoch") }
             guard fraction > 0 else {
-                throw QuantumMLError.invalidArgument("early stopping (patience \(patience)) watches the validation loss and needs a validation fraction > 0")
+                throw QuantumMLError.invalidArgument(argument: "the validation fraction", received: "0 with early stopping (patience \(patience))", valid: "> 0: early stopping watches the validation loss")
             }
         }
         try configuration.optimizer.validate()
 
         let featureMap = try configuration.featureMap ?? .angle(features: features.columns, rotation: .y)
         guard featureMap.featureCount == features.columns else {
-            throw QuantumMLError.shapeMismatch("the feature map takes \(featureMap.featureCount) features; the data has \(features.columns)")
+            throw QuantumMLError.shapeMismatch(subject: "the data", received: "\(features.columns) features", expected: "\(featureMap.featureCount), as the feature map takes")
         }
         let qubits = featureMap.numQubits
         let ansatz = try configuration.ansatz ?? .realAmplitudes(qubits: qubits)
         guard ansatz.qubits == qubits else {
-            throw QuantumMLError.shapeMismatch("the ansatz acts on \(ansatz.qubits) qubits; the feature map on \(qubits)")
+            throw QuantumMLError.shapeMismatch(subject: "the ansatz", received: "\(ansatz.qubits) qubits", expected: "\(qubits), as the feature map acts on")
         }
         if let classes, !configuration.hybrid {
             switch configuration.readout {
             case .zExpectations:
                 guard classes <= qubits else {
                     throw QuantumMLError.invalidArgument(
-                        "the z_expectations readout scores class c by ⟨Z_c⟩ and needs one qubit per class: \(classes) classes on \(qubits) qubits; use a hybrid linear layer or more qubits")
+                        argument: "the classes of the z_expectations readout (it scores class c by ⟨Z_c⟩)", received: "\(classes) classes on \(qubits) qubits",
+                        valid: "one qubit per class; use a hybrid linear layer or more qubits")
                 }
             case .parity:
                 guard classes == 2 else {
-                    throw QuantumMLError.invalidArgument("the parity readout is binary (even vs odd); the data has \(classes) classes; use the Z-expectation readout (CLI: --readout z) or a hybrid linear layer (--hybrid)")
+                    throw QuantumMLError.invalidArgument(argument: "the classes of the parity readout (binary: even vs odd)", received: "\(classes) classes",
+                                                         valid: "2; use the Z-expectation readout (CLI: --readout z) or a hybrid linear layer (--hybrid)")
                 }
             }
         }
         let head = ReadoutHead(classes: classes, readout: configuration.readout, hybrid: configuration.hybrid, qubits: qubits)
         guard ansatz.parameterCount + head.linearParameterCount >= 1 else {
-            throw QuantumMLError.invalidArgument("the model has no trainable parameters: the ansatz has none and there is no linear layer")
+            throw QuantumMLError.invalidArgument(argument: "the trainable parameters", received: "none (the ansatz has none and there is no linear layer)", valid: "at least one")
         }
         let scaler = try Scaler.fit(features, kind: configuration.scale)
         return VariationalSetup(featureMap: featureMap, ansatz: ansatz, scaler: scaler, head: head)
@@ -104,10 +106,10 @@ struct VariationalSetup {
 
     /// A seeded random split of `0..<count` for a regressor's validation: Fisher–Yates, then the
     /// first round(fraction·count) (clamped to 1…count − 1) are held out; both lists sorted.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for fewer than 2 samples.
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for fewer than 2 samples.
     static func randomSplit(count: Int, fraction: Double, seed: UInt64) throws -> (fit: [Int], held: [Int]) {
         guard count >= 2 else {
-            throw QuantumMLError.invalidArgument("a validation split needs at least 2 samples; received \(count)")
+            throw QuantumMLError.invalidArgument(argument: "the samples of a validation split", received: "\(count)", valid: "at least 2")
         }
         let (fit, held) = SeededDraws.split(count: count, heldFraction: fraction, seed: seed)
         return (fit, held)

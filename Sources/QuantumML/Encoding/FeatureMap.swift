@@ -88,7 +88,7 @@ public struct FeatureMap: Sendable, Equatable, Codable, CustomStringConvertible 
     public static let maximumQubits = 26
 
     /// Qiskit's `zz_feature_map`: Paulis Z and ZZ.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for fewer than 1 feature, too many qubits,
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for fewer than 1 feature, too many qubits,
     ///   reps < 1 or a non-finite α.
     public static func zz(features: Int, reps: Int = 2, entanglement: Entanglement = .full, alpha: Double = 2) throws -> FeatureMap {
         try pauli(features: features, paulis: ["Z", "ZZ"], reps: reps, entanglement: entanglement, alpha: alpha)
@@ -101,46 +101,46 @@ public struct FeatureMap: Sendable, Equatable, Codable, CustomStringConvertible 
     }
 
     /// Qiskit's `pauli_feature_map` with any Pauli labels.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for an empty list, a label with characters
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for an empty list, a label with characters
     ///   other than I, X, Y, Z, a label longer than the feature count, reps < 1 or a non-finite α.
     public static func pauli(features: Int, paulis: [String], reps: Int = 2, entanglement: Entanglement = .full,
                              alpha: Double = 2) throws -> FeatureMap
     {
         try checkShape(features: features, reps: reps)
-        guard alpha.isFinite else { throw QuantumMLError.invalidArgument("alpha must be finite; received \(alpha)") }
-        guard !paulis.isEmpty else { throw QuantumMLError.invalidArgument("a Pauli feature map needs at least one Pauli label, such as \"Z\" or \"ZZ\"") }
+        guard alpha.isFinite else { throw QuantumMLError.invalidArgument(argument: "alpha", received: "\(alpha)", valid: "finite") }
+        guard !paulis.isEmpty else { throw QuantumMLError.invalidArgument(argument: "the Pauli labels", received: "none", valid: "at least one Pauli label, such as \"Z\" or \"ZZ\"") }
         for label in paulis {
             guard !label.isEmpty, label.allSatisfy({ "IXYZ".contains($0) }) else {
-                throw QuantumMLError.invalidArgument("Pauli label \"\(label)\" must be made of the characters I, X, Y and Z")
+                throw QuantumMLError.invalidArgument(argument: "a Pauli label", received: "\"\(label)\"", valid: "made of the characters I, X, Y and Z")
             }
             guard label.count <= features else {
-                throw QuantumMLError.invalidArgument("Pauli label \"\(label)\" acts on \(label.count) qubits; the map has \(features)")
+                throw QuantumMLError.invalidArgument(argument: "Pauli label \"\(label)\"", received: "\(label.count) qubits", valid: "at most \(features) qubits, as the map has")
             }
         }
         return FeatureMap(kind: .pauli(paulis: paulis, entanglement: entanglement, alpha: alpha), featureCount: features, reps: reps)
     }
 
     /// Angle encoding: one rotation per feature.
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for fewer than 1 feature or too many qubits.
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for fewer than 1 feature or too many qubits.
     public static func angle(features: Int, rotation: RotationAxis = .x) throws -> FeatureMap {
         try checkShape(features: features, reps: 1)
         return FeatureMap(kind: .angle(rotation: rotation), featureCount: features, reps: 1)
     }
 
     /// Amplitude encoding on ⌈log₂ features⌉ qubits (at least 1).
-    /// - Throws: ``QuantumMLError/invalidArgument(_:)`` for fewer than 1 feature or too many qubits.
+    /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for fewer than 1 feature or too many qubits.
     public static func amplitude(features: Int) throws -> FeatureMap {
         guard features >= 1, features <= 1 << maximumQubits else {
-            throw QuantumMLError.invalidArgument("amplitude encoding needs 1…\(1 << maximumQubits) features; received \(features)")
+            throw QuantumMLError.invalidArgument(argument: "the feature count of amplitude encoding", received: "\(features)", valid: "1…\(1 << maximumQubits)")
         }
         return FeatureMap(kind: .amplitude, featureCount: features, reps: 1)
     }
 
     private static func checkShape(features: Int, reps: Int) throws {
         guard features >= 1, features <= maximumQubits else {
-            throw QuantumMLError.invalidArgument("a feature map needs 1…\(maximumQubits) features (one qubit each); received \(features)")
+            throw QuantumMLError.invalidArgument(argument: "the feature count of a feature map", received: "\(features)", valid: "1…\(maximumQubits) (one qubit each)")
         }
-        guard reps >= 1 else { throw QuantumMLError.invalidArgument("reps must be ≥ 1; received \(reps)") }
+        guard reps >= 1 else { throw QuantumMLError.invalidArgument(argument: "reps", received: "\(reps)", valid: "≥ 1") }
     }
 
     /// The number of qubits.
@@ -239,7 +239,7 @@ public struct FeatureMap: Sendable, Equatable, Codable, CustomStringConvertible 
     }
 
     /// The circuit with the sample's features bound.
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when the sample has the wrong length.
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when the sample has the wrong length.
     public func circuit(for sample: [Double]) throws -> QuantumCircuit {
         try checkSample(sample)
         let (circuit, parameters) = parameterisedCircuit()
@@ -248,7 +248,7 @@ public struct FeatureMap: Sendable, Equatable, Codable, CustomStringConvertible 
 
     func checkSample(_ sample: [Double]) throws {
         guard sample.count == featureCount else {
-            throw QuantumMLError.shapeMismatch("the feature map takes \(featureCount) features; the sample has \(sample.count)")
+            throw QuantumMLError.shapeMismatch(subject: "the sample", received: "\(sample.count) features", expected: "\(featureCount), as the feature map takes")
         }
     }
 }

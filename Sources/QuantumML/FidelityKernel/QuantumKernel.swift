@@ -18,8 +18,8 @@ public struct QuantumKernel: Sendable {
     public let featureMap: FeatureMap
     /// Whether Z-only Pauli maps (ZZ, Z) build their states directly (Walsh–Hadamard transform and
     /// phases) instead of simulating gate by gate; on by default. Both give the same states to
-    /// rounding; the switch exists for tests and for measuring.
-    public var directDiagonalStates = true
+    /// rounding; the switch exists for the tests (internal: not a user's choice).
+    var directDiagonalStates = true
     /// The threads of this process.
     public var scheduler: Scheduler
     /// The ranks that share the work (a one-rank ``LocalCommunicator`` when nil).
@@ -53,8 +53,8 @@ public struct QuantumKernel: Sendable {
 
     /// The symmetric training kernel of the rows of `x` (N × N, ones on the diagonal); each pair is
     /// computed once.
-    /// - Throws: ``QuantumMLError/shapeMismatch(_:)`` when `x` has the wrong number of features,
-    ///   ``QuantumMLError/data(location:message:)`` for a non-finite feature or (amplitude encoding)
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when `x` has the wrong number of features,
+    ///   ``QuantumMLError/data(location:found:valid:)`` for a non-finite feature or (amplitude encoding)
     ///   an all-zero sample, and parallel errors.
     public func trainingMatrix(_ x: Matrix) throws -> Matrix {
         try validate(x, name: "training data")
@@ -89,17 +89,17 @@ public struct QuantumKernel: Sendable {
 
     private func validate(_ x: Matrix, name: String) throws {
         guard x.columns == featureMap.featureCount else {
-            throw QuantumMLError.shapeMismatch(
-                "the \(featureMap.description) takes \(featureMap.featureCount) features; the \(name) has \(x.columns)")
+            throw QuantumMLError.shapeMismatch(subject: "the \(name)", received: "\(x.columns) features",
+                                               expected: "\(featureMap.featureCount), as the \(featureMap.description) takes")
         }
         for i in 0..<x.rows {
             for j in 0..<x.columns where !x[i, j].isFinite {
                 throw QuantumMLError.data(location: "\(name), sample \(i), feature \(j)",
-                                          message: "\(x[i, j]) is not a finite number")
+                                          found: "\(x[i, j]) is not a finite number", valid: "features must be finite")
             }
             if case .amplitude = featureMap.kind, (0..<x.columns).allSatisfy({ x[i, $0] == 0 }) {
-                throw QuantumMLError.data(location: "\(name), sample \(i)",
-                                          message: "amplitude encoding cannot normalise an all-zero sample")
+                throw QuantumMLError.data(location: "\(name), sample \(i)", found: "every feature is 0",
+                                          valid: "amplitude encoding cannot normalise an all-zero sample")
             }
         }
     }

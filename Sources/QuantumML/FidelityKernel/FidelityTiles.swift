@@ -1,7 +1,8 @@
 import Foundation
 import Quantum
 
-// The internal kernels of the quantum kernel: simulating a block of samples' states, and the
+// FidelityTiles: the internal compute loops of the fidelity quantum kernel (the kernel method's
+// "kernel", not a compute kernel in the simulator's sense): simulating a block of samples' states, and the
 // inner products of one tile. No validation here; QuantumKernel validates before calling.
 
 /// The states of consecutive samples, real and imaginary parts in separate row-major arrays
