@@ -83,14 +83,15 @@ public struct DeviceNoise: Sendable, Equatable {
     /// - Throws: ``NoiseError/invalidOption(option:received:valid:)``.
     public static func duration(_ text: String, option: String) throws -> Double {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("μs", 1e-6), ("ns", 1e-9), ("ps", 1e-12), ("s", 1)]
+        // Units per second: dividing (rather than multiplying by 1e-6) gives 50us == 50e-6 exactly.
+        let units: [(String, Double)] = [("ms", 1e3), ("us", 1e6), ("µs", 1e6), ("μs", 1e6), ("ns", 1e9), ("ps", 1e12), ("s", 1)]
         let valid = "expected a duration with its unit (s, ms, us, ns, ps), e.g. 50us or 300ns"
-        for (unit, scale) in units where trimmed.hasSuffix(unit) {
+        for (unit, perSecond) in units where trimmed.hasSuffix(unit) {
             let number = trimmed.dropLast(unit.count).trimmingCharacters(in: .whitespaces)
             guard let value = Double(number), value.isFinite, value >= 0 else {
                 throw NoiseError.invalidOption(option: option, received: text, valid: valid)
             }
-            return value * scale
+            return value / perSecond
         }
         throw NoiseError.invalidOption(option: option, received: text, valid: valid)
     }

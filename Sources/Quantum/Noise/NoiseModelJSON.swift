@@ -1,5 +1,6 @@
 import ComplexModule
 import Foundation
+import VerdantCommon
 
 // Qiskit Aer's noise-model JSON: what `NoiseModel.to_dict(serializable=True)` writes and
 // `NoiseModel.from_dict` reads. Top level {"errors": [...]}; each error is
@@ -59,24 +60,27 @@ extension NoiseModel {
     /// instruction and qubits, in the order added, then the readout errors.
     /// - Returns: UTF-8 JSON text.
     public func aerJSON() -> Data {
-        var errors: [Any] = []
+        var errors: [JSONValue] = []
         for (n, item) in quantumErrorList.enumerated() {
-            var entry: [String: Any] = [
-                "type": "qerror",
-                "id": String(format: "verdant%025d", n),
-                "operations": [item.instruction],
-                "instructions": item.channel.terms.map { term in term.operations.map(AerJSONWriter.operation) },
-                "probabilities": item.channel.terms.map(\.probability),
+            var members: [(String, JSONValue)] = [
+                ("type", .string("qerror")),
+                ("id", .string(String(format: "verdant%025d", n))),
+                ("operations", .array([.string(item.instruction)])),
+                ("instructions", .array(item.channel.terms.map { term in .array(term.operations.map(AerJSONWriter.operation)) })),
+                ("probabilities", .array(item.channel.terms.map { .number($0.probability) })),
             ]
-            if let q = item.qubits { entry["gate_qubits"] = [q] }
-            errors.append(entry)
+            if let q = item.qubits { members.append(("gate_qubits", .array([.array(q.map { .integer($0) })]))) }
+            errors.append(.object(members))
         }
         for item in readoutErrorList {
-            var entry: [String: Any] = ["type": "roerror", "operations": ["measure"], "probabilities": item.error.probabilities]
-            if let q = item.qubits { entry["gate_qubits"] = [q] }
-            errors.append(entry)
+            var members: [(String, JSONValue)] = [
+                ("type", .string("roerror")), ("operations", .array([.string("measure")])),
+                ("probabilities", .array(item.error.probabilities.map { row in .array(row.map { .number($0) }) })),
+            ]
+            if let q = item.qubits { members.append(("gate_qubits", .array([.array(q.map { .integer($0) })]))) }
+            errors.append(.object(members))
         }
-        return (try? JSONSerialization.data(withJSONObject: ["errors": errors], options: [.sortedKeys])) ?? Data("{\"errors\": []}".utf8)
+        return Data(JSONValue.object([("errors", .array(errors))]).text.utf8)
     }
 
     /// Writes the model as Aer's JSON, atomically (a temporary file renamed into place).
@@ -134,6 +138,9 @@ struct AerJSONReader {
         guard let n = value as? NSNumber else {
             throw fail(location, "expected a number, found \(value.map(Self.kind) ?? "nothing")")
         }
+        // JSONSerialization on Linux keeps long decimals as NSDecimalNumber, whose doubleValue is
+        // off by a few ulps; its exact decimal text converts correctly rounded.
+        if let decimal = n as? NSDecimalNumber, let exact = Double(decimal.stringValue) { return exact }
         return n.doubleValue
     }
 
@@ -305,28 +312,31 @@ struct AerJSONReader {
     }
 }
 
-/// Operations as Aer's JSON writes them.
+/// Operations as Aer's JSON writes them (numbers in Swift's shortest round-trip form, so a
+/// written model reads back to an equal one).
 enum AerJSONWriter {
-    static func complex(_ z: Complex<Double>) -> [Double] { [z.real, z.imaginary] }
+    static func complex(_ z: Complex<Double>) -> JSONValue { .array([.number(z.real), .number(z.imaginary)]) }
 
-    static func matrix(_ m: SmallMatrix) -> [[[Double]]] {
-        (0..<m.dimension).map { r in (0..<m.dimension).map { c in complex(m[r, c]) } }
+    static func matrix(_ m: SmallMatrix) -> JSONValue {
+        .array((0..<m.dimension).map { r in .array((0..<m.dimension).map { c in complex(m[r, c]) }) })
     }
 
-    static func operation(_ op: ChannelOperation) -> [String: Any] {
+    static func qubits(_ q: [Int]) -> JSONValue { .array(q.map { .integer($0) }) }
+
+    static func operation(_ op: ChannelOperation) -> JSONValue {
         switch op {
-        case .gate(let gate, let qubits):
-            var object: [String: Any] = ["name": gate.name, "qubits": qubits]
-            if !gate.parameters.isEmpty { object["params"] = gate.parameters.map { $0.value ?? 0 } }
-            return object
-        case .pauli(let label, let qubits):
-            return ["name": "pauli", "qubits": qubits, "params": [label]]
-        case .unitary(let m, let qubits):
-            return ["name": "unitary", "qubits": qubits, "params": [matrix(m)]]
-        case .kraus(let ops, let qubits):
-            return ["name": "kraus", "qubits": qubits, "params": ops.map(matrix)]
+        case .gate(let gate, let q):
+            var members: [(String, JSONValue)] = [("name", .string(gate.name)), ("qubits", qubits(q))]
+            if !gate.parameters.isEmpty { members.append(("params", .array(gate.parameters.map { .number($0.value ?? 0) }))) }
+            return .object(members)
+        case .pauli(let label, let q):
+            return .object([("name", .string("pauli")), ("qubits", qubits(q)), ("params", .array([.string(label)]))])
+        case .unitary(let m, let q):
+            return .object([("name", .string("unitary")), ("qubits", qubits(q)), ("params", .array([matrix(m)]))])
+        case .kraus(let ops, let q):
+            return .object([("name", .string("kraus")), ("qubits", qubits(q)), ("params", .array(ops.map(matrix)))])
         case .reset(let q):
-            return ["name": "reset", "qubits": [q]]
+            return .object([("name", .string("reset")), ("qubits", qubits([q]))])
         }
     }
 }

@@ -17,8 +17,9 @@ each model as NoiseModel.to_dict(serializable=True) writes it, and each case wit
   recorded         {counts key: p}: the distribution of recorded outcomes after readout errors,
                    computed here with NumPy from `probabilities` and the model's assignment matrices
                    (absent when the circuit measures nothing).
-and the full models of two fake backends (manila.json, lima.json) for the reader's tests, plus
-fake_models.json: per fake backend, the summary Verdant must reproduce (errors per instruction).
+and the full models of two fake backends (manila.json, lima.json) and an ECR backend's model on
+qubits 0-4 (sherbrooke_q0-4.json) for the reader's tests, plus fake_models.json: per fake backend,
+the summary Verdant must reproduce (errors per instruction).
 """
 import json
 import os
@@ -366,5 +367,9 @@ for backend_name in ["FakeManilaV2", "FakeLimaV2", "FakeAlgiers", "FakeTorino", 
     if backend_name in ("FakeManilaV2", "FakeLimaV2"):
         with open(os.path.join(HERE, backend_name.lower().replace("fake", "").replace("v2", "") + ".json"), "w") as f:
             json.dump(d, f, separators=(",", ":"))
+# An ECR backend's model restricted to qubits 0..4 (ecr is in Verdant's gate set; the full file is 2.7 MB).
+small, _, _ = restricted(fake.FakeSherbrooke(), 5)
+with open(os.path.join(HERE, "sherbrooke_q0-4.json"), "w") as f:
+    json.dump(small.to_dict(serializable=True), f, separators=(",", ":"))
 with open(os.path.join(HERE, "fake_models.json"), "w") as f:
     json.dump(summaries, f, indent=1, sort_keys=True)
