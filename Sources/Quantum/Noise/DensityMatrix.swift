@@ -143,7 +143,7 @@ public struct DensityMatrix: Sendable {
     }
 
     /// Tr(ρ·O) for a sum of Pauli strings: for each string P with X-mask x, Z-mask z and y Y's,
-    /// Tr(ρP) = Σ_r ρ[r ⊕ x][r]·i^y·(−1)^|r ∧ z|.
+    /// P|r⟩ = i^y·(−1)^|r ∧ z|·|r ⊕ x⟩, so Tr(ρP) = Σ_r ρ[r][r ⊕ x]·i^y·(−1)^|r ∧ z|.
     /// - Parameter observable: a ``PauliSum`` as wide as the matrix.
     /// - Returns: the real expectation value.
     /// - Throws: ``QuantumError/observableWidth(received:numQubits:)``.
@@ -157,7 +157,7 @@ public struct DensityMatrix: Sendable {
         for term in observable.terms {
             var re = 0.0, im = 0.0
             for r in 0..<d {
-                let index = (r ^ term.xMask) + r * d
+                let index = r + (r ^ term.xMask) * d
                 let sign = (r & term.zMask).nonzeroBitCount & 1 == 0 ? 1.0 : -1.0
                 re += sign * p[2 * index]
                 im += sign * p[2 * index + 1]

@@ -97,3 +97,12 @@ struct DensityMatrixEngine: Sendable {
         try plan.applyUnitarySteps(plan.steps.indices, to: &vector, values: values, blockQubits: blockQubits, progress: progress)
     }
 }
+
+extension ExecutionPlan {
+    /// What fusion and cache blocking made of this plan in double precision.
+    func executionSummary(blockQubits: Int?) -> ExecutionSummary {
+        let local = blockQubits ?? ExecutionPlan.defaultBlockQubits(for: Double.self)
+        let (passes, sweeps) = sweepSummary(blockQubits: local)
+        return ExecutionSummary(gates: gateCount, kernels: kernelCount, passes: passes, sweeps: sweeps, blockQubits: local)
+    }
+}
