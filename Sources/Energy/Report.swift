@@ -361,22 +361,10 @@ public struct EnergyReport: Sendable {
     }
 
     static func writeAtomically(_ text: String, to path: String) throws(EnergyError) {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try Data(text.utf8).write(to: temporary, options: .withoutOverwriting)
-            guard rename(temporary.path, url.path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: temporary)
-                throw EnergyError.cannotWrite(path: path, reason: reason)
-            }
-        } catch let error as EnergyError {
-            throw error
+        do throws(AtomicFileError) {
+            try AtomicFile.write(Data(text.utf8), toPath: path, replacing: true)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            let folder = url.deletingLastPathComponent().path
-            let reason = FileManager.default.fileExists(atPath: folder) ? error.localizedDescription : "the folder '\(folder)' does not exist"
-            throw .cannotWrite(path: path, reason: reason)
+            throw .cannotWrite(path: path, reason: error.reason)
         }
     }
 }

@@ -44,10 +44,16 @@ struct ChunkCipher: Sendable {
 
     var sealedChunkSize: Int { chunkSize + SealedFormat.tagBytes }
 
+    /// The most bytes of one batch, whatever the number of cores: a reader or writer holds at most
+    /// two batches (the one being filled and the one being released), so about 64 MiB.
+    static let maximumBatchBytes = 32 << 20
+
     /// The chunks per batch that a writer or reader buffers: about 4 MiB of plaintext per thread,
-    /// at least one chunk per thread, at most 1024 chunks.
+    /// at most 1024 chunks and ``maximumBatchBytes``, and at least 2 (16 MiB chunks make batches of
+    /// 2 chunks on any number of cores). A writer reading from a source keeps the last chunk of a
+    /// full batch back (it may be the final one), so a batch must hold two.
     var chunksPerBatch: Int {
-        max(threads, min(1024, threads * max(1, (4 << 20) / chunkSize)))
+        max(2, min(threads * max(1, (4 << 20) / chunkSize), 1024, Self.maximumBatchBytes / chunkSize))
     }
 
     /// The nonce of chunk `index`.
@@ -64,10 +70,15 @@ struct ChunkCipher: Sendable {
         return (try? AES.GCM.Nonce(data: bytes)) ?? AES.GCM.Nonce()
     }
 
-    /// Runs `body(j)` for every chunk `j` in `0..<count`, on up to `threads` threads, each thread
-    /// taking one contiguous range of chunks.
-    private func forEachChunk(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        let workers = min(threads, count)
+    /// The threads that seal or open a batch in the background while the caller's thread reads and
+    /// writes the files: one fewer than `threads` (at least one), so that `threads` is the number of
+    /// busy threads in all.
+    var backgroundThreads: Int { max(1, threads - 1) }
+
+    /// Runs `body(j)` for every chunk `j` in `0..<count`, on up to `workers` threads (default
+    /// `threads`), each thread taking one contiguous range of chunks.
+    private func forEachChunk(_ count: Int, workers requested: Int? = nil, _ body: @Sendable (Int) -> Void) {
+        let workers = min(requested ?? threads, count)
         if workers <= 1 {
             for j in 0..<count { body(j) }
             return
@@ -86,13 +97,13 @@ struct ChunkCipher: Sendable {
     /// Each sealed chunk (`ciphertext || tag`) is returned as a view into the storage swift-crypto
     /// allocated for it, so the bytes are not copied again before they are written.
     /// - Returns: The sealed chunks in order, or `nil` if AES-GCM failed (it does not on valid keys).
-    func seal(_ plaintext: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool) -> [Data]? {
+    func seal(_ plaintext: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool, workers: Int? = nil) -> [Data]? {
         let n = plaintext.count
         let count = max(1, (n + chunkSize - 1) / chunkSize)
         let input = RawBytes(plaintext)
         let slots = ChunkSlots(count)
         defer { slots.deallocate() }
-        forEachChunk(count) { [self] j in
+        forEachChunk(count, workers: workers) { [self] j in
             let start = j * chunkSize
             let end = min(start + chunkSize, n)
             let chunk = UnsafeRawBufferPointer(start: input.base.map { $0 + start }, count: end - start)
@@ -116,13 +127,13 @@ struct ChunkCipher: Sendable {
 
     /// Opens the sealed chunks of `sealed` (each `c + 16` bytes but possibly the last, which must be
     /// at least 16); the last chunk of the run is opened as final when `endsStream`.
-    func open(_ sealed: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool) -> OpenResult {
+    func open(_ sealed: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool, workers: Int? = nil) -> OpenResult {
         let count = (sealed.count + sealedChunkSize - 1) / sealedChunkSize
         let total = sealed.count
         let input = RawBytes(sealed)
         let slots = ChunkSlots(count)
         defer { slots.deallocate() }
-        forEachChunk(count) { [self] j in
+        forEachChunk(count, workers: workers) { [self] j in
             let start = j * sealedChunkSize
             let length = min(sealedChunkSize, total - start)
             guard length >= SealedFormat.tagBytes, let base = input.base else { return }
@@ -145,6 +156,59 @@ struct ChunkCipher: Sendable {
         let tag = UnsafeRawBufferPointer(start: base + body.count, count: SealedFormat.tagBytes)
         guard let box = try? AES.GCM.SealedBox(nonce: Self.nonce(index, final: final), ciphertext: body, tag: tag) else { return false }
         return (try? AES.GCM.open(box, using: key)) != nil
+    }
+}
+
+/// Work started on a thread of its own whose result is collected later, so that the caller can read
+/// or write files while chunks are sealed or opened.
+///
+/// A new thread per batch (a few per second of I/O), not a global dispatch queue: a caller that is
+/// itself a dispatch worker waiting here must not wait for a pool it may have exhausted. Inside,
+/// `concurrentPerform` runs its iterations on this thread and any free pool threads.
+final class BackgroundWork<Result: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result?
+
+    /// Starts `body` at once on a new thread.
+    init(_ body: @escaping @Sendable () -> Result) {
+        let thread = Thread { [self] in
+            result = body()
+            done.signal()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Waits for the result; call once (the semaphore is taken).
+    func wait() -> Result {
+        done.wait()
+        guard let result else { preconditionFailure("background work signalled without a result") }
+        return result
+    }
+}
+
+/// A reader or writer handed to a background thread that alone uses it until the owner waits for
+/// it (the owner touches nothing of it meanwhile).
+struct UncheckedReference<Object: AnyObject>: @unchecked Sendable {
+    let object: Object
+    init(_ object: Object) {
+        self.object = object
+    }
+}
+
+/// A byte source handed to a background thread that alone reads it until the owner waits for it.
+struct UncheckedSource: @unchecked Sendable {
+    let source: ByteSource
+    init(_ source: ByteSource) {
+        self.source = source
+    }
+}
+
+/// A read-only buffer handed to another thread that alone reads it until it signals.
+struct SendableRawBuffer: @unchecked Sendable {
+    let buffer: UnsafeRawBufferPointer
+    init(_ buffer: UnsafeRawBufferPointer) {
+        self.buffer = buffer
     }
 }
 

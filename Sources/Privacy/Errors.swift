@@ -9,6 +9,9 @@ public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible, L
 
     /// The input does not start with the sealed-file magic.
     case notSealed(source: String, firstBytes: [UInt8])
+    /// An unsealed input where a sealed one is expected (keys were given, or the name ends in
+    /// `.sealed`); `why` says which. Accepted only with `PlaintextPolicy.allow` (`--allow-plaintext`).
+    case unsealedInput(source: String, firstBytes: [UInt8], why: String)
     /// A sealed file of a format version this reader does not know.
     case unsupportedVersion(source: String, version: Int)
     /// The input ends inside the header.
@@ -34,6 +37,8 @@ public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible, L
     case invalidKeyFile(path: String, reason: String)
     /// A file of identities or recipients that holds none.
     case emptyKeyList(path: String, expected: String)
+    /// A passphrase or key file given with other recipients (they must stand alone).
+    case mixedRecipients(kinds: [String])
     /// Sealing was asked for with no recipient.
     case noRecipients
     /// A passphrase that cannot be used (empty, not confirmed, unavailable).
@@ -78,6 +83,10 @@ public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible, L
         case .notSealed(let source, let first):
             let shown = first.isEmpty ? "it is empty" : "it starts with \(Self.describe(first))"
             return "\(source): not a Verdant sealed file (\(shown); a sealed file starts with \\x89VSEAL\\r\\n)"
+        case .unsealedInput(let source, let first, let why):
+            let shown = first.isEmpty ? "it is empty" : "it starts with \(Self.describe(first))"
+            return "\(source): refusing an unsealed file: \(why), but this one is not sealed (\(shown)). "
+                + "Someone may have replaced the sealed file; if you trust this plain file, pass --allow-plaintext"
         case .unsupportedVersion(let source, let version):
             return "\(source): sealed file format version \(version) is not supported (this Verdant reads version 1); "
                 + "a newer Verdant wrote it"
@@ -117,6 +126,11 @@ public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible, L
             return "\(path): not a key file: \(reason) (a key file holds 32 raw bytes or 64 hexadecimal digits)"
         case .emptyKeyList(let path, let expected):
             return "\(path): holds no \(expected)"
+        case .mixedRecipients(let kinds):
+            return "a file sealed for a passphrase or a key file can have no other recipient; received \(Self.summary(kinds)). "
+                + "Whoever opens a file can make another that its other recipients accept, so a shared secret proves nothing "
+                + "about who wrote a file it shares; seal one file per passphrase or key file, or use X25519 recipients (-r, -R) "
+                + "for several people"
         case .noRecipients:
             return "no recipient given: use -r RECIPIENT, -R FILE, --passphrase or --key-file FILE"
         case .passphraseUnavailable(let reason):

@@ -159,6 +159,32 @@ public struct SealedHeader: Equatable, Sendable {
         }
     }
 
+    /// A passphrase or key-file stanza must be the only stanza of its header, and well formed
+    /// (docs/sealed-format.md, "Stanzas that stand alone"): a file sealed for a shared secret is
+    /// then opened only by that secret, so no other recipient can make a file that the secret's
+    /// holder accepts; and a file holds at most one scrypt stanza, so it cannot multiply the
+    /// bounded work of opening it.
+    static func checkStandAlone(_ stanzas: [Stanza], malformed: (String) -> PrivacyError) throws {
+        guard let secret = stanzas.first(where: { $0.type == SealedFormat.passphraseStanza || $0.type == SealedFormat.keyFileStanza })
+        else { return }
+        let name = secret.type == SealedFormat.passphraseStanza ? "passphrase" : "key-file"
+        guard stanzas.count == 1 else {
+            let kinds = PrivacyError.summary(stanzas.map { kind(of: $0).description })
+            throw malformed("a \(name) stanza must be the only stanza of a header, and this one has \(stanzas.count) (\(kinds)); "
+                            + "a file for a passphrase or key file may have no other recipient")
+        }
+        if secret.type == SealedFormat.passphraseStanza {
+            guard secret.body.count == StanzaCodec.passphraseBodyBytes else {
+                throw malformed("the passphrase stanza's body has \(secret.body.count) bytes, not \(StanzaCodec.passphraseBodyBytes)")
+            }
+            if let problem = StanzaCodec.scryptProblem(log2N: Int(secret.body[16]), r: Int(secret.body[17]), p: Int(secret.body[18])) {
+                throw malformed("the passphrase stanza's scrypt parameters are invalid: \(problem)")
+            }
+        } else if secret.body.count != StanzaCodec.keyFileBodyBytes {
+            throw malformed("the key-file stanza's body has \(secret.body.count) bytes, not \(StanzaCodec.keyFileBodyBytes)")
+        }
+    }
+
     // MARK: Writing
 
     /// The header bytes before the MAC, for a new file.
@@ -255,12 +281,7 @@ public struct SealedHeader: Equatable, Sendable {
             let body = try take(length, "stanza \(index)'s \(length)-byte body")
             stanzas.append(Stanza(type: type, body: Array(body)))
         }
-        let passphraseStanzas = stanzas.filter { $0.type == SealedFormat.passphraseStanza }.count
-        guard passphraseStanzas <= 1 else {
-            // Each costs up to the reader's scrypt limit: more than one would multiply that bound.
-            throw malformed("\(passphraseStanzas) passphrase stanzas; a file holds at most one, so that a hostile file "
-                            + "cannot multiply the bounded scrypt work of opening it")
-        }
+        try checkStandAlone(stanzas, malformed: malformed)
         guard offset == end else {
             throw malformed("\(end - offset) unexpected bytes after the last stanza (byte \(offset)); "
                             + "the header length field says the MAC starts at byte \(end)")

@@ -75,10 +75,18 @@ enum StanzaCodec {
         return Stanza(type: SealedFormat.passphraseStanza, body: salt + [UInt8(log2N), 8, 1] + Array(box.ciphertext) + Array(box.tag))
     }
 
-    static func unwrapPassphrase(_ body: [UInt8], passphrase: String) -> SymmetricKey? {
+    /// The file key from a passphrase stanza, or `nil` when the passphrase does not open it.
+    /// - Throws: `PrivacyError.cryptoFailure` when scrypt itself fails (it cannot allocate its memory).
+    static func unwrapPassphrase(_ body: [UInt8], passphrase: String) throws -> SymmetricKey? {
         guard body.count == passphraseBodyBytes else { return nil }
         let log2N = Int(body[16]), r = Int(body[17]), p = Int(body[18])
-        guard let key = try? passphraseWrapKey(passphrase, salt: body[0..<16], log2N: log2N, r: r, p: p) else { return nil }
+        let key: SymmetricKey
+        do {
+            key = try passphraseWrapKey(passphrase, salt: body[0..<16], log2N: log2N, r: r, p: p)
+        } catch {
+            throw PrivacyError.cryptoFailure(operation: "run scrypt with N = 2^\(log2N), r = \(r), p = \(p) "
+                                             + "(\(PrivacyError.bytes(128 * r * ((1 << log2N) + p + 1))) of memory; is that much free?)")
+        }
         return unwrapAESGCM(body[19...], key: key)
     }
 
@@ -114,43 +122,63 @@ enum StanzaCodec {
         return (1 << log2N) * r * p <= (1 << maximumLog2N) * 8
     }
 
-    /// The scrypt parameters the format allows: 1 ≤ log2N ≤ 30, 1 ≤ r ≤ 32, 1 ≤ p ≤ 16. A stanza
-    /// outside them is malformed: it never opens and costs no work.
+    /// The scrypt parameters the format allows: 1 ≤ log2N ≤ 30, 1 ≤ r ≤ 16, 1 ≤ p ≤ 16, and
+    /// RFC 7914's N < 2^(16·r). r stops at 16 because BoringSSL (through swift-crypto, which does
+    /// not pass a memory limit of its own) refuses r > 16 at p = 1 as over its memory bound.
     static func validScryptParameters(log2N: Int, r: Int, p: Int) -> Bool {
-        (1...30).contains(log2N) && (1...32).contains(r) && (1...16).contains(p)
+        (1...30).contains(log2N) && (1...16).contains(r) && (1...16).contains(p) && log2N < 16 * r
     }
 
-    /// Finds the file key: tries every stanza with every identity of its kind, cheap kinds first;
-    /// checks scrypt work before computing it.
-    /// - Throws: `PrivacyError.workFactorTooHigh`, `.identityRequired`, `.noMatchingIdentity`.
+    /// Why scrypt parameters are invalid, for messages; `nil` when they are valid.
+    static func scryptProblem(log2N: Int, r: Int, p: Int) -> String? {
+        if !(1...30).contains(log2N) { return "log2 N = \(log2N) is outside 1...30" }
+        if !(1...16).contains(r) { return "r = \(r) is outside 1...16" }
+        if !(1...16).contains(p) { return "p = \(p) is outside 1...16" }
+        if log2N >= 16 * r { return "N = 2^\(log2N) is not below 2^(16·r) = 2^\(16 * r), as RFC 7914 requires" }
+        return nil
+    }
+
+    /// Finds the file key and checks the header MAC with it (docs/sealed-format.md, "Opening").
+    ///
+    /// Stanzas are tried in file order, each with every identity of its kind in the order given;
+    /// scrypt work is checked before it is done. A stanza that yields a key under which the header
+    /// MAC fails does not end the search (a forged stanza cannot hide a good one). When no stanza
+    /// gives a key that the MAC accepts, the error is, in this order of precedence: the header was
+    /// modified (some stanza gave a key, the MAC failed); a stanza asked for more scrypt work than
+    /// allowed; no identity opens the file.
+    /// - Throws: `PrivacyError.identityRequired`, `.headerModified`, `.workFactorTooHigh`,
+    ///   `.noMatchingIdentity`, `.cryptoFailure` (scrypt could not run).
     static func unwrap(_ header: SealedHeader, identities: [Identity], maximumLog2N: Int, source: String) throws -> SymmetricKey {
         let kinds = header.recipients.map(\.description)
         guard !identities.isEmpty else { throw PrivacyError.identityRequired(source: source, stanzas: kinds) }
-        // X25519 and key files cost microseconds; scrypt costs up to seconds: try it last.
-        for stanza in header.stanzas where stanza.type != SealedFormat.passphraseStanza {
+        var macFailed = false
+        var refused: PrivacyError?
+        for stanza in header.stanzas {
             for identity in identities {
+                let candidate: SymmetricKey?
                 switch (stanza.type, identity) {
                 case (SealedFormat.x25519Stanza, .x25519(let id)):
-                    if let key = unwrapX25519(stanza.body, identity: id) { return key }
+                    candidate = unwrapX25519(stanza.body, identity: id)
                 case (SealedFormat.keyFileStanza, .key(let key)):
-                    if let fileKey = unwrapKeyFile(stanza.body, key: key) { return fileKey }
+                    candidate = unwrapKeyFile(stanza.body, key: key)
+                case (SealedFormat.passphraseStanza, .passphrase(let passphrase)):
+                    guard stanza.body.count == passphraseBodyBytes else { continue }
+                    let log2N = Int(stanza.body[16]), r = Int(stanza.body[17]), p = Int(stanza.body[18])
+                    guard validScryptParameters(log2N: log2N, r: r, p: p) else { continue }
+                    guard acceptsWork(log2N: log2N, r: r, p: p, maximumLog2N: maximumLog2N) else {
+                        refused = refused ?? .workFactorTooHigh(source: source, log2N: log2N, r: r, p: p, maximumLog2N: maximumLog2N)
+                        continue
+                    }
+                    candidate = try unwrapPassphrase(stanza.body, passphrase: passphrase)
                 default:
                     continue
                 }
+                guard let candidate else { continue }
+                if KeySchedule.verifyHeader(header, fileKey: candidate) { return candidate }
+                macFailed = true
             }
         }
-        var refused: PrivacyError?
-        for stanza in header.stanzas where stanza.type == SealedFormat.passphraseStanza && stanza.body.count == passphraseBodyBytes {
-            for case .passphrase(let passphrase) in identities {
-                let log2N = Int(stanza.body[16]), r = Int(stanza.body[17]), p = Int(stanza.body[18])
-                guard validScryptParameters(log2N: log2N, r: r, p: p) else { continue }
-                guard acceptsWork(log2N: log2N, r: r, p: p, maximumLog2N: maximumLog2N) else {
-                    refused = refused ?? .workFactorTooHigh(source: source, log2N: log2N, r: r, p: p, maximumLog2N: maximumLog2N)
-                    continue
-                }
-                if let key = unwrapPassphrase(stanza.body, passphrase: passphrase) { return key }
-            }
-        }
+        if macFailed { throw PrivacyError.headerModified(source: source) }
         if let refused { throw refused }
         var tried: [String] = []
         for identity in identities where !tried.contains(identity.kindName) { tried.append(identity.kindName) }

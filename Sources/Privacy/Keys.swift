@@ -26,24 +26,27 @@ public struct X25519Recipient: Hashable, Sendable, CustomStringConvertible {
     /// - Throws: `PrivacyError.invalidRecipient` saying what is wrong (checksum, prefix, length).
     public init(string: String) throws {
         let text = string.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Never repeat what may be a secret key (`-r "$(cat me.key)"` would put it on stderr).
+        let shown = KeyText.shown(text)
         let decoded: (hrp: String, bytes: [UInt8])
         do {
             decoded = try Bech32.decode(text)
         } catch {
-            throw PrivacyError.invalidRecipient(received: text, reason: error.description)
+            let hint = KeyText.looksSecret(text) ? " (this looks like a secret identity: never share it; its recipient is verdant keygen -y FILE)" : ""
+            throw PrivacyError.invalidRecipient(received: shown, reason: error.description + hint)
         }
         guard decoded.hrp == Self.prefix else {
             let hint = decoded.hrp == X25519Identity.prefix ? " (this is a secret identity: never share it)" : ""
-            throw PrivacyError.invalidRecipient(received: decoded.hrp == X25519Identity.prefix ? "VERDANT-SECRET-KEY-1…" : text,
-                                                reason: "its prefix is '\(decoded.hrp)', not '\(Self.prefix)'\(hint)")
+            let prefix = decoded.hrp == X25519Identity.prefix ? decoded.hrp.uppercased() : decoded.hrp
+            throw PrivacyError.invalidRecipient(received: shown, reason: "its prefix is '\(prefix)', not '\(Self.prefix)'\(hint)")
         }
         guard decoded.bytes.count == 32 else {
-            throw PrivacyError.invalidRecipient(received: text, reason: "it holds \(decoded.bytes.count) bytes, not 32")
+            throw PrivacyError.invalidRecipient(received: shown, reason: "it holds \(decoded.bytes.count) bytes, not 32")
         }
         do {
             publicKey = try Curve25519.KeyAgreement.PublicKey(rawRepresentation: decoded.bytes)
         } catch {
-            throw PrivacyError.invalidRecipient(received: text, reason: "not an X25519 public key")
+            throw PrivacyError.invalidRecipient(received: shown, reason: "not an X25519 public key")
         }
     }
 
@@ -64,6 +67,7 @@ public struct X25519Recipient: Hashable, Sendable, CustomStringConvertible {
             do {
                 recipients.append(try X25519Recipient(string: line))
             } catch let PrivacyError.invalidRecipient(received, reason) {
+                // `received` is already redacted when it may be a secret.
                 throw PrivacyError.invalidRecipient(received: "\(path):\(number): \(received)", reason: reason)
             }
         }
@@ -223,6 +227,15 @@ public enum Recipient: Sendable {
     /// A raw 256-bit key (a key file).
     case key(RawKey)
 
+    /// `X25519`, `passphrase`, `key file`.
+    var kindName: String {
+        switch self {
+        case .x25519: "X25519"
+        case .passphrase: "passphrase"
+        case .key: "key file"
+        }
+    }
+
     /// The default scrypt work factor for sealing: log2 N = 18 (256 MiB, about a second).
     public static let defaultWorkFactor = 18
     /// The work factors a writer accepts (log2 N): 10 for tests up to 22 (4 GiB of memory).
@@ -250,6 +263,28 @@ public enum Identity: Sendable {
 
 /// Reading the text of key files.
 enum KeyText {
+    /// Whether `text` may hold a secret key: it names one (`SECRET-KEY`, any case), or it holds a
+    /// run of 40 or more letters and digits (a Bech32 or hexadecimal key) and is not a public
+    /// recipient string (`verdant1…`).
+    static func looksSecret(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        if lower.contains("secret") { return true }
+        if lower.hasPrefix(X25519Recipient.prefix + "1"), !lower.contains(X25519Identity.prefix) { return false }
+        var run = 0
+        for byte in lower.utf8 {
+            let alphanumeric = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            run = alphanumeric ? run + 1 : 0
+            if run >= 40 { return true }
+        }
+        return false
+    }
+
+    /// `text` for an error message, or a description of it when it may be a secret key.
+    static func shown(_ text: String) -> String {
+        guard looksSecret(text) else { return text }
+        return "<\(text.count) characters, not shown: it may be a secret key>"
+    }
+
     /// The non-blank, non-comment lines of a file with their 1-based line numbers.
     static func lines(_ path: String) throws -> [(Int, String)] {
         let data: Data

@@ -115,39 +115,59 @@ public enum SealedFile {
     }
 
     /// The contents of a file that may be sealed: decrypted in memory when it starts with the magic,
-    /// read as is otherwise. This is how Verdant's loaders read datasets and models.
+    /// read as is otherwise — unless `options.plaintext` refuses it. This is how Verdant's loaders
+    /// read datasets and models.
+    ///
+    /// With the default policy (`.automatic`) an unsealed file is refused when `identities` is not
+    /// empty or the name ends in `.sealed`: someone who can write to the storage must not be able
+    /// to swap a sealed file for a plain one unnoticed. `.allow` reads it anyway.
     /// - Parameters:
     ///   - path: The file.
     ///   - identities: Keys to try when it is sealed (may be empty for plain files).
     ///   - contentType: The content type a sealed file must have, or `nil` for any.
-    ///   - options: The scrypt work limit and threads.
+    ///   - options: The scrypt work limit, threads and plaintext policy.
     /// - Returns: The plaintext.
-    /// - Throws: `PrivacyError.identityRequired` when the file is sealed and no identity was given;
-    ///   as `open(atPath:with:expecting:options:)` otherwise; `.io` when unreadable.
+    /// - Throws: `PrivacyError.unsealedInput` for a refused unsealed file;
+    ///   `.identityRequired` when the file is sealed and no identity was given; as
+    ///   `open(atPath:with:expecting:options:)` otherwise; `.io` when unreadable.
     public static func contents(atPath path: String, identities: [Identity], expecting contentType: String? = nil,
                                 options: OpenOptions = OpenOptions()) throws -> Data {
-        try contents(atPath: path, expecting: contentType, options: options) { _ in identities }
+        try contents(atPath: path, expecting: contentType, options: options, keysGiven: !identities.isEmpty) { _ in identities }
     }
 
     /// The contents of a file that may be sealed, choosing the keys once the header is known;
     /// `identities` is called only for a sealed file.
+    ///
+    /// Whether keys were given is not known here: with `.automatic`, an unsealed file is refused
+    /// only when its name ends in `.sealed`. A caller that holds keys passes
+    /// `options.plaintext = .refuse` (or `PlaintextPolicy.automatic(keysGiven:allowPlaintext:)`).
     /// - Parameters:
     ///   - path: The file.
     ///   - contentType: The content type a sealed file must have, or `nil` for any.
-    ///   - options: The scrypt work limit and threads.
+    ///   - options: The scrypt work limit, threads and plaintext policy.
     ///   - identities: Given the header, the keys to try.
     /// - Returns: The plaintext.
     /// - Throws: As `contents(atPath:identities:expecting:options:)`, and whatever `identities` throws.
     public static func contents(atPath path: String, expecting contentType: String? = nil, options: OpenOptions = OpenOptions(),
                                 identities: (SealedHeader) throws -> [Identity]) throws -> Data {
+        try contents(atPath: path, expecting: contentType, options: options, keysGiven: false, identities: identities)
+    }
+
+    private static func contents(atPath path: String, expecting contentType: String?, options: OpenOptions, keysGiven: Bool,
+                                 identities: (SealedHeader) throws -> [Identity]) throws -> Data {
         if isSealed(atPath: path) {
             return try open(atPath: path, expecting: contentType, options: options, identities: identities)
         }
+        let data: Data
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw PrivacyError.io(path: path, operation: "read", reason: KeyText.reason(error, path: path))
         }
+        if let why = options.plaintext.refusal(path: path, keysGiven: keysGiven) {
+            throw PrivacyError.unsealedInput(source: path, firstBytes: Array(data.prefix(8)), why: why)
+        }
+        return data
     }
 
     /// Seals `plaintext` into a new file, atomically: nothing appears at `path` unless all of it was

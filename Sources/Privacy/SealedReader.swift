@@ -6,19 +6,69 @@ public struct OpenOptions: Sendable {
     /// The most scrypt work accepted from a passphrase stanza, as log2 N at r = 8, p = 1
     /// (default 20: 1 GiB, a few seconds). A stanza that asks for more is refused before any work.
     public var maximumWorkFactor: Int
-    /// Threads that open chunks at once (default: every core).
+    /// Threads in all (default: every core). With one, everything runs in order on the caller's
+    /// thread; with more, `copy(to:)` and `read(into:)` read and release on the caller's thread while
+    /// `threads − 1` threads open the next batch.
     public var threads: Int?
+
+    /// What `SealedFile.contents(atPath:…)` does with a file that is not sealed (default
+    /// `.automatic`). The streaming reader and `SealedFile.open` always refuse one.
+    public var plaintext: PlaintextPolicy
 
     /// The default work limit for opening: log2 N = 20.
     public static let defaultMaximumWorkFactor = 20
 
-    /// Options with the given work limit and threads.
+    /// Options with the given work limit, threads and plaintext policy.
     /// - Parameters:
     ///   - maximumWorkFactor: log2 N at r = 8, p = 1; 1 … 30.
     ///   - threads: Threads (at least 1), or `nil` for every core.
-    public init(maximumWorkFactor: Int = OpenOptions.defaultMaximumWorkFactor, threads: Int? = nil) {
+    ///   - plaintext: What to do with an input that is not sealed (default `.automatic`).
+    public init(maximumWorkFactor: Int = OpenOptions.defaultMaximumWorkFactor, threads: Int? = nil,
+                plaintext: PlaintextPolicy = .automatic) {
         self.maximumWorkFactor = maximumWorkFactor
         self.threads = threads
+        self.plaintext = plaintext
+    }
+}
+
+/// Whether a reader of files that may be sealed accepts one that is not.
+///
+/// Someone who can write to the storage can swap `model.sealed` for a plain file; a reader that
+/// holds keys, or opens a file named `*.sealed`, expects a sealed file and must not take the plain
+/// one without a word. Refusals are `PrivacyError.unsealedInput` (exit status 4 in the CLI).
+public enum PlaintextPolicy: Sendable, Equatable {
+    /// Refuse an unsealed file when keys were given or its name ends in `.sealed`; read it as is
+    /// otherwise. Where the keys are chosen from the header (the closure forms of
+    /// `SealedFile.contents`), whether keys were given is not known: those refuse a `.sealed` name
+    /// only, and a caller that holds keys passes `.refuse` (see `automatic(keysGiven:)`).
+    case automatic
+    /// Refuse every unsealed file.
+    case refuse
+    /// Read an unsealed file as is, whatever its name and the keys (`--allow-plaintext`).
+    case allow
+
+    /// The policy of a reader that knows whether it was given keys: `.refuse` when it was,
+    /// `.automatic` otherwise, `.allow` when `allowPlaintext`.
+    /// - Parameters:
+    ///   - keysGiven: Whether identities, a passphrase or a key file were given.
+    ///   - allowPlaintext: Whether the user accepts unsealed input knowingly.
+    /// - Returns: The policy.
+    public static func automatic(keysGiven: Bool, allowPlaintext: Bool = false) -> PlaintextPolicy {
+        allowPlaintext ? .allow : keysGiven ? .refuse : .automatic
+    }
+
+    /// Why an unsealed file at `path` is refused, or `nil` when it is accepted.
+    func refusal(path: String, keysGiven: Bool) -> String? {
+        switch self {
+        case .allow:
+            return nil
+        case .refuse:
+            return "keys were given, so a sealed file is expected"
+        case .automatic:
+            if keysGiven { return "keys were given, so a sealed file is expected" }
+            if path.lowercased().hasSuffix(".sealed") { return "its name ends in .sealed, so a sealed file is expected" }
+            return nil
+        }
     }
 }
 
@@ -40,20 +90,42 @@ public final class SealedReader {
     private let source: ByteSource
     private let name: String
     private let cipher: ChunkCipher
-    /// Sealed bytes of one batch plus one byte of look-ahead. A batch starts at one chunk and
-    /// grows fourfold after each full batch up to `cipher.chunksPerBatch`, so small files cost
-    /// little memory.
-    private var sealed: UnsafeMutableRawBufferPointer
-    private var sealedFilled = 0
+    /// The sealed bytes of the batch being read and opened. A batch starts at one chunk and grows
+    /// fourfold after each full batch up to `cipher.chunksPerBatch`, so small files cost little
+    /// memory.
+    private var sealed = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    /// The chunks the next batch may hold.
+    private var nextBatchChunks = 1
+    /// The byte read after a full batch (to learn whether the input ended with it): the next
+    /// batch's first byte.
+    private var lookAhead: UInt8?
+    /// The index of the next batch's first chunk.
+    private var nextReadIndex: UInt64 = 0
+    /// The next batch, being read from the source and opened on other threads while the caller
+    /// releases the current one.
+    private var inFlight: BackgroundWork<Opened>?
     /// The authenticated plaintext chunks of the current batch, not yet released.
     private var opened: [Data] = []
     /// The chunk of `opened` being released, and the bytes of it already released.
     private var openedIndex = 0
     private var openedOffset = 0
-    private var growToChunks: Int?
-    private var nextIndex: UInt64 = 0
     private var reachedEnd = false
     private var pendingError: PrivacyError?
+
+    /// A batch and the outcome of opening it, or what reading it threw.
+    private struct Opened: @unchecked Sendable {
+        let outcome: Result<(batch: Batch, result: ChunkCipher.OpenResult), any Error>
+    }
+
+    /// One batch of sealed chunks as read: `bytes` sealed bytes at the start of `buffer`.
+    private struct Batch {
+        let buffer: UnsafeMutableRawBufferPointer
+        let bytes: Int
+        let endsStream: Bool
+        let firstIndex: UInt64
+        var chunkCount: Int
+        var run: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: buffer[0..<bytes]) }
+    }
 
     /// Plaintext bytes released so far.
     public private(set) var plaintextByteCount = 0
@@ -91,16 +163,17 @@ public final class SealedReader {
         guard threads >= 1 else { throw PrivacyError.invalidThreads(received: threads) }
         var source = source
         header = try SealedHeader.read(from: &source, name: name)
+        // The header MAC is checked inside: the first key under which it holds is the file key.
         let fileKey = try StanzaCodec.unwrap(header, identities: try identities(header), maximumLog2N: options.maximumWorkFactor, source: name)
-        guard KeySchedule.verifyHeader(header, fileKey: fileKey) else { throw PrivacyError.headerModified(source: name) }
         cipher = ChunkCipher(key: KeySchedule.payloadKey(fileKey: fileKey, payloadSalt: header.payloadSalt),
                              chunkSize: header.chunkSize, threads: threads)
         self.source = source
         self.name = name
-        sealed = .allocate(byteCount: cipher.sealedChunkSize + 1, alignment: 64)
     }
 
     deinit {
+        // A batch still being read and opened uses the buffer: wait for it first.
+        _ = inFlight?.wait()
         sealed.deallocate()
     }
 
@@ -133,7 +206,8 @@ public final class SealedReader {
         return count
     }
 
-    /// Streams the rest of the plaintext into `sink`, a batch at a time.
+    /// Streams the rest of the plaintext into `sink`, a batch at a time; with more than one
+    /// thread, the next batch is read and opened while this one is written.
     /// - Parameter sink: Where the bytes go.
     /// - Returns: The bytes written.
     /// - Throws: As `read(into:)`, and whatever the sink throws.
@@ -169,38 +243,91 @@ public final class SealedReader {
         return data
     }
 
-    /// Reads one batch of sealed chunks (plus one byte to learn whether the input ends there) and
-    /// opens it.
+    /// Makes the next batch's authenticated chunks available in `opened` (or sets `pendingError`,
+    /// or `reachedEnd`). With more than one thread it works one batch ahead: while the caller
+    /// releases this batch (writes it out), the next one is read from the source and opened on
+    /// other threads, so reading, opening and writing overlap and the caller's thread only writes.
     private func nextBatch() throws {
-        if let chunks = growToChunks {
-            // The previous batch has been opened: its buffer may be replaced.
-            let lookAhead = sealed[0]
-            sealed.deallocate()
-            sealed = .allocate(byteCount: chunks * cipher.sealedChunkSize + 1, alignment: 64)
-            sealed[0] = lookAhead
-            growToChunks = nil
+        guard cipher.threads > 1 else {
+            let batch = try readBatch()
+            accept(batch, cipher.open(batch.run, firstIndex: batch.firstIndex, endsStream: batch.endsStream))
+            return
         }
-        let batchBytes = sealed.count - 1
-        sealedFilled += try source.readFully(into: UnsafeMutableRawBufferPointer(rebasing: sealed[sealedFilled...]))
-        let endsStream = sealedFilled <= batchBytes
-        let runBytes = endsStream ? sealedFilled : batchBytes
+        let opened: Opened
+        if let work = inFlight {
+            opened = work.wait()
+            inFlight = nil
+        } else {
+            opened = readAndOpen(workers: cipher.threads)
+        }
+        let (batch, result) = try opened.outcome.get()
+        accept(batch, result)
+        if pendingError == nil, !reachedEnd {
+            let reader = UncheckedReference(self)
+            let workers = cipher.backgroundThreads
+            inFlight = BackgroundWork { reader.object.readAndOpen(workers: workers) }
+        }
+    }
+
+    /// Reads the next batch and opens it (on the calling thread and `workers` threads in all). Only
+    /// one call runs at a time: the caller's thread waits for it before touching the reader again.
+    private func readAndOpen(workers: Int) -> Opened {
+        do {
+            let batch = try readBatch()
+            let result = cipher.open(batch.run, firstIndex: batch.firstIndex, endsStream: batch.endsStream, workers: workers)
+            return Opened(outcome: .success((batch, result)))
+        } catch {
+            return Opened(outcome: .failure(error))
+        }
+    }
+
+    /// Reads one batch of sealed chunks, plus one byte to learn whether the input ends there, into
+    /// the next buffer.
+    private func readBatch() throws -> Batch {
+        let needed = nextBatchChunks * cipher.sealedChunkSize + 1
+        // One buffer: a batch's sealed bytes are not needed once it is opened (its plaintext is
+        // held apart), and the next batch is read only then.
+        if sealed.count < needed {
+            sealed.deallocate()
+            sealed = .allocate(byteCount: needed, alignment: 64)
+        }
+        let buffer = UnsafeMutableRawBufferPointer(rebasing: sealed[0..<needed])
+        var filled = 0
+        if let byte = lookAhead {
+            buffer[0] = byte
+            filled = 1
+            lookAhead = nil
+        }
+        filled += try source.readFully(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+        let batchBytes = needed - 1
+        let endsStream = filled <= batchBytes
+        let runBytes = endsStream ? filled : batchBytes
         if runBytes == 0 {
             // Only possible before chunk 0: a batch that does not end the stream leaves one byte behind.
-            throw fail(.truncated(source: name, afterChunk: Int(nextIndex) - 1))
+            throw fail(.truncated(source: name, afterChunk: Int(nextReadIndex) - 1))
         }
-        let run = UnsafeRawBufferPointer(rebasing: sealed[0..<runBytes])
-        let result = cipher.open(run, firstIndex: nextIndex, endsStream: endsStream)
+        let chunkCount = (runBytes + cipher.sealedChunkSize - 1) / cipher.sealedChunkSize
+        if !endsStream {
+            lookAhead = buffer[batchBytes]
+            if nextBatchChunks < cipher.chunksPerBatch { nextBatchChunks = min(cipher.chunksPerBatch, nextBatchChunks * 4) }
+        }
+        let batch = Batch(buffer: buffer, bytes: runBytes, endsStream: endsStream, firstIndex: nextReadIndex, chunkCount: chunkCount)
+        nextReadIndex += UInt64(chunkCount)
+        return batch
+    }
+
+    /// Takes the result of opening a batch: its authenticated chunks, and the failure or the end.
+    private func accept(_ batch: Batch, _ result: ChunkCipher.OpenResult) {
         opened = result.chunks
         openedIndex = 0
         openedOffset = 0
-        let chunkCount = (runBytes + cipher.sealedChunkSize - 1) / cipher.sealedChunkSize
         if let failed = result.failed {
-            pendingError = diagnose(run, chunk: failed, isFinal: endsStream && failed == chunkCount - 1)
+            pendingError = diagnose(batch, chunk: failed, isFinal: batch.endsStream && failed == batch.chunkCount - 1)
             return
         }
-        if endsStream {
-            let finalBytes = runBytes - (chunkCount - 1) * cipher.sealedChunkSize
-            let finalIndex = Int(nextIndex) + chunkCount - 1
+        if batch.endsStream {
+            let finalBytes = batch.bytes - (batch.chunkCount - 1) * cipher.sealedChunkSize
+            let finalIndex = Int(batch.firstIndex) + batch.chunkCount - 1
             if finalBytes == SealedFormat.tagBytes, finalIndex > 0 {
                 opened.removeLast()
                 pendingError = .payloadMalformed(source: name, chunk: finalIndex,
@@ -208,21 +335,16 @@ public final class SealedReader {
                 return
             }
             reachedEnd = true
-        } else {
-            // Keep the look-ahead byte: it starts the next batch, which may be larger.
-            sealed[0] = sealed[batchBytes]
-            sealedFilled = 1
-            if chunkCount < cipher.chunksPerBatch { growToChunks = min(cipher.chunksPerBatch, chunkCount * 4) }
         }
-        nextIndex += UInt64(chunkCount)
     }
 
-    /// Says why chunk `chunk` of `run` failed: a final chunk that opens as non-final means the
+    /// Says why chunk `chunk` of a batch failed: a final chunk that opens as non-final means the
     /// stream was cut after it; a non-final chunk that opens as final means data was appended.
-    private func diagnose(_ run: UnsafeRawBufferPointer, chunk: Int, isFinal: Bool) -> PrivacyError {
+    private func diagnose(_ batch: Batch, chunk: Int, isFinal: Bool) -> PrivacyError {
+        let run = batch.run
         let start = chunk * cipher.sealedChunkSize
         let bytes = UnsafeRawBufferPointer(rebasing: run[start..<min(run.count, start + cipher.sealedChunkSize)])
-        let index = Int(nextIndex) + chunk
+        let index = Int(batch.firstIndex) + chunk
         if cipher.opens(bytes, index: UInt64(index), final: !isFinal) {
             return isFinal ? .truncated(source: name, afterChunk: index) : .trailingData(source: name, afterChunk: index)
         }

@@ -200,12 +200,12 @@ struct Bench: ParsableCommand {
 
 }
 
-/// Writes text to `path` atomically (Privacy's `AtomicOutput`: a temporary file beside it, renamed
-/// into place), replacing an existing file: no partial file is ever visible under `path`.
+/// Writes text to `path` atomically (VerdantCommon's `AtomicFile`): no partial file is ever
+/// visible, and a failure leaves nothing behind.
 func writeAtomically(_ text: String, to path: String) throws {
-    do {
-        try AtomicOutput.write(Data(text.utf8), toPath: path, overwrite: true)
+    do throws(AtomicFileError) {
+        try AtomicFile.write(Data(text.utf8), toPath: path, replacing: true)
     } catch {
-        throw CLIError.runtime("cannot write '\(path)': \(error)")
+        throw CLIError.runtime(error.description)
     }
 }

@@ -76,7 +76,7 @@ extension PrivacyError {
     var exitCode: Int32 {
         switch self {
         case .noMatchingIdentity: ExitStatus.noKeyOpens
-        case .notSealed: ExitStatus.notSealed
+        case .notSealed, .unsealedInput: ExitStatus.notSealed
         case .unsupportedVersion: ExitStatus.unsupportedVersion
         case .headerMalformed, .headerModified: ExitStatus.headerDamaged
         case .headerTruncated, .truncated: ExitStatus.truncated

@@ -14,11 +14,15 @@ struct RecipientOptions: ParsableArguments {
     var recipientFiles: [String] = []
 
     @Flag(name: .customLong("passphrase"),
-          help: "Seal for a passphrase: from --passphrase-file, $VERDANT_PASSPHRASE, or asked twice on the terminal.")
+          help: "Seal for a passphrase: from --passphrase-file, --passphrase-fd, $VERDANT_PASSPHRASE, or asked twice on the terminal.")
     var passphrase = false
 
     @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("Read the passphrase from this file's first line.", valueName: "file"))
     var passphraseFile: String?
+
+    @Option(name: .customLong("passphrase-fd"),
+            help: ArgumentHelp("Read the passphrase from the first line of this open file descriptor (e.g. 3 with 3<secret).", valueName: "n"))
+    var passphraseDescriptor: Int32?
 
     @Option(name: .customLong("key-file"),
             help: ArgumentHelp("Seal for the raw 256-bit key in this file (verdant keygen --symmetric); repeatable.", valueName: "file"))
@@ -29,7 +33,9 @@ struct RecipientOptions: ParsableArguments {
     var workFactor: Int = Recipient.defaultWorkFactor
 
     /// Whether any recipient option was given.
-    var isEmpty: Bool { recipients.isEmpty && recipientFiles.isEmpty && !passphrase && passphraseFile == nil && keyFiles.isEmpty }
+    var isEmpty: Bool {
+        recipients.isEmpty && recipientFiles.isEmpty && !passphrase && passphraseFile == nil && passphraseDescriptor == nil && keyFiles.isEmpty
+    }
 
     /// The recipients, with passphrase prompts as needed.
     /// - Throws: `CLIError` (usage) for bad keys, files or work factors.
@@ -38,10 +44,12 @@ struct RecipientOptions: ParsableArguments {
             guard (10...22).contains(workFactor) else {
                 throw CLIError.usage("--work-factor must be in 10...22, received \(workFactor)")
             }
-            let phrase = passphrase || passphraseFile != nil ? try Passphrase.read(file: passphraseFile, confirm: true) : nil
+            let asked = passphrase || passphraseFile != nil || passphraseDescriptor != nil
+            let phrase = asked ? try Passphrase.read(file: passphraseFile, descriptor: passphraseDescriptor, confirm: true) : nil
             let result = try KeyMaterial.recipients(recipients, files: recipientFiles, keyFiles: keyFiles, passphrase: phrase,
                                                     workFactor: workFactor)
             guard !result.isEmpty else { throw PrivacyError.noRecipients }
+            try SealedWriter.checkRecipients(result)
             return result
         }
     }
@@ -57,6 +65,7 @@ enum KeyMaterial {
         var result: [Recipient] = []
         for text in strings { result.append(.x25519(try X25519Recipient(string: text))) }
         for file in files { result += try X25519Recipient.load(contentsOfFile: file).map { .x25519($0) } }
+        if !keyFiles.isEmpty { SecretMemory.protectProcess() }
         for file in keyFiles {
             if let warning = X25519Identity.permissionWarning(forFile: file) { printNote("verdant: warning: \(warning)") }
             result.append(.key(try RawKey(contentsOfFile: file)))
@@ -71,6 +80,7 @@ enum KeyMaterial {
     /// - Throws: Privacy's errors for bad keys or unreadable files.
     static func identities(files: [String], keyFiles: [String], passphrase: String?, warnKeyFiles: Bool = true) throws -> [Identity] {
         var result: [Identity] = []
+        if !files.isEmpty || !keyFiles.isEmpty { SecretMemory.protectProcess() }
         for file in files {
             if let warning = X25519Identity.permissionWarning(forFile: file) { printNote("verdant: warning: \(warning)") }
             result += try X25519Identity.load(contentsOfFile: file).map { .x25519($0) }
@@ -97,11 +107,15 @@ struct IdentityOptions: ParsableArguments {
     var identityFiles: [String] = []
 
     @Flag(name: .customLong("passphrase"),
-          help: "Open with a passphrase: from --passphrase-file, $VERDANT_PASSPHRASE, or asked on the terminal (also used when no other key is given and the file has a passphrase).")
+          help: "Open with a passphrase: from --passphrase-file, --passphrase-fd, $VERDANT_PASSPHRASE, or asked on the terminal (also used when no other key is given and the file has a passphrase).")
     var passphrase = false
 
     @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("Read the passphrase from this file's first line.", valueName: "file"))
     var passphraseFile: String?
+
+    @Option(name: .customLong("passphrase-fd"),
+            help: ArgumentHelp("Read the passphrase from the first line of this open file descriptor (e.g. 3 with 3<secret).", valueName: "n"))
+    var passphraseDescriptor: Int32?
 
     @Option(name: .customLong("key-file"),
             help: ArgumentHelp("Open with the raw 256-bit key in this file; repeatable.", valueName: "file"))
@@ -117,9 +131,9 @@ struct IdentityOptions: ParsableArguments {
     /// - Throws: `CLIError` (usage) for unreadable or bad identity files.
     func identities(for header: SealedHeader) throws -> [Identity] {
         try withPrivacyErrors {
-            let ask = passphrase || passphraseFile != nil
+            let ask = passphrase || passphraseFile != nil || passphraseDescriptor != nil
                 || (identityFiles.isEmpty && keyFiles.isEmpty && KeyMaterial.hasPassphrase(header))
-            let phrase = ask ? try Passphrase.read(file: passphraseFile, confirm: false) : nil
+            let phrase = ask ? try Passphrase.read(file: passphraseFile, descriptor: passphraseDescriptor, confirm: false) : nil
             return try KeyMaterial.identities(files: identityFiles, keyFiles: keyFiles, passphrase: phrase)
         }
     }
@@ -136,10 +150,15 @@ struct IdentityOptions: ParsableArguments {
 /// Reading a passphrase: never from the command line.
 enum Passphrase {
     static let environmentVariable = "VERDANT_PASSPHRASE"
+    /// The longest passphrase line read from a file, a descriptor or the terminal.
+    static let maximumBytes = 64 << 10
 
-    /// From `file` (its first line), else `$VERDANT_PASSPHRASE`, else the terminal (without echo,
-    /// twice when `confirm`).
-    static func read(file: String?, confirm: Bool) throws -> String {
+    /// From `file` (its first line), else descriptor `descriptor` (its first line), else
+    /// `$VERDANT_PASSPHRASE` (then overwritten and removed from the environment, so that no child
+    /// process inherits it and /proc does not show it), else the terminal (without echo, twice when `confirm`). The text must be
+    /// valid UTF-8 and not empty.
+    static func read(file: String?, descriptor: Int32? = nil, confirm: Bool) throws -> String {
+        SecretMemory.protectProcess()
         if let file {
             let data: Data
             do {
@@ -148,17 +167,23 @@ enum Passphrase {
                 throw CLIError.usage("--passphrase-file: cannot read '\(file)'"
                                      + (FileManager.default.fileExists(atPath: file) ? "" : ": no such file"))
             }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw CLIError.usage("--passphrase-file: '\(file)' is not UTF-8 text")
-            }
-            let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            let passphrase = line.hasSuffix("\r") ? String(line.dropLast()) : line
-            guard !passphrase.isEmpty else { throw CLIError.usage("--passphrase-file: the first line of '\(file)' is empty") }
-            return passphrase
+            return try firstLine(Array(data.prefix(maximumBytes)), from: "--passphrase-file: '\(file)'")
         }
-        if let value = ProcessInfo.processInfo.environment[environmentVariable] {
-            guard !value.isEmpty else { throw CLIError.usage("$\(environmentVariable) is set but empty") }
-            return value
+        if let descriptor {
+            return try firstLine(readLine(descriptor: descriptor), from: "--passphrase-fd \(descriptor)")
+        }
+        if let raw = getenv(environmentVariable) {
+            let count = strlen(raw)
+            let bytes = Array(UnsafeBufferPointer(start: raw, count: count)).map { UInt8(bitPattern: $0) }
+            // Overwrite the value where it lies (the process's original environment block, which
+            // /proc/PID/environ shows), then remove the variable, so that no child inherits it.
+            memset(raw, 0, count)
+            unsetenv(environmentVariable)
+            guard !bytes.isEmpty else { throw CLIError.usage("$\(environmentVariable) is set but empty") }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw CLIError.usage("$\(environmentVariable) is not valid UTF-8 text")
+            }
+            return text
         }
         let first = try prompt("Passphrase: ")
         guard !first.isEmpty else { throw CLIError.usage("the passphrase is empty") }
@@ -169,12 +194,40 @@ enum Passphrase {
         return first
     }
 
-    /// Reads one line from the controlling terminal with echo off.
+    /// The first line of `bytes` (without `\r\n` or `\n`) as UTF-8 text.
+    static func firstLine(_ bytes: [UInt8], from source: String) throws -> String {
+        var line = Array(bytes.prefix { $0 != UInt8(ascii: "\n") })
+        if line.last == UInt8(ascii: "\r") { line.removeLast() }
+        guard let text = String(validating: line, as: UTF8.self) else { throw CLIError.usage("\(source) is not UTF-8 text") }
+        guard !text.isEmpty else { throw CLIError.usage("\(source): the first line is empty") }
+        return text
+    }
+
+    /// Reads one line from an open descriptor, a byte at a time so that nothing after the line
+    /// is consumed; the descriptor stays open.
+    private static func readLine(descriptor: Int32) throws -> [UInt8] {
+        var info = stat()
+        guard descriptor >= 0, fstat(descriptor, &info) == 0 else {
+            throw CLIError.usage("--passphrase-fd \(descriptor): not an open file descriptor (open one with e.g. 3<FILE)")
+        }
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while bytes.count <= maximumBytes {
+            let n = Glibc.read(descriptor, &byte, 1)
+            if n < 0, errno == EINTR { continue }
+            if n < 0 { throw CLIError.usage("--passphrase-fd \(descriptor): \(String(cString: strerror(errno)))") }
+            if n == 0 || byte == UInt8(ascii: "\n") { break }
+            bytes.append(byte)
+        }
+        return bytes
+    }
+
+    /// Reads one line from the controlling terminal with echo off; it must be valid UTF-8.
     private static func prompt(_ text: String) throws -> String {
         let tty = open("/dev/tty", O_RDWR | O_CLOEXEC)
         guard tty >= 0 else {
             throw CLIError.usage("a passphrase is needed but there is no terminal to ask on: "
-                                 + "set $\(environmentVariable) or use --passphrase-file FILE")
+                                 + "use --passphrase-file FILE or --passphrase-fd N (or set $\(environmentVariable))")
         }
         defer { close(tty) }
         _ = text.withCString { write(tty, $0, strlen($0)) }
@@ -196,11 +249,38 @@ enum Passphrase {
         }
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
-        while Glibc.read(tty, &byte, 1) == 1, byte != UInt8(ascii: "\n") {
+        while bytes.count <= maximumBytes, Glibc.read(tty, &byte, 1) == 1, byte != UInt8(ascii: "\n") {
             bytes.append(byte)
         }
         if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-        return String(decoding: bytes, as: UTF8.self)
+        guard let typed = String(validating: bytes, as: UTF8.self) else {
+            throw CLIError.usage("the passphrase typed is not valid UTF-8 text; check the terminal's character encoding")
+        }
+        return typed
+    }
+}
+
+/// Keeping secrets out of core dumps: once a key or passphrase is in memory, the process makes no
+/// core file (RLIMIT_CORE 0) and is not dumpable (PR_SET_DUMPABLE 0: no core, and no other
+/// process of the same user may attach to it or read its memory through /proc).
+enum SecretMemory {
+    private static let protected: Void = {
+        var none = rlimit(rlim_cur: 0, rlim_max: 0)
+        _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &none)
+        #if os(Linux)
+        // prctl(2) is variadic in C and not imported: call it through its address, with every
+        // argument a machine word (how the variadic call passes them).
+        typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+        if let program = dlopen(nil, RTLD_NOW), let symbol = dlsym(program, "prctl") {
+            let prctl = unsafeBitCast(symbol, to: Prctl.self)
+            _ = prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
+        }
+        #endif
+    }()
+
+    /// Disables core dumps for the rest of the process (once; later calls do nothing).
+    static func protectProcess() {
+        protected
     }
 }
 

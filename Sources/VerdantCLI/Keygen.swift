@@ -11,7 +11,8 @@ struct Keygen: ParsableCommand {
             is printed on standard output; without -o the identity file's text goes to standard output and the \
             recipient to standard error. -y FILE prints the recipients of the identities in FILE. --symmetric \
             makes a random 256-bit key for --key-file (32 raw bytes in FILE, or 64 hexadecimal digits on \
-            standard output). An existing FILE is kept unless --force.
+            standard output). An existing FILE is kept unless --force. FILE is flushed to the disk, with its \
+            folder, before the recipient is printed, so a recipient you were shown survives a power cut.
             """
     )
 
@@ -36,6 +37,7 @@ struct Keygen: ParsableCommand {
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
+        SecretMemory.protectProcess()
         // `-o -` is standard output, as for seal and unseal.
         let output = output == "-" ? nil : output
         if output == nil, recipientOf == nil, let warning = Keygen.exposedStandardOutput() {

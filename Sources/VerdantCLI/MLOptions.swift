@@ -29,11 +29,19 @@ struct JobKeyOptions: ParsableArguments {
     @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("Read the passphrase from this file's first line.", valueName: "file"))
     var passphraseFile: String?
 
+    @Option(name: .customLong("passphrase-fd"),
+            help: ArgumentHelp("Read the passphrase from the first line of this open file descriptor (e.g. 3 with 3<secret).", valueName: "n"))
+    var passphraseDescriptor: Int32?
+
     @Option(name: .customLong("work-factor"), help: ArgumentHelp("scrypt work for sealing with a passphrase: log2 N, 10...22.", valueName: "n"))
     var workFactor: Int = Recipient.defaultWorkFactor
 
     @Option(name: .customLong("max-work-factor"), help: ArgumentHelp("The most scrypt work to accept from a sealed input, as log2 N.", valueName: "n"))
     var maxWorkFactor: Int = OpenOptions.defaultMaximumWorkFactor
+
+    @Flag(name: .customLong("allow-plaintext"),
+          help: "Accept unsealed inputs even when keys are given or the name ends in .sealed (refused otherwise, exit status 4).")
+    var allowPlaintext = false
 
     func validate() throws {
         guard (10...22).contains(workFactor) else { throw ValidationError("--work-factor must be in 10...22, received \(workFactor)") }
@@ -42,17 +50,23 @@ struct JobKeyOptions: ParsableArguments {
 
     /// Whether the outputs are sealed.
     var sealsOutputs: Bool {
-        !recipients.isEmpty || !recipientFiles.isEmpty || !keyFiles.isEmpty || passphrase || passphraseFile != nil
+        !recipients.isEmpty || !recipientFiles.isEmpty || !keyFiles.isEmpty || passphrase || passphraseFile != nil || passphraseDescriptor != nil
     }
 
     /// The keys of one run: the passphrase is asked at most once.
     func resolve() throws -> JobKeys {
-        let phrase = passphrase || passphraseFile != nil ? try Passphrase.read(file: passphraseFile, confirm: true) : nil
-        let outputs = try KeyMaterial.recipients(recipients, files: recipientFiles, keyFiles: keyFiles, passphrase: phrase,
-                                                 workFactor: workFactor)
-        let inputs = try KeyMaterial.identities(files: identityFiles, keyFiles: keyFiles, passphrase: phrase, warnKeyFiles: false)
-        return JobKeys(recipients: outputs, identities: inputs, askPassphrase: phrase == nil,
-                       passphraseFile: passphraseFile, options: OpenOptions(maximumWorkFactor: maxWorkFactor, threads: nil))
+        try withPrivacyErrors {
+            let asked = passphrase || passphraseFile != nil || passphraseDescriptor != nil
+            let phrase = asked ? try Passphrase.read(file: passphraseFile, descriptor: passphraseDescriptor, confirm: true) : nil
+            let outputs = try KeyMaterial.recipients(recipients, files: recipientFiles, keyFiles: keyFiles, passphrase: phrase,
+                                                     workFactor: workFactor)
+            if !outputs.isEmpty { try SealedWriter.checkRecipients(outputs) }
+            let inputs = try KeyMaterial.identities(files: identityFiles, keyFiles: keyFiles, passphrase: phrase, warnKeyFiles: false)
+            let policy = PlaintextPolicy.automatic(keysGiven: !inputs.isEmpty, allowPlaintext: allowPlaintext)
+            return JobKeys(recipients: outputs, identities: inputs, askPassphrase: phrase == nil,
+                           passphraseFile: passphraseFile,
+                           options: OpenOptions(maximumWorkFactor: maxWorkFactor, threads: nil, plaintext: policy))
+        }
     }
 }
 

@@ -14,7 +14,10 @@ struct Seal: ParsableCommand {
             Examples:
               verdant keygen -o me.key                  # prints the recipient verdant1…
               verdant seal -r verdant1… -o data.csv.sealed data.csv
-              VERDANT_PASSPHRASE=… verdant seal --passphrase -o model.sealed model.json
+              verdant seal --passphrase-file pass.txt -o model.sealed model.json
+              verdant seal --passphrase-fd 3 -o model.sealed model.json 3<pass.txt
+            A passphrase or a key file must be the only recipient of a file (any number of -r may share one). \
+            Exit status: 0 done, 2 bad options, input or keys, 1 a system failure (e.g. the disk is full: nothing is left at OUT).
             """
     )
 
@@ -34,7 +37,7 @@ struct Seal: ParsableCommand {
     @Option(name: .customLong("chunk-size"), help: "Plaintext bytes per chunk: a power of two from 1K to 16M.")
     var chunkSize: String = "64K"
 
-    @Option(help: "Threads that seal chunks (default: all cores).")
+    @Option(help: "Threads in all (default: all cores); with two or more, one reads and writes while the others seal.")
     var threads: Int?
 
     @Flag(help: "Overwrite OUT if it exists.")
@@ -46,6 +49,7 @@ struct Seal: ParsableCommand {
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
+        SecretMemory.protectProcess()
         try withPrivacyErrors {
             try StreamEnds.checkDistinct(input: input, output: output)
             let chunkBytes = try parseChunkSize(chunkSize)

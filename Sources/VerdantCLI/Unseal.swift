@@ -10,9 +10,14 @@ struct Unseal: ParsableCommand {
             Reads IN (standard input when absent or '-') and writes the plaintext to -o OUT (standard output when \
             absent or '-'). OUT is written beside its final name with mode 600 and renamed into place only after \
             the final chunk authenticates: on any failure nothing is left. On standard output each chunk is \
-            written once it authenticates, and a truncated or tampered input ends with an error and exit status 2 \
-            after the authenticated part. A file sealed for a passphrase asks for it (or reads \
-            $VERDANT_PASSPHRASE) when no other key is given.
+            written once it authenticates, and a truncated or tampered input ends with an error and a non-zero exit \
+            status after the authenticated part. A file sealed for a passphrase asks for it (or reads \
+            --passphrase-file, --passphrase-fd or $VERDANT_PASSPHRASE) when no other key is given.
+            Exit status: 0 the whole file authenticated; 3 no key given opens it (wrong key or passphrase); \
+            4 not a sealed file; 5 an unsupported format version; 6 the header was modified or is malformed; \
+            7 truncated (in the header or before the final chunk); 8 a chunk failed authentication (modified, \
+            reordered, duplicated or appended data; the message names the chunk); 2 bad options or key files; \
+            1 a system failure (e.g. the disk is full).
             """
     )
 
@@ -25,7 +30,7 @@ struct Unseal: ParsableCommand {
 
     @OptionGroup var identityOptions: IdentityOptions
 
-    @Option(help: "Threads that open chunks (default: all cores).")
+    @Option(help: "Threads in all (default: all cores); with two or more, one reads and writes while the others open.")
     var threads: Int?
 
     @Flag(help: "Overwrite OUT if it exists.")
@@ -37,6 +42,7 @@ struct Unseal: ParsableCommand {
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
+        SecretMemory.protectProcess()
         try withPrivacyErrors {
             try StreamEnds.checkDistinct(input: input, output: output)
             let toStdout = output == nil || output == "-"

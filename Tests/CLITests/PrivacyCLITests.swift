@@ -126,7 +126,7 @@ struct PrivacyCLITests {
             (["--passphrase", "--work-factor", "10"], [], env),
             (["--passphrase-file", passFile, "--work-factor", "10"], ["--passphrase-file", passFile], [:]),
             (["--key-file", keyPath, "--chunk-size", "1K"], ["--key-file", keyPath], [:]),
-            (["-r", recipient, "--key-file", keyPath, "--passphrase", "--work-factor", "10"], ["--key-file", keyPath], env),
+            (["-r", recipient, "-R", recipientsFile, "--chunk-size", "16M"], ["-i", other], [:]),
         ]
         for (sealArgs, unsealArgs, environment) in cases {
             let s = try verdantRaw(["seal"] + sealArgs + ["-o", sealed, "--force", input], environment: environment)
@@ -135,6 +135,21 @@ struct PrivacyCLITests {
             #expect(u.status == 0, "\(unsealArgs): \(u.stderr)")
             #expect(u.text == csv, "\(sealArgs) → \(unsealArgs)")
         }
+        // --passphrase-fd N: the first line of an open descriptor (here 3, opened by the shell).
+        for command in ["seal --passphrase-fd 3 --work-factor 10 -o \"$2\" --force \"$3\"", "unseal --passphrase-fd 3 \"$2\""] {
+            let shell = Process()
+            shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+            shell.arguments = ["-c", "exec \"$0\" \(command) 3< \"$1\"", verdantExecutable, passFile, sealed, input]
+            let out = Pipe()
+            shell.standardOutput = out
+            shell.standardError = Pipe()
+            try shell.run()
+            let printed = out.fileHandleForReading.readDataToEndOfFile()
+            shell.waitUntilExit()
+            #expect(shell.terminationStatus == 0, "\(command)")
+            if command.hasPrefix("unseal") { #expect(String(decoding: printed, as: UTF8.self) == csv) }
+        }
+        #expect(try verdantRaw(["unseal", "--passphrase-file", passFile, sealed]).text == csv)
         // Pipes: standard input to standard output both ways, and unseal to a file.
         let piped = try verdantRaw(["seal", "-r", recipient, "--content-type", "predictions/csv"], stdin: Data(csv.utf8))
         #expect(piped.status == 0)
@@ -157,13 +172,13 @@ struct PrivacyCLITests {
         let keyPath = dir.url.appendingPathComponent("k.bin").path
         _ = try verdantRaw(["keygen", "--symmetric", "-o", keyPath])
         let sealed = dir.url.appendingPathComponent("m.sealed").path
-        let made = try verdantRaw(["seal", "--key-file", keyPath, "--passphrase", "--work-factor", "11", "--content-type", "model/verdant",
+        let made = try verdantRaw(["seal", "--passphrase", "--work-factor", "11", "--content-type", "model/verdant",
                                    "-o", sealed, input], environment: ["VERDANT_PASSPHRASE": "pw"])
         #expect(made.status == 0)
         let text = try verdantRaw(["inspect", sealed])
         #expect(text.status == 0)
         #expect(text.text.contains("content type: model/verdant\n"))
-        #expect(text.text.contains("recipients:   2: key file, passphrase (scrypt N = 2^11, r = 8, p = 1)\n"))
+        #expect(text.text.contains("recipients:   1: passphrase (scrypt N = 2^11, r = 8, p = 1)\n"))
         #expect(text.text.contains("plaintext:    175.8 KiB (180000 bytes)\n"))
         #expect(text.text.contains("in 3 chunks"))
         #expect(!text.text.contains("pw"))
@@ -171,7 +186,7 @@ struct PrivacyCLITests {
         #expect(json["plaintext_bytes"] as? Int == 180_000)
         #expect(json["chunks"] as? Int == 3)
         #expect(json["content_type"] as? String == "model/verdant")
-        #expect((json["recipients"] as? [[String: Any]])?.count == 2)
+        #expect((json["recipients"] as? [[String: Any]])?.count == 1)
         #expect(json["payload_length_valid"] as? Bool == true)
         // A file cut 10 bytes into a chunk: no valid payload has that length.
         let whole = try Data(contentsOf: URL(fileURLWithPath: sealed))
@@ -244,6 +259,9 @@ struct PrivacyCLITests {
             (["-r", recipient, "-o", sealedPath, input], "exists; use --force to overwrite it"),
             (["-o", out, "-r", recipient, dir.url.path], "it is a directory"),
             (["-o", out, "--passphrase-file", dir.url.appendingPathComponent("nope").path, input], "--passphrase-file: cannot read"),
+            (["-o", out, "-r", recipient, "--passphrase-fd", "9", input], "--passphrase-fd 9: not an open file descriptor"),
+            (["-o", out, "-r", recipient, "--passphrase-file", try dir.write("p.txt", "pw\n"), input],
+             "a file sealed for a passphrase or a key file can have no other recipient; received X25519, passphrase"),
         ]
         // Without a terminal (a new session has none) and without $VERDANT_PASSPHRASE, a passphrase cannot be asked for.
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/setsid") {
@@ -356,14 +374,14 @@ struct PrivacyCLITests {
         process.standardInput = input
         process.standardError = Pipe()
         try process.run()
-        // Two batches (1 MiB each at 1 KiB chunks and one thread), then nothing: the process waits.
+        // Two batches (1 MiB each at 1 KiB chunks and one thread), then nothing: the process waits
+        // with its output open. The write returns once the process has taken all but a pipe
+        // buffer (64 KiB) of it, so it is then past the header, writing plaintext to its temporary
+        // file (unnamed where the file system allows, else hidden beside the target).
         input.fileHandleForWriting.write(sealed.stdout.prefix(2 * 1024 * 1040 + 500))
-        var sawTemporary = false
-        for _ in 0..<200 where !sawTemporary {
-            sawTemporary = listing(dir.url).contains { $0.hasPrefix(".out.bin.") && $0.hasSuffix(".tmp") }
-            if !sawTemporary { usleep(20_000) }
-        }
-        #expect(sawTemporary)
+        usleep(200_000)
+        #expect(process.isRunning)
+        #expect(!FileManager.default.fileExists(atPath: out))
         process.interrupt()
         for _ in 0..<500 where process.isRunning { usleep(20_000) }
         let diedOfSignal = !process.isRunning
@@ -373,6 +391,161 @@ struct PrivacyCLITests {
         #expect(diedOfSignal)
         #expect(process.terminationReason == .uncaughtSignal)
         #expect(listing(dir.url) == ["k.bin"])
+    }
+
+    @Test("an unsealed input is refused (exit 4) where a sealed one is expected: keys given or a .sealed name; --allow-plaintext accepts it")
+    func plaintextRefused() throws {
+        let dir = try TemporaryDirectory()
+        let (idPath, recipient) = try newIdentity(in: dir)
+        var csv = "a,b,label\n"
+        for i in 0..<24 { csv += "\(Double(i % 5) / 5),\(Double(i % 7) / 7),\(i % 2 == 0 ? "x" : "y")\n" }
+        let plain = try dir.write("data.csv", csv)
+        let disguised = try dir.write("data.csv.sealed", csv)  // a plain file under a sealed file's name
+        let model = dir.url.appendingPathComponent("model.json").path
+        let out = dir.url.appendingPathComponent("out").path
+        #expect(try verdant(["train", "--data", plain, "--model", "svm-linear", "-o", model, "--no-energy-summary"]).status == 0)
+        let refusals: [([String], String)] = [
+            (["train", "--data", plain, "-i", idPath, "--model", "svm-linear", "-o", out], plain),
+            (["train", "--data", disguised, "--model", "svm-linear", "-o", out], disguised),
+            (["kernel", "--data", plain, "-i", idPath, "--out", out + ".npy"], plain),
+            (["predict", "--model", model, "--data", "builtin:iris", "-i", idPath, "-o", out], model),
+            (["predict", "--model", model, "--data", disguised, "-o", out], disguised),
+        ]
+        for (arguments, culprit) in refusals {
+            let result = try verdant(arguments + ["--no-energy-summary"])
+            #expect(result.status == 4, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("verdant: error: \(culprit): refusing an unsealed file: "), "\(result.stderr)")
+            #expect(result.stderr.contains("if you trust this plain file, pass --allow-plaintext"))
+            #expect(!FileManager.default.fileExists(atPath: out) && !FileManager.default.fileExists(atPath: out + ".npy"))
+        }
+        #expect(try verdant(["train", "--data", disguised, "--model", "svm-linear", "-o", out, "--allow-plaintext",
+                             "--no-energy-summary"]).status == 0)
+        #expect(try verdant(["kernel", "--data", plain, "-i", idPath, "--allow-plaintext", "--out", out + ".npy",
+                             "--no-energy-summary"]).status == 0)
+        // Sealed inputs with the keys, and plain inputs without keys, are read as before.
+        let sealed = dir.url.appendingPathComponent("real.sealed").path
+        #expect(try verdant(["seal", "-r", recipient, "-o", sealed, plain]).status == 0)
+        #expect(try verdant(["kernel", "--data", sealed, "-i", idPath, "--out", out + "2.npy", "--no-energy-summary"]).status == 0)
+        #expect(try verdant(["kernel", "--data", plain, "--out", out + "3.npy", "--no-energy-summary"]).status == 0)
+    }
+
+    @Test("while secrets are held: $VERDANT_PASSPHRASE is gone from the process's environment and core dumps are off")
+    func secretsInMemory() throws {
+        let dir = try TemporaryDirectory()
+        let out = dir.url.appendingPathComponent("o.sealed").path
+        let secret = "hunter2-correct-horse-\(UInt32.random(in: 0...UInt32.max))"
+        // Through a shell that allows core files (a soft limit of 4 MiB, where the hard limit permits), so
+        // that a limit of 0 can only come from verdant.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -S -c 4096 2>/dev/null; exec \"$0\" seal --passphrase --work-factor 10 -o \"$1\"",
+                             verdantExecutable, out]
+        var env = ProcessInfo.processInfo.environment
+        env["VERDANT_PASSPHRASE"] = secret
+        process.environment = env
+        let input = Pipe()
+        process.standardInput = input
+        process.standardError = Pipe()
+        try process.run()
+        // The passphrase is read before the input: the process waits on its standard input meanwhile.
+        let pid = process.processIdentifier
+        func coreLimit() -> String {
+            let limits = (try? String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8)) ?? ""
+            let line = limits.split(separator: "\n").first { $0.hasPrefix("Max core file size") } ?? ""
+            return line.split(separator: " ").dropFirst(4).prefix(2).joined(separator: " ")
+        }
+        func isVerdant() -> Bool {
+            let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+            return String(decoding: command, as: UTF8.self).contains("--work-factor")
+                && !String(decoding: command, as: UTF8.self).contains("ulimit")
+        }
+        var running = false
+        for _ in 0..<500 where !running {
+            running = isVerdant() && coreLimit() == "0 0"
+            if !running { usleep(10_000) }
+        }
+        #expect(running, "verdant did not turn core dumps off (core limit: \(coreLimit()))")
+        var scrubbed = false
+        for _ in 0..<500 where !scrubbed {
+            // Unreadable (a non-dumpable process's /proc files belong to root) or readable without the secret.
+            let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ")
+            scrubbed = environ.map { !String(decoding: $0, as: UTF8.self).contains(secret) } ?? true
+            if !scrubbed { usleep(10_000) }
+        }
+        input.fileHandleForWriting.write(Data("x,y\n1,2\n".utf8))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(scrubbed, "the passphrase stayed in /proc/\(pid)/environ")
+        #expect(try verdantRaw(["unseal", "-o", "-", out], environment: ["VERDANT_PASSPHRASE": secret]).text == "x,y\n1,2\n")
+    }
+
+    @Test("a secret key passed as a recipient is never echoed; passphrases must be UTF-8 from a file, a descriptor or the terminal")
+    func secretsNotEchoed() throws {
+        let dir = try TemporaryDirectory()
+        let (idPath, _) = try newIdentity(in: dir)
+        let secretLine = try #require(try String(contentsOfFile: idPath, encoding: .utf8).split(separator: "\n").last.map(String.init))
+        let data = String(secretLine.dropFirst("VERDANT-SECRET-KEY-1".count))
+        let input = try dir.write("in.txt", "hello\n")
+        for recipient in [secretLine, try String(contentsOfFile: idPath, encoding: .utf8), secretLine.lowercased()] {
+            let result = try verdantRaw(["seal", "-r", recipient, "-o", dir.url.appendingPathComponent("x").path, input])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("not shown: it may be a secret key"), "\(result.stderr)")
+            #expect(!result.stderr.lowercased().contains(data.prefix(10).lowercased()), "\(result.stderr)")
+        }
+        // A passphrase file that is not UTF-8.
+        let latin1 = dir.url.appendingPathComponent("latin1.txt")
+        try Data([0x63, 0x61, 0x66, 0xE9, 0x0A]).write(to: latin1)
+        let bad = try verdantRaw(["seal", "--passphrase-file", latin1.path, "-o", dir.url.appendingPathComponent("y").path, input])
+        #expect(bad.status == 2 && bad.stderr.contains("is not UTF-8 text"), "\(bad.stderr)")
+        // Typed on a terminal (script(1) gives the process a pseudo-terminal): invalid UTF-8 is refused too.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            print("skipped the terminal prompt check: /usr/bin/script (util-linux) is not installed")
+            return
+        }
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        let command = "\(verdantExecutable) seal --passphrase --work-factor 10 -o \(dir.url.appendingPathComponent("z").path) \(input)"
+        shell.arguments = ["-qec", command, "/dev/null"]
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "VERDANT_PASSPHRASE")
+        shell.environment = env
+        let typed = Pipe(), printed = Pipe()
+        shell.standardInput = typed
+        shell.standardOutput = printed
+        shell.standardError = printed
+        try shell.run()
+        usleep(300_000)
+        typed.fileHandleForWriting.write(Data([0x66, 0xFF, 0xFE, 0x0A]))
+        usleep(300_000)
+        try? typed.fileHandleForWriting.close()
+        let transcript = String(decoding: printed.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        #expect(shell.terminationStatus == 2, "\(transcript)")
+        #expect(transcript.contains("the passphrase typed is not valid UTF-8 text"), "\(transcript)")
+        #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("z").path))
+    }
+
+    @Test("seal and unseal --help tell the true exit statuses and read passphrases from files or descriptors (golden lines)")
+    func helpTexts() throws {
+        let unseal = try verdant(["unseal", "--help"]).stdout.replacingOccurrences(of: "\n", with: " ")
+            .split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        for line in ["Exit status: 0 the whole file authenticated; 3 no key given opens it (wrong key or passphrase); 4 not a sealed file;",
+                     "5 an unsupported format version; 6 the header was modified or is malformed; 7 truncated (in the header or before the final chunk);",
+                     "8 a chunk failed authentication (modified, reordered, duplicated or appended data; the message names the chunk);",
+                     "2 bad options or key files; 1 a system failure (e.g. the disk is full).",
+                     "--passphrase-fd <n>"] {
+            #expect(unseal.contains(line), "unseal --help lacks: \(line)")
+        }
+        #expect(!unseal.contains("exit status 2 after the authenticated part"))
+        let seal = try verdant(["seal", "--help"]).stdout
+        #expect(seal.contains("verdant seal --passphrase-file pass.txt -o model.sealed model.json"))
+        #expect(seal.contains("verdant seal --passphrase-fd 3 -o model.sealed model.json 3<pass.txt"))
+        #expect(!seal.contains("VERDANT_PASSPHRASE=…"))
+        for command in ["train", "predict", "kernel"] {
+            let help = try verdant([command, "--help"]).stdout
+            #expect(help.contains("--allow-plaintext") && help.contains("--passphrase-fd"), "\(command) --help")
+        }
     }
 
     @Test("bench --suite privacy reports seal and open throughput and key wraps")

@@ -64,6 +64,56 @@ struct KeyTests {
         #expect(try X25519Recipient.load(contentsOfFile: recipients) == [identity.recipient, loaded[1].recipient])
     }
 
+    @Test("a secret key given where a recipient is expected never reaches the message, however it fails to decode")
+    func secretsRedacted() throws {
+        let identity = X25519Identity()
+        let secret = identity.string  // VERDANT-SECRET-KEY-1…
+        let data = String(secret.dropFirst("VERDANT-SECRET-KEY-1".count))
+        var typo = Array(secret)
+        typo[30] = typo[30] == "Q" ? "P" : "Q"
+        let rawHex = RawKey().bytes.map { String(format: "%02x", $0) }.joined()
+        let inputs = [
+            secret,                                   // the wrong kind of key (decodes, wrong prefix)
+            secret.lowercased(),                      // lower case
+            identity.fileText(),                      // -r "$(cat me.key)": comments, newlines (Bech32 fails)
+            String(typo),                             // a mistyped secret (checksum fails)
+            "verdant-secret-key-1" + data.lowercased().dropLast(3),  // cut short
+            secret.prefix(40) + secret.suffix(40).lowercased(),       // mixed case
+            rawHex,                                   // a raw key's hexadecimal digits
+        ]
+        for input in inputs {
+            do {
+                _ = try X25519Recipient(string: input)
+                Issue.record("accepted \(input.prefix(24))")
+            } catch let error as PrivacyError {
+                let message = error.description
+                for piece in stride(from: 0, to: data.count - 12, by: 6) {
+                    let window = String(Array(data)[piece..<(piece + 12)])
+                    #expect(!message.lowercased().contains(window.lowercased()), "\(message)")
+                }
+                #expect(!message.contains(rawHex.prefix(16)), "\(message)")
+                #expect(message.contains("not shown: it may be a secret key"), "\(message)")
+            }
+        }
+        // Public strings and short typos are shown as given, to help the user.
+        #expect(throws: PrivacyError.invalidRecipient(received: "verdant1abc", reason: "it contains 'b', which Bech32 does not use")) {
+            try X25519Recipient(string: "verdant1abc")
+        }
+        // A recipients file with a secret key on a line: the line number, never the key.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-redact-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("team.txt").path
+        try "\(identity.recipient.string)\n\(secret)\n".write(toFile: file, atomically: true, encoding: .utf8)
+        do {
+            _ = try X25519Recipient.load(contentsOfFile: file)
+            Issue.record("a recipients file with a secret key loaded")
+        } catch let error as PrivacyError {
+            #expect(error.description.hasPrefix("invalid recipient '\(file):2: <"), "\(error)")
+            #expect(!error.description.contains(data.prefix(12)))
+        }
+    }
+
     @Test("bad keys fail with messages that say what is wrong and never print a secret")
     func badKeys() throws {
         let identity = X25519Identity()
@@ -73,8 +123,8 @@ struct KeyTests {
         #expect(throws: PrivacyError.invalidRecipient(received: String(typo), reason: "its checksum does not match (a character is mistyped or missing)")) {
             try X25519Recipient(string: String(typo))
         }
-        #expect(throws: PrivacyError.invalidRecipient(received: "VERDANT-SECRET-KEY-1…",
-                                                      reason: "its prefix is 'verdant-secret-key-', not 'verdant' (this is a secret identity: never share it)")) {
+        #expect(throws: PrivacyError.invalidRecipient(received: "<\(identity.string.count) characters, not shown: it may be a secret key>",
+                                                      reason: "its prefix is 'VERDANT-SECRET-KEY-', not 'verdant' (this is a secret identity: never share it)")) {
             try X25519Recipient(string: identity.string)
         }
         #expect(throws: PrivacyError.invalidIdentity(location: "identity",

@@ -53,7 +53,7 @@ struct VectorTests {
         let outcomes = Set(Vector.all.map(\.expect))
         #expect(outcomes == ["success", "no-match", "not-sealed", "unsupported-version", "header-truncated", "header-malformed",
                              "header-modified", "work-factor", "truncated", "chunk-failed", "trailing-data", "payload-malformed"])
-        #expect(Vector.all.count >= 39)
+        #expect(Vector.all.count >= 53)
     }
 
     @Test("each vector gives its expected outcome", arguments: Vector.all)
@@ -150,5 +150,15 @@ struct VectorTests {
         #expect(try message("header-truncated.sealed", "key")
                 == "header-truncated.sealed: the header is truncated: it needs 155 bytes but the input ends after 60")
         #expect(try message("truncated-mid-chunk.sealed", "key").contains("the final chunk, chunk 2 (at byte 2249) failed authentication"))
+        #expect(try message("mixed-passphrase-x25519.sealed", "x25519")
+                == "mixed-passphrase-x25519.sealed: malformed header: a passphrase stanza must be the only stanza of a header, and this "
+                + "one has 2 (X25519, passphrase); a file for a passphrase or key file may have no other recipient")
+        #expect(try message("passphrase-r1-n16.sealed", "passphrase")
+                == "passphrase-r1-n16.sealed: malformed header: the passphrase stanza's scrypt parameters are invalid: "
+                + "N = 2^16 is not below 2^(16·r) = 2^16, as RFC 7914 requires")
+        #expect(try message("passphrase-r17.sealed", "passphrase")
+                == "passphrase-r17.sealed: malformed header: the passphrase stanza's scrypt parameters are invalid: r = 17 is outside 1...16")
+        #expect(try message("forged-stanza-only.sealed", "x25519").hasSuffix("the header was modified after sealing (its MAC does not match); "
+                                                                            + "the content type, chunk size, salt or a recipient stanza changed"))
     }
 }

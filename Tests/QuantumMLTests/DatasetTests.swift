@@ -173,18 +173,22 @@ struct DatasetSealedTests {
         let key = RawKey()
         let identity = X25519Identity()
         let path = folder.path("secret.csv.sealed")
-        try SealedFile.write(Data(Self.csv.utf8), toPath: path, for: [.key(key), .x25519(identity.recipient)], contentType: "dataset/csv")
+        // A key file stands alone in a sealed file: one file for the key, one for the identity.
+        try SealedFile.write(Data(Self.csv.utf8), toPath: path, for: [.key(key)], contentType: "dataset/csv")
+        try FileManager.default.createDirectory(atPath: folder.path("x25519"), withIntermediateDirectories: false)
+        let forIdentity = folder.path("x25519/secret.csv.sealed")
+        try SealedFile.write(Data(Self.csv.utf8), toPath: forIdentity, for: [.x25519(identity.recipient)], contentType: "dataset/csv")
         #expect(SealedFile.isSealed(atPath: path))
 
         let plain = try DatasetLoader.csv(text: Self.csv, name: "secret")
         let byKey = try DatasetLoader.csv(atPath: path, identities: [.key(key)])
-        let byX25519 = try DatasetLoader.csv(atPath: path, identities: [.x25519(identity)])
+        let byX25519 = try DatasetLoader.csv(atPath: forIdentity, identities: [.x25519(identity)])
         #expect(byKey == plain && byX25519 == plain)
         let forPrediction = try DatasetLoader.features(atPath: path, featureNames: ["b"], labelColumn: "y", identities: [.key(key)])
         #expect(forPrediction.features.rowArrays == [[2], [4]] && forPrediction.labels == ["x", "z"])
 
-        let listing = try FileManager.default.contentsOfDirectory(atPath: folder.url.path)
-        #expect(listing == ["secret.csv.sealed"])
+        let listing = try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted()
+        #expect(listing == ["secret.csv.sealed", "x25519"])
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(bytes.range(of: Data("1,2,x".utf8)) == nil)
     }
@@ -204,10 +208,20 @@ struct DatasetSealedTests {
 
         #expect(throws: PrivacyError.self) { try DatasetLoader.csv(atPath: untyped) }
         #expect(throws: PrivacyError.self) { try DatasetLoader.csv(atPath: untyped, identities: [.key(RawKey())]) }
-        // A plain file is read as is, whatever identities are given.
+        // A plain file is read as is without keys; with keys a sealed file is expected, and a plain
+        // one is refused unless the caller allows it (issue 14: no silent plaintext).
         let plain = folder.path("plain.csv")
         try Data(Self.csv.utf8).write(to: URL(fileURLWithPath: plain))
-        #expect(try DatasetLoader.csv(atPath: plain, identities: [.key(key)]).count == 2)
+        #expect(try DatasetLoader.csv(atPath: plain).count == 2)
+        #expect(throws: PrivacyError.unsealedInput(source: plain, firstBytes: Array("a,b,y\n1,".utf8),
+                                                   why: "keys were given, so a sealed file is expected")) {
+            try DatasetLoader.csv(atPath: plain, identities: [.key(key)])
+        }
+        #expect(try DatasetLoader.csv(atPath: plain, identities: [.key(key)], options: OpenOptions(plaintext: .allow)).count == 2)
+        // A plain file named *.sealed is refused even without keys.
+        let disguised = folder.path("swapped.csv.sealed")
+        try Data(Self.csv.utf8).write(to: URL(fileURLWithPath: disguised))
+        #expect(throws: PrivacyError.self) { try DatasetLoader.csv(atPath: disguised) }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 
 // NumPy's .npy format (versions 1.0, 2.0, 3.0), as specified in numpy/lib/format.py: the magic
 // "\x93NUMPY", a major and minor version byte, the header length (2 bytes little-endian for 1.0,
@@ -206,20 +207,10 @@ enum NPY {
         }
         var bytes = header(descriptor: descriptor, shape: shape)
         values.withUnsafeBytes { bytes.append(contentsOf: $0) }  // little-endian hosts (x86-64, arm64)
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try Data(bytes).write(to: temporary, options: .withoutOverwriting)
-            // rename(2) replaces an existing file atomically.
-            guard rename(temporary.path, path) == 0 else {
-                throw ParallelError.file(path: path, reason: String(cString: strerror(errno)))
-            }
-        } catch let error as ParallelError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw ParallelError.file(path: path, reason: "cannot be written (\(describe(error)))")
+        do throws(AtomicFileError) {
+            try AtomicFile.write(Data(bytes), toPath: path, replacing: true)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw ParallelError.file(path: path, reason: "cannot be written (\(error.localizedDescription))")
+            throw ParallelError.file(path: path, reason: "cannot be written (\(error.reason))")
         }
     }
 }

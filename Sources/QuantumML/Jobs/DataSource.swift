@@ -76,9 +76,13 @@ public struct InputKeys: Sendable {
     /// Keys that try the same identities on every sealed input.
     ///
     /// - Parameters:
-    ///   - identities: The identities (none: sealed inputs cannot be opened, plain ones are read).
+    ///   - identities: The identities (none: sealed inputs cannot be opened, plain ones are read
+    ///     unless their name ends in `.sealed`). When identities are given, a sealed input is
+    ///     expected and an unsealed one is refused, unless `options.plaintext` is `.allow`.
     ///   - options: The limits for opening sealed files.
     public init(identities: [Identity] = [], options: OpenOptions = OpenOptions()) {
+        var options = options
+        if options.plaintext == .automatic, !identities.isEmpty { options.plaintext = .refuse }
         self.identities = { _ in identities }
         self.options = options
     }

@@ -16,7 +16,8 @@ The other direction — this implementation opening what Verdant wrote — is ch
 
     python3 Tests/PrivacyTests/Fixtures/make_vectors.py --open FILE (--key-file K | --identity F | --passphrase P)
 
-which prints the content type and the plaintext's SHA-256 and length, or the reason it refuses.
+which prints the content type and the plaintext's SHA-256 and length, or the reason it refuses;
+`make_vectors.py --check` opens every vector with this file's reader and compares with the manifest.
 Requires: python3, cryptography (tested with 48.0.0).
 """
 
@@ -24,6 +25,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import struct
 import sys
 
@@ -239,6 +241,8 @@ PASSPHRASE = "correct horse battery staple"
 X25519_PRIVATE = hashlib.sha256(b"verdant test identity 1").digest()
 OTHER_PRIVATE = hashlib.sha256(b"verdant test identity 2").digest()
 EPHEMERAL = hashlib.sha256(b"verdant test ephemeral").digest()
+EPHEMERAL_2 = hashlib.sha256(b"verdant test ephemeral 2").digest()
+FORGED_FILE_KEY = hashlib.sha256(b"verdant test forged file key").digest()
 FILE_KEY = hashlib.sha256(b"verdant test file key").digest()
 PAYLOAD_SALT = hashlib.sha256(b"verdant test payload salt").digest()
 STANZA_SALT = hashlib.sha256(b"verdant test stanza salt").digest()[:16]
@@ -254,6 +258,11 @@ def recipient_string(private):
     return bech32_encode("verdant", x25519_public(private))
 
 
+def scrypt_parameters_valid(log2n, r, p):
+    """The format's scrypt parameters: 1 <= log2 N <= 30, 1 <= r <= 16, 1 <= p <= 16, and RFC 7914's N < 2^(16 r)."""
+    return 1 <= log2n <= 30 and 1 <= r <= 16 and 1 <= p <= 16 and log2n < 16 * r
+
+
 def open_sealed(data, keys=(), passphrases=(), identities=()):
     """Opens a sealed file as docs/sealed-format.md says; returns (content type, plaintext) or raises."""
     from cryptography.exceptions import InvalidTag
@@ -263,10 +272,18 @@ def open_sealed(data, keys=(), passphrases=(), identities=()):
     if data[8] != 1:
         raise ValueError(f"unsupported version {data[8]}")
     exponent, total = data[9], struct.unpack(">H", data[10:12])[0]
+    if len(data) < total:
+        raise ValueError("header truncated")
+    if not 10 <= exponent <= 24:
+        raise ValueError("malformed header: chunk exponent out of range")
     payload_salt, type_length = data[12:44], data[44]
-    content_type = data[45:45 + type_length].decode()
+    content_type = data[45:45 + type_length].decode(errors="replace")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*", content_type) or type_length > 127:
+        raise ValueError("malformed header: content type")
     offset = 45 + type_length
     count, offset = data[offset], offset + 1
+    if not 1 <= count <= 64:
+        raise ValueError("malformed header: stanza count")
     stanzas = []
     for _ in range(count):
         kind, length = data[offset], struct.unpack(">H", data[offset + 1:offset + 3])[0]
@@ -274,37 +291,52 @@ def open_sealed(data, keys=(), passphrases=(), identities=()):
         offset += 3 + length
     if offset != total - 32:
         raise ValueError("malformed header")
-    if sum(1 for kind, _ in stanzas if kind == 0x02) > 1:
-        raise ValueError("malformed header: more than one passphrase stanza")
+    # Stanzas that stand alone: a passphrase (02) or key-file (03) stanza is the only stanza, and well formed.
+    if any(kind in (0x02, 0x03) for kind, _ in stanzas):
+        if len(stanzas) != 1:
+            raise ValueError("malformed header: a passphrase or key-file stanza shares the header")
+        kind, body = stanzas[0]
+        if kind == 0x02 and (len(body) != 67 or not scrypt_parameters_valid(body[16], body[17], body[18])):
+            raise ValueError("malformed header: bad passphrase stanza")
+        if kind == 0x03 and len(body) != 64:
+            raise ValueError("malformed header: bad key-file stanza")
+    # Opening: stanzas in file order, each with every identity of its kind; a key under which the
+    # header MAC fails does not end the search. Precedence: MAC failed > work limit > no match.
+    mac_failed, over_limit = False, False
     file_key = None
     for kind, body in stanzas:
         candidates = []
         if kind == 0x01 and len(body) == 80:
             candidates = [lambda sk=sk: hpke_open_base(sk, body[:32], b"verdant-sealed/v1 x25519", b"", body[32:]) for sk in identities]
-        elif kind == 0x02 and len(body) == 67:
+        elif kind == 0x02:
             log2n, r, p = body[16], body[17], body[18]
-            if not (1 <= log2n <= 30 and 1 <= r <= 32 and 1 <= p <= 16):
-                continue  # malformed: never opens, costs nothing
-            if (1 << log2n) * r * p > (1 << 20) * 8:
-                raise ValueError("scrypt work above the limit")
+            if passphrases and (1 << log2n) * r * p > (1 << 20) * 8:
+                over_limit = True
+                continue
             candidates = [lambda pw=pw: AESGCM(Scrypt(salt=b"verdant-sealed/v1 scrypt" + body[:16], length=32, n=1 << log2n, r=r,
                                                       p=p).derive(pw.encode())).decrypt(b"\x00" * 12, body[19:], b"")
                           for pw in passphrases]
-        elif kind == 0x03 and len(body) == 64:
+        elif kind == 0x03:
             candidates = [lambda k=k: AESGCM(hkdf(k, body[:16], b"verdant-sealed/v1 key-file")).decrypt(b"\x00" * 12, body[16:], b"")
                           for k in keys]
         for candidate in candidates:
             try:
-                file_key = candidate()
-                break
+                key = candidate()
             except InvalidTag:
                 continue
+            mac = hmac_sha256(hkdf(key, b"", b"verdant-sealed/v1 header"), data[:total - 32])
+            if hmac.compare_digest(mac, data[total - 32:total]):
+                file_key = key
+                break
+            mac_failed = True
         if file_key:
             break
     if file_key is None:
+        if mac_failed:
+            raise ValueError("header MAC mismatch")
+        if over_limit:
+            raise ValueError("scrypt work above the limit")
         raise ValueError("no identity opens the file")
-    if not hmac.compare_digest(hmac_sha256(hkdf(file_key, b"", b"verdant-sealed/v1 header"), data[:total - 32]), data[total - 32:total]):
-        raise ValueError("header MAC mismatch")
     aead = AESGCM(hkdf(file_key, payload_salt, b"verdant-sealed/v1 payload"))
     size, position, index, out = (1 << exponent) + 16, total, 0, []
     while True:
@@ -320,7 +352,37 @@ def open_sealed(data, keys=(), passphrases=(), identities=()):
             return content_type, b"".join(out)
 
 
+def check_vectors():
+    """Opens every vector with open_sealed (this file's reader) and compares success or failure with the
+    manifest: the reader and the writer of this file agree with each other."""
+    manifest = json.load(open(os.path.join(OUT, "manifest.json")))
+    table = manifest["identities"]
+    mismatches = 0
+    for vector in manifest["vectors"]:
+        keys, passphrases, identities = [], [], []
+        for name in vector["identities"]:
+            entry = table[name]
+            if entry["kind"] == "key":
+                keys.append(bytes.fromhex(entry["hex"]))
+            elif entry["kind"] == "passphrase":
+                passphrases.append(entry["text"])
+            else:
+                identities.append(bech32_decode(entry["identity"])[1])
+        try:
+            open_sealed(open(os.path.join(OUT, vector["file"]), "rb").read(), keys, passphrases, identities)
+            opened = True
+        except Exception:  # any refusal
+            opened = False
+        if opened != (vector["expect"] == "success"):
+            mismatches += 1
+            print(f"mismatch: {vector['file']} expects {vector['expect']}", file=sys.stderr)
+    print(f"checked {len(manifest['vectors'])} vectors: {mismatches} mismatches")
+    return mismatches == 0
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--check":
+        sys.exit(0 if check_vectors() else 1)
     if len(sys.argv) > 1 and sys.argv[1] == "--open":
         import argparse
         parser = argparse.ArgumentParser()
@@ -400,12 +462,26 @@ def main():
     add("x25519.sealed", x_file, "success", ["x25519"], "one X25519 (HPKE) recipient", CSV, "dataset/csv", 16)
 
     model = b'{"kind": "test-model", "weights": [0.25, -1.5, 3.0]}\n' * 40
-    multi = [x_stanza, stanza(0x7F, b"a stanza type from the future"), pass_stanza, key_stanza]
+    other_x_stanza = x25519_stanza(x25519_public(OTHER_PRIVATE), EPHEMERAL_2, FILE_KEY)
+    multi = [other_x_stanza, stanza(0x7F, b"a stanza type from the future"), x_stanza]
     h, c = sealed(model, 10, "model/verdant", multi)
     multi_file = h + b"".join(c)
-    for who in ["x25519", "passphrase", "key"]:
-        add(f"multi-{who}.sealed", multi_file, "success", [who],
-            "X25519 + unknown type 0x7f (skipped) + passphrase + key file; opened with " + who, model, "model/verdant", 10)
+    for who, name in [("x25519", "multi-x25519.sealed"), ("other-x25519", "multi-x25519-other.sealed")]:
+        add(name, multi_file, "success", [who],
+            "two X25519 stanzas and an unknown type 0x7f (skipped); opened with " + who, model, "model/verdant", 10)
+
+    # scrypt with other block sizes and parallelism than the writer's r = 8, p = 1.
+    for name, log2n, r, p in [("passphrase-r1.sealed", 10, 1, 1), ("passphrase-r16-p2.sealed", 10, 16, 2),
+                              ("passphrase-r4-p3.sealed", 12, 4, 3)]:
+        h, c = sealed(CSV, 16, "dataset/csv", [passphrase_stanza(PASSPHRASE, STANZA_SALT, log2n, r, p, FILE_KEY)])
+        add(name, h + b"".join(c), "success", ["passphrase"], f"scrypt log2N = {log2n}, r = {r}, p = {p}", CSV, "dataset/csv", 16)
+
+    # A stanza that gives a key under which the header MAC fails does not end the search.
+    forged = x25519_stanza(x25519_public(X25519_PRIVATE), EPHEMERAL_2, FORGED_FILE_KEY)
+    h, c = sealed(CSV, 16, "dataset/csv", [forged, x_stanza])
+    add("forged-stanza-first.sealed", h + b"".join(c), "success", ["x25519"],
+        "a first X25519 stanza wraps another file key for the same identity (the header MAC fails under it); the second opens",
+        CSV, "dataset/csv", 16)
 
     # --- wrong keys -----------------------------------------------------------------------------
     add("wrong-key.sealed", short_file, "no-match", ["wrong-key"], "keyfile-short.sealed with another key")
@@ -453,6 +529,35 @@ def main():
     h, c = sealed(short, 16, "text/plain", [work])
     add("work-factor-24.sealed", h + b"".join(c), "work-factor", ["passphrase"],
         "scrypt log2N = 24 (16 GiB): refused before any work under the default limit log2N = 20")
+
+    h, c = sealed(CSV, 16, "dataset/csv", [forged])
+    add("forged-stanza-only.sealed", h + b"".join(c), "header-modified", ["x25519"],
+        "the only stanza wraps another file key: it opens, but the header MAC fails under that key")
+
+    # Stanzas that stand alone: a passphrase or key-file stanza with any other stanza is malformed.
+    mixed = [x_stanza, stanza(0x7F, b"a stanza type from the future"), pass_stanza, key_stanza]
+    h, c = sealed(model, 10, "model/verdant", mixed)
+    for who in ["x25519", "passphrase", "key"]:
+        add(f"mixed-all-kinds-{who}.sealed", h + b"".join(c), "header-malformed", [who],
+            "X25519 + unknown + passphrase + key file (the layout of the old multi-*.sealed): refused, opened with " + who)
+    for name, stanzas, who, note in [
+            ("mixed-passphrase-x25519.sealed", [x_stanza, pass_stanza], "x25519", "X25519 and passphrase stanzas"),
+            ("mixed-keyfile-x25519.sealed", [key_stanza, x_stanza], "key", "key-file and X25519 stanzas"),
+            ("two-keyfile-stanzas.sealed", [key_stanza, keyfile_stanza(WRONG_KEY, STANZA_SALT, FILE_KEY)], "key", "two key-file stanzas"),
+            ("keyfile-unknown-stanza.sealed", [key_stanza, stanza(0x7F, b"?")], "key", "a key-file stanza and an unknown one")]:
+        h, c = sealed(short, 16, "text/plain", stanzas)
+        add(name, h + b"".join(c), "header-malformed", [who], note + ": a passphrase or key-file stanza must stand alone")
+
+    # Passphrase stanzas outside the format's scrypt parameters are malformed (refused before any work).
+    h, c = sealed(CSV, 16, "dataset/csv", [stanza(0x02, STANZA_SALT + bytes([16, 1, 1]) + seq(48, 7))])
+    add("passphrase-r1-n16.sealed", h + b"".join(c), "header-malformed", ["passphrase"],
+        "scrypt N = 2^16 with r = 1 breaks RFC 7914's N < 2^(16 r)")
+    h, c = sealed(CSV, 16, "dataset/csv", [passphrase_stanza(PASSPHRASE, STANZA_SALT, 10, 17, 1, FILE_KEY)])
+    add("passphrase-r17.sealed", h + b"".join(c), "header-malformed", ["passphrase"],
+        "scrypt r = 17 (valid for RFC 7914, outside the format's 1...16: BoringSSL refuses r > 16 at p = 1)")
+    h, c = sealed(CSV, 16, "dataset/csv", [stanza(0x02, STANZA_SALT + bytes([10, 8, 1]) + seq(40, 7))])
+    add("passphrase-stanza-short.sealed", h + b"".join(c), "header-malformed", ["passphrase"],
+        "a lone passphrase stanza with a 59-byte body (67 expected)")
 
     twice = [pass_stanza,
              stanza(0x02, STANZA_SALT + bytes([20, 8, 1]) + seq(48, 5))]
@@ -514,6 +619,8 @@ def main():
         json.dump(manifest, f, indent=1)
         f.write("\n")
     print(f"wrote {len(vectors)} vectors to {OUT}")
+    if not check_vectors():
+        sys.exit("the vectors and this file's reader disagree")
 
 
 if __name__ == "__main__":
