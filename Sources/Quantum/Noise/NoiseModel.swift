@@ -159,3 +159,30 @@ public struct NoiseModel: Sendable, Equatable {
         a.quantumErrors == b.quantumErrors && a.readoutErrors == b.readoutErrors
     }
 }
+
+extension NoiseModel {
+    /// Adds every error of `other` to this model, as Aer's `add_quantum_error` would one by one:
+    /// a quantum error where this model already has one is composed after it; a readout error
+    /// replaces this model's on the same qubits.
+    /// - Parameter other: the model to add.
+    /// - Throws: ``NoiseError/widthMismatch(subject:received:expected:)`` (never for models built
+    ///   by ``add(_:on:qubits:)-(QuantumChannel,_,_)``, which checked their widths).
+    public mutating func add(_ other: NoiseModel) throws {
+        for item in other.quantumErrorList { try add(item.channel, on: [item.instruction], qubits: item.qubits) }
+        for item in other.readoutErrorList { try add(item.error, qubits: item.qubits) }
+    }
+
+    /// The model given on a command line: an Aer JSON file, then the device numbers' errors added
+    /// on top (composed after the file's).
+    /// - Parameters:
+    ///   - file: an Aer noise-model JSON file, or nil.
+    ///   - device: device numbers (``DeviceNoise/parse(depolarizing:t1:t2:gateTime:readoutError:)``).
+    /// - Returns: the model, or nil when neither is given (ideal).
+    /// - Throws: the reader's and ``DeviceNoise/model()``'s errors.
+    public static func combined(file: String?, device: DeviceNoise) throws -> NoiseModel? {
+        if file == nil && device.isEmpty { return nil }
+        var model = try file.map { try NoiseModel(aerJSONFile: $0) } ?? NoiseModel()
+        if !device.isEmpty { try model.add(try device.model()) }
+        return model
+    }
+}

@@ -83,11 +83,16 @@ extension NoiseModel {
         return Data(JSONValue.object([("errors", .array(errors))]).text.utf8)
     }
 
-    /// Writes the model as Aer's JSON, atomically (a temporary file renamed into place).
+    /// Writes the model as Aer's JSON, atomically (the file appears whole or not at all; an
+    /// existing file is replaced).
     /// - Parameter path: the output file.
-    /// - Throws: the file system's error when the file cannot be written.
+    /// - Throws: ``NoiseError/file(path:location:message:)`` when it cannot be written.
     public func writeAerJSON(toPath path: String) throws {
-        try aerJSON().write(to: URL(fileURLWithPath: path), options: .atomic)
+        do throws(AtomicFileError) {
+            try AtomicFile.write(aerJSON(), toPath: path, replacing: true)
+        } catch {
+            throw NoiseError.file(path: path, location: "writing", message: error.reason)
+        }
     }
 }
 

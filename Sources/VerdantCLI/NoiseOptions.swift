@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Verdant
+
+extension SimulationMethod: ExpressibleByArgument {}
+
+/// The noise options `run`, `train`, `predict` and `kernel` share: a model from Qiskit Aer's JSON
+/// (`--noise`), device numbers for the common case, and where to write the model back. The
+/// library builds and checks the model (`NoiseModel.combined(file:device:)`).
+struct NoiseOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A noise model as Qiskit Aer's NoiseModel.to_dict(serializable=True) writes it (JSON).", valueName: "model.json"))
+    var noise: String?
+
+    @Option(help: ArgumentHelp("Depolarizing error of one- and two-qubit gates, e.g. 1e-3,1e-2 (one number: both).", valueName: "λ1,λ2"))
+    var depolarizing: String?
+
+    @Option(help: ArgumentHelp("T1 with its unit (50us, 0.05ms); thermal relaxation over every gate (needs --gate-time).", valueName: "time"))
+    var t1: String?
+
+    @Option(help: ArgumentHelp("T2 with its unit (default: T1; at most 2·T1).", valueName: "time"))
+    var t2: String?
+
+    @Option(name: .customLong("gate-time"), help: ArgumentHelp("Durations of one- and two-qubit gates, e.g. 50ns,300ns.", valueName: "t1q,t2q"))
+    var gateTime: String?
+
+    @Option(name: .customLong("readout-error"), help: ArgumentHelp("Readout error of every measured qubit: p, or P(1|0),P(0|1).", valueName: "p"))
+    var readoutError: String?
+
+    @Option(name: .customLong("write-noise"), help: ArgumentHelp("Write the noise model used, as Aer's JSON, to this file.", valueName: "file"))
+    var writeNoise: String?
+
+    /// The model the options describe (nil: ideal), written to `--write-noise` when given.
+    func model() throws -> NoiseModel? {
+        let device = try DeviceNoise.parse(depolarizing: depolarizing, t1: t1, t2: t2, gateTime: gateTime, readoutError: readoutError)
+        let model = try NoiseModel.combined(file: noise, device: device)
+        if let writeNoise {
+            guard let model else { throw CLIError.usage("--write-noise needs a noise model: give --noise or the device options") }
+            try model.writeAerJSON(toPath: writeNoise)
+        }
+        return model
+    }
+}
