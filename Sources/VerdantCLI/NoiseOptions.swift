@@ -40,3 +40,33 @@ struct NoiseOptions: ParsableArguments {
         return model
     }
 }
+
+/// The noise options of `train`, `predict` and `kernel`: the model (``NoiseOptions``), the shots
+/// each estimate is made from, readout mitigation and the estimates' seed.
+struct MLNoiseOptions: ParsableArguments {
+    @OptionGroup(title: "Noise options")
+    var model: NoiseOptions
+
+    @Option(help: ArgumentHelp("Under noise: shots per estimate (each kernel entry, each readout); without it, exact values.", valueName: "n"))
+    var shots: Int?
+
+    @Flag(name: .customLong("mitigate-readout"), help: "Under noise with --shots: undo readout errors (inverse of the tensored assignment matrices).")
+    var mitigateReadout = false
+
+    @Option(name: .customLong("noise-seed"), help: "Seed of the shot estimates under noise.")
+    var noiseSeed: UInt64 = 0
+
+    /// The library's settings (nil: no noise).
+    func settings() throws -> NoiseSettings? {
+        guard let noise = try model.model() else {
+            if shots != nil { throw CLIError.usage("--shots estimates under noise: give --noise or the device options (--depolarizing, --t1, …)") }
+            if mitigateReadout { throw CLIError.usage("--mitigate-readout needs a noise model with readout errors (--noise or --readout-error)") }
+            return nil
+        }
+        if let shots, shots < 1 { throw CLIError.usage("--shots must be at least 1, received \(shots)") }
+        if mitigateReadout && shots == nil {
+            throw CLIError.usage("--mitigate-readout undoes readout errors in shot estimates: add --shots (exact values have no readout error)")
+        }
+        return NoiseSettings(model: noise, shots: shots, mitigatesReadout: mitigateReadout, seed: noiseSeed)
+    }
+}

@@ -64,6 +64,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Print the result as JSON on standard output.")
     var json = false
 
+    @OptionGroup var noise: MLNoiseOptions
     @OptionGroup var keys: JobKeyOptions
     @OptionGroup var energy: EnergyOptions
 
@@ -101,7 +102,11 @@ struct Train: ParsableCommand {
         job.featureMap = try featureMapOptions.choice(default: kind == .qsvm ? .zz : nil)
         job.svm = SVCParameters(c: c)
         job.gamma = gamma
-        if kind == .vqc || kind == .vqr { job.variational = try variational.settings() }
+        job.noise = try noise.settings()
+        if job.noise != nil, kind == .svmRBF || kind == .svmLinear {
+            throw CLIError.usage("--noise: \(kind.rawValue) is a classical model (no circuit to be noisy); use qsvm, vqc or vqr")
+        }
+        if kind == .vqc || kind == .vqr { job.variational = try variational.settings(underNoise: job.noise != nil) }
         job.keys = keys.inputs
         job.scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
         job.communicator = world

@@ -113,6 +113,13 @@ public struct DensityMatrix: Sendable {
         return vector[row + column * dimension]
     }
 
+    /// Reads vec(ρ) in place: 2·4^n Doubles, entry ρ[r][c] as (re, im) at 2·(r + c·2^n).
+    /// - Parameter body: reads the entries (the buffer is valid only inside it).
+    /// - Returns: what `body` returns.
+    public func withUnsafeEntries<R>(_ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: vector.storage.pointer, count: 2 * vector.count))
+    }
+
     /// The matrix as rows of entries (2^n × 2^n).
     public var rows: [[Complex<Double>]] {
         (0..<dimension).map { r in (0..<dimension).map { c in self[r, c] } }

@@ -84,13 +84,15 @@ extension CompiledCircuit {
 
     /// The final density matrix of the circuit with the simulator's noise model: exact, in double
     /// precision (measurements at the end are not applied; the errors placed before them are).
-    /// - Parameter values: one number per parameter, in ``parameters`` order.
+    /// - Parameters:
+    ///   - values: one number per parameter, in ``parameters`` order.
+    ///   - initialState: the input state instead of |0…0⟩ (nil: |0…0⟩).
     /// - Returns: ρ.
     /// - Throws: ``NoiseError/insufficientMemory(qubits:bytesNeeded:bytesAvailable:limitSource:)``,
     ///   ``NoiseError/methodUnavailable(method:reason:remedy:)`` for conditions or mid-circuit
     ///   measurements, ``QuantumError/wrongBindingCount(received:expected:)``, and
     ///   ``QuantumError/invalidState(_:)`` for a circuit compiled without noise.
-    public func densityMatrix(values: [Double] = []) throws -> DensityMatrix {
+    public func densityMatrix(values: [Double] = [], initialState: StateVector<Double>? = nil) throws -> DensityMatrix {
         guard values.count == parameters.count else {
             throw QuantumError.wrongBindingCount(received: values.count, expected: parameters.map(\.name))
         }
@@ -98,7 +100,10 @@ extension CompiledCircuit {
             throw QuantumError.invalidState("this circuit was compiled for the state vector: compile it with a simulator that has a noise "
                                             + "model or method .densityMatrix (or use Simulator.densityMatrix(_:))")
         }
-        return try source.densityMatrix(self, values: Dictionary(uniqueKeysWithValues: zip(parameters, values)), initialState: nil)
+        if let initialState, initialState.numQubits != numQubits {
+            throw QuantumError.invalidState("the initial state has \(initialState.numQubits) qubits; the circuit has \(numQubits)")
+        }
+        return try source.densityMatrix(self, values: Dictionary(uniqueKeysWithValues: zip(parameters, values)), initialState: initialState)
     }
 }
 

@@ -557,3 +557,15 @@ func multinomial(_ n: Int, _ probabilities: [Double], _ rng: inout SeededGenerat
     }
     return counts
 }
+
+extension SeededGenerator {
+    /// A binomial draw: successes in `trials` independent trials of probability `probability`
+    /// (exact, by geometric waiting times).
+    /// - Parameters:
+    ///   - trials: n ≥ 0 (0 or less gives 0).
+    ///   - probability: p, clamped to [0, 1].
+    /// - Returns: a draw from Binomial(n, p).
+    public mutating func binomial(trials: Int, probability: Double) -> Int {
+        Quantum.binomial(trials, min(1, max(0, probability)), &self)
+    }
+}

@@ -53,6 +53,10 @@ public struct VariationalConfiguration: Sendable {
     public var communicator: (any Communicator)?
     /// Called after every epoch, on every rank, with that epoch's record.
     public var progress: (@Sendable (EpochRecord) -> Void)?
+    /// Train under noise (nil: ideal): the readout from the noisy circuit's density matrix, exact or
+    /// measured from shots; needs ``gradientMethod`` = `.parameterShift` (adjoint differentiation
+    /// does not apply to noisy channels).
+    public var noise: NoiseSettings?
 
     /// A configuration.
     /// - Parameters:
