@@ -26,8 +26,29 @@ struct NoiseOptions: ParsableArguments {
     @Option(name: .customLong("readout-error"), help: ArgumentHelp("Readout error of every measured qubit: p, or P(1|0),P(0|1).", valueName: "p"))
     var readoutError: String?
 
+    @Option(name: .customLong("noise-basis"), help: ArgumentHelp(
+        "Translate circuits to basis gates before noise: auto (to the model's device basis, rz,sx,x,cx, when gates would otherwise run "
+            + "without error; the default of train, predict and kernel), none (the default of run), or a list such as rz,sx,x,cx.",
+        valueName: "basis"))
+    var noiseBasis: String?
+
     @Option(name: .customLong("write-noise"), help: ArgumentHelp("Write the noise model used, as Aer's JSON, to this file.", valueName: "file"))
     var writeNoise: String?
+
+    /// The basis choice of `--noise-basis` (`fallback` when it is not given).
+    func basis(fallback: NoiseSettings.BasisChoice) throws -> NoiseSettings.BasisChoice {
+        guard let noiseBasis else { return fallback }
+        switch noiseBasis {
+        case "auto": return .automatic
+        case "none": return .none
+        default:
+            let gates = Set(noiseBasis.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            guard gates.contains("rz"), gates.contains("sx") else {
+                throw CLIError.usage("--noise-basis '\(noiseBasis)': expected auto, none or gate names with rz and sx (e.g. rz,sx,x,cx)")
+            }
+            return .gates(gates)
+        }
+    }
 
     /// The model the options describe (nil: ideal), written to `--write-noise` when given.
     func model() throws -> NoiseModel? {
@@ -67,6 +88,8 @@ struct MLNoiseOptions: ParsableArguments {
         if mitigateReadout && shots == nil {
             throw CLIError.usage("--mitigate-readout undoes readout errors in shot estimates: add --shots (exact values have no readout error)")
         }
-        return NoiseSettings(model: noise, shots: shots, mitigatesReadout: mitigateReadout, seed: noiseSeed)
+        var settings = NoiseSettings(model: noise, shots: shots, mitigatesReadout: mitigateReadout, seed: noiseSeed)
+        settings.basis = try model.basis(fallback: .automatic)
+        return settings
     }
 }

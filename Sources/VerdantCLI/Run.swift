@@ -98,6 +98,12 @@ struct Run: ParsableCommand {
                                   maxMemoryBytes: try maxMemory.map(parseBytes), fusion: !noFusion)
         let model = try noise.model()
         if model != nil || method != .automatic || densityMatrix {
+            var circuit = circuit
+            switch try noise.basis(fallback: .none) {
+            case .none: break
+            case .gates(let gates): circuit = try circuit.translated(toBasis: gates)
+            case .automatic: if let gates = model?.basisNeeded(for: circuit) { circuit = try circuit.translated(toBasis: gates) }
+            }
             simulator.noise = model
             simulator.method = method == .automatic && model == nil ? .densityMatrix : method
             try runNoisy(circuit, simulator: simulator)

@@ -21,7 +21,7 @@ extension QuantumKernel {
         }
         let world: any Communicator = communicator ?? LocalCommunicator()
         let (circuit, featureParameters) = featureMap.parameterisedCircuit()
-        let compiled = try Simulator(method: .densityMatrix, noise: noise.model, threads: 1).compile(circuit)
+        let compiled = try Simulator(method: .densityMatrix, noise: noise.model, threads: 1).compile(noise.prepared(circuit))
         let slots = featureParameters.map { p in compiled.parameters.firstIndex(of: p) ?? -1 }
         let n = featureMap.numQubits
         let entries = 2 << (2 * n)

@@ -22,6 +22,33 @@ public struct NoiseSettings: Sendable {
     /// The seed of the shot estimates (each estimate derives its own from it and its inputs, so
     /// results do not depend on threads or ranks).
     public var seed: UInt64
+    /// How circuits meet a device model's basis: `.automatic` translates them to the model's
+    /// ``NoiseModel/deviceBasis`` when they have gates the model has no error for (a fake backend's
+    /// model has errors on sx, x and cx only, so h or ry would otherwise run ideally); `.none`
+    /// keeps them as built; `.gates(set)` translates to the given gates.
+    public var basis: BasisChoice = .automatic
+
+    /// How circuits are translated before they run under noise.
+    public enum BasisChoice: Sendable, Equatable {
+        /// To the model's device basis when the circuit has gates the model has no error for.
+        case automatic
+        /// Not at all.
+        case none
+        /// To these gate names.
+        case gates(Set<String>)
+    }
+
+    /// The circuit as it should run under these settings.
+    /// - Throws: ``NoiseError/cannotTranslate(gate:basis:)``.
+    func prepared(_ circuit: QuantumCircuit) throws -> QuantumCircuit {
+        switch basis {
+        case .none: return circuit
+        case .gates(let gates): return try circuit.translated(toBasis: gates)
+        case .automatic:
+            guard let gates = model.basisNeeded(for: circuit) else { return circuit }
+            return try circuit.translated(toBasis: gates)
+        }
+    }
 
     /// Noise settings.
     /// - Parameters:

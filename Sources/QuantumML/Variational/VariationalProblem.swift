@@ -41,7 +41,8 @@ struct VariationalProblem: Sendable {
     init(featureMap: FeatureMap, ansatz: Ansatz, head: ReadoutHead, method: GradientMethod, noise: NoiseSettings? = nil) throws {
         let (mapCircuit, x) = featureMap.parameterisedCircuit()
         let (ansatzCircuit, theta) = ansatz.parameterisedCircuit()
-        let circuit = try mapCircuit.compose(ansatzCircuit)
+        let composed = try mapCircuit.compose(ansatzCircuit)
+        let circuit = try noise?.prepared(composed) ?? composed
         // One thread per simulation: the parallelism is across the samples of a mini-batch.
         compiled = try (noise?.simulator() ?? Simulator(threads: 1)).compile(circuit)
         let slot = Dictionary(uniqueKeysWithValues: compiled.parameters.enumerated().map { ($1, $0) })
