@@ -86,3 +86,49 @@ public enum ReferenceDensityMatrix {
         return (0..<n).map { a[$0][$0].real }.sorted()
     }
 }
+
+extension ReferenceDensityMatrix {
+    /// The density matrix of a circuit of gates (barriers, measurements and resets skipped) with
+    /// each gate's error from the model, every step a dense Kraus sum.
+    public static func run(_ circuit: QuantumCircuit, noise: NoiseModel) throws -> DenseMatrix {
+        let n = circuit.numQubits
+        var rho = zero(n)
+        for instruction in circuit.instructions {
+            guard case .gate(let gate) = instruction.operation else { continue }
+            rho = try apply(gate: gate, to: rho, on: instruction.qubits, width: n)
+            if let channel = noise.error(for: gate.name, on: instruction.qubits) {
+                let d = 1 << channel.numQubits
+                let kraus = channel.krausOperators.map { flat in (0..<d).map { r in Array(flat[(r * d)..<((r + 1) * d)]) } }
+                rho = apply(kraus, to: rho, on: instruction.qubits, width: n)
+            }
+        }
+        return rho
+    }
+
+    /// Tr(ρ·O) with O built densely from its Pauli strings.
+    public static func expectation(_ rho: DenseMatrix, _ observable: PauliSum) -> Double {
+        let n = observable.numQubits
+        var total = 0.0
+        for term in observable.terms {
+            var p: DenseMatrix = [[.one]]
+            for ch in term.label {
+                let sigma: DenseMatrix = switch ch {
+                case "X": [[.zero, .one], [.one, .zero]]
+                case "Y": [[.zero, Complex(0, -1)], [Complex(0, 1), .zero]]
+                case "Z": [[.one, .zero], [.zero, -.one]]
+                default: [[.one, .zero], [.zero, .one]]
+                }
+                p = ReferenceGates.kron(p, sigma)
+            }
+            let product = ReferenceGates.multiply(rho, p)
+            total += term.coefficient * (0..<(1 << n)).reduce(0.0) { $0 + product[$1][$1].real }
+        }
+        return total
+    }
+
+    /// Tr(ρσ).
+    public static func overlap(_ rho: DenseMatrix, _ sigma: DenseMatrix) -> Double {
+        let product = ReferenceGates.multiply(rho, sigma)
+        return (0..<rho.count).reduce(0.0) { $0 + product[$1][$1].real }
+    }
+}

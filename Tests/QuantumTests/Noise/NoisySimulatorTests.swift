@@ -149,8 +149,8 @@ struct NoisySimulatorTests {
         simulator.method = .densityMatrix
         let exact = try simulator.compile(circuit).expectations([observable], values: [])[0]
         // The exact value against the dense reference.
-        let rho = try ReferenceDensityMatrixRun.run(circuit, noise: simulator.noise ?? NoiseModel())
-        #expect(abs(exact - ReferenceDensityMatrixRun.expectation(rho, observable)) < 1e-12)
+        let rho = try ReferenceDensityMatrix.run(circuit, noise: simulator.noise ?? NoiseModel())
+        #expect(abs(exact - ReferenceDensityMatrix.expectation(rho, observable)) < 1e-12)
         simulator.method = .trajectories
         simulator.estimateShots = 4000
         simulator.seed = 3
@@ -256,41 +256,3 @@ struct NoisySimulatorTests {
     }
 }
 
-/// The dense reference run of a circuit without measurements (ReferenceDensityMatrix per gate).
-enum ReferenceDensityMatrixRun {
-    static func run(_ circuit: QuantumCircuit, noise: NoiseModel) throws -> DenseMatrix {
-        let n = circuit.numQubits
-        var rho = ReferenceDensityMatrix.zero(n)
-        for instruction in circuit.instructions {
-            guard case .gate(let gate) = instruction.operation else { continue }
-            rho = try ReferenceDensityMatrix.apply(gate: gate, to: rho, on: instruction.qubits, width: n)
-            if let channel = noise.error(for: gate.name, on: instruction.qubits) {
-                let d = 1 << channel.numQubits
-                let kraus = channel.krausOperators.map { flat in (0..<d).map { r in Array(flat[(r * d)..<((r + 1) * d)]) } }
-                rho = ReferenceDensityMatrix.apply(kraus, to: rho, on: instruction.qubits, width: n)
-            }
-        }
-        return rho
-    }
-
-    /// Tr(ρ·O) with O built densely from its Pauli strings.
-    static func expectation(_ rho: DenseMatrix, _ observable: PauliSum) -> Double {
-        let n = observable.numQubits
-        var total = 0.0
-        for term in observable.terms {
-            var p: DenseMatrix = [[.one]]
-            for ch in term.label {
-                let sigma: DenseMatrix = switch ch {
-                case "X": [[.zero, .one], [.one, .zero]]
-                case "Y": [[.zero, Complex(0, -1)], [Complex(0, 1), .zero]]
-                case "Z": [[.one, .zero], [.zero, -.one]]
-                default: [[.one, .zero], [.zero, .one]]
-                }
-                p = ReferenceGates.kron(p, sigma)
-            }
-            let product = ReferenceGates.multiply(rho, p)
-            total += term.coefficient * (0..<(1 << n)).reduce(0.0) { $0 + product[$1][$1].real }
-        }
-        return total
-    }
-}
