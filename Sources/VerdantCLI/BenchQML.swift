@@ -20,12 +20,15 @@ struct QMLBenchOptions: ParsableArguments {
     @Option(name: .customLong("batch-qubits"), help: "qml batch-gradient: qubits of the angle-encoded StronglyEntanglingLayers classifier.")
     var batchQubits: Int = 12
 
-    @Option(name: .customLong("batch-size"), help: "qml batch-gradient: samples per batch.")
+    @Option(name: .customLong("batch-size"), help: "qml batch-gradient: samples per batch; dp-epoch: the (expected) batch size.")
     var batchSize: Int = 64
+
+    @Option(name: .customLong("epoch-samples"), help: "qml dp-epoch: training samples N of the plain and DP-SGD epochs.")
+    var epochSamples: Int = 512
 }
 
 extension Bench {
-    static let qmlCases = ["kernel", "svm", "accuracy", "gradient", "batch-gradient"]
+    static let qmlCases = ["kernel", "svm", "accuracy", "gradient", "batch-gradient", "dp-epoch"]
 
     /// `--suite qml`: the training kernel of N random samples (ZZ map, 2 reps, full entanglement) at
     /// each size and thread count; SMO training on the Iris quantum kernel; test accuracy of the
@@ -109,6 +112,27 @@ extension Bench {
                 ]))
                 rows.append(["\(c.samples) per-sample gradients, SEL×\(qml.layers), \(c.qubits) qubits", "\(c.threads)", Format.seconds(m),
                              c.speedupOverOneThread.map { String(format: "%.2f× one thread", $0) } ?? ""])
+            }
+        }
+        if wanted.contains("dp-epoch") {
+            guard qml.epochSamples >= qml.batchSize, qml.batchSize >= 1 else {
+                throw CLIError.usage("--epoch-samples (\(qml.epochSamples)) must be at least --batch-size (\(qml.batchSize)) ≥ 1")
+            }
+            for t in threadCounts {
+                let c = try QMLBenchmark.privateEpoch(qubits: qml.batchQubits, layers: qml.layers, samples: qml.epochSamples,
+                                                      batchSize: qml.batchSize, threads: t, repeats: repeats)
+                let (plain, dp) = (median(c.plainSeconds), median(c.privateSeconds))
+                items.append(.object([
+                    ("case", .string("dp-epoch")), ("circuit", .string("ry encoding + StronglyEntanglingLayers, \(c.layers) layers")),
+                    ("qubits", .integer(c.qubits)), ("samples", .integer(c.samples)), ("batchSize", .integer(c.batchSize)),
+                    ("threads", .integer(t)), ("plainSeconds", .number(plain)), ("privateSeconds", .number(dp)),
+                    ("privateSampleCount", .integer(c.privateSampleCount)), ("privateOverPlain", .number(c.ratio)),
+                    ("privateOverPlainPerSample", .number(c.ratioPerSample)),
+                    ("plainTimes", times(c.plainSeconds)), ("privateTimes", times(c.privateSeconds)),
+                ]))
+                rows.append(["epoch of N=\(c.samples), B=\(c.batchSize), SEL×\(c.layers), \(c.qubits) qubits: plain / DP-SGD", "\(t)",
+                             "\(Format.seconds(plain)) / \(Format.seconds(dp))",
+                             String(format: "DP = %.2f × plain (%.2f × per sample, %d samples)", c.ratio, c.ratioPerSample, c.privateSampleCount)])
             }
         }
         if json {

@@ -44,6 +44,8 @@ enum ExitCodes {
         case let error as NoiseError: (error.description, error.exitCode)
         case let error as PrivacyError: (error.description, error.exitCode)
         case let error as EnergyError: (error.description, error.exitCode)
+        case let error as DifferentialPrivacyError: (error.description, error.exitCode)
+        case let error as CheckpointError: (error.description, error.exitCode)
         case let error as ParallelError:
             // A task's QuantumML error reads as itself (a bad sample is the data's problem, not the scheduler's).
             if case .taskFailed(_, _, let inner as QuantumMLError) = error { (inner.description, inner.exitCode) }
@@ -120,6 +122,32 @@ extension ParallelError {
             ExitStatus.runtimeError
         default:
             ExitStatus.usageError
+        }
+    }
+}
+
+extension DifferentialPrivacyError {
+    /// An accounting too large for memory and a saved state that does not decode are runtime
+    /// errors (1); the rest (a parameter out of range, an unreachable target ε, a non-finite
+    /// gradient) is bad input (2).
+    var exitCode: Int32 {
+        switch self {
+        case .accountingTooLarge, .invalidState: ExitStatus.runtimeError
+        default: ExitStatus.usageError
+        }
+    }
+}
+
+extension CheckpointError {
+    /// A checkpoint that a sealed file's check refused keeps that failure's code (3 no key opens it,
+    /// 6 header modified, 7 truncated, 8 a chunk failed authentication); a folder that cannot be made
+    /// or listed is a runtime error (1); a plain checkpoint whose SHA-256 fails, settings and a
+    /// checkpoint of another run are bad input (2).
+    var exitCode: Int32 {
+        switch self {
+        case .damaged(_, _, let underlying as PrivacyError, _): underlying.exitCode
+        case .folder: ExitStatus.runtimeError
+        case .damaged, .notFound, .occupied, .mismatch, .invalidSettings: ExitStatus.usageError
         }
     }
 }

@@ -9,6 +9,9 @@ struct Inspect: ParsableCommand {
         discussion: """
             The plaintext size is computed from the file's size; it is exact for an intact file. The header's MAC \
             and the chunks are not checked (that needs a key: use verdant unseal).
+            A model file (from verdant train) shows its metadata — kind, features, classes, training and the \
+            differential privacy record (ε, δ, σ, q, steps): a plain one as it is, a sealed one when a key is given \
+            (-i, --key-file, --passphrase), opened in memory.
             """
     )
 
@@ -18,7 +21,15 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print JSON on standard output.")
     var json = false
 
+    @OptionGroup(title: "Opening a sealed model file (optional)")
+    var identityOptions: IdentityOptions
+
     func run() throws {
+        // A plain model file: its metadata (InspectModel.swift).
+        if file != "-", !SealedFile.isSealed(atPath: file), let model = try ModelInspection.plainModel(atPath: file) {
+            ModelInspection.print(model, file: file, sealed: false, json: json)
+            return
+        }
         try withPrivacyErrors {
             let source = try StreamEnds.input(file)
             defer { if source.isFile { close(source.descriptor) } }
@@ -36,6 +47,9 @@ struct Inspect: ParsableCommand {
             }
             let plaintext = header.plaintextByteCount(payloadByteCount: payloadBytes)
             let chunks = header.chunkCount(payloadByteCount: payloadBytes)
+            // A sealed model file, with a key given: its metadata too.
+            let model = source.isFile && header.contentType == ModelFile.contentType && ModelInspection.keysGiven(identityOptions)
+                ? try ModelInspection.sealedModel(atPath: source.name, options: identityOptions) : nil
             if json {
                 let recipients: [JSON] = header.recipients.map { kind in
                     switch kind {
@@ -54,7 +68,7 @@ struct Inspect: ParsableCommand {
                     ("recipients", .array(recipients)), ("header_bytes", .integer(header.byteCount)),
                     ("payload_bytes", .integer(payloadBytes)), ("chunks", chunks.map { .integer($0) } ?? .null),
                     ("plaintext_bytes", plaintext.map { .integer($0) } ?? .null), ("payload_length_valid", .bool(plaintext != nil)),
-                ]).print()
+                ] + (model.map { [("model", ModelInspection.json($0))] } ?? [])).print()
                 return
             }
             let recipientText = header.recipients.map { kind -> String in
@@ -77,6 +91,10 @@ struct Inspect: ParsableCommand {
                              + "or has data appended (verdant unseal will refuse it)"])
             }
             print(rows.map { ($0[0] + ":").padding(toLength: 14, withPad: " ", startingAt: 0) + $0[1] }.joined(separator: "\n"))
+            if let model {
+                print("")
+                ModelInspection.print(model, file: source.name, sealed: true, json: false)
+            }
         }
     }
 }

@@ -42,6 +42,7 @@ extension TrainedModel {
             lines.append(String(format: "%d epochs%@, training %.3f s (%d rank%@ × %d threads)", t.epochs,
                                 t.stoppedEarly ? " (stopped early; best epoch \(t.bestEpoch ?? 0))" : "", t.seconds, t.ranks,
                                 t.ranks == 1 ? "" : "s", t.threads))
+            if let privacy = t.privacy { lines += privacy.lines }
         }
         lines.append("model → \(output)\(sealed ? " (sealed)" : "")")
         return lines.joined(separator: "\n")
@@ -84,7 +85,7 @@ extension TrainedModel {
                     .object([("epoch", .integer(r.epoch)), ("loss", .number(r.loss)), ("validationLoss", number(r.validationLoss))])
                 })),
                 ("seconds", .number(t.seconds)), ("ranks", .integer(t.ranks)), ("threads", .integer(t.threads)),
-                ("energy", energy),
+                ("privacy", t.privacy?.json ?? .null), ("energy", energy),
             ])
         case .variational(let model):
             let t = model.training
@@ -99,7 +100,7 @@ extension TrainedModel {
                     .object([("epoch", .integer(r.epoch)), ("loss", .number(r.loss)), ("accuracy", number(r.accuracy))])
                 })),
                 ("seconds", .number(t.seconds)), ("ranks", .integer(t.ranks)), ("threads", .integer(t.threads)),
-                ("energy", energy),
+                ("privacy", t.privacy?.json ?? .null), ("energy", energy),
             ])
         }
     }

@@ -86,6 +86,7 @@ struct Predict: ParsableCommand {
                 ("mae", predictions.metrics.map { .number($0.meanAbsoluteError) } ?? .null),
                 ("r2", predictions.metrics.map { .number($0.rSquared) } ?? .null),
                 ("joules", .number(report.total.joules.value)), ("provenance", .string(report.total.provenance.rawValue)),
+                ("privacy", trained.privacyRecord?.json ?? .null),
             ]).print()
         } else if !toStdout {
             printNote("\(predictions.predicted.count) predictions → \(output ?? "-")\(jobKeys.recipients.isEmpty ? "" : " (sealed)")"
@@ -94,6 +95,7 @@ struct Predict: ParsableCommand {
                           "; \(TrainedModel.metrics(m.meanSquaredError, m.meanAbsoluteError, m.rSquared)) against the data's \(trained.labelName) column"
                       } ?? ""))
         }
+        if !json, let privacy = trained.privacyRecord { printNote("model \(model): " + privacy.lines.joined(separator: "\n")) }
         if !energy.noEnergySummary { printNote(report.oneLine) }
         if let path = energy.energyReport { try report.writeJSON(to: path) }
     }

@@ -147,18 +147,13 @@ struct PrivacyBudgetCommand: ParsableCommand {
 extension PrivacyAccountantKind: ExpressibleByArgument {}
 
 extension DifferentialPrivacyError {
-    /// The CLI's error: bad input (2) names the option it came from; an accounting too large for
-    /// memory is a runtime error (1).
+    /// The error as `privacy-budget` reports it: a parameter's message names the option it came
+    /// from; the exit code is the one map's (ExitCodes.swift).
     var cliError: CLIError {
-        switch self {
-        case .invalidParameter(let parameter, let received, let valid):
-            guard let option = Self.option[parameter] else { return CLIError.usage(description) }
-            return CLIError.usage("\(option): received '\(received)'; \(valid)")
-        case .accountingTooLarge, .invalidState:
-            return CLIError.runtime(description)
-        default:
-            return CLIError.usage(description)
+        if case .invalidParameter(let parameter, let received, let valid) = self, let option = Self.option[parameter] {
+            return CLIError(description: "\(option): received '\(received)'; \(valid)", code: exitCode)
         }
+        return CLIError(description: description, code: exitCode)
     }
 
     /// The option that sets each parameter.

@@ -13,10 +13,17 @@ struct Train: ParsableCommand {
             every core and, under mpirun (built with --traits MPI), across ranks; rank 0 alone writes and prints.
             --model vqr fits the label column as numbers (every cell must be one); its --test-size share is drawn at \
             random (seeded), and it reports MSE, MAE and R² instead of accuracy.
+            DP-SGD (vqc, vqr): --dp-epsilon ε or --noise-multiplier σ with --dp-delta δ; Poisson batches of expected size \
+            --batch-size, per-sample gradients clipped to --max-grad-norm, Gaussian noise; the model records ε, δ, σ, q and \
+            the steps. Scaling must not come from the training rows: give --feature-bounds (or --scale none). A kernel SVM \
+            refuses DP-SGD (its support vectors are training rows). See docs/privacy.md.
+            Checkpoints (vqc, vqr): --checkpoint DIR writes the trainer's state, sealed like the model; --resume DIR \
+            continues a run to the model it would have made without the interruption.
             Examples:
               verdant train --data builtin:iris --model qsvm -o iris.model
               verdant train --data prices.csv --label price --model vqr -o price.model
               verdant train --data data.csv.sealed -i me.key -r verdant1… --model qsvm -o model.sealed
+              verdant train --data builtin:iris --model vqc --feature-bounds 4:8,2:4.5,1:7,0:2.6 --dp-epsilon 3 --dp-delta 1e-5 -o dp.model
             """
     )
 
@@ -36,6 +43,12 @@ struct Train: ParsableCommand {
 
     @OptionGroup(title: "Variational models (--model vqc, vqr)")
     var variational: VariationalOptions
+
+    @OptionGroup(title: "Differential privacy: DP-SGD (--model vqc, vqr)")
+    var privacy: DifferentialPrivacyOptions
+
+    @OptionGroup(title: "Checkpoints (--model vqc, vqr)")
+    var checkpoints: CheckpointOptions
 
     @Option(help: "Feature scaling fitted on the training data: minmax (to [0, π]), standard or none.")
     var scale: String = "minmax"
@@ -80,6 +93,8 @@ struct Train: ParsableCommand {
         guard c > 0, c.isFinite else { throw ValidationError("--c must be a positive number, received \(c)") }
         if let gamma, !(gamma > 0 && gamma.isFinite) { throw ValidationError("--gamma must be a positive number, received \(gamma)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
+        try privacy.check()
+        try checkpoints.check()
         if model == TrainingJob.Model.vqr.rawValue {
             if let conflict = variational.regressorConflict { throw ValidationError(conflict) }
             for path in [data] + (test.map { [$0] } ?? []) where path.hasPrefix("builtin:") {
@@ -107,6 +122,10 @@ struct Train: ParsableCommand {
             throw CLIError.usage("--noise: \(kind.rawValue) is a classical model (no circuit to be noisy); use qsvm, vqc or vqr")
         }
         if kind == .vqc || kind == .vqr { job.variational = try variational.settings(underNoise: job.noise != nil) }
+        job.privacy = privacy.configuration()
+        job.featureBounds = try privacy.parsedFeatureBounds()
+        job.targetBounds = try privacy.parsedTargetBounds()
+        job.checkpoint = try checkpoints.settings(keys: keys)
         job.keys = keys.inputs
         job.scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
         job.communicator = world
@@ -123,7 +142,12 @@ struct Train: ParsableCommand {
         let meter = try energy.start()
         let jobKeys = try keys.resolve()
         let bar = isRoot && !json ? ProgressBar(model == "vqc" || model == "vqr" ? "epochs" : "kernel") : nil
-        let outcome = try TrainedModel.train(job(keys: jobKeys, world: world, meter: meter, progress: bar))
+        let trainingJob = try job(keys: jobKeys, world: world, meter: meter, progress: bar)
+        if isRoot, !json, let seed = trainingJob.privacy?.randomSeed {
+            printNote("verdant: warning: DP-SGD draws its batches and noise from --dp-seed \(seed): the run is reproducible, "
+                      + "and gives no privacy against anyone who knows the seed")
+        }
+        let outcome = try TrainedModel.train(trainingJob)
         bar?.finish()
         let report = meter.stop(label: "verdant train")
         let trained = outcome.model.withEnergy(EnergyRecord(report.total))

@@ -17,6 +17,7 @@ public enum DifferentialPrivacyParameter: String, Sendable, Codable, CaseIterabl
     case noiseMultiplierRange = "noise multiplier range"
     case maxGradientNorm = "max gradient norm"
     case parameterCount = "parameter count"
+    case randomKey = "random key"
 }
 
 /// Every user-facing error of differential privacy (accountants, budgets, DP-SGD building blocks),

@@ -28,12 +28,31 @@ public struct SecureRandomGenerator: RandomNumberGenerator, Codable, Sendable {
 
     /// A generator keyed with 32 bytes from the operating system's CSPRNG.
     public init() {
+        key = Self.systemKey()
+        isSeeded = false
+    }
+
+    /// A generator with a given 256-bit key, not seeded: for a key drawn once (``systemKey()``) and
+    /// shared, so that several processes — the ranks of one training run — draw the same stream.
+    ///
+    /// - Parameter key: 32 bytes, secret (whoever knows them can predict every draw).
+    /// - Throws: ``DifferentialPrivacyError/invalidParameter(_:received:valid:)`` for a key that is
+    ///   not 32 bytes long.
+    public init(key: [UInt8]) throws {
+        guard key.count == 32 else {
+            throw DifferentialPrivacyError.invalidParameter(.randomKey, received: "\(key.count) bytes", valid: "give a 256-bit key (32 bytes)")
+        }
+        self.key = key
+        isSeeded = false
+    }
+
+    /// 32 bytes from the operating system's CSPRNG: a key for ``init(key:)``.
+    public static func systemKey() -> [UInt8] {
         var system = SystemRandomNumberGenerator()
         var key = [UInt8]()
         key.reserveCapacity(32)
         for _ in 0..<4 { withUnsafeBytes(of: system.next().littleEndian) { key.append(contentsOf: $0) } }
-        self.key = key
-        isSeeded = false
+        return key
     }
 
     /// A deterministic generator: key = SHA-256("verdant/dp-random/v1" ‖ seed as 8 little-endian

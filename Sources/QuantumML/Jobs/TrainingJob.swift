@@ -84,6 +84,17 @@ public struct TrainingJob: Sendable {
     public var gamma: Double?
     /// The circuit, readout, optimiser and schedule (vqc, vqr).
     public var variational: VariationalSettings
+    /// Differentially private training (DP-SGD) of a vqc or vqr (nil: none). A kernel SVM refuses
+    /// it: its model is made of training rows (the support vectors), which no noise on a gradient
+    /// protects — see ``TrainedModel/train(_:)``.
+    public var privacy: DifferentialPrivacyConfiguration?
+    /// Public bounds of the features for min-max scaling (vqc, vqr; nil: the training data's own
+    /// range). See ``VariationalConfiguration/featureBounds``.
+    public var featureBounds: [ClosedRange<Double>]?
+    /// Public bounds of a vqr's targets (nil: the training targets' own range).
+    public var targetBounds: ClosedRange<Double>?
+    /// Checkpoints and resuming (vqc, vqr; nil: none).
+    public var checkpoint: CheckpointSettings?
     /// What opens sealed inputs.
     public var keys: InputKeys
     /// This process's threads.
@@ -116,6 +127,10 @@ public struct TrainingJob: Sendable {
         svm = SVCParameters()
         gamma = nil
         variational = VariationalSettings()
+        privacy = nil
+        featureBounds = nil
+        targetBounds = nil
+        checkpoint = nil
         keys = InputKeys()
         scheduler = .shared
         communicator = nil
@@ -151,6 +166,7 @@ extension TrainedModel {
             throw QuantumMLError.invalidArgument(argument: "the test fraction", received: "\(job.testFraction)", valid: "in [0, 1) (0 trains on every sample)")
         }
         func span<T>(_ name: String, _ body: () throws -> T) rethrows -> T { try inSpan(job.meter, name, body) }
+        try checkKernelOptions(job)
         if job.model == .vqr { return try trainRegressor(job) }
 
         let (data, test) = try span("load data") { () -> (Dataset, Dataset?) in
@@ -210,6 +226,30 @@ extension TrainedModel {
         return TrainingOutcome(model: .variational(model), history: model.history, testSamples: held.map { .regression($0) })
     }
 
+    /// Refuses what a kernel SVM cannot do: differential privacy (DP-SGD privatises gradient steps;
+    /// an SVM is one solve, and its model lists training rows verbatim as support vectors, so noise
+    /// on anything else would protect nothing), checkpoints (there are no steps to resume between)
+    /// and bounds-based scaling of the variational models.
+    private static func checkKernelOptions(_ job: TrainingJob) throws {
+        guard job.model.kernelKind != nil else { return }
+        if job.privacy != nil {
+            throw QuantumMLError.invalidArgument(
+                argument: "differential privacy for a \(job.model.rawValue) model",
+                received: "DP-SGD settings for a kernel SVM",
+                valid: "none: DP-SGD clips and noises per-sample gradients, and a kernel SVM has none — it is one solve whose model "
+                    + "stores training rows verbatim as its support vectors, so the model file itself would publish them. "
+                    + "Train a variational classifier (vqc) privately instead, or the SVM without differential privacy")
+        }
+        if job.checkpoint != nil {
+            throw QuantumMLError.invalidArgument(argument: "checkpoints for a \(job.model.rawValue) model", received: "a checkpoint folder",
+                                                 valid: "none: a kernel SVM trains in one solve; checkpoints are for the epochs of vqc and vqr")
+        }
+        if job.featureBounds != nil || job.targetBounds != nil {
+            throw QuantumMLError.invalidArgument(argument: "feature or target bounds for a \(job.model.rawValue) model", received: "bounds",
+                                                 valid: "none: they scale the variational models (vqc, vqr); a kernel SVM scales with its fitted scaler")
+        }
+    }
+
     /// `body` inside a span of `meter` when there is one.
     static func inSpan<T>(_ meter: EnergyMeter?, _ name: String, _ body: () throws -> T) rethrows -> T {
         if let meter { return try meter.span(name, body) }
@@ -227,6 +267,10 @@ extension TrainedModel {
             patience: settings.patience, gradientMethod: settings.gradientMethod, scale: job.scale, scheduler: job.scheduler,
             communicator: job.communicator)
         configuration.noise = job.noise
+        configuration.privacy = job.privacy
+        configuration.featureBounds = job.featureBounds
+        configuration.targetBounds = job.targetBounds
+        configuration.checkpoint = job.checkpoint
         if let progress = job.progress {
             let epochs = settings.epochs
             configuration.progress = { record in progress(JobProgress(phase: .epochs, done: record.epoch, total: epochs)) }

@@ -67,7 +67,7 @@ public enum Optimizer: Codable, Sendable, Equatable, CustomStringConvertible {
 
 /// An optimiser's running state: the step count and its moment or velocity vectors. Every rank
 /// holds the same state and applies the same step, so the parameters stay equal on every rank.
-struct OptimizerState: Sendable {
+struct OptimizerState: Codable, Sendable, Equatable {
     let optimizer: Optimizer
     /// Steps taken so far (t − 1 during a step).
     private(set) var steps = 0
@@ -115,7 +115,7 @@ struct OptimizerState: Sendable {
     }
 
     /// A perturbation direction Δ ∈ {±1}ᴾ: bit 63 of one draw per coordinate (1 → −1).
-    static func spsaDirection(count: Int, using generator: inout SeededGenerator) -> [Double] {
+    static func spsaDirection(count: Int, using generator: inout some RandomNumberGenerator) -> [Double] {
         (0..<count).map { _ in generator.next() >> 63 == 0 ? 1.0 : -1.0 }
     }
 

@@ -53,6 +53,19 @@ public struct VariationalConfiguration: Sendable {
     public var communicator: (any Communicator)?
     /// Called after every epoch, on every rank, with that epoch's record.
     public var progress: (@Sendable (EpochRecord) -> Void)?
+    /// Differentially private training (DP-SGD: Poisson batches, per-sample clipping, Gaussian
+    /// noise, an accountant); nil trains without it. See ``DifferentialPrivacyConfiguration``.
+    public var privacy: DifferentialPrivacyConfiguration?
+    /// Public bounds of the features: min-max scaling maps each feature's [low, high] to [0, π]
+    /// (one range for every feature, or one per feature) instead of the training data's own
+    /// minimum and maximum, which the model file would otherwise publish. Needs ``scale`` =
+    /// `minmax`. Values outside the bounds scale beyond [0, π], as with a fitted scaler.
+    public var featureBounds: [ClosedRange<Double>]?
+    /// Public bounds of a regressor's targets: [low, high] maps to [−1, 1] instead of the training
+    /// targets' own range (see ``TargetScaling``). Required with ``privacy`` for a regressor.
+    public var targetBounds: ClosedRange<Double>?
+    /// Sealed checkpoints and resuming (nil: none). See ``CheckpointSettings``.
+    public var checkpoint: CheckpointSettings?
     /// Train under noise (nil: ideal): the readout from the noisy circuit's density matrix, exact or
     /// measured from shots; needs ``gradientMethod`` = `.parameterShift` (adjoint differentiation
     /// does not apply to noisy channels).
@@ -96,6 +109,10 @@ public struct VariationalConfiguration: Sendable {
         self.scheduler = scheduler
         self.communicator = communicator
         self.progress = progress
+        privacy = nil
+        featureBounds = nil
+        targetBounds = nil
+        checkpoint = nil
     }
 }
 
@@ -113,6 +130,12 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var validationLoss: Double?
     /// The validation accuracy after the epoch (classifier with a validation split).
     public var validationAccuracy: Double?
+    /// DP-SGD: the samples the epoch's Poisson batches held (they vary around the training set's
+    /// size; ``loss`` and ``accuracy`` are means over them, and 0 and nil when there were none).
+    public var samples: Int?
+    /// DP-SGD: the share of those samples whose gradient was scaled down to the clipping norm (near
+    /// 1: the norm is small against the gradients, and the step is mostly noise).
+    public var clippedFraction: Double?
 
     /// A record.
     public init(epoch: Int, loss: Double, accuracy: Double? = nil, validationLoss: Double? = nil,
@@ -123,5 +146,7 @@ public struct EpochRecord: Codable, Sendable, Equatable {
         self.accuracy = accuracy
         self.validationLoss = validationLoss
         self.validationAccuracy = validationAccuracy
+        samples = nil
+        clippedFraction = nil
     }
 }

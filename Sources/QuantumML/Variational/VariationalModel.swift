@@ -14,7 +14,8 @@ public struct TargetScaling: Codable, Sendable, Equatable {
     public let factor: Double
 
     /// The scaling that maps the targets' range onto [−1, 1].
-    static func fit(_ targets: [Double]) -> TargetScaling {
+    static func fit(_ targets: [Double], bounds: ClosedRange<Double>? = nil) -> TargetScaling {
+        if let bounds { return fit([bounds.lowerBound, bounds.upperBound]) }
         let low = targets.min() ?? 0, high = targets.max() ?? 0
         let range = high - low
         let factor = 2 / range
@@ -93,6 +94,9 @@ public struct VariationalTrainingRecord: Codable, Sendable, Equatable {
     public var dataset: String
     /// Energy of the training job, when the caller measured it.
     public var energy: EnergyRecord?
+    /// The differential privacy guarantee of a DP-SGD run (ε, δ, σ, q, steps, clipping norm,
+    /// accountant); absent for plain training and from files written before it was recorded.
+    public var privacy: DifferentialPrivacyRecord?
 }
 
 /// A trained variational quantum classifier (`vqc`) or regressor (`vqr`): a Verdant model file
@@ -172,7 +176,8 @@ public struct VariationalModel: Codable, Sendable, Equatable {
             validation = TrainingSamples(x: try setup.scaler.transform(held.features), targets: held.labels.map(Double.init))
         }
         var model = try fit(setup, samples, validation, configuration, kind: .vqc, featureNames: train.featureNames,
-                            labelName: train.labelName, classes: train.classes, targetScaling: nil, dataset: train.name, split: split)
+                            labelName: train.labelName, classes: train.classes, targetScaling: nil, dataset: train.name, split: split,
+                            started: start)
         model.training.trainAccuracy = try model.accuracy(train.features, train.labels, configuration)
         if let test {
             let truth = try test.labels.map { label in
@@ -184,7 +189,7 @@ public struct VariationalModel: Codable, Sendable, Equatable {
             model.training.testSamples = test.count
             model.training.testAccuracy = try model.accuracy(test.features, truth, configuration)
         }
-        model.training.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        model.training.seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return model
     }
 
@@ -211,7 +216,7 @@ public struct VariationalModel: Codable, Sendable, Equatable {
         let names = featureNames ?? (0..<features.columns).map { "x\($0)" }
         let setup = try VariationalSetup.regressor(features: features, targets: targets, featureNames: names, test: test,
                                                    configuration)
-        let targetScaling = TargetScaling.fit(targets)
+        let targetScaling = TargetScaling.fit(targets, bounds: configuration.targetBounds)
         let scaled = try setup.scaler.transform(features)
         let all = TrainingSamples(x: scaled, targets: targets.map(targetScaling.scaled))
         var samples = all
@@ -223,7 +228,7 @@ public struct VariationalModel: Codable, Sendable, Equatable {
             validation = TrainingSamples(x: scaled.selectingRows(held), targets: held.map { all.targets[$0] })
         }
         var model = try fit(setup, samples, validation, configuration, kind: .vqr, featureNames: names, labelName: targetName,
-                            classes: nil, targetScaling: targetScaling, dataset: dataset, split: split)
+                            classes: nil, targetScaling: targetScaling, dataset: dataset, split: split, started: start)
         let trainMetrics = try model.regressionMetrics(features, targets, configuration)
         model.training.trainMSE = trainMetrics.meanSquaredError
         model.training.trainMAE = trainMetrics.meanAbsoluteError
@@ -235,7 +240,7 @@ public struct VariationalModel: Codable, Sendable, Equatable {
             model.training.testMAE = testMetrics.meanAbsoluteError
             model.training.testR2 = testMetrics.rSquared
         }
-        model.training.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        model.training.seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return model
     }
 
@@ -262,11 +267,12 @@ public struct VariationalModel: Codable, Sendable, Equatable {
                                   configuration: configuration, split: split)
     }
 
-    /// Runs the loop and assembles the model.
+    /// Runs the loop (resuming from a checkpoint when asked) and assembles the model; its
+    /// `seconds` holds the training time of a resumed run's earlier sessions.
     private static func fit(_ setup: VariationalSetup, _ samples: TrainingSamples, _ validation: TrainingSamples?,
                             _ configuration: VariationalConfiguration, kind: Kind, featureNames: [String], labelName: String,
                             classes: [String]?, targetScaling: TargetScaling?, dataset: String,
-                            split: (seed: UInt64, testSize: Double)?) throws -> VariationalModel
+                            split: (seed: UInt64, testSize: Double)?, started: UInt64) throws -> VariationalModel
     {
         guard samples.count >= 1 else {
             throw QuantumMLError.invalidArgument(argument: "the training samples left after the validation split", received: "none", valid: "at least one")
@@ -276,10 +282,6 @@ public struct VariationalModel: Codable, Sendable, Equatable {
         try problem.checkEncodable(samples.x, name: "training data")
         if let validation { try problem.checkEncodable(validation.x, name: "validation data") }
         let communicator = configuration.communicator ?? LocalCommunicator()
-        let trainer = VariationalTrainer(problem: problem, optimizer: configuration.optimizer, epochs: configuration.epochs,
-                                         batchSize: configuration.batchSize, seed: configuration.seed,
-                                         patience: configuration.patience, scheduler: configuration.scheduler,
-                                         communicator: communicator, progress: configuration.progress)
         let initial = VariationalTrainer.initialParameters(problem, seed: configuration.seed)
         // One sample on this process first: the circuit's own errors (such as a parameter-shift
         // gradient through a gate it cannot shift) surface here unwrapped, before any collective.
@@ -289,7 +291,9 @@ public struct VariationalModel: Codable, Sendable, Equatable {
         } else {
             _ = try problem.loss(samples.x, row: 0, target: samples.targets[0], theta: initial)
         }
-        let outcome = try trainer.run(samples, validation: validation, theta: initial)
+        let run = try TrainingRun.run(problem, setup, samples, validation, configuration, kind: kind, targetScaling: targetScaling,
+                                      started: started)
+        let outcome = run.result
 
         let weightCount = problem.weightCount
         var linear: LinearLayer? = nil
@@ -310,7 +314,8 @@ public struct VariationalModel: Codable, Sendable, Equatable {
                 optimizer: configuration.optimizer, batchSize: configuration.batchSize, seed: configuration.seed,
                 validationFraction: configuration.validationFraction, patience: configuration.patience,
                 gradientMethod: configuration.gradientMethod.rawValue, splitSeed: split?.seed, testSize: split?.testSize,
-                seconds: 0, ranks: communicator.size, threads: configuration.scheduler.threads, dataset: dataset, energy: nil))
+                seconds: run.earlierSeconds, ranks: communicator.size, threads: configuration.scheduler.threads, dataset: dataset,
+                energy: nil, privacy: try run.plan.flatMap { plan in try outcome.privacy.map { try plan.record($0) } }))
     }
 
     private func accuracy(_ features: Matrix, _ truth: [Int], _ configuration: VariationalConfiguration) throws -> Double {

@@ -17,7 +17,7 @@ struct TrainingSamples: Sendable {
 
 /// Early stopping on the validation loss: a strictly lower loss is an improvement; training stops
 /// once `patience` epochs in a row bring none.
-struct EarlyStopping: Sendable, Equatable {
+struct EarlyStopping: Codable, Sendable, Equatable {
     let patience: Int?
     private(set) var bestLoss = Double.infinity
     private(set) var bestEpoch: Int?
@@ -41,16 +41,118 @@ struct EarlyStopping: Sendable, Equatable {
     var shouldStop: Bool { patience.map { epochsWithoutImprovement >= $0 } ?? false }
 }
 
+/// A seeded generator that counts its draws, so that its state can be saved as (seed, draws) and
+/// restored by drawing again: the batch order and SPSA's directions of a resumed run continue
+/// exactly where the saved run stopped.
+struct CountingGenerator: RandomNumberGenerator, Codable, Sendable, Equatable {
+    let seed: UInt64
+    private(set) var draws: UInt64 = 0
+    private var generator: SeededGenerator
+
+    init(seed: UInt64) {
+        self.seed = seed
+        generator = SeededGenerator(seed: seed)
+    }
+
+    mutating func next() -> UInt64 {
+        draws += 1
+        return generator.next()
+    }
+
+    private enum CodingKeys: String, CodingKey { case seed, draws }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(seed: try container.decode(UInt64.self, forKey: .seed))
+        let draws = try container.decode(UInt64.self, forKey: .draws)
+        guard draws <= 1 << 40 else {
+            throw DecodingError.dataCorruptedError(forKey: .draws, in: container, debugDescription: "\(draws) draws is more than a run makes")
+        }
+        for _ in 0..<draws { _ = next() }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(draws, forKey: .draws)
+    }
+
+    static func == (a: CountingGenerator, b: CountingGenerator) -> Bool { a.seed == b.seed && a.draws == b.draws }
+}
+
+/// Where a training run stands between two steps: everything it needs to continue exactly as an
+/// uninterrupted run would (saved in checkpoints).
+struct TrainerState: Codable, Sendable, Equatable {
+    /// The parameters θ.
+    var theta: [Double]
+    /// The optimiser's step count and moments.
+    var optimizer: OptimizerState
+    /// The epoch in progress, from 1.
+    var epoch: Int
+    /// Steps taken in the epoch in progress.
+    var stepInEpoch: Int
+    /// Steps taken in all.
+    var steps: Int
+    /// The sample order of the epoch in progress (shuffled batches; empty with Poisson batches).
+    var order: [Int]
+    /// Shuffles the order at each epoch's start.
+    var shuffler: CountingGenerator
+    /// SPSA's directions.
+    var directions: CountingGenerator
+    /// The epoch in progress so far: summed loss, correct count, samples seen and gradients clipped.
+    var lossSum: Double
+    var correctSum: Double
+    var samplesSeen: Int
+    var clippedSeen: Int
+    /// Early stopping, and the weights of the best epoch so far.
+    var stopping: EarlyStopping
+    var best: [Double]
+    /// The epochs finished.
+    var history: [EpochRecord]
+    var stoppedEarly: Bool
+    /// Whether training has ended (the last epoch, early stopping, or the privacy budget).
+    var finished: Bool
+    /// DP-SGD's sampler, noise and budget (private runs).
+    var privacy: PrivateTrainingState?
+
+    /// Checks a decoded state against the run it must continue.
+    /// - Returns: what does not fit, or nil.
+    func mismatch(parameterCount: Int, trainCount: Int, privacy plan: PrivatePlan?) -> String? {
+        guard theta.count == parameterCount, best.count == parameterCount, optimizer.first.count == parameterCount,
+              optimizer.second.count == parameterCount else {
+            return "it holds \(theta.count) parameters; this model has \(parameterCount)"
+        }
+        guard (theta + best + optimizer.first + optimizer.second).allSatisfy(\.isFinite) else { return "it holds non-finite parameters" }
+        guard epoch >= 1, stepInEpoch >= 0, steps >= stepInEpoch, history.count == epoch - 1 || (finished && history.count == epoch) else {
+            return "its epoch (\(epoch)), steps and history (\(history.count) epochs) do not agree"
+        }
+        if plan == nil {
+            guard order.count == trainCount, Set(order) == Set(0..<trainCount) else {
+                return "its sample order is not an order of this run's \(trainCount) training samples"
+            }
+        }
+        switch (privacy, plan) {
+        case (nil, nil): return nil
+        case (nil, .some): return "it was written by a run without differential privacy"
+        case (.some, nil): return "it was written by a differentially private run"
+        case (.some(let state), .some(let plan)): return state.mismatch(with: plan)
+        }
+    }
+}
+
 /// What the loop returns.
 struct TrainerResult: Sendable {
     var theta: [Double]
     var history: [EpochRecord]
     var bestEpoch: Int?
     var stoppedEarly: Bool
+    /// The private run's final state (nil without differential privacy).
+    var privacy: PrivateTrainingState?
 }
 
-/// The loop: epochs of shuffled mini-batches, an optimiser step per batch, validation after each
-/// epoch.
+/// The loop: epochs of mini-batches (shuffled, or Poisson-sampled for DP-SGD), an optimiser step per
+/// batch, validation after each epoch. It runs from a ``TrainerState`` — fresh or restored from a
+/// checkpoint — one step at a time, so that a checkpoint may be taken between any two steps.
 struct VariationalTrainer: Sendable {
     let problem: VariationalProblem
     let optimizer: Optimizer
@@ -61,6 +163,8 @@ struct VariationalTrainer: Sendable {
     let scheduler: Scheduler
     let communicator: any Communicator
     let progress: (@Sendable (EpochRecord) -> Void)?
+    /// DP-SGD's plan (nil: plain training with shuffled batches).
+    var privacy: PrivatePlan? = nil
 
     /// Reports classification accuracy (classifier) or not (regressor).
     var classifies: Bool { problem.head.classes != nil }
@@ -75,77 +179,160 @@ struct VariationalTrainer: Sendable {
         return theta
     }
 
-    /// Trains from `theta`.
-    func run(_ train: TrainingSamples, validation: TrainingSamples?, theta initial: [Double]) throws -> TrainerResult {
-        var theta = initial
-        var state = OptimizerState(optimizer, parameterCount: theta.count)
-        var order = Array(0..<train.count)
-        var shuffler = SeededGenerator(seed: seed &+ 1)
-        var directions = SeededGenerator(seed: seed &+ 2)
-        var stopping = EarlyStopping(patience: patience)
-        var best = theta
-        var history: [EpochRecord] = []
-        var stoppedEarly = false
-
-        for epoch in 1...epochs {
+    /// The state before the first step: θ, a fresh optimiser, the first epoch's shuffled order
+    /// (plain runs) and DP-SGD's fresh state (private runs).
+    func initialState(theta: [Double], trainCount: Int, privacy: PrivateTrainingState?) -> TrainerState {
+        var shuffler = CountingGenerator(seed: seed &+ 1)
+        var order: [Int] = []
+        if self.privacy == nil {
+            order = Array(0..<trainCount)
             SeededDraws.shuffle(&order, using: &shuffler)
-            var lossSum = 0.0, correctSum = 0.0
-            for start in stride(from: 0, to: order.count, by: batchSize) {
-                let batch = Array(order[start..<min(order.count, start + batchSize)])
-                let sums: (loss: Double, correct: Double)
-                if optimizer.usesGradients {
-                    sums = try gradientStep(batch, train, &theta, &state)
-                } else {
-                    sums = try spsaStep(batch, train, &theta, &state, &directions)
-                }
-                lossSum += sums.loss
-                correctSum += sums.correct
-            }
-            let n = Double(train.count)
-            var record = EpochRecord(epoch: epoch, loss: lossSum / n, accuracy: classifies ? correctSum / n : nil)
-            if let validation {
-                let (loss, correct) = try evaluate(validation, theta: theta)
-                record.validationLoss = loss
-                record.validationAccuracy = classifies ? correct : nil
-                if stopping.record(epoch: epoch, loss: loss) { best = theta }
-            }
-            history.append(record)
-            progress?(record)
-            if stopping.shouldStop, epoch < epochs {
-                stoppedEarly = true
-                break
-            }
         }
-        if validation != nil, stopping.bestEpoch != nil { theta = best }
-        return TrainerResult(theta: theta, history: history, bestEpoch: stopping.bestEpoch, stoppedEarly: stoppedEarly)
+        return TrainerState(theta: theta, optimizer: OptimizerState(optimizer, parameterCount: theta.count), epoch: 1, stepInEpoch: 0,
+                            steps: 0, order: order, shuffler: shuffler, directions: CountingGenerator(seed: seed &+ 2), lossSum: 0,
+                            correctSum: 0, samplesSeen: 0, clippedSeen: 0, stopping: EarlyStopping(patience: patience), best: theta,
+                            history: [], stoppedEarly: false, finished: false, privacy: privacy)
     }
 
-    /// The batch's summed gradient (over ranks and threads), one Adam/SGD step with its mean;
-    /// returns the batch's summed loss and correct count.
-    private func gradientStep(_ batch: [Int], _ train: TrainingSamples, _ theta: inout [Double],
-                              _ state: inout OptimizerState) throws -> (loss: Double, correct: Double)
+    /// The steps of epoch k: ⌈N/B⌉ batches of the shuffled order, or DP-SGD's share of ⌈E·N/B⌉.
+    func steps(inEpoch k: Int, trainCount: Int) -> Int {
+        privacy?.steps(inEpoch: k) ?? (trainCount + batchSize - 1) / batchSize
+    }
+
+    /// Trains from `state` to the end.
+    /// - Parameters:
+    ///   - checkpoint: called with the state after every `checkpointEvery` steps, or at the end of
+    ///     every epoch when that is nil (not called when nil).
+    /// - Returns: the parameters (the best epoch's, with a validation split), history and DP state.
+    func run(_ train: TrainingSamples, validation: TrainingSamples?, from start: TrainerState, checkpointEvery: Int? = nil,
+             checkpoint: ((TrainerState) throws -> Void)? = nil) throws -> TrainerResult
     {
-        let sum = try batchGradient(batch, train, theta: theta)
-        let p = problem.parameterCount
-        let scale = 1 / Double(batch.count)
-        state.step(&theta, gradient: sum[0..<p].map { $0 * scale })
-        return (sum[p], sum[p + 1])
+        var state = start
+        while !state.finished {
+            if state.stepInEpoch < steps(inEpoch: state.epoch, trainCount: train.count) {
+                if try step(&state, train) {
+                    state.stepInEpoch += 1
+                    state.steps += 1
+                    if let checkpoint, let every = checkpointEvery, state.steps % every == 0 { try checkpoint(state) }
+                    continue
+                }
+                // The privacy budget refused the step: the epoch ends here, and training with it.
+                state.finished = true
+                if state.stepInEpoch == 0 { break }
+            }
+            try endEpoch(&state, train, validation)
+            if let checkpoint, checkpointEvery == nil { try checkpoint(state) }
+        }
+        if validation != nil, state.stopping.bestEpoch != nil { state.theta = state.best }
+        return TrainerResult(theta: state.theta, history: state.history, bestEpoch: state.stopping.bestEpoch,
+                             stoppedEarly: state.stoppedEarly, privacy: state.privacy)
     }
 
-    /// Σ over the batch of [∂ℓ/∂θ, ℓ, correct], identical for every rank and thread count.
-    func batchGradient(_ batch: [Int], _ train: TrainingSamples, theta: [Double]) throws -> [Double] {
+    /// One optimiser step of the epoch in progress; false when the privacy budget refuses it.
+    private func step(_ state: inout TrainerState, _ train: TrainingSamples) throws -> Bool {
+        if let plan = privacy, var dp = state.privacy {
+            guard let batch = try dp.beginStep(plan.mechanism) else {
+                state.privacy = dp
+                return false
+            }
+            var aggregation = PrivateGradients(communicator: communicator, dpsgd: dp.aggregator)
+            let sums = try gradientStep(batch, train, &state, &aggregation, expectedBatchSize: Double(plan.expectedBatchSize))
+            dp.aggregator = aggregation.dpsgd
+            dp.samples += batch.count
+            dp.clipped += sums.clipped
+            state.privacy = dp
+            state.lossSum += sums.loss
+            state.correctSum += sums.correct
+            state.samplesSeen += batch.count
+            state.clippedSeen += sums.clipped
+            return true
+        }
+        let start = state.stepInEpoch * batchSize
+        let batch = Array(state.order[start..<min(state.order.count, start + batchSize)])
+        let sums: (loss: Double, correct: Double)
+        if optimizer.usesGradients {
+            var aggregation = SummedGradients(communicator: communicator)
+            let result = try gradientStep(batch, train, &state, &aggregation, expectedBatchSize: nil)
+            sums = (result.loss, result.correct)
+        } else {
+            sums = try spsaStep(batch, train, &state.theta, &state.optimizer, &state.directions)
+        }
+        state.lossSum += sums.loss
+        state.correctSum += sums.correct
+        state.samplesSeen += batch.count
+        return true
+    }
+
+    /// The epoch's record, validation and early stopping; then the next epoch's order, or the end.
+    private func endEpoch(_ state: inout TrainerState, _ train: TrainingSamples, _ validation: TrainingSamples?) throws {
+        var record: EpochRecord
+        if privacy != nil {
+            // DP-SGD: means over the samples the Poisson batches held (0 and nil when none).
+            let seen = state.samplesSeen, n = Double(max(seen, 1))
+            record = EpochRecord(epoch: state.epoch, loss: state.lossSum / n, accuracy: classifies && seen > 0 ? state.correctSum / n : nil)
+            record.samples = seen
+            record.clippedFraction = seen > 0 ? Double(state.clippedSeen) / n : nil
+        } else {
+            let n = Double(train.count)
+            record = EpochRecord(epoch: state.epoch, loss: state.lossSum / n, accuracy: classifies ? state.correctSum / n : nil)
+        }
+        if let validation {
+            let (loss, correct) = try evaluate(validation, theta: state.theta)
+            record.validationLoss = loss
+            record.validationAccuracy = classifies ? correct : nil
+            if state.stopping.record(epoch: state.epoch, loss: loss) { state.best = state.theta }
+        }
+        state.history.append(record)
+        progress?(record)
+        if state.stopping.shouldStop, state.epoch < epochs, !state.finished {
+            state.stoppedEarly = true
+            state.finished = true
+        }
+        if state.epoch >= epochs { state.finished = true }
+        guard !state.finished else { return }
+        state.epoch += 1
+        state.stepInEpoch = 0
+        state.lossSum = 0
+        state.correctSum = 0
+        state.samplesSeen = 0
+        state.clippedSeen = 0
+        if privacy == nil { SeededDraws.shuffle(&state.order, using: &state.shuffler) }
+    }
+
+    /// The batch's aggregated gradient (over ranks and threads), one Adam/SGD step with its mean —
+    /// the sum divided by the batch's size, or by DP-SGD's expected batch size q·N; returns the
+    /// batch's summed loss, correct count and clipped count.
+    private func gradientStep(_ batch: [Int], _ train: TrainingSamples, _ state: inout TrainerState,
+                              _ aggregation: inout some GradientAggregation, expectedBatchSize: Double?) throws
+        -> (loss: Double, correct: Double, clipped: Int)
+    {
+        let p = problem.parameterCount
+        let aggregated = try aggregation.aggregate(count: batch.count, gradientLength: p, statisticsLength: 2, using: scheduler,
+                                                   batchTerm(batch, train, theta: state.theta))
+        let scale = 1 / (expectedBatchSize ?? Double(batch.count))
+        state.optimizer.step(&state.theta, gradient: aggregated.gradient.map { $0 * scale })
+        return (aggregated.statistics[0], aggregated.statistics[1], aggregated.clippedCount)
+    }
+
+    /// The per-sample term of a batch: sample `batch[i]`'s [∂ℓ/∂θ, ℓ, correct] added to the buffer.
+    func batchTerm(_ batch: [Int], _ train: TrainingSamples, theta: [Double]) -> @Sendable (Int, inout [Double]) throws -> Void {
         let problem = problem, x = train.x, targets = train.targets
-        return try communicator.reproducibleSum(count: batch.count, length: problem.parameterCount + 2, blockSize: 1,
-                                                using: scheduler) { i, accumulator in
+        return { i, accumulator in
             let row = batch[i]
             try problem.addGradient(x, row: row, target: targets[row], theta: theta, into: &accumulator)
         }
     }
 
+    /// Σ over the batch of [∂ℓ/∂θ, ℓ, correct], identical for every rank and thread count.
+    func batchGradient(_ batch: [Int], _ train: TrainingSamples, theta: [Double]) throws -> [Double] {
+        try communicator.reproducibleSum(count: batch.count, length: problem.parameterCount + 2, blockSize: 1, using: scheduler,
+                                         batchTerm(batch, train, theta: theta))
+    }
+
     /// One SPSA step on the batch; returns the mean of the two perturbed batch losses and correct
     /// counts.
     private func spsaStep(_ batch: [Int], _ train: TrainingSamples, _ theta: inout [Double], _ state: inout OptimizerState,
-                          _ generator: inout SeededGenerator) throws -> (loss: Double, correct: Double)
+                          _ generator: inout CountingGenerator) throws -> (loss: Double, correct: Double)
     {
         let delta = OptimizerState.spsaDirection(count: theta.count, using: &generator)
         let c = state.spsaGains.c

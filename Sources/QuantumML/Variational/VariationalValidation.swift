@@ -109,8 +109,64 @@ struct VariationalSetup {
         guard ansatz.parameterCount + head.linearParameterCount >= 1 else {
             throw QuantumMLError.invalidArgument(argument: "the trainable parameters", received: "none (the ansatz has none and there is no linear layer)", valid: "at least one")
         }
-        let scaler = try Scaler.fit(features, kind: configuration.scale)
+        try checkPrivacy(configuration, regressor: classes == nil)
+        let scaler: Scaler
+        if let bounds = configuration.featureBounds {
+            scaler = try boundedScaler(bounds, features: features.columns, kind: configuration.scale)
+        } else {
+            scaler = try Scaler.fit(features, kind: configuration.scale)
+        }
+        if let bounds = configuration.targetBounds {
+            guard classes == nil else {
+                throw QuantumMLError.invalidArgument(argument: "target bounds", received: "\(bounds) for a classifier", valid: "none: only a regressor scales its targets")
+            }
+            guard bounds.lowerBound.isFinite, bounds.upperBound.isFinite, bounds.lowerBound < bounds.upperBound else {
+                throw QuantumMLError.invalidArgument(argument: "the target bounds", received: "\(bounds)", valid: "finite numbers low < high")
+            }
+        }
         return VariationalSetup(featureMap: featureMap, ansatz: ansatz, scaler: scaler, head: head)
+    }
+
+    /// Min-max scaling from public bounds: [low, high] of each feature to [0, π] (the scaler fitted
+    /// on the two rows of bounds). One range applies to every feature.
+    private static func boundedScaler(_ bounds: [ClosedRange<Double>], features: Int, kind: Scaler.Kind) throws -> Scaler {
+        guard kind == .minmax else {
+            throw QuantumMLError.invalidArgument(argument: "the scaling with feature bounds", received: kind.rawValue,
+                                                 valid: "minmax: the bounds map each feature to [0, π]")
+        }
+        guard bounds.count == 1 || bounds.count == features else {
+            throw QuantumMLError.shapeMismatch(subject: "the feature bounds", received: "\(bounds.count) ranges", expected: "1 for every feature, or one per feature (\(features))")
+        }
+        for (j, range) in bounds.enumerated() {
+            guard range.lowerBound.isFinite, range.upperBound.isFinite, range.lowerBound < range.upperBound else {
+                throw QuantumMLError.invalidArgument(argument: "the bounds of feature \(j)", received: "\(range)", valid: "finite numbers low < high")
+            }
+        }
+        let ranges = bounds.count == 1 ? [ClosedRange<Double>](repeating: bounds[0], count: features) : bounds
+        return try Scaler.fit(Matrix(rows: 2, columns: features, values: ranges.map(\.lowerBound) + ranges.map(\.upperBound)), kind: .minmax)
+    }
+
+    /// DP-SGD's own checks: its settings, an optimiser with per-sample gradients, and scaling that
+    /// publishes nothing of the training rows.
+    private static func checkPrivacy(_ configuration: VariationalConfiguration, regressor: Bool) throws {
+        guard let privacy = configuration.privacy else { return }
+        try privacy.validate()
+        if case .spsa = configuration.optimizer {
+            throw QuantumMLError.invalidArgument(argument: "the optimiser of differentially private training", received: "spsa",
+                                                 valid: "adam or sgd: DP-SGD clips each sample's gradient, and SPSA estimates one gradient from two batch losses")
+        }
+        if configuration.featureBounds == nil, configuration.scale != .none {
+            throw QuantumMLError.invalidArgument(
+                argument: "the feature scaling of differentially private training",
+                received: "\(configuration.scale.rawValue) fitted on the training rows (the model file would publish their minima and maxima, or means and deviations, outside the privacy guarantee)",
+                valid: "public feature bounds (CLI: --feature-bounds LOW:HIGH, one range or one per feature) or no scaling (--scale none)")
+        }
+        if regressor, configuration.targetBounds == nil {
+            throw QuantumMLError.invalidArgument(
+                argument: "the target scaling of differentially private regression",
+                received: "the training targets' own range (the model file would publish their minimum and maximum)",
+                valid: "public target bounds (CLI: --target-bounds LOW:HIGH)")
+        }
     }
 
     /// A seeded random split of `0..<count` for a regressor's validation: Fisher–Yates, then the
