@@ -1,54 +1,238 @@
 import ComplexModule
 import Foundation
+import Synchronization
 
-/// Monte-Carlo trajectories on the state vector, with shots grouped by what happened to them.
+/// Monte-Carlo trajectories on the state vector, with shots grouped by what happened to them and
+/// fused plans between the places where something happened.
 ///
-/// All shots start together in one branch. Runs of ideal gates go through the state-vector
-/// planner (fused, cache-blocked). At an error, a branch of m shots splits them among the error's
-/// terms with the terms' fixed probabilities (a multinomial draw); a term of Kraus operators splits
-/// its shots again with the operators' probabilities ‖Kψ‖², read from the reduced density matrix
-/// of the error's qubits. A mid-circuit measurement or reset splits by its outcome probabilities,
-/// and a readout error by its flip probabilities (conditions read the recorded bits). Each child
-/// carries the shots that took its path and a seed drawn from its parent's, so the tree — and so
-/// the counts — depend only on the seed, never on the order in which branches run or on the
-/// number of threads. Every branch's probability is its true one: grouping shots changes the
-/// cost, not the distribution (a multinomial split of m shots is m independent draws).
+/// **Branches.** All shots start together in one branch. At an error, a branch of m shots splits
+/// among the error's branches (every term of the mixture and every Kraus operator of a term) with
+/// their true probabilities: a term's fixed probability times ‖Kψ‖²/‖ψ‖², read from the reduced
+/// density matrix of the error's qubits. Mid-circuit measurements, resets and readout errors on
+/// recorded bits split likewise. Each child carries the shots that took its path and a seed drawn
+/// from its parent's stream, so the tree — and the counts — depend only on the seed, never on the
+/// order branches run in or on the number of threads. A multinomial split of m shots is m
+/// independent draws: grouping changes the cost, not the distribution.
+///
+/// **Fused segments.** Every error has a *free* branch: the most likely one, whose probability is
+/// at least q_free whatever the state (a unitary term's probability; for a Kraus operator K, its
+/// term's probability times a lower bound of the eigenvalues of K†K). With probability q_free a
+/// shot takes the free branch without the state being looked at, so a branch of m shots meets its
+/// next *event* — an error where some shot does not take the free branch — at a location drawn in
+/// advance: the first error where the accumulated hazard m·Σ −ln q_free passes an exponential
+/// draw. Up to there nothing branches, and the circuit runs as planned: its gates and the free
+/// branches' operators (identity for Pauli and depolarizing errors, the no-jump operator of
+/// relaxation) are compiled into fused, cache-blocked plans of 64 and 8 steps, cached and reused
+/// by every branch. At the event, the number of shots that leave the free branch is a binomial
+/// conditioned to be at least one; they draw their branch from the rest of the distribution,
+/// (P(b) − q_free·[b free])/(1 − q_free), and the others go on.
 ///
 /// The branch with the most shots continues in place; the others share the parent's amplitudes
 /// until they first change them (copy on write), and smaller branches run first, so at most about
 /// log2(shots) + 1 states are alive. Small states run whole subtrees on separate threads; large
 /// ones run branches one at a time with every thread in the kernels.
 struct TrajectoryEngine: Sendable {
-    enum Op: Sendable {
-        /// A run of unconditioned gates, planned (fused) once.
-        case unitary(ExecutionPlan)
-        /// A conditioned gate, planned once.
+    /// What runs between the places where shots may split.
+    enum Segment: Sendable {
+        /// Gates and errors without conditions, run by chunked fused plans between events.
+        case stream(Stream)
+        /// A conditioned gate (planned once).
         case conditioned(ExecutionPlan, condition: Condition)
-        /// An error (mixture of terms of Kraus operators) on qubits.
-        case channel(Branching, condition: Condition?)
+        /// A conditioned error: when its condition holds, every shot draws a branch.
+        case conditionedChannel(Location, condition: Condition)
         /// A mid-circuit measurement (collapses the state, records the bit through its readout error).
         case measure(qubit: Int, clbit: Int, readout: ReadoutError?, condition: Condition?)
         /// A reset to |0⟩.
         case reset(qubit: Int, condition: Condition?)
     }
 
-    /// An error's terms as branch operators on the state's qubits.
-    struct Branching: Sendable {
-        struct Term: Sendable {
+    /// An error's branches, and which one is free.
+    struct Location: Sendable {
+        struct Branch: Sendable {
+            /// The term's probability.
             let probability: Double
-            let operators: [SmallMatrix]
-            /// One operator that is a multiple of the identity: the branch changes nothing.
-            let isIdentity: Bool
-            /// One unitary operator: its probability is the term's, whatever the state.
+            let matrix: SmallMatrix
+            /// A unitary branch: its probability is the term's, whatever the state.
             let isUnitary: Bool
         }
         let qubits: [Int]
-        let terms: [Term]
+        let branches: [Branch]
+        /// The free branch's index.
+        let free: Int
+        /// q_free: a lower bound of the free branch's probability for every state.
+        let freeProbability: Double
+        /// Whether the free branch's operator is a multiple of the identity (nothing to apply).
+        let freeIsIdentity: Bool
+        /// Whether some branch's probability depends on the state.
+        let stateDependent: Bool
+
+        init(_ channel: QuantumChannel, on qubits: [Int]) {
+            self.qubits = qubits
+            var branches: [Branch] = []
+            var best = -1.0, free = 0
+            for term in channel.terms {
+                for k in term.kraus {
+                    let single = term.kraus.count == 1 && term.isUnitary
+                    let bound = single ? 1 : Location.smallestEigenvalueBound(k.adjoint() * k)
+                    if term.probability * bound > best {
+                        best = term.probability * bound
+                        free = branches.count
+                    }
+                    branches.append(Branch(probability: term.probability, matrix: k, isUnitary: single))
+                }
+            }
+            self.branches = branches
+            self.free = free
+            freeProbability = max(0, min(1, best))
+            let f = branches[free].matrix
+            freeIsIdentity = branches[free].isUnitary && f.isDiagonal && f.diagonalEntries.allSatisfy { ($0 - f[0, 0]).length <= 1e-15 }
+            stateDependent = branches.contains { !$0.isUnitary }
+        }
+
+        /// A lower bound of the smallest eigenvalue of a Hermitian matrix: the smallest Gershgorin
+        /// disc's left end (exact for diagonal matrices), at least 0.
+        static func smallestEigenvalueBound(_ a: SmallMatrix) -> Double {
+            var bound = Double.infinity
+            for r in 0..<a.dimension {
+                var radius = 0.0
+                for c in 0..<a.dimension where c != r { radius += a[r, c].length }
+                bound = min(bound, a[r, r].real - radius)
+            }
+            return max(0, bound)
+        }
+    }
+
+    /// A run of gates and unconditioned errors.
+    final class Stream: Sendable {
+        enum Element: Sendable {
+            case gate(Gate, qubits: [Int])
+            case location(Location)
+            case barrier(qubits: [Int])
+        }
+        let elements: [Element]
+        /// The element index of each error, in order.
+        let locations: [Int]
+        /// Prefix sums of −ln q_free over the errors with q_free > 0.
+        let hazards: [Double]
+        /// Errors with q_free = 0 (every shot draws there), as indices into `locations`.
+        let certain: [Int]
+        let numQubits: Int
+        let fusion: Bool
+        /// Whether the free operators can shrink the norm so far that amplitudes must be rescaled
+        /// (checked after every 64-step chunk).
+        let renormalizes: Bool
+        private let plans: Mutex<[Int: Chunk]> = Mutex([:])
+
+        /// A compiled piece of the stream and, when it has no free parameters, its bound kernels.
+        struct Chunk: Sendable {
+            let plan: ExecutionPlan?
+            let bound: [Executable<Double>]?
+        }
+
+        static let sizes = [64, 8, 1]
+
+        init(elements: [Element], numQubits: Int, fusion: Bool) {
+            self.elements = elements
+            self.numQubits = numQubits
+            self.fusion = fusion
+            var locations: [Int] = [], hazards = [0.0], certain: [Int] = []
+            var decay = 0.0
+            for (i, element) in elements.enumerated() {
+                guard case .location(let l) = element else { continue }
+                if l.freeProbability <= 0 {
+                    certain.append(locations.count)
+                    hazards.append(hazards[hazards.count - 1])
+                } else {
+                    hazards.append(hazards[hazards.count - 1] - Foundation.log(l.freeProbability))
+                }
+                if !l.freeIsIdentity, !l.branches[l.free].isUnitary {
+                    decay += -Foundation.log(max(1e-300, Location.smallestEigenvalueBound(l.branches[l.free].matrix.adjoint() * l.branches[l.free].matrix)))
+                }
+                locations.append(i)
+            }
+            self.locations = locations
+            self.hazards = hazards
+            self.certain = certain
+            renormalizes = decay > 200
+        }
+
+        /// The next event at or after element `from` for a branch of `shots` shots: the element
+        /// index of the error, or nil when the branch gets through the stream without one.
+        func nextEvent(from: Int, shots: Int, rng: inout SeededGenerator) -> Int? {
+            // s: the first error at or after `from`.
+            var lo = 0, hi = locations.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if locations[mid] < from { lo = mid + 1 } else { hi = mid }
+            }
+            let s = lo
+            guard s < locations.count else { return nil }
+            var limit = locations.count
+            if let c = certain.first(where: { $0 >= s }) { limit = c }
+            // The first error i ≥ s with shots·(H[i+1] − H[s]) ≥ E, E ~ Exp(1).
+            let e = -Foundation.log(1 - rng.nextUniform()) / Double(shots) + hazards[s]
+            lo = s
+            hi = limit
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if hazards[mid + 1] >= e { hi = mid } else { lo = mid + 1 }
+            }
+            return lo < locations.count ? locations[lo] : nil
+        }
+
+        /// Applies elements `range` to the state through the cached chunk plans.
+        func apply(_ range: Range<Int>, to state: inout StateVector<Double>, values: [Parameter: Double]) {
+            var p = range.lowerBound
+            state.makeUnique()
+            while p < range.upperBound {
+                for size in Stream.sizes where p % size == 0 && p + size <= range.upperBound {
+                    let chunk = self.chunk(size: size, index: p / size)
+                    if let bound = chunk.bound {
+                        for executable in bound { executable.apply(to: &state) }
+                    } else if let plan = chunk.plan {
+                        // Checked values: the plan's parameters are the circuit's.
+                        try? plan.applyUnitarySteps(plan.steps.indices, to: &state, values: values)
+                    }
+                    if size == Stream.sizes[0], renormalizes { TrajectoryEngine.normalize(&state) }
+                    p += size
+                    break
+                }
+            }
+        }
+
+        private func chunk(size: Int, index: Int) -> Chunk {
+            let key = size == 1 ? -1 - index : (size << 40) | index
+            if let known = plans.withLock({ $0[key] }) { return known }
+            var circuit = QuantumCircuit(numQubits: numQubits)
+            for element in elements[(index * size)..<min(elements.count, (index + 1) * size)] {
+                switch element {
+                case .gate(let gate, let qubits):
+                    if gate.kind != .id { circuit.append(gate, indices: qubits) }
+                case .location(let l):
+                    if !l.freeIsIdentity {
+                        circuit.append(Gate(kind: .unitary(qubits: l.qubits.count), unitaryMatrix: l.branches[l.free].matrix.entries,
+                                            label: "free branch"), indices: l.qubits)
+                    }
+                case .barrier(let qubits):
+                    circuit.appendResolved(Instruction(operation: .barrier, qubits: qubits, clbits: [], condition: nil))
+                }
+            }
+            // The circuit was validated as a whole, so its pieces plan without error.
+            let plan = try? ExecutionPlan(circuit: circuit, fusion: fusion)
+            let bound: [Executable<Double>]? = plan.flatMap { plan in
+                plan.parameters.isEmpty
+                    ? try? plan.program(plan.steps.indices, values: [:], blockQubits: ExecutionPlan.defaultBlockQubits(for: Double.self))
+                    : nil
+            }
+            let made = Chunk(plan: plan, bound: bound)
+            plans.withLock { $0[key] = made }
+            return made
+        }
     }
 
     let numQubits: Int
     let numClbits: Int
-    let ops: [Op]
+    let segments: [Segment]
     /// Measurements sampled from each leaf's final state: (qubit, clbit, readout).
     let deferred: [(qubit: Int, clbit: Int, readout: ReadoutError?)]
     let program: NoisyProgram
@@ -79,58 +263,58 @@ struct TrajectoryEngine: Sendable {
                 break
             }
         }
-        var ops: [Op] = []
+        var segments: [Segment] = []
         var deferred: [(Int, Int, ReadoutError?)] = []
-        var run = QuantumCircuit(numQubits: program.numQubits)
-        var runHasGates = false
-        func flush() throws {
-            guard runHasGates else { return }
-            ops.append(.unitary(try ExecutionPlan(circuit: run, fusion: fusion)))
-            run = QuantumCircuit(numQubits: program.numQubits)
-            runHasGates = false
+        var run: [Stream.Element] = []
+        func flush() {
+            guard run.contains(where: { if case .barrier = $0 { false } else { true } }) else { run = []; return }
+            segments.append(.stream(Stream(elements: run, numQubits: program.numQubits, fusion: fusion)))
+            run = []
         }
         for (i, step) in steps.enumerated() {
             switch step {
             case .gate(let gate, let qubits, let condition):
                 if let condition {
-                    try flush()
+                    flush()
                     var single = QuantumCircuit(numQubits: program.numQubits)
                     single.append(gate, indices: qubits)
-                    ops.append(.conditioned(try ExecutionPlan(circuit: single, fusion: false), condition: condition))
-                } else if gate.kind != .id {
-                    run.append(gate, indices: qubits)
-                    runHasGates = true
+                    segments.append(.conditioned(try ExecutionPlan(circuit: single, fusion: false), condition: condition))
+                } else {
+                    run.append(.gate(gate, qubits: qubits))
                 }
             case .barrier(let qubits):
-                run.appendResolved(Instruction(operation: .barrier, qubits: qubits, clbits: [], condition: nil))
+                run.append(.barrier(qubits: qubits))
             case .channel(let channel, let qubits, let condition):
-                try flush()
-                ops.append(.channel(TrajectoryEngine.branching(channel, on: qubits), condition: condition))
+                if let condition {
+                    flush()
+                    segments.append(.conditionedChannel(Location(channel, on: qubits), condition: condition))
+                } else {
+                    run.append(.location(Location(channel, on: qubits)))
+                }
             case .measure(let q, let c, let readout, let condition):
-                try flush()
-                if deferrable[i] { deferred.append((q, c, readout)) } else { ops.append(.measure(qubit: q, clbit: c, readout: readout, condition: condition)) }
+                if deferrable[i] {
+                    deferred.append((q, c, readout))
+                } else {
+                    flush()
+                    segments.append(.measure(qubit: q, clbit: c, readout: readout, condition: condition))
+                }
             case .reset(let q, let condition):
-                try flush()
-                ops.append(.reset(qubit: q, condition: condition))
+                flush()
+                segments.append(.reset(qubit: q, condition: condition))
             }
         }
-        try flush()
-        self.ops = ops
+        flush()
+        self.segments = segments
         self.deferred = deferred
     }
 
-    static func branching(_ channel: QuantumChannel, on qubits: [Int]) -> Branching {
-        Branching(qubits: qubits, terms: channel.terms.map { term in
-            let single = term.kraus.count == 1
-            let k = term.kraus[0]
-            var isIdentity = false
-            if single, k.isDiagonal {
-                let d = k.diagonalEntries
-                isIdentity = d.allSatisfy { ($0 - d[0]).length <= 1e-15 }
-            }
-            return Branching.Term(probability: term.probability, operators: term.kraus, isIdentity: isIdentity,
-                                  isUnitary: single && term.isUnitary)
-        })
+    /// Rescales a state to norm 1 (after free operators that shrink it).
+    static func normalize(_ state: inout StateVector<Double>) {
+        let total = state.normSquared
+        guard total > 0, abs(total - 1) > 1e-6 else { return }
+        let factor = 1 / total.squareRoot()
+        let p = state.storage.pointer
+        for i in 0..<(2 * state.count) { p[i] *= factor }
     }
 
     // MARK: - Branches
@@ -138,16 +322,15 @@ struct TrajectoryEngine: Sendable {
     /// A group of shots that share everything so far.
     struct Node {
         var state: StateVector<Double>
-        /// The next op to run.
-        var op: Int
+        /// The segment, and within a stream the element, to run next.
+        var segment: Int
+        var element: Int
         var shots: Int
         var bits: [UInt8]
         var seed: UInt64
-        /// ‖ψ‖² of the (unnormalised) amplitudes.
-        var normSquared: Double
-        /// An operator to apply before the next op (the branch this node took), and its qubits.
+        /// An operator to apply before anything else (the branch this node took), and its qubits.
         var pending: (matrix: SmallMatrix, qubits: [Int])?
-        /// A measurement or reset outcome to collapse onto before the next op: (qubit, outcome, flip after).
+        /// A measurement or reset outcome to collapse onto first: (qubit, outcome, flip after).
         var collapse: (qubit: Int, outcome: Int, flip: Bool)?
     }
 
@@ -167,8 +350,7 @@ struct TrajectoryEngine: Sendable {
         var errorsApplied = 0
     }
 
-    /// Runs every op from `node.op` on, splitting at errors; returns the children when it splits,
-    /// or nil when the branch reached the end (then `finish` was called).
+    /// Runs the branch until it splits (returning the children) or ends (returning nil).
     func advance(_ node: inout Node, values: [Parameter: Double], tally: inout Tally) -> [Node]? {
         if let pending = node.pending {
             node.state.makeUnique()
@@ -176,7 +358,6 @@ struct TrajectoryEngine: Sendable {
                                             numQubits: numQubits)
             kernel.apply(to: node.state.storage.pointer, threads: node.state.threads)
             node.pending = nil
-            tally.errorsApplied += 1
         }
         if let c = node.collapse {
             node.state.makeUnique()
@@ -186,33 +367,52 @@ struct TrajectoryEngine: Sendable {
             let kept = c.outcome == 1 ? one : total - one
             collapse(p, numQubits: numQubits, qubit: c.qubit, outcome: c.outcome, scale: 1 / kept.squareRoot(), threads: node.state.threads)
             if c.flip { flip(p, numQubits: numQubits, qubit: c.qubit, threads: node.state.threads) }
-            node.normSquared = 1
             node.collapse = nil
         }
-        // Keep the amplitudes away from underflow after many non-unitary branches.
-        if node.normSquared < 1e-100 {
-            node.state.makeUnique()
-            scale(&node.state, by: 1 / node.normSquared.squareRoot())
-            node.normSquared = 1
-        }
-        while node.op < ops.count {
-            let op = ops[node.op]
-            node.op += 1
-            switch op {
-            case .unitary(let plan):
-                // Checked values: the plan's parameters are the circuit's.
-                try? plan.applyUnitarySteps(plan.steps.indices, to: &node.state, values: values)
-            case .conditioned(let plan, let condition):
-                if holds(condition, node.bits) { try? plan.applyUnitarySteps(plan.steps.indices, to: &node.state, values: values) }
-            case .channel(let branching, let condition):
-                if let condition, !holds(condition, node.bits) { continue }
-                if let children = split(&node, branching), children.count > 1 || children.first?.pending != nil {
-                    return children
+        while node.segment < segments.count {
+            switch segments[node.segment] {
+            case .stream(let stream):
+                var rng = SeededGenerator(seed: node.seed)
+                let event = stream.nextEvent(from: node.element, shots: node.shots, rng: &rng)
+                stream.apply(node.element..<(event ?? stream.elements.count), to: &node.state, values: values)
+                guard let event, case .location(let location) = stream.elements[event] else {
+                    node.segment += 1
+                    node.element = 0
+                    node.seed = rng.next()
+                    continue
                 }
+                node.element = event + 1
+                let (children, errors) = split(&node, location, conditionedToLeave: true, rng: &rng)
+                tally.errorsApplied += errors
+                node.seed = rng.next()
+                if children.count == 1 {
+                    node = children[0]
+                    advancePending(&node)
+                    continue
+                }
+                return children
+            case .conditioned(let plan, let condition):
+                node.segment += 1
+                if holds(condition, node.bits) { try? plan.applyUnitarySteps(plan.steps.indices, to: &node.state, values: values) }
+            case .conditionedChannel(let location, let condition):
+                node.segment += 1
+                guard holds(condition, node.bits) else { continue }
+                var rng = SeededGenerator(seed: node.seed)
+                let (children, errors) = split(&node, location, conditionedToLeave: false, rng: &rng)
+                tally.errorsApplied += errors
+                node.seed = rng.next()
+                if children.count == 1 {
+                    node = children[0]
+                    advancePending(&node)
+                    continue
+                }
+                return children
             case .measure(let q, let c, let readout, let condition):
+                node.segment += 1
                 if let condition, !holds(condition, node.bits) { continue }
                 return measure(&node, qubit: q, clbit: c, readout: readout, reset: false)
             case .reset(let q, let condition):
+                node.segment += 1
                 if let condition, !holds(condition, node.bits) { continue }
                 return measure(&node, qubit: q, clbit: nil, readout: nil, reset: true)
             }
@@ -220,57 +420,79 @@ struct TrajectoryEngine: Sendable {
         return nil
     }
 
+    /// Applies a single child's pending operator in place.
+    private func advancePending(_ node: inout Node) {
+        guard let pending = node.pending else { return }
+        node.state.makeUnique()
+        KernelCall<Double>(structure: GateStructure(numControls: 0, target: pending.matrix), qubits: pending.qubits, numQubits: numQubits)
+            .apply(to: node.state.storage.pointer, threads: node.state.threads)
+        node.pending = nil
+    }
+
     private func holds(_ condition: Condition, _ bits: [UInt8]) -> Bool {
         condition.clbits.enumerated().allSatisfy { m, c in Int(bits[c]) == (m < 63 ? (condition.value >> m) & 1 : 0) }
     }
 
-    private func scale(_ state: inout StateVector<Double>, by factor: Double) {
-        let p = state.storage.pointer
-        for i in 0..<(2 * state.count) { p[i] *= factor }
-    }
-
-    /// Splits a node's shots among an error's branches. Returns nil when every shot took an
-    /// identity branch (the node goes on unchanged).
-    private func split(_ node: inout Node, _ branching: Branching) -> [Node]? {
-        var rng = SeededGenerator(seed: node.seed)
-        // The node's stream moves on whatever happens, so the next error draws afresh.
-        defer { node.seed = rng.next() }
-        let perTerm = multinomial(node.shots, branching.terms.map(\.probability), &rng)
-        var outcomes: [(shots: Int, matrix: SmallMatrix?, normFactor: Double)] = []
-        var reduced: [Complex<Double>]?
-        for (t, term) in branching.terms.enumerated() where perTerm[t] > 0 {
-            if term.isUnitary {
-                outcomes.append((perTerm[t], term.isIdentity ? nil : term.operators[0], 1))
-                continue
+    /// Splits a node at an error. With `conditionedToLeave`, at least one shot leaves the free
+    /// branch (the event drawn in advance): the number that leave is Binomial(m, 1 − q_free)
+    /// conditioned on ≥ 1, and they draw from the rest of the distribution; otherwise every shot
+    /// draws from the whole distribution. Children come in a fixed order with seeds from `rng`.
+    private func split(_ node: inout Node, _ location: Location, conditionedToLeave: Bool,
+                       rng: inout SeededGenerator) -> (children: [Node], errors: Int) {
+        let m = node.shots
+        var leaving = m
+        var q = 0.0
+        if conditionedToLeave {
+            q = location.freeProbability
+            // The first shot to leave is the i-th with P ∝ q^(i−1)(1 − q), i ≤ m; the rest leave
+            // independently with probability 1 − q.
+            let qm = q > 0 ? Foundation.exp(Double(m) * Foundation.log(q)) : 0
+            let u = rng.nextUniform()
+            var first = 1
+            if q > 0 && q < 1 {
+                first = Int((Foundation.log(1 - u * (1 - qm)) / Foundation.log(q)).rounded(.up))
+                first = min(m, max(1, first))
             }
-            // ‖Kψ‖²/‖ψ‖² = Tr(K†K ρ_Q)/Tr ρ_Q from the reduced density matrix of the error's qubits.
-            if reduced == nil { reduced = reducedDensityMatrix(node.state, branching.qubits) }
-            let rho = reduced ?? []
-            let d = 1 << branching.qubits.count
-            let trace = (0..<d).reduce(0.0) { $0 + rho[$1 * d + $1].real }
-            let probabilities = term.operators.map { k -> Double in
-                let m = k.adjoint() * k
-                var s = 0.0
-                for a in 0..<d { for b in 0..<d { s += (m[a, b] * rho[b * d + a]).real } }
-                return max(0, s / trace)
-            }
-            let counts = multinomial(perTerm[t], probabilities, &rng)
-            for (j, k) in term.operators.enumerated() where counts[j] > 0 {
-                outcomes.append((counts[j], k, probabilities[j]))
-            }
+            leaving = 1 + binomial(m - first, 1 - q, &rng)
         }
-        if outcomes.count == 1, outcomes[0].matrix == nil { return nil }
-        // Children in a fixed order, each with a seed drawn from this node's stream.
+        // The leaving shots' distribution over branches: (P(b) − q·[b free])/(1 − q).
+        var reduced: [Complex<Double>]?
+        if location.stateDependent { reduced = reducedDensityMatrix(node.state, location.qubits) }
+        let d = 1 << location.qubits.count
+        let trace = reduced.map { rho in (0..<d).reduce(0.0) { $0 + rho[$1 * d + $1].real } } ?? 1
+        let weights = location.branches.enumerated().map { b, branch -> Double in
+            var p = branch.probability
+            if !branch.isUnitary, let rho = reduced {
+                let m = branch.matrix.adjoint() * branch.matrix
+                var s = 0.0
+                for a in 0..<d { for c in 0..<d { s += (m[a, c] * rho[c * d + a]).real } }
+                p *= s / trace
+            }
+            if b == location.free { p -= q }
+            return max(0, p)
+        }
+        let counts = multinomial(leaving, weights, &rng)
         var children: [Node] = []
-        for outcome in outcomes {
+        var freeShots = m - leaving + counts[location.free]
+        if freeShots > 0 {
             var child = node
-            child.shots = outcome.shots
+            child.shots = freeShots
             child.seed = rng.next()
-            child.normSquared = node.normSquared * outcome.normFactor
-            child.pending = outcome.matrix.map { ($0, branching.qubits) }
+            child.pending = location.freeIsIdentity ? nil : (location.branches[location.free].matrix, location.qubits)
+            children.append(child)
+            freeShots = 0
+        }
+        for (b, count) in counts.enumerated() where count > 0 && b != location.free {
+            var child = node
+            child.shots = count
+            child.seed = rng.next()
+            let branch = location.branches[b]
+            let identity = branch.isUnitary && branch.matrix.isDiagonal
+                && branch.matrix.diagonalEntries.allSatisfy { ($0 - branch.matrix[0, 0]).length <= 1e-15 }
+            child.pending = identity ? nil : (branch.matrix, location.qubits)
             children.append(child)
         }
-        return children
+        return (children, counts.enumerated().filter { $0.offset != location.free && $0.element > 0 }.count)
     }
 
     /// Splits a node at a measurement (or reset) by its outcome, then by the readout error.
@@ -283,7 +505,7 @@ struct TrajectoryEngine: Sendable {
         var children: [Node] = []
         for (outcome, shots) in [(0, node.shots - ones), (1, ones)] where shots > 0 {
             var recordedSplit: [(Int, Int)] = [(outcome, shots)]
-            if let readout, let clbit, clbit >= 0 {
+            if let readout, clbit != nil {
                 let flipped = binomial(shots, readout.probabilities[outcome][1 - outcome], &rng)
                 recordedSplit = [(outcome, shots - flipped), (1 - outcome, flipped)].filter { $0.1 > 0 }
             }
@@ -337,11 +559,11 @@ struct TrajectoryEngine: Sendable {
               finish: @Sendable (Node) -> Leaf) -> (leaves: [Leaf], tally: Tally)
     {
         // Large states: one branch at a time, every thread in the kernels.
-        let parallelBranches = numQubits < 14 && threads > 1
+        let parallelBranches = numQubits <= 18 && threads > 1
         var start = initialState ?? StateVector<Double>(unchecked: numQubits, threads: threads)
         start.threads = parallelBranches ? 1 : threads
-        let root = Node(state: start, op: 0, shots: shots, bits: [UInt8](repeating: 0, count: numClbits), seed: seed,
-                        normSquared: start.normSquared, pending: nil, collapse: nil)
+        let root = Node(state: start, segment: 0, element: 0, shots: shots, bits: [UInt8](repeating: 0, count: numClbits), seed: seed,
+                        pending: nil, collapse: nil)
         var tally = Tally()
         var leaves: [Leaf] = []
         guard parallelBranches else {
@@ -351,7 +573,7 @@ struct TrajectoryEngine: Sendable {
         // Breadth-first until there are enough branches to share, then whole subtrees per task.
         var frontier = [root]
         var head = 0
-        while head < frontier.count, frontier.count - head < 4 * threads {
+        while head < frontier.count, frontier.count - head < 8 * threads {
             var node = frontier[head]
             head += 1
             if let children = advance(&node, values: values, tally: &tally) {
@@ -448,10 +670,9 @@ struct TrajectoryEngine: Sendable {
         let threads = try Simulator.resolveThreads(simulator.threads)
         try checkMemory(numQubits: numQubits, as: Double.self, userLimit: simulator.maxMemoryBytes, copies: TrajectoryEngine.liveStates(shots))
         let (leaves, _) = walk(values: values, shots: shots, seed: seed, threads: threads, initialState: initialState) { node in
-            let values = observables.map { o in
-                pauliExpectation(node.state.storage.pointer, numQubits: node.state.numQubits, observable: o, threads: node.state.threads)
-                    / node.normSquared
-            }
+            let p = node.state.storage.pointer
+            let norm = normSquared(p, numQubits: node.state.numQubits, threads: node.state.threads)
+            let values = observables.map { o in pauliExpectation(p, numQubits: node.state.numQubits, observable: o, threads: node.state.threads) / norm }
             return Leaf(seed: node.seed, shots: node.shots, keys: nil, values: values)
         }
         return observables.indices.map { k in
