@@ -80,6 +80,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("report"), help: ArgumentHelp("Also write an HTML report of the model (sealed like the model when it is).", valueName: "file"))
     var reportPath: String?
 
+    @OptionGroup var noise: MLNoiseOptions
     @OptionGroup var keys: JobKeyOptions
     @OptionGroup var energy: EnergyOptions
 
@@ -119,7 +120,11 @@ struct Train: ParsableCommand {
         job.featureMap = try featureMapOptions.choice(default: kind == .qsvm ? .zz : nil)
         job.svm = SVCParameters(c: c)
         job.gamma = gamma
-        if kind == .vqc || kind == .vqr { job.variational = try variational.settings() }
+        job.noise = try noise.settings()
+        if job.noise != nil, kind == .svmRBF || kind == .svmLinear {
+            throw CLIError.usage("--noise: \(kind.rawValue) is a classical model (no circuit to be noisy); use qsvm, vqc or vqr")
+        }
+        if kind == .vqc || kind == .vqr { job.variational = try variational.settings(underNoise: job.noise != nil) }
         job.privacy = privacy.configuration()
         job.featureBounds = try privacy.parsedFeatureBounds()
         job.targetBounds = try privacy.parsedTargetBounds()

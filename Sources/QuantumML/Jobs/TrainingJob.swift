@@ -105,6 +105,9 @@ public struct TrainingJob: Sendable {
     public var meter: EnergyMeter?
     /// Progress of the kernel (qsvm) or of the epochs (vqc, vqr).
     public var progress: (@Sendable (JobProgress) -> Void)?
+    /// Train under noise (nil: ideal): the qsvm's kernel is Tr(ρ(x)·ρ(x′)), vqc and vqr read out
+    /// the noisy circuit (parameter-shift gradients); exact or from shots (``NoiseSettings``).
+    public var noise: NoiseSettings?
 
     /// A job with `verdant train`'s defaults: a stratified 25 % test split with seed 7, min-max
     /// scaling to [0, π], C = 1, the model's default encoding, all cores of this process.
@@ -190,6 +193,7 @@ extension TrainedModel {
         if let kind = job.model.kernelKind {
             var configuration = TrainingConfiguration(kind: kind, scale: job.scale, svm: job.svm, gamma: job.gamma,
                                                       scheduler: job.scheduler, communicator: job.communicator)
+            configuration.noise = kind == .qsvm ? job.noise : nil
             if kind == .qsvm {
                 configuration.featureMap = try (job.featureMap ?? FeatureMapChoice(.zz)).featureMap(features: train.features.columns)
             }
@@ -267,6 +271,7 @@ extension TrainedModel {
             epochs: settings.epochs, batchSize: settings.batchSize, seed: job.seed, validationFraction: settings.validationFraction,
             patience: settings.patience, gradientMethod: settings.gradientMethod, scale: job.scale, scheduler: job.scheduler,
             communicator: job.communicator)
+        configuration.noise = job.noise
         configuration.privacy = job.privacy
         configuration.featureBounds = job.featureBounds
         configuration.targetBounds = job.targetBounds
