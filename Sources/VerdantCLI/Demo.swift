@@ -59,6 +59,8 @@ struct Demo: ParsableCommand {
             throw CLIError.usage("verdant demo runs in one process; under mpirun use verdant train (rank 0 writes and prints)")
         }
         AtomicOutput.removeOnInterrupt()
+        // The demo makes keys and holds the plaintext data set: no core file from here on.
+        SecretMemory.protectProcess()
         try checkOutput(reportPath, force: true, option: "--report")
         // A report draws power over time: sample at least ten times a second.
         var configuration = try energy.configuration()

@@ -43,7 +43,7 @@ struct Keygen: ParsableCommand {
         if output == nil, recipientOf == nil, let warning = Keygen.exposedStandardOutput() {
             printNote("verdant: warning: \(warning)")
         }
-        try withPrivacyErrors {
+        do {
             if let recipientOf {
                 if let warning = X25519Identity.permissionWarning(forFile: recipientOf) { printNote("verdant: warning: \(warning)") }
                 for identity in try X25519Identity.load(contentsOfFile: recipientOf) { print(identity.recipient.string) }
