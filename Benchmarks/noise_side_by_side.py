@@ -275,7 +275,7 @@ def kernel_case(verdant, tmp, args):
     with open(data, "w") as f:
         f.write(",".join(f"f{j}" for j in range(n)) + ",label\n")
         for i, row in enumerate(x):
-            f.write(",".join(repr(v) for v in row) + f",{i % 2}\n")
+            f.write(",".join(repr(float(v)) for v in row) + f",{i % 2}\n")
     command = [verdant, "kernel", "--data", data, "--feature-map", "zz", "--reps", "2", "--entanglement", "linear",
                "--scale", "none", "--noise", model_path, "--threads", str(args.threads), "--out", os.path.join(tmp, "k.npy"), "--json"]
     times = []
@@ -309,8 +309,8 @@ KERNEL_WORKER = r'''
 import json, sys, time
 import numpy as np
 sys.path.insert(0, %(here)r)
-from qiskit import transpile
 from qiskit.circuit.library import zz_feature_map
+from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_aer.primitives import SamplerV2
 from qiskit_aer.noise import NoiseModel
 from qiskit_machine_learning.kernels import FidelityQuantumKernel
@@ -320,8 +320,11 @@ n, samples, threads = %(n)d, %(samples)d, %(threads)d
 backend = fake.FakeGuadalupeV2()
 model = NoiseModel.from_backend(backend)
 sampler = SamplerV2(default_shots=1024, options={"backend_options": {"noise_model": model, "max_parallel_threads": threads}})
-fm = transpile(zz_feature_map(n, reps=2, entanglement="linear"), basis_gates=model.basis_gates, optimization_level=0)
-kernel = FidelityQuantumKernel(feature_map=fm, fidelity=ComputeUncompute(sampler=sampler))
+# The fidelity circuits are translated to the model's basis by a pass manager (transpiling the
+# feature map itself first makes assign_parameters fail with a name conflict in qiskit-ml 0.9).
+fm = zz_feature_map(n, reps=2, entanglement="linear")
+pm = generate_preset_pass_manager(optimization_level=0, basis_gates=model.basis_gates)
+kernel = FidelityQuantumKernel(feature_map=fm, fidelity=ComputeUncompute(sampler=sampler, pass_manager=pm))
 rng = np.random.default_rng(5)
 x = rng.uniform(0, np.pi, size=(samples, n))
 m = min(samples, 20)
