@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Communication", targets: ["Communication"]),
         .library(name: "Privacy", targets: ["Privacy"]),
         .library(name: "QuantumML", targets: ["QuantumML"]),
+        .library(name: "Report", targets: ["Report", "Figures"]),
         .executable(name: "verdant", targets: ["VerdantCLI"]),
     ],
     traits: [
@@ -25,7 +26,7 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public API
-        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Communication", "Parallel", "Privacy", "QuantumML", "VerdantCommon"]),
+        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Communication", "Parallel", "Privacy", "QuantumML", "Report", "Figures", "VerdantCommon"]),
         .target(name: "Energy", dependencies: ["VerdantCommon"]),
         .target(
             name: "Quantum",
@@ -63,6 +64,9 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        // Figures: SVG, scales, ticks, number formats, charts, HTML (Foundation only); Report: Verdant's results → figures.
+        .target(name: "Figures"),
+        .target(name: "Report", dependencies: ["Figures", "QuantumML", "Quantum", "Energy", "Privacy", "VerdantCommon"]),
 
         // MARK: - Implementation details
         .target(name: "VerdantCommon"),
@@ -112,5 +116,7 @@ let package = Package(
         ),
         .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "Verdant", "_TestSupport"]),
         .testTarget(name: "VerdantCommonTests", dependencies: ["VerdantCommon"], exclude: ["Fixtures"]),
+        .testTarget(name: "FiguresTests", dependencies: ["Figures", "_TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Figures", "QuantumML", "Energy", "Privacy", "_TestSupport"]),
     ]
 )

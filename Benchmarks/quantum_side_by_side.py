@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
-"""Time Qiskit Aer and Qulacs on exactly the circuits `verdant bench --suite quantum` times.
+"""Time Qiskit Aer, Qulacs and qsim on exactly the circuits `verdant bench --suite quantum` times.
 
 Flow (see Benchmarks/README.md):
   1. `swift build -c release` (unless --skip-build / --verdant / --qasm-dir),
   2. `verdant bench --suite quantum --json --export-qasm TMP --qubits .. --threads .. --repeats ..
-      --precision double`  -> Verdant's timings + the OpenQASM 2 files of every circuit it timed,
+      --precision both`  -> Verdant's timings (planning and fusion included) + the OpenQASM 2
+     files of every circuit it timed, among them the transpiled families (qft-ucx, qft-rzsx,
+     qaoa, su2),
   3. for every exported circuit and every thread count, one worker subprocess (so that
      OMP_NUM_THREADS is set before qulacs / Aer are imported, and so that no process ever holds
      two large state vectors) times
        - Qiskit Aer  (statevector, double, fusion on, max_parallel_threads=t),
        - Qulacs      (QuantumCircuitOptimizer, update_quantum_state on a fresh QuantumState),
-  4. prints a table with ratios against Verdant (and writes JSON with --out).
+       - qsim        (qsimcirq, complex64, cpu_threads=t, every max_fused_gate_size of --qsim-sizes;
+                      the best is the single-precision anchor),
+     and NumPy's in-place `a *= c` on the state's bytes (complex128 and complex64), the streaming
+     reference for "÷ sweep",
+  4. prints a table with ratios against Verdant and the issue's goals met or not, and writes the
+     raw data with the command, date and machine to Benchmarks/results/ (or --out).
 
-`--self-check` verifies the Qiskit -> Qulacs gate mapping (and Aer) against
-qiskit.quantum_info.Statevector on 4-6 qubits from random initial states and exits non-zero on
-any mismatch above 1e-10.
+`--self-check` verifies the Qiskit -> Qulacs and Qiskit -> cirq (qsim) gate mappings (and Aer)
+against qiskit.quantum_info.Statevector on 4-6 qubits from random initial states and exits
+non-zero on any mismatch above 1e-10 (Qulacs, Aer) or 1e-5 (qsim, single precision).
 """
 
 import argparse
@@ -31,8 +38,16 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BASIS = ["u", "cx", "cp", "swap", "h"]
-CASE_ORDER = {"qft": 0, "random": 1, "h-first": 2, "h-last": 3, "sample": 4}
+BASIS = ["u", "cx", "cp", "swap", "h", "rz", "sx", "x"]
+CASE_ORDER = {"qft": 0, "qft-ucx": 1, "qft-rzsx": 2, "random": 3, "qaoa": 4, "su2": 5, "h-first": 6, "h-last": 7,
+              "sample": 8}
+# The transpiled families of issue 15, and the goals: Double at least GOAL_DOUBLE[n] times faster
+# than the faster of Aer and Qulacs, Single at least GOAL_SINGLE[n] times faster than qsim at its
+# best fused-gate size; a transpiled QFT at most 1.3x the native QFT's time.
+FAMILIES = ["qft-ucx", "qft-rzsx", "random", "qaoa", "su2"]
+GOAL = {20: 2.0, 24: 3.0, 26: 3.0}
+QFT_GOAL = 1.3
+QSIM_TOL = 1e-5
 # "sample-<n>.qasm" prepares a state; what is timed is drawing SAMPLE_SHOTS shots from it.
 SAMPLE_SHOTS = 100_000
 QASM_NAME = re.compile(r"^(?P<case>.+)-(?P<n>\d+)\.qasm$")
@@ -67,6 +82,8 @@ def qulacs_circuit(tqc, cp_style="control"):
       * qubit order: both Qiskit and Qulacs use qubit 0 = least-significant bit of the
         basis-state index, so qubit indices map 1:1 and state vectors compare element-wise;
       * qulacs.gate.U3(q, theta, phi, lam) has exactly Qiskit's U(theta, phi, lam) matrix;
+      * rz(θ) is qulacs.gate.RotZ(q, θ) = exp(-iθZ/2) (qulacs.gate.RZ is exp(+iθZ/2)); sx is
+        qulacs.gate.sqrtX; x is qulacs.gate.X;
       * qulacs.gate.CP is NOT a controlled phase (it is a completely-positive map); cp(lam) c,t
         is built as DenseMatrix(t, diag(1, e^{i lam})) + add_control_qubit(c, 1)
         ("control", default) or DiagonalMatrix([c, t], [1, 1, 1, e^{i lam}]) ("diagonal");
@@ -88,9 +105,15 @@ def qulacs_circuit(tqc, cp_style="control"):
             continue
         if name in ("measure", "reset") or inst.clbits:
             raise ValueError(f"non-unitary instruction {name!r} in a state-vector benchmark")
-        params = [float(p) for p in op.params] if name in ("u", "u3", "cp", "cu1") else []
+        params = [float(p) for p in op.params] if name in ("u", "u3", "cp", "cu1", "rz") else []
         if name == "h":
             circ.add_gate(qg.H(qs[0]))
+        elif name == "x":
+            circ.add_gate(qg.X(qs[0]))
+        elif name == "sx":
+            circ.add_gate(qg.sqrtX(qs[0]))  # [[1+i, 1-i], [1-i, 1+i]] / 2, Qiskit's sx
+        elif name == "rz":
+            circ.add_gate(qg.RotZ(qs[0], params[0]))  # exp(-i θ Z / 2), Qiskit's rz (qg.RZ has the other sign)
         elif name == "cx":
             circ.add_gate(qg.CNOT(qs[0], qs[1]))
         elif name == "swap":
@@ -134,6 +157,56 @@ def aer_backend(threads, **extra):
                         fusion_enable=True, **extra)
 
 
+def cirq_circuit(tqc):
+    """A cirq circuit with the operator of `tqc` (in BASIS), and the qubit order that makes qubit 0
+    the least-significant bit of the state index (cirq's default order is the reverse).
+
+    Gates: cx -> CNOT, h -> H, x -> X, sx -> X**0.5 (= Qiskit's sx), rz(θ) -> cirq.rz(θ)
+    (exp(-iθZ/2)), cp(λ) -> CZPowGate(exponent=λ/π), swap -> SWAP, u(θ,φ,λ) and anything else ->
+    MatrixGate of Operator(op) with the qubits reversed (cirq's first qubit is the most significant).
+    Checked by --self-check against Statevector.
+    """
+    import cirq
+
+    qs = cirq.LineQubit.range(tqc.num_qubits)
+    index = {q: i for i, q in enumerate(tqc.qubits)}
+    ops = []
+    for inst in tqc.data:
+        op = inst.operation
+        name = op.name
+        idx = [index[q] for q in inst.qubits]
+        if name == "barrier":
+            continue
+        if name in ("measure", "reset") or inst.clbits:
+            raise ValueError(f"non-unitary instruction {name!r} in a state-vector benchmark")
+        p = [float(x) for x in op.params] if name in ("rz", "cp", "cu1") else []
+        if name == "cx":
+            ops.append(cirq.CNOT(qs[idx[0]], qs[idx[1]]))
+        elif name == "h":
+            ops.append(cirq.H(qs[idx[0]]))
+        elif name == "x":
+            ops.append(cirq.X(qs[idx[0]]))
+        elif name == "sx":
+            ops.append((cirq.X ** 0.5)(qs[idx[0]]))
+        elif name == "rz":
+            ops.append(cirq.rz(p[0])(qs[idx[0]]))
+        elif name in ("cp", "cu1"):
+            ops.append(cirq.CZPowGate(exponent=p[0] / math.pi)(qs[idx[0]], qs[idx[1]]))
+        elif name == "swap":
+            ops.append(cirq.SWAP(qs[idx[0]], qs[idx[1]]))
+        else:
+            from qiskit.quantum_info import Operator
+
+            ops.append(cirq.MatrixGate(Operator(op).data)(*[qs[i] for i in reversed(idx)]))
+    return cirq.Circuit(ops), list(reversed(qs))
+
+
+def qsim_simulator(threads, fused):
+    import qsimcirq
+
+    return qsimcirq.QSimSimulator(qsimcirq.QSimOptions(max_fused_gate_size=fused, cpu_threads=threads))
+
+
 # --------------------------------------------------------------------------------------------
 # Stand-in circuits (same shapes and QASM style as Verdant's export) for tests without Verdant
 # --------------------------------------------------------------------------------------------
@@ -167,6 +240,8 @@ def standin_qasm(case, n, seed=1234):
             rng.shuffle(perm)
             for i in range(0, n - 1, 2):
                 lines.append(f"cx q[{perm[i]}],q[{perm[i + 1]}];")
+    elif case in ("qft-ucx", "qft-rzsx", "qaoa", "su2"):
+        return family_qasm(case, n)
     elif case == "h-first":
         lines.append("h q[0];")
     elif case == "h-last":
@@ -174,6 +249,33 @@ def standin_qasm(case, n, seed=1234):
     else:
         raise ValueError(case)
     return "\n".join(lines) + "\n"
+
+
+def family_qasm(case, n, seed=2026):
+    """A transpiled family made by Qiskit itself (stand-in for Verdant's export): the QFT in u+cx
+    (level 0) and rz+sx+cx (level 1), the QAOA ring (3 layers, rz+sx+x+cx, level 1), EfficientSU2
+    (full, 4 reps, u+cx, level 1), random angles from `seed`."""
+    import numpy as np
+    from qiskit import qasm2, transpile
+    from qiskit.circuit.library import QAOAAnsatz, QFT, efficient_su2
+    from qiskit.quantum_info import SparsePauliOp
+
+    rng = np.random.default_rng(seed)
+    if case == "qft-ucx":
+        t = transpile(QFT(n), basis_gates=["u", "cx"], optimization_level=0)
+    elif case == "qft-rzsx":
+        t = transpile(QFT(n), basis_gates=["rz", "sx", "cx"], optimization_level=1)
+    elif case == "qaoa":
+        ring = SparsePauliOp.from_sparse_list([("ZZ", [i, (i + 1) % n], 1.0) for i in range(n)], num_qubits=n)
+        a = QAOAAnsatz(ring, reps=3)
+        t = transpile(a.assign_parameters(rng.uniform(-np.pi, np.pi, a.num_parameters)),
+                      basis_gates=["rz", "sx", "x", "cx"], optimization_level=1)
+    else:
+        a = efficient_su2(n, entanglement="full", reps=4)
+        t = transpile(a.assign_parameters(rng.uniform(-np.pi, np.pi, a.num_parameters)), basis_gates=["u", "cx"],
+                      optimization_level=1)
+    t.global_phase = 0
+    return qasm2.dumps(t)
 
 
 def write_standins(directory, qubits):
@@ -235,6 +337,17 @@ def self_check(qasm_dir=None):
             if not err <= TOL:
                 failures.append(f"aer {label} fusion_threshold={fusion_threshold}: max|diff| = {err:.3e}")
 
+    def check_qsim(label, tqc):
+        nonlocal worst
+        # qsim runs complex64 from |0…0⟩: compare against Statevector of the same circuit.
+        want = Statevector(tqc).data * np.exp(-1j * float(tqc.global_phase))
+        circuit, order = cirq_circuit(tqc)
+        for fused in (2, 4):
+            got = np.asarray(qsim_simulator(1, fused).simulate(circuit, qubit_order=order).final_state_vector)
+            err = float(np.max(np.abs(got - want)))
+            if not err <= QSIM_TOL:
+                failures.append(f"qsim {label} max_fused_gate_size={fused}: max|diff| = {err:.3e}")
+
     # Single gates on asymmetric qubit pairs (control < target and control > target).
     n = 5
     for name, build in [
@@ -251,6 +364,13 @@ def self_check(qasm_dir=None):
         qc = QuantumCircuit(n)
         build(qc)
         check(f"single {name}", qc)
+        check_qsim(f"single {name}", qc)
+    for name, build in [("rz", lambda c: c.rz(0.7, 2)), ("sx", lambda c: c.sx(1)), ("x", lambda c: c.x(4))]:
+        qc = QuantumCircuit(n)
+        qc.h(range(n))
+        build(qc)
+        check(f"single {name}", qc)
+        check_qsim(f"single {name}", qc)
 
     # Global phase carried by the transpiler must be applied to the Qulacs state.
     qc = QuantumCircuit(n, global_phase=0.9)
@@ -259,10 +379,11 @@ def self_check(qasm_dir=None):
 
     # Whole circuits of the shapes Verdant exports, through the same QASM loader as the worker.
     for n in (4, 5, 6):
-        for case in CASE_ORDER:
+        for case in ("qft", "random", "h-first", "h-last", "sample"):
             _, tqc = load_circuit(standin_qasm(case, n), from_text=True)
             assert set(tqc.count_ops()) <= set(BASIS), tqc.count_ops()
             check(f"{case}-{n}", tqc)
+            check_qsim(f"{case}-{n}", tqc)
 
     # Files exported by `verdant bench --export-qasm` (small ones only), when a directory is given.
     if qasm_dir:
@@ -272,6 +393,7 @@ def self_check(qasm_dir=None):
         for n, case, path in files:
             _, tqc = load_circuit(path)
             check(os.path.basename(path), tqc, modes=("none", "light", "block2"))
+            check_qsim(os.path.basename(path), tqc)
             if n <= 6:  # Verdant's own `gate` definitions, read with default settings, agree
                 from qiskit import qasm2
                 from qiskit.quantum_info import Operator
@@ -387,9 +509,65 @@ def worker(args):
             "gates_before": before, "gates_after": circ.get_gate_count(), "optimize_seconds": opt_s,
             "seconds": secs, "median": statistics.median(secs),
         }
+    if "qsim" in anchors:
+        import qsimcirq
+
+        circuit, order = cirq_circuit(tqc)
+        sizes = {}
+        for fused in args.qsim_sizes:
+            sim = qsim_simulator(t, fused)
+            secs = []
+            for i in range(args.warmup + args.repeats):
+                t0 = time.perf_counter()
+                res = sim.simulate(circuit, qubit_order=order)  # what a user pays: translation, fusion, gates, the state
+                dt = time.perf_counter() - t0
+                del res
+                gc.collect()
+                if i >= args.warmup:
+                    secs.append(dt)
+            sizes[str(fused)] = {"seconds": secs, "median": statistics.median(secs)}
+        best = min(sizes, key=lambda f: sizes[f]["median"])
+        # The fixed cost of a call: an identity on every qubit (translation, allocation, the returned state).
+        empty = cirq_empty(n)
+        sim = qsim_simulator(t, int(best))
+        sim.simulate(empty[0], qubit_order=empty[1])
+        t0 = time.perf_counter()
+        sim.simulate(empty[0], qubit_order=empty[1])
+        empty_s = time.perf_counter() - t0
+        gc.collect()
+        out["qsim"] = {"version": getattr(qsimcirq, "__version__", "?"), "sizes": sizes, "best_size": int(best),
+                       "median": sizes[best]["median"], "empty_circuit_seconds": empty_s, "precision": "complex64"}
     out["omp_num_threads"] = os.environ.get("OMP_NUM_THREADS")
     print(json.dumps(out))
     return 0
+
+
+def cirq_empty(n):
+    import cirq
+
+    qs = cirq.LineQubit.range(n)
+    return cirq.Circuit(cirq.I.on_each(qs)), list(reversed(qs))
+
+
+def numpy_sweep(n, repeats):
+    """NumPy's in-place `a *= c` on 2^n complex numbers (complex128 and complex64): one read and one
+    write of every byte of a state, single-threaded, the streaming reference for "÷ sweep"."""
+    import numpy as np
+
+    out = {}
+    for name, dtype in (("double", np.complex128), ("single", np.complex64)):
+        a = np.ones(1 << n, dtype=dtype)
+        c = dtype(np.exp(1e-300j))
+        a *= c  # warm-up: pages touched
+        secs = []
+        for _ in range(max(repeats, 3)):
+            t0 = time.perf_counter()
+            a *= c
+            secs.append(time.perf_counter() - t0)
+        out[name] = statistics.median(secs)
+        del a
+        gc.collect()
+    return out
 
 
 def sample_worker(args, tqc, out, anchors):
@@ -514,7 +692,9 @@ def run_verdant(args, qasm_dir):
         subprocess.run(["swift", "build", "-c", "release"], cwd=REPO, check=True, stdout=sys.stderr)
     cmd = [binary, "bench", "--suite", "quantum", "--json", "--export-qasm", qasm_dir,
            "--qubits", ",".join(map(str, args.qubits)), "--threads", ",".join(map(str, args.threads)),
-           "--repeats", str(args.repeats), "--precision", "double"]
+           "--repeats", str(args.repeats), "--precision", "both", "--no-energy-summary"]
+    if args.cases:
+        cmd += ["--cases", args.cases]
     print("+ " + " ".join(cmd), file=sys.stderr)
     proc, wall, foreign = ForeignLoad().run(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
     if contended(foreign, wall):
@@ -559,10 +739,14 @@ def main():
     p.add_argument("--qasm-dir", help="reuse exported QASM files; Verdant is not run")
     p.add_argument("--verdant-json", help="with --qasm-dir: Verdant JSON saved from an earlier run")
     p.add_argument("--keep-qasm", action="store_true", help="keep Verdant's export directory")
-    p.add_argument("--out", help="write the table (and raw data) as JSON here")
+    p.add_argument("--out", help="write the table and raw data as JSON here (default: "
+                   "Benchmarks/results/quantum-side-by-side-<date>.json)")
+    p.add_argument("--cases", help="only these Verdant cases, comma-separated (default: every case)")
     p.add_argument("--retry-contended", type=int, default=2, metavar="N",
                    help="rerun an anchor measurement up to N times when other processes used >10%% CPU")
-    p.add_argument("--anchors", default="aer,qulacs")
+    p.add_argument("--anchors", default="aer,qulacs,qsim")
+    p.add_argument("--qsim-sizes", type=csv_ints, default=[2, 3, 4, 5],
+                   help="qsim's max_fused_gate_size values tried (the best is the anchor; default 2,3,4,5)")
     p.add_argument("--aer-save", choices=["statevector", "amplitude"], default="statevector")
     p.add_argument("--aer-time", choices=["engine", "wall"], default="engine",
                    help="which Aer time the ratios use: result.time_taken (default) or wall clock")
@@ -604,16 +788,20 @@ def main():
 
     vmap = {}
     for r in (verdant or {}).get("results", []):
-        if r.get("precision", "double") == "double":
-            vmap[(r["case"], int(r["qubits"]), int(r["threads"]))] = r
+        vmap[(r["case"], int(r["qubits"]), int(r["threads"]), r.get("precision", "double"))] = r
 
     load = ForeignLoad()
+    # NumPy's streaming reference, once per width, in this run (single-threaded).
+    sweeps = {}
+    for n in sorted({n for n, _, _, _ in circuits}):
+        sweeps[n] = numpy_sweep(n, args.repeats)
     rows = []
     for n, _, case, path in circuits:
         for t in args.threads:
             env = dict(os.environ, OMP_NUM_THREADS=str(t))
             cmd = [sys.executable, os.path.abspath(__file__), "--worker-qasm", path, "--worker-threads", str(t),
                    "--repeats", str(args.repeats), "--warmup", str(args.warmup), "--anchors", args.anchors,
+                   "--qsim-sizes", ",".join(map(str, args.qsim_sizes)),
                    "--aer-save", args.aer_save, "--qulacs-opt", args.qulacs_opt, "--qulacs-cp", args.qulacs_cp]
             print(f"... {case} n={n} threads={t}", file=sys.stderr, flush=True)
             for attempt in range(args.retry_contended + 1):
@@ -627,57 +815,137 @@ def main():
             if proc.returncode != 0:
                 sys.exit(f"worker failed on {path} threads={t}")
             w = json.loads(proc.stdout.strip().splitlines()[-1])
-            v = vmap.get((case, n, t))
-            vs = v["seconds_median"] if v else None
+            vd = vmap.get((case, n, t, "double"))
+            vs_ = vmap.get((case, n, t, "single"))
+            vdouble = vd["seconds_median"] if vd else None
+            vsingle = vs_["seconds_median"] if vs_ else None
             aer = w.get("aer")
             aer_s = None if aer is None else (aer["median_time_taken"] if args.aer_time == "engine" else aer["median_wall"])
+            aer_empty = None if aer is None else aer.get("empty_circuit_time_taken")
             ql_s = w["qulacs"]["median"] if "qulacs" in w else None
+            qsim = w.get("qsim")
+            qsim_s = qsim["median"] if qsim else None
             anchors = [x for x in (aer_s, ql_s) if x is not None]
+            sweep = sweeps.get(n, {})
             rows.append({
                 "case": case, "qubits": n, "threads": t, "gates": w["gates"],
-                "verdant_s": vs,
+                "verdant_double_s": vdouble, "verdant_single_s": vsingle,
+                "verdant_threads": t,
+                "verdant_double_planning_s": vd.get("planning_seconds_median") if vd else None,
+                "verdant_single_planning_s": vs_.get("planning_seconds_median") if vs_ else None,
                 "aer_s": None if aer is None else aer["median_time_taken"],
                 "aer_wall_s": None if aer is None else aer["median_wall"],
+                "aer_empty_s": aer_empty,
+                "aer_minus_empty_s": None if aer_s is None or aer_empty is None else max(aer_s - aer_empty, 0.0),
                 "qulacs_s": ql_s,
-                "ratio_aer_over_verdant": aer_s / vs if vs and aer_s else None,
-                "ratio_qulacs_over_verdant": ql_s / vs if vs and ql_s else None,
-                "speedup_vs_faster_anchor": min(anchors) / vs if vs and anchors else None,
+                "qsim_s": qsim_s, "qsim_best_size": qsim["best_size"] if qsim else None,
+                "qsim_empty_s": qsim["empty_circuit_seconds"] if qsim else None,
+                "numpy_sweep_double_s": sweep.get("double"), "numpy_sweep_single_s": sweep.get("single"),
+                "ratio_aer_over_verdant": aer_s / vdouble if vdouble and aer_s else None,
+                "ratio_qulacs_over_verdant": ql_s / vdouble if vdouble and ql_s else None,
+                "speedup_double": min(anchors) / vdouble if vdouble and anchors else None,
+                "speedup_single": qsim_s / vsingle if vsingle and qsim_s else None,
+                "double_over_numpy_sweep": vdouble / sweep["double"] if vdouble and sweep.get("double") else None,
+                "single_over_numpy_sweep": vsingle / sweep["single"] if vsingle and sweep.get("single") else None,
                 "contended": contended(foreign, wall), "foreign_cpu_seconds": foreign, "worker_wall_seconds": wall,
-                "verdant": v, "worker": w,
+                "verdant": {"double": vd, "single": vs_}, "worker": w,
             })
 
-    head = ["case", "qubits", "threads", "Verdant s", "Aer s", "Aer wall s", "Qulacs s",
-            "Aer/Verdant", "Qulacs/Verdant", "speed-up vs faster anchor"]
-    table = [[r["case"] + ("*" if r["contended"] else ""), str(r["qubits"]), str(r["threads"]), fmt(r["verdant_s"]), fmt(r["aer_s"]),
-              fmt(r["aer_wall_s"]), fmt(r["qulacs_s"]), fmt(r["ratio_aer_over_verdant"], 2),
-              fmt(r["ratio_qulacs_over_verdant"], 2), fmt(r["speedup_vs_faster_anchor"], 2)] for r in rows]
+    head = ["case", "n", "thr", "Verdant dbl", "Aer", "Aer−empty", "Qulacs", "×dbl", "Verdant sgl", "qsim (size)", "×sgl",
+            "dbl÷sweep", "sgl÷sweep"]
+    table = []
+    for r in rows:
+        qsim_cell = "-" if r["qsim_s"] is None else f"{fmt(r['qsim_s'])} ({r['qsim_best_size']})"
+        table.append([r["case"] + ("*" if r["contended"] else ""), str(r["qubits"]), str(r["threads"]),
+                      fmt(r["verdant_double_s"]), fmt(r["aer_s"]), fmt(r["aer_minus_empty_s"]), fmt(r["qulacs_s"]),
+                      fmt(r["speedup_double"], 2), fmt(r["verdant_single_s"]), qsim_cell, fmt(r["speedup_single"], 2),
+                      fmt(r["double_over_numpy_sweep"], 3), fmt(r["single_over_numpy_sweep"], 3)])
     widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head)]
     print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
     for row in table:
         print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
-    print(f"(medians of {args.repeats}; Aer s = result.time_taken, ratios use Aer "
-          f"{'result.time_taken' if args.aer_time == 'engine' else 'wall clock'}; Qulacs optimiser: "
-          f"{args.qulacs_opt}; ratio > 1 means Verdant is faster)")
+    print(f"(seconds, medians of {args.repeats}; Verdant's times include planning and fusion; Aer = result.time_taken "
+          f"(ratios use {'it' if args.aer_time == 'engine' else 'the wall clock'}), Aer−empty = Aer minus its time for an "
+          f"empty circuit (state allocation and return: for h-first/h-last the ratio is mostly that fixed cost); Qulacs "
+          f"optimiser {args.qulacs_opt}; qsim = simulate() of qsimcirq at its best max_fused_gate_size of "
+          f"{','.join(map(str, args.qsim_sizes))}, complex64; ×dbl = min(Aer, Qulacs) ÷ Verdant double, ×sgl = qsim ÷ "
+          f"Verdant single (> 1: Verdant faster), at the same thread count; ÷sweep = Verdant ÷ NumPy's in-place a *= c "
+          f"on the same bytes, one thread)")
     if any(r["contended"] for r in rows):
         print("* other processes used >10% CPU while this row's anchors ran: rerun on an idle machine")
     if verdant and contended(verdant.get("_foreign_cpu_seconds"), verdant.get("_wall_seconds", 0)):
         print("warning: the Verdant run itself was contended (see stderr)")
 
-    if args.out:
-        import platform
+    goals = goal_rows(rows)
+    if goals:
+        print("\nIssue 15's goals (transpiled families):")
+        gh = ["goal", "case", "n", "thr", "measured", "target", "met"]
+        gt = [[g["goal"], g["case"], str(g["qubits"]), str(g["threads"]), fmt(g["measured"], 3), fmt(g["target"], 2),
+               "yes" if g["met"] else "NO"] for g in goals]
+        gw = [max(len(h), *(len(row[i]) for row in gt)) for i, h in enumerate(gh)]
+        print("  ".join(h.rjust(w) for h, w in zip(gh, gw)))
+        for row in gt:
+            print("  ".join(c.rjust(w) for c, w in zip(row, gw)))
 
-        doc = {"suite": "quantum-side-by-side", "settings": {
-                   k: getattr(args, k) for k in ("qubits", "threads", "repeats", "warmup", "aer_save",
-                                                 "aer_time", "qulacs_opt", "qulacs_cp")},
-               "python": platform.python_version(), "verdant_machine": (verdant or {}).get("machine"),
-               "rows": rows}
-        with open(args.out, "w") as f:
-            json.dump(doc, f, indent=2)
+    out = args.out or os.path.join(REPO, "Benchmarks", "results",
+                                   "quantum-side-by-side-" + time.strftime("%Y%m%d-%H%M%S") + ".json")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    doc = {"suite": "quantum-side-by-side", "command": [sys.executable] + sys.argv,
+           "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine_info(),
+           "settings": {k: getattr(args, k) for k in ("qubits", "threads", "repeats", "warmup", "aer_save", "aer_time",
+                                                      "qulacs_opt", "qulacs_cp", "qsim_sizes", "anchors")},
+           "verdant_machine": (verdant or {}).get("machine"), "numpy_sweeps": sweeps, "rows": rows, "goals": goals}
+    with open(out, "w") as f:
+        json.dump(doc, f, indent=2)
+    print(f"raw data: {out}", file=sys.stderr)
     if cleanup:
         shutil.rmtree(cleanup, ignore_errors=True)
     elif not args.qasm_dir:
         print(f"QASM kept in {qasm_dir}", file=sys.stderr)
     return 0
+
+
+def goal_rows(rows):
+    """The goals of issue 15 for every family row measured: Double ≥ GOAL[n]× the faster of Aer and
+    Qulacs, Single ≥ GOAL[n]× qsim at its best, and each transpiled QFT ≤ 1.3× the native QFT
+    (Verdant's own times, double and single)."""
+    goals = []
+    by = {(r["case"], r["qubits"], r["threads"]): r for r in rows}
+    for r in rows:
+        if r["case"] not in FAMILIES or r["qubits"] not in GOAL:
+            continue
+        target = GOAL[r["qubits"]]
+        for name, key in (("double ≥ k× min(Aer, Qulacs)", "speedup_double"), ("single ≥ k× qsim", "speedup_single")):
+            if r[key] is not None:
+                goals.append({"goal": name, "case": r["case"], "qubits": r["qubits"], "threads": r["threads"],
+                              "measured": r[key], "target": target, "met": r[key] >= target})
+        native = by.get(("qft", r["qubits"], r["threads"]))
+        if r["case"].startswith("qft-") and native:
+            for precision in ("double", "single"):
+                a, b = r[f"verdant_{precision}_s"], native[f"verdant_{precision}_s"]
+                if a and b:
+                    goals.append({"goal": f"{precision}: transpiled ÷ native QFT ≤ 1.3", "case": r["case"],
+                                  "qubits": r["qubits"], "threads": r["threads"], "measured": a / b,
+                                  "target": QFT_GOAL, "met": a / b <= QFT_GOAL})
+    return goals
+
+
+def machine_info():
+    import platform
+
+    info = {"platform": platform.platform(), "python": platform.python_version(), "cores": os.cpu_count()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            info["memory"] = f.readline().split(":", 1)[1].strip()
+        info["load_average"] = os.getloadavg()
+    except OSError:
+        pass
+    return info
 
 
 if __name__ == "__main__":

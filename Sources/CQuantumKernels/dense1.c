@@ -364,6 +364,56 @@ void verdant_dense1_real_adjacent_f32_avx2(float *p, const float *m, long start,
     if (k < end) REAL_SCALAR(float, p, 2 * k, 2 * k + 1, m);
 }
 
+// Target 0 with controls or held bits (the pair loop of a controlled or multiplexed gate on
+// qubit 0): free index k gives the pair (i0, i0 + 1), i0 = k with zeros inserted at `positions`
+// (0 among them) and `controlMask` set; as in the adjacent loops, a vector holds whole pairs
+// (one for double, two for float when consecutive free indices give consecutive pairs).
+__attribute__((target("avx2,fma")))
+void verdant_dense1_low_f64_avx2(double *p, long controlMask, const long *positions, long positionCount,
+                                 const double *m, long start, long end) {
+    const __m256d dr = _mm256_setr_pd(m[0], m[0], m[6], m[6]), di = _mm256_setr_pd(m[1], m[1], m[7], m[7]);
+    const __m256d orr = _mm256_setr_pd(m[2], m[2], m[4], m[4]), oi = _mm256_setr_pd(m[3], m[3], m[5], m[5]);
+    for (long k = start; k < end; k++) {
+        const long i0 = insert_zero_bits(k, positions, positionCount) | controlMask;
+        double *pv = p + 2 * i0;
+        const __m256d v = _mm256_loadu_pd(pv);
+        const __m256d h = _mm256_permute4x64_pd(v, 0x4E);
+        const __m256d vs = _mm256_permute_pd(v, 0x5), hs = _mm256_permute_pd(h, 0x5);
+        _mm256_storeu_pd(pv, _mm256_addsub_pd(_mm256_fmadd_pd(h, orr, _mm256_mul_pd(v, dr)),
+                                              _mm256_fmadd_pd(hs, oi, _mm256_mul_pd(vs, di))));
+    }
+}
+
+__attribute__((target("avx2,fma")))
+void verdant_dense1_low_f32_avx2(float *p, long controlMask, const long *positions, long positionCount,
+                                 const float *m, long start, long end) {
+    const __m256 dr = _mm256_setr_ps(m[0], m[0], m[6], m[6], m[0], m[0], m[6], m[6]);
+    const __m256 di = _mm256_setr_ps(m[1], m[1], m[7], m[7], m[1], m[1], m[7], m[7]);
+    const __m256 orr = _mm256_setr_ps(m[2], m[2], m[4], m[4], m[2], m[2], m[4], m[4]);
+    const __m256 oi = _mm256_setr_ps(m[3], m[3], m[5], m[5], m[3], m[3], m[5], m[5]);
+    // Consecutive free indices give consecutive pairs (i0 grows by 2) until the next fixed
+    // position above 0 carries: runs of 2^(positions[1] − 1) free indices (one when qubit 1 is fixed).
+    const long run = positionCount > 1 ? 1L << (positions[1] - 1) : (1L << 62);
+    long k = start;
+    while (k < end) {
+        long runEnd = run >= (1L << 62) ? end : (k | (run - 1)) + 1;
+        if (runEnd > end) runEnd = end;
+        long i0 = insert_zero_bits(k, positions, positionCount) | controlMask;
+        for (; k + 1 < runEnd; k += 2, i0 += 4) {
+            float *pv = p + 2 * i0;
+            const __m256 v = _mm256_loadu_ps(pv);
+            const __m256 h = _mm256_permute_ps(v, 0x4E);
+            const __m256 vs = _mm256_permute_ps(v, 0xB1), hs = _mm256_permute_ps(h, 0xB1);
+            _mm256_storeu_ps(pv, _mm256_addsub_ps(_mm256_fmadd_ps(h, orr, _mm256_mul_ps(v, dr)),
+                                                  _mm256_fmadd_ps(hs, oi, _mm256_mul_ps(vs, di))));
+        }
+        if (k < runEnd) {
+            DENSE1_SCALAR(float, p, i0, i0 + 1, m);
+            k++;
+        }
+    }
+}
+
 #else
 
 int verdant_state_avx2_available(void) { return 0; }
@@ -381,5 +431,9 @@ void verdant_dense1_real_f32_avx2(float *p, long target, long controlMask, const
 void verdant_dense1_real_adjacent_f64_avx2(double *p, const double *matrix, long start, long end) {}
 void verdant_dense1_real_adjacent_f32_avx2(float *p, const float *matrix, long start, long end) {}
 void verdant_off_diagonal_f32_avx2(const float *psi, const float *lambda, long target, long start, long end, double *out) {}
+void verdant_dense1_low_f64_avx2(double *p, long controlMask, const long *positions, long positionCount,
+                                 const double *m, long start, long end) {}
+void verdant_dense1_low_f32_avx2(float *p, long controlMask, const long *positions, long positionCount,
+                                 const float *m, long start, long end) {}
 
 #endif

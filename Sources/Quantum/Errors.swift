@@ -38,6 +38,8 @@ public enum QuantumError: Error, Equatable, Sendable, CustomStringConvertible, L
     case invalidShots(Int)
     /// A thread count that is not positive.
     case invalidThreads(Int)
+    /// A widest fused block outside 1…5 qubits.
+    case invalidFusionWidth(Int)
     /// An operation that has no inverse (measure, reset) in `inverse()`.
     case notInvertible(operation: String)
     /// Two circuits that cannot be composed as asked.
@@ -110,6 +112,8 @@ public enum QuantumError: Error, Equatable, Sendable, CustomStringConvertible, L
             return "shots must be at least 1, received \(shots)"
         case .invalidThreads(let threads):
             return "threads must be at least 1, received \(threads)"
+        case .invalidFusionWidth(let width):
+            return "the widest fused block must be 1...5 qubits (1: one-qubit runs only), received \(width)"
         case .notInvertible(let operation):
             return "cannot invert a circuit that contains '\(operation)': only unitary gates and barriers have inverses"
         case .incompatibleCircuits(let message):

@@ -42,31 +42,66 @@ public struct RunResult: Sendable {
     public let kernelCount: Int
     /// How the unitary part runs: gates, kernels, cache-blocked passes and memory sweeps.
     public let execution: ExecutionSummary
+    /// How a noisy run went (method and why, exact probabilities, …); nil for an ideal run.
+    public internal(set) var noise: NoisyRunInfo? = nil
 
     /// Counts divided by shots.
     public var frequencies: [String: Double] { counts.mapValues { Double($0) / Double(shots) } }
 }
 
-/// How a compiled circuit runs: what fusion and cache blocking made of its gates.
-public struct ExecutionSummary: Sendable, CustomStringConvertible {
+/// How a compiled circuit runs: what gate fusion and cache blocking made of its gates.
+public struct ExecutionSummary: Sendable, Codable, CustomStringConvertible {
     /// Gates in the circuit.
     public let gates: Int
-    /// Kernel calls after one-qubit runs are fused.
+    /// Kernel calls after fusion: one per fused block (or unfused gate).
     public let kernels: Int
+    /// Blocks that hold two or more gates (one-qubit runs and multi-qubit blocks).
+    public let fusedBlocks: Int
+    /// Kernels whose matrix is diagonal (each amplitude takes a phase).
+    public let diagonalKernels: Int
+    /// Kernels whose matrix is a permutation, possibly with phases (amplitudes move).
+    public let permutationKernels: Int
+    /// Dense kernels by number of target qubits (index 0 unused; controls are not targets).
+    public let denseKernelsByTargets: [Int]
+    /// Gates whose fused product was the identity, dropped.
+    public let droppedGates: Int
+    /// The widest block the fuser was allowed to make.
+    public let maxFusedQubits: Int
     /// Cache-blocked passes (each runs several kernels in one sweep over memory).
     public let passes: Int
     /// Sweeps over the state's memory: passes plus kernels run alone.
     public let sweeps: Int
     /// Local qubits of a pass (its block is 2^blockQubits amplitudes).
     public let blockQubits: Int
+    /// Floating-point operations of one run of the unitary part, estimated from the kernels:
+    /// 8·2^t per amplitude a dense t-target kernel visits, 6 per amplitude a diagonal (or a
+    /// permutation with phases) visits, none for amplitudes that only move.
+    public let flops: Double
 
     /// Sweeps saved against one sweep per gate.
     public var sweepsSaved: Int { max(0, gates - sweeps) }
 
-    /// `312 gates → 312 kernels → 4 sweeps (3 passes of 15 local qubits); 308 sweeps saved`.
+    /// `1440 gates → 72 kernels (43 diagonal, 10 permutation, dense 19×1q; blocks of up to 5 qubits) → 3 sweeps of
+    /// memory (3 cache-blocked passes of 15 local qubits); 1437 sweeps saved; 908.07 M flop per run`.
     public var description: String {
-        "\(gates) gates → \(kernels) kernels → \(sweeps) sweeps of memory "
-            + "(\(passes) cache-blocked pass\(passes == 1 ? "" : "es") of \(blockQubits) local qubits); \(sweepsSaved) sweeps saved"
+        func count(_ n: Int, _ noun: String, _ plural: String? = nil) -> String { "\(n) \(n == 1 ? noun : plural ?? noun + "s")" }
+        var forms: [String] = []
+        if diagonalKernels > 0 { forms.append("\(diagonalKernels) diagonal") }
+        if permutationKernels > 0 { forms.append("\(permutationKernels) permutation") }
+        let dense = denseKernelsByTargets.enumerated().filter { $0.offset > 0 && $0.element > 0 }
+        if !dense.isEmpty { forms.append("dense " + dense.map { "\($0.element)×\($0.offset)q" }.joined(separator: " ")) }
+        let fusing = maxFusedQubits == 0 ? "no fusion" : "blocks of up to \(count(maxFusedQubits, "qubit"))"
+        let dropped = droppedGates > 0 ? ", \(count(droppedGates, "identity gate")) dropped" : ""
+        return "\(count(gates, "gate")) → \(count(kernels, "kernel")) (\((forms + [fusing]).joined(separator: ", "))\(dropped))"
+            + " → \(count(sweeps, "sweep")) of memory (\(count(passes, "cache-blocked pass", "cache-blocked passes")) of "
+            + "\(blockQubits) local qubits); \(sweepsSaved) saved; \(Self.format(flops))flop per run"
+    }
+
+    static func format(_ flops: Double) -> String {
+        if flops >= 1e9 { return String(format: "%.2f G", flops / 1e9) }
+        if flops >= 1e6 { return String(format: "%.2f M", flops / 1e6) }
+        if flops >= 1e3 { return String(format: "%.2f k", flops / 1e3) }
+        return String(format: "%.0f ", flops)
     }
 }
 
@@ -88,17 +123,36 @@ public struct Simulator: Sendable {
     public var threads: Int?
     /// A memory limit in bytes on top of what the system has available.
     public var maxMemoryBytes: UInt64?
-    /// Whether consecutive one-qubit gates on a qubit are multiplied into one kernel call.
+    /// Whether gates are fused: consecutive one-qubit gates on a qubit, then blocks of up to
+    /// ``maxFusedQubits`` qubits multiplied out and applied as one kernel each.
     public var fusion: Bool
+    /// The widest fused block, 1…5 (default 5; 1 fuses one-qubit runs only). Within it the
+    /// fuser picks each block's width by its cost model (docs/architecture.md).
+    public var maxFusedQubits: Int = 5
     /// Called with (done, total) as kernels (or, for per-shot runs, shots) complete; for progress
     /// bars. Keep it cheap: it runs on the simulating thread.
     public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
     /// The local qubits of a cache-blocked pass (nil: 512 KiB of amplitudes). Tests set it small
     /// to exercise passes on small states.
     var blockQubits: Int?
+    /// Whether blocks may hold gates with free parameters whatever the width (nil: from 14 qubits
+    /// on). Tests set it to fuse parameterised circuits on small states.
+    var fusesParameterised: Bool?
     /// The most copies of ψ an adjoint gradient keeps at the ends of commuting layers (nil: up to
     /// 8 within 64 MiB; 0: none, the plain sweep). Tests set it to compare the two.
     var adjointCheckpoints: Int?
+    /// How a noisy circuit is simulated (Noise/SimulationMethod.swift); `.automatic` by default.
+    public var method: SimulationMethod = .automatic
+    /// The noise model (nil: ideal). With a model, runs use the density-matrix or trajectory method.
+    public var noise: NoiseModel?
+    /// Noisy expectation values estimated from this many shots instead of exactly (nil: exact).
+    public var estimateShots: Int?
+    /// Whether shot-based noisy estimates invert the readout errors' tensored assignment matrices.
+    public var mitigatesReadout = false
+    /// The seed of shot-based estimates and trajectories (each evaluation derives its own from it).
+    public var seed: UInt64 = 0
+    /// Whether a density-matrix run keeps the final density matrix in ``RunResult/noise``.
+    public var keepsDensityMatrix = false
 
     /// Creates a simulator.
     /// - Parameters:
@@ -122,7 +176,12 @@ public struct Simulator: Sendable {
     /// Compiles a circuit once, to bind parameters and run it many times.
     /// - Throws: the circuit's validation errors.
     public func compile(_ circuit: QuantumCircuit) throws -> CompiledCircuit {
-        CompiledCircuit(plan: try ExecutionPlan(circuit: circuit, fusion: fusion), simulator: self)
+        guard (1...5).contains(maxFusedQubits) else { throw QuantumError.invalidFusionWidth(maxFusedQubits) }
+        var compiled = CompiledCircuit(plan: try ExecutionPlan(circuit: circuit, fusion: fusion, maxFusedQubits: maxFusedQubits,
+                                                               fusesParameterised: fusesParameterised),
+                                       simulator: self)
+        compiled.noisy = try NoisyCompilation.make(circuit, simulator: self)
+        return compiled
     }
 
     /// The final state of a circuit without measurement, reset or conditions, in `Double`
@@ -160,8 +219,10 @@ public struct CompiledCircuit: Sendable {
     let plan: ExecutionPlan
     /// The simulator settings it runs with.
     public let simulator: Simulator
-    /// The differentiable program (Differentiation.swift), built on first use.
+    /// The differentiable program (Gradients/AdjointProgram.swift), built on first use.
     let differentiation = DifferentiationCache()
+    /// The noisy program when the simulator has a noise model or a noisy method (Noise/).
+    var noisy: NoisyCompilation?
 
     /// The circuit's free parameters, sorted by name (the order for ``statevector(values:)``).
     public var parameters: [Parameter] { plan.parameters }
@@ -176,9 +237,7 @@ public struct CompiledCircuit: Sendable {
     public var execution: ExecutionSummary {
         let blockQubits = simulator.blockQubits ?? (simulator.precision == .double
             ? ExecutionPlan.defaultBlockQubits(for: Double.self) : ExecutionPlan.defaultBlockQubits(for: Float.self))
-        let (passes, sweeps) = plan.sweepSummary(blockQubits: blockQubits)
-        return ExecutionSummary(gates: plan.gateCount, kernels: plan.kernelCount, passes: passes, sweeps: sweeps,
-                                blockQubits: blockQubits)
+        return plan.summary(blockQubits: blockQubits)
     }
 
     /// Values in ``parameters`` order, as a binding.
@@ -209,6 +268,7 @@ public struct CompiledCircuit: Sendable {
     @_specialize(exported: true, where Real == Float)
     public func statevector<Real: StateScalar>(binding values: [Parameter: Double], as type: Real.Type) throws -> StateVector<Real> {
         try checkBinding(values)
+        if noisy != nil { throw NoisyCompilation.noStateVector }
         if let step = plan.steps.first(where: { !$0.isUnitary }) {
             let what = ExecutionPlan.describeNonUnitary(step)
             throw QuantumError.invalidState(
@@ -238,7 +298,8 @@ public struct CompiledCircuit: Sendable {
     /// ⟨ψ(values)|O|ψ(values)⟩.
     /// - Throws: as ``statevector(binding:as:)`` and ``StateVector/expectation(_:)``.
     public func expectation(_ observable: PauliSum, binding values: [Parameter: Double] = [:]) throws -> Double {
-        switch simulator.precision {
+        if noisy != nil { return try expectations([observable], values: orderedValues(values))[0] }
+        return switch simulator.precision {
         case .double: try statevector(binding: values, as: Double.self).expectation(observable)
         case .single: try statevector(binding: values, as: Float.self).expectation(observable)
         }
@@ -247,7 +308,8 @@ public struct CompiledCircuit: Sendable {
     /// Runs with shots and the parameters bound, in the simulator's precision.
     /// - Throws: as ``Simulator/run(_:shots:seed:memory:)``.
     public func run(binding values: [Parameter: Double] = [:], shots: Int, seed: UInt64? = nil, memory: Bool = false) throws -> RunResult {
-        switch simulator.precision {
+        if let noisy { return try noisy.run(self, values: orderedValues(values), shots: shots, seed: seed, memory: memory) }
+        return switch simulator.precision {
         case .double: try run(binding: values, shots: shots, seed: seed, memory: memory, as: Double.self)
         case .single: try run(binding: values, shots: shots, seed: seed, memory: memory, as: Float.self)
         }
@@ -273,21 +335,7 @@ public struct CompiledCircuit: Sendable {
                                    progress: simulator.progress)
             if !plan.measurements.isEmpty {
                 let indices = state.sampleIndices(shots: shots, using: &rng)
-                var bits = [UInt8](repeating: 0, count: plan.numClbits)
-                var keyCache: [Int: String] = [:]
-                for index in indices {
-                    let key: String
-                    if let cached = keyCache[index] {
-                        key = cached
-                    } else {
-                        for i in bits.indices { bits[i] = 0 }
-                        for (q, c) in plan.measurements { bits[c] = UInt8((index >> q) & 1) }
-                        key = plan.countsKey(bits)
-                        keyCache[index] = key
-                    }
-                    counts[key, default: 0] += 1
-                    outcomes?.append(key)
-                }
+                (counts, outcomes) = plan.countOutcomes(indices, memory: memory)
             }
         } else {
             // Simulate the unitary prefix once, then branch per shot from a copy of it.
@@ -348,6 +396,32 @@ public struct CompiledCircuit: Sendable {
         let scale = Real(1 / (kept * total).squareRoot())
         collapse(p, numQubits: state.numQubits, qubit: qubit, outcome: outcome, scale: scale, threads: state.threads)
         return outcome
+    }
+}
+
+extension ExecutionPlan {
+    /// Counts of sampled basis-state indices, keyed as Qiskit keys them (the measured bits of each
+    /// index), and each shot's key in order when `memory` is set: what `run` returns for shots
+    /// sampled from the final state.
+    func countOutcomes(_ indices: [Int], memory: Bool) -> (counts: [String: Int], memory: [String]?) {
+        var counts: [String: Int] = [:]
+        var outcomes: [String]? = memory ? [] : nil
+        var bits = [UInt8](repeating: 0, count: numClbits)
+        var keyCache: [Int: String] = [:]
+        for index in indices {
+            let key: String
+            if let cached = keyCache[index] {
+                key = cached
+            } else {
+                for i in bits.indices { bits[i] = 0 }
+                for (q, c) in measurements { bits[c] = UInt8((index >> q) & 1) }
+                key = countsKey(bits)
+                keyCache[index] = key
+            }
+            counts[key, default: 0] += 1
+            outcomes?.append(key)
+        }
+        return (counts, outcomes)
     }
 }
 

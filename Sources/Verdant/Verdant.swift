@@ -4,3 +4,5 @@
 @_exported import Parallel
 @_exported import Privacy
 @_exported import QuantumML
+@_exported import Figures
+@_exported import Report

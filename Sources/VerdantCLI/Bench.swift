@@ -9,10 +9,15 @@ struct Bench: ParsableCommand {
         abstract: "Measure Verdant's speed; print a table or JSON.",
         discussion: """
             Suite 'quantum': an in-place streaming sweep of the state (the memory-bandwidth reference), one H \
-            on qubit 0 and on qubit n−1, a QFT and a seeded random circuit (depth 20, u and cx), and drawing \
-            100,000 shots from a prepared state ('sample'), at each qubit count, precision and thread count. Times are medians of the repeats after one untimed warm-up; the \
-            state's allocation is not timed. Effective bandwidth = kernel calls × state bytes × 2 / time. \
-            Benchmarks/quantum_side_by_side.py runs Qiskit Aer and Qulacs on the same circuits (--export-qasm).
+            on qubit 0 and on qubit n−1, a QFT, the same QFT transpiled to u+cx ('qft-ucx') and to rz+sx+cx \
+            ('qft-rzsx'), a seeded random circuit (depth 20, u and cx), a QAOA ring ansatz ('qaoa', rz+sx+x+cx), \
+            EfficientSU2 with full entanglement ('su2', u+cx), and drawing 100,000 shots from a prepared state into \
+            the counts dictionary 'run' returns ('sample'), and 200 bindings of a compiled 8-qubit ansatz with free \
+            parameters ('bind': the plan is fused once and re-used), at each qubit count, precision and thread count. Times \
+            are medians of the repeats after one untimed warm-up and include validating, fusing and scheduling the \
+            plan; the state's allocation is not timed. Effective bandwidth = sweeps × state bytes × 2 / time. \
+            '--cases kernels' times each kernel form the fuser chooses among in one cache block (its cost model). \
+            Benchmarks/quantum_side_by_side.py runs Qiskit Aer, Qulacs and qsim on the same circuits (--export-qasm).
             Suite 'parallel': see docs/parallel.md (sum of squares, per-task overhead, matmul, allreduce; \
             Benchmarks/parallel_side_by_side.py runs Dask, NumPy and mpi4py on the same work).
             Suite 'privacy': seal and open --size bytes in memory (AES-256-GCM, 64 KiB chunks) at 1 and all cores \
@@ -45,7 +50,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repeats per case (the median is reported).")
     var repeats: Int = 3
 
-    @Option(help: "Comma-separated cases (quantum: sweep, h-first, h-last, qft, random, sample; parallel: sum-squares, tasks, matmul, allreduce; qml: kernel, svm, accuracy, gradient, batch-gradient; default: all).")
+    @Option(help: "Comma-separated cases (quantum: sweep, h-first, h-last, qft, qft-ucx, qft-rzsx, random, qaoa, su2, sample, bind, kernels; parallel: sum-squares, tasks, matmul, allreduce; qml: kernel, svm, accuracy, gradient, batch-gradient; default: all).")
     var cases: String?
 
     @Option(name: .customLong("export-qasm"), help: "Write each timed circuit to DIR/<case>-<n>.qasm for other simulators.")
@@ -78,7 +83,7 @@ struct Bench: ParsableCommand {
     @OptionGroup(title: "QML suite")
     var qml: QMLBenchOptions
 
-    static let knownCases = ["sweep", "h-first", "h-last", "qft", "random", "sample"]
+    static let knownCases = QuantumBenchmark.names + ["kernels"]
 
     func integers(_ text: String, _ option: String, minimum: Int, maximum: Int) throws -> [Int] {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -123,7 +128,7 @@ struct Bench: ParsableCommand {
         case "single": precisions = [.single]
         default: throw CLIError.usage("--precision: '\(precision)' is not one of double, single, both")
         }
-        let wanted = (cases ?? Bench.knownCases.joined(separator: ",")).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let wanted = (cases ?? QuantumBenchmark.names.joined(separator: ",")).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for name in wanted where !Bench.knownCases.contains(name) {
             throw CLIError.usage("--cases: unknown case '\(name)' (available: \(Bench.knownCases.joined(separator: ", ")))")
         }
@@ -133,7 +138,7 @@ struct Bench: ParsableCommand {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for n in qubitCounts {
                 for benchmarkCase in QuantumBenchmark.cases(numQubits: n) where wanted.contains(benchmarkCase.name) {
-                    guard let circuit = benchmarkCase.circuit else { continue }
+                    guard let circuit = benchmarkCase.circuit, circuit.parameters.isEmpty else { continue }
                     try writeAtomically(try circuit.qasm(), to: (directory as NSString).appendingPathComponent("\(benchmarkCase.name)-\(n).qasm"))
                 }
             }
@@ -155,6 +160,9 @@ struct Bench: ParsableCommand {
             }
         }
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        // 'kernels': each kernel form the fuser chooses among, timed in one cache block (1 thread).
+        let kernelTimes: [(Precision, [QuantumBenchmark.KernelTime])] = wanted.contains("kernels")
+            ? precisions.map { ($0, QuantumBenchmark.kernelTimes(precision: $0, repeats: repeats)) } : []
 
         if json {
             let machine: [(String, JSON)] = [
@@ -174,9 +182,25 @@ struct Bench: ParsableCommand {
                     ("gates_per_second", .number(r.gatesPerSecond)),
                     ("bandwidth_gb_per_s", .number(r.bandwidthGBPerSecond)), ("state_bytes", .integer(r.stateBytes)),
                     ("time_vs_sweep", .number(r.secondsMedian / Double(r.sweeps) / sweepSeconds(for: r, in: results))),
-                ])
+                    ("planning_seconds_median", .number(r.planningSecondsMedian)),
+                    ("cpu_seconds_median", .number(r.cpuSecondsMedian)),
+                ] + (r.execution.map { e in [("execution", JSON.object([
+                    ("kernels", .integer(e.kernels)), ("fused_blocks", .integer(e.fusedBlocks)),
+                    ("diagonal_kernels", .integer(e.diagonalKernels)), ("permutation_kernels", .integer(e.permutationKernels)),
+                    ("dense_kernels_by_targets", .array(e.denseKernelsByTargets.map { .integer($0) })),
+                    ("dropped_gates", .integer(e.droppedGates)), ("max_fused_qubits", .integer(e.maxFusedQubits)),
+                    ("passes", .integer(e.passes)), ("sweeps", .integer(e.sweeps)), ("flops", .number(e.flops)),
+                ]))] } ?? []))
             }
-            print(JSON.object([("suite", .string("quantum")), ("machine", .object(machine)), ("results", .array(items))]).text)
+            let kernelItems: [JSON] = kernelTimes.flatMap { precision, rows in
+                rows.map { k in .object([
+                    ("precision", .string(precision.rawValue)), ("kernel", .string(k.kernel)), ("form", .string(k.form)),
+                    ("targets", .array(k.targets.map { .integer($0) })), ("controls", .integer(k.controls)),
+                    ("ns_per_amplitude", .number(k.nanosecondsPerAmplitude)), ("relative_to_dense1", .number(k.relativeToDense1)),
+                ]) }
+            }
+            print(JSON.object([("suite", .string("quantum")), ("machine", .object(machine)), ("results", .array(items))]
+                + (kernelItems.isEmpty ? [] : [("kernels", .array(kernelItems))])).text)
         } else {
             let rows = results.map { r in
                 [r.case, String(r.qubits), r.precision, String(r.threads), Format.seconds(r.secondsMedian),
@@ -184,11 +208,19 @@ struct Bench: ParsableCommand {
                  String(format: "%.1f", r.bandwidthGBPerSecond),
                  String(format: "%.2f", r.secondsMedian / Double(r.sweeps) / sweepSeconds(for: r, in: results))]
             }
-            print(Format.table(["case", "qubits", "precision", "threads", "median", "gates", "kernels", "sweeps", "gates/s", "GB/s",
-                                "per sweep ÷ sweep"], rows))
-            print("sweeps: passes over the state's memory (a cache-blocked pass applies many kernels in one). "
-                  + "GB/s: sweeps × state bytes × 2 (read + write) / median time. "
-                  + "'per sweep ÷ sweep': time per sweep over one streaming sweep of the same state (1.00 = at the memory limit).")
+            if !results.isEmpty {
+                print(Format.table(["case", "qubits", "precision", "threads", "median", "gates", "kernels", "sweeps", "gates/s", "GB/s",
+                                    "per sweep ÷ sweep"], rows))
+                print("kernels: calls after gate fusion. sweeps: passes over the state's memory (a cache-blocked pass applies many kernels in one). "
+                      + "GB/s: sweeps × state bytes × 2 (read + write) / median time. "
+                      + "'per sweep ÷ sweep': time per sweep over one streaming sweep of the same state (1.00 = at the memory limit). "
+                      + "Times include validating, fusing and scheduling the plan.")
+            }
+            for (precision, rows) in kernelTimes {
+                print(Format.table(["kernel (\(precision), one cache block, 1 thread)", "ns/amplitude", "÷ dense 1 target"], rows.map { k in
+                    [k.kernel, String(format: "%.3f", k.nanosecondsPerAmplitude), String(format: "%.2f", k.relativeToDense1)]
+                }))
+            }
         }
     }
 

@@ -45,6 +45,7 @@ struct KernelCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary on standard output (needs --out).")
     var json = false
 
+    @OptionGroup var noise: MLNoiseOptions
     @OptionGroup var keys: JobKeyOptions
     @OptionGroup var energy: EnergyOptions
 
@@ -66,6 +67,7 @@ struct KernelCommand: ParsableCommand {
         let jobKeys = try keys.resolve()
         var job = KernelJob(data: try dataSource(data))
         job.test = try test.map { try dataSource($0, option: "--test") }
+        job.noise = try noise.settings()
         job.labelColumn = label
         job.featureMap = try featureMapOptions.choice(default: .zz) ?? FeatureMapChoice(.zz)
         job.scale = Scaler.Kind(rawValue: scale) ?? .minmax

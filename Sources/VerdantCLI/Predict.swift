@@ -36,6 +36,7 @@ struct Predict: ParsableCommand {
     @Flag(help: "Print a JSON summary on standard output (needs -o FILE for the predictions).")
     var json = false
 
+    @OptionGroup var noise: MLNoiseOptions
     @OptionGroup var keys: JobKeyOptions
     @OptionGroup var energy: EnergyOptions
 
@@ -61,6 +62,7 @@ struct Predict: ParsableCommand {
         let trained = try TrainedModel.load(atPath: model, keys: jobKeys.inputs)
         var job = PredictionJob(data: try dataSource(data))
         job.keys = jobKeys.inputs
+        job.noise = try noise.settings()
         job.scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
         job.communicator = world
         job.meter = meter

@@ -77,6 +77,10 @@ struct Train: ParsableCommand {
     @Flag(help: "Print the result as JSON on standard output.")
     var json = false
 
+    @Option(name: .customLong("report"), help: ArgumentHelp("Also write an HTML report of the model (sealed like the model when it is).", valueName: "file"))
+    var reportPath: String?
+
+    @OptionGroup var noise: MLNoiseOptions
     @OptionGroup var keys: JobKeyOptions
     @OptionGroup var energy: EnergyOptions
 
@@ -116,7 +120,11 @@ struct Train: ParsableCommand {
         job.featureMap = try featureMapOptions.choice(default: kind == .qsvm ? .zz : nil)
         job.svm = SVCParameters(c: c)
         job.gamma = gamma
-        if kind == .vqc || kind == .vqr { job.variational = try variational.settings() }
+        job.noise = try noise.settings()
+        if job.noise != nil, kind == .svmRBF || kind == .svmLinear {
+            throw CLIError.usage("--noise: \(kind.rawValue) is a classical model (no circuit to be noisy); use qsvm, vqc or vqr")
+        }
+        if kind == .vqc || kind == .vqr { job.variational = try variational.settings(underNoise: job.noise != nil) }
         job.privacy = privacy.configuration()
         job.featureBounds = try privacy.parsedFeatureBounds()
         job.targetBounds = try privacy.parsedTargetBounds()
@@ -133,7 +141,10 @@ struct Train: ParsableCommand {
         AtomicOutput.removeOnInterrupt()
         let world = try Distributed.world()
         let isRoot = world.rank == 0
-        if isRoot { try checkOutput(output, force: force) }
+        if isRoot {
+            try checkOutput(output, force: force)
+            try checkOutput(reportPath, force: force, option: "--report")
+        }
         let meter = try energy.start()
         let jobKeys = try keys.resolve()
         let bar = isRoot && !json ? ProgressBar(model == "vqc" || model == "vqr" ? "epochs" : "kernel") : nil
@@ -153,6 +164,14 @@ struct Train: ParsableCommand {
             trained.json(output: output, sealed: sealed, energy: report).print()
         } else {
             print(trained.summary(output: output, sealed: sealed))
+            if let line = TerminalLook.lossLine(outcome.history, bestEpoch: trained.bestEpoch) { print(line) }
+        }
+        if let reportPath {
+            var content = ReportContent()
+            try content.add(model: trained, name: (output as NSString).lastPathComponent, training: outcome.trainingSamples,
+                            test: outcome.testSamples, source: output)
+            try content.add(energy: report, source: "verdant train")
+            try writeRunReport(content, to: reportPath, recipients: jobKeys.recipients, overwrite: force)
         }
         if !energy.noEnergySummary {
             fflush(nil)

@@ -129,6 +129,8 @@ struct CLITests {
               privacy-budget          Compute the privacy budget ε of DP-SGD (or the noise
                                       multiplier for a target ε) without training.
               measure                 Run a command and report its energy, carbon and cost.
+              report                  Draw a self-contained HTML report (inline SVG and
+                                      CSS, no script, no fetch) from what Verdant wrote.
               info                    Show cores, memory, whether MPI is compiled in, and
                                       this process's rank and size.
 
@@ -245,22 +247,24 @@ struct CLITests {
         let result = try verdant(["bench", "--suite", "quantum", "--qubits", "4,5", "--threads", "1,2", "--repeats", "1",
                                   "--json", "--export-qasm", dir.url.path])
         let verbose = try verdant(["run", "-", "--verbose", "--json"], input: bellQASM)
-        #expect(verbose.stderr.hasPrefix("fusion: 2 gates → 2 kernels → 2 sweeps of memory"))
-        let execution = try #require(try jsonObject(verbose.stdout)["execution"] as? [String: Int])
-        #expect(execution["gates"] == 2 && execution["sweeps"] == 2 && execution["passes"] == 0)
+        // h and cx fuse into one dense two-qubit kernel.
+        #expect(verbose.stderr.hasPrefix("fusion: 2 gates → 1 kernel (dense 1×2q, blocks of up to 5 qubits) → 1 sweep of memory"))
+        let execution = try #require(try jsonObject(verbose.stdout)["execution"] as? [String: Any])
+        #expect(execution["gates"] as? Int == 2 && execution["kernels"] as? Int == 1 && execution["sweeps"] as? Int == 1)
+        #expect(execution["passes"] as? Int == 0 && execution["max_fused_qubits"] as? Int == 5)
         #expect(result.status == 0)
         let json = try jsonObject(result.stdout)
         let results = try #require(json["results"] as? [[String: Any]])
-        #expect(results.count == 2 * 2 * 2 * 6)
+        #expect(results.count == 2 * 2 * 2 * QuantumBenchmark.names.count)
         let cases = Set(results.compactMap { $0["case"] as? String })
-        #expect(cases == ["sweep", "h-first", "h-last", "qft", "random", "sample"])
+        #expect(cases == Set(QuantumBenchmark.names))
         for r in results where r["case"] as? String != "sample" {
             #expect((r["seconds_median"] as? Double ?? 0) > 0)
             #expect((r["gates_per_second"] as? Double ?? 0) > 0)
             #expect((r["bandwidth_gb_per_s"] as? Double ?? 0) > 0)
             #expect((r["sweeps"] as? Int ?? 0) >= 1 && (r["sweeps"] as? Int ?? 0) <= (r["kernel_calls"] as? Int ?? 0))
         }
-        for name in ["qft-4", "qft-5", "random-4", "h-first-5", "h-last-5", "sample-4"] {
+        for name in ["qft-4", "qft-5", "qft-ucx-4", "qft-rzsx-5", "qaoa-4", "su2-5", "random-4", "h-first-5", "h-last-5", "sample-4"] {
             let path = dir.url.appendingPathComponent("\(name).qasm").path
             let circuit = try QuantumCircuit(qasmFile: path)
             #expect(circuit.numQubits == Int(name.split(separator: "-").last ?? "") ?? -1)

@@ -74,5 +74,12 @@ struct ReadmeTests {
         let outcome = try TrainedModel.train(job)
         let predictions = try outcome.model.predict(PredictionJob(data: outcome.testSamples ?? .iris))
         #expect(abs((predictions.accuracy ?? 0) - 38.0 / 39.0) < 1e-12 && predictions.csv.hasPrefix("sample,prediction,label\n"))
+
+        var content = ReportContent()
+        try content.add(model: outcome.model, name: "qsvm", training: outcome.trainingSamples, test: outcome.testSamples)
+        try content.add(energy: report)
+        let reportPath = directory.appendingPathComponent("report.html").path
+        try Report.build(content).write(toPath: reportPath)
+        #expect(try String(contentsOfFile: reportPath, encoding: .utf8).contains("<h3>Quantum kernel matrix</h3>"))
     }
 }

@@ -172,7 +172,12 @@ struct AnsatzTests {
         #expect(custom.parameterCount == 2)
         let (rebuilt, parameters) = custom.parameterisedCircuit()
         #expect(parameters.map(\.name) == ["b", "a"])
-        #expect(try Self.state(rebuilt, parameters, [0.9, -0.4]) == Self.state(circuit, [b, a], [0.9, -0.4]))
+        // The rebuilt circuit may be fused differently (the ansatz keeps no barriers), so the
+        // states agree to rounding, not bit for bit.
+        let rebuiltState = try Self.state(rebuilt, parameters, [0.9, -0.4])
+        let originalState = try Self.state(circuit, [b, a], [0.9, -0.4])
+        #expect(rebuiltState.count == originalState.count)
+        #expect(zip(rebuiltState, originalState).allSatisfy { abs($0 - $1) < 1e-13 })
         let json = String(decoding: try JSONEncoder().encode(ansatzes[2]), as: UTF8.self)
         #expect(json.contains("\"layers\":2") && json.contains("\"ranges\":[2,1]"))
     }

@@ -85,9 +85,10 @@ struct BlockedPassTests {
             let ours = try simulator(blockQubits: blockQubits).statevector(circuit).amplitudes
             #expect(Distance.max(ours, expected) < doubleTolerance)
         }
-        // The QFT's stages fold (its controlled phases), and the result is the DFT.
+        // The QFT's stages fold (its controlled phases; one-qubit fusion only, so they stay
+        // separate blocks), and the result is the DFT.
         let qft = QuantumCircuit.qft(numQubits: 9)
-        let plan = try ExecutionPlan(circuit: qft, fusion: true)
+        let plan = try ExecutionPlan(circuit: qft, fusion: true, maxFusedQubits: 1)
         let program: [Executable<Double>] = try plan.program(plan.steps.indices, values: [:], blockQubits: blockQubits)
         let folded = program.contains { executable in
             if case .pass(let pass) = executable { return pass.operations.contains { if case .phases = $0 { true } else { false } } }
@@ -123,9 +124,10 @@ struct BlockedPassTests {
         circuit.h(9); circuit.cp(0.5, 9, 0); circuit.h(8); circuit.cx(9, 8)  // dense {9, 8}
         circuit.h(7); circuit.h(6)                                          // dense {9, 8, 7, 6}
         circuit.h(5)                                                        // no longer fits L = 6 with run 2
-        let plan = try ExecutionPlan(circuit: circuit, fusion: true)
+        // One-qubit fusion only: every step is a block of its own, numbered as the steps.
+        let plan = try ExecutionPlan(circuit: circuit, fusion: true, maxFusedQubits: 1)
         let items = plan.schedule(plan.steps.indices, blockQubits: 6, runQubits: 2)
-        #expect(items == [.pass(steps: [0, 1, 2, 3, 4, 5], localQubits: [0, 1, 6, 7, 8, 9]), .single(6)])
+        #expect(items == [.pass(blocks: [0, 1, 2, 3, 4, 5], localQubits: [0, 1, 6, 7, 8, 9]), .single(6)])
         // Without fusion nothing is grouped; small states are not blocked.
         #expect(try ExecutionPlan(circuit: circuit, fusion: false).schedule(plan.steps.indices, blockQubits: 6)
             == plan.steps.indices.map { .single($0) })

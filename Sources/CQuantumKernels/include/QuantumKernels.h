@@ -23,6 +23,13 @@ void verdant_dense1_f64_avx2(double *p, long target, long controlMask, const lon
 void verdant_dense1_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
                              long runLength, const float *matrix, long start, long end);
 
+/// A 2 × 2 matrix on qubit 0 with controls or held bits: pair (i0, i0 + 1), i0 from free index k
+/// by inserting zeros at `positions` (0 among them) and setting `controlMask`.
+void verdant_dense1_low_f64_avx2(double *p, long controlMask, const long *positions, long positionCount,
+                                 const double *matrix, long start, long end);
+void verdant_dense1_low_f32_avx2(float *p, long controlMask, const long *positions, long positionCount,
+                                 const float *matrix, long start, long end);
+
 /// A 2 × 2 matrix on qubit 0, uncontrolled: pair k is amplitudes 2k, 2k + 1.
 void verdant_dense1_adjacent_f64_avx2(double *p, const double *matrix, long start, long end);
 void verdant_dense1_adjacent_f32_avx2(float *p, const float *matrix, long start, long end);
@@ -41,6 +48,58 @@ void verdant_dense1_real_adjacent_f32_avx2(float *p, const float *matrix, long s
 /// zero inserted at `target`; target 0: i0 = 2k). Writes (M01 re, M01 im, M10 re, M10 im) to `out`.
 void verdant_off_diagonal_f64_avx2(const double *psi, const double *lambda, long target, long start, long end, double *out);
 void verdant_off_diagonal_f32_avx2(const float *psi, const float *lambda, long target, long start, long end, double *out);
+
+/// A dense 2^k × 2^k matrix on k = `targetCount` targets (2…5): `offsets[r]` is the amplitude
+/// offset of matrix index r, `matrix` 4^k complex entries row-major (re, im); groups from free
+/// indices as above. Returns 0 (nothing done) for other widths. When qubit 0 is a target it must
+/// be the first (offsets[1] == 1).
+int verdant_dense_f64_avx2(double *p, long targetCount, const long *offsets, long controlMask, const long *positions,
+                           long positionCount, long runLength, const double *matrix, long start, long end);
+int verdant_dense_f32_avx2(float *p, long targetCount, const long *offsets, long controlMask, const long *positions,
+                           long positionCount, long runLength, const float *matrix, long start, long end);
+
+/// A diagonal on `targetCount` ≤ 5 targets (ascending, not among `positions`): amplitude i is
+/// multiplied by factors[j] (interleaved), bit t of j being bit targets[t] of i.
+void verdant_diagonal_f64_avx2(double *p, long targetCount, const long *targets, const double *factors, long controlMask,
+                               const long *positions, long positionCount, long runLength, long start, long end);
+void verdant_diagonal_f32_avx2(float *p, long targetCount, const long *targets, const float *factors, long controlMask,
+                               const long *positions, long positionCount, long runLength, long start, long end);
+
+/// A permutation with phases on ≤ 5 targets: in each group, amplitude r (offset offsets[r])
+/// becomes phases[r] × old amplitude sources[r] for the `movingCount` rows in `moving`;
+/// `phases` interleaved, or NULL when every factor is 1.
+void verdant_permutation_f64_avx2(double *p, const long *offsets, const long *sources, const double *phases,
+                                  const long *moving, long movingCount, long controlMask, const long *positions,
+                                  long positionCount, long runLength, long start, long end);
+void verdant_permutation_f32_avx2(float *p, const long *offsets, const long *sources, const float *phases,
+                                  const long *moving, long movingCount, long controlMask, const long *positions,
+                                  long positionCount, long runLength, long start, long end);
+
+/// X on `target` in the controlled part: pairs (i, i + 2^target) exchange. The target must be at
+/// or above the vector width (qubit 1 for double, 2 for float); controls may be anywhere.
+void verdant_flip_f64_avx2(double *p, long target, long controlMask, const long *positions, long positionCount,
+                           long start, long end);
+void verdant_flip_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
+                           long start, long end);
+
+/// Copies `runs` runs of `runBytes` bytes (a multiple of 64) from byte offsets offsets[u] of
+/// `state` to consecutive places in `block` (gather), or back (scatter).
+void verdant_gather_avx2(char *block, const char *state, const long *offsets, long runs, long runBytes);
+void verdant_scatter_avx2(const char *block, char *state, const long *offsets, long runs, long runBytes);
+
+/// One segment of a folded diagonal run: G[m] = ch · Π_{k ∈ m} u_k (m < 2^split, built by
+/// doubling into the scratch `g`), then amps[m] *= G[m] (· b[m] when `b` is given). Complex
+/// numbers interleaved.
+void verdant_phase_segment_f64_avx2(double *amps, long split, const double *u, double chr, double chi, const double *b,
+                                    double *g);
+void verdant_phase_segment_f32_avx2(float *amps, long split, const float *u, float chr, float chi, const float *b,
+                                    float *g);
+
+/// X on `target` controlled by a parity: pairs (i, i + 2^target), i with the target bit 0 (free
+/// index k: a zero inserted at `target`), exchange where popcount(i & parityMask) is odd (even
+/// when `invert`). The target must be at or above the vector width (1 double, 2 float).
+void verdant_parity_flip_f64_avx2(double *p, long target, long parityMask, long invert, long start, long end);
+void verdant_parity_flip_f32_avx2(float *p, long target, long parityMask, long invert, long start, long end);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,5 @@
 import CParallelKernels
+import VerdantCommon
 
 // Blocked matrix multiply-add for one output tile: C (m × n) += A (m × k) · B (k × n).
 // Argument order: A, B, C, then sizes. Floating point: B is packed into strips of NR columns and A
@@ -10,8 +11,9 @@ import CParallelKernels
 // portable one).
 
 enum Matmul {
-    /// The one place that picks the floating-point micro-kernel: AVX2 + FMA when this CPU has them.
-    static let wideKernelAvailable = verdant_gemm_avx2_available() != 0
+    /// Whether the floating-point micro-kernel is the AVX2 + FMA one: as the process-wide
+    /// selection point decides (the CPU, and `VERDANT_PORTABLE_KERNELS=1` forcing portable loops).
+    static var wideKernelAvailable: Bool { KernelSelection.wideLoops }
 
     static let depthBlock = 256
     static let rowBlock = 64

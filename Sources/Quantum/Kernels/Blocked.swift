@@ -1,3 +1,5 @@
+import CQuantumKernels
+
 // Cache-blocked passes: many gates applied in one sweep over memory.
 //
 // A pass names L "local" qubits S. The state splits into 2^(n−L) blocks of 2^L amplitudes, one
@@ -21,10 +23,13 @@ struct BlockGate<Real: StateScalar>: Sendable {
     let scalars: [(Real, Real)]
 }
 
-/// What a pass does to each block: one gate, or a folded run of diagonal gates.
+/// What a pass does to each block: one gate, a folded run of diagonal gates, or a run of CX gates
+/// on one target (X where a parity is odd: the kernel `even` when the parity of the block's
+/// outside bits `outsideMask` is even, `odd` otherwise).
 enum BlockOperation<Real: StateScalar>: Sendable {
     case gate(BlockGate<Real>)
     case phases(PhaseRun<Real>)
+    case parity(outsideMask: Int, even: KernelCall<Real>, odd: KernelCall<Real>)
 }
 
 /// A pass: local qubits, the gates, and the geometry of gathering a block.
@@ -39,6 +44,8 @@ struct BlockedPass<Real: StateScalar>: Sendable {
     let runQubits: Int
     /// The global offset of each run of a block, relative to the block's base index.
     let runOffsets: [Int]
+    /// The same in bytes (base and offset bits are disjoint, so base | offset = base + offset).
+    let runByteOffsets: [Int]
     let operations: [BlockOperation<Real>]
 
     var blockQubits: Int { localQubits.count }
@@ -56,6 +63,7 @@ struct BlockedPass<Real: StateScalar>: Sendable {
         runOffsets = (0..<(1 << high.count)).map { u in
             high.enumerated().reduce(0) { u & (1 << $1.offset) != 0 ? $0 | (1 << $1.element) : $0 }
         }
+        runByteOffsets = runOffsets.map { 2 * $0 * MemoryLayout<Real>.size }
         self.operations = operations
     }
 
@@ -85,6 +93,10 @@ struct BlockedPass<Real: StateScalar>: Sendable {
                             case .phases(let run):
                                 run.apply(to: block, base: base, scratch: tables)
                                 continue
+                            case .parity(let outsideMask, let even, let odd):
+                                let call = (base & outsideMask).nonzeroBitCount & 1 == 0 ? even : odd
+                                call.run(block, start: 0, end: call.freeCount)
+                                continue
                             case .gate(let g): gate = g
                             }
                             guard base & gate.outsideControlMask == gate.outsideControlMask else { continue }
@@ -106,8 +118,20 @@ struct BlockedPass<Real: StateScalar>: Sendable {
         }
     }
 
+    /// Copies the block's runs into `block` (whole-vector copies in the wide loop when runs are
+    /// multiples of 64 bytes; runs are often only 256–512 bytes, where a library call per run costs).
     private func gather(from p: UnsafeMutablePointer<Real>, base: Int, into block: UnsafeMutablePointer<Real>) {
         let run = 1 << runQubits
+        let runBytes = 2 &* run &* MemoryLayout<Real>.size
+        if WideKernels.available, runBytes % 64 == 0 {
+            runByteOffsets.withUnsafeBufferPointer { offsets in
+                guard let offsetBase = offsets.baseAddress else { return }
+                verdant_gather_avx2(UnsafeMutableRawPointer(block).assumingMemoryBound(to: CChar.self),
+                                    UnsafeRawPointer(p + 2 &* base).assumingMemoryBound(to: CChar.self),
+                                    offsetBase, offsets.count, runBytes)
+            }
+            return
+        }
         for (u, offset) in runOffsets.enumerated() {
             (block + 2 &* (u &* run)).update(from: p + 2 &* (base | offset), count: 2 &* run)
         }
@@ -115,6 +139,16 @@ struct BlockedPass<Real: StateScalar>: Sendable {
 
     private func scatter(_ block: UnsafeMutablePointer<Real>, into p: UnsafeMutablePointer<Real>, base: Int) {
         let run = 1 << runQubits
+        let runBytes = 2 &* run &* MemoryLayout<Real>.size
+        if WideKernels.available, runBytes % 64 == 0 {
+            runByteOffsets.withUnsafeBufferPointer { offsets in
+                guard let offsetBase = offsets.baseAddress else { return }
+                verdant_scatter_avx2(UnsafeRawPointer(block).assumingMemoryBound(to: CChar.self),
+                                     UnsafeMutableRawPointer(p + 2 &* base).assumingMemoryBound(to: CChar.self),
+                                     offsetBase, offsets.count, runBytes)
+            }
+            return
+        }
         for (u, offset) in runOffsets.enumerated() {
             (p + 2 &* (base | offset)).update(from: block + 2 &* (u &* run), count: 2 &* run)
         }

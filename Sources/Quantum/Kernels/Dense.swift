@@ -15,18 +15,6 @@
 // loops stream through. `KernelCall` (KernelCall.swift) owns the geometry and splits ranges over
 // threads or cache blocks.
 
-/// A 2 × 2 complex matrix, entries as (re, im).
-struct Matrix2<Real: StateScalar>: Sendable {
-    var m00r, m00i, m01r, m01i, m10r, m10i, m11r, m11i: Real
-
-    init(_ m: SmallMatrix) {
-        func r(_ i: Int) -> Real { Real(m.entries[i].real) }
-        func im(_ i: Int) -> Real { Real(m.entries[i].imaginary) }
-        (m00r, m00i, m01r, m01i) = (r(0), im(0), r(1), im(1))
-        (m10r, m10i, m11r, m11i) = (r(2), im(2), r(3), im(3))
-    }
-}
-
 /// (a, b, c, d) → (b, a, d, c): swaps re and im of both complex numbers in a vector.
 @inline(__always)
 func swapPairs<Real: StateScalar>(_ v: SIMD4<Real>) -> SIMD4<Real> {
@@ -297,36 +285,92 @@ func dense2Scalar<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, _ i: Int, 
     p[2 &* idx.3 &+ 1] = y3.1
 }
 
-/// A 2^k × 2^k matrix (interleaved (re, im), row-major) on k targets: gather the group's 2^k
-/// amplitudes, multiply, scatter. `offsets[r]` is the amplitude offset of matrix index r.
+/// A 2^k × 2^k matrix (interleaved (re, im), row-major) on k targets; `offsets[r]` is the
+/// amplitude offset of matrix index r. Runs the AVX2/FMA loop of CQuantumKernels for k = 2…5
+/// where the CPU has it (`WideKernels`), else the portable one.
 @_specialize(where Real == Double)
 @_specialize(where Real == Float)
 func denseKRange<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, offsets: UnsafeBufferPointer<Int>, controlMask: Int,
-                                    positions: UnsafeBufferPointer<Int>, matrix mat: UnsafeBufferPointer<Real>,
+                                    positions: UnsafeBufferPointer<Int>, runLength: Int, matrix mat: UnsafeBufferPointer<Real>,
                                     start: Int, end: Int)
+{
+    if WideKernels.available, WideKernels.dense(p, offsets: offsets, controlMask: controlMask, positions: positions,
+                                                runLength: runLength, matrix: mat, start: start, end: end)
+    {
+        return
+    }
+    denseKRangePortable(p, offsets: offsets, controlMask: controlMask, positions: positions, runLength: runLength,
+                        matrix: mat, start: start, end: end)
+}
+
+/// The portable form of `denseKRange`: within a run two neighbouring groups share each SIMD4
+/// (y_r = Σ_c x_c·Re m_rc + swap(x_c)·(−Im, Im) m_rc, constants splatted once per call); groups
+/// alone at a run's end, and every group when the lowest fixed position is 0, in scalar code.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func denseKRangePortable<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, offsets: UnsafeBufferPointer<Int>,
+                                            controlMask: Int, positions: UnsafeBufferPointer<Int>, runLength: Int,
+                                            matrix mat: UnsafeBufferPointer<Real>, start: Int, end: Int)
+{
+    let dimension = offsets.count
+    withUnsafeTemporaryAllocation(of: SIMD4<Real>.self, capacity: 2 * dimension * dimension + 2 * dimension) { buffer in
+        // s[2(r·d + c)], s[2(r·d + c) + 1]: splatted real and sign-alternated imaginary parts of m[r][c];
+        // then x and swap(x) of the group pair being multiplied.
+        let s = buffer.baseAddress!
+        let x = s + 2 * dimension * dimension, xs = x + dimension
+        for e in 0..<(dimension * dimension) {
+            let (re, im) = splat(mat[2 &* e], mat[2 &* e &+ 1])
+            s[2 &* e] = re
+            s[2 &* e &+ 1] = im
+        }
+        var k = start
+        while k < end {
+            let runEnd = min(end, (k | (runLength &- 1)) &+ 1)
+            var i = insertZeroBits(k, positions) | controlMask
+            let last = i &+ (runEnd &- k)
+            while i &+ 1 < last {
+                for c in 0..<dimension {
+                    x[c] = load4(p, i | offsets[c])
+                    xs[c] = swapPairs(x[c])
+                }
+                for r in 0..<dimension {
+                    let row = s + 2 &* r &* dimension
+                    var acc = x[0] * row[0] + xs[0] * row[1]
+                    for c in 1..<dimension { acc += x[c] * row[2 &* c] + xs[c] * row[2 &* c &+ 1] }
+                    store4(acc, p, i | offsets[r])
+                }
+                i &+= 2
+            }
+            if i < last { denseKScalar(p, base: i, offsets: offsets, matrix: mat) }
+            k = runEnd
+        }
+    }
+}
+
+/// The 2^k × 2^k update of one group of amplitudes (base | offsets[r]).
+@inline(__always)
+func denseKScalar<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, base: Int, offsets: UnsafeBufferPointer<Int>,
+                                     matrix mat: UnsafeBufferPointer<Real>)
 {
     let dimension = offsets.count
     withUnsafeTemporaryAllocation(of: Real.self, capacity: 2 * dimension) { input in
-        for g in start..<end {
-            let base = insertZeroBits(g, positions) | controlMask
-            for r in 0..<dimension {
-                let i = base | offsets[r]
-                input[2 &* r] = p[2 &* i]
-                input[2 &* r &+ 1] = p[2 &* i &+ 1]
+        for r in 0..<dimension {
+            let i = base | offsets[r]
+            input[2 &* r] = p[2 &* i]
+            input[2 &* r &+ 1] = p[2 &* i &+ 1]
+        }
+        for r in 0..<dimension {
+            var sr: Real = 0, si: Real = 0
+            let row = 2 &* r &* dimension
+            for c in 0..<dimension {
+                let mr = mat[row &+ 2 &* c], mi = mat[row &+ 2 &* c &+ 1]
+                let xr = input[2 &* c], xi = input[2 &* c &+ 1]
+                sr += mr * xr - mi * xi
+                si += mr * xi + mi * xr
             }
-            for r in 0..<dimension {
-                var sr: Real = 0, si: Real = 0
-                let row = 2 &* r &* dimension
-                for c in 0..<dimension {
-                    let mr = mat[row &+ 2 &* c], mi = mat[row &+ 2 &* c &+ 1]
-                    let xr = input[2 &* c], xi = input[2 &* c &+ 1]
-                    sr += mr * xr - mi * xi
-                    si += mr * xi + mi * xr
-                }
-                let i = base | offsets[r]
-                p[2 &* i] = sr
-                p[2 &* i &+ 1] = si
-            }
+            let i = base | offsets[r]
+            p[2 &* i] = sr
+            p[2 &* i &+ 1] = si
         }
     }
 }

@@ -108,3 +108,110 @@ func exchange<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, _ i: Int, _ j:
     p[2 &* j] = re
     p[2 &* j &+ 1] = im
 }
+
+/// A permutation with phases on k targets: in each group, amplitude r (offset `offsets[r]`)
+/// becomes `phases[r]` × the old amplitude `sources[r]`, for the rows in `moving` (the others
+/// stay). `phases` interleaved (re, im); nil when every factor is 1. Runs the AVX2/FMA loop of
+/// CQuantumKernels (up to 5 targets) where the CPU has it.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func permutationRange<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, sources: UnsafeBufferPointer<Int>,
+                                         phases: UnsafeBufferPointer<Real>?, offsets: UnsafeBufferPointer<Int>,
+                                         moving: UnsafeBufferPointer<Int>, controlMask: Int,
+                                         positions: UnsafeBufferPointer<Int>, runLength: Int, start: Int, end: Int)
+{
+    if WideKernels.available, WideKernels.permutation(p, sources: sources, phases: phases, offsets: offsets, moving: moving,
+                                                      controlMask: controlMask, positions: positions, runLength: runLength,
+                                                      start: start, end: end)
+    {
+        return
+    }
+    permutationRangePortable(p, sources: sources, phases: phases, offsets: offsets, moving: moving, controlMask: controlMask,
+                             positions: positions, runLength: runLength, start: start, end: end)
+}
+
+/// The portable form of `permutationRange`: within a run two neighbouring groups share each
+/// SIMD4; a lone group at a run's end is done in scalar code.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func permutationRangePortable<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, sources: UnsafeBufferPointer<Int>,
+                                         phases: UnsafeBufferPointer<Real>?, offsets: UnsafeBufferPointer<Int>,
+                                         moving: UnsafeBufferPointer<Int>, controlMask: Int,
+                                         positions: UnsafeBufferPointer<Int>, runLength: Int, start: Int, end: Int)
+{
+    let dimension = offsets.count
+    withUnsafeTemporaryAllocation(of: SIMD4<Real>.self, capacity: dimension) { held in
+        var k = start
+        while k < end {
+            let runEnd = min(end, (k | (runLength &- 1)) &+ 1)
+            // i: the group's base amplitude (target bits 0, control bits 1).
+            var i = insertZeroBits(k, positions) | controlMask
+            let last = i &+ (runEnd &- k)
+            while i &+ 1 < last {
+                // Load every source first: a row may overwrite another row's source.
+                for r in moving { held[sources[r]] = load4(p, i | offsets[sources[r]]) }
+                for r in moving {
+                    let v = held[sources[r]]
+                    if let phases {
+                        let (re, im) = (phases[2 &* r], phases[2 &* r &+ 1])
+                        store4(v * SIMD4(repeating: re) + swapPairs(v) * SIMD4(-im, im, -im, im), p, i | offsets[r])
+                    } else {
+                        store4(v, p, i | offsets[r])
+                    }
+                }
+                i &+= 2
+            }
+            if i < last {
+                for r in moving {
+                    let s = i | offsets[sources[r]]
+                    held[sources[r]] = SIMD4(p[2 &* s], p[2 &* s &+ 1], 0, 0)
+                }
+                for r in moving {
+                    let v = held[sources[r]]
+                    let o = i | offsets[r]
+                    if let phases {
+                        let (re, im) = (phases[2 &* r], phases[2 &* r &+ 1])
+                        p[2 &* o] = v[0] * re - v[1] * im
+                        p[2 &* o &+ 1] = v[0] * im + v[1] * re
+                    } else {
+                        p[2 &* o] = v[0]
+                        p[2 &* o &+ 1] = v[1]
+                    }
+                }
+            }
+            k = runEnd
+        }
+    }
+}
+
+/// X on `target` controlled by a parity (a run of CX gates on one target): the pairs
+/// (i0, i0 + 2^target), i0 with the target bit 0, exchange where popcount(i0 & parityMask) is odd
+/// (even when `invert`). Free indices skip the target only. Runs the AVX2 loop of
+/// CQuantumKernels where the CPU has it (target at or above the vector width).
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func parityFlipRange<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, parityMask: Int, invert: Bool,
+                                        start: Int, end: Int)
+{
+    if WideKernels.available, WideKernels.parityFlip(p, target: target, parityMask: parityMask, invert: invert,
+                                                     start: start, end: end)
+    {
+        return
+    }
+    parityFlipRangePortable(p, target: target, parityMask: parityMask, invert: invert, start: start, end: end)
+}
+
+/// The portable form of `parityFlipRange`.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func parityFlipRangePortable<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, parityMask: Int,
+                                                invert: Bool, start: Int, end: Int)
+{
+    let stride = 1 << target
+    let flipWhen = invert ? 0 : 1
+    for k in start..<end {
+        // i0: free index k with a zero inserted at the target.
+        let i0 = ((k >> target) << (target + 1)) | (k & (stride - 1))
+        if (i0 & parityMask).nonzeroBitCount & 1 == flipWhen { exchange(p, i0, i0 &+ stride) }
+    }
+}

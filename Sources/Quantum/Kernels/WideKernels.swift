@@ -1,16 +1,14 @@
 import CQuantumKernels
 import Foundation
+import VerdantCommon
 
-// The bridge to CQuantumKernels' AVX2/FMA loops: chosen once per process from the CPU, with an
-// environment switch to force the portable Swift loops (VERDANT_PORTABLE_KERNELS=1; for
-// comparisons and for machines where the wide loops misbehave). Internal, like every kernel.
+// The bridge to CQuantumKernels' AVX2/FMA loops. Whether they run is decided once per process by
+// VerdantCommon's KernelSelection (the CPU, and VERDANT_PORTABLE_KERNELS=1 forcing the portable
+// Swift loops), the same decision the matrix product follows. Internal, like every kernel.
 
 enum WideKernels {
-    /// Whether the AVX2/FMA loops run: the CPU has AVX2 and FMA, and the portable loops are not forced.
-    static let available: Bool = {
-        if let forced = getenv("VERDANT_PORTABLE_KERNELS"), String(cString: forced) == "1" { return false }
-        return verdant_state_avx2_available() != 0
-    }()
+    /// Whether the AVX2/FMA loops run (``KernelSelection/wideLoops``).
+    static let available: Bool = KernelSelection.wideLoops
 
     /// The matrix as 8 contiguous numbers (m00r, m00i, m01r, m01i, m10r, m10i, m11r, m11i).
     @inline(__always)
@@ -27,7 +25,25 @@ enum WideKernels {
                                           positions: UnsafeBufferPointer<Int>, runLength: Int, matrix m: Matrix2<Real>,
                                           start: Int, end: Int) -> Bool
     {
-        guard target >= 1, let positionBase = positions.baseAddress else { return false }
+        guard let positionBase = positions.baseAddress else { return false }
+        if target == 0 {
+            // Qubit 0 with controls or held bits: pairs of neighbours.
+            return withNumbers(m) { numbers in
+                if Real.self == Double.self {
+                    verdant_dense1_low_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), controlMask,
+                                                positionBase, positions.count,
+                                                UnsafeRawPointer(numbers).assumingMemoryBound(to: Double.self), start, end)
+                    return true
+                }
+                if Real.self == Float.self {
+                    verdant_dense1_low_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), controlMask,
+                                                positionBase, positions.count,
+                                                UnsafeRawPointer(numbers).assumingMemoryBound(to: Float.self), start, end)
+                    return true
+                }
+                return false
+            }
+        }
         return withNumbers(m) { numbers in
             if Real.self == Double.self {
                 verdant_dense1_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), target, controlMask,
@@ -140,5 +156,156 @@ enum WideKernels {
             }
             return false
         }
+    }
+
+    /// `denseKRange` in the wide loop (k = 2…5); false (nothing done) for other widths and precisions.
+    @inline(__always)
+    static func dense<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, offsets: UnsafeBufferPointer<Int>, controlMask: Int,
+                                         positions: UnsafeBufferPointer<Int>, runLength: Int,
+                                         matrix: UnsafeBufferPointer<Real>, start: Int, end: Int) -> Bool
+    {
+        guard let offsetBase = offsets.baseAddress, let matrixBase = matrix.baseAddress, offsets.count >= 4,
+              offsets.count <= 32
+        else { return false }
+        let targetCount = offsets.count.trailingZeroBitCount
+        // An empty positions buffer has no base address; the loop never reads it then.
+        var none = 0
+        return withUnsafePointer(to: &none) { nowhere in
+            let positionBase = positions.baseAddress ?? nowhere
+            if Real.self == Double.self {
+                return verdant_dense_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), targetCount,
+                                              offsetBase, controlMask, positionBase, positions.count, runLength,
+                                              UnsafeRawPointer(matrixBase).assumingMemoryBound(to: Double.self), start, end) != 0
+            }
+            if Real.self == Float.self {
+                return verdant_dense_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), targetCount,
+                                              offsetBase, controlMask, positionBase, positions.count, runLength,
+                                              UnsafeRawPointer(matrixBase).assumingMemoryBound(to: Float.self), start, end) != 0
+            }
+            return false
+        }
+    }
+
+    /// `diagonalRange` in the wide loop (up to 5 ascending targets); false (nothing done) otherwise.
+    @inline(__always)
+    static func diagonal<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, targets: UnsafeBufferPointer<Int>, controlMask: Int,
+                                            positions: UnsafeBufferPointer<Int>, runLength: Int,
+                                            factors: UnsafeBufferPointer<Real>, start: Int, end: Int) -> Bool
+    {
+        guard let targetBase = targets.baseAddress, let factorBase = factors.baseAddress, targets.count >= 1,
+              targets.count <= 5
+        else { return false }
+        for t in 1..<targets.count where targets[t] <= targets[t - 1] { return false }
+        var none = 0
+        return withUnsafePointer(to: &none) { nowhere in
+            let positionBase = positions.baseAddress ?? nowhere
+            if Real.self == Double.self {
+                verdant_diagonal_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), targets.count,
+                                          targetBase, UnsafeRawPointer(factorBase).assumingMemoryBound(to: Double.self),
+                                          controlMask, positionBase, positions.count, runLength, start, end)
+                return true
+            }
+            if Real.self == Float.self {
+                verdant_diagonal_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), targets.count,
+                                          targetBase, UnsafeRawPointer(factorBase).assumingMemoryBound(to: Float.self),
+                                          controlMask, positionBase, positions.count, runLength, start, end)
+                return true
+            }
+            return false
+        }
+    }
+
+    /// `permutationRange` in the wide loop (up to 5 targets); false (nothing done) otherwise.
+    @inline(__always)
+    static func permutation<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, sources: UnsafeBufferPointer<Int>,
+                                               phases: UnsafeBufferPointer<Real>?, offsets: UnsafeBufferPointer<Int>,
+                                               moving: UnsafeBufferPointer<Int>, controlMask: Int,
+                                               positions: UnsafeBufferPointer<Int>, runLength: Int, start: Int,
+                                               end: Int) -> Bool
+    {
+        guard let offsetBase = offsets.baseAddress, let sourceBase = sources.baseAddress, offsets.count <= 32 else { return false }
+        var none = 0
+        return withUnsafePointer(to: &none) { nowhere in
+            let positionBase = positions.baseAddress ?? nowhere
+            let movingBase = moving.baseAddress ?? nowhere
+            if Real.self == Double.self {
+                verdant_permutation_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), offsetBase, sourceBase,
+                                             phases?.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) },
+                                             movingBase, moving.count, controlMask, positionBase, positions.count, runLength,
+                                             start, end)
+                return true
+            }
+            if Real.self == Float.self {
+                verdant_permutation_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), offsetBase, sourceBase,
+                                             phases?.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) },
+                                             movingBase, moving.count, controlMask, positionBase, positions.count, runLength,
+                                             start, end)
+                return true
+            }
+            return false
+        }
+    }
+
+    /// X in the controlled part (`flipRange`, `flipLowRange`) in the wide loop: for a target at or
+    /// above the vector width (1 for Double, 2 for Float); false (nothing done) otherwise.
+    @inline(__always)
+    static func flip<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, controlMask: Int,
+                                        positions: UnsafeBufferPointer<Int>, start: Int, end: Int) -> Bool
+    {
+        guard let positionBase = positions.baseAddress else { return false }
+        if Real.self == Double.self, target >= 1 {
+            verdant_flip_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), target, controlMask,
+                                  positionBase, positions.count, start, end)
+            return true
+        }
+        if Real.self == Float.self, target >= 2 {
+            verdant_flip_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), target, controlMask,
+                                  positionBase, positions.count, start, end)
+            return true
+        }
+        return false
+    }
+
+    /// One segment of a folded diagonal run (`PhaseRun`) in the wide loop; false for a precision without one.
+    @inline(__always)
+    static func phaseSegment<Real: StateScalar>(_ amps: UnsafeMutablePointer<Real>, split: Int, u: UnsafeMutablePointer<Real>,
+                                                ch: (Real, Real), b: UnsafeMutablePointer<Real>?,
+                                                g: UnsafeMutablePointer<Real>) -> Bool
+    {
+        if Real.self == Double.self {
+            verdant_phase_segment_f64_avx2(UnsafeMutableRawPointer(amps).assumingMemoryBound(to: Double.self), split,
+                                           UnsafeRawPointer(u).assumingMemoryBound(to: Double.self),
+                                           Double(ch.0), Double(ch.1),
+                                           b.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) },
+                                           UnsafeMutableRawPointer(g).assumingMemoryBound(to: Double.self))
+            return true
+        }
+        if Real.self == Float.self {
+            verdant_phase_segment_f32_avx2(UnsafeMutableRawPointer(amps).assumingMemoryBound(to: Float.self), split,
+                                           UnsafeRawPointer(u).assumingMemoryBound(to: Float.self),
+                                           Float(ch.0), Float(ch.1),
+                                           b.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) },
+                                           UnsafeMutableRawPointer(g).assumingMemoryBound(to: Float.self))
+            return true
+        }
+        return false
+    }
+
+    /// `parityFlipRange` in the wide loop (target at or above the vector width); false otherwise.
+    @inline(__always)
+    static func parityFlip<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, parityMask: Int, invert: Bool,
+                                              start: Int, end: Int) -> Bool
+    {
+        if Real.self == Double.self, target >= 1 {
+            verdant_parity_flip_f64_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self), target, parityMask,
+                                         invert ? 1 : 0, start, end)
+            return true
+        }
+        if Real.self == Float.self, target >= 2 {
+            verdant_parity_flip_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), target, parityMask,
+                                         invert ? 1 : 0, start, end)
+            return true
+        }
+        return false
     }
 }

@@ -1,0 +1,136 @@
+import Foundation
+
+// The OpenQASM 2 reader, part 2: `gate` and `opaque` definitions and the operations of gate
+// bodies (QASMParser is in Parser.swift).
+extension QASMParser {
+    mutating func parseGateDefinition(opaque: Bool) throws {
+        _ = next()
+        let (name, position) = try expectIdentifier("a gate name")
+        var parameters: [String] = []
+        if isSymbol("(") {
+            _ = next()
+            if !isSymbol(")") {
+                repeat {
+                    let (parameter, parameterPosition) = try expectIdentifier("a parameter name")
+                    if parameter == "pi" || QASMParser.functions.contains(parameter) {
+                        throw error("'\(parameter)' cannot name a parameter of gate '\(name)': it is built into the language "
+                                    + "(pi, sin, cos, tan, exp, ln, sqrt)", at: parameterPosition)
+                    }
+                    parameters.append(parameter)
+                } while try consumeComma()
+            }
+            try expectSymbol(")", "after the gate's parameters")
+        }
+        var qubits: [String] = []
+        repeat {
+            qubits.append(try expectIdentifier("a qubit name").0)
+        } while try consumeComma()
+        if let repeated = firstDuplicate(parameters) {
+            throw error("gate '\(name)' declares parameter '\(repeated)' twice", at: position)
+        }
+        if let repeated = firstDuplicate(qubits) {
+            throw error("gate '\(name)' declares qubit '\(repeated)' twice", at: position)
+        }
+        var body: [QASMGateCall] = []
+        if opaque {
+            try expectSymbol(";", "after the opaque declaration")
+        } else {
+            try expectSymbol("{", "to open the gate body")
+            while !isSymbol("}") {
+                body.append(try parseBodyOperation(gate: name, parameters: parameters, qubits: qubits))
+            }
+            _ = next()
+        }
+        if gates[name] != nil {
+            // The gates Qiskit's extended qelib1.inc adds to the original (sx, swap, cp, …) may be
+            // defined by the file, and the file's definition wins; the original ones may not.
+            if languageGates[name] != nil || QASMWriter.paperGates.contains(name) {
+                throw error("gate '\(name)' is already defined by \(languageGates[name] != nil ? "the language" : "qelib1.inc")",
+                            at: position)
+            }
+            gates[name] = nil
+        }
+        if let previous = definitions[name] {
+            throw error("gate '\(name)' is already defined on line \(previous.position.line)", at: position)
+        }
+        var size = 0
+        for call in body {
+            let callSize = definitions[call.name]?.expandedSize ?? 1
+            size = size.addingReportingOverflow(callSize).overflow ? Int.max : size + callSize
+        }
+        definitions[name] = QASMGateDefinition(name: name, parameters: parameters, qubits: qubits, body: body,
+                                               isOpaque: opaque, position: position, expandedSize: size)
+    }
+
+    func firstDuplicate(_ names: [String]) -> String? {
+        var seen = Set<String>()
+        for n in names where !seen.insert(n).inserted { return n }
+        return nil
+    }
+
+    mutating func consumeComma() throws -> Bool {
+        if isSymbol(",") {
+            _ = next()
+            return true
+        }
+        return false
+    }
+
+    /// One operation inside a gate body: a gate call on the gate's qubit names, or a barrier.
+    mutating func parseBodyOperation(gate: String, parameters: [String], qubits: [String]) throws -> QASMGateCall {
+        let (name, position) = try expectIdentifier("a gate call or '}' in the body of '\(gate)'")
+        if ["measure", "reset", "if", "creg", "qreg", "opaque", "gate"].contains(name) {
+            throw error("'\(name)' cannot appear in the body of gate '\(gate)': a gate body holds only gate calls and barriers "
+                        + "(OpenQASM 2 gates are unitary)", at: position)
+        }
+        if name == gate {
+            throw error("gate '\(gate)' calls itself: OpenQASM 2 gates cannot be recursive (a body may call only gates defined before it)",
+                        at: position)
+        }
+        var arguments: [QASMExpression] = []
+        if name != "barrier", isSymbol("(") {
+            _ = next()
+            if !isSymbol(")") {
+                repeat {
+                    arguments.append(try parseExpression(allowed: parameters))
+                } while try consumeComma()
+            }
+            try expectSymbol(")", "after the arguments")
+        }
+        var operands: [QASMOperand] = []
+        repeat {
+            let (qubit, qubitPosition) = try expectIdentifier("a qubit name")
+            guard qubits.contains(qubit) else {
+                throw error("'\(qubit)' is not a qubit of gate '\(gate)' (its qubits: \(qubits.joined(separator: ", ")))",
+                            at: qubitPosition)
+            }
+            if isSymbol("[") {
+                throw error("inside a gate body qubits are named without an index ('\(qubit)', not '\(qubit)[…]')", at: current.position)
+            }
+            operands.append(QASMOperand(name: qubit, index: nil, position: qubitPosition))
+        } while try consumeComma()
+        try expectSymbol(";", "after the gate call")
+        if name != "barrier" {
+            // The callee must already exist (no recursion, no forward references).
+            try checkCallable(name, at: position)
+        }
+        return QASMGateCall(name: name, position: position, parameters: arguments, operands: operands)
+    }
+
+    func checkCallable(_ name: String, at position: SourcePosition) throws {
+        if gates[name] != nil || definitions[name] != nil { return }
+        throw unknownGateError(name, at: position)
+    }
+
+    func unknownGateError(_ name: String, at position: SourcePosition) -> QuantumError {
+        if !includedQelib, qelib1Gates[name] != nil {
+            return error("unknown gate '\(name)'; it is defined in qelib1.inc: add 'include \"qelib1.inc\";' after the header",
+                         at: position)
+        }
+        let known = Array(gates.keys) + Array(definitions.keys)
+        if let suggestion = closestName(to: name, in: known) {
+            return error("unknown gate '\(name)'; did you mean '\(suggestion)'?", at: position)
+        }
+        return error("unknown gate '\(name)'", at: position)
+    }
+}
