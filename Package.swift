@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Energy", targets: ["Energy"]),
         .library(name: "Parallel", targets: ["Parallel"]),
         .library(name: "Communication", targets: ["Communication"]),
+        .library(name: "SecureCommunication", targets: ["SecureCommunication"]),
         .library(name: "Privacy", targets: ["Privacy"]),
         .library(name: "QuantumML", targets: ["QuantumML"]),
         .library(name: "Report", targets: ["Report", "Figures"]),
@@ -26,7 +27,7 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public API
-        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Communication", "Parallel", "Privacy", "QuantumML", "Report", "Figures", "VerdantCommon"]),
+        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Communication", "SecureCommunication", "Parallel", "Privacy", "QuantumML", "Report", "Figures", "VerdantCommon"]),
         .target(name: "Energy", dependencies: ["VerdantCommon"]),
         .target(
             name: "Quantum",
@@ -48,6 +49,10 @@ let package = Package(
         .target(
             name: "Communication",
             dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))]
+        ),
+        .target(
+            name: "SecureCommunication",
+            dependencies: ["Communication", "Privacy", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "Parallel",
@@ -100,6 +105,7 @@ let package = Package(
         .testTarget(name: "EnergyTests", dependencies: ["Energy", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ParallelTests", dependencies: ["Parallel", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CommunicationTests", dependencies: ["Communication", "_TestSupport"]),
+        .testTarget(name: "SecureCommunicationTests", dependencies: ["SecureCommunication", "_TestSupport"]),
         .testTarget(
             name: "PrivacyTests",
             dependencies: [

@@ -47,6 +47,7 @@ enum ExitCodes {
         case let error as DifferentialPrivacyError: (error.description, error.exitCode)
         case let error as CheckpointError: (error.description, error.exitCode)
         case let error as CommunicationError: (error.description, error.exitCode)
+        case let error as SecureCommunicationError: (error.description, error.exitCode)
         case let error as ReportError: (error.description, error.isInputError ? ExitStatus.usageError : ExitStatus.runtimeError)
         case let error as ParallelError:
             // A task's QuantumML error reads as itself (a bad sample is the data's problem, not the scheduler's).
@@ -134,6 +135,17 @@ extension CommunicationError {
         switch self {
         case .invalidArgument: ExitStatus.usageError
         case .mpi, .mpiNotCompiledIn, .rankFailed, .communication: ExitStatus.runtimeError
+        }
+    }
+}
+
+extension SecureCommunicationError {
+    /// A bad argument is bad input (2); a handshake or message that failed authentication and a
+    /// value secure aggregation cannot carry are runtime errors (1).
+    var exitCode: Int32 {
+        switch self {
+        case .invalidArgument: ExitStatus.usageError
+        case .handshakeFailed, .tampered, .malformed, .outOfRange, .nonFinite: ExitStatus.runtimeError
         }
     }
 }
