@@ -117,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "QuantumMLTests",
-            dependencies: ["QuantumML", "Quantum", "Privacy", "_TestSupport"],
+            dependencies: ["QuantumML", "Quantum", "Privacy", "SecureCommunication", "_TestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "Verdant", "_TestSupport"]),
