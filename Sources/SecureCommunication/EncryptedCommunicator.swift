@@ -97,6 +97,22 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
         guard Set(counts).count == 1 else {
             throw CommunicationError.communication("allreduce: the ranks gave different counts \(counts); every rank must give the same count")
         }
+        return Self.reduce(all, op)
+    }
+
+    /// Combines the contributions in rank order. Sums of `Double` take a plain loop (this module
+    /// cannot specialise `ReductionOperator.apply`, which would cost a generic call per element).
+    static func reduce<T: Communicable>(_ all: [[T]], _ op: ReductionOperator) -> [T] {
+        if op == .sum, let doubles = all as? [[Double]], var total = doubles.first {
+            total.withUnsafeMutableBufferPointer { out in
+                for other in doubles.dropFirst() {
+                    other.withUnsafeBufferPointer { input in
+                        for k in 0..<out.count { out[k] += input[k] }
+                    }
+                }
+            }
+            if let result = total as? [T] { return result }
+        }
         var result = all[0]
         for other in all.dropFirst() {
             for k in result.indices { result[k] = op.apply(result[k], other[k]) }
@@ -216,11 +232,11 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     private var peers: [Int] { (0..<size).filter { $0 != rank } }
 
     /// Header: "VT" ‖ version 1 ‖ operation ‖ element kind ‖ sender (u32 LE) ‖ slot count (u32 LE).
-    private static let headerBytes = 12
+    static let headerBytes = 13
     /// One slot: the 32-byte message key sealed under a pairwise key (no nonce: it is the counter).
-    private static let slotBytes = 32 + 16
+    static let slotBytes = 32 + 16
     /// The payload's AES-GCM tag.
-    private static let tagBytes = 16
+    static let tagBytes = 16
 
     private static func kindCode<T: Communicable>(_: T.Type) -> UInt8 {
         switch T.communicableKind.storage {
@@ -246,8 +262,7 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     func seal<T: Communicable>(_ values: [T], operation: Operation, recipients: [Int]) throws -> [UInt8] {
         var header: [UInt8] = [UInt8(ascii: "V"), UInt8(ascii: "T"), 1, operation.code, Self.kindCode(T.self)]
         withUnsafeBytes(of: UInt32(rank).littleEndian) { header += $0 }
-        header.append(UInt8(truncatingIfNeeded: recipients.count))
-        header += [0, 0]
+        withUnsafeBytes(of: UInt32(recipients.count).littleEndian) { header += $0 }
         let messageKey = SymmetricKey(size: .bits256)
         var envelope = header
         envelope.reserveCapacity(header.count + recipients.count * Self.slotBytes + values.count * MemoryLayout<T>.stride + Self.tagBytes)
@@ -278,7 +293,7 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
             throw SecureCommunicationError.malformed(rank: rank, source: source, operation: name, reason: "it has \(envelope.count) bytes, fewer than any sealed message")
         }
         let header = Array(envelope[0..<Self.headerBytes])
-        let slots = Int(header[9])
+        let slots = Int(UInt32(header[9]) | UInt32(header[10]) << 8 | UInt32(header[11]) << 16 | UInt32(header[12]) << 24)
         guard header[0] == UInt8(ascii: "V"), header[1] == UInt8(ascii: "T"), header[2] == 1, header[3] == operation.code,
               slots >= 1, envelope.count >= Self.headerBytes + slots * Self.slotBytes + Self.tagBytes
         else {

@@ -69,12 +69,12 @@ struct EncryptedTrafficTests {
     @Test("a changed byte anywhere in a message ends the collective on every rank with a clear error")
     func tampering() throws {
         let key = try clusterKey()
-        // Flip one bit of the header, rank 0's key slot (bytes 12..<60), the payload (108..<180) or
-        // the tag of rank 1's contribution, as seen by rank 0.
-        for position in [3, 4, 9, 12, 59, 108, 150, -1] {
+        // Flip one bit of the header (13 bytes), rank 0's key slot (bytes 13..<61), the payload
+        // (109..<181) or the tag of rank 1's contribution, as seen by rank 0.
+        for position in [3, 4, 9, 12, 13, 60, 109, 150, -1] {
             let outcomes = try LocalCommunicator.run(ranks: 3) { comm -> String in
                 let tap = Tap(comm) { operation, source, bytes in
-                    guard comm.rank == 0, source == 1, operation == "allgather", bytes.count == 12 + 2 * 48 + 72 + 16 else { return nil }
+                    guard comm.rank == 0, source == 1, operation == "allgather", bytes.count == 13 + 2 * 48 + 72 + 16 else { return nil }
                     var changed = bytes
                     let k = position >= 0 ? position : bytes.count + position
                     changed[k] ^= 0x10
