@@ -63,6 +63,9 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     ///   the inner communicator's errors.
     public init(wrapping inner: any Communicator, clusterKey: RawKey) throws {
         self.inner = inner
+        // Each message allocates a few buffers of its size; keep glibc from returning them to the
+        // system and faulting them in again every call (as the sealed-file cipher does).
+        tuneAllocatorForLargeBuffers()
         let keys = try PairwiseKeys.establish(over: inner, label: Self.label, clusterKey: SymmetricKey(data: clusterKey.bytes))
         self.keys = keys
         sendKeys = (0..<inner.size).map { $0 == inner.rank ? nil : keys.key("wrap", from: inner.rank, to: $0) }
@@ -103,15 +106,17 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     /// Combines the contributions in rank order. Sums of `Double` take a plain loop (this module
     /// cannot specialise `ReductionOperator.apply`, which would cost a generic call per element).
     static func reduce<T: Communicable>(_ all: [[T]], _ op: ReductionOperator) -> [T] {
-        if op == .sum, let doubles = all as? [[Double]], var total = doubles.first {
+        // T is Double here, so the bit casts are identities (a conditional cast of the arrays would
+        // visit every element).
+        if op == .sum, T.self == Double.self, var total = all.first.map({ unsafeBitCast($0, to: [Double].self) }) {
             total.withUnsafeMutableBufferPointer { out in
-                for other in doubles.dropFirst() {
-                    other.withUnsafeBufferPointer { input in
-                        for k in 0..<out.count { out[k] += input[k] }
+                for other in all.dropFirst() {
+                    unsafeBitCast(other, to: [Double].self).withUnsafeBufferPointer { input in
+                        for k in 0..<Swift.min(out.count, input.count) { out[k] += input[k] }
                     }
                 }
             }
-            if let result = total as? [T] { return result }
+            return unsafeBitCast(total, to: [T].self)
         }
         var result = all[0]
         for other in all.dropFirst() {
@@ -264,25 +269,37 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
         withUnsafeBytes(of: UInt32(rank).littleEndian) { header += $0 }
         withUnsafeBytes(of: UInt32(recipients.count).littleEndian) { header += $0 }
         let messageKey = SymmetricKey(size: .bits256)
-        var envelope = header
-        envelope.reserveCapacity(header.count + recipients.count * Self.slotBytes + values.count * MemoryLayout<T>.stride + Self.tagBytes)
+        // The sealed pieces, then one buffer of the envelope's size filled by memcpy (appending
+        // `Data` or raw buffers element by element costs more than the cipher itself).
+        var slots: [AES.GCM.SealedBox] = []
+        slots.reserveCapacity(recipients.count)
         lock.lock()
         defer { lock.unlock() }
         for recipient in recipients {
             guard let key = sendKeys[recipient] else { continue }
             let nonce = try nextNonce(&sent, peer: recipient, channel: operation.channel)
-            let slot = try messageKey.withUnsafeBytes { raw in
+            slots.append(try messageKey.withUnsafeBytes { raw in
                 try AES.GCM.seal(raw, using: key, nonce: nonce, authenticating: header + pairBytes(rank, recipient))
-            }
-            envelope += slot.ciphertext
-            envelope += slot.tag
+            })
         }
         // A fresh key per message, so the payload's nonce may be constant.
         let payload = try values.withUnsafeBytes { raw in
             try AES.GCM.seal(raw, using: messageKey, nonce: AES.GCM.Nonce(data: [UInt8](repeating: 0, count: 12)), authenticating: header)
         }
-        envelope += payload.ciphertext
-        envelope += payload.tag
+        let pieces: [Data] = [Data(header)] + slots.flatMap { [$0.ciphertext, $0.tag] } + [payload.ciphertext, payload.tag]
+        let total = pieces.reduce(0) { $0 + $1.count }
+        let envelope = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            var offset = 0
+            for piece in pieces {
+                piece.withUnsafeBytes { raw in
+                    if let source = raw.baseAddress, let target = buffer.baseAddress, raw.count > 0 {
+                        UnsafeMutableRawPointer(target + offset).copyMemory(from: source, byteCount: raw.count)
+                    }
+                }
+                offset += piece.count
+            }
+            initialized = total
+        }
         return envelope
     }
 
@@ -313,10 +330,13 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
             let box = try AES.GCM.SealedBox(nonce: nonce.get(), ciphertext: envelope[start..<(start + 32)], tag: envelope[(start + 32)..<(start + 48)])
             messageKey = SymmetricKey(data: try AES.GCM.open(box, using: key, authenticating: header + pairBytes(source, rank)))
             let payloadStart = Self.headerBytes + slots * Self.slotBytes
-            let payload = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: [UInt8](repeating: 0, count: 12)),
-                                                ciphertext: envelope[payloadStart..<(envelope.count - Self.tagBytes)],
-                                                tag: envelope[(envelope.count - Self.tagBytes)...])
-            let plaintext = try AES.GCM.open(payload, using: messageKey, authenticating: header)
+            // The ciphertext is handed over as a raw buffer (one region, no per-byte copy).
+            let plaintext = try envelope.withUnsafeBytes { raw -> Data in
+                let payload = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: [UInt8](repeating: 0, count: 12)),
+                                                    ciphertext: UnsafeRawBufferPointer(rebasing: raw[payloadStart..<(raw.count - Self.tagBytes)]),
+                                                    tag: UnsafeRawBufferPointer(rebasing: raw[(raw.count - Self.tagBytes)...]))
+                return try AES.GCM.open(payload, using: messageKey, authenticating: header)
+            }
             // The header is authenticated now, so a different element type is the ranks' doing.
             guard header[4] == Self.kindCode(T.self) else {
                 throw SecureCommunicationError.malformed(rank: rank, source: source, operation: name,

@@ -150,9 +150,9 @@ public final class SecureAggregationCommunicator: AggregatesPrivately, @unchecke
     ///   ``SecureCommunicationError/nonFinite(rank:index:value:)`` (every rank throws);
     ///   ``CommunicationError/communication(_:)`` when the counts differ; the inner communicator's errors.
     public func allreduce<T: Communicable>(_ values: [T], _ op: ReductionOperator) throws -> [T] {
-        guard op == .sum, let doubles = values as? [Double] else { return try inner.allreduce(values, op) }
-        guard let sum = try secureSum(doubles) as? [T] else { return try inner.allreduce(values, op) }
-        return sum
+        guard op == .sum, T.self == Double.self else { return try inner.allreduce(values, op) }
+        // T is Double: the bit casts are identities (a conditional cast would visit every element).
+        return unsafeBitCast(try secureSum(unsafeBitCast(values, to: [Double].self)), to: [T].self)
     }
 
     /// In-place form of ``allreduce(_:_:)``.

@@ -227,6 +227,26 @@ struct SecureAggregationTests {
             == "secure aggregation: fraction bits must be in 8...52, received 60")
     }
 
+    @Test("a rank that drops out between masked sums ends the job with a clear error on every other rank")
+    func droppedRank() throws {
+        struct Dropped: Error, CustomStringConvertible { var description: String { "rank 2 lost its node" } }
+        let message = thrownMessage {
+            _ = try LocalCommunicator.run(ranks: 3) { comm -> [Double] in
+                let secure = try SecureAggregationCommunicator(wrapping: comm)
+                _ = try secure.allreduce([1.0, 2], .sum)
+                if comm.rank == 2 { throw Dropped() }
+                do {
+                    return try secure.allreduce([1.0, 2], .sum)
+                } catch {
+                    // What the ranks that stayed see.
+                    #expect("\(error)" == "rank 2 failed: rank 2 lost its node")
+                    throw error
+                }
+            }
+        }
+        #expect(message == "rank 2 lost its node")
+    }
+
     @Test("the bound is the largest value n ranks can add without wrapping")
     func bound() throws {
         let bounds = try LocalCommunicator.run(ranks: 2) { comm -> Double in
