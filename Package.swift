@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "Quantum", targets: ["Quantum"]),
         .library(name: "Energy", targets: ["Energy"]),
         .library(name: "Parallel", targets: ["Parallel"]),
+        .library(name: "Communication", targets: ["Communication"]),
+        .library(name: "SecureCommunication", targets: ["SecureCommunication"]),
         .library(name: "Privacy", targets: ["Privacy"]),
         .library(name: "QuantumML", targets: ["QuantumML"]),
         .library(name: "Report", targets: ["Report", "Figures"]),
@@ -25,7 +27,7 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public API
-        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Parallel", "Privacy", "QuantumML", "Report", "Figures", "VerdantCommon"]),
+        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Communication", "SecureCommunication", "Parallel", "Privacy", "QuantumML", "Report", "Figures", "VerdantCommon"]),
         .target(name: "Energy", dependencies: ["VerdantCommon"]),
         .target(
             name: "Quantum",
@@ -45,10 +47,17 @@ let package = Package(
         ),
 
         .target(
+            name: "Communication",
+            dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))]
+        ),
+        .target(
+            name: "SecureCommunication",
+            dependencies: ["Communication", "Privacy", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "Parallel",
             dependencies: [
-                "CParallelKernels", "VerdantCommon",
-                .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+                "Communication", "CParallelKernels", "VerdantCommon",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
@@ -72,7 +81,7 @@ let package = Package(
         .target(
             name: "_TestSupport",
             dependencies: [
-                "Quantum",
+                "Quantum", "Communication",
                 .product(name: "ComplexModule", package: "swift-numerics"),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
@@ -94,7 +103,9 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "EnergyTests", dependencies: ["Energy", "_TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ParallelTests", dependencies: ["Parallel"], exclude: ["Fixtures"]),
+        .testTarget(name: "ParallelTests", dependencies: ["Parallel", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "CommunicationTests", dependencies: ["Communication", "_TestSupport"]),
+        .testTarget(name: "SecureCommunicationTests", dependencies: ["SecureCommunication", "_TestSupport"]),
         .testTarget(
             name: "PrivacyTests",
             dependencies: [
@@ -106,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "QuantumMLTests",
-            dependencies: ["QuantumML", "Quantum", "Privacy", "_TestSupport"],
+            dependencies: ["QuantumML", "Quantum", "Privacy", "SecureCommunication", "_TestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "Verdant", "_TestSupport"]),

@@ -1,6 +1,8 @@
+import Communication
 import Foundation
 
-/// Every user-facing error of the `Parallel` module, in one catalogue.
+/// Every user-facing error of the `Parallel` module, in one catalogue (the communicators' own errors
+/// are ``CommunicationError``, from the `Communication` module that `Parallel` re-exports).
 ///
 /// Each message says what was received and what is valid; file errors also say which file.
 /// Tests match on these messages.
@@ -33,14 +35,6 @@ public enum ParallelError: Error, CustomStringConvertible, LocalizedError {
     case npy(path: String, message: String)
     /// A file that could not be read or written.
     case file(path: String, reason: String)
-    /// A collective used inconsistently (counts that differ between ranks, a rank out of range, …).
-    case communication(String)
-    /// Another rank of the group failed, so this one stopped too.
-    case rankFailed(rank: Int, message: String)
-    /// An MPI call that returned an error, with MPI's own message.
-    case mpi(function: String, code: Int32, message: String)
-    /// Launched by an MPI launcher, but built without the `MPI` trait.
-    case mpiNotCompiledIn(launcherVariable: String, value: String)
 
     /// The message, with what was received and what is valid.
     public var description: String {
@@ -78,17 +72,6 @@ public enum ParallelError: Error, CustomStringConvertible, LocalizedError {
             return "\(path): \(message)"
         case .file(let path, let reason):
             return "'\(path)': \(reason)"
-        case .communication(let message):
-            return "communication error: \(message)"
-        case .rankFailed(let rank, let message):
-            return "rank \(rank) failed: \(message)"
-        case .mpi(let function, let code, let message):
-            return "\(function) failed with MPI error \(code): \(message)"
-        case .mpiNotCompiledIn(let variable, let value):
-            return "launched by an MPI launcher (\(variable)=\(value)), but this Verdant was built without MPI, so every "
-                + "process would do the same work alone. Rebuild with the MPI trait: "
-                + "`swift build -c release --traits MPI` (needs libopenmpi-dev or libmpich-dev; see docs/mpi.md), "
-                + "or run without mpirun"
         }
     }
 
@@ -97,8 +80,4 @@ public enum ParallelError: Error, CustomStringConvertible, LocalizedError {
 }
 
 /// The message of any error: ours verbatim, others by their localized description.
-func describe(_ error: any Error) -> String {
-    if let error = error as? ParallelError { return error.description }
-    if let error = error as? LocalizedError, let text = error.errorDescription { return text }
-    return String(describing: error)
-}
+func describe(_ error: any Error) -> String { errorMessage(error) }

@@ -1,5 +1,7 @@
 @_exported import Quantum
 @_exported import Energy
+@_exported import Communication
+@_exported import SecureCommunication
 @_exported import Parallel
 @_exported import Privacy
 @_exported import QuantumML

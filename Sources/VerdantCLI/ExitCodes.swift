@@ -46,6 +46,8 @@ enum ExitCodes {
         case let error as EnergyError: (error.description, error.exitCode)
         case let error as DifferentialPrivacyError: (error.description, error.exitCode)
         case let error as CheckpointError: (error.description, error.exitCode)
+        case let error as CommunicationError: (error.description, error.exitCode)
+        case let error as SecureCommunicationError: (error.description, error.exitCode)
         case let error as ReportError: (error.description, error.isInputError ? ExitStatus.usageError : ExitStatus.runtimeError)
         case let error as ParallelError:
             // A task's QuantumML error reads as itself (a bad sample is the data's problem, not the scheduler's).
@@ -112,17 +114,38 @@ extension EnergyError {
 }
 
 extension ParallelError {
-    /// MPI, other ranks, communication and files are runtime errors (1); a task's failure takes the
-    /// code of the error inside it (a bad CSV cell in a task is still bad input); the rest is bad
-    /// input (2).
+    /// Files are runtime errors (1); a task's failure takes the code of the error inside it (a bad
+    /// CSV cell in a task is still bad input); the rest is bad input (2).
     var exitCode: Int32 {
         switch self {
         case .taskFailed(_, _, let underlying):
             ExitCodes.failure(for: underlying)?.code ?? ExitStatus.runtimeError
-        case .mpi, .mpiNotCompiledIn, .rankFailed, .communication, .file:
+        case .file:
             ExitStatus.runtimeError
         default:
             ExitStatus.usageError
+        }
+    }
+}
+
+extension CommunicationError {
+    /// MPI, other ranks and collectives used inconsistently are runtime errors (1); an argument out
+    /// of range is bad input (2).
+    var exitCode: Int32 {
+        switch self {
+        case .invalidArgument: ExitStatus.usageError
+        case .mpi, .mpiNotCompiledIn, .rankFailed, .communication: ExitStatus.runtimeError
+        }
+    }
+}
+
+extension SecureCommunicationError {
+    /// A bad argument is bad input (2); a handshake or message that failed authentication and a
+    /// value secure aggregation cannot carry are runtime errors (1).
+    var exitCode: Int32 {
+        switch self {
+        case .invalidArgument: ExitStatus.usageError
+        case .handshakeFailed, .tampered, .malformed, .outOfRange, .nonFinite: ExitStatus.runtimeError
         }
     }
 }

@@ -48,8 +48,10 @@ struct KernelCommand: ParsableCommand {
     @OptionGroup var noise: MLNoiseOptions
     @OptionGroup var keys: JobKeyOptions
     @OptionGroup var energy: EnergyOptions
+    @OptionGroup(title: "Traffic between MPI ranks") var traffic: SecureTrafficOptions
 
     func validate() throws {
+        try traffic.check()
         guard Scaler.Kind(rawValue: scale) != nil else { throw ValidationError("--scale: '\(scale)' is not one of minmax, standard, none") }
         if let out, out != "-", !(out.hasSuffix(".npy") || out.hasSuffix(".csv")) {
             throw ValidationError("--out: '\(out)' must end in .npy or .csv")
@@ -60,7 +62,7 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
-        let world = try Distributed.world()
+        let world = try traffic.world()
         let toFile = out != nil && out != "-"
         if world.rank == 0 { try checkOutput(out, force: force, option: "--out") }
         let meter = try energy.start()

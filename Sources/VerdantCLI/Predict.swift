@@ -39,8 +39,10 @@ struct Predict: ParsableCommand {
     @OptionGroup var noise: MLNoiseOptions
     @OptionGroup var keys: JobKeyOptions
     @OptionGroup var energy: EnergyOptions
+    @OptionGroup(title: "Traffic between MPI ranks") var traffic: SecureTrafficOptions
 
     func validate() throws {
+        try traffic.check()
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
         if json, output == nil || output == "-" { throw ValidationError("--json prints a summary on standard output; give -o FILE for the predictions") }
         if data.hasPrefix("builtin:"), data != "builtin:iris" {
@@ -51,7 +53,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
-        let world = try Distributed.world()
+        let world = try traffic.world()
         let toStdout = output == nil || output == "-"
         if world.rank == 0 { try checkOutput(output, force: force) }
         let meter = try energy.start()

@@ -19,6 +19,9 @@ struct Train: ParsableCommand {
             refuses DP-SGD (its support vectors are training rows). See docs/privacy.md.
             Checkpoints (vqc, vqr): --checkpoint DIR writes the trainer's state, sealed like the model; --resume DIR \
             continues a run to the model it would have made without the interruption.
+            Under mpirun: --encrypt-traffic --cluster-key FILE seals everything the ranks send each other; \
+            --secure-aggregation (vqc, vqr) masks each rank's gradient sum, so only the total is revealed. \
+            See docs/secure-distributed.md.
             Examples:
               verdant train --data builtin:iris --model qsvm -o iris.model
               verdant train --data prices.csv --label price --model vqr -o price.model
@@ -49,6 +52,13 @@ struct Train: ParsableCommand {
 
     @OptionGroup(title: "Checkpoints (--model vqc, vqr)")
     var checkpoints: CheckpointOptions
+
+    @Flag(name: .customLong("secure-aggregation"),
+          help: "vqc, vqr under mpirun: mask each rank's summed gradient (fixed point, pairwise masks) so that no rank sees another's; see docs/secure-distributed.md.")
+    var secureAggregation = false
+
+    @OptionGroup(title: "Traffic between MPI ranks")
+    var traffic: SecureTrafficOptions
 
     @Option(help: "Feature scaling fitted on the training data: minmax (to [0, π]), standard or none.")
     var scale: String = "minmax"
@@ -98,6 +108,11 @@ struct Train: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
         try privacy.check()
         try checkpoints.check()
+        try traffic.check(secureAggregation: secureAggregation)
+        if secureAggregation, model != TrainingJob.Model.vqc.rawValue, model != TrainingJob.Model.vqr.rawValue {
+            throw ValidationError("--secure-aggregation masks the gradients that vqc and vqr sum over the ranks; --model \(model) exchanges "
+                + "kernel tiles, not sums, so there is nothing to mask: protect its traffic with --encrypt-traffic --cluster-key FILE")
+        }
         if model == TrainingJob.Model.vqr.rawValue {
             if let conflict = variational.regressorConflict { throw ValidationError(conflict) }
             for path in [data] + (test.map { [$0] } ?? []) where path.hasPrefix("builtin:") {
@@ -139,7 +154,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
-        let world = try Distributed.world()
+        let world = try traffic.world(secureAggregation: secureAggregation)
         let isRoot = world.rank == 0
         if isRoot {
             try checkOutput(output, force: force)

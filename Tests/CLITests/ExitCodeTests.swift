@@ -25,9 +25,12 @@ struct ExitCodeTests {
         #expect(code(PrivacyError.truncated(source: "f", afterChunk: 0)) == 7)
         #expect(code(PrivacyError.chunkFailed(source: "f", chunk: 1, offset: 0, isFinal: false)) == 8)
         #expect(code(PrivacyError.io(path: "f", operation: "write", reason: "full")) == 1)
-        // Energy and Parallel.
+        // Energy, Communication and Parallel.
         #expect(code(EnergyError.unknownCountry(received: "XX", suggestions: [])) == 2)
-        #expect(code(ParallelError.communication("lost")) == 1)
+        #expect(code(CommunicationError.communication("lost")) == 1)
+        #expect(code(CommunicationError.rankFailed(rank: 1, message: "gone")) == 1)
+        #expect(code(CommunicationError.invalidArgument("bad")) == 2)
+        #expect(code(ParallelError.file(path: "f", reason: "unreadable")) == 1)
         #expect(code(ParallelError.invalidArgument("bad")) == 2)
         // A task that failed on bad data is still bad input, and reads as the data's own message.
         let inner = QuantumMLError.data(location: "f.csv", found: "x", valid: "y")

@@ -1,3 +1,4 @@
+import Communication
 import Foundation
 import RealModule
 
@@ -79,7 +80,7 @@ extension ChunkedArray {
     ///   - scheduler: the threads of this process.
     /// - Returns: the elements, row-major.
     /// - Throws: ``ParallelError/taskFailed(task:rank:underlying:)`` naming the task that threw;
-    ///   ``ParallelError/rankFailed(rank:message:)`` when another rank failed; errors recorded while
+    ///   ``CommunicationError/rankFailed(rank:message:)`` when another rank failed; errors recorded while
     ///   the graph was built (invalid chunks, negative integer powers).
     public func compute(on communicator: (any Communicator)? = nil, using scheduler: Scheduler = .shared) throws -> [Element] {
         let views = try computedChunks(on: communicator, using: scheduler)
@@ -190,7 +191,7 @@ extension ChunkedArray {
                 let rows = l.rowLengths[i], columns = l.columnLengths[j]
                 let length = rows * columns * MemoryLayout<Element>.stride
                 guard offset + length <= bytes.count else {
-                    throw ParallelError.communication("rank \(r) sent \(bytes.count) bytes; its chunks need more")
+                    throw CommunicationError.communication("rank \(r) sent \(bytes.count) bytes; its chunks need more")
                 }
                 let buffer = ChunkBuffer<Element>(rows: rows, columns: columns)
                 bytes.withUnsafeBytes { raw in

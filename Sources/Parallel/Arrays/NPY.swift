@@ -1,3 +1,4 @@
+import Communication
 import Foundation
 import VerdantCommon
 

@@ -1,3 +1,4 @@
+import Communication
 // The dependency-driven executor behind `TaskGraph` and `ChunkedArray`.
 //
 // Tasks are numbered so that every dependency precedes its consumers. A task becomes ready when

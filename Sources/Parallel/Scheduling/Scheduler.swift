@@ -1,3 +1,4 @@
+import Communication
 import Foundation
 
 /// A closure with a name, so that an error it throws says which task failed.

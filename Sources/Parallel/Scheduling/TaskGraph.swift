@@ -1,3 +1,4 @@
+import Communication
 import Foundation
 
 /// A handle to a task of a ``TaskGraph`` whose result has type `Result`.

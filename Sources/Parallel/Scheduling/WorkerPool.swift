@@ -1,3 +1,4 @@
+import Communication
 import Synchronization
 
 // The one place that runs work on threads: a fixed pool of worker threads per `Scheduler`.

@@ -158,7 +158,7 @@ enum TrainingRun {
     }
 
     /// Runs `body` on every rank; when it throws on any rank, every rank throws (the failing rank
-    /// its own error, the others ``ParallelError/rankFailed(rank:message:)``), so that no rank
+    /// its own error, the others ``CommunicationError/rankFailed(rank:message:)``), so that no rank
     /// waits in a collective for one that has stopped.
     @discardableResult
     static func agree<T>(_ communicator: any Communicator, _ body: () throws -> T) throws -> T {
@@ -169,7 +169,7 @@ enum TrainingRun {
         let all = try communicator.allgather(message)
         if case .failure(let error) = result { throw error }
         for (rank, bytes) in all.enumerated() where bytes.first != 0 {
-            throw ParallelError.rankFailed(rank: rank, message: String(decoding: bytes.dropFirst(), as: UTF8.self))
+            throw CommunicationError.rankFailed(rank: rank, message: String(decoding: bytes.dropFirst(), as: UTF8.self))
         }
         return try result.get()
     }

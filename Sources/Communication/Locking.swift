@@ -8,11 +8,11 @@ import Darwin
 
 /// A mutex with one condition variable (pthread), for the pool and the in-process rank groups.
 /// Internal: every use keeps lock/unlock pairs inside one function.
-final class ConditionLock: @unchecked Sendable {
+package final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
-    init() {
+    package init() {
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
     }
@@ -24,14 +24,14 @@ final class ConditionLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    @inline(__always) func lock() { pthread_mutex_lock(mutex) }
-    @inline(__always) func unlock() { pthread_mutex_unlock(mutex) }
+    @inline(__always) package func lock() { pthread_mutex_lock(mutex) }
+    @inline(__always) package func unlock() { pthread_mutex_unlock(mutex) }
 
     /// Waits for a signal; the caller holds the lock.
-    @inline(__always) func wait() { pthread_cond_wait(condition, mutex) }
+    @inline(__always) package func wait() { pthread_cond_wait(condition, mutex) }
 
     /// Waits for a signal or until `seconds` pass; the caller holds the lock.
-    func wait(seconds: Double) {
+    package func wait(seconds: Double) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let total = Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9 + seconds
@@ -41,11 +41,11 @@ final class ConditionLock: @unchecked Sendable {
         pthread_cond_timedwait(condition, mutex, &deadline)
     }
 
-    @inline(__always) func signal() { pthread_cond_signal(condition) }
-    @inline(__always) func broadcast() { pthread_cond_broadcast(condition) }
+    @inline(__always) package func signal() { pthread_cond_signal(condition) }
+    @inline(__always) package func broadcast() { pthread_cond_broadcast(condition) }
 
     /// Runs `body` holding the lock.
-    @inline(__always) func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    @inline(__always) package func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock()
         defer { unlock() }
         return try body()
@@ -56,7 +56,7 @@ final class ConditionLock: @unchecked Sendable {
 /// Thread or on Dispatch's own pool).
 /// - Returns: false when the system refused a new thread (the body is then not run).
 @discardableResult
-func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
+package func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
     final class Box: @unchecked Sendable {
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }

@@ -10,7 +10,7 @@ import Foundation
 /// ```
 /// In a group, `allreduce` combines in rank order, so every rank gets bit-identical results.
 /// When one rank's work throws, the others' pending and later collectives throw
-/// ``ParallelError/rankFailed(rank:message:)`` instead of waiting forever.
+/// ``CommunicationError/rankFailed(rank:message:)`` instead of waiting forever.
 public final class LocalCommunicator: Communicator, @unchecked Sendable {
     /// This rank.
     public let rank: Int
@@ -35,10 +35,10 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     /// The ranks of a new in-process group; each must be used from its own thread.
     /// - Parameter size: 1…1024 ranks.
     /// - Returns: one communicator per rank.
-    /// - Throws: ``ParallelError/invalidArgument(_:)`` for a size outside 1…1024.
+    /// - Throws: ``CommunicationError/invalidArgument(_:)`` for a size outside 1…1024.
     public static func group(size: Int) throws -> [LocalCommunicator] {
         guard (1...1024).contains(size) else {
-            throw ParallelError.invalidArgument("a local group needs 1...1024 ranks, received \(size)")
+            throw CommunicationError.invalidArgument("a local group needs 1...1024 ranks, received \(size)")
         }
         let group = LocalGroup(size: size)
         return (0..<size).map { LocalCommunicator(rank: $0, group: group) }
@@ -51,21 +51,21 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     ///   - body: the work of one rank.
     /// - Returns: `result[r]` is rank r's result.
     /// - Throws: the error of the first rank that failed on its own (others then fail with
-    ///   ``ParallelError/rankFailed(rank:message:)``); ``ParallelError/invalidArgument(_:)``.
+    ///   ``CommunicationError/rankFailed(rank:message:)``); ``CommunicationError/invalidArgument(_:)``.
     public static func run<Result: Sendable>(ranks: Int, _ body: @escaping @Sendable (LocalCommunicator) throws -> Result) throws -> [Result] {
         let communicators = try group(size: ranks)
-        let results = ResultBuffer<Swift.Result<Result, any Error>>(count: ranks)
+        let results = RankOutcomes<Swift.Result<Result, any Error>>(count: ranks)
         let done = CountdownSignal(ranks)
         @Sendable func work(_ comm: LocalCommunicator) {
             let outcome = Swift.Result { try body(comm) }
-            if case .failure(let error) = outcome { comm.group.fail(rank: comm.rank, message: describe(error)) }
+            if case .failure(let error) = outcome { comm.group.fail(rank: comm.rank, message: errorMessage(error)) }
             results.store(outcome, at: comm.rank)
             done.countDown()
         }
         for comm in communicators.dropFirst() {
             if !startThread({ work(comm) }) {
                 comm.group.fail(rank: comm.rank, message: "the system refused a thread for rank \(comm.rank)")
-                results.store(.failure(ParallelError.invalidArgument("the system refused a thread for rank \(comm.rank)")), at: comm.rank)
+                results.store(.failure(CommunicationError.invalidArgument("the system refused a thread for rank \(comm.rank)")), at: comm.rank)
                 done.countDown()
             }
         }
@@ -76,7 +76,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
             if case .failure(let e) = o { return (r, e) }
             return nil
         }
-        if let original = failures.first(where: { if case ParallelError.rankFailed = $0.1 { return false } else { return true } })
+        if let original = failures.first(where: { if case CommunicationError.rankFailed = $0.1 { return false } else { return true } })
             ?? failures.first
         {
             throw original.1
@@ -87,7 +87,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     // MARK: - Collectives
 
     /// Returns when every rank has called it.
-    /// - Throws: ``ParallelError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/rankFailed(rank:message:)``.
     public func barrier() throws {
         _ = try group.exchange(rank: rank, [UInt8]())
     }
@@ -97,7 +97,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     ///   - values: the values on `root`.
     ///   - root: the sending rank.
     /// - Returns: root's values.
-    /// - Throws: ``ParallelError/communication(_:)``, ``ParallelError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/communication(_:)``, ``CommunicationError/rankFailed(rank:message:)``.
     public func broadcast<T: Communicable>(_ values: [T], from root: Int) throws -> [T] {
         try checkRank(root, "root", size: size)
         let all = try group.exchange(rank: rank, rank == root ? values : [T]())
@@ -109,12 +109,12 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     ///   - values: this rank's values.
     ///   - op: sum, min or max.
     /// - Returns: the reduced values.
-    /// - Throws: ``ParallelError/communication(_:)`` when counts differ; ``ParallelError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/communication(_:)`` when counts differ; ``CommunicationError/rankFailed(rank:message:)``.
     public func allreduce<T: Communicable>(_ values: [T], _ op: ReductionOperator) throws -> [T] {
         let all: [[T]] = try group.exchange(rank: rank, values).map(cast)
         let counts = all.map(\.count)
         guard Set(counts).count == 1 else {
-            throw ParallelError.communication("allreduce: the ranks gave different counts \(counts); every rank must give the same count")
+            throw CommunicationError.communication("allreduce: the ranks gave different counts \(counts); every rank must give the same count")
         }
         var result = all[0]
         for other in all.dropFirst() {
@@ -127,7 +127,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     /// - Parameters:
     ///   - values: this rank's values; the reduced values on return.
     ///   - op: sum, min or max.
-    /// - Throws: ``ParallelError/communication(_:)`` when counts differ; ``ParallelError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/communication(_:)`` when counts differ; ``CommunicationError/rankFailed(rank:message:)``.
     public func allreduce<T: Communicable>(_ values: inout [T], _ op: ReductionOperator) throws {
         if size == 1 { return }
         values = try allreduce(values, op)
@@ -136,7 +136,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     /// Every rank's values, in rank order.
     /// - Parameter values: this rank's values.
     /// - Returns: `result[r]` is rank r's values.
-    /// - Throws: ``ParallelError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/rankFailed(rank:message:)``.
     public func allgather<T: Communicable>(_ values: [T]) throws -> [[T]] {
         try group.exchange(rank: rank, values).map(cast)
     }
@@ -146,7 +146,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     ///   - values: this rank's values.
     ///   - root: the receiving rank.
     /// - Returns: on root, every rank's values; nil elsewhere.
-    /// - Throws: ``ParallelError/communication(_:)``, ``ParallelError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/communication(_:)``, ``CommunicationError/rankFailed(rank:message:)``.
     public func gather<T: Communicable>(_ values: [T], to root: Int) throws -> [[T]]? {
         try checkRank(root, "root", size: size)
         let all: [[T]] = try group.exchange(rank: rank, values).map(cast)
@@ -158,13 +158,13 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     ///   - parts: on root, one array per rank.
     ///   - root: the sending rank.
     /// - Returns: this rank's part.
-    /// - Throws: ``ParallelError/communication(_:)``, ``ParallelError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/communication(_:)``, ``CommunicationError/rankFailed(rank:message:)``.
     public func scatter<T: Communicable>(_ parts: [[T]], from root: Int) throws -> [T] {
         try checkRank(root, "root", size: size)
         let all = try group.exchange(rank: rank, rank == root ? parts : [[T]]())
-        guard let rootParts = all[root] as? [[T]] else { throw ParallelError.communication("scatter: root's parts have the wrong type") }
+        guard let rootParts = all[root] as? [[T]] else { throw CommunicationError.communication("scatter: root's parts have the wrong type") }
         guard rootParts.count == size else {
-            throw ParallelError.communication("scatter: root gave \(rootParts.count) parts for \(size) ranks; give one part per rank")
+            throw CommunicationError.communication("scatter: root gave \(rootParts.count) parts for \(size) ranks; give one part per rank")
         }
         return rootParts[rank]
     }
@@ -174,7 +174,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     ///   - bytes: the message.
     ///   - destination: the receiving rank.
     ///   - tag: 0…32766 (32767 is reserved for Verdant's own messages, as on MPI).
-    /// - Throws: ``ParallelError/communication(_:)``.
+    /// - Throws: ``CommunicationError/communication(_:)``.
     public func send(_ bytes: [UInt8], to destination: Int, tag: Int) throws {
         try checkRank(destination, "destination", size: size)
         try checkTag(tag)
@@ -186,7 +186,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     ///   - source: the sending rank.
     ///   - tag: 0…32766 (as `send`).
     /// - Returns: the message.
-    /// - Throws: ``ParallelError/communication(_:)``, ``ParallelError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/communication(_:)``, ``CommunicationError/rankFailed(rank:message:)``.
     public func receive(from source: Int, tag: Int) throws -> [UInt8] {
         try checkRank(source, "source", size: size)
         try checkTag(tag)
@@ -195,7 +195,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
 
     private func cast<T>(_ value: any Sendable) throws -> [T] {
         guard let array = value as? [T] else {
-            throw ParallelError.communication("the ranks called collectives with different element types (expected \(T.self))")
+            throw CommunicationError.communication("the ranks called collectives with different element types (expected \(T.self))")
         }
         return array
     }
@@ -225,7 +225,7 @@ final class LocalGroup: @unchecked Sendable {
     }
 
     private func checkFailure() throws {
-        if let failure { throw ParallelError.rankFailed(rank: failure.rank, message: failure.message) }
+        if let failure { throw CommunicationError.rankFailed(rank: failure.rank, message: failure.message) }
     }
 
     /// Every rank deposits a value; when all have, every rank reads all of them.
@@ -286,11 +286,23 @@ final class LocalGroup: @unchecked Sendable {
             }
             try checkFailure()
             if size == 1 {
-                throw ParallelError.communication("receive from rank \(source) with tag \(tag): no message was sent, and no other rank can send one")
+                throw CommunicationError.communication("receive from rank \(source) with tag \(tag): no message was sent, and no other rank can send one")
             }
             state.wait()
         }
     }
+}
+
+/// One slot per rank, filled by the rank's thread and read once every rank is done.
+final class RankOutcomes<Element>: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var slots: [Element?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func store(_ value: Element, at rank: Int) { lock.withLock { slots[rank] = value } }
+
+    func values() -> [Element] { lock.withLock { slots.compactMap { $0 } } }
 }
 
 /// Counts down to zero; `wait` returns at zero.

@@ -15,11 +15,11 @@ public struct LaunchInfo: Sendable, Equatable {
 
 /// Reads the launcher's environment variables (Open MPI, MPICH/Hydra, PMI-2/PMIx as used by
 /// Slurm's `srun`).
-enum Launcher {
+package enum Launcher {
     /// The variables that carry this process's rank, in the order they are believed.
-    static let rankVariables = ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"]
+    package static let rankVariables = ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"]
 
-    static func detect(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> LaunchInfo? {
+    package static func detect(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> LaunchInfo? {
         func int(_ name: String) -> Int? { environment[name].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
         let sizeVariables = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"]
         let rank = rankVariables.lazy.compactMap { int($0) }.first
@@ -38,7 +38,7 @@ enum Launcher {
     /// above 0 (which implies several). One rank — size 1, or rank 0 with no size (PMIx under some
     /// `srun` plugins sets only `PMIX_RANK`), or a size or rank that cannot be read — may run: it
     /// does the whole work once, exactly as without the launcher.
-    static func refusalWithoutMPI(_ environment: [String: String]) -> ParallelError? {
+    package static func refusalWithoutMPI(_ environment: [String: String]) -> CommunicationError? {
         guard let launch = detect(environment) else { return nil }
         if let size = launch.size, size > 1 {
             return .mpiNotCompiledIn(launcherVariable: launch.variable, value: launch.value)
@@ -53,7 +53,7 @@ enum Launcher {
     }
 
     /// Ranks started on this node by the launcher (1 when not launched).
-    static var localRanks: Int {
+    package static var localRanks: Int {
         let environment = ProcessInfo.processInfo.environment
         for name in ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"] {
             if let value = environment[name].flatMap({ Int($0) }), value >= 1 { return value }
@@ -81,7 +81,7 @@ public enum Distributed {
     /// do all the work alone: a launcher size above 1 or a rank above 0. One rank is allowed
     /// (`mpirun -np 1`, or a launcher that sets only a rank variable, such as `PMIX_RANK=0`).
     /// - Parameter environment: the variables to read (default: this process's).
-    /// - Throws: ``ParallelError/mpiNotCompiledIn(launcherVariable:value:)``.
+    /// - Throws: ``CommunicationError/mpiNotCompiledIn(launcherVariable:value:)``.
     public static func checkLaunch(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         if isMPICompiledIn { return }
         if let refusal = Launcher.refusalWithoutMPI(environment) { throw refusal }
@@ -91,8 +91,8 @@ public enum Distributed {
     /// MPI compiled in; otherwise a ``LocalCommunicator`` of size 1. MPI is initialised on first
     /// use and finalised when the process exits.
     /// - Returns: the communicator.
-    /// - Throws: ``ParallelError/mpiNotCompiledIn(launcherVariable:value:)`` when launched by
-    ///   `mpirun` without MPI compiled in; ``ParallelError/mpi(function:code:message:)`` when MPI
+    /// - Throws: ``CommunicationError/mpiNotCompiledIn(launcherVariable:value:)`` when launched by
+    ///   `mpirun` without MPI compiled in; ``CommunicationError/mpi(function:code:message:)`` when MPI
     ///   fails to start.
     public static func world() throws -> any Communicator {
         try checkLaunch()

@@ -15,10 +15,10 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
     /// Largest element count per MPI call (counts are 32-bit).
     private static let pieceElements = 1 << 28
 
-    private static let shared: Result<MPICommunicator, ParallelError> = {
+    private static let shared: Result<MPICommunicator, CommunicationError> = {
         do {
             return .success(try MPICommunicator())
-        } catch let error as ParallelError {
+        } catch let error as CommunicationError {
             return .failure(error)
         } catch {
             return .failure(.communication("\(error)"))
@@ -63,7 +63,7 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
         var length: Int32 = 0
         MPI_Error_string(code, &buffer, &length)
         let message = String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        throw ParallelError.mpi(function: function, code: code, message: message)
+        throw CommunicationError.mpi(function: function, code: code, message: message)
     }
 
     private func datatype<T: Communicable>(_: T.Type) -> MPI_Datatype {
@@ -115,7 +115,7 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
         var extremes: [Int64] = [0, 0]
         try MPICommunicator.check(MPI_Allreduce(&counts, &extremes, 2, verdant_mpi_int64(), verdant_mpi_max(), comm), "MPI_Allreduce")
         guard extremes[0] == -extremes[1] else {
-            throw ParallelError.communication(
+            throw CommunicationError.communication(
                 "allreduce: the ranks gave different counts (from \(-extremes[1]) to \(extremes[0])); every rank must give the same count")
         }
     }
@@ -199,7 +199,7 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
         let sizes: [Int] = try broadcast(rank == root ? (parts.count == size ? parts.map(\.count) : [-1, parts.count]) : [], from: root)
         guard sizes.count == size, !sizes.contains(where: { $0 < 0 }) else {
             let given = sizes.count == 2 ? sizes[1] : sizes.count
-            throw ParallelError.communication("scatter: root gave \(given) parts for \(size) ranks; give one part per rank")
+            throw CommunicationError.communication("scatter: root gave \(given) parts for \(size) ranks; give one part per rank")
         }
         var mine: [T] = []
         for r in 0..<size {
@@ -231,7 +231,7 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
     /// `send` for a checked rank and any tag, the reserved one included.
     private func sendUnchecked(_ bytes: [UInt8], to destination: Int, tag: Int) throws {
         guard bytes.count <= Int(Int32.max) else {
-            throw ParallelError.communication("send: \(bytes.count) bytes is more than one message can carry (2³¹ − 1)")
+            throw CommunicationError.communication("send: \(bytes.count) bytes is more than one message can carry (2³¹ − 1)")
         }
         try lock.withLock {
             try bytes.withUnsafeBytes { raw in

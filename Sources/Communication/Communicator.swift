@@ -8,8 +8,8 @@ public protocol Communicable: Sendable, Comparable {
 
 /// The wire type of a ``Communicable`` element.
 public struct CommunicableKind: Hashable, Sendable {
-    enum Storage: Sendable { case double, float, int64, uint8 }
-    let storage: Storage
+    package enum Storage: Sendable { case double, float, int64, uint8 }
+    package let storage: Storage
 
     /// Bytes per element.
     public var byteCount: Int {
@@ -50,7 +50,7 @@ public enum ReductionOperator: String, Sendable, CaseIterable {
     /// The largest.
     case max
 
-    func apply<T: Communicable>(_ a: T, _ b: T) -> T {
+    package func apply<T: Communicable>(_ a: T, _ b: T) -> T {
         switch self {
         case .sum:
             switch T.communicableKind.storage {
@@ -68,7 +68,7 @@ public enum ReductionOperator: String, Sendable, CaseIterable {
 /// A group of ranks (processes, or threads in tests) that exchange data with collectives.
 ///
 /// Every rank of the group must call the same collectives in the same order; `allreduce` needs the
-/// same count on every rank (checked: a mismatch throws ``ParallelError/communication(_:)`` instead
+/// same count on every rank (checked: a mismatch throws ``CommunicationError/communication(_:)`` instead
 /// of giving wrong answers). Backends: ``LocalCommunicator`` (one process; or an in-process group
 /// of ranks on threads, for tests) and `MPICommunicator` (built with the `MPI` trait). Use
 /// ``world()`` to get the right one.
@@ -81,7 +81,7 @@ public protocol Communicator: AnyObject, Sendable {
     var backend: String { get }
 
     /// Returns when every rank has called it.
-    /// - Throws: ``ParallelError/mpi(function:code:message:)`` or ``ParallelError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/mpi(function:code:message:)`` or ``CommunicationError/rankFailed(rank:message:)``.
     func barrier() throws
 
     /// Root's values, on every rank.
@@ -89,7 +89,7 @@ public protocol Communicator: AnyObject, Sendable {
     ///   - values: the values on `root` (ignored elsewhere).
     ///   - root: the sending rank.
     /// - Returns: root's values.
-    /// - Throws: ``ParallelError/communication(_:)`` for a root out of range; MPI errors.
+    /// - Throws: ``CommunicationError/communication(_:)`` for a root out of range; MPI errors.
     func broadcast<T: Communicable>(_ values: [T], from root: Int) throws -> [T]
 
     /// The elementwise reduction of every rank's values, on every rank.
@@ -97,7 +97,7 @@ public protocol Communicator: AnyObject, Sendable {
     ///   - values: this rank's values (the same count on every rank).
     ///   - op: sum, min or max.
     /// - Returns: the reduced values (identical on every rank).
-    /// - Throws: ``ParallelError/communication(_:)`` when the counts differ; MPI errors.
+    /// - Throws: ``CommunicationError/communication(_:)`` when the counts differ; MPI errors.
     func allreduce<T: Communicable>(_ values: [T], _ op: ReductionOperator) throws -> [T]
 
     /// The elementwise reduction of every rank's values, in place (no new buffer: for repeated
@@ -105,7 +105,7 @@ public protocol Communicator: AnyObject, Sendable {
     /// - Parameters:
     ///   - values: this rank's values on entry; the reduced values (identical on every rank) on return.
     ///   - op: sum, min or max.
-    /// - Throws: ``ParallelError/communication(_:)`` when the counts differ; MPI errors.
+    /// - Throws: ``CommunicationError/communication(_:)`` when the counts differ; MPI errors.
     func allreduce<T: Communicable>(_ values: inout [T], _ op: ReductionOperator) throws
 
     /// Every rank's values (counts may differ), in rank order, on every rank.
@@ -119,7 +119,7 @@ public protocol Communicator: AnyObject, Sendable {
     ///   - values: this rank's values.
     ///   - root: the receiving rank.
     /// - Returns: on root, `result[r]` is rank r's values; nil elsewhere.
-    /// - Throws: ``ParallelError/communication(_:)`` for a root out of range; MPI errors.
+    /// - Throws: ``CommunicationError/communication(_:)`` for a root out of range; MPI errors.
     func gather<T: Communicable>(_ values: [T], to root: Int) throws -> [[T]]?
 
     /// Part r of root's `parts`, on rank r.
@@ -127,7 +127,7 @@ public protocol Communicator: AnyObject, Sendable {
     ///   - parts: on root, one array per rank (ignored elsewhere).
     ///   - root: the sending rank.
     /// - Returns: this rank's part.
-    /// - Throws: ``ParallelError/communication(_:)`` when root gives a number of parts other than
+    /// - Throws: ``CommunicationError/communication(_:)`` when root gives a number of parts other than
     ///   `size`, or for a root out of range; MPI errors.
     func scatter<T: Communicable>(_ parts: [[T]], from root: Int) throws -> [T]
 
@@ -137,7 +137,7 @@ public protocol Communicator: AnyObject, Sendable {
     ///   - destination: the receiving rank.
     ///   - tag: matches sends with receives: 0...32766 (32767, the last tag MPI guarantees, is
     ///     reserved for Verdant's own messages).
-    /// - Throws: ``ParallelError/communication(_:)`` for a rank or tag out of range; MPI errors.
+    /// - Throws: ``CommunicationError/communication(_:)`` for a rank or tag out of range; MPI errors.
     func send(_ bytes: [UInt8], to destination: Int, tag: Int) throws
 
     /// Receives the next message with `tag` from `source`.
@@ -145,13 +145,21 @@ public protocol Communicator: AnyObject, Sendable {
     ///   - source: the sending rank.
     ///   - tag: as given to `send` (0...32766).
     /// - Returns: the message.
-    /// - Throws: ``ParallelError/communication(_:)`` for a rank or tag out of range; MPI errors.
+    /// - Throws: ``CommunicationError/communication(_:)`` for a rank or tag out of range; MPI errors.
     func receive(from source: Int, tag: Int) throws -> [UInt8]
 }
 
+/// A communicator whose `allreduce(_:.sum)` of `Double` values reveals only the sum, not each
+/// rank's contribution (secure aggregation: `SecureAggregationCommunicator`).
+///
+/// Work spread over ranks looks for this conformance in one place (`reproducibleSum` in Parallel):
+/// with it, each rank adds its own share of the items locally and the ranks' partial sums meet in
+/// one `allreduce`, instead of every rank receiving every block's sum.
+public protocol AggregatesPrivately: Communicator {}
+
 /// The contiguous share of `0..<count` that `rank` of `size` owns: ranks get ⌊count/size⌋ or one
 /// more, in rank order.
-func shareRange(of count: Int, rank: Int, size: Int) -> Range<Int> {
+package func shareRange(of count: Int, rank: Int, size: Int) -> Range<Int> {
     (rank * count / size)..<((rank + 1) * count / size)
 }
 
@@ -160,54 +168,27 @@ extension Communicator {
     /// - Parameter count: the number of items.
     /// - Returns: this rank's items.
     public func share(of count: Int) -> Range<Int> { shareRange(of: count, rank: rank, size: size) }
-
-    /// Exchanges the outcome of a local step: every rank learns every rank's bytes, or, when any
-    /// rank failed, every rank throws (the failing rank its own error; the others
-    /// ``ParallelError/rankFailed(rank:message:)``) — so no rank is left waiting.
-    func exchange(_ local: Result<[UInt8], any Error>) throws -> [[UInt8]] {
-        var message: [UInt8]
-        var localError: (any Error)?
-        switch local {
-        case .success(let bytes):
-            message = [0]
-            message.reserveCapacity(bytes.count + 1)
-            message.append(contentsOf: bytes)
-        case .failure(let error):
-            var annotated = error
-            if case ParallelError.taskFailed(let task, nil, let underlying) = error {
-                annotated = ParallelError.taskFailed(task: task, rank: rank, underlying: underlying)
-            }
-            localError = annotated
-            message = [1] + Array(describe(annotated).utf8)
-        }
-        let all = try allgather(message)
-        if let localError { throw localError }
-        for (r, m) in all.enumerated() where m.first != 0 {
-            throw ParallelError.rankFailed(rank: r, message: String(decoding: m.dropFirst(), as: UTF8.self))
-        }
-        return all.map { Array($0.dropFirst()) }
-    }
 }
 
 /// Checks a rank argument.
-func checkRank(_ r: Int, _ role: String, size: Int) throws {
+package func checkRank(_ r: Int, _ role: String, size: Int) throws {
     guard (0..<size).contains(r) else {
-        throw ParallelError.communication("\(role) rank \(r) is out of range: valid ranks are 0..<\(size)")
+        throw CommunicationError.communication("\(role) rank \(r) is out of range: valid ranks are 0..<\(size)")
     }
 }
 
 /// The largest tag that `send` and `receive` accept. MPI guarantees tags 0...32767 on every
 /// implementation (`MPI_TAG_UB` ≥ 32767); Verdant keeps the last one, ``internalTag``, for its
 /// own point-to-point traffic, so a user's message can never be matched by it or take its place.
-let maximumUserTag = 32766
+package let maximumUserTag = 32766
 
 /// The tag of Verdant's own point-to-point messages (the parts sent by `scatter` over MPI).
-let internalTag = 32767
+package let internalTag = 32767
 
 /// Checks a tag argument of the public `send` and `receive`.
-func checkTag(_ tag: Int) throws {
+package func checkTag(_ tag: Int) throws {
     guard (0...maximumUserTag).contains(tag) else {
-        throw ParallelError.communication("tag \(tag) is out of range: valid tags are 0...\(maximumUserTag) "
+        throw CommunicationError.communication("tag \(tag) is out of range: valid tags are 0...\(maximumUserTag) "
             + "(\(internalTag) is reserved for Verdant's own messages)")
     }
 }

@@ -1,0 +1,100 @@
+import _TestSupport
+@testable import Communication
+import Foundation
+import Testing
+
+/// An error a rank's work throws on purpose.
+struct Refusal: Error, CustomStringConvertible {
+    let item: Int
+    var description: String { "item \(item) refused" }
+}
+
+/// The message of an error thrown by `body` (nil when nothing was thrown).
+func thrownMessage(_ body: () throws -> Void) -> String? {
+    do {
+        try body()
+        return nil
+    } catch {
+        return "\(error)"
+    }
+}
+
+@Suite("communicators")
+struct CommunicatorTests {
+    @Test("collectives on in-process groups of 1, 2 and 4 ranks", arguments: [1, 2, 4])
+    func collectives(ranks: Int) throws {
+        let backends = try LocalCommunicator.run(ranks: ranks) { comm in
+            try CollectiveChecks.collectives(comm)
+            return comm.backend
+        }
+        #expect(backends == Array(repeating: ranks == 1 ? "local" : "local group", count: ranks))
+    }
+
+    @Test("a rank that fails stops the others instead of leaving them waiting")
+    func rankFailure() throws {
+        let message = thrownMessage {
+            _ = try LocalCommunicator.run(ranks: 3) { comm -> Int in
+                if comm.rank == 1 { throw Refusal(item: 1) }
+                try comm.barrier()
+                return 0
+            }
+        }
+        #expect(message == "item 1 refused")
+        #expect(thrownMessage { _ = try LocalCommunicator.group(size: 0) } == "a local group needs 1...1024 ranks, received 0")
+        #expect(thrownMessage { _ = try LocalCommunicator().receive(from: 0, tag: 1) }
+            == "communication error: receive from rank 0 with tag 1: no message was sent, and no other rank can send one")
+    }
+
+    @Test("an MPI launcher without the MPI trait stops with a message saying to rebuild")
+    func launchDetection() throws {
+        #expect(Launcher.detect(["OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_RANK": "1"])
+            == LaunchInfo(variable: "OMPI_COMM_WORLD_SIZE", value: "2", size: 2, rank: 1))
+        #expect(Launcher.detect(["PMI_SIZE": "4", "PMI_RANK": "0"])?.size == 4)
+        #expect(Launcher.detect(["PMIX_RANK": "0"])?.variable == "PMIX_RANK")
+        #expect(Launcher.detect(["HOME": "/root"]) == nil)
+        if !Distributed.isMPICompiledIn {
+            #expect(thrownMessage { try Distributed.checkLaunch(environment: ["OMPI_COMM_WORLD_SIZE": "2"]) }?
+                .hasPrefix("launched by an MPI launcher (OMPI_COMM_WORLD_SIZE=2), but this Verdant was built without MPI") == true)
+            #expect(thrownMessage { try Distributed.checkLaunch(environment: ["PMI_SIZE": "3"]) }?.contains("--traits MPI") == true)
+            #expect(thrownMessage { try Distributed.checkLaunch(environment: ["OMPI_COMM_WORLD_SIZE": "1"]) } == nil)
+        }
+        #expect(thrownMessage { try Distributed.checkLaunch(environment: [:]) } == nil)
+        // The decision itself, for any build: one rank runs, several are refused.
+        let prefix = "launched by an MPI launcher "
+        func refusal(_ environment: [String: String]) -> String? { Launcher.refusalWithoutMPI(environment).map { "\($0)" } }
+        for single in [["PMIX_RANK": "0"], ["PMI_RANK": "0"], ["OMPI_COMM_WORLD_RANK": "0"], ["OMPI_COMM_WORLD_SIZE": "1"],
+                       ["PMI_SIZE": "1", "PMI_RANK": "0"], ["PMIX_SIZE": "1"], ["PMIX_RANK": " 0 "], ["PMIX_SIZE": "unknown"], [:]]
+        {
+            #expect(refusal(single) == nil, "\(single)")
+        }
+        #expect(refusal(["PMIX_RANK": "0", "PMIX_SIZE": "2"])?.hasPrefix(prefix + "(PMIX_SIZE=2)") == true)
+        #expect(refusal(["OMPI_COMM_WORLD_SIZE": "4", "OMPI_COMM_WORLD_RANK": "0"])?.hasPrefix(prefix + "(OMPI_COMM_WORLD_SIZE=4)") == true)
+        #expect(refusal(["PMIX_RANK": "3"])?.hasPrefix(prefix + "(PMIX_RANK=3), but this Verdant was built without MPI") == true)
+        #expect(refusal(["PMI_SIZE": "1", "PMI_RANK": "2"])?.hasPrefix(prefix + "(PMI_RANK=2)") == true)
+        #expect(refusal(["PMIX_SIZE": "unknown", "PMIX_RANK": "1"])?.hasPrefix(prefix + "(PMIX_RANK=1)") == true)
+        if !Distributed.isMPICompiledIn {
+            #expect(thrownMessage { try Distributed.checkLaunch(environment: ["PMIX_RANK": "0"]) } == nil)
+            #expect(thrownMessage { try Distributed.checkLaunch(environment: ["PMIX_RANK": "1"]) }?.hasPrefix(prefix + "(PMIX_RANK=1)") == true)
+        }
+    }
+}
+
+/// The world communicator: size 1 in a plain `swift test`; all ranks when the test binary runs
+/// under `mpirun` with the MPI trait (.ci/run filters to the WorldTests suites).
+@Suite("world", .serialized)
+struct WorldTests {
+    @Test("collectives on the world")
+    func collectives() throws {
+        let world = try Distributed.world()
+        // Under a launcher the world must span every rank (not N copies of size 1).
+        if let size = Distributed.launch?.size, Distributed.isMPICompiledIn {
+            #expect(world.size == size)
+            #expect(world.backend.hasPrefix("MPI"))
+        }
+        try CollectiveChecks.collectives(world)
+        // CI checks that a failure on one rank fails the whole mpirun (.ci/run sets this).
+        if let failing = ProcessInfo.processInfo.environment["VERDANT_TEST_FAIL_RANK"], failing == String(world.rank) {
+            Issue.record("deliberate failure on rank \(world.rank) (VERDANT_TEST_FAIL_RANK)")
+        }
+    }
+}
