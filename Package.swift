@@ -10,8 +10,10 @@ let package = Package(
         .library(name: "Energy", targets: ["Energy"]),
         .library(name: "Parallel", targets: ["Parallel"]),
         .library(name: "Communication", targets: ["Communication"]),
+        .library(name: "SecureCommunication", targets: ["SecureCommunication"]),
         .library(name: "Privacy", targets: ["Privacy"]),
         .library(name: "QuantumML", targets: ["QuantumML"]),
+        .library(name: "Report", targets: ["Report", "Figures"]),
         .executable(name: "verdant", targets: ["VerdantCLI"]),
     ],
     traits: [
@@ -25,7 +27,7 @@ let package = Package(
     ],
     targets: [
         // MARK: - Public API
-        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Communication", "Parallel", "Privacy", "QuantumML", "VerdantCommon"]),
+        .target(name: "Verdant", dependencies: ["Quantum", "Energy", "Communication", "SecureCommunication", "Parallel", "Privacy", "QuantumML", "Report", "Figures", "VerdantCommon"]),
         .target(name: "Energy", dependencies: ["VerdantCommon"]),
         .target(
             name: "Quantum",
@@ -49,6 +51,10 @@ let package = Package(
             dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))]
         ),
         .target(
+            name: "SecureCommunication",
+            dependencies: ["Communication", "Privacy", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "Parallel",
             dependencies: [
                 "Communication", "CParallelKernels", "VerdantCommon",
@@ -63,6 +69,9 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        // Figures: SVG, scales, ticks, number formats, charts, HTML (Foundation only); Report: Verdant's results → figures.
+        .target(name: "Figures"),
+        .target(name: "Report", dependencies: ["Figures", "QuantumML", "Quantum", "Energy", "Privacy", "VerdantCommon"]),
 
         // MARK: - Implementation details
         .target(name: "VerdantCommon"),
@@ -96,6 +105,7 @@ let package = Package(
         .testTarget(name: "EnergyTests", dependencies: ["Energy", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ParallelTests", dependencies: ["Parallel", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CommunicationTests", dependencies: ["Communication", "_TestSupport"]),
+        .testTarget(name: "SecureCommunicationTests", dependencies: ["SecureCommunication", "_TestSupport"]),
         .testTarget(
             name: "PrivacyTests",
             dependencies: [
@@ -107,10 +117,12 @@ let package = Package(
         ),
         .testTarget(
             name: "QuantumMLTests",
-            dependencies: ["QuantumML", "Quantum", "Privacy", "_TestSupport"],
+            dependencies: ["QuantumML", "Quantum", "Privacy", "SecureCommunication", "_TestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "Verdant", "_TestSupport"]),
         .testTarget(name: "VerdantCommonTests", dependencies: ["VerdantCommon"], exclude: ["Fixtures"]),
+        .testTarget(name: "FiguresTests", dependencies: ["Figures", "_TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Figures", "QuantumML", "Energy", "Privacy", "_TestSupport"]),
     ]
 )

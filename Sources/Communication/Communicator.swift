@@ -8,8 +8,8 @@ public protocol Communicable: Sendable, Comparable {
 
 /// The wire type of a ``Communicable`` element.
 public struct CommunicableKind: Hashable, Sendable {
-    enum Storage: Sendable { case double, float, int64, uint8 }
-    let storage: Storage
+    package enum Storage: Sendable { case double, float, int64, uint8 }
+    package let storage: Storage
 
     /// Bytes per element.
     public var byteCount: Int {
@@ -50,7 +50,7 @@ public enum ReductionOperator: String, Sendable, CaseIterable {
     /// The largest.
     case max
 
-    func apply<T: Communicable>(_ a: T, _ b: T) -> T {
+    package func apply<T: Communicable>(_ a: T, _ b: T) -> T {
         switch self {
         case .sum:
             switch T.communicableKind.storage {
@@ -163,6 +163,14 @@ public protocol Communicator: AnyObject, Sendable {
     func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
                      from source: Int) throws
 }
+
+/// A communicator whose `allreduce(_:.sum)` of `Double` values reveals only the sum, not each
+/// rank's contribution (secure aggregation: `SecureAggregationCommunicator`).
+///
+/// Work spread over ranks looks for this conformance in one place (`reproducibleSum` in Parallel):
+/// with it, each rank adds its own share of the items locally and the ranks' partial sums meet in
+/// one `allreduce`, instead of every rank receiving every block's sum.
+public protocol AggregatesPrivately: Communicator {}
 
 /// The contiguous share of `0..<count` that `rank` of `size` owns: ranks get ⌊count/size⌋ or one
 /// more, in rank order.

@@ -7,8 +7,9 @@ import VerdantCommon
 public enum ParallelBenchmark {
     /// One measured case.
     public struct Result: Sendable {
-        /// The case: `sum-squares`, `fused-loop`, `tasks-run`, `tasks-map`, `tasks-graph`, `matmul`, `allreduce`.
-        public let name: String
+        /// The case: `sum-squares`, `fused-loop`, `tasks-run`, `tasks-map`, `tasks-graph`, `matmul`, `allreduce`
+        /// (the CLI renames its plain and sealed allreduce pair `allreduce-plain`, `allreduce-encrypted`).
+        public var name: String
         /// The size parameters, e.g. `["elements": 1e8, "chunk": 1e6]`.
         public let parameters: [(String, Double)]
         /// Threads used in this process.

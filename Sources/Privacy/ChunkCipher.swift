@@ -42,6 +42,10 @@ struct ChunkCipher: Sendable {
         #endif
     }()
 
+    /// Applies the allocator setting above once per process: for other code of the package that
+    /// seals large buffers one after another (the encrypted communicator).
+    static func tuneAllocator() { allocatorTuned }
+
     var sealedChunkSize: Int { chunkSize + SealedFormat.tagBytes }
 
     /// The most bytes of one batch, whatever the number of cores: a reader or writer holds at most
@@ -255,3 +259,7 @@ private struct ChunkSlots: @unchecked Sendable {
         slots.deallocate()
     }
 }
+
+/// Applies the sealed-file cipher's allocator setting (``ChunkCipher``) once per process, for other
+/// code of the package that seals large buffers one after another (the encrypted communicator).
+package func tuneAllocatorForLargeBuffers() { ChunkCipher.tuneAllocator() }

@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 
 /// The quantum benchmark suite behind `verdant bench --suite quantum`: times, in this process,
 /// single gates, a QFT, the same QFT and three more circuits as a transpiler writes them, a seeded
@@ -209,16 +210,16 @@ public enum QuantumBenchmark {
                 cpuTimes.append(processCPUSeconds() - cpuStart)
             }
         }
-        let median = times.sorted()[times.count / 2]
+        let median = Timing.median(times)
         let sampling = benchmarkCase.shots != nil
         let plan = sampling ? nil : compiled?.0
         let gates = sampling ? 0 : plan?.gateCount ?? 1
         let calls = sampling ? 1 : plan?.kernelCount ?? 1
         let sweeps = sampling || plan == nil ? 1 : compiled?.1.count ?? 1
         return Result(case: benchmarkCase.name, qubits: n, precision: Real.precisionName, threads: threads,
-                      secondsMedian: median, seconds: times, cpuSecondsMedian: cpuTimes.sorted()[cpuTimes.count / 2],
+                      secondsMedian: median, seconds: times, cpuSecondsMedian: Timing.median(cpuTimes),
                       gates: gates, kernelCalls: calls, sweeps: sweeps,
-                      planningSecondsMedian: planning.isEmpty ? 0 : planning.sorted()[planning.count / 2],
+                      planningSecondsMedian: planning.isEmpty ? 0 : Timing.median(planning),
                       execution: plan?.summary(blockQubits: blockQubits),
                       gatesPerSecond: Double(gates) / median,
                       bandwidthGBPerSecond: Double(sweeps) * Double(state.memoryBytes) * 2 / median / 1e9,
@@ -248,10 +249,10 @@ public enum QuantumBenchmark {
                 cpuTimes.append(processCPUSeconds() - cpuStart)
             }
         }
-        let median = times.sorted()[times.count / 2]
+        let median = Timing.median(times)
         let execution = compiled.execution
         return Result(case: "bind", qubits: compiled.numQubits, precision: Real.precisionName, threads: threads,
-                      secondsMedian: median, seconds: times, cpuSecondsMedian: cpuTimes.sorted()[cpuTimes.count / 2],
+                      secondsMedian: median, seconds: times, cpuSecondsMedian: Timing.median(cpuTimes),
                       gates: compiled.gateCount * bindCount, kernelCalls: execution.kernels * bindCount,
                       sweeps: execution.sweeps * bindCount, planningSecondsMedian: 0, execution: execution,
                       gatesPerSecond: Double(compiled.gateCount * bindCount) / median,

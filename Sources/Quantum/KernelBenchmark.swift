@@ -1,5 +1,6 @@
 import ComplexModule
 import Foundation
+import VerdantCommon
 
 extension QuantumBenchmark {
     /// One kernel form timed in cache.
@@ -85,7 +86,7 @@ extension QuantumBenchmark {
                 for _ in 0..<64 { body() }
                 samples.append((threadCPUSeconds() - start) * 1e9 / 64 / Double(size))
             }
-            return samples.sorted()[samples.count / 2]
+            return Timing.median(samples)
         }
         var rows: [(String, String, [Int], Int, Double)] = []
         func kernel(_ name: String, _ form: String, _ structure: GateStructure, _ qubits: [Int]) {

@@ -42,6 +42,8 @@ public struct RunResult: Sendable {
     public let kernelCount: Int
     /// How the unitary part runs: gates, kernels, cache-blocked passes and memory sweeps.
     public let execution: ExecutionSummary
+    /// How a noisy run went (method and why, exact probabilities, …); nil for an ideal run.
+    public internal(set) var noise: NoisyRunInfo? = nil
 
     /// Counts divided by shots.
     public var frequencies: [String: Double] { counts.mapValues { Double($0) / Double(shots) } }
@@ -139,6 +141,18 @@ public struct Simulator: Sendable {
     /// The most copies of ψ an adjoint gradient keeps at the ends of commuting layers (nil: up to
     /// 8 within 64 MiB; 0: none, the plain sweep). Tests set it to compare the two.
     var adjointCheckpoints: Int?
+    /// How a noisy circuit is simulated (Noise/SimulationMethod.swift); `.automatic` by default.
+    public var method: SimulationMethod = .automatic
+    /// The noise model (nil: ideal). With a model, runs use the density-matrix or trajectory method.
+    public var noise: NoiseModel?
+    /// Noisy expectation values estimated from this many shots instead of exactly (nil: exact).
+    public var estimateShots: Int?
+    /// Whether shot-based noisy estimates invert the readout errors' tensored assignment matrices.
+    public var mitigatesReadout = false
+    /// The seed of shot-based estimates and trajectories (each evaluation derives its own from it).
+    public var seed: UInt64 = 0
+    /// Whether a density-matrix run keeps the final density matrix in ``RunResult/noise``.
+    public var keepsDensityMatrix = false
 
     /// Creates a simulator.
     /// - Parameters:
@@ -163,9 +177,11 @@ public struct Simulator: Sendable {
     /// - Throws: the circuit's validation errors.
     public func compile(_ circuit: QuantumCircuit) throws -> CompiledCircuit {
         guard (1...5).contains(maxFusedQubits) else { throw QuantumError.invalidFusionWidth(maxFusedQubits) }
-        return CompiledCircuit(plan: try ExecutionPlan(circuit: circuit, fusion: fusion, maxFusedQubits: maxFusedQubits,
-                                                       fusesParameterised: fusesParameterised),
-                               simulator: self)
+        var compiled = CompiledCircuit(plan: try ExecutionPlan(circuit: circuit, fusion: fusion, maxFusedQubits: maxFusedQubits,
+                                                               fusesParameterised: fusesParameterised),
+                                       simulator: self)
+        compiled.noisy = try NoisyCompilation.make(circuit, simulator: self)
+        return compiled
     }
 
     /// The final state of a circuit without measurement, reset or conditions, in `Double`
@@ -205,6 +221,8 @@ public struct CompiledCircuit: Sendable {
     public let simulator: Simulator
     /// The differentiable program (Gradients/AdjointProgram.swift), built on first use.
     let differentiation = DifferentiationCache()
+    /// The noisy program when the simulator has a noise model or a noisy method (Noise/).
+    var noisy: NoisyCompilation?
 
     /// The circuit's free parameters, sorted by name (the order for ``statevector(values:)``).
     public var parameters: [Parameter] { plan.parameters }
@@ -250,6 +268,7 @@ public struct CompiledCircuit: Sendable {
     @_specialize(exported: true, where Real == Float)
     public func statevector<Real: StateScalar>(binding values: [Parameter: Double], as type: Real.Type) throws -> StateVector<Real> {
         try checkBinding(values)
+        if noisy != nil { throw NoisyCompilation.noStateVector }
         if let step = plan.steps.first(where: { !$0.isUnitary }) {
             let what = ExecutionPlan.describeNonUnitary(step)
             throw QuantumError.invalidState(
@@ -279,7 +298,8 @@ public struct CompiledCircuit: Sendable {
     /// ⟨ψ(values)|O|ψ(values)⟩.
     /// - Throws: as ``statevector(binding:as:)`` and ``StateVector/expectation(_:)``.
     public func expectation(_ observable: PauliSum, binding values: [Parameter: Double] = [:]) throws -> Double {
-        switch simulator.precision {
+        if noisy != nil { return try expectations([observable], values: orderedValues(values))[0] }
+        return switch simulator.precision {
         case .double: try statevector(binding: values, as: Double.self).expectation(observable)
         case .single: try statevector(binding: values, as: Float.self).expectation(observable)
         }
@@ -288,7 +308,8 @@ public struct CompiledCircuit: Sendable {
     /// Runs with shots and the parameters bound, in the simulator's precision.
     /// - Throws: as ``Simulator/run(_:shots:seed:memory:)``.
     public func run(binding values: [Parameter: Double] = [:], shots: Int, seed: UInt64? = nil, memory: Bool = false) throws -> RunResult {
-        switch simulator.precision {
+        if let noisy { return try noisy.run(self, values: orderedValues(values), shots: shots, seed: seed, memory: memory) }
+        return switch simulator.precision {
         case .double: try run(binding: values, shots: shots, seed: seed, memory: memory, as: Double.self)
         case .single: try run(binding: values, shots: shots, seed: seed, memory: memory, as: Float.self)
         }

@@ -33,6 +33,9 @@ public struct TrainingConfiguration: Sendable {
     public var communicator: (any Communicator)?
     /// Progress of the kernel computation: (done, total) work items.
     public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
+    /// Noise for the quantum kernel (nil: ideal): Tr(ρ(x)·ρ(x′)) of the noisy feature-map
+    /// circuits, exact or from shots (``NoiseSettings``).
+    public var noise: NoiseSettings?
 
     /// A configuration; defaults follow qiskit-machine-learning's QSVC tutorials (ZZ map, 2 reps,
     /// min-max scaling to [0, π], C = 1).
@@ -227,6 +230,7 @@ public struct Classifier: Codable, Sendable, Equatable {
     private static func quantumKernel(_ map: FeatureMap, _ configuration: TrainingConfiguration) -> QuantumKernel {
         var kernel = QuantumKernel(featureMap: map, scheduler: configuration.scheduler, communicator: configuration.communicator)
         kernel.progress = configuration.progress
+        kernel.noise = configuration.noise
         return kernel
     }
 
@@ -245,6 +249,7 @@ public struct Classifier: Codable, Sendable, Equatable {
             var kernel = QuantumKernel(featureMap: featureMap, scheduler: configuration?.scheduler ?? .shared,
                                        communicator: configuration?.communicator)
             kernel.progress = configuration?.progress
+            kernel.noise = configuration?.noise
             return try kernel.matrix(x, supportVectors)
         case .svmRBF:
             return try ClassicalKernel.rbf(x, supportVectors, gamma: gamma ?? 1)

@@ -24,7 +24,7 @@ struct ParallelBenchOptions: ParsableArguments {
 }
 
 extension Bench {
-    static let parallelCases = ["sum-squares", "tasks", "matmul", "allreduce"]
+    static let parallelCases = ["sum-squares", "tasks", "matmul", "allreduce", "allreduce-encrypted"]
 
     /// Whole numbers written as `100000000`, `1e8` or `1.5e6`.
     private func counts(_ text: String, _ option: String, minimum: Int) throws -> [Int] {
@@ -44,7 +44,7 @@ extension Bench {
         guard repeats >= 1 else { throw CLIError.usage("--repeats must be at least 1, received \(repeats)") }
         let world = try Distributed.world()
         let distributed = world.size > 1
-        let wanted = (cases ?? (distributed ? "allreduce" : Bench.parallelCases.joined(separator: ",")))
+        let wanted = (cases ?? (distributed ? "allreduce,allreduce-encrypted" : Bench.parallelCases.joined(separator: ",")))
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for name in wanted where !Bench.parallelCases.contains(name) {
             throw CLIError.usage("--cases: unknown case '\(name)' (available for --suite parallel: \(Bench.parallelCases.joined(separator: ", ")))")
@@ -97,10 +97,39 @@ extension Bench {
                     results.append(try ParallelBenchmark.allreduce(bytes: bytes, communicator: world, repeats: repeats))
                 }
             }
+            if wanted.contains("allreduce-encrypted") {
+                // Plain and sealed on the same ranks, one after the other: the world under mpirun, else
+                // an in-process group of two ranks (threads), so the ratio compares like with like.
+                let pair = { (body: @escaping @Sendable (any Communicator) throws -> [ParallelBenchmark.Result]) throws -> [ParallelBenchmark.Result] in
+                    if distributed { return try body(world) }
+                    return try LocalCommunicator.run(ranks: 2) { try body($0) }[0]
+                }
+                let sizes = messageSizes
+                let repeats = repeats
+                status("allreduce, plain and encrypted, \(sizes.count) size\(sizes.count == 1 ? "" : "s")")
+                results += try pair { communicator in
+                    let encrypted = try EncryptedCommunicator(wrapping: communicator, clusterKey: try RawKey.throwawayClusterKey(over: communicator))
+                    var measured: [ParallelBenchmark.Result] = []
+                    for bytes in sizes {
+                        var plain = try ParallelBenchmark.allreduce(bytes: bytes, communicator: communicator, repeats: repeats)
+                        plain.name = "allreduce-plain"
+                        var sealed = try ParallelBenchmark.allreduce(bytes: bytes, communicator: encrypted, repeats: repeats)
+                        sealed.name = "allreduce-encrypted"
+                        measured += [plain, sealed]
+                    }
+                    return measured
+                }
+            }
         }
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
         guard world.rank == 0 else { return }
 
+        /// The plain allreduce measured beside an encrypted one (same ranks, same bytes).
+        func plainAllreduce(_ r: ParallelBenchmark.Result) -> Double? {
+            guard r.name == "allreduce-encrypted" else { return nil }
+            let bytes = r.parameters.first { $0.0 == "bytes" }?.1
+            return results.first { $0.name == "allreduce-plain" && $0.parameters.first { $0.0 == "bytes" }?.1 == bytes }?.secondsMedian
+        }
         func fusedLoop(_ r: ParallelBenchmark.Result) -> Double? {
             guard r.name == "sum-squares" else { return nil }
             let n = r.parameters.first { $0.0 == "elements" }?.1
@@ -122,6 +151,7 @@ extension Bench {
                     ("value", .number(r.value)), ("unit", .string(r.unit)),
                 ]
                 if let reference = fusedLoop(r) { members.append(("time_vs_fused_loop", .number(r.secondsMedian / reference))) }
+                if let reference = plainAllreduce(r) { members.append(("time_vs_plain", .number(r.secondsMedian / reference))) }
                 if let rate = r.gigabytesPerSecond { members.append(("gigabytes_per_second", .number(rate))) }
                 return .object(members)
             }
@@ -131,15 +161,17 @@ extension Bench {
                 let parameters = r.parameters.map { name, value in
                     "\(name)=\(value >= 1e5 ? String(format: "%.0e", value) : String(Int(value)))"
                 }.joined(separator: " ")
-                let ratio = fusedLoop(r).map { String(format: "%.2f", r.secondsMedian / $0) } ?? ""
+                let ratio = (fusedLoop(r) ?? plainAllreduce(r)).map { String(format: "%.2f", r.secondsMedian / $0) } ?? ""
                 let rate = r.gigabytesPerSecond.map { String(format: ", %.3g GB/s", $0) } ?? ""
                 return [r.name, parameters, String(r.threads), String(r.ranks), Format.seconds(r.secondsMedian),
                         String(format: "%.3g", r.value) + " " + r.unit + rate, ratio]
             }
-            print(Format.table(["case", "parameters", "threads", "ranks", "median", "figure", "÷ fused loop"], rows))
+            print(Format.table(["case", "parameters", "threads", "ranks", "median", "figure", "ratio"], rows))
             print("sum-squares: GB/s of input read; '÷ fused loop': time over one hand-written loop per thread on the same memory "
                   + "(1.00 = no overhead). tasks: µs per trivial task. matmul: 2n³/time. allreduce: µs per call (sum of Doubles) "
-                  + "and GB/s, the message bytes reduced per second.")
+                  + "and GB/s, the message bytes reduced per second. allreduce-encrypted: the same sealed with AES-256-GCM "
+                  + "(--encrypt-traffic), its ratio is time ÷ allreduce-plain on the same ranks (an in-process pair of ranks "
+                  + "when not under mpirun).")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Verdant
+import VerdantCommon
 
 /// `verdant bench --suite privacy`: sealing and opening throughput, and the cost of each key wrap.
 extension Bench {
@@ -9,7 +10,7 @@ extension Bench {
         let threads: Int
         let bytes: Int
         let seconds: [Double]
-        var median: Double { seconds.sorted()[seconds.count / 2] }
+        var median: Double { Timing.median(seconds) }
         var gigabytesPerSecond: Double { Double(bytes) / median / 1e9 }
     }
 
@@ -64,10 +65,8 @@ extension Bench {
                     filled += bytes.count
                 }
                 let start = DispatchTime.now().uptimeNanoseconds
-                let writer = try withPrivacyErrors {
-                    try SealedWriter(to: sink, recipients: [.key(key)], options: SealOptions(chunkSize: chunk, threads: t))
-                }
-                try withPrivacyErrors {
+                let writer = try SealedWriter(to: sink, recipients: [.key(key)], options: SealOptions(chunkSize: chunk, threads: t))
+                do {
                     try writer.write(UnsafeRawBufferPointer(plaintext))
                     try writer.finish()
                 }
@@ -99,7 +98,7 @@ extension Bench {
                     offset += bytes.count
                 }
                 let start = DispatchTime.now().uptimeNanoseconds
-                try withPrivacyErrors {
+                do {
                     let reader = try SealedReader(from: source, identities: [.key(key)], options: OpenOptions(threads: t), name: "bench")
                     try reader.copy(to: sink)
                 }
@@ -126,14 +125,14 @@ extension Bench {
             for _ in 0..<max(1, repeats) {
                 var file = Data()
                 var start = DispatchTime.now().uptimeNanoseconds
-                for _ in 0..<iterations { file = try withPrivacyErrors { try SealedFile.seal(Data(), for: [recipient]) } }
+                for _ in 0..<iterations { file = try SealedFile.seal(Data(), for: [recipient]) }
                 sealTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(iterations))
                 start = DispatchTime.now().uptimeNanoseconds
                 let options = OpenOptions(maximumWorkFactor: max(OpenOptions.defaultMaximumWorkFactor, workFactor))
-                for _ in 0..<iterations { _ = try withPrivacyErrors { try SealedFile.open(file, with: [opener], options: options) } }
+                for _ in 0..<iterations { _ = try SealedFile.open(file, with: [opener], options: options) }
                 openTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(iterations))
             }
-            wrapResults.append((name, sealTimes.sorted()[sealTimes.count / 2], openTimes.sorted()[openTimes.count / 2]))
+            wrapResults.append((name, Timing.median(sealTimes), Timing.median(openTimes)))
         }
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
 
@@ -149,7 +148,7 @@ extension Bench {
             }
             let machine: [(String, JSON)] = [
                 ("cores", .integer(all)), ("memory_bytes", .integer(Int(ProcessInfo.processInfo.physicalMemory))),
-                ("cpu", .string(privacyBenchCPU())), ("verdant", .string(VerdantCommand.version)), ("repeats", .integer(repeats)),
+                ("cpu", .string(SystemInfo.cpuModelName())), ("verdant", .string(VerdantCommand.version)), ("repeats", .integer(repeats)),
             ]
             print(JSON.object([("suite", .string("privacy")), ("machine", .object(machine)), ("results", .array(items)),
                                ("key_wraps", .array(wrapItems))]).text)
@@ -165,13 +164,4 @@ extension Bench {
                                wrapResults.map { [$0.0, Format.seconds($0.1), Format.seconds($0.2)] }))
         }
     }
-}
-
-/// The CPU model from /proc/cpuinfo.
-private func privacyBenchCPU() -> String {
-    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
-    for line in text.split(separator: "\n") where line.hasPrefix("model name") {
-        return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
-    }
-    return "unknown"
 }

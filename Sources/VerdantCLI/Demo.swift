@@ -40,6 +40,9 @@ struct Demo: ParsableCommand {
     @Option(help: "--circuits: qubits of the large circuit.")
     var qubits: Int = 20
 
+    @Option(name: .customLong("report"), help: ArgumentHelp("Also write an HTML report: accuracy against joules, confusion and kernel matrices, the training curves, power over time (sampled every 0.1 s at most).", valueName: "file"))
+    var reportPath: String?
+
     @OptionGroup(title: "Energy options")
     var energy: EnergyOptions
 
@@ -56,7 +59,14 @@ struct Demo: ParsableCommand {
             throw CLIError.usage("verdant demo runs in one process; under mpirun use verdant train (rank 0 writes and prints)")
         }
         AtomicOutput.removeOnInterrupt()
-        let meter = try energy.start()
+        // The demo makes keys and holds the plaintext data set: no core file from here on.
+        SecretMemory.protectProcess()
+        try checkOutput(reportPath, force: true, option: "--report")
+        // A report draws power over time: sample at least ten times a second.
+        var configuration = try energy.configuration()
+        if reportPath != nil { configuration.sampleInterval = min(configuration.sampleInterval, 0.1) }
+        let meter = try EnergyMeter(configuration: configuration)
+        var reportContent = ReportContent()
         let folder = try makeWorkFolder()
         let scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
         if !json { print("Verdant \(VerdantCommand.version) — the main job: sealed data → quantum kernel in parallel → sealed model → energy\n") }
@@ -112,11 +122,20 @@ struct Demo: ParsableCommand {
                 print("   opened in memory: \(counts.train) training and \(counts.test) test samples (stratified, seed \(seed))")
             }
             // The sealed model records its test accuracy, split and the energy of its row.
-            try outcome.trained.model.withEnergy(EnergyRecord(usage)).write(toPath: modelPath, recipients: recipients, overwrite: false)
+            let model = outcome.trained.model.withEnergy(EnergyRecord(usage))
+            try model.write(toPath: modelPath, recipients: recipients, overwrite: false)
+            if reportPath != nil {
+                try reportContent.add(model: model, name: name, training: outcome.trained.trainingSamples, test: outcome.trained.testSamples,
+                                      source: (modelPath as NSString).lastPathComponent)
+            }
             if !json { print("\(step + 3). \(name): model → \(modelPath), predictions → \(predictionsPath)") }
             rows.append(Row(name: name, kind: kind, accuracy: outcome.accuracy, usage: usage, model: modelPath, predictions: predictionsPath))
         }
         let report = meter.stop(label: "verdant demo")
+        if let reportPath {
+            try reportContent.add(energy: report, source: "verdant demo")
+            try writeRunReport(reportContent, to: reportPath, title: "Verdant demo: sealed Iris, quantum and classical models, energy", overwrite: true)
+        }
 
         if json {
             JSON.object([

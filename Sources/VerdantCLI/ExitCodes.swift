@@ -41,14 +41,18 @@ enum ExitCodes {
         case let error as CLIError: (error.description, error.code)
         case let error as QuantumError: (error.description, error.exitCode)
         case let error as QuantumMLError: (error.description, error.exitCode)
+        case let error as NoiseError: (error.description, error.exitCode)
         case let error as PrivacyError: (error.description, error.exitCode)
         case let error as EnergyError: (error.description, error.exitCode)
         case let error as DifferentialPrivacyError: (error.description, error.exitCode)
         case let error as CheckpointError: (error.description, error.exitCode)
         case let error as CommunicationError: (error.description, error.exitCode)
+        case let error as SecureCommunicationError: (error.description, error.exitCode)
+        case let error as ReportError: (error.description, error.isInputError ? ExitStatus.usageError : ExitStatus.runtimeError)
         case let error as ParallelError:
             // A task's QuantumML error reads as itself (a bad sample is the data's problem, not the scheduler's).
             if case .taskFailed(_, _, let inner as QuantumMLError) = error { (inner.description, inner.exitCode) }
+            else if case .taskFailed(_, _, let inner as NoiseError) = error { (inner.description, inner.exitCode) }
             else { (error.description, error.exitCode) }
         default: nil
         }
@@ -73,6 +77,14 @@ extension QuantumError {
         case .insufficientMemory, .insufficientDistributedMemory, .tooManyQubits: ExitStatus.runtimeError
         default: ExitStatus.usageError
         }
+    }
+}
+
+extension NoiseError {
+    /// A density matrix that does not fit is a runtime error (1); everything else is bad input (2).
+    var exitCode: Int32 {
+        if case .insufficientMemory = self { return ExitStatus.runtimeError }
+        return ExitStatus.usageError
     }
 }
 
@@ -134,6 +146,17 @@ extension CommunicationError {
         switch self {
         case .invalidArgument: ExitStatus.usageError
         case .mpi, .mpiNotCompiledIn, .rankFailed, .communication: ExitStatus.runtimeError
+        }
+    }
+}
+
+extension SecureCommunicationError {
+    /// A bad argument is bad input (2); a handshake or message that failed authentication and a
+    /// value secure aggregation cannot carry are runtime errors (1).
+    var exitCode: Int32 {
+        switch self {
+        case .invalidArgument: ExitStatus.usageError
+        case .handshakeFailed, .tampered, .malformed, .outOfRange, .nonFinite: ExitStatus.runtimeError
         }
     }
 }

@@ -30,7 +30,7 @@ struct Inspect: ParsableCommand {
             ModelInspection.print(model, file: file, sealed: false, json: json)
             return
         }
-        try withPrivacyErrors {
+        do {
             let source = try StreamEnds.input(file)
             defer { if source.isFile { close(source.descriptor) } }
             let reader = ByteSource.fileDescriptor(source.descriptor, name: source.name)

@@ -45,10 +45,13 @@ struct KernelCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary on standard output (needs --out).")
     var json = false
 
+    @OptionGroup var noise: MLNoiseOptions
     @OptionGroup var keys: JobKeyOptions
     @OptionGroup var energy: EnergyOptions
+    @OptionGroup(title: "Traffic between MPI ranks") var traffic: SecureTrafficOptions
 
     func validate() throws {
+        try traffic.check()
         guard Scaler.Kind(rawValue: scale) != nil else { throw ValidationError("--scale: '\(scale)' is not one of minmax, standard, none") }
         if let out, out != "-", !(out.hasSuffix(".npy") || out.hasSuffix(".csv")) {
             throw ValidationError("--out: '\(out)' must end in .npy or .csv")
@@ -59,13 +62,14 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
-        let world = try Distributed.world()
+        let world = try traffic.world()
         let toFile = out != nil && out != "-"
         if world.rank == 0 { try checkOutput(out, force: force, option: "--out") }
         let meter = try energy.start()
         let jobKeys = try keys.resolve()
         var job = KernelJob(data: try dataSource(data))
         job.test = try test.map { try dataSource($0, option: "--test") }
+        job.noise = try noise.settings()
         job.labelColumn = label
         job.featureMap = try featureMapOptions.choice(default: .zz) ?? FeatureMapChoice(.zz)
         job.scale = Scaler.Kind(rawValue: scale) ?? .minmax

@@ -40,7 +40,7 @@ struct RecipientOptions: ParsableArguments {
     /// The recipients, with passphrase prompts as needed.
     /// - Throws: `CLIError` (usage) for bad keys, files or work factors.
     func resolve() throws -> [Recipient] {
-        try withPrivacyErrors {
+        do {
             guard (10...22).contains(workFactor) else {
                 throw CLIError.usage("--work-factor must be in 10...22, received \(workFactor)")
             }
@@ -130,7 +130,7 @@ struct IdentityOptions: ParsableArguments {
     /// or when nothing else was given and the file has a passphrase stanza.
     /// - Throws: `CLIError` (usage) for unreadable or bad identity files.
     func identities(for header: SealedHeader) throws -> [Identity] {
-        try withPrivacyErrors {
+        do {
             let ask = passphrase || passphraseFile != nil || passphraseDescriptor != nil
                 || (identityFiles.isEmpty && keyFiles.isEmpty && KeyMaterial.hasPassphrase(header))
             let phrase = ask ? try Passphrase.read(file: passphraseFile, descriptor: passphraseDescriptor, confirm: false) : nil
@@ -281,17 +281,6 @@ enum SecretMemory {
     /// Disables core dumps for the rest of the process (once; later calls do nothing).
     static func protectProcess() {
         protected
-    }
-}
-
-/// Runs `body`, turning `PrivacyError`s into `CLIError`s with their exit code
-/// (``PrivacyError/exitCode``): 3–8 for the ways a sealed input fails, 2 for other bad input,
-/// 1 for system failures (writing).
-func withPrivacyErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as PrivacyError {
-        throw CLIError(description: error.description, code: error.exitCode)
     }
 }
 

@@ -11,7 +11,8 @@ struct Keygen: ParsableCommand {
             is printed on standard output; without -o the identity file's text goes to standard output and the \
             recipient to standard error. -y FILE prints the recipients of the identities in FILE. --symmetric \
             makes a random 256-bit key for --key-file (32 raw bytes in FILE, or 64 hexadecimal digits on \
-            standard output). An existing FILE is kept unless --force. FILE is flushed to the disk, with its \
+            standard output); --cluster-key makes the same kind of key for the ranks of an MPI job \
+            (--encrypt-traffic --cluster-key FILE; copy FILE to every node, mode 600). An existing FILE is kept unless --force. FILE is flushed to the disk, with its \
             folder, before the recipient is printed, so a recipient you were shown survives a power cut.
             """
     )
@@ -22,6 +23,10 @@ struct Keygen: ParsableCommand {
     @Flag(help: "Make a raw 256-bit key for --key-file instead of an X25519 identity.")
     var symmetric = false
 
+    @Flag(name: .customLong("cluster-key"),
+          help: "Make a cluster key for --encrypt-traffic/--secure-aggregation: a raw 256-bit key; give the same file to every rank.")
+    var clusterKey = false
+
     @Option(name: [.customShort("y"), .customLong("recipient-of")],
             help: ArgumentHelp("Print the recipient of each identity in this file, and make nothing.", valueName: "file"))
     var recipientOf: String?
@@ -30,9 +35,10 @@ struct Keygen: ParsableCommand {
     var force = false
 
     func validate() throws {
-        if recipientOf != nil, output != nil || symmetric {
-            throw ValidationError("-y/--recipient-of reads an identity file; it cannot be combined with -o or --symmetric")
+        if recipientOf != nil, output != nil || symmetric || clusterKey {
+            throw ValidationError("-y/--recipient-of reads an identity file; it cannot be combined with -o, --symmetric or --cluster-key")
         }
+        if symmetric, clusterKey { throw ValidationError("--symmetric and --cluster-key both make a raw key; give one of them") }
     }
 
     func run() throws {
@@ -43,17 +49,19 @@ struct Keygen: ParsableCommand {
         if output == nil, recipientOf == nil, let warning = Keygen.exposedStandardOutput() {
             printNote("verdant: warning: \(warning)")
         }
-        try withPrivacyErrors {
+        do {
             if let recipientOf {
                 if let warning = X25519Identity.permissionWarning(forFile: recipientOf) { printNote("verdant: warning: \(warning)") }
                 for identity in try X25519Identity.load(contentsOfFile: recipientOf) { print(identity.recipient.string) }
                 return
             }
-            if symmetric {
+            if symmetric || clusterKey {
                 let key = RawKey()
                 if let output {
                     try AtomicOutput.write(key.bytes, toPath: output, overwrite: force, mode: 0o600)
-                    printNote("wrote a 256-bit key to \(output) (mode 600); use it with --key-file \(output)")
+                    printNote(clusterKey
+                        ? "wrote a 256-bit cluster key to \(output) (mode 600); give the same file to every rank: --encrypt-traffic --cluster-key \(output)"
+                        : "wrote a 256-bit key to \(output) (mode 600); use it with --key-file \(output)")
                 } else {
                     print(key.bytes.map { String(format: "%02x", $0) }.joined())
                 }

@@ -55,7 +55,7 @@ struct JobKeyOptions: ParsableArguments {
 
     /// The keys of one run: the passphrase is asked at most once.
     func resolve() throws -> JobKeys {
-        try withPrivacyErrors {
+        do {
             let asked = passphrase || passphraseFile != nil || passphraseDescriptor != nil
             let phrase = asked ? try Passphrase.read(file: passphraseFile, descriptor: passphraseDescriptor, confirm: true) : nil
             let outputs = try KeyMaterial.recipients(recipients, files: recipientFiles, keyFiles: keyFiles, passphrase: phrase,

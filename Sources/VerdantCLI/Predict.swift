@@ -36,10 +36,13 @@ struct Predict: ParsableCommand {
     @Flag(help: "Print a JSON summary on standard output (needs -o FILE for the predictions).")
     var json = false
 
+    @OptionGroup var noise: MLNoiseOptions
     @OptionGroup var keys: JobKeyOptions
     @OptionGroup var energy: EnergyOptions
+    @OptionGroup(title: "Traffic between MPI ranks") var traffic: SecureTrafficOptions
 
     func validate() throws {
+        try traffic.check()
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
         if json, output == nil || output == "-" { throw ValidationError("--json prints a summary on standard output; give -o FILE for the predictions") }
         if data.hasPrefix("builtin:"), data != "builtin:iris" {
@@ -50,7 +53,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
-        let world = try Distributed.world()
+        let world = try traffic.world()
         let toStdout = output == nil || output == "-"
         if world.rank == 0 { try checkOutput(output, force: force) }
         let meter = try energy.start()
@@ -61,6 +64,7 @@ struct Predict: ParsableCommand {
         let trained = try TrainedModel.load(atPath: model, keys: jobKeys.inputs)
         var job = PredictionJob(data: try dataSource(data))
         job.keys = jobKeys.inputs
+        job.noise = try noise.settings()
         job.scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
         job.communicator = world
         job.meter = meter

@@ -64,6 +64,19 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Report what gate fusion and cache blocking did (kernels by form and size, passes, sweeps, flops).")
     var verbose = false
 
+    @Flag(help: "Draw the top outcomes as a bar chart (instead of the counts table; on standard error with --json).")
+    var histogram = false
+
+    @OptionGroup(title: "Noise options")
+    var noise: NoiseOptions
+
+    @Option(help: ArgumentHelp("Noisy simulation method: auto (the cheaper; --verbose says why), density-matrix or trajectories.",
+                               valueName: "method"))
+    var method: SimulationMethod = .automatic
+
+    @Flag(name: .customLong("density-matrix"), help: "Print the final density matrix (JSON key 'density_matrix': rows of [re, im] pairs).")
+    var densityMatrix = false
+
     @OptionGroup(title: "Energy options")
     var energy: EnergyOptions
 
@@ -90,11 +103,31 @@ struct Run: ParsableCommand {
         }
         var simulator = Simulator(precision: precision.precision, threads: threads,
                                   maxMemoryBytes: try maxMemory.map(parseBytes), fusion: !noFusion)
+        let model = try noise.model()
+        if model != nil || method != .automatic || densityMatrix {
+            var circuit = circuit
+            switch try noise.basis(fallback: .none) {
+            case .none: break
+            case .gates(let gates): circuit = try circuit.translated(toBasis: gates)
+            case .automatic: if let gates = model?.basisNeeded(for: circuit) { circuit = try circuit.translated(toBasis: gates) }
+            }
+            // Noisy runs are not split: rank 0 simulates, the other ranks have nothing to do.
+            guard isRoot, let meter else { return }
+            if world.size > 1 { printNote("note: noisy simulation runs on rank 0 only (the state is not split across ranks)") }
+            simulator.noise = model
+            simulator.method = method == .automatic && model == nil ? .densityMatrix : method
+            try runNoisy(circuit, simulator: simulator)
+            try energy.finish(meter, label: "verdant run \(file)")
+            return
+        }
         let bar = ProgressBar("simulating")
         if isRoot { simulator.progress = { done, total in bar.update(done, total) } }
         defer { bar.finish() }
 
         let measures = circuit.countOps()["measure", default: 0] > 0
+        if histogram, !measures {
+            throw CLIError.usage("--histogram draws counts, and \(file) measures nothing: add measurements (or use --probabilities)")
+        }
         let showState = statevector || probabilities || !measures
         var members: [(String, JSON)] = [
             ("file", .string(file)), ("qubits", .integer(circuit.numQubits)), ("clbits", .integer(circuit.numClbits)),
@@ -135,7 +168,11 @@ struct Run: ParsableCommand {
                     [$0.key, String($0.value), String(format: "%.4f", Double($0.value) / Double(shots))]
                 }
                 lines.append("counts (\(shots) shots, seed \(result.seed)):")
-                lines.append(Format.table(["outcome", "count", "frequency"], rows))
+                if histogram {
+                    let chart = TerminalLook.histogram(result.counts, top: 16)
+                    if json { printNote(chart) } else { lines.append(chart) }
+                }
+                if !histogram || json { lines.append(Format.table(["outcome", "count", "frequency"], rows)) }
                 let method = result.sampledFromFinalState ? "sampled once from the final state" : "simulated shot by shot (mid-circuit measurement, reset or conditions)"
                 lines.append("\(result.gateCount) gates in \(result.kernelCount) kernel calls; \(method)")
                 lines.append("state \(Format.bytes(result.stateBytes)) (\(precision.rawValue) precision) · time \(Format.seconds(result.seconds))")
@@ -215,6 +252,119 @@ struct Run: ParsableCommand {
             ("exchange_seconds", .number(s.exchangeSeconds)), ("compute_seconds", .number(s.computeSeconds)),
             ("layout", .array(s.layout.map { .string($0) })),
         ])
+    }
+
+    /// A noisy run (or an exact density matrix): counts with readout errors, the exact
+    /// probabilities and density matrix from the density-matrix method, and how the method was chosen.
+    private func runNoisy(_ circuit: QuantumCircuit, simulator base: Simulator) throws {
+        if statevector {
+            throw CLIError.usage("--statevector: a noisy circuit has a density matrix, not a state vector (use --density-matrix)")
+        }
+        if precision == .single {
+            throw CLIError.usage("--precision single: noisy simulation runs in double precision (drop --precision)")
+        }
+        var simulator = base
+        simulator.keepsDensityMatrix = densityMatrix
+        let bar = ProgressBar("simulating")
+        simulator.progress = { done, total in bar.update(done, total) }
+        defer { bar.finish() }
+        let result = try simulator.run(circuit, shots: shots, seed: seed, memory: memory)
+        bar.finish()
+        guard let info = result.noise else { throw CLIError.runtime("internal: a noisy run returned no noise report") }
+        if densityMatrix, info.method != .densityMatrix {
+            throw CLIError.usage("--density-matrix needs the density-matrix method; this run used \(info.method) (\(info.reason)): "
+                                 + "add --method density-matrix")
+        }
+        if verbose {
+            printNote("method: \(info.method) (\(info.reason))")
+            printNote("fusion: \(result.execution)")
+            if let model = simulator.noise { printNote(model.summary) }
+        }
+        for qubits in info.unusedReadoutErrors {
+            printNote("note: the readout error on qubits \(qubits) never applies (one-qubit measurements only, as in Aer)")
+        }
+        if let model = simulator.noise, !model.isIdeal {
+            // Gates the model has no error for run ideally (Aer's rule): say so, since a model made
+            // for a device's basis (sx, x, cx) leaves other gates (h, ry) noiseless.
+            let ideal = info.idealInstructions.filter { !["measure", "reset", "barrier"].contains($0.key) }.sorted { $0.key < $1.key }
+            if !ideal.isEmpty {
+                printNote("note: without error in the noise model (run ideally): \(ideal.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))"
+                          + "; the model has errors for \(model.noisyInstructions.joined(separator: ", "))")
+            }
+        }
+        let measures = circuit.countOps()["measure", default: 0] > 0
+        let width = circuit.numQubits
+        var members: [(String, JSON)] = [
+            ("file", .string(file)), ("qubits", .integer(width)), ("clbits", .integer(circuit.numClbits)),
+            ("precision", .string("double")), ("threads", .integer(threads ?? Simulator.defaultThreads)),
+            ("execution", .object([
+                ("gates", .integer(result.execution.gates)), ("kernels", .integer(result.execution.kernels)),
+                ("passes", .integer(result.execution.passes)), ("sweeps", .integer(result.execution.sweeps)),
+                ("sweeps_saved", .integer(result.execution.sweepsSaved)), ("block_qubits", .integer(result.execution.blockQubits)),
+            ])),
+            ("shots", .integer(shots)), ("seed", .string(String(result.seed))),
+            ("method", .string(info.method.rawValue)), ("method_reason", .string(info.reason)),
+            ("state_bytes", .integer(result.stateBytes)),
+        ]
+        var noiseMembers: [(String, JSON)] = [
+            ("noisy_instructions", .object(info.noisyInstructions.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })),
+            ("ideal_instructions", .object(info.idealInstructions.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })),
+        ]
+        if let branches = info.branches { noiseMembers.append(("branches", .integer(branches))) }
+        if let applied = info.errorsApplied { noiseMembers.append(("errors_applied", .integer(applied))) }
+        members.append(("noise", .object(noiseMembers)))
+        var lines: [String] = []
+        if measures {
+            members.append(("counts", .object(result.counts.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })))
+            if let outcomes = result.memory { members.append(("memory", .array(outcomes.map { .string($0) }))) }
+            let rows = result.counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map {
+                [$0.key, String($0.value), String(format: "%.4f", Double($0.value) / Double(shots))]
+            }
+            lines.append("counts (\(shots) shots, seed \(result.seed), \(info.method)):")
+            lines.append(Format.table(["outcome", "count", "frequency"], rows))
+        }
+        if let exact = info.probabilities {
+            members.append(("probabilities", .lazyObject(count: exact.count) { i in
+                exact[i] > 1e-24 ? (Run.bits(i, width), .number(exact[i])) : nil
+            }))
+            if probabilities || !measures {
+                let top = exact.enumerated().filter { $0.element > 1e-24 }.sorted { ($1.element, $0.offset) < ($0.element, $1.offset) }
+                lines.append("probabilities before readout errors (\(top.count) nonzero):")
+                lines.append(Format.table(["basis", "probability"], top.prefix(64).map { [Run.bits($0.offset, width), String(format: "%.10f", $0.element)] }))
+                if top.count > 64 { lines.append("… \(top.count - 64) more (use --json for all)") }
+            }
+        } else if probabilities {
+            printNote("note: --probabilities needs the density-matrix method (trajectories sample counts only)")
+        }
+        if densityMatrix, let rho = info.densityMatrix {
+            let d = rho.dimension
+            members.append(("density_matrix", .lazyArray(count: d) { r in
+                .array((0..<d).map { c in
+                    let z = rho[r, c]
+                    return .array([.number(z.real), .number(z.imaginary)])
+                })
+            }))
+            if !json {
+                lines.append("density matrix (\(d)×\(d), trace \(String(format: "%.12f", rho.trace)), purity \(String(format: "%.6f", rho.purity))):")
+                if d <= 8 {
+                    for r in 0..<d {
+                        lines.append((0..<d).map { c in
+                            let z = rho[r, c]
+                            return String(format: "%+.4f%+.4fi", z.real, z.imaginary)
+                        }.joined(separator: "  "))
+                    }
+                } else {
+                    lines.append("(\(d)×\(d) entries: use --json for all)")
+                }
+            }
+        }
+        lines.append("\(info.method) · state \(Format.bytes(result.stateBytes)) · time \(Format.seconds(result.seconds))")
+        members.append(("seconds", .number(result.seconds)))
+        if json {
+            JSON.object(members).print()
+        } else {
+            print(lines.joined(separator: "\n"))
+        }
     }
 
     /// The state's rows and JSON members, as the flags ask.

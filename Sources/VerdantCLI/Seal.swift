@@ -50,7 +50,7 @@ struct Seal: ParsableCommand {
     func run() throws {
         AtomicOutput.removeOnInterrupt()
         SecretMemory.protectProcess()
-        try withPrivacyErrors {
+        do {
             try StreamEnds.checkDistinct(input: input, output: output)
             let chunkBytes = try parseChunkSize(chunkSize)
             let type = contentType ?? ((input ?? "").lowercased().hasSuffix(".csv") ? "dataset/csv" : SealedFile.defaultContentType)

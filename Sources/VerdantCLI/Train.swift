@@ -19,6 +19,9 @@ struct Train: ParsableCommand {
             refuses DP-SGD (its support vectors are training rows). See docs/privacy.md.
             Checkpoints (vqc, vqr): --checkpoint DIR writes the trainer's state, sealed like the model; --resume DIR \
             continues a run to the model it would have made without the interruption.
+            Under mpirun: --encrypt-traffic --cluster-key FILE seals everything the ranks send each other; \
+            --secure-aggregation (vqc, vqr) masks each rank's gradient sum, so only the total is revealed. \
+            See docs/secure-distributed.md.
             Examples:
               verdant train --data builtin:iris --model qsvm -o iris.model
               verdant train --data prices.csv --label price --model vqr -o price.model
@@ -50,6 +53,13 @@ struct Train: ParsableCommand {
     @OptionGroup(title: "Checkpoints (--model vqc, vqr)")
     var checkpoints: CheckpointOptions
 
+    @Flag(name: .customLong("secure-aggregation"),
+          help: "vqc, vqr under mpirun: mask each rank's summed gradient (fixed point, pairwise masks) so that no rank sees another's; see docs/secure-distributed.md.")
+    var secureAggregation = false
+
+    @OptionGroup(title: "Traffic between MPI ranks")
+    var traffic: SecureTrafficOptions
+
     @Option(help: "Feature scaling fitted on the training data: minmax (to [0, π]), standard or none.")
     var scale: String = "minmax"
 
@@ -77,6 +87,10 @@ struct Train: ParsableCommand {
     @Flag(help: "Print the result as JSON on standard output.")
     var json = false
 
+    @Option(name: .customLong("report"), help: ArgumentHelp("Also write an HTML report of the model (sealed like the model when it is).", valueName: "file"))
+    var reportPath: String?
+
+    @OptionGroup var noise: MLNoiseOptions
     @OptionGroup var keys: JobKeyOptions
     @OptionGroup var energy: EnergyOptions
 
@@ -94,6 +108,11 @@ struct Train: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
         try privacy.check()
         try checkpoints.check()
+        try traffic.check(secureAggregation: secureAggregation)
+        if secureAggregation, model != TrainingJob.Model.vqc.rawValue, model != TrainingJob.Model.vqr.rawValue {
+            throw ValidationError("--secure-aggregation masks the gradients that vqc and vqr sum over the ranks; --model \(model) exchanges "
+                + "kernel tiles, not sums, so there is nothing to mask: protect its traffic with --encrypt-traffic --cluster-key FILE")
+        }
         if model == TrainingJob.Model.vqr.rawValue {
             if let conflict = variational.regressorConflict { throw ValidationError(conflict) }
             for path in [data] + (test.map { [$0] } ?? []) where path.hasPrefix("builtin:") {
@@ -116,7 +135,11 @@ struct Train: ParsableCommand {
         job.featureMap = try featureMapOptions.choice(default: kind == .qsvm ? .zz : nil)
         job.svm = SVCParameters(c: c)
         job.gamma = gamma
-        if kind == .vqc || kind == .vqr { job.variational = try variational.settings() }
+        job.noise = try noise.settings()
+        if job.noise != nil, kind == .svmRBF || kind == .svmLinear {
+            throw CLIError.usage("--noise: \(kind.rawValue) is a classical model (no circuit to be noisy); use qsvm, vqc or vqr")
+        }
+        if kind == .vqc || kind == .vqr { job.variational = try variational.settings(underNoise: job.noise != nil) }
         job.privacy = privacy.configuration()
         job.featureBounds = try privacy.parsedFeatureBounds()
         job.targetBounds = try privacy.parsedTargetBounds()
@@ -131,9 +154,12 @@ struct Train: ParsableCommand {
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
-        let world = try Distributed.world()
+        let world = try traffic.world(secureAggregation: secureAggregation)
         let isRoot = world.rank == 0
-        if isRoot { try checkOutput(output, force: force) }
+        if isRoot {
+            try checkOutput(output, force: force)
+            try checkOutput(reportPath, force: force, option: "--report")
+        }
         let meter = try energy.start()
         let jobKeys = try keys.resolve()
         let bar = isRoot && !json ? ProgressBar(model == "vqc" || model == "vqr" ? "epochs" : "kernel") : nil
@@ -153,6 +179,14 @@ struct Train: ParsableCommand {
             trained.json(output: output, sealed: sealed, energy: report).print()
         } else {
             print(trained.summary(output: output, sealed: sealed))
+            if let line = TerminalLook.lossLine(outcome.history, bestEpoch: trained.bestEpoch) { print(line) }
+        }
+        if let reportPath {
+            var content = ReportContent()
+            try content.add(model: trained, name: (output as NSString).lastPathComponent, training: outcome.trainingSamples,
+                            test: outcome.testSamples, source: output)
+            try content.add(energy: report, source: "verdant train")
+            try writeRunReport(content, to: reportPath, recipients: jobKeys.recipients, overwrite: force)
         }
         if !energy.noEnergySummary {
             fflush(nil)

@@ -43,7 +43,7 @@ struct Unseal: ParsableCommand {
     func run() throws {
         AtomicOutput.removeOnInterrupt()
         SecretMemory.protectProcess()
-        try withPrivacyErrors {
+        do {
             try StreamEnds.checkDistinct(input: input, output: output)
             let toStdout = output == nil || output == "-"
             if let output, !toStdout, FileManager.default.fileExists(atPath: output), !force {

@@ -40,8 +40,8 @@ struct VariationalOptions: ParsableArguments {
     @Option(help: "vqc, vqr: stop after this many epochs without a better validation loss (needs --validation-fraction).")
     var patience: Int?
 
-    @Option(help: "vqc, vqr: gradients by adjoint or parameter-shift.")
-    var gradient: String = "adjoint"
+    @Option(help: "vqc, vqr: gradients by adjoint or parameter-shift (default: adjoint; parameter-shift under noise).")
+    var gradient: String?
 
     /// Why these options do not fit a regressor (`--model vqr`), or nil when they do: the parity
     /// readout is a two-class readout.
@@ -50,8 +50,8 @@ struct VariationalOptions: ParsableArguments {
         return "--readout parity scores two classes; --model vqr predicts a value from ⟨Z_0⟩ (or w·e + b on every ⟨Z_i⟩ with --hybrid): leave --readout at z"
     }
 
-    /// The library's settings, checked.
-    func settings() throws -> VariationalSettings {
+    /// The library's settings, checked; `underNoise` makes parameter shift the default gradient.
+    func settings(underNoise: Bool = false) throws -> VariationalSettings {
         guard epochs >= 1 else { throw CLIError.usage("--epochs must be at least 1, received \(epochs)") }
         guard batchSize >= 1 else { throw CLIError.usage("--batch-size must be at least 1, received \(batchSize)") }
         guard let kind = AnsatzChoice.Kind(rawValue: ansatz) else {
@@ -73,6 +73,7 @@ struct VariationalOptions: ParsableArguments {
         case "parity": readout = .parity
         default: throw CLIError.usage("--readout: '\(self.readout)' is not one of z, parity")
         }
+        let gradient = self.gradient ?? (underNoise ? "parameter-shift" : "adjoint")
         guard let method = GradientMethod(rawValue: gradient) else {
             throw CLIError.usage("--gradient: '\(gradient)' is not one of adjoint, parameter-shift")
         }

@@ -18,7 +18,7 @@ struct VerdantCommand: ParsableCommand {
             """,
         version: version,
         subcommands: [Demo.self, Train.self, Predict.self, KernelCommand.self, Run.self, Bench.self, Keygen.self, Seal.self, Unseal.self,
-                      Inspect.self, PrivacyBudgetCommand.self, Measure.self, Info.self]
+                      Inspect.self, PrivacyBudgetCommand.self, Measure.self, ReportCommand.self, Info.self]
     )
 }
 

@@ -129,6 +129,8 @@ struct CLITests {
               privacy-budget          Compute the privacy budget ε of DP-SGD (or the noise
                                       multiplier for a target ε) without training.
               measure                 Run a command and report its energy, carbon and cost.
+              report                  Draw a self-contained HTML report (inline SVG and
+                                      CSS, no script, no fetch) from what Verdant wrote.
               info                    Show cores, memory, whether MPI is compiled in, and
                                       this process's rank and size.
 

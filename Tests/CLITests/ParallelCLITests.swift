@@ -45,7 +45,11 @@ struct ParallelCLITests {
         #expect(json["suite"] as? String == "parallel")
         let results = try #require(json["results"] as? [[String: Any]])
         let names = results.compactMap { $0["case"] as? String }
-        #expect(Set(names) == ["sum-squares", "fused-loop", "tasks-run", "tasks-map", "tasks-graph", "matmul", "allreduce"])
+        #expect(Set(names) == ["sum-squares", "fused-loop", "tasks-run", "tasks-map", "tasks-graph", "matmul", "allreduce",
+                               "allreduce-plain", "allreduce-encrypted"])
+        // The sealed allreduce is measured beside a plain one on the same (in-process) pair of ranks.
+        let sealed = results.filter { $0["case"] as? String == "allreduce-encrypted" }
+        #expect(sealed.count == 2 && sealed.allSatisfy { ($0["time_vs_plain"] as? Double ?? 0) > 0 && $0["ranks"] as? Int == 2 })
         #expect(names.filter { $0 == "sum-squares" }.count == 4)
         for r in results {
             #expect((r["seconds_median"] as? Double ?? 0) > 0)
@@ -56,7 +60,7 @@ struct ParallelCLITests {
         #expect(table.status == 0)
         #expect(table.stdout.contains("tasks-graph"))
         for (arguments, message) in [
-            (["bench", "--suite", "parallel", "--cases", "fft"], "--cases: unknown case 'fft' (available for --suite parallel: sum-squares, tasks, matmul, allreduce)"),
+            (["bench", "--suite", "parallel", "--cases", "fft"], "--cases: unknown case 'fft' (available for --suite parallel: sum-squares, tasks, matmul, allreduce, allreduce-encrypted)"),
             (["bench", "--suite", "parallel", "--elements", "1e8,x"], "--elements: 'x' is not a whole number ≥ 1 (e.g. 1000000 or 1e6)"),
             (["bench", "--suite", "parallel", "--message-bytes", "3"], "--message-bytes: '3' is not a size from 8 bytes to 16G"),
             (["bench", "--suite", "parallel", "--tasks", "0"], "--tasks must be at least 1, received 0"),

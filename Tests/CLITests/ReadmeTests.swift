@@ -29,6 +29,13 @@ struct ReadmeTests {
         #expect(abs(value - cos(0.3)) < 1e-12 && abs(gradient[0] + sin(0.3)) < 1e-12)
         let qasm = try QuantumCircuit.qft(numQubits: 5).qasm()
         #expect(qasm.hasPrefix("OPENQASM 2.0;"))
+        let noise = try DeviceNoise.parse(depolarizing: "1e-3,1e-2", readoutError: "0.02").model()
+        let noisy = try Simulator(method: .densityMatrix, noise: noise).run(circuit, shots: 1024, seed: 7)
+        #expect(noisy.counts.values.reduce(0, +) == 1024 && noisy.counts.count > 2, "readout errors record 01 and 10 too")
+        let exact = try #require(noisy.noise?.probabilities)
+        // The error after h leaves q0 diagonal-or-coherent, which cx copies to q1 (00 or 11 only); the
+        // two-qubit depolarizing λ2 after cx gives P(01) = P(10) = λ2/4.
+        #expect(abs(exact[1] - 1e-2 / 4) < 1e-12 && abs(exact[2] - 1e-2 / 4) < 1e-12 && abs(exact.reduce(0, +) - 1) < 1e-12)
 
         let x = ChunkedArray(Array(0..<10), chunks: 5)
         let y = x ** 2
@@ -74,5 +81,12 @@ struct ReadmeTests {
         let outcome = try TrainedModel.train(job)
         let predictions = try outcome.model.predict(PredictionJob(data: outcome.testSamples ?? .iris))
         #expect(abs((predictions.accuracy ?? 0) - 38.0 / 39.0) < 1e-12 && predictions.csv.hasPrefix("sample,prediction,label\n"))
+
+        var content = ReportContent()
+        try content.add(model: outcome.model, name: "qsvm", training: outcome.trainingSamples, test: outcome.testSamples)
+        try content.add(energy: report)
+        let reportPath = directory.appendingPathComponent("report.html").path
+        try Report.build(content).write(toPath: reportPath)
+        #expect(try String(contentsOfFile: reportPath, encoding: .utf8).contains("<h3>Quantum kernel matrix</h3>"))
     }
 }

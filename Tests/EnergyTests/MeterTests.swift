@@ -103,11 +103,13 @@ struct MeterTests {
         let meter = try EnergyMeter(configuration: configuration)
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        child.arguments = ["-k", "1", "0.3", "sh", "-c", "while :; do :; done"]
+        // A fixed amount of work (about 0.4 s of CPU here), not a fixed wall time: on a loaded
+        // machine a child that burns for 0.3 s of wall time may get far less CPU than that.
+        child.arguments = ["-k", "1", "60", "sh", "-c", "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done"]
         try child.run()
         child.waitUntilExit()
         let report = meter.stop()
-        // This thread only waited; the burning child's ~0.3 s of CPU is the job's.
+        // This thread only waited; the busy child's CPU time is the job's.
         #expect(report.total.cpuSeconds > 0.1, "\(report.total.cpuSeconds) s")
     }
 

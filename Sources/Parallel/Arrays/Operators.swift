@@ -163,29 +163,30 @@ extension ChunkedArray where Element: ChunkFloatingElement {
     }
 }
 
-/// √x for every element.
-/// - Parameter x: a floating-point array.
-/// - Returns: the lazy result (NaN for negative elements).
-public func sqrt<E: ChunkFloatingElement>(_ x: ChunkedArray<E>) -> ChunkedArray<E> { x.unary(.sqrt) }
-/// eˣ for every element.
-/// - Parameter x: a floating-point array.
-/// - Returns: the lazy result.
-public func exp<E: ChunkFloatingElement>(_ x: ChunkedArray<E>) -> ChunkedArray<E> { x.unary(.exp) }
-/// The natural logarithm of every element.
-/// - Parameter x: a floating-point array.
-/// - Returns: the lazy result (NaN for negative elements, −∞ for 0).
-public func log<E: ChunkFloatingElement>(_ x: ChunkedArray<E>) -> ChunkedArray<E> { x.unary(.log) }
-/// The sine of every element (radians).
-/// - Parameter x: a floating-point array.
-/// - Returns: the lazy result.
-public func sin<E: ChunkFloatingElement>(_ x: ChunkedArray<E>) -> ChunkedArray<E> { x.unary(.sin) }
-/// The cosine of every element (radians).
-/// - Parameter x: a floating-point array.
-/// - Returns: the lazy result.
-public func cos<E: ChunkFloatingElement>(_ x: ChunkedArray<E>) -> ChunkedArray<E> { x.unary(.cos) }
-/// |x| for every element (integers: `Int.min` stays `Int.min`, as in NumPy).
-/// - Parameter x: an array.
-/// - Returns: the lazy result.
-public func abs<E: ChunkElement>(_ x: ChunkedArray<E>) -> ChunkedArray<E> {
-    ChunkedArray(node: ElementwiseNode.unary(x.node, { .unary(.abs, $0) }, text: { "abs(\($0))" }))
+// Element-wise functions are methods (`x.sqrt()`), not global overloads of `sqrt`, `exp`, …:
+// global ones would travel with `import Verdant` into every user's scope beside Foundation's.
+extension ChunkedArray where Element: ChunkFloatingElement {
+    /// √x for every element.
+    /// - Returns: the lazy result (NaN for negative elements).
+    public func sqrt() -> ChunkedArray { unary(.sqrt) }
+    /// eˣ for every element.
+    /// - Returns: the lazy result.
+    public func exp() -> ChunkedArray { unary(.exp) }
+    /// The natural logarithm of every element.
+    /// - Returns: the lazy result (NaN for negative elements, −∞ for 0).
+    public func log() -> ChunkedArray { unary(.log) }
+    /// The sine of every element (radians).
+    /// - Returns: the lazy result.
+    public func sin() -> ChunkedArray { unary(.sin) }
+    /// The cosine of every element (radians).
+    /// - Returns: the lazy result.
+    public func cos() -> ChunkedArray { unary(.cos) }
+}
+
+extension ChunkedArray {
+    /// |x| for every element (integers: `Int.min` stays `Int.min`, as in NumPy).
+    /// - Returns: the lazy result.
+    public func abs() -> ChunkedArray {
+        ChunkedArray(node: ElementwiseNode.unary(node, { .unary(.abs, $0) }, text: { "abs(\($0))" }))
+    }
 }

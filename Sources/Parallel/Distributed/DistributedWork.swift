@@ -113,6 +113,9 @@ extension Communicator {
             throw ParallelError.invalidArgument("reproducibleSum: count \(count) and length \(length) must be ≥ 0, blockSize \(blockSize) ≥ 1")
         }
         let blocks = (count + blockSize - 1) / blockSize
+        if size > 1, self is any AggregatesPrivately {
+            return try privateSum(count: count, length: length, blockSize: blockSize, blocks: blocks, using: scheduler, term)
+        }
         let blockSums = try map(count: blocks, chunkSize: 1, using: scheduler) { b -> [Double] in
             var accumulator = [Double](repeating: 0, count: length)
             for i in b * blockSize..<Swift.min(count, (b + 1) * blockSize) {
@@ -128,5 +131,36 @@ extension Communicator {
             for k in 0..<length { total[k] += sum[k] }
         }
         return total
+    }
+
+    /// `reproducibleSum` on a communicator that aggregates privately: each rank adds the blocks of
+    /// its own share (in block order, on its threads), and the ranks' partial sums meet in one
+    /// masked `allreduce` — no block sum leaves a rank in the clear. The result is the same on every
+    /// rank, and equals the plain sum within the masking layer's quantisation (not bit for bit the
+    /// one-rank result: the partial sums depend on the number of ranks).
+    private func privateSum(count: Int, length: Int, blockSize: Int, blocks: Int, using scheduler: Scheduler,
+                            _ term: @escaping @Sendable (Int, inout [Double]) throws -> Void) throws -> [Double]
+    {
+        let mine = share(of: blocks)
+        let first = mine.lowerBound
+        let local = Result { () throws -> [Double] in
+            let blockSums = try scheduler.map(count: mine.count, chunkSize: 1, name: { "index \((first + $0) * blockSize)" }) { k -> [Double] in
+                let b = first + k
+                var accumulator = [Double](repeating: 0, count: length)
+                for i in b * blockSize..<Swift.min(count, (b + 1) * blockSize) {
+                    try term(i, &accumulator)
+                    guard accumulator.count == length else {
+                        throw ParallelError.invalidArgument("reproducibleSum: item \(i) changed the accumulator's length to \(accumulator.count); it must stay \(length)")
+                    }
+                }
+                return accumulator
+            }
+            var partial = [Double](repeating: 0, count: length)
+            for sum in blockSums { for k in 0..<length { partial[k] += sum[k] } }
+            return partial
+        }
+        // Every rank learns whether every rank's share worked before the masked sum starts.
+        _ = try exchange(local.map { _ in [] })
+        return try allreduce(try local.get(), .sum)
     }
 }

@@ -55,6 +55,7 @@ extension CompiledCircuit {
     public func expectations(_ observables: [PauliSum], values: [Double], initialState: StateVector<Double>?) throws -> [Double] {
         try checkValueCount(values)
         try checkInitialState(initialState)
+        if let noisy { return try noisy.estimates(self, observables, values: values, initialState: initialState).map(\.value) }
         let threads = try prepare(observables, differentiating: false, states: 1)
         return switch simulator.precision {
         case .double: evaluateExpectations(observables, values: values, initial: initialState, threads: threads, as: Double.self)
@@ -159,6 +160,9 @@ extension CompiledCircuit {
     {
         try checkValueCount(values)
         try checkInitialState(initialState)
+        if let noisy {
+            return try noisy.gradient(self, observables, values: values, method: method, wanted: wanted, initialState: initialState)
+        }
         let states = method == .adjoint ? 1 + observables.count : 1
         let threads = try prepare(observables, differentiating: true, states: states)
         switch simulator.precision {

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 // The one place that decides how kernel work is split across threads.
 //
@@ -94,4 +95,35 @@ func insertZeroBits(_ k: Int, _ sortedPositions: UnsafeBufferPointer<Int>) -> In
         i = ((i >> p) << (p + 1)) | low
     }
     return i
+}
+
+/// Runs `body(task)` for every task in `0..<count` on up to `threads` workers, each taking the
+/// next task from a shared counter (tasks of uneven cost balance themselves). Results must not
+/// depend on which worker runs a task: trajectory subtrees carry their own seeds.
+func forEachTask(count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+    let workers = min(threads, count)
+    if workers <= 1 {
+        for task in 0..<count { body(task) }
+        return
+    }
+    let next = TaskCounter()
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        while true {
+            let task = next.take()
+            if task >= count { return }
+            body(task)
+        }
+    }
+}
+
+/// A counter shared by the workers of ``forEachTask(count:threads:_:)``.
+final class TaskCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
+    }
 }

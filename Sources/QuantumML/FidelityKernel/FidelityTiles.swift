@@ -166,8 +166,9 @@ struct TilePlan: Sendable {
 
     func isDiagonal(_ t: Int) -> Bool { symmetric && pairs[t].0 == pairs[t].1 }
 
-    /// The matrix from the tiles' values; a symmetric matrix is mirrored and gets ones on the diagonal.
-    func assemble(_ tiles: [[Double]]) -> Matrix {
+    /// The matrix from the tiles' values; a symmetric matrix is mirrored and (with `unitDiagonal`,
+    /// as pure states' fidelities have) gets ones on the diagonal.
+    func assemble(_ tiles: [[Double]], unitDiagonal: Bool = true) -> Matrix {
         var out = Matrix(rows: rows, columns: columns)
         for (t, values) in tiles.enumerated() {
             let (r, c) = ranges(t)
@@ -179,7 +180,7 @@ struct TilePlan: Sendable {
                 }
             }
         }
-        if symmetric { for i in 0..<rows { out[i, i] = 1 } }
+        if symmetric && unitDiagonal { for i in 0..<rows { out[i, i] = 1 } }
         return out
     }
 }

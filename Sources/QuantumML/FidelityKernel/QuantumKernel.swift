@@ -30,6 +30,9 @@ public struct QuantumKernel: Sendable {
     public var tileSize: Int?
     /// Called on this process as work items finish: (done, total). Called from worker threads.
     public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
+    /// Noise (nil: ideal, pure states). With noise the kernel is Tr(ρ(x)·ρ(x′)) of the noisy
+    /// feature-map circuits' density matrices, exact or estimated from shots (NoisyFidelity.swift).
+    public var noise: NoiseSettings?
 
     /// The default budget for state vectors held at once.
     public static var defaultMemoryBudget: UInt64 {
@@ -51,8 +54,8 @@ public struct QuantumKernel: Sendable {
         self.memoryBudgetBytes = memoryBudgetBytes ?? Self.defaultMemoryBudget
     }
 
-    /// The symmetric training kernel of the rows of `x` (N × N, ones on the diagonal); each pair is
-    /// computed once.
+    /// The symmetric training kernel of the rows of `x` (N × N, ones on the diagonal without
+    /// noise, the states' purities Tr ρ² with it); each pair is computed once.
     /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when `x` has the wrong number of features,
     ///   ``QuantumMLError/data(location:found:valid:)`` for a non-finite feature or (amplitude encoding)
     ///   an all-zero sample, and parallel errors.
@@ -118,6 +121,7 @@ public struct QuantumKernel: Sendable {
     }
 
     private func compute(rows x: Matrix, columns y: Matrix?) throws -> Matrix {
+        if let noise { return try noisyCompute(rows: x, columns: y, noise: noise) }
         let world: any Communicator = communicator ?? LocalCommunicator()
         let diagonal = diagonalPlan()
         let compiled = diagonal == nil ? try compiledCircuit() : nil

@@ -31,6 +31,8 @@ public struct KernelJob: Sendable {
     public var meter: EnergyMeter?
     /// Progress of the kernel computation.
     public var progress: (@Sendable (JobProgress) -> Void)?
+    /// The kernel under noise (nil: ideal): Tr(ρ(x)·ρ(x′)), exact or from shots (``NoiseSettings``).
+    public var noise: NoiseSettings?
 
     /// A job with `verdant kernel`'s defaults: the ZZ map, min-max scaling to [0, π], seed 7, all cores.
     ///
@@ -105,6 +107,7 @@ extension QuantumKernel {
         let scaler = try Scaler.fit(train.features, kind: job.scale)
         let map = try job.featureMap.featureMap(features: train.features.columns)
         var kernel = QuantumKernel(featureMap: map, scheduler: job.scheduler, communicator: job.communicator)
+        kernel.noise = job.noise
         if let progress = job.progress { kernel.progress = { progress(JobProgress(phase: .kernel, done: $0, total: $1)) } }
         let x = try scaler.transform(train.features)
         let matrix = try TrainedModel.inSpan(job.meter, "kernel matrix") {

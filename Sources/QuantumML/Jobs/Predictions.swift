@@ -21,6 +21,8 @@ public struct PredictionJob: Sendable {
     public var meter: EnergyMeter?
     /// Progress of a quantum kernel (qsvm models).
     public var progress: (@Sendable (JobProgress) -> Void)?
+    /// Predict under noise (nil: ideal): qsvm's kernel with the test samples, vqc/vqr's readouts.
+    public var noise: NoiseSettings?
 
     /// A job on all cores of this process.
     ///
@@ -152,13 +154,15 @@ extension TrainedModel {
             switch self {
             case .kernel(let model):
                 var configuration = TrainingConfiguration(kind: model.kind, scheduler: job.scheduler, communicator: job.communicator)
+                configuration.noise = model.kind == .qsvm ? job.noise : nil
                 if let progress = job.progress { configuration.progress = { progress(JobProgress(phase: .kernel, done: $0, total: $1)) } }
                 return try Predictions(predicted: model.predict(features, configuration: configuration), truth: truth)
             case .variational(let model) where model.kind == .vqr:
-                let values = try model.predictValues(features, scheduler: job.scheduler, communicator: job.communicator)
+                let values = try model.predictValues(features, scheduler: job.scheduler, communicator: job.communicator, noise: job.noise)
                 return try Predictions(predicted: values.map { "\($0)" }, values: values, truth: truth, targets: targets)
             case .variational(let model):
-                return try Predictions(predicted: model.predict(features, scheduler: job.scheduler, communicator: job.communicator), truth: truth)
+                return try Predictions(predicted: model.predict(features, scheduler: job.scheduler, communicator: job.communicator,
+                                                                noise: job.noise), truth: truth)
             }
         }
     }

@@ -105,6 +105,9 @@ public struct TrainingJob: Sendable {
     public var meter: EnergyMeter?
     /// Progress of the kernel (qsvm) or of the epochs (vqc, vqr).
     public var progress: (@Sendable (JobProgress) -> Void)?
+    /// Train under noise (nil: ideal): the qsvm's kernel is Tr(ρ(x)·ρ(x′)), vqc and vqr read out
+    /// the noisy circuit (parameter-shift gradients); exact or from shots (``NoiseSettings``).
+    public var noise: NoiseSettings?
 
     /// A job with `verdant train`'s defaults: a stratified 25 % test split with seed 7, min-max
     /// scaling to [0, π], C = 1, the model's default encoding, all cores of this process.
@@ -146,6 +149,9 @@ public struct TrainingOutcome: Sendable {
     /// The test samples the model was scored on — `.dataset` for a classifier, `.regression` for a
     /// regressor — or nil when it trained on every sample.
     public var testSamples: DataSource?
+    /// The samples the model was trained on (before a variational model's validation holdout), in
+    /// the same form; what a report draws the kernel matrix and decision regions from.
+    public var trainingSamples: DataSource? = nil
 }
 
 extension TrainedModel {
@@ -187,18 +193,20 @@ extension TrainedModel {
         if let kind = job.model.kernelKind {
             var configuration = TrainingConfiguration(kind: kind, scale: job.scale, svm: job.svm, gamma: job.gamma,
                                                       scheduler: job.scheduler, communicator: job.communicator)
+            configuration.noise = kind == .qsvm ? job.noise : nil
             if kind == .qsvm {
                 configuration.featureMap = try (job.featureMap ?? FeatureMapChoice(.zz)).featureMap(features: train.features.columns)
             }
             if let progress = job.progress { configuration.progress = { progress(JobProgress(phase: .kernel, done: $0, total: $1)) } }
             let model = try span("train") { try Classifier.train(train, test: held, configuration: configuration, split: split) }
-            return TrainingOutcome(model: .kernel(model), history: [], testSamples: held.map { .dataset($0) })
+            return TrainingOutcome(model: .kernel(model), history: [], testSamples: held.map { .dataset($0) }, trainingSamples: .dataset(train))
         }
         let configuration = try variationalConfiguration(job, features: train.features.columns)
         let model = try span("train") {
             try VariationalModel.trainClassifier(train, test: held, configuration: configuration, split: split)
         }
-        return TrainingOutcome(model: .variational(model), history: model.history, testSamples: held.map { .dataset($0) })
+        return TrainingOutcome(model: .variational(model), history: model.history, testSamples: held.map { .dataset($0) },
+                               trainingSamples: .dataset(train))
     }
 
     private static func trainRegressor(_ job: TrainingJob) throws -> TrainingOutcome {
@@ -219,7 +227,8 @@ extension TrainedModel {
         let model = try inSpan(job.meter, "train") {
             try VariationalModel.trainRegressor(train, test: held, configuration: configuration, split: split)
         }
-        return TrainingOutcome(model: .variational(model), history: model.history, testSamples: held.map { .regression($0) })
+        return TrainingOutcome(model: .variational(model), history: model.history, testSamples: held.map { .regression($0) },
+                               trainingSamples: .regression(train))
     }
 
     /// Refuses what a kernel SVM cannot do: differential privacy (DP-SGD privatises gradient steps;
@@ -262,6 +271,7 @@ extension TrainedModel {
             epochs: settings.epochs, batchSize: settings.batchSize, seed: job.seed, validationFraction: settings.validationFraction,
             patience: settings.patience, gradientMethod: settings.gradientMethod, scale: job.scale, scheduler: job.scheduler,
             communicator: job.communicator)
+        configuration.noise = job.noise
         configuration.privacy = job.privacy
         configuration.featureBounds = job.featureBounds
         configuration.targetBounds = job.targetBounds

@@ -66,6 +66,10 @@ public struct VariationalConfiguration: Sendable {
     public var targetBounds: ClosedRange<Double>?
     /// Sealed checkpoints and resuming (nil: none). See ``CheckpointSettings``.
     public var checkpoint: CheckpointSettings?
+    /// Train under noise (nil: ideal): the readout from the noisy circuit's density matrix, exact or
+    /// measured from shots; needs ``gradientMethod`` = `.parameterShift` (adjoint differentiation
+    /// does not apply to noisy channels).
+    public var noise: NoiseSettings?
 
     /// A configuration.
     /// - Parameters:

@@ -278,7 +278,7 @@ public struct VariationalModel: Codable, Sendable, Equatable {
             throw QuantumMLError.invalidArgument(argument: "the training samples left after the validation split", received: "none", valid: "at least one")
         }
         let problem = try VariationalProblem(featureMap: setup.featureMap, ansatz: setup.ansatz, head: setup.head,
-                                             method: configuration.gradientMethod)
+                                             method: configuration.gradientMethod, noise: configuration.noise)
         try problem.checkEncodable(samples.x, name: "training data")
         if let validation { try problem.checkEncodable(validation.x, name: "validation data") }
         let communicator = configuration.communicator ?? LocalCommunicator()
@@ -319,7 +319,8 @@ public struct VariationalModel: Codable, Sendable, Equatable {
     }
 
     private func accuracy(_ features: Matrix, _ truth: [Int], _ configuration: VariationalConfiguration) throws -> Double {
-        let predicted = try predictClassIndices(features, scheduler: configuration.scheduler, communicator: configuration.communicator)
+        let predicted = try predictClassIndices(features, scheduler: configuration.scheduler, communicator: configuration.communicator,
+                                                noise: configuration.noise)
         return Classifier.accuracy(predicted, truth)
     }
 
@@ -327,7 +328,8 @@ public struct VariationalModel: Codable, Sendable, Equatable {
     private func regressionMetrics(_ features: Matrix, _ targets: [Double], _ configuration: VariationalConfiguration) throws
         -> RegressionMetrics
     {
-        let predicted = try predictValues(features, scheduler: configuration.scheduler, communicator: configuration.communicator)
+        let predicted = try predictValues(features, scheduler: configuration.scheduler, communicator: configuration.communicator,
+                                          noise: configuration.noise)
         return RegressionMetrics.measure(predicted, targets)
     }
 
@@ -344,7 +346,8 @@ public struct VariationalModel: Codable, Sendable, Equatable {
     }
 
     /// One output row per sample (probabilities or the scaled value), spread over ranks and threads.
-    private func outputs(_ features: Matrix, scheduler: Scheduler, communicator: (any Communicator)?) throws -> [[Double]] {
+    private func outputs(_ features: Matrix, scheduler: Scheduler, communicator: (any Communicator)?,
+                         noise: NoiseSettings?) throws -> [[Double]] {
         guard features.columns == featureNames.count else {
             throw QuantumMLError.shapeMismatch(subject: "the data", received: "\(features.columns) features", expected: "\(featureNames.count), as the model takes (\(featureNames.joined(separator: ", ")))")
         }
@@ -352,7 +355,8 @@ public struct VariationalModel: Codable, Sendable, Equatable {
             throw QuantumMLError.invalidArgument(argument: "feature \(bad % features.columns) of sample \(bad / features.columns)", received: "\(features.values[bad])", valid: "finite")
         }
         let x = try scaler.transform(features)
-        let problem = try VariationalProblem(featureMap: featureMap, ansatz: ansatz, head: head, method: .adjoint)
+        try noise?.validate()
+        let problem = try VariationalProblem(featureMap: featureMap, ansatz: ansatz, head: head, method: .adjoint, noise: noise)
         try problem.checkEncodable(x, name: "data")
         let theta = parameters
         let communicator = communicator ?? LocalCommunicator()
@@ -364,29 +368,32 @@ public struct VariationalModel: Codable, Sendable, Equatable {
     ///   - features: samples × ``featureNames`` count.
     ///   - scheduler: this process's threads.
     ///   - communicator: ranks to share the samples (nil: this process alone).
+    ///   - noise: predict under noise (nil: ideal), as the model would run on a noisy device.
     /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a regressor or non-finite features,
     ///   ``QuantumMLError/shapeMismatch(subject:received:expected:)`` for a wrong feature count; parallel errors.
-    public func scores(_ features: Matrix, scheduler: Scheduler = .shared, communicator: (any Communicator)? = nil) throws -> Matrix {
+    public func scores(_ features: Matrix, scheduler: Scheduler = .shared, communicator: (any Communicator)? = nil,
+                       noise: NoiseSettings? = nil) throws -> Matrix {
         guard kind == .vqc, let classes else {
             throw QuantumMLError.invalidArgument(argument: "the model of predict", received: "a \(kind.rawValue) model, which predicts values, not class scores", valid: "a classifier (vqc; call predictValues for a regressor)")
         }
-        let rows = try outputs(features, scheduler: scheduler, communicator: communicator)
+        let rows = try outputs(features, scheduler: scheduler, communicator: communicator, noise: noise)
         return try Matrix(rows: rows.count, columns: classes.count, values: rows.flatMap { $0 })
     }
 
     /// Class indices (into ``classes``) for raw samples: the most probable class, ties to the lower index.
     /// - Throws: as ``scores(_:scheduler:communicator:)``.
     public func predictClassIndices(_ features: Matrix, scheduler: Scheduler = .shared,
-                                    communicator: (any Communicator)? = nil) throws -> [Int]
+                                    communicator: (any Communicator)? = nil, noise: NoiseSettings? = nil) throws -> [Int]
     {
-        let probabilities = try scores(features, scheduler: scheduler, communicator: communicator)
+        let probabilities = try scores(features, scheduler: scheduler, communicator: communicator, noise: noise)
         return probabilities.rowArrays.map(ReadoutHead.argmax)
     }
 
     /// Class labels for raw samples.
     /// - Throws: as ``scores(_:scheduler:communicator:)``.
-    public func predict(_ features: Matrix, scheduler: Scheduler = .shared, communicator: (any Communicator)? = nil) throws -> [String] {
-        let indices = try predictClassIndices(features, scheduler: scheduler, communicator: communicator)
+    public func predict(_ features: Matrix, scheduler: Scheduler = .shared, communicator: (any Communicator)? = nil,
+                        noise: NoiseSettings? = nil) throws -> [String] {
+        let indices = try predictClassIndices(features, scheduler: scheduler, communicator: communicator, noise: noise)
         let classes = classes ?? []
         return indices.map { classes[$0] }
     }
@@ -395,11 +402,11 @@ public struct VariationalModel: Codable, Sendable, Equatable {
     /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a classifier or non-finite features,
     ///   ``QuantumMLError/shapeMismatch(subject:received:expected:)`` for a wrong feature count; parallel errors.
     public func predictValues(_ features: Matrix, scheduler: Scheduler = .shared,
-                              communicator: (any Communicator)? = nil) throws -> [Double]
+                              communicator: (any Communicator)? = nil, noise: NoiseSettings? = nil) throws -> [Double]
     {
         guard kind == .vqr, let targetScaling else {
             throw QuantumMLError.invalidArgument(argument: "the model of predictValues", received: "a \(kind.rawValue) model, which predicts classes, not values", valid: "a regressor (vqr; call predict for a classifier)")
         }
-        return try outputs(features, scheduler: scheduler, communicator: communicator).map { targetScaling.unscaled($0[0]) }
+        return try outputs(features, scheduler: scheduler, communicator: communicator, noise: noise).map { targetScaling.unscaled($0[0]) }
     }
 }

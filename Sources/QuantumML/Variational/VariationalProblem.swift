@@ -37,12 +37,14 @@ struct VariationalProblem: Sendable {
 
     /// Builds and compiles the circuit of a checked feature map and ansatz of equal width.
     /// - Throws: the simulator's compile errors (none expected for checked inputs).
-    init(featureMap: FeatureMap, ansatz: Ansatz, head: ReadoutHead, method: GradientMethod) throws {
+    /// - Parameter noise: run the circuit under noise (its density matrix; NoiseSettings.swift).
+    init(featureMap: FeatureMap, ansatz: Ansatz, head: ReadoutHead, method: GradientMethod, noise: NoiseSettings? = nil) throws {
         let (mapCircuit, x) = featureMap.parameterisedCircuit()
         let (ansatzCircuit, theta) = ansatz.parameterisedCircuit()
-        let circuit = try mapCircuit.compose(ansatzCircuit)
+        let composed = try mapCircuit.compose(ansatzCircuit)
+        let circuit = try noise?.prepared(composed) ?? composed
         // One thread per simulation: the parallelism is across the samples of a mini-batch.
-        compiled = try Simulator(threads: 1).compile(circuit)
+        compiled = try (noise?.simulator() ?? Simulator(threads: 1)).compile(circuit)
         let slot = Dictionary(uniqueKeysWithValues: compiled.parameters.enumerated().map { ($1, $0) })
         dataSlots = x.map { slot[$0] ?? -1 }
         weightSlots = theta.map { slot[$0] ?? -1 }

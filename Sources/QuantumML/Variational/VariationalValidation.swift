@@ -71,6 +71,15 @@ struct VariationalSetup {
             }
         }
         try configuration.optimizer.validate()
+        if let noise = configuration.noise {
+            try noise.validate()
+            guard configuration.gradientMethod == .parameterShift || !configuration.optimizer.usesGradients else {
+                throw QuantumMLError.invalidArgument(
+                    argument: "the gradient method under noise", received: "adjoint",
+                    valid: "parameter-shift: adjoint differentiation runs the circuit backwards through unitary gates, and noise channels "
+                        + "are not unitary (CLI: --gradient parameter-shift, the default with --noise)")
+            }
+        }
 
         let featureMap = try configuration.featureMap ?? .angle(features: features.columns, rotation: .y)
         guard featureMap.featureCount == features.columns else {

@@ -1,0 +1,163 @@
+import ComplexModule
+import Foundation
+import RealModule
+
+// Translation of a circuit into a device's basis gates, so that a noise model made for that
+// device (rz, sx, x and cx or cz, as IBM's backends and `NoiseModel.from_backend` have them)
+// puts its errors where the device would: gate by gate, with no optimisation and no qubit
+// routing (two-qubit gates stay on their qubits; the model's local errors decide which pairs are
+// noisy). Every translation is exact up to a global phase, which no measurement sees; symbolic
+// angles stay symbolic (rz(θ + π)), so parameterised circuits translate once.
+
+extension QuantumCircuit {
+    /// The circuit with every gate rewritten in basis gates: one-qubit gates as
+    /// rz(λ)·sx·rz(θ + π)·sx·rz(φ + π) for U(θ, φ, λ) (just rz for diagonal gates, x kept when the
+    /// basis has it), two-qubit gates through cx (or cz: cx = H·cz·H on the target).
+    /// - Parameter basis: gate names; it must hold rz and sx, and cx or cz when the circuit has
+    ///   two-qubit gates (x is used when present). Names other than gates (measure, reset, id,
+    ///   delay) are ignored.
+    /// - Returns: an equivalent circuit in the basis (measurements, resets, barriers and
+    ///   conditions kept).
+    /// - Throws: ``NoiseError/cannotTranslate(gate:basis:)`` for a basis without rz and sx, or a
+    ///   gate with no translation here (three-qubit and wider gates, iswap, ecr, …).
+    public func translated(toBasis basis: Set<String>) throws -> QuantumCircuit {
+        let names = basis.sorted()
+        guard basis.contains("rz"), basis.contains("sx") else {
+            throw NoiseError.cannotTranslate(gate: "any one-qubit gate", basis: names + ["(needs rz and sx)"])
+        }
+        let twoQubit: String? = basis.contains("cx") ? "cx" : basis.contains("cz") ? "cz" : nil
+        var translator = BasisTranslator(hasX: basis.contains("x"), twoQubit: twoQubit, basis: names)
+        var copy = self
+        var out: [Instruction] = []
+        for instruction in instructions {
+            guard case .gate(let gate) = instruction.operation, !basis.contains(gate.name) || gate.name == "unitary" else {
+                out.append(instruction)
+                continue
+            }
+            for (g, qubits) in try translator.translate(gate, on: instruction.qubits) {
+                out.append(Instruction(operation: .gate(g), qubits: qubits, clbits: [], condition: instruction.condition))
+            }
+        }
+        copy.replaceInstructions(out)
+        return copy
+    }
+}
+
+private struct BasisTranslator {
+    let hasX: Bool
+    let twoQubit: String?
+    let basis: [String]
+
+    typealias Piece = (Gate, [Int])
+
+    func rz(_ angle: ParameterExpression, _ q: Int) -> Piece { (Gate(kind: .rz, parameters: [angle]), [q]) }
+    func sx(_ q: Int) -> Piece { (Gate(kind: .sx), [q]) }
+
+    /// U(θ, φ, λ) up to a global phase: rz(λ), sx, rz(θ + π), sx, rz(φ + π).
+    func u(_ theta: ParameterExpression, _ phi: ParameterExpression, _ lambda: ParameterExpression, _ q: Int) -> [Piece] {
+        [rz(lambda, q), sx(q), rz(theta + .constant(.pi), q), sx(q), rz(phi + .constant(.pi), q)]
+    }
+
+    /// A numeric one-qubit unitary as U(θ, φ, λ) angles (global phase dropped), or as one rz
+    /// when it is diagonal.
+    func numeric(_ m: SmallMatrix, _ q: Int) -> [Piece] {
+        let a = m[0, 0], b = m[0, 1], c = m[1, 0], d = m[1, 1]
+        if b.length < 1e-14 && c.length < 1e-14 {
+            let angle = phase(d) - phase(a)
+            return abs(remainder(angle, 2 * .pi)) < 1e-14 ? [] : [rz(.constant(angle), q)]
+        }
+        if hasX && a.length < 1e-14 && d.length < 1e-14 && abs(phase(c) - phase(b)) < 1e-14 {
+            return [(Gate(kind: .x), [q])]
+        }
+        let theta = 2 * Double.atan2(y: c.length, x: a.length)
+        // φ + λ = arg d − arg a, φ − λ = arg c − arg(−b) (with the missing one free when θ = 0 or π).
+        let sum = a.length > 1e-14 ? phase(d) - phase(a) : 0
+        let difference = c.length > 1e-14 ? phase(c) - phase(-b) : 0
+        let phi = (sum + difference) / 2, lambda = (sum - difference) / 2
+        return u(.constant(theta), .constant(phi), .constant(lambda), q)
+    }
+
+    private func phase(_ z: Complex<Double>) -> Double { Double.atan2(y: z.imaginary, x: z.real) }
+
+    /// cx(control, target) in the basis.
+    func cx(_ c: Int, _ t: Int) throws -> [Piece] {
+        switch twoQubit {
+        case "cx": return [(Gate(kind: .cx), [c, t])]
+        case "cz":
+            let h = numeric(GateDefinitions.hadamard, t)
+            return h + [(Gate(kind: .cz), [c, t])] + h
+        default: throw NoiseError.cannotTranslate(gate: "cx", basis: basis + ["(needs cx or cz)"])
+        }
+    }
+
+    mutating func translate(_ gate: Gate, on q: [Int]) throws -> [Piece] {
+        let p = gate.parameters
+        switch gate.kind {
+        case .id: return []
+        case .rz: return [rz(p[0], q[0])]
+        case .p, .u1: return [rz(p[0], q[0])]
+        case .rx: return u(p[0], .constant(-.pi / 2), .constant(.pi / 2), q[0])
+        case .ry: return u(p[0], .constant(0), .constant(0), q[0])
+        case .u, .u3: return u(p[0], p[1], p[2], q[0])
+        case .u2: return u(.constant(.pi / 2), p[0], p[1], q[0])
+        case .x where hasX: return [(Gate(kind: .x), q)]
+        case .sx: return [sx(q[0])]
+        case .x, .y, .z, .h, .s, .sdg, .t, .tdg, .sxdg:
+            return numeric(GateDefinitions.structure(of: gate, values: []).target, q[0])
+        case .cx: return try cx(q[0], q[1])
+        case .cz:
+            if twoQubit == "cz" { return [(Gate(kind: .cz), q)] }
+            let h = numeric(GateDefinitions.hadamard, q[1])
+            return try h + cx(q[0], q[1]) + h
+        case .cy:
+            return try numeric(GateDefinitions.structure(of: Gate(kind: .sdg), values: []).target, q[1]) + cx(q[0], q[1])
+                + numeric(GateDefinitions.structure(of: Gate(kind: .s), values: []).target, q[1])
+        case .cp, .cu1:
+            // cp(λ) = p(λ/2)_c · cx · p(−λ/2)_t · cx · p(λ/2)_t
+            let half = p[0] / .constant(2)
+            return try [rz(half, q[0])] + cx(q[0], q[1]) + [rz(-half, q[1])] + cx(q[0], q[1]) + [rz(half, q[1])]
+        case .crz:
+            let half = p[0] / .constant(2)
+            return try [rz(half, q[1])] + cx(q[0], q[1]) + [rz(-half, q[1])] + cx(q[0], q[1])
+        case .cry:
+            let half = p[0] / .constant(2)
+            return try u(half, .constant(0), .constant(0), q[1]) + cx(q[0], q[1]) + u(-half, .constant(0), .constant(0), q[1]) + cx(q[0], q[1])
+        case .rzz:
+            return try cx(q[0], q[1]) + [rz(p[0], q[1])] + cx(q[0], q[1])
+        case .rxx:
+            let h0 = numeric(GateDefinitions.hadamard, q[0]), h1 = numeric(GateDefinitions.hadamard, q[1])
+            return try h0 + h1 + cx(q[0], q[1]) + [rz(p[0], q[1])] + cx(q[0], q[1]) + h0 + h1
+        case .swap:
+            return try cx(q[0], q[1]) + cx(q[1], q[0]) + cx(q[0], q[1])
+        default:
+            throw NoiseError.cannotTranslate(gate: gate.name, basis: basis)
+        }
+    }
+}
+
+extension NoiseModel {
+    /// The basis a model describes: rz (free on IBM devices, so without error) and the model's
+    /// noisy gates among those ``QuantumCircuit/translated(toBasis:)`` targets (sx, x, cx, cz).
+    /// - Returns: the gate names, or nil when the model has no sx error (it is not a device model).
+    public var deviceBasis: Set<String>? {
+        let noisy = Set(noisyInstructions)
+        guard noisy.contains("sx") else { return nil }
+        return Set(["rz"]).union(noisy.intersection(["sx", "x", "cx", "cz"]))
+    }
+}
+
+extension NoiseModel {
+    /// The basis to translate a circuit to before simulating it under this model: the
+    /// ``deviceBasis`` when the circuit has gates the model has no error for (which would run
+    /// ideally), else nil (the circuit is simulated as it is).
+    /// - Parameter circuit: the circuit.
+    /// - Returns: the basis, or nil.
+    public func basisNeeded(for circuit: QuantumCircuit) -> Set<String>? {
+        guard let basis = deviceBasis else { return nil }
+        let uncovered = circuit.instructions.contains { instruction in
+            guard case .gate(let gate) = instruction.operation, gate.kind != .id else { return false }
+            return error(for: gate.name, on: instruction.qubits) == nil && !(gate.name == "rz" && basis.contains("rz"))
+        }
+        return uncovered ? basis : nil
+    }
+}

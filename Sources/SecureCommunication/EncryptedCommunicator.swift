@@ -1,0 +1,410 @@
+import Communication
+import Crypto
+import Foundation
+import Privacy
+
+/// A communicator that seals every payload it carries with AES-256-GCM before handing it to the
+/// communicator it wraps, and opens (authenticates) every payload it receives — a decorator, so
+/// that the code above it (training, kernels, arrays) does not change.
+///
+/// ```swift
+/// let world = try EncryptedCommunicator(wrapping: Distributed.world(),
+///                                        clusterKey: RawKey(contentsOfFile: "cluster.key"))
+/// let total = try world.allreduce(localGradient, .sum)   // sealed on the wire
+/// ```
+///
+/// Keys: the handshake (ephemeral X25519, HKDF salted with the cluster key, key confirmation) gives
+/// every pair of ranks its own keys, one per direction. Framing: a message to several ranks (the
+/// contributions of `allgather` and `allreduce`, root's values in `broadcast`) is sealed once under
+/// a fresh random message key, and that key is sealed for each recipient under the pairwise key of
+/// the direction sender → recipient; a message to one rank carries one such slot. The pairwise
+/// nonces are per-direction, per-channel counters (collectives; each point-to-point tag) that both
+/// sides advance in step and never reuse; the counters are not sent, so a replayed, dropped or
+/// reordered message fails authentication like a changed one. Details and the threat model:
+/// docs/secure-distributed.md.
+///
+/// A message that fails authentication in a collective ends the collective on every rank: the
+/// receiving rank throws ``SecureCommunicationError/tampered(rank:source:operation:)`` and the
+/// others ``CommunicationError/rankFailed(rank:message:)`` with the same message. (`receive`
+/// throws on the receiving rank only: point-to-point has no other rank to tell.)
+///
+/// Reductions are done by every rank on the opened contributions, in rank order, so every rank
+/// holds the same bits. Use one instance from one thread at a time, as any communicator.
+public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
+    /// The communicator that carries the sealed bytes.
+    public let inner: any Communicator
+    /// This rank.
+    public var rank: Int { inner.rank }
+    /// The number of ranks.
+    public var size: Int { inner.size }
+    /// The inner backend, and the cipher: `MPI (…) + AES-256-GCM`.
+    public var backend: String { "\(inner.backend) + AES-256-GCM" }
+
+    private let keys: PairwiseKeys
+    /// The pairwise wrapping keys, per direction: `sendKeys[j]` for this rank → j,
+    /// `receiveKeys[j]` for j → this rank.
+    private let sendKeys: [SymmetricKey?]
+    private let receiveKeys: [SymmetricKey?]
+    /// The next nonce counter per (peer, channel), for each direction.
+    private var sent: [Channel: UInt64] = [:]
+    private var received: [Channel: UInt64] = [:]
+    private let lock = NSLock()
+
+    /// The label of the handshake and of every derived key (versioned).
+    static let label = "verdant/traffic/v1"
+
+    /// Wraps `inner`, running the authenticated handshake with every rank (all ranks must call it
+    /// at the same point, with the same cluster key).
+    /// - Parameters:
+    ///   - inner: the communicator that carries the sealed bytes (MPI, or an in-process group).
+    ///   - clusterKey: the 256-bit key every rank of the job holds (`verdant keygen --cluster-key`).
+    /// - Throws: ``SecureCommunicationError/handshakeFailed(rank:peer:reason:)`` on a rank whose peer
+    ///   holds another key (``CommunicationError/rankFailed(rank:message:)`` on the others);
+    ///   the inner communicator's errors.
+    public init(wrapping inner: any Communicator, clusterKey: RawKey) throws {
+        self.inner = inner
+        // Each message allocates a few buffers of its size; keep glibc from returning them to the
+        // system and faulting them in again every call (as the sealed-file cipher does).
+        tuneAllocatorForLargeBuffers()
+        let keys = try PairwiseKeys.establish(over: inner, label: Self.label, clusterKey: SymmetricKey(data: clusterKey.bytes))
+        self.keys = keys
+        sendKeys = (0..<inner.size).map { $0 == inner.rank ? nil : keys.key("wrap", from: inner.rank, to: $0) }
+        receiveKeys = (0..<inner.size).map { $0 == inner.rank ? nil : keys.key("wrap", from: $0, to: inner.rank) }
+    }
+
+    // MARK: - Collectives
+
+    /// Returns when every rank has called it (no payload, so nothing to seal).
+    /// - Throws: the inner communicator's errors.
+    public func barrier() throws { try inner.barrier() }
+
+    /// Root's values, sealed once for every other rank.
+    /// - Throws: ``CommunicationError/communication(_:)`` for a root out of range; a failed
+    ///   authentication (every rank throws); the inner communicator's errors.
+    public func broadcast<T: Communicable>(_ values: [T], from root: Int) throws -> [T] {
+        try checkRank(root, "root", size: size)
+        if size == 1 { return values }
+        let envelope = rank == root ? try seal(values, operation: .broadcast, recipients: peers) : []
+        let received = try inner.broadcast(envelope, from: root)
+        return try agreeing(inner) { rank == root ? values : try open(received, from: root, operation: .broadcast, as: T.self) }
+    }
+
+    /// The elementwise reduction of every rank's values: contributions are sealed, allgathered,
+    /// opened and combined in rank order on every rank.
+    /// - Throws: ``CommunicationError/communication(_:)`` when the counts differ; a failed
+    ///   authentication (every rank throws); the inner communicator's errors.
+    public func allreduce<T: Communicable>(_ values: [T], _ op: ReductionOperator) throws -> [T] {
+        if size == 1 { return values }
+        let all = try exchangeAll(values, operation: .allreduce)
+        let counts = all.map(\.count)
+        guard Set(counts).count == 1 else {
+            throw CommunicationError.communication("allreduce: the ranks gave different counts \(counts); every rank must give the same count")
+        }
+        return Self.reduce(all, op)
+    }
+
+    /// Combines the contributions in rank order. Sums of `Double` take a plain loop (this module
+    /// cannot specialise `ReductionOperator.apply`, which would cost a generic call per element).
+    static func reduce<T: Communicable>(_ all: [[T]], _ op: ReductionOperator) -> [T] {
+        // T is Double here, so the bit casts are identities (a conditional cast of the arrays would
+        // visit every element).
+        if op == .sum, T.self == Double.self, var total = all.first.map({ unsafeBitCast($0, to: [Double].self) }) {
+            total.withUnsafeMutableBufferPointer { out in
+                for other in all.dropFirst() {
+                    unsafeBitCast(other, to: [Double].self).withUnsafeBufferPointer { input in
+                        for k in 0..<Swift.min(out.count, input.count) { out[k] += input[k] }
+                    }
+                }
+            }
+            return unsafeBitCast(total, to: [T].self)
+        }
+        var result = all[0]
+        for other in all.dropFirst() {
+            for k in result.indices { result[k] = op.apply(result[k], other[k]) }
+        }
+        return result
+    }
+
+    /// In-place form of ``allreduce(_:_:)``.
+    /// - Throws: as ``allreduce(_:_:)``.
+    public func allreduce<T: Communicable>(_ values: inout [T], _ op: ReductionOperator) throws {
+        if size == 1 { return }
+        values = try allreduce(values, op)
+    }
+
+    /// Every rank's values, in rank order: each contribution sealed once for every other rank.
+    /// - Throws: a failed authentication (every rank throws); the inner communicator's errors.
+    public func allgather<T: Communicable>(_ values: [T]) throws -> [[T]] {
+        if size == 1 { return [values] }
+        return try exchangeAll(values, operation: .allgather)
+    }
+
+    /// Every rank's values on `root`, each sealed for root alone.
+    /// - Throws: ``CommunicationError/communication(_:)`` for a root out of range; a failed
+    ///   authentication (every rank throws); the inner communicator's errors.
+    public func gather<T: Communicable>(_ values: [T], to root: Int) throws -> [[T]]? {
+        try checkRank(root, "root", size: size)
+        if size == 1 { return [values] }
+        let envelope = rank == root ? [] : try seal(values, operation: .gather, recipients: [root])
+        let received = try inner.gather(envelope, to: root)
+        return try agreeing(inner) { () -> [[T]]? in
+            guard rank == root, let received else { return nil }
+            return try (0..<size).map { r in r == rank ? values : try open(received[r], from: r, operation: .gather, as: T.self) }
+        }
+    }
+
+    /// Part r of root's `parts` on rank r, each part sealed for its rank alone.
+    /// - Throws: ``CommunicationError/communication(_:)`` for a root out of range or a number of
+    ///   parts other than `size`; a failed authentication (every rank throws); the inner
+    ///   communicator's errors.
+    public func scatter<T: Communicable>(_ parts: [[T]], from root: Int) throws -> [T] {
+        try checkRank(root, "root", size: size)
+        if size == 1 { return try inner.scatter(parts, from: root) }
+        // Root's count goes first, so every rank refuses a wrong one with the same error.
+        let count = try inner.broadcast(rank == root ? [parts.count] : [], from: root).first ?? -1
+        guard count == size else {
+            throw CommunicationError.communication("scatter: root gave \(count) parts for \(size) ranks; give one part per rank")
+        }
+        let envelopes = rank == root ? try (0..<size).map { r in r == root ? [] : try seal(parts[r], operation: .scatter, recipients: [r]) } : []
+        let mine = try inner.scatter(rank == root ? envelopes : [], from: root)
+        return try agreeing(inner) { rank == root ? parts[root] : try open(mine, from: root, operation: .scatter, as: T.self) }
+    }
+
+    /// Sends bytes to one rank, sealed under the pairwise key with the counter of `tag`'s channel.
+    /// - Throws: ``CommunicationError/communication(_:)`` for a rank or tag out of range; the inner
+    ///   communicator's errors.
+    public func send(_ bytes: [UInt8], to destination: Int, tag: Int) throws {
+        try checkRank(destination, "destination", size: size)
+        try checkTag(tag)
+        guard destination != rank else { return try inner.send(bytes, to: destination, tag: tag) }
+        try inner.send(try seal(bytes, operation: .pointToPoint(tag: tag), recipients: [destination]), to: destination, tag: tag)
+    }
+
+    /// Receives the next message with `tag` from `source`, opened and authenticated.
+    /// - Throws: ``SecureCommunicationError/tampered(rank:source:operation:)`` (on this rank only);
+    ///   ``CommunicationError/communication(_:)`` for a rank or tag out of range; the inner
+    ///   communicator's errors.
+    public func receive(from source: Int, tag: Int) throws -> [UInt8] {
+        try checkRank(source, "source", size: size)
+        try checkTag(tag)
+        let envelope = try inner.receive(from: source, tag: tag)
+        guard source != rank else { return envelope }
+        return try open(envelope, from: source, operation: .pointToPoint(tag: tag), as: UInt8.self)
+    }
+
+    /// Exchanges raw buffers with one rank, sealed like point-to-point messages on Verdant's
+    /// reserved tag: the envelopes' sizes are exchanged first (8 bytes each way), then the envelopes,
+    /// so both sides always post their send and receive together (no deadlock on large messages).
+    /// - Throws: ``SecureCommunicationError/tampered(rank:source:operation:)``;
+    ///   ``CommunicationError/communication(_:)`` for a rank out of range or a size other than
+    ///   `receive.count`; the inner communicator's errors.
+    public func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+                            from source: Int) throws
+    {
+        try checkRank(destination, "destination", size: size)
+        try checkRank(source, "source", size: size)
+        let plain = Array(send)
+        let sealed = destination == rank ? plain
+            : try seal(plain, operation: .pointToPoint(tag: internalTag), recipients: [destination])
+        var mine = UInt64(sealed.count)
+        var theirs: UInt64 = 0
+        try withUnsafeBytes(of: &mine) { out in
+            try withUnsafeMutableBytes(of: &theirs) { into in try inner.sendReceive(out, to: destination, into, from: source) }
+        }
+        var envelope = [UInt8](repeating: 0, count: Int(theirs))
+        try sealed.withUnsafeBytes { out in
+            try envelope.withUnsafeMutableBytes { into in try inner.sendReceive(out, to: destination, into, from: source) }
+        }
+        let opened = source == rank ? envelope
+            : try open(envelope, from: source, operation: .pointToPoint(tag: internalTag), as: UInt8.self)
+        guard opened.count == receive.count else {
+            throw CommunicationError.communication(
+                "sendReceive: rank \(rank) expected \(receive.count) bytes from rank \(source), which sent \(opened.count)")
+        }
+        if let base = receive.baseAddress {
+            opened.withUnsafeBytes { raw in
+                if let from = raw.baseAddress { base.copyMemory(from: from, byteCount: raw.count) }
+            }
+        }
+    }
+
+    // MARK: - Envelopes
+
+    /// What a message belongs to: bound into its associated data, and its counter channel.
+    enum Operation: Equatable {
+        case broadcast, allreduce, allgather, gather, scatter
+        case pointToPoint(tag: Int)
+
+        var code: UInt8 {
+            switch self {
+            case .broadcast: 1
+            case .allreduce: 2
+            case .allgather: 3
+            case .gather: 4
+            case .scatter: 5
+            case .pointToPoint: 6
+            }
+        }
+
+        /// Collectives share channel 0 (every rank calls them in the same order); each
+        /// point-to-point tag has its own (MPI keeps order per source and tag, not across tags).
+        var channel: UInt32 {
+            if case .pointToPoint(let tag) = self { return UInt32(tag) + 1 }
+            return 0
+        }
+
+        var name: String {
+            switch self {
+            case .broadcast: "broadcast"
+            case .allreduce: "allreduce"
+            case .allgather: "allgather"
+            case .gather: "gather"
+            case .scatter: "scatter"
+            case .pointToPoint(let tag): "send/receive, tag \(tag)"
+            }
+        }
+    }
+
+    struct Channel: Hashable {
+        let peer: Int
+        let channel: UInt32
+    }
+
+    private var peers: [Int] { (0..<size).filter { $0 != rank } }
+
+    /// Header: "VT" ‖ version 1 ‖ operation ‖ element kind ‖ sender (u32 LE) ‖ slot count (u32 LE).
+    static let headerBytes = 13
+    /// One slot: the 32-byte message key sealed under a pairwise key (no nonce: it is the counter).
+    static let slotBytes = 32 + 16
+    /// The payload's AES-GCM tag.
+    static let tagBytes = 16
+
+    private static func kindCode<T: Communicable>(_: T.Type) -> UInt8 {
+        switch T.communicableKind.storage {
+        case .double: 1
+        case .float: 2
+        case .int64: 3
+        case .uint8: 4
+        }
+    }
+
+    /// The 12-byte nonce of the next message on (peer, channel) in one direction, advancing it.
+    private func nextNonce(_ table: inout [Channel: UInt64], peer: Int, channel: UInt32) throws -> AES.GCM.Nonce {
+        let key = Channel(peer: peer, channel: channel)
+        let counter = table[key, default: 0]
+        table[key] = counter + 1
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: channel.bigEndian) { bytes += $0 }
+        withUnsafeBytes(of: counter.bigEndian) { bytes += $0 }
+        return try AES.GCM.Nonce(data: bytes)
+    }
+
+    /// Seals `values` once under a fresh message key and that key for each recipient.
+    func seal<T: Communicable>(_ values: [T], operation: Operation, recipients: [Int]) throws -> [UInt8] {
+        var header: [UInt8] = [UInt8(ascii: "V"), UInt8(ascii: "T"), 1, operation.code, Self.kindCode(T.self)]
+        withUnsafeBytes(of: UInt32(rank).littleEndian) { header += $0 }
+        withUnsafeBytes(of: UInt32(recipients.count).littleEndian) { header += $0 }
+        let messageKey = SymmetricKey(size: .bits256)
+        // The sealed pieces, then one buffer of the envelope's size filled by memcpy (appending
+        // `Data` or raw buffers element by element costs more than the cipher itself).
+        var slots: [AES.GCM.SealedBox] = []
+        slots.reserveCapacity(recipients.count)
+        lock.lock()
+        defer { lock.unlock() }
+        for recipient in recipients {
+            guard let key = sendKeys[recipient] else { continue }
+            let nonce = try nextNonce(&sent, peer: recipient, channel: operation.channel)
+            slots.append(try messageKey.withUnsafeBytes { raw in
+                try AES.GCM.seal(raw, using: key, nonce: nonce, authenticating: header + pairBytes(rank, recipient))
+            })
+        }
+        // A fresh key per message, so the payload's nonce may be constant.
+        let payload = try values.withUnsafeBytes { raw in
+            try AES.GCM.seal(raw, using: messageKey, nonce: AES.GCM.Nonce(data: [UInt8](repeating: 0, count: 12)), authenticating: header)
+        }
+        let pieces: [Data] = [Data(header)] + slots.flatMap { [$0.ciphertext, $0.tag] } + [payload.ciphertext, payload.tag]
+        let total = pieces.reduce(0) { $0 + $1.count }
+        let envelope = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            var offset = 0
+            for piece in pieces {
+                piece.withUnsafeBytes { raw in
+                    if let source = raw.baseAddress, let target = buffer.baseAddress, raw.count > 0 {
+                        UnsafeMutableRawPointer(target + offset).copyMemory(from: source, byteCount: raw.count)
+                    }
+                }
+                offset += piece.count
+            }
+            initialized = total
+        }
+        return envelope
+    }
+
+    /// Opens a message from `source`, finding this rank's slot; throws when anything fails.
+    func open<T: Communicable>(_ envelope: [UInt8], from source: Int, operation: Operation, as _: T.Type) throws -> [T] {
+        let name = operation.name
+        guard envelope.count >= Self.headerBytes + Self.slotBytes + Self.tagBytes else {
+            throw SecureCommunicationError.malformed(rank: rank, source: source, operation: name, reason: "it has \(envelope.count) bytes, fewer than any sealed message")
+        }
+        let header = Array(envelope[0..<Self.headerBytes])
+        let slots = Int(UInt32(header[9]) | UInt32(header[10]) << 8 | UInt32(header[11]) << 16 | UInt32(header[12]) << 24)
+        guard header[0] == UInt8(ascii: "V"), header[1] == UInt8(ascii: "T"), header[2] == 1, header[3] == operation.code,
+              slots >= 1, envelope.count >= Self.headerBytes + slots * Self.slotBytes + Self.tagBytes
+        else {
+            throw SecureCommunicationError.tampered(rank: rank, source: source, operation: name)
+        }
+        // Slots follow the recipients in rank order, without the sender.
+        let slot = slots == 1 ? 0 : (rank < source ? rank : rank - 1)
+        guard slot < slots, let key = receiveKeys[source] else {
+            throw SecureCommunicationError.tampered(rank: rank, source: source, operation: name)
+        }
+        let messageKey: SymmetricKey
+        do {
+            lock.lock()
+            let nonce = Result { try nextNonce(&received, peer: source, channel: operation.channel) }
+            lock.unlock()
+            let start = Self.headerBytes + slot * Self.slotBytes
+            let box = try AES.GCM.SealedBox(nonce: nonce.get(), ciphertext: envelope[start..<(start + 32)], tag: envelope[(start + 32)..<(start + 48)])
+            messageKey = SymmetricKey(data: try AES.GCM.open(box, using: key, authenticating: header + pairBytes(source, rank)))
+            let payloadStart = Self.headerBytes + slots * Self.slotBytes
+            // The ciphertext is handed over as a raw buffer (one region, no per-byte copy).
+            let plaintext = try envelope.withUnsafeBytes { raw -> Data in
+                let payload = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: [UInt8](repeating: 0, count: 12)),
+                                                    ciphertext: UnsafeRawBufferPointer(rebasing: raw[payloadStart..<(raw.count - Self.tagBytes)]),
+                                                    tag: UnsafeRawBufferPointer(rebasing: raw[(raw.count - Self.tagBytes)...]))
+                return try AES.GCM.open(payload, using: messageKey, authenticating: header)
+            }
+            // The header is authenticated now, so a different element type is the ranks' doing.
+            guard header[4] == Self.kindCode(T.self) else {
+                throw SecureCommunicationError.malformed(rank: rank, source: source, operation: name,
+                                                         reason: "the ranks called it with different element types (expected \(T.self))")
+            }
+            let stride = MemoryLayout<T>.stride
+            guard plaintext.count % stride == 0 else {
+                throw SecureCommunicationError.malformed(rank: rank, source: source, operation: name,
+                                                         reason: "\(plaintext.count) bytes are not a whole number of \(T.self) values")
+            }
+            let count = plaintext.count / stride
+            return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                plaintext.withUnsafeBytes { raw in
+                    if let base = raw.baseAddress, let out = buffer.baseAddress, count > 0 {
+                        UnsafeMutableRawPointer(out).copyMemory(from: base, byteCount: plaintext.count)
+                    }
+                }
+                initialized = count
+            }
+        } catch let error as SecureCommunicationError {
+            throw error
+        } catch {
+            throw SecureCommunicationError.tampered(rank: rank, source: source, operation: name)
+        }
+    }
+
+    /// Seals this rank's values for every other rank, allgathers the envelopes and opens every
+    /// other rank's; every rank learns whether all of them authenticated.
+    private func exchangeAll<T: Communicable>(_ values: [T], operation: Operation) throws -> [[T]] {
+        let envelopes = try inner.allgather(try seal(values, operation: operation, recipients: peers))
+        return try agreeing(inner) {
+            try (0..<size).map { r in r == rank ? values : try open(envelopes[r], from: r, operation: operation, as: T.self) }
+        }
+    }
+}

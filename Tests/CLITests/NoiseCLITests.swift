@@ -1,0 +1,223 @@
+import Foundation
+import Testing
+import Verdant
+import _TestSupport
+
+/// The Aer density_matrix fixtures of Tests/QuantumTests/Fixtures/noise (made by
+/// make_noise_fixtures.py with Qiskit Aer 0.18.2): one case's circuit, model and Aer's numbers.
+private struct AerCase {
+    let qasm: String
+    let model: Any
+    let probabilities: [String: Double]
+    let densityMatrix: DenseMatrix
+    /// Aer drops error terms of probability ≤ 1e-10, so its numbers may miss 1 − Tr ρ_Aer of weight.
+    let tolerance: Double
+
+    static func named(_ name: String) throws -> AerCase {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("QuantumTests/Fixtures/noise")
+        let data = try FixtureLoader.json("density_matrix_cases.json", in: folder)
+        let cases = try #require(data["cases"] as? [[String: Any]])
+        let c = try #require(cases.first { $0["name"] as? String == name })
+        let models = try #require(data["models"] as? [String: Any])
+        let rho = try FixtureLoader.complexMatrix(c["density_matrix"])
+        let trace = (0..<rho.count).reduce(0.0) { $0 + rho[$1][$1].real }
+        let modelName = try #require(c["model"] as? String)
+        return AerCase(qasm: try #require(c["qasm"] as? String), model: try #require(models[modelName]),
+                       probabilities: try #require(c["probabilities"] as? [String: Double]), densityMatrix: rho,
+                       tolerance: 1e-10 + max(0, 1 - trace))
+    }
+
+    /// Writes the circuit and the model (as Aer wrote it) into the folder.
+    func write(to folder: TemporaryDirectory) throws -> (qasm: String, model: String) {
+        let model = try JSONSerialization.data(withJSONObject: model)
+        return (try folder.write("circuit.qasm", qasm), try folder.write("model.json", String(decoding: model, as: UTF8.self)))
+    }
+}
+
+@Suite("CLI: noisy simulation")
+struct NoiseCLITests {
+    @Test("run --noise (an Aer model file, a fake backend's included): probabilities and density matrix equal Aer's",
+          arguments: ["thermal_t2_below_t1", "kraus_2q_random", "readout_all_qubits", "fake_FakeManilaV2"])
+    func aerFixture(_ name: String) throws {
+        let c = try AerCase.named(name)
+        let folder = try TemporaryDirectory()
+        let (qasm, model) = try c.write(to: folder)
+        let result = try verdant(["run", qasm, "--noise", model, "--method", "density-matrix", "--density-matrix",
+                                  "--shots", "500", "--seed", "3", "--json", "--no-energy-summary"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try jsonObject(result.stdout)
+        #expect(object["method"] as? String == "density-matrix")
+        #expect(object["method_reason"] as? String == "requested")
+        let counts = try #require(object["counts"] as? [String: Int])
+        #expect(counts.values.reduce(0, +) == 500)
+        let probabilities = try #require(object["probabilities"] as? [String: Double])
+        for (key, p) in c.probabilities { #expect(abs((probabilities[key] ?? 0) - p) <= c.tolerance, "P(\(key))") }
+        for (key, p) in probabilities where c.probabilities[key] == nil { #expect(p <= c.tolerance, "P(\(key)) should be 0") }
+        let rows = try FixtureLoader.complexMatrix(object["density_matrix"])
+        #expect(rows.count == c.densityMatrix.count)
+        var worst = 0.0
+        for r in rows.indices { for col in rows[r].indices { worst = max(worst, (rows[r][col] - c.densityMatrix[r][col]).length) } }
+        #expect(worst <= c.tolerance, "max |ρ − ρ_Aer| = \(worst)")
+    }
+
+    @Test("--verbose says which method auto picked and why; a memory limit moves it to trajectories")
+    func automaticChoice() throws {
+        let folder = try TemporaryDirectory()
+        let qasm = try folder.write("bell.qasm", bellQASM)
+        let small = try verdant(["run", qasm, "--depolarizing", "0.01,0.05", "--verbose", "--seed", "1", "--no-energy-summary"])
+        #expect(small.status == 0, "\(small.stderr)")
+        #expect(small.stderr.contains("method: density-matrix (2 qubits, 1024 shots"), "\(small.stderr)")
+        #expect(small.stderr.contains("noise model: "))
+        // 4^2·16 = 256 bytes is more than half of 400: trajectories, and the reason names the numbers.
+        // (10 shots keep at most 2 + ⌈log2 10⌉ = 6 states of 64 bytes alive: 384 bytes fit.)
+        let limited = try verdant(["run", qasm, "--depolarizing", "0.01,0.05", "--verbose", "--max-memory", "400",
+                                   "--shots", "10", "--seed", "1", "--json", "--no-energy-summary"])
+        #expect(limited.status == 0, "\(limited.stderr)")
+        #expect(limited.stderr.contains("method: trajectories (a 2-qubit density matrix needs 256 bytes"), "\(limited.stderr)")
+        let object = try jsonObject(limited.stdout)
+        #expect(object["method"] as? String == "trajectories")
+        #expect((object["method_reason"] as? String ?? "").contains("more than half"))
+        #expect(object["probabilities"] == nil, "trajectories have no exact probabilities")
+        // When neither fits, the refusal says what the trajectories would need.
+        let neither = try verdant(["run", qasm, "--depolarizing", "0.01,0.05", "--max-memory", "300", "--no-energy-summary"])
+        #expect(neither.status == 1)
+        #expect(neither.stderr.contains("cannot simulate 2 qubits in double precision: the 12 state vectors this needs (64 bytes each)"),
+                "\(neither.stderr)")
+        // Mid-circuit measurement: auto takes trajectories and says why.
+        let dynamic = try folder.write("dynamic.qasm", """
+            OPENQASM 2.0; include "qelib1.inc"; qreg q[2]; creg c[2];
+            h q[0]; measure q[0] -> c[0]; if(c==1) x q[1]; measure q[1] -> c[1];
+            """)
+        let conditioned = try verdant(["run", dynamic, "--depolarizing", "0.01", "--verbose", "--seed", "2", "--no-energy-summary"])
+        #expect(conditioned.status == 0, "\(conditioned.stderr)")
+        #expect(conditioned.stderr.contains("method: trajectories (the circuit has classical conditions"), "\(conditioned.stderr)")
+    }
+
+    @Test("a density matrix larger than the memory limit is refused before allocating (exit 1), naming the numbers")
+    func memoryRefusal() throws {
+        let folder = try TemporaryDirectory()
+        let qasm = try folder.write("bell.qasm", bellQASM)
+        let result = try verdant(["run", qasm, "--depolarizing", "0.01", "--method", "density-matrix", "--max-memory", "200",
+                                  "--no-energy-summary"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot simulate 2 qubits with the density-matrix method: the 4^2 entries need 256 bytes"),
+                "\(result.stderr)")
+        #expect(result.stderr.contains("use --method trajectories"))
+        #expect(result.stdout.isEmpty)
+        expectNoTrace(result)
+    }
+
+    @Test("--write-noise writes Aer's JSON; reading it back gives the same model, so the same counts for the same seed")
+    func writeNoiseRoundTrip() throws {
+        let folder = try TemporaryDirectory()
+        let qasm = try folder.write("bell.qasm", bellQASM)
+        let written = folder.url.appendingPathComponent("model.json").path
+        let options = ["--shots", "2000", "--seed", "5", "--json", "--no-energy-summary"]
+        let first = try verdant(["run", qasm, "--depolarizing", "0.01,0.05", "--t1", "50us", "--t2", "70us", "--gate-time", "50ns,300ns",
+                                 "--readout-error", "0.02,0.05", "--write-noise", written] + options)
+        #expect(first.status == 0, "\(first.stderr)")
+        let file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: written))) as? [String: Any])
+        let errors = try #require(file["errors"] as? [[String: Any]])
+        #expect(Set(errors.compactMap { $0["type"] as? String }) == ["qerror", "roerror"])
+        // The written model as the library reads it equals the one the options describe.
+        let model = try NoiseModel(aerJSONFile: written)
+        let options2 = try DeviceNoise.parse(depolarizing: "0.01,0.05", t1: "50us", t2: "70us", gateTime: "50ns,300ns",
+                                             readoutError: "0.02,0.05").model()
+        #expect(model == options2)
+        let second = try verdant(["run", qasm, "--noise", written] + options)
+        #expect(second.status == 0, "\(second.stderr)")
+        let a = try jsonObject(first.stdout), b = try jsonObject(second.stdout)
+        #expect(a["counts"] as? [String: Int] == b["counts"] as? [String: Int])
+        #expect(a["probabilities"] as? [String: Double] == b["probabilities"] as? [String: Double])
+        // The device options added on top of a file compose after it: a different model.
+        let third = try verdant(["run", qasm, "--noise", written, "--depolarizing", "0.2"] + options)
+        #expect(third.status == 0)
+        #expect(try jsonObject(third.stdout)["probabilities"] as? [String: Double] != a["probabilities"] as? [String: Double])
+        // Without a model there is nothing to write.
+        let none = try verdant(["run", qasm, "--write-noise", folder.url.appendingPathComponent("x.json").path, "--no-energy-summary"])
+        #expect(none.status == 2 && none.stderr.contains("--write-noise needs a noise model"))
+    }
+
+    @Test("a model with instructions Verdant lacks is refused (exit 2), naming every one")
+    func unknownInstructions() throws {
+        let folder = try TemporaryDirectory()
+        let qasm = try folder.write("bell.qasm", bellQASM)
+        let model = try folder.write("model.json", """
+            {"errors": [
+             {"type": "qerror", "operations": ["delay", "x"], "instructions": [[{"name": "id", "qubits": [0]}]], "probabilities": [1]},
+             {"type": "qerror", "operations": ["x"], "instructions": [[{"name": "x", "qubits": [0]}], [{"name": "initialize", "qubits": [0]}]],
+              "probabilities": [0.5, 0.5]}
+            ]}
+            """)
+        let result = try verdant(["run", qasm, "--noise", model, "--no-energy-summary"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("model.json: the noise model uses instructions Verdant does not have: delay, initialize"), "\(result.stderr)")
+        expectNoTrace(result)
+        let missing = try verdant(["run", qasm, "--noise", folder.url.appendingPathComponent("absent.json").path, "--no-energy-summary"])
+        #expect(missing.status == 2 && missing.stderr.contains("absent.json"))
+    }
+
+    @Test("trajectories: the same seed gives the same counts and memory for 1 and 2 threads")
+    func trajectoriesThreads() throws {
+        let folder = try TemporaryDirectory()
+        let qasm = try folder.write("ghz.qasm", """
+            OPENQASM 2.0; include "qelib1.inc"; qreg q[4]; creg c[4];
+            h q[0]; cx q[0],q[1]; cx q[1],q[2]; cx q[2],q[3]; ry(0.3) q[2]; measure q -> c;
+            """)
+        var outputs: [[String: Any]] = []
+        for threads in ["1", "2"] {
+            let result = try verdant(["run", qasm, "--depolarizing", "0.02,0.05", "--readout-error", "0.03", "--method", "trajectories",
+                                      "--shots", "300", "--seed", "21", "--memory", "--threads", threads, "--json", "--no-energy-summary"])
+            #expect(result.status == 0, "\(result.stderr)")
+            outputs.append(try jsonObject(result.stdout))
+        }
+        #expect(outputs[0]["counts"] as? [String: Int] == outputs[1]["counts"] as? [String: Int])
+        #expect(outputs[0]["memory"] as? [String] == outputs[1]["memory"] as? [String])
+        let noise = try #require(outputs[0]["noise"] as? [String: Any])
+        #expect((noise["branches"] as? Int ?? 0) > 1)
+    }
+
+    @Test("requests that cannot be met are refused with what to do instead (exit 2)")
+    func refusals() throws {
+        let folder = try TemporaryDirectory()
+        let qasm = try folder.write("bell.qasm", bellQASM)
+        func refused(_ arguments: [String], _ expected: String) throws {
+            let result = try verdant(arguments + ["--no-energy-summary"])
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+            expectNoTrace(result)
+        }
+        try refused(["run", qasm, "--depolarizing", "0.01", "--statevector"], "a noisy circuit has a density matrix, not a state vector")
+        try refused(["run", qasm, "--depolarizing", "0.01", "--method", "trajectories", "--density-matrix"],
+                    "--density-matrix needs the density-matrix method")
+        try refused(["run", qasm, "--t1", "50us"], "--t1/--t2 'without --gate-time'")
+        try refused(["run", qasm, "--depolarizing", "2"], "depolarizing parameter λ = 2.0")
+        try refused(["run", qasm, "--method", "exact"], "exact")
+        try refused(["kernel", "--data", "builtin:iris", "--shots", "100"], "--shots estimates under noise: give --noise")
+        try refused(["kernel", "--data", "builtin:iris", "--depolarizing", "0.01", "--mitigate-readout"], "add --shots")
+    }
+
+    @Test("kernel --noise writes Tr(ρ(x)ρ(x′)) of the dense reference density matrices")
+    func noisyKernel() throws {
+        let folder = try TemporaryDirectory()
+        let samples: [[Double]] = [[0.3, 1.2], [2.1, 0.4], [1.0, 2.9], [0.0, 0.7]]
+        let csv = try folder.write("x.csv", "a,b,label\n" + samples.enumerated().map { "\($1[0]),\($1[1]),\($0 % 2)" }.joined(separator: "\n") + "\n")
+        let result = try verdant(["kernel", "--data", csv, "--scale", "none", "--feature-map", "zz", "--reps", "2",
+                                  "--depolarizing", "0.02,0.05", "--t1", "20us", "--gate-time", "100ns,400ns", "--readout-error", "0.03",
+                                  "--noise-basis", "none", "--threads", "2", "--no-energy-summary"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = result.stdout.split(separator: "\n").filter { !$0.isEmpty && $0.first != "#" }
+            .map { $0.split(separator: ",").compactMap { Double($0) } }.filter { $0.count == samples.count }
+        #expect(rows.count == samples.count, "\(result.stdout)")
+        let map = try FeatureMap.zz(features: 2, reps: 2)
+        let noise = try DeviceNoise.parse(depolarizing: "0.02,0.05", t1: "20us", gateTime: "100ns,400ns", readoutError: "0.03").model()
+        let rhos = try samples.map { try ReferenceDensityMatrix.run(map.circuit(for: $0), noise: noise) }
+        for i in samples.indices {
+            for j in samples.indices where rows.count == samples.count {
+                #expect(abs(rows[i][j] - ReferenceDensityMatrix.overlap(rhos[i], rhos[j])) < 1e-10, "K[\(i)][\(j)]")
+            }
+            if rows.count == samples.count { #expect(rows[i][i] < 0.999, "purity below 1 under noise") }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Communication
+import Foundation
+
+/// A communicator that passes everything to the one it wraps and records (or changes) the byte
+/// payloads on the way: the "network" between an encrypted or masked layer and the ranks, as a
+/// host in the middle sees it. Tests use it to look at what crosses the wire and to tamper with it.
+final class Tap: Communicator, @unchecked Sendable {
+    let inner: any Communicator
+    var rank: Int { inner.rank }
+    var size: Int { inner.size }
+    var backend: String { inner.backend }
+
+    /// What the tap does to a byte payload this rank receives (the operation's name, the source
+    /// rank, the bytes); nil leaves it alone.
+    let alter: (@Sendable (String, Int, [UInt8]) -> [UInt8]?)?
+    private let lock = NSLock()
+    /// Every byte payload received by this rank from another rank, in order.
+    private(set) var seen: [(operation: String, source: Int, bytes: [UInt8])] = []
+    /// Every Int payload received by this rank from another rank (secure aggregation's masked words).
+    private(set) var seenWords: [(source: Int, words: [Int])] = []
+
+    init(_ inner: any Communicator, alter: (@Sendable (String, Int, [UInt8]) -> [UInt8]?)? = nil) {
+        self.inner = inner
+        self.alter = alter
+    }
+
+    private func observe<T>(_ operation: String, _ source: Int, _ values: [T]) -> [T] {
+        guard source != rank else { return values }
+        if let words = values as? [Int] {
+            lock.lock()
+            seenWords.append((source, words))
+            lock.unlock()
+            return values
+        }
+        guard let bytes = values as? [UInt8] else { return values }
+        lock.lock()
+        seen.append((operation, source, bytes))
+        lock.unlock()
+        if let alter, let changed = alter(operation, source, bytes), let result = changed as? [T] { return result }
+        return values
+    }
+
+    func barrier() throws { try inner.barrier() }
+    func broadcast<T: Communicable>(_ values: [T], from root: Int) throws -> [T] {
+        observe("broadcast", root, try inner.broadcast(values, from: root))
+    }
+    func allreduce<T: Communicable>(_ values: [T], _ op: ReductionOperator) throws -> [T] { try inner.allreduce(values, op) }
+    func allreduce<T: Communicable>(_ values: inout [T], _ op: ReductionOperator) throws { try inner.allreduce(&values, op) }
+    func allgather<T: Communicable>(_ values: [T]) throws -> [[T]] {
+        try inner.allgather(values).enumerated().map { observe("allgather", $0.offset, $0.element) }
+    }
+    func gather<T: Communicable>(_ values: [T], to root: Int) throws -> [[T]]? {
+        try inner.gather(values, to: root).map { $0.enumerated().map { observe("gather", $0.offset, $0.element) } }
+    }
+    func scatter<T: Communicable>(_ parts: [[T]], from root: Int) throws -> [T] {
+        observe("scatter", root, try inner.scatter(parts, from: root))
+    }
+    func send(_ bytes: [UInt8], to destination: Int, tag: Int) throws { try inner.send(bytes, to: destination, tag: tag) }
+    func receive(from source: Int, tag: Int) throws -> [UInt8] {
+        observe("receive", source, try inner.receive(from: source, tag: tag))
+    }
+    func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+                     from source: Int) throws
+    {
+        try inner.sendReceive(send, to: destination, receive, from: source)
+    }
+}
+
+/// The message of an error thrown by `body` (nil when nothing was thrown).
+func thrownMessage(_ body: () throws -> Void) -> String? {
+    do {
+        try body()
+        return nil
+    } catch {
+        return "\(error)"
+    }
+}
+
+/// Whether `pattern` occurs in `bytes`.
+func contains(_ bytes: [UInt8], _ pattern: [UInt8]) -> Bool {
+    guard pattern.count <= bytes.count, !pattern.isEmpty else { return pattern.isEmpty }
+    for start in 0...(bytes.count - pattern.count) where bytes[start] == pattern[0] {
+        if bytes[start..<(start + pattern.count)].elementsEqual(pattern) { return true }
+    }
+    return false
+}
