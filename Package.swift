@@ -32,7 +32,7 @@ let package = Package(
         .target(
             name: "Quantum",
             dependencies: [
-                "CQuantumKernels", "VerdantCommon",
+                "CQuantumKernels", "Communication", "VerdantCommon",
                 .product(name: "ComplexModule", package: "swift-numerics"),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
@@ -99,7 +99,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(
             name: "QuantumTests",
-            dependencies: ["Quantum", "_TestSupport"],
+            dependencies: ["Quantum", "Communication", "_TestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "EnergyTests", dependencies: ["Energy", "_TestSupport"], exclude: ["Fixtures"]),

@@ -147,6 +147,21 @@ public protocol Communicator: AnyObject, Sendable {
     /// - Returns: the message.
     /// - Throws: ``CommunicationError/communication(_:)`` for a rank or tag out of range; MPI errors.
     func receive(from source: Int, tag: Int) throws -> [UInt8]
+
+    /// Sends the bytes of `send` to `destination` while receiving exactly `receive.count` bytes from
+    /// `source` into `receive` (MPI's `MPI_Sendrecv`): a pairwise exchange of raw buffers with no
+    /// copy into arrays, for large contiguous data such as a distributed state's amplitudes. Either
+    /// buffer may be empty. Both sides call it with matching sizes; the buffers must not overlap.
+    /// It uses Verdant's reserved tag, so it never matches a user's `send`/`receive`.
+    /// - Parameters:
+    ///   - send: the bytes to send (at most 2³¹ − 1).
+    ///   - destination: the receiving rank.
+    ///   - receive: where the incoming bytes go; its count is the size expected.
+    ///   - source: the sending rank.
+    /// - Throws: ``CommunicationError/communication(_:)`` for a rank out of range or a size that does
+    ///   not match what the source sent; ``CommunicationError/rankFailed(rank:message:)``; MPI errors.
+    func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+                     from source: Int) throws
 }
 
 /// A communicator whose `allreduce(_:.sum)` of `Double` values reveals only the sum, not each

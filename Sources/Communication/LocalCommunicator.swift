@@ -193,6 +193,28 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
         return try group.take(from: source, to: rank, tag: tag)
     }
 
+    /// Sends `send` to `destination` and receives `receive.count` bytes from `source` (queued:
+    /// the send never blocks, the receive waits for its message).
+    /// - Throws: ``CommunicationError/communication(_:)`` for a rank out of range or a size
+    ///   mismatch; ``CommunicationError/rankFailed(rank:message:)``.
+    public func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+                            from source: Int) throws
+    {
+        try checkRank(destination, "destination", size: size)
+        try checkRank(source, "source", size: size)
+        group.post(Array(send), from: rank, to: destination, tag: internalTag)
+        let message = try group.take(from: source, to: rank, tag: internalTag)
+        guard message.count == receive.count else {
+            throw CommunicationError.communication(
+                "sendReceive: rank \(rank) expected \(receive.count) bytes from rank \(source), which sent \(message.count)")
+        }
+        if let base = receive.baseAddress {
+            message.withUnsafeBytes { raw in
+                if let from = raw.baseAddress { base.copyMemory(from: from, byteCount: raw.count) }
+            }
+        }
+    }
+
     private func cast<T>(_ value: any Sendable) throws -> [T] {
         guard let array = value as? [T] else {
             throw CommunicationError.communication("the ranks called collectives with different element types (expected \(T.self))")

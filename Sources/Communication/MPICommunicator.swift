@@ -228,6 +228,31 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
         return try receiveUnchecked(from: source, tag: tag)
     }
 
+    func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+                     from source: Int) throws
+    {
+        try checkRank(destination, "destination", size: size)
+        try checkRank(source, "source", size: size)
+        guard send.count <= Int(Int32.max), receive.count <= Int(Int32.max) else {
+            throw CommunicationError.communication(
+                "sendReceive: \(max(send.count, receive.count)) bytes is more than one message can carry (2³¹ − 1)")
+        }
+        try lock.withLock {
+            var status = MPI_Status()
+            try MPICommunicator.check(
+                MPI_Sendrecv(send.baseAddress, Int32(send.count), verdant_mpi_uint8(), Int32(destination), Int32(internalTag),
+                             receive.baseAddress, Int32(receive.count), verdant_mpi_uint8(), Int32(source), Int32(internalTag),
+                             comm, &status),
+                "MPI_Sendrecv")
+            var count: Int32 = 0
+            try MPICommunicator.check(MPI_Get_count(&status, verdant_mpi_uint8(), &count), "MPI_Get_count")
+            guard Int(count) == receive.count else {
+                throw CommunicationError.communication(
+                    "sendReceive: rank \(rank) expected \(receive.count) bytes from rank \(source), which sent \(count)")
+            }
+        }
+    }
+
     /// `send` for a checked rank and any tag, the reserved one included.
     private func sendUnchecked(_ bytes: [UInt8], to destination: Int, tag: Int) throws {
         guard bytes.count <= Int(Int32.max) else {

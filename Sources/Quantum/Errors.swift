@@ -63,6 +63,12 @@ public enum QuantumError: Error, Equatable, Sendable, CustomStringConvertible, L
     /// A gate angle that the parameter-shift rule cannot differentiate: its generator has more than
     /// two eigenvalues (controlled rotations, the θ of controlled U).
     case parameterShiftUnsupported(gate: String, angle: String, parameter: String)
+    /// A distributed run that cannot be laid out: a number of ranks that is not a power of two, more
+    /// ranks than half the amplitudes, a gate wider than a rank's qubits, a gathered result too large.
+    case distribution(String)
+    /// A distributed state whose slice (plus exchange buffers) does not fit on some rank.
+    case insufficientDistributedMemory(qubits: Int, precision: String, ranks: Int, bytesPerRank: Double,
+                                       bytesAvailable: UInt64, rank: Int, limitSource: String, smallestRanks: Int?)
 
     /// The message, with what was received and what is valid.
     public var description: String {
@@ -138,6 +144,15 @@ public enum QuantumError: Error, Equatable, Sendable, CustomStringConvertible, L
         case .parameterShiftUnsupported(let gate, let angle, let parameter):
             return "the parameter-shift rule cannot differentiate gate '\(gate)' (angle \(angle)) with respect to "
                 + "'\(parameter)': the angle's generator has more than two eigenvalues; use the adjoint method (method: .adjoint)"
+        case .distribution(let message):
+            return message
+        case .insufficientDistributedMemory(let qubits, let precision, let ranks, let perRank, let available, let rank,
+                                            let source, let smallest):
+            let fix = smallest.map { "; the smallest number of such ranks that fits is \($0)" }
+                ?? "; no power-of-two number of such ranks fits it"
+            return "cannot simulate \(qubits) qubits in \(precision) precision on \(ranks) ranks: each rank needs "
+                + "\(formatBytes(perRank)) (its slice of the state and the exchange buffer) but rank \(rank) has "
+                + "\(formatBytes(Double(available))) (\(source))\(fix)"
         }
     }
 

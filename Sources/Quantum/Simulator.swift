@@ -249,7 +249,7 @@ public struct CompiledCircuit: Sendable {
         return Dictionary(uniqueKeysWithValues: zip(parameters, values))
     }
 
-    private func checkBinding(_ values: [Parameter: Double]) throws {
+    func checkBinding(_ values: [Parameter: Double]) throws {
         let known = Set(parameters)
         for p in values.keys where !known.contains(p) {
             throw QuantumError.unknownParameter(name: p.name, known: parameters.map(\.name))

@@ -192,6 +192,42 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
         return try open(envelope, from: source, operation: .pointToPoint(tag: tag), as: UInt8.self)
     }
 
+    /// Exchanges raw buffers with one rank, sealed like point-to-point messages on Verdant's
+    /// reserved tag: the envelopes' sizes are exchanged first (8 bytes each way), then the envelopes,
+    /// so both sides always post their send and receive together (no deadlock on large messages).
+    /// - Throws: ``SecureCommunicationError/tampered(rank:source:operation:)``;
+    ///   ``CommunicationError/communication(_:)`` for a rank out of range or a size other than
+    ///   `receive.count`; the inner communicator's errors.
+    public func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+                            from source: Int) throws
+    {
+        try checkRank(destination, "destination", size: size)
+        try checkRank(source, "source", size: size)
+        let plain = Array(send)
+        let sealed = destination == rank ? plain
+            : try seal(plain, operation: .pointToPoint(tag: internalTag), recipients: [destination])
+        var mine = UInt64(sealed.count)
+        var theirs: UInt64 = 0
+        try withUnsafeBytes(of: &mine) { out in
+            try withUnsafeMutableBytes(of: &theirs) { into in try inner.sendReceive(out, to: destination, into, from: source) }
+        }
+        var envelope = [UInt8](repeating: 0, count: Int(theirs))
+        try sealed.withUnsafeBytes { out in
+            try envelope.withUnsafeMutableBytes { into in try inner.sendReceive(out, to: destination, into, from: source) }
+        }
+        let opened = source == rank ? envelope
+            : try open(envelope, from: source, operation: .pointToPoint(tag: internalTag), as: UInt8.self)
+        guard opened.count == receive.count else {
+            throw CommunicationError.communication(
+                "sendReceive: rank \(rank) expected \(receive.count) bytes from rank \(source), which sent \(opened.count)")
+        }
+        if let base = receive.baseAddress {
+            opened.withUnsafeBytes { raw in
+                if let from = raw.baseAddress { base.copyMemory(from: from, byteCount: raw.count) }
+            }
+        }
+    }
+
     // MARK: - Envelopes
 
     /// What a message belongs to: bound into its associated data, and its counter channel.

@@ -180,4 +180,12 @@ public final class SecureAggregationCommunicator: AggregatesPrivately, @unchecke
     /// Receives bytes (not masked).
     /// - Throws: the inner communicator's errors.
     public func receive(from source: Int, tag: Int) throws -> [UInt8] { try inner.receive(from: source, tag: tag) }
+
+    /// Exchanges raw buffers with one rank through the inner communicator (not masked: only sums are).
+    /// - Throws: the inner communicator's errors.
+    public func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+                            from source: Int) throws
+    {
+        try inner.sendReceive(send, to: destination, receive, from: source)
+    }
 }

@@ -59,6 +59,9 @@ struct Bench: ParsableCommand {
     @Flag(name: .customLong("no-fusion"), help: "Time without gate fusion.")
     var noFusion = false
 
+    @Flag(help: "quantum: split each state across the MPI ranks (run under mpirun; cases qft, qft-ucx, random by default): time, remaps, bytes exchanged, exchange and compute seconds, each rank's peak memory.")
+    var distributed = false
+
     @Option(name: .customLong("max-memory"), help: "Refuse states larger than this (e.g. 8G).")
     var maxMemory: String?
 
@@ -133,6 +136,7 @@ struct Bench: ParsableCommand {
             throw CLIError.usage("--cases: unknown case '\(name)' (available: \(Bench.knownCases.joined(separator: ", ")))")
         }
         let limit = try maxMemory.map(parseBytes)
+        if distributed { return try runDistributedQuantumSuite(qubitCounts, threadCounts, precisions, limit) }
 
         if let directory = exportQASM {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -222,6 +226,67 @@ struct Bench: ParsableCommand {
                 }))
             }
         }
+    }
+
+    /// `--suite quantum --distributed`: every case split across the world's ranks; rank 0 prints.
+    private func runDistributedQuantumSuite(_ qubitCounts: [Int], _ threadCounts: [Int], _ precisions: [Precision],
+                                            _ limit: UInt64?) throws
+    {
+        let world = try Distributed.world()
+        let wanted = (cases ?? "qft,qft-ucx,random").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        var results: [QuantumBenchmark.DistributedResult] = []
+        for n in qubitCounts {
+            for p in precisions {
+                for t in threadCounts {
+                    for benchmarkCase in QuantumBenchmark.cases(numQubits: n) where wanted.contains(benchmarkCase.name) {
+                        results.append(try QuantumBenchmark.runDistributed(benchmarkCase, numQubits: n, precision: p, threads: t,
+                                                                           repeats: repeats, communicator: world, maxMemoryBytes: limit))
+                    }
+                }
+            }
+        }
+        guard world.rank == 0 else { return }
+        if json {
+            let machine: [(String, JSON)] = [
+                ("cores", .integer(ProcessInfo.processInfo.activeProcessorCount)),
+                ("memory_bytes", .integer(Int(ProcessInfo.processInfo.physicalMemory))),
+                ("cpu", .string(SystemInfo.cpuModelName())), ("verdant", .string(VerdantCommand.version)),
+                ("backend", .string(world.backend)), ("repeats", .integer(repeats)),
+            ]
+            let items: [JSON] = results.map(Bench.json)
+            print(JSON.object([("suite", .string("quantum-distributed")), ("machine", .object(machine)), ("results", .array(items))]).text)
+        } else {
+            let header = ["case", "qubits", "precision", "ranks × threads", "median", "exchange", "compute", "remaps", "sent/rank",
+                          "peak RSS ÷ slice"]
+            print(Format.table(header, results.map(Bench.row)))
+            print("median: the slowest rank's time per run (compile, simulate, exchange). exchange, compute: rank 0's. "
+                  + "peak RSS ÷ slice: the largest rank's high-water mark over its slice of the state.")
+        }
+    }
+
+    /// One distributed result as JSON.
+    private static func json(_ r: QuantumBenchmark.DistributedResult) -> JSON {
+        var members: [(String, JSON)] = [("case", .string(r.case)), ("qubits", .integer(r.qubits)), ("precision", .string(r.precision))]
+        members.append(("ranks", .integer(r.ranks)))
+        members.append(("threads", .integer(r.threads)))
+        members.append(("seconds_median", .number(r.secondsMedian)))
+        members.append(("seconds", .array(r.seconds.map { JSON.number($0) })))
+        members.append(("exchange_seconds", .number(r.exchangeSeconds)))
+        members.append(("compute_seconds", .number(r.computeSeconds)))
+        members.append(("remaps", .integer(r.remaps)))
+        members.append(("bytes_sent_per_rank", .integer(r.bytesSentPerRank)))
+        members.append(("gates", .integer(r.gates)))
+        members.append(("slice_bytes", .integer(r.sliceBytes)))
+        members.append(("peak_resident_bytes", .array(r.peakResidentBytes.map { JSON.integer($0) })))
+        return .object(members)
+    }
+
+    /// One distributed result as a table row.
+    private static func row(_ r: QuantumBenchmark.DistributedResult) -> [String] {
+        let peak = Double(r.peakResidentBytes.max() ?? 0) / Double(r.sliceBytes)
+        return [r.case, String(r.qubits), r.precision, "\(r.ranks) × \(r.threads)", Format.seconds(r.secondsMedian),
+                Format.seconds(r.exchangeSeconds), Format.seconds(r.computeSeconds), String(r.remaps),
+                Format.bytes(r.bytesSentPerRank), String(format: "%.2f", peak)]
     }
 
     /// The sweep time of the same size, precision and threads (NaN when the sweep was not run).

@@ -59,11 +59,22 @@ enum ExitCodes {
     }
 }
 
+extension ExitCodes {
+    /// Whether every rank of an MPI job throws this error alike (the checks of a split state are
+    /// collective), so that rank 0 alone needs to print it.
+    static func isThrownByEveryRank(_ error: any Error) -> Bool {
+        switch error {
+        case QuantumError.distribution, QuantumError.insufficientDistributedMemory: true
+        default: false
+        }
+    }
+}
+
 extension QuantumError {
     /// Memory and capacity problems are runtime errors (1); everything else is bad input (2).
     var exitCode: Int32 {
         switch self {
-        case .insufficientMemory, .tooManyQubits: ExitStatus.runtimeError
+        case .insufficientMemory, .insufficientDistributedMemory, .tooManyQubits: ExitStatus.runtimeError
         default: ExitStatus.usageError
         }
     }

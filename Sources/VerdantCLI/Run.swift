@@ -8,6 +8,9 @@ enum PrecisionOption: String, ExpressibleByArgument, CaseIterable {
     var precision: Precision { self == .double ? .double : .single }
 }
 
+/// `--distribute always|auto|never`.
+extension DistributionMode: ExpressibleByArgument {}
+
 /// `verdant run FILE.qasm`: simulate a circuit, print counts, the state vector or probabilities.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,8 +18,10 @@ struct Run: ParsableCommand {
         discussion: """
             Counts are printed when the circuit measures; --statevector and --probabilities show the \
             state before the final measurements. Bit order is Qiskit's: the highest classical bit is \
-            leftmost, and amplitude index bit 0 is qubit 0. Under mpirun (built with --traits MPI) rank 0 \
-            simulates and prints, and the other ranks exit at once: the state is not split across ranks.
+            leftmost, and amplitude index bit 0 is qubit 0. Under mpirun (built with --traits MPI) the state \
+            is split across the ranks (a power of two) when it does not fit on one (--distribute auto), \
+            always (--distribute always), or never (rank 0 simulates alone); rank 0 prints. --verbose shows \
+            the layout, the remaps and the bytes exchanged.
             """
     )
 
@@ -44,11 +49,14 @@ struct Run: ParsableCommand {
     @Option(help: "Threads for the simulator (default: all cores).")
     var threads: Int?
 
-    @Option(name: .customLong("max-memory"), help: "Refuse states larger than this (e.g. 8G, 512M).")
+    @Option(name: .customLong("max-memory"), help: "Refuse states larger than this (e.g. 8G, 512M); per rank when the state is split.")
     var maxMemory: String?
 
     @Flag(name: .customLong("no-fusion"), help: "Apply every gate separately (no gate fusion).")
     var noFusion = false
+
+    @Option(help: "Under mpirun: split the state across the ranks 'always', when it does not fit on one rank ('auto'), or 'never'.")
+    var distribute: DistributionMode = .auto
 
     @Flag(help: "Print machine-readable JSON on standard output.")
     var json = false
@@ -78,15 +86,11 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        // One simulation per job: under mpirun, rank 0 alone runs (N copies of the same state
-        // would cost N times the energy for the same counts).
+        // Every rank reads the circuit and takes part when the state is split; otherwise rank 0
+        // simulates alone. Rank 0 alone prints, measures energy and writes files.
         let world = try Distributed.world()
-        guard world.rank == 0 else { return }
-        if world.size > 1 {
-            let others = world.size == 2 ? "the other rank exits" : "the other \(world.size - 1) ranks exit"
-            printNote("note: verdant run simulates on rank 0 only; \(others)")
-        }
-        let meter = try energy.start()
+        let isRoot = world.rank == 0
+        let meter = isRoot ? try energy.start() : nil
         let circuit: QuantumCircuit
         if file == "-" {
             let data = FileHandle.standardInput.readDataToEndOfFile()
@@ -107,6 +111,9 @@ struct Run: ParsableCommand {
             case .gates(let gates): circuit = try circuit.translated(toBasis: gates)
             case .automatic: if let gates = model?.basisNeeded(for: circuit) { circuit = try circuit.translated(toBasis: gates) }
             }
+            // Noisy runs are not split: rank 0 simulates, the other ranks have nothing to do.
+            guard isRoot, let meter else { return }
+            if world.size > 1 { printNote("note: noisy simulation runs on rank 0 only (the state is not split across ranks)") }
             simulator.noise = model
             simulator.method = method == .automatic && model == nil ? .densityMatrix : method
             try runNoisy(circuit, simulator: simulator)
@@ -114,7 +121,7 @@ struct Run: ParsableCommand {
             return
         }
         let bar = ProgressBar("simulating")
-        simulator.progress = { done, total in bar.update(done, total) }
+        if isRoot { simulator.progress = { done, total in bar.update(done, total) } }
         defer { bar.finish() }
 
         let measures = circuit.countOps()["measure", default: 0] > 0
@@ -139,32 +146,37 @@ struct Run: ParsableCommand {
             ("sweeps_saved", .integer(execution.sweepsSaved)), ("block_qubits", .integer(execution.blockQubits)),
             ("flops", .number(execution.flops)),
         ])))
-        if verbose { printNote("fusion: \(execution)") }
+        if verbose && isRoot { printNote("fusion: \(execution)") }
+        var distribution: [(String, DistributionStatistics?)] = []
 
         if measures {
-            let result = try simulator.run(circuit, shots: shots, seed: seed, memory: memory)
-            bar.finish()
-            seconds += result.seconds
-            members += [
-                ("shots", .integer(shots)), ("seed", .string(String(result.seed))),
-                ("gates", .integer(result.gateCount)), ("kernel_calls", .integer(result.kernelCount)),
-                ("sampled_from_final_state", .bool(result.sampledFromFinalState)),
-                ("state_bytes", .integer(result.stateBytes)),
-                ("counts", .object(result.counts.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })),
-            ]
-            if let outcomes = result.memory { members.append(("memory", .array(outcomes.map { .string($0) }))) }
-            let rows = result.counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map {
-                [$0.key, String($0.value), String(format: "%.4f", Double($0.value) / Double(shots))]
+            let outcome = try simulator.compile(circuit).run(shots: shots, seed: seed, memory: memory, on: world,
+                                                             distribution: distribute)
+            distribution.append(("counts", outcome?.statistics))
+            if let result = outcome?.run, isRoot {
+                bar.finish()
+                seconds += result.seconds
+                members += [
+                    ("shots", .integer(shots)), ("seed", .string(String(result.seed))),
+                    ("gates", .integer(result.gateCount)), ("kernel_calls", .integer(result.kernelCount)),
+                    ("sampled_from_final_state", .bool(result.sampledFromFinalState)),
+                    ("state_bytes", .integer(result.stateBytes)),
+                    ("counts", .object(result.counts.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })),
+                ]
+                if let outcomes = result.memory { members.append(("memory", .array(outcomes.map { .string($0) }))) }
+                let rows = result.counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map {
+                    [$0.key, String($0.value), String(format: "%.4f", Double($0.value) / Double(shots))]
+                }
+                lines.append("counts (\(shots) shots, seed \(result.seed)):")
+                if histogram {
+                    let chart = TerminalLook.histogram(result.counts, top: 16)
+                    if json { printNote(chart) } else { lines.append(chart) }
+                }
+                if !histogram || json { lines.append(Format.table(["outcome", "count", "frequency"], rows)) }
+                let method = result.sampledFromFinalState ? "sampled once from the final state" : "simulated shot by shot (mid-circuit measurement, reset or conditions)"
+                lines.append("\(result.gateCount) gates in \(result.kernelCount) kernel calls; \(method)")
+                lines.append("state \(Format.bytes(result.stateBytes)) (\(precision.rawValue) precision) · time \(Format.seconds(result.seconds))")
             }
-            lines.append("counts (\(shots) shots, seed \(result.seed)):")
-            if histogram {
-                let chart = TerminalLook.histogram(result.counts, top: 16)
-                if json { printNote(chart) } else { lines.append(chart) }
-            }
-            if !histogram || json { lines.append(Format.table(["outcome", "count", "frequency"], rows)) }
-            let method = result.sampledFromFinalState ? "sampled once from the final state" : "simulated shot by shot (mid-circuit measurement, reset or conditions)"
-            lines.append("\(result.gateCount) gates in \(result.kernelCount) kernel calls; \(method)")
-            lines.append("state \(Format.bytes(result.stateBytes)) (\(precision.rawValue) precision) · time \(Format.seconds(result.seconds))")
         }
 
         if showState {
@@ -178,15 +190,20 @@ struct Run: ParsableCommand {
                 throw CLIError.usage(notUnitary)
             }
             let start = Date()
-            let stateLines: [String]
-            let stateMembers: [(String, JSON)]
+            var stateLines: [String] = []
+            var stateMembers: [(String, JSON)] = []
             do {
                 // A reset before a qubit is used is dropped; any other reset makes the simulator refuse.
+                let compiled = try simulator.compile(unitary)
                 switch precision {
                 case .double:
-                    (stateLines, stateMembers) = try describeState(try simulator.statevector(unitary, as: Double.self), includeBytes: !measures)
+                    let result = try compiled.statevector(on: world, distribution: distribute, as: Double.self)
+                    distribution.append(("state", result.statistics))
+                    if let state = result.state { (stateLines, stateMembers) = try describeState(state, includeBytes: !measures) }
                 case .single:
-                    (stateLines, stateMembers) = try describeState(try simulator.statevector(unitary, as: Float.self), includeBytes: !measures)
+                    let result = try compiled.statevector(on: world, distribution: distribute, as: Float.self)
+                    distribution.append(("state", result.statistics))
+                    if let state = result.state { (stateLines, stateMembers) = try describeState(state, includeBytes: !measures) }
                 }
             } catch QuantumError.invalidState {
                 throw CLIError.usage(notUnitary)
@@ -203,13 +220,38 @@ struct Run: ParsableCommand {
                              + "(\(precision.rawValue) precision) · time \(Format.seconds(seconds))")
             }
         }
+        guard isRoot else { return }
+        let split = distribution.compactMap { name, statistics in statistics.map { (name, $0) } }
+        if world.size > 1 && split.isEmpty {
+            let others = world.size == 2 ? "the other rank waits" : "the other \(world.size - 1) ranks wait"
+            printNote("note: the state fits on one rank, so rank 0 simulates alone and \(others) (--distribute always splits it)")
+        }
+        for (name, statistics) in split {
+            if verbose {
+                printNote("distributed (\(name)): \(statistics.summary)")
+                for line in statistics.layout { printNote("  \(line)") }
+            }
+            members.append(("distribution_\(name)", Run.json(statistics)))
+        }
         members.append(("seconds", .number(seconds)))
         if json {
             JSON.object(members).print()
         } else {
             print(lines.joined(separator: "\n"))
         }
-        try energy.finish(meter, label: "verdant run \(file)")
+        if let meter { try energy.finish(meter, label: "verdant run \(file)") }
+    }
+
+    /// The statistics of a split run as JSON.
+    static func json(_ s: DistributionStatistics) -> JSON {
+        .object([
+            ("ranks", .integer(s.ranks)), ("global_qubits", .integer(s.globalQubits)), ("local_qubits", .integer(s.localQubits)),
+            ("remaps", .integer(s.remaps)), ("rank_permutations", .integer(s.rankPermutations)),
+            ("bytes_sent_per_rank", .integer(s.bytesSent)), ("exchange_buffer_bytes", .integer(s.exchangeBufferBytes)),
+            ("stretches", .integer(s.stretches)),
+            ("exchange_seconds", .number(s.exchangeSeconds)), ("compute_seconds", .number(s.computeSeconds)),
+            ("layout", .array(s.layout.map { .string($0) })),
+        ])
     }
 
     /// A noisy run (or an exact density matrix): counts with readout errors, the exact

@@ -34,8 +34,9 @@ enum VerdantMain {
             status = 0
         } catch {
             if let (message, code) = ExitCodes.failure(for: error) {
-                // Verdant's own errors: the one map (ExitCodes.swift).
-                printError(message)
+                // Verdant's own errors: the one map (ExitCodes.swift). An error every rank of a split
+                // run throws alike (a refused layout or memory) is printed once, by rank 0.
+                if !ExitCodes.isThrownByEveryRank(error) || (Distributed.launch?.rank ?? 0) == 0 { printError(message) }
                 status = code
             } else if VerdantCommand.exitCode(for: error) == .success {
                 // ArgumentParser: help and version exit 0 on stdout; usage errors exit 2 on stderr.

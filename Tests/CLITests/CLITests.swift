@@ -141,11 +141,36 @@ struct CLITests {
         #expect(run.status == 0)
         #expect(run.stdout.hasPrefix("OVERVIEW: Simulate an OpenQASM 2.0 circuit: counts, state vector,\nprobabilities."))
         for option in ["--shots", "--seed", "--statevector", "--probabilities", "--memory", "--precision", "--threads",
-                       "--max-memory", "--no-fusion", "--json"]
+                       "--max-memory", "--no-fusion", "--json", "--distribute"]
         {
             #expect(run.stdout.contains(option), "run --help lacks \(option)")
         }
         #expect(try verdant(["--version"]).stdout == "0.1.0\n")
+    }
+
+    @Test("run --distribute: one process runs whole whatever the mode; a bad mode is a usage error")
+    func runDistribute() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-distribute-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("bell.qasm").path
+        try "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q -> c;\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let plain = try verdant(["run", file, "--seed", "3", "--json", "--no-energy-summary"])
+        for mode in ["always", "auto", "never"] {
+            let result = try verdant(["run", file, "--seed", "3", "--json", "--distribute", mode, "--no-energy-summary"])
+            #expect(result.status == 0)
+            #expect(result.stdout.contains("\"counts\""))
+            #expect(!result.stdout.contains("distribution_"), "one rank never splits")
+            // The counts object, e.g. {"00": 480, "11": 544}.
+            let counts = { (text: String) -> String? in
+                text.range(of: "\"counts\": \\{[^}]*\\}", options: .regularExpression).map { String(text[$0]) }
+            }
+            #expect(counts(result.stdout) != nil && counts(result.stdout) == counts(plain.stdout))
+        }
+        let bad = try verdant(["run", file, "--distribute", "sometimes"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("sometimes"))
     }
 
     @Test("run prints counts as a table and as Qiskit-format JSON")

@@ -34,6 +34,37 @@ struct EncryptedTrafficTests {
         #expect(backends.allSatisfy { $0.hasSuffix("+ AES-256-GCM") })
     }
 
+    @Test("sendReceive (the distributed state's exchange) carries raw buffers sealed, pairwise and in rings, on 2 and 4 ranks",
+          arguments: [2, 4])
+    func sendReceive(ranks: Int) throws {
+        let key = try clusterKey()
+        let received = try LocalCommunicator.run(ranks: ranks) { comm -> [[UInt8]] in
+            let encrypted = try EncryptedCommunicator(wrapping: comm, clusterKey: key)
+            let mine = [UInt8](repeating: UInt8(comm.rank + 1), count: 100 + comm.rank)
+            var results: [[UInt8]] = []
+            // A ring: send to the next rank, receive from the previous one (sizes differ per sender).
+            let next = (comm.rank + 1) % ranks, previous = (comm.rank + ranks - 1) % ranks
+            var incoming = [UInt8](repeating: 0, count: 100 + previous)
+            try mine.withUnsafeBytes { out in try incoming.withUnsafeMutableBytes { into in
+                try encrypted.sendReceive(out, to: next, into, from: previous)
+            } }
+            results.append(incoming)
+            // A wrong expected size is an error, not a silent truncation.
+            var short = [UInt8](repeating: 0, count: 3)
+            let error = thrownMessage {
+                try mine.withUnsafeBytes { out in try short.withUnsafeMutableBytes { into in
+                    try encrypted.sendReceive(out, to: next, into, from: previous)
+                } }
+            }
+            #expect(error?.contains("expected 3 bytes") == true)
+            return results
+        }
+        for (rank, results) in received.enumerated() {
+            let previous = (rank + ranks - 1) % ranks
+            #expect(results[0] == [UInt8](repeating: UInt8(previous + 1), count: 100 + previous))
+        }
+    }
+
     @Test("what crosses the wire is not the plaintext, and the same values never look the same twice")
     func ciphertextDiffers() throws {
         let key = try clusterKey()

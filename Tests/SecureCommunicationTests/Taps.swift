@@ -59,6 +59,11 @@ final class Tap: Communicator, @unchecked Sendable {
     func receive(from source: Int, tag: Int) throws -> [UInt8] {
         observe("receive", source, try inner.receive(from: source, tag: tag))
     }
+    func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+                     from source: Int) throws
+    {
+        try inner.sendReceive(send, to: destination, receive, from: source)
+    }
 }
 
 /// The message of an error thrown by `body` (nil when nothing was thrown).

@@ -170,8 +170,22 @@ func sampleSortedTargets<Real: StateScalar>(_ amplitudes: UnsafeMutablePointer<R
                                             targets: [Double], threads: Int) -> [Int]
 {
     let count = 1 << numQubits
+    let sums = blockProbabilities(amplitudes, count: count, blockSize: reductionBlock, threads: threads)
+    let (starts, ranges) = targetRanges(blockSums: sums, targets: targets)
+    var result = [Int](repeating: 0, count: targets.count)
+    resolveTargets(amplitudes, count: count, blockSize: reductionBlock, firstBlock: 0, indexOffset: 0, starts: starts,
+                   ranges: ranges, targets: targets, into: &result, threads: threads)
+    return result
+}
+
+/// Σ|a|² of each block of `blockSize` consecutive amplitudes (the last block may be shorter), in Double.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func blockProbabilities<Real: StateScalar>(_ amplitudes: UnsafeMutablePointer<Real>, count: Int, blockSize: Int,
+                                           threads: Int) -> [Double]
+{
     let state = SharedPointer(base: amplitudes)
-    let blocks = (count + reductionBlock - 1) / reductionBlock
+    let blocks = (count + blockSize - 1) / blockSize
     var sums = [Double](repeating: 0, count: blocks)
     sums.withUnsafeMutableBufferPointer { buffer in
         guard let base = buffer.baseAddress else { return }
@@ -179,7 +193,7 @@ func sampleSortedTargets<Real: StateScalar>(_ amplitudes: UnsafeMutablePointer<R
         forEachRange(count: blocks, threads: threads, grain: 2) { first, last in
             for b in first..<last {
                 var s = 0.0
-                for i in (b * reductionBlock)..<min(count, (b + 1) * reductionBlock) {
+                for i in (b * blockSize)..<min(count, (b + 1) * blockSize) {
                     let re = Double(state.base[2 &* i]), im = Double(state.base[2 &* i &+ 1])
                     s += re * re + im * im
                 }
@@ -187,6 +201,14 @@ func sampleSortedTargets<Real: StateScalar>(_ amplitudes: UnsafeMutablePointer<R
             }
         }
     }
+    return sums
+}
+
+/// Where sorted targets fall: the cumulative start of each block (summed in block order), and for
+/// each block that holds targets, the contiguous range of them it holds. The same on every rank
+/// that is given the same block sums, so ranks agree on who resolves which target.
+func targetRanges(blockSums sums: [Double], targets: [Double]) -> (starts: [Double], ranges: [(block: Int, first: Int, end: Int)]) {
+    let blocks = sums.count
     // Block b covers cumulative values [starts[b], starts[b] + sums[b]).
     var starts = [Double](repeating: 0, count: blocks)
     var running = 0.0
@@ -207,8 +229,22 @@ func sampleSortedTargets<Real: StateScalar>(_ amplitudes: UnsafeMutablePointer<R
         b += 1
         if b > lastNonempty { b = lastNonempty }
     }
-    var result = [Int](repeating: 0, count: targets.count)
-    let blockStarts = starts, blockRanges = ranges
+    return (starts, ranges)
+}
+
+/// Resolves the targets of the blocks this state holds: blocks `firstBlock ..< firstBlock + count/blockSize`
+/// of the whole (a rank's slice starts at block `firstBlock`); writes index + `indexOffset` into
+/// `result` for those targets and leaves the others untouched.
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func resolveTargets<Real: StateScalar>(_ amplitudes: UnsafeMutablePointer<Real>, count: Int, blockSize: Int, firstBlock: Int,
+                                       indexOffset: Int, starts: [Double], ranges: [(block: Int, first: Int, end: Int)],
+                                       targets: [Double], into result: inout [Int], threads: Int)
+{
+    let state = SharedPointer(base: amplitudes)
+    let localBlocks = (count + blockSize - 1) / blockSize
+    let blockStarts = starts
+    let blockRanges = ranges.filter { $0.block >= firstBlock && $0.block < firstBlock + localBlocks }
     result.withUnsafeMutableBufferPointer { buffer in
         guard let base = buffer.baseAddress else { return }
         let out = SharedPointer(base: base)
@@ -218,9 +254,10 @@ func sampleSortedTargets<Real: StateScalar>(_ amplitudes: UnsafeMutablePointer<R
             forEachRange(count: blockRanges.count, threads: threads, grain: 1) { first, last in
                 for r in first..<last {
                     let (block, begin, end) = blockRanges[r]
-                    let blockEnd = min(count, (block + 1) * reductionBlock)
+                    let local = block - firstBlock
+                    let blockEnd = min(count, (local + 1) * blockSize)
                     var cumulative = blockStarts[block]
-                    var index = block * reductionBlock
+                    var index = local * blockSize
                     var lastNonzero = -1
                     for k in begin..<end {
                         while index < blockEnd {
@@ -233,11 +270,10 @@ func sampleSortedTargets<Real: StateScalar>(_ amplitudes: UnsafeMutablePointer<R
                             cumulative += p
                             index += 1
                         }
-                        out.base[k] = index < blockEnd ? index : max(lastNonzero, block * reductionBlock)
+                        out.base[k] = (index < blockEnd ? index : max(lastNonzero, local * blockSize)) + indexOffset
                     }
                 }
             }
         }
     }
-    return result
 }
