@@ -32,8 +32,12 @@ struct WideKernelTests {
         var rng = SeededGenerator(seed: 77)
         let state = (0..<(2 << n)).map { _ in Real(rng.nextUniform() - 0.5) }
         for target in 0..<n {
-            for controlMask in [0, 1 << ((target + 1) % n), (1 << ((target + 2) % n)) | (1 << ((target + 5) % n))] {
-                let positions = setBitPositions(controlMask | (1 << target))
+            // Fixed bits: controls (1 in controlMask) and held bits (0 in controlMask: the parts of
+            // multiplexed blocks), alone and together.
+            let cases = [(0, 0), (1 << ((target + 1) % n), 0), ((1 << ((target + 2) % n)) | (1 << ((target + 5) % n)), 0),
+                         (0, 1 << ((target + 3) % n)), (1 << ((target + 1) % n), 1 << ((target + 4) % n))]
+            for (controlMask, held) in cases {
+                let positions = setBitPositions(controlMask | held | (1 << target))
                 let freeCount = (1 << n) >> positions.count
                 let runLength = 1 << positions[0]
                 let complex = randomMatrix(&rng, as: Real.self)
@@ -64,7 +68,7 @@ struct WideKernelTests {
                             }
                         }
                         let difference = zip(wide, portable).map { Double(abs($0 - $1)) }.max() ?? 0
-                        #expect(difference < tolerance, "target \(target) controls \(controlMask) range \(start)..<\(end) real \(real)")
+                        #expect(difference < tolerance, "target \(target) controls \(controlMask) held \(held) range \(start)..<\(end) real \(real)")
                         #expect(wide != state, "the kernel changed nothing")
                     }
                 }

@@ -86,8 +86,10 @@ func dense1RangePortable<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, tar
     let s = splats(of: m)
     let (r00, i00, r01, i01) = (s.r00, s.i00, s.r01, s.i01)
     let (r10, i10, r11, i11) = (s.r10, s.i10, s.r11, s.i11)
-    // Uncontrolled target 1: runs of two pairs, free index k (even) ↦ i0 = 2k; one step per run.
-    let targetOneRuns = target == 1 && controlMask == 0 && start & 1 == 0 && end & 1 == 0
+    // Uncontrolled target 1 and no other fixed bit: runs of two pairs, free index k (even) ↦
+    // i0 = 2k; one step per run. (A held bit — a multiplexed block's part — is a fixed position
+    // with a zero in controlMask: then k ↦ i0 must insert it, as below.)
+    let targetOneRuns = target == 1 && controlMask == 0 && positions.count == 1 && start & 1 == 0 && end & 1 == 0
     var k = start
     while k < end {
         let runEnd = targetOneRuns ? k &+ 2 : min(end, (k | (runLength &- 1)) &+ 1)
