@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "PrivacyTests",
             dependencies: [
-                "Privacy",
+                "Privacy", "_TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
@@ -121,7 +121,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "CLITests", dependencies: ["VerdantCLI", "Verdant", "_TestSupport"]),
-        .testTarget(name: "VerdantCommonTests", dependencies: ["VerdantCommon"], exclude: ["Fixtures"]),
+        .testTarget(name: "VerdantCommonTests", dependencies: ["VerdantCommon", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "_TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Figures", "QuantumML", "Energy", "Privacy", "_TestSupport"]),
     ]

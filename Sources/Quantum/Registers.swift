@@ -137,3 +137,19 @@ extension Clbit: ClbitConvertible {
         return .success(offset + index)
     }
 }
+
+extension [ClassicalRegister] {
+    /// Formats classical bits (all registers' bits in order, register by register) as Qiskit's
+    /// counts key: registers last-added first, separated by spaces, each with its highest bit first.
+    func countsKey(_ bits: [UInt8]) -> String {
+        var parts: [String] = []
+        var offset = 0
+        for r in self {
+            var chars = [Character](repeating: "0", count: r.size)
+            for b in 0..<r.size where bits[offset + b] != 0 { chars[r.size - 1 - b] = "1" }
+            parts.append(String(chars))
+            offset += r.size
+        }
+        return parts.reversed().joined(separator: " ")
+    }
+}

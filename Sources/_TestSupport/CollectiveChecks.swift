@@ -12,16 +12,6 @@ public struct CollectiveCheckFailure: Error, CustomStringConvertible {
 /// a ``CollectiveCheckFailure`` naming the rank, what was expected and what came, so the same
 /// body serves every test target and every backend.
 public enum CollectiveChecks {
-    /// The message of an error thrown by `body` (nil when nothing was thrown).
-    static func thrownMessage(_ body: () throws -> Void) -> String? {
-        do {
-            try body()
-            return nil
-        } catch {
-            return "\(error)"
-        }
-    }
-
     static func require(_ condition: Bool, _ what: @autoclosure () -> String, rank: Int) throws {
         guard condition else { throw CollectiveCheckFailure(description: "rank \(rank): \(what())") }
     }

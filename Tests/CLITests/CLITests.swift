@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import Verdant
-import _TestSupport
+@_exported import _TestSupport
 
 /// The `verdant` executable built beside this test bundle.
 let verdantExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -13,23 +13,34 @@ struct ProcessResult {
     let stderr: String
 }
 
-/// Runs `verdant` with arguments (and optional standard input), waiting for it to finish.
-func verdant(_ arguments: [String], input: String? = nil, directory: URL? = nil) throws -> ProcessResult {
+/// What a `verdant` run returned, with binary standard output.
+struct RawResult {
+    let status: Int32
+    let stdout: Data
+    let stderr: String
+    var text: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+/// Runs a program to its end: `stdin` written on a separate thread and both output pipes read to
+/// their ends before waiting, so no amount of output can block the child. `COLUMNS=80`, the
+/// `environment` entries added and the `removing` names taken out of this process's environment.
+func runProcess(_ executable: String, _ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:],
+                removing: [String] = [], directory: URL? = nil) throws -> RawResult
+{
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: verdantExecutable)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
-    var environment = ProcessInfo.processInfo.environment
-    environment["COLUMNS"] = "80"
-    process.environment = environment
-    let out = Pipe(), err = Pipe(), inPipe = Pipe()
+    var env = ProcessInfo.processInfo.environment
+    env["COLUMNS"] = "80"
+    for name in removing { env.removeValue(forKey: name) }
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let out = Pipe(), err = Pipe(), input = Pipe()
     process.standardOutput = out
     process.standardError = err
-    process.standardInput = inPipe
+    process.standardInput = input
     try process.run()
-    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-    try inPipe.fileHandleForWriting.close()
-    // Read both pipes to the end before waiting, so a large output cannot block the child.
     let group = DispatchGroup()
     nonisolated(unsafe) var errData = Data()
     group.enter()
@@ -37,27 +48,51 @@ func verdant(_ arguments: [String], input: String? = nil, directory: URL? = nil)
         errData = err.fileHandleForReading.readDataToEndOfFile()
         group.leave()
     }
+    group.enter()
+    DispatchQueue.global().async {
+        input.fileHandleForWriting.write(stdin)
+        try? input.fileHandleForWriting.close()
+        group.leave()
+    }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    return RawResult(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
 }
 
-/// A temporary folder removed at the end of the test.
-final class TemporaryDirectory {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func write(_ name: String, _ text: String) throws -> String {
-        let path = url.appendingPathComponent(name).path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
+/// Runs `verdant` with arguments (and optional standard input), waiting for it to finish.
+func verdant(_ arguments: [String], input: String? = nil, directory: URL? = nil) throws -> ProcessResult {
+    let raw = try runProcess(verdantExecutable, arguments, stdin: Data((input ?? "").utf8), directory: directory)
+    return ProcessResult(status: raw.status, stdout: raw.text, stderr: raw.stderr)
 }
+
+/// Runs `verdant` with extra environment variables.
+func verdantWithEnvironment(_ arguments: [String], _ extra: [String: String]) throws -> ProcessResult {
+    let raw = try runProcess(verdantExecutable, arguments, environment: extra)
+    return ProcessResult(status: raw.status, stdout: raw.text, stderr: raw.stderr)
+}
+
+/// Runs `verdant` with binary standard input and extra environment variables, without an
+/// inherited `$VERDANT_PASSPHRASE`.
+func verdantRaw(_ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:], directory: URL? = nil) throws -> RawResult {
+    try runProcess(verdantExecutable, arguments, stdin: stdin, environment: environment, removing: ["VERDANT_PASSPHRASE"], directory: directory)
+}
+
+/// Runs `verdant` in a new session (`setsid`), so that it has no controlling terminal.
+func verdantRawWithoutTerminal(_ arguments: [String]) throws -> RawResult {
+    try runProcess("/usr/bin/setsid", ["-w", verdantExecutable] + arguments, removing: ["VERDANT_PASSPHRASE"])
+}
+
+/// Runs `verdant` through `/bin/sh` with a file-size limit (RLIMIT_FSIZE, `ulimit -f`, in the
+/// shell's blocks of 512 or 1024 bytes): any write past it fails, which works on every machine.
+func verdantWithFileSizeLimit(blocks: Int, _ arguments: [String]) throws -> RawResult {
+    try runProcess("/bin/sh", ["-c", "ulimit -f \(blocks) && exec \"$0\" \"$@\"", verdantExecutable] + arguments,
+                   removing: ["VERDANT_PASSPHRASE"])
+}
+
+
+/// The CLI tests' name for the shared temporary folder.
+typealias TemporaryDirectory = TemporaryFolder
 
 let bellQASM = """
     OPENQASM 2.0;

@@ -5,26 +5,6 @@ import Verdant
 import Glibc
 #endif
 
-/// Runs `verdant` through `/bin/sh` with a file-size limit (RLIMIT_FSIZE, `ulimit -f`, in the
-/// shell's blocks of 512 or 1024 bytes): any write past it fails, which works on every machine.
-func verdantWithFileSizeLimit(blocks: Int, _ arguments: [String]) throws -> RawResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "ulimit -f \(blocks) && exec \"$0\" \"$@\"", verdantExecutable] + arguments
-    var env = ProcessInfo.processInfo.environment
-    env.removeValue(forKey: "VERDANT_PASSPHRASE")
-    process.environment = env
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return RawResult(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
-}
-
 /// A small tmpfs mounted for a test, or `nil` (with the reason printed) where mounting is not
 /// allowed (not root, no CAP_SYS_ADMIN, a container without mount rights).
 final class SmallTmpfs {

@@ -72,22 +72,3 @@ struct ParallelCLITests {
         }
     }
 }
-
-/// Runs `verdant` with extra environment variables.
-func verdantWithEnvironment(_ arguments: [String], _ extra: [String: String]) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: verdantExecutable)
-    process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
-    for (k, v) in extra { environment[k] = v }
-    process.environment = environment
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
-}

@@ -2,68 +2,6 @@ import Foundation
 import Testing
 import Verdant
 
-/// What a `verdant` run returned, with binary standard output.
-struct RawResult {
-    let status: Int32
-    let stdout: Data
-    let stderr: String
-    var text: String { String(decoding: stdout, as: UTF8.self) }
-}
-
-/// Runs `verdant` with binary standard input and extra environment variables.
-func verdantRaw(_ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:], directory: URL? = nil) throws -> RawResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: verdantExecutable)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
-    var env = ProcessInfo.processInfo.environment
-    env["COLUMNS"] = "80"
-    env.removeValue(forKey: "VERDANT_PASSPHRASE")
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
-    try process.run()
-    let group = DispatchGroup()
-    nonisolated(unsafe) var errData = Data()
-    group.enter()
-    DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    group.enter()
-    DispatchQueue.global().async {
-        input.fileHandleForWriting.write(stdin)
-        try? input.fileHandleForWriting.close()
-        group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return RawResult(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
-}
-
-/// Runs `verdant` in a new session (`setsid`), so that it has no controlling terminal.
-func verdantRawWithoutTerminal(_ arguments: [String]) throws -> RawResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-    process.arguments = ["-w", verdantExecutable] + arguments
-    var env = ProcessInfo.processInfo.environment
-    env.removeValue(forKey: "VERDANT_PASSPHRASE")
-    process.environment = env
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return RawResult(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
-}
-
 /// The names in a folder, hidden files included.
 func listing(_ url: URL) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()

@@ -1,4 +1,4 @@
-import _TestSupport
+@_exported import _TestSupport
 @testable import Communication
 import Foundation
 import Testing
@@ -7,16 +7,6 @@ import Testing
 struct Refusal: Error, CustomStringConvertible {
     let item: Int
     var description: String { "item \(item) refused" }
-}
-
-/// The message of an error thrown by `body` (nil when nothing was thrown).
-func thrownMessage(_ body: () throws -> Void) -> String? {
-    do {
-        try body()
-        return nil
-    } catch {
-        return "\(error)"
-    }
 }
 
 @Suite("communicators")

@@ -1,20 +1,10 @@
+@_exported import _TestSupport
 import Foundation
 import VerdantCommon
 @testable import Energy
 
 /// The folder of committed fixtures (made by Fixtures/make_fixtures.py).
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-
-/// A temporary folder removed at the end of the test.
-final class TemporaryFolder {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-energy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    var path: String { url.path }
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
 
 /// A fake Linux powercap tree: zones with `name`, `energy_uj` and `max_energy_range_uj`.
 struct FakePowercap {

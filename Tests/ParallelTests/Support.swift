@@ -1,29 +1,9 @@
+@_exported import _TestSupport
 import Foundation
 import Testing
 @testable import Parallel
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-
-/// A temporary folder removed at the end of the test.
-final class TemporaryFolder {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-parallel-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
-/// The message of an error thrown by `body` (nil when nothing was thrown).
-func thrownMessage(_ body: () throws -> Void) -> String? {
-    do {
-        try body()
-        return nil
-    } catch {
-        return "\(error)"
-    }
-}
 
 /// |a − b| ≤ tolerance · max(1, |b|), elementwise; NaN equals NaN.
 func close(_ a: [Double], _ b: [Double], _ tolerance: Double = 1e-12) -> Bool {

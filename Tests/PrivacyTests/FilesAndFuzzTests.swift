@@ -1,20 +1,11 @@
+import _TestSupport
 import Crypto
 import Foundation
 import Testing
 @testable import Privacy
 
-/// A temporary folder removed at the end of the test.
-final class Folder {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-privacy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    /// Every file name in the folder, hidden temporary files included.
-    var names: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted() }
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
+/// The shared temporary folder, under this file's name for it.
+typealias Folder = TemporaryFolder
 
 @Suite("Files: transparent reading, atomic output; fuzzing the header parser")
 struct FilesAndFuzzTests {

@@ -8,20 +8,8 @@ import _TestSupport
 
 @testable import Report
 
-/// A folder for one test's files, removed at the end.
-final class Scratch {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-report-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func write(_ name: String, _ text: String) throws -> String {
-        let path = url.appendingPathComponent(name).path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
+/// The shared temporary folder, under this file's name for it.
+typealias Scratch = TemporaryFolder
 
 /// The SVG of each figure of a page, read back.
 func svgs(_ report: Report) -> [(Figure, XMLElements)] {

@@ -1,3 +1,4 @@
+@_exported import _TestSupport
 import Communication
 import Foundation
 
@@ -63,16 +64,6 @@ final class Tap: Communicator, @unchecked Sendable {
                      from source: Int) throws
     {
         try inner.sendReceive(send, to: destination, receive, from: source)
-    }
-}
-
-/// The message of an error thrown by `body` (nil when nothing was thrown).
-func thrownMessage(_ body: () throws -> Void) -> String? {
-    do {
-        try body()
-        return nil
-    } catch {
-        return "\(error)"
     }
 }
 

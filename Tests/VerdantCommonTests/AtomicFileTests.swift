@@ -1,3 +1,4 @@
+import _TestSupport
 import Foundation
 import Testing
 @testable import VerdantCommon
@@ -5,19 +6,8 @@ import Testing
 import Glibc
 #endif
 
-/// A fresh folder under the temporary directory, removed at the end.
-final class Folder {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-atomic-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    /// Every entry, hidden ones included, sorted.
-    var names: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted() }
-    func read(_ name: String) -> Data? { FileManager.default.contents(atPath: path(name)) }
-}
+/// The shared temporary folder, under this file's name for it.
+typealias Folder = TemporaryFolder
 
 /// The permission bits of a file, from lstat(2).
 func permissions(_ path: String) -> mode_t? {

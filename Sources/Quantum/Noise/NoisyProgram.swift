@@ -98,17 +98,7 @@ struct NoisyProgram: Sendable {
 
     /// Formats classical bits as Qiskit's counts key: registers last-added first, separated by
     /// spaces, each with its highest bit first.
-    func countsKey(_ bits: [UInt8]) -> String {
-        var parts: [String] = []
-        var offset = 0
-        for r in classicalRegisters {
-            var chars = [Character](repeating: "0", count: r.size)
-            for b in 0..<r.size where bits[offset + b] != 0 { chars[r.size - 1 - b] = "1" }
-            parts.append(String(chars))
-            offset += r.size
-        }
-        return parts.reversed().joined(separator: " ")
-    }
+    func countsKey(_ bits: [UInt8]) -> String { classicalRegisters.countsKey(bits) }
 
     /// The exact distribution of recorded counts keys when the qubits' outcome probabilities are
     /// `probabilities` (bit j of an index is qubit j) and every measurement is terminal: each
