@@ -58,7 +58,9 @@ def locked(command):
     return command
 
 
-def build(skip):
+def build(skip, binary=None):
+    if binary:
+        return os.path.abspath(binary)
     if not skip:
         subprocess.run(["swift", "build", "-c", "release", "--product", "verdant"], cwd=REPO, check=True)
     path = os.path.join(REPO, ".build", "release", "verdant")
@@ -207,10 +209,11 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--verdant", help="a release verdant binary to time (default: build this checkout's)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test of the script)")
     args = parser.parse_args()
     started = machine()
-    verdant = build(args.skip_build)
+    verdant = build(args.skip_build, args.verdant)
     tmp = tempfile.mkdtemp(prefix="noise-bench-")
     from qiskit import qasm2
 

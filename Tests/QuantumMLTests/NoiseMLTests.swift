@@ -65,11 +65,13 @@ struct NoiseMLTests {
         let estimate = try kernel.trainingMatrix(x)
         #expect(try kernel.trainingMatrix(x).values == estimate.values, "the same seed gives the same estimate")
         // Each estimate is 2·B/n − 1 with B ~ Binomial(n, (1 + K)/2): standard deviation √(1 − K²)/√n.
-        // 5σ per entry: each of the 21 distinct entries fails falsely with probability ≈ 5.7e-7.
+        // 6σ per entry: each of the 21 distinct entries fails falsely with probability ≈ 2.0e-9 (normal
+        // tail; n = 4000 keeps the binomial close to it), so the test's false-failure rate is ≈ 4e-8,
+        // below the 1e-6 per run that the noise issue sets.
         for i in 0..<x.rows {
             for j in 0...i {
                 let sd = (max(1e-12, 1 - exact[i, j] * exact[i, j]) / 4000).squareRoot()
-                #expect(abs(estimate[i, j] - exact[i, j]) <= 5 * sd, "K[\(i)][\(j)]: \(estimate[i, j]) vs \(exact[i, j])")
+                #expect(abs(estimate[i, j] - exact[i, j]) <= 6 * sd, "K[\(i)][\(j)]: \(estimate[i, j]) vs \(exact[i, j])")
                 #expect(estimate[i, j] == estimate[j, i])
             }
         }

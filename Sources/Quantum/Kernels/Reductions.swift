@@ -277,3 +277,37 @@ func resolveTargets<Real: StateScalar>(_ amplitudes: UnsafeMutablePointer<Real>,
         }
     }
 }
+
+/// The reduced density matrix ρ_Q[a][b] = Σ_rest ψ[a, rest]·conj(ψ[b, rest]) of `qubits` (bit j
+/// of a and b on qubits[j]), unnormalised, as 2^k × 2^k interleaved (re, im) pairs, row-major.
+/// Summed over fixed blocks, so the result does not depend on the thread count.
+func reducedDensityMatrix(_ amplitudes: UnsafeMutablePointer<Double>, numQubits: Int, qubits: [Int], threads: Int) -> [Double] {
+    let k = qubits.count, d = 1 << k
+    let positions = setBitPositions(qubits.reduce(0) { $0 | (1 << $1) })
+    let offsets = (0..<d).map { a in qubits.enumerated().reduce(0) { a & (1 << $1.offset) != 0 ? $0 | (1 << $1.element) : $0 } }
+    let state = SharedPointer(base: amplitudes)
+    return blockSumVector(count: (1 << numQubits) >> k, width: 2 * d * d, threads: threads) { start, end, rho in
+        positions.withUnsafeBufferPointer { positions in
+            offsets.withUnsafeBufferPointer { offsets in
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * d) { x in
+                    let p = state.base
+                    for rest in start..<end {
+                        let base = insertZeroBits(rest, positions)
+                        for a in 0..<d {
+                            x[2 &* a] = p[2 &* (base | offsets[a])]
+                            x[2 &* a &+ 1] = p[2 &* (base | offsets[a]) &+ 1]
+                        }
+                        for a in 0..<d {
+                            let ar = x[2 &* a], ai = x[2 &* a &+ 1]
+                            for b in 0..<d {
+                                let br = x[2 &* b], bi = x[2 &* b &+ 1]
+                                rho[2 &* (a &* d &+ b)] += ar * br + ai * bi
+                                rho[2 &* (a &* d &+ b) &+ 1] += ai * br - ar * bi
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -54,6 +54,19 @@ func blockSumComplex(count: Int, threads: Int, _ term: @Sendable (Int, Int) -> (
     blockReduce(count: count, threads: threads, zero: (0.0, 0.0), combine: { ($0.0 + $1.0, $0.1 + $1.1) }, term)
 }
 
+/// The same as ``blockSum(count:threads:_:)`` for `width` sums at once: `term(start, end, sums)`
+/// adds its block's terms into `sums` (zeroed, `width` Doubles); blocks combine in order.
+func blockSumVector(count: Int, width: Int, threads: Int,
+                    _ term: @Sendable (Int, Int, UnsafeMutableBufferPointer<Double>) -> Void) -> [Double]
+{
+    blockReduce(count: count, threads: threads, zero: [Double](repeating: 0, count: width),
+                combine: { a, b in zip(a, b).map { $0 + $1 } }) { start, end in
+        var sums = [Double](repeating: 0, count: width)
+        sums.withUnsafeMutableBufferPointer { term(start, end, $0) }
+        return sums
+    }
+}
+
 /// Reduces `term` over fixed blocks of `reductionBlock` indices, in parallel, then combines the
 /// block results sequentially in block order.
 private func blockReduce<T: Sendable>(count: Int, threads: Int, zero: T, combine: (T, T) -> T,

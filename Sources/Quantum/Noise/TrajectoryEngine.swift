@@ -118,10 +118,13 @@ struct TrajectoryEngine: Sendable {
         let certain: [Int]
         let numQubits: Int
         let fusion: Bool
+        /// Whether the unaligned ends of a run between events get one plan for exactly that piece
+        /// (see ``TrajectoryEngine/exactPieceQubits``) instead of chunks of 8 and 1.
+        let exactPieces: Bool
         /// Whether the free operators can shrink the norm so far that amplitudes must be rescaled
         /// (checked after every 64-step chunk).
         let renormalizes: Bool
-        private let plans: Mutex<[Int: Chunk]> = Mutex([:])
+        private let plans: Mutex<[Range<Int>: Chunk]> = Mutex([:])
 
         /// A compiled piece of the stream and, when it has no free parameters, its bound kernels.
         struct Chunk: Sendable {
@@ -131,10 +134,11 @@ struct TrajectoryEngine: Sendable {
 
         static let sizes = [64, 8, 1]
 
-        init(elements: [Element], numQubits: Int, fusion: Bool) {
+        init(elements: [Element], numQubits: Int, fusion: Bool, exactPieces: Bool) {
             self.elements = elements
             self.numQubits = numQubits
             self.fusion = fusion
+            self.exactPieces = exactPieces
             var locations: [Int] = [], hazards = [0.0], certain: [Int] = []
             var decay = 0.0
             for (i, element) in elements.enumerated() {
@@ -180,31 +184,40 @@ struct TrajectoryEngine: Sendable {
             return lo < locations.count ? locations[lo] : nil
         }
 
-        /// Applies elements `range` to the state through the cached chunk plans.
+        /// Applies elements `range` to the state through the cached chunk plans: aligned chunks
+        /// of 64 elements, and for the unaligned ends either one plan for exactly that piece
+        /// (large states, from ``exactPieceQubits``) or chunks of 8 and 1 (small states, where the
+        /// fixed chunks are reused by many branches and a pass costs less than planning).
         func apply(_ range: Range<Int>, to state: inout StateVector<Double>, values: [Parameter: Double]) {
             var p = range.lowerBound
             state.makeUnique()
+            let largest = Stream.sizes[0]
             while p < range.upperBound {
-                for size in Stream.sizes where p % size == 0 && p + size <= range.upperBound {
-                    let chunk = self.chunk(size: size, index: p / size)
-                    if let bound = chunk.bound {
-                        for executable in bound { executable.apply(to: &state) }
-                    } else if let plan = chunk.plan {
-                        // Checked values: the plan's parameters are the circuit's.
-                        try? plan.applyUnitarySteps(plan.steps.indices, to: &state, values: values)
+                var piece = p..<p
+                if exactPieces, p % largest != 0 || p + largest > range.upperBound {
+                    piece = p..<min(range.upperBound, (p / largest + 1) * largest)
+                } else {
+                    for size in Stream.sizes where p % size == 0 && p + size <= range.upperBound {
+                        piece = p..<(p + size)
+                        break
                     }
-                    if size == Stream.sizes[0], renormalizes { TrajectoryEngine.normalize(&state) }
-                    p += size
-                    break
                 }
+                let chunk = self.chunk(piece)
+                if let bound = chunk.bound {
+                    for executable in bound { executable.apply(to: &state) }
+                } else if let plan = chunk.plan {
+                    // Checked values: the plan's parameters are the circuit's.
+                    try? plan.applyUnitarySteps(plan.steps.indices, to: &state, values: values)
+                }
+                if renormalizes, piece.count == largest || exactPieces { TrajectoryEngine.normalize(&state) }
+                p = piece.upperBound
             }
         }
 
-        private func chunk(size: Int, index: Int) -> Chunk {
-            let key = size == 1 ? -1 - index : (size << 40) | index
-            if let known = plans.withLock({ $0[key] }) { return known }
+        private func chunk(_ piece: Range<Int>) -> Chunk {
+            if let known = plans.withLock({ $0[piece] }) { return known }
             var circuit = QuantumCircuit(numQubits: numQubits)
-            for element in elements[(index * size)..<min(elements.count, (index + 1) * size)] {
+            for element in elements[piece] {
                 switch element {
                 case .gate(let gate, let qubits):
                     if gate.kind != .id { circuit.append(gate, indices: qubits) }
@@ -225,7 +238,7 @@ struct TrajectoryEngine: Sendable {
                     : nil
             }
             let made = Chunk(plan: plan, bound: bound)
-            plans.withLock { $0[key] = made }
+            plans.withLock { $0[piece] = made }
             return made
         }
     }
@@ -237,8 +250,20 @@ struct TrajectoryEngine: Sendable {
     let deferred: [(qubit: Int, clbit: Int, readout: ReadoutError?)]
     let program: NoisyProgram
 
-    init(program: NoisyProgram, fusion: Bool, maxFusedQubits: Int) throws {
+    /// From this many qubits (8 MiB states, run one branch at a time with every thread in the
+    /// kernels), the unaligned ends of a run between events are planned exactly: one fused pass
+    /// instead of up to 14 unfused ones costs less than planning the piece. Smaller states keep the
+    /// fixed chunks, which their many branches reuse, and run whole subtrees on separate threads.
+    static let exactPieceQubits = 19
+
+    /// Whether branches run one at a time with every thread in the kernels (large states) rather
+    /// than as whole subtrees on separate threads.
+    let largeState: Bool
+
+    init(program: NoisyProgram, fusion: Bool, maxFusedQubits: Int, exactPieceQubits: Int = TrajectoryEngine.exactPieceQubits) throws {
         self.program = program
+        let large = program.numQubits >= exactPieceQubits
+        largeState = large
         numQubits = program.numQubits
         numClbits = program.numClbits
         let steps = program.steps
@@ -268,7 +293,7 @@ struct TrajectoryEngine: Sendable {
         var run: [Stream.Element] = []
         func flush() {
             guard run.contains(where: { if case .barrier = $0 { false } else { true } }) else { run = []; return }
-            segments.append(.stream(Stream(elements: run, numQubits: program.numQubits, fusion: fusion)))
+            segments.append(.stream(Stream(elements: run, numQubits: program.numQubits, fusion: fusion, exactPieces: large)))
             run = []
         }
         for (i, step) in steps.enumerated() {
@@ -521,34 +546,10 @@ struct TrajectoryEngine: Sendable {
         return children
     }
 
-    /// The reduced density matrix ρ_Q[a][b] = Σ_rest ψ[a, rest]·conj(ψ[b, rest]) of some qubits
-    /// (bit j of a and b on qubits[j]), row-major, unnormalised; summed in index order.
+    /// The reduced density matrix of some qubits (the kernel ``reducedDensityMatrix(_:numQubits:qubits:threads:)``).
     func reducedDensityMatrix(_ state: StateVector<Double>, _ qubits: [Int]) -> [Complex<Double>] {
-        let k = qubits.count, d = 1 << k
-        let mask = qubits.reduce(0) { $0 | (1 << $1) }
-        let positions = setBitPositions(mask)
-        let offsets = (0..<d).map { a in qubits.enumerated().reduce(0) { a & (1 << $1.offset) != 0 ? $0 | (1 << $1.element) : $0 } }
-        var rho = [Double](repeating: 0, count: 2 * d * d)
-        let p = state.storage.pointer
-        var amplitudes = [Double](repeating: 0, count: 2 * d)
-        positions.withUnsafeBufferPointer { positions in
-            for rest in 0..<(state.count >> k) {
-                let base = insertZeroBits(rest, positions)
-                for a in 0..<d {
-                    amplitudes[2 * a] = p[2 * (base | offsets[a])]
-                    amplitudes[2 * a + 1] = p[2 * (base | offsets[a]) + 1]
-                }
-                for a in 0..<d {
-                    let ar = amplitudes[2 * a], ai = amplitudes[2 * a + 1]
-                    for b in 0..<d {
-                        let br = amplitudes[2 * b], bi = amplitudes[2 * b + 1]
-                        rho[2 * (a * d + b)] += ar * br + ai * bi
-                        rho[2 * (a * d + b) + 1] += ai * br - ar * bi
-                    }
-                }
-            }
-        }
-        return (0..<(d * d)).map { Complex(rho[2 * $0], rho[2 * $0 + 1]) }
+        let rho = Quantum.reducedDensityMatrix(state.storage.pointer, numQubits: numQubits, qubits: qubits, threads: state.threads)
+        return (0..<(rho.count / 2)).map { Complex(rho[2 * $0], rho[2 * $0 + 1]) }
     }
 
     // MARK: - Running the tree
@@ -559,7 +560,7 @@ struct TrajectoryEngine: Sendable {
               finish: @Sendable (Node) -> Leaf) -> (leaves: [Leaf], tally: Tally)
     {
         // Large states: one branch at a time, every thread in the kernels.
-        let parallelBranches = numQubits <= 18 && threads > 1
+        let parallelBranches = !largeState && threads > 1
         var start = initialState ?? StateVector<Double>(unchecked: numQubits, threads: threads)
         start.threads = parallelBranches ? 1 : threads
         let root = Node(state: start, segment: 0, element: 0, shots: shots, bits: [UInt8](repeating: 0, count: numClbits), seed: seed,

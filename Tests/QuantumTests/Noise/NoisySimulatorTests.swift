@@ -138,6 +138,26 @@ struct NoisySimulatorTests {
         }
     }
 
+    @Test("large states plan the ends of each run between events exactly: the same counts as the fixed chunks")
+    func exactPieces() throws {
+        var rng = SeededGenerator(seed: 5)
+        var circuit = try RandomCircuits.circuit(qubits: 6, gates: 150, &rng)
+        circuit.measureAll()
+        let simulator = Simulator(threads: 2)
+        let program = try NoisyProgram(circuit: circuit, noise: try dynamicNoise())
+        var results: [[String: Int]] = []
+        // exactPieceQubits 0: this 6-qubit state takes the large-state path (exact pieces, one
+        // branch at a time); 64: the fixed chunks of 64, 8 and 1 elements, subtrees on threads.
+        for threshold in [0, 64] {
+            let engine = try TrajectoryEngine(program: program, fusion: true, maxFusedQubits: 5, exactPieceQubits: threshold)
+            #expect(engine.largeState == (threshold == 0))
+            let run = try engine.run([:], shots: 400, seed: 21, memory: false, simulator: simulator)
+            #expect(run.branches > 20, "the runs must split often for the pieces to matter")
+            results.append(run.counts)
+        }
+        #expect(results[0] == results[1])
+    }
+
     @Test("expectation values: trajectories and shots lie within 5 standard errors of the exact value")
     func expectations() throws {
         // Each check below fails falsely with probability ≈ 5.7e-7 (normal approximation).
