@@ -196,17 +196,24 @@ public protocol GradientAggregation: Sendable {
 public struct SummedGradients: GradientAggregation {
     /// The ranks sharing the batch.
     public let communicator: any Communicator
+    /// With federated shards, which of the batch's samples this rank holds: each is computed there
+    /// and the ranks' partial sums meet in one sum (`partitionedSum`). Nil: every rank holds every
+    /// sample, and the batch is shared out in fixed blocks.
+    public var holds: (@Sendable (Int) -> Bool)?
 
     /// A sum over `communicator`'s ranks.
-    public init(communicator: any Communicator) { self.communicator = communicator }
+    public init(communicator: any Communicator) {
+        self.communicator = communicator
+        holds = nil
+    }
 
     /// Σ of the terms, in batch order.
     /// - Throws: as ``GradientAggregation/aggregate(count:gradientLength:statisticsLength:using:_:)``.
     public mutating func aggregate(count: Int, gradientLength: Int, statisticsLength: Int, using scheduler: Scheduler,
                                    _ term: @escaping @Sendable (Int, inout [Double]) throws -> Void) throws -> AggregatedBatch
     {
-        let sum = try communicator.reproducibleSum(count: count, length: gradientLength + statisticsLength, blockSize: 1,
-                                                   using: scheduler, term)
+        let sum = try sumOfTerms(communicator, count: count, length: gradientLength + statisticsLength, using: scheduler,
+                                 holds: holds, term)
         return AggregatedBatch(gradient: Array(sum[..<gradientLength]), statistics: Array(sum[gradientLength...]), clippedCount: 0)
     }
 }
@@ -220,11 +227,15 @@ public struct PrivateGradients: GradientAggregation {
     public let communicator: any Communicator
     /// The clipping norm, σ and the noise source (advanced by each aggregation).
     public var dpsgd: DPSGDAggregator
+    /// With federated shards, which of the batch's samples this rank holds (see
+    /// ``SummedGradients/holds``); nil: every rank holds every sample.
+    public var holds: (@Sendable (Int) -> Bool)?
 
     /// A private aggregation over `communicator`'s ranks.
     public init(communicator: any Communicator, dpsgd: DPSGDAggregator) {
         self.communicator = communicator
         self.dpsgd = dpsgd
+        holds = nil
     }
 
     /// Σ clip(g_i) + N(0, σ²C²), and the statistics' plain sum.
@@ -236,7 +247,7 @@ public struct PrivateGradients: GradientAggregation {
     {
         let clipper = dpsgd, p = gradientLength, s = statisticsLength
         // One entry past the statistics counts the clipped gradients.
-        let sum = try communicator.reproducibleSum(count: count, length: p + s + 1, blockSize: 1, using: scheduler) { i, accumulator in
+        let sum = try sumOfTerms(communicator, count: count, length: p + s + 1, using: scheduler, holds: holds) { i, accumulator in
             var sample = [Double](repeating: 0, count: p + s)
             try term(i, &sample)
             var gradient = Array(sample[..<p])

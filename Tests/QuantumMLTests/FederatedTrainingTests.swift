@@ -1,0 +1,206 @@
+import Foundation
+import Parallel
+import Privacy
+import SecureCommunication
+import Testing
+@testable import QuantumML
+
+// Federated shards: the oracle is one process training on the concatenated shards with the same
+// seed (the ordinary, already-tested path). The shards are cut from Iris in row order, which is
+// sorted by class, so most sites hold one or two classes only — each shard is read back from its
+// own CSV text, so its class list is its own, as a site's file would give it.
+
+/// 60 Iris rows (20 per class, in class order): small enough for a debug build.
+private func irisRows() -> Dataset {
+    let iris = DatasetLoader.iris()
+    return iris.subset((0..<iris.count).filter { $0 % 50 < 20 })
+}
+
+/// Rank `rank`'s shard of `data` (rank r of s: rows r·n/s ..< (r+1)·n/s), read back from CSV text so
+/// that its classes are only those it holds.
+private func shard(_ data: Dataset, rank: Int, of size: Int, renaming renamed: String? = nil) throws -> Dataset {
+    let rows = (rank * data.count / size)..<((rank + 1) * data.count / size)
+    var text = (data.featureNames.enumerated().map { $0.offset == 0 ? (renamed ?? $0.element) : $0.element } + [data.labelName])
+        .joined(separator: ",") + "\n"
+    for i in rows { text += data.features.row(i).map { "\($0)" }.joined(separator: ",") + ",\(data.classes[data.labels[i]])\n" }
+    return try DatasetLoader.dataset(CSVTable(text: text, location: "site-\(rank).csv"), name: "site", labelColumn: nil)
+}
+
+/// Four qubits, one layer, two epochs of 12, one thread; fitted min-max scaling unless changed.
+private func federatedConfiguration() throws -> VariationalConfiguration {
+    try VariationalConfiguration(ansatz: .realAmplitudes(qubits: 4, reps: 1), epochs: 2, batchSize: 12, seed: 11,
+                                 scheduler: Scheduler(threads: 1))
+}
+
+private func largestDifference(_ a: [Double], _ b: [Double]) -> Double {
+    a.count == b.count ? zip(a, b).map { abs($0 - $1) }.max() ?? 0 : .infinity
+}
+
+@Suite("federated shards: training where each rank holds only its own rows")
+struct FederatedTrainingTests {
+    @Test("vqc on shards equals one process on the concatenated rows: scaler, classes and accuracy exactly, weights to rounding",
+          arguments: [2, 3])
+    func sameModel(ranks: Int) throws {
+        let data = irisRows()
+        var configuration = try federatedConfiguration()
+        configuration.validationFraction = 0
+        let single = try VariationalModel.trainClassifier(data, configuration: configuration)
+        let shards = try (0..<ranks).map { try shard(data, rank: $0, of: ranks) }
+        #expect(shards.contains { $0.classes.count < 3 }, "some site lacks a class: the class list must be agreed")
+        let base = configuration
+        let models = try LocalCommunicator.run(ranks: ranks) { communicator in
+            var local = base
+            local.communicator = communicator
+            return try VariationalModel.trainFederatedClassifier(shards[communicator.rank], configuration: local)
+        }
+        for model in models {
+            #expect(model.parameters == models[0].parameters, "every rank takes the same steps")
+            #expect(model.classes == single.classes)
+            #expect(model.scaler == single.scaler, "min-max from the allreduced extremes is the fitted scaler of all rows")
+            #expect(largestDifference(model.parameters, single.parameters) < 1e-9)
+            #expect(model.training.samples == data.count)
+            #expect(model.training.trainAccuracy == single.training.trainAccuracy)
+            #expect(model.history.count == single.history.count)
+            for (a, b) in zip(model.history, single.history) { #expect(abs(a.loss - b.loss) < 1e-9) }
+        }
+        // The oracle is not trivially met: a model trained on rank 0's shard alone differs.
+        let alone = try VariationalModel.trainClassifier(data.subset(Array(0..<(data.count / 2))), configuration: configuration)
+        #expect(largestDifference(alone.parameters, single.parameters) > 1e-3)
+    }
+
+    @Test("DP-SGD on shards: ε, σ, q and the steps count all N rows, the noise is added once; the same model as one process",
+          arguments: [2, 3])
+    func privateSameModel(ranks: Int) throws {
+        let data = irisRows()
+        var configuration = try federatedConfiguration()
+        configuration.featureBounds = [4...8, 2...4.5, 1...7, 0...2.6]
+        configuration.privacy = DifferentialPrivacyConfiguration(noiseMultiplier: 1.1, delta: 1e-5, maxGradientNorm: 0.5, randomSeed: 3)
+        let single = try VariationalModel.trainClassifier(data, configuration: configuration)
+        let shards = try (0..<ranks).map { try shard(data, rank: $0, of: ranks) }
+        let base = configuration
+        let models = try LocalCommunicator.run(ranks: ranks) { communicator in
+            var local = base
+            local.communicator = communicator
+            return try VariationalModel.trainFederatedClassifier(shards[communicator.rank], configuration: local)
+        }
+        let expected = try #require(single.training.privacy)
+        // The accountant's own figure for N = 60 rows in expected batches of 12 over 2 epochs.
+        let budget = try PrivacyAccounting.epsilon(samplingRate: 12.0 / 60, noiseMultiplier: 1.1, steps: 10, delta: 1e-5)
+        for model in models {
+            let record = try #require(model.training.privacy)
+            #expect(record.epsilon == expected.epsilon)
+            #expect(record.epsilon == budget.epsilon)
+            #expect(record.samplingRate == 12.0 / 60 && record.steps == 10 && record.protectedSamples == 60)
+            #expect(largestDifference(model.parameters, single.parameters) < 1e-9)
+        }
+    }
+
+    @Test("with secure aggregation and encrypted traffic: the same model within the quantisation", arguments: [2, 3])
+    func secureSameModel(ranks: Int) throws {
+        let data = irisRows()
+        var configuration = try federatedConfiguration()
+        configuration.epochs = 1
+        let single = try VariationalModel.trainClassifier(data, configuration: configuration)
+        let shards = try (0..<ranks).map { try shard(data, rank: $0, of: ranks) }
+        let key = try RawKey(bytes: [UInt8](repeating: 4, count: 32))
+        let base = configuration
+        let models = try LocalCommunicator.run(ranks: ranks) { communicator in
+            var local = base
+            let encrypted = try EncryptedCommunicator(wrapping: communicator, clusterKey: key)
+            local.communicator = try SecureAggregationCommunicator(wrapping: encrypted, clusterKey: key)
+            return try VariationalModel.trainFederatedClassifier(shards[communicator.rank], configuration: local)
+        }
+        for model in models {
+            #expect(model.parameters == models[0].parameters)
+            #expect(largestDifference(model.parameters, single.parameters) < 1e-6)
+            #expect(model.training.trainAccuracy == single.training.trainAccuracy)
+        }
+    }
+
+    @Test("shards whose columns differ stop every rank with the rank and both column lists")
+    func columnsDisagree() throws {
+        let data = irisRows()
+        let results = try LocalCommunicator.run(ranks: 2) { communicator -> String in
+            var local = try federatedConfiguration()
+            local.communicator = communicator
+            let mine = try shard(data, rank: communicator.rank, of: 2, renaming: communicator.rank == 1 ? "sepal" : nil)
+            do {
+                _ = try VariationalModel.trainFederatedClassifier(mine, configuration: local)
+                return "trained"
+            } catch {
+                return "\(error)"
+            }
+        }
+        for message in results {
+            #expect(message.contains("the shard (rank 1): its columns are label \"species\", features \"sepal\""), "\(message)")
+            #expect(message.contains("every shard must have rank 0's columns: label \"species\", features \"sepal_length\""))
+        }
+    }
+
+    @Test("jobs: a {rank} path on one rank, for a kernel model, or with a missing shard is refused on every rank")
+    func jobRefusals() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-fed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pattern = folder.appendingPathComponent("site-{rank}.csv").path
+        try DatasetLoader.irisCSV.write(toFile: folder.appendingPathComponent("site-0.csv").path, atomically: true, encoding: .utf8)
+        #expect(try DataSource(parsing: pattern) == .shards(pattern))
+
+        var job = TrainingJob(model: .vqc, data: try DataSource(parsing: pattern))
+        job.scheduler = try Scheduler(threads: 1)
+        do {
+            _ = try TrainedModel.train(job)
+            Issue.record("a {rank} path trained on one rank")
+        } catch {
+            #expect("\(error)".contains("in a run of one rank: {rank} names one shard per MPI rank"), "\(error)")
+        }
+        let kernel = TrainingJob(model: .qsvm, data: .shards(pattern))
+        do {
+            _ = try TrainedModel.train(kernel)
+            Issue.record("a qsvm trained on shards")
+        } catch {
+            #expect("\(error)".contains("a kernel SVM needs the kernel of every pair of training rows"), "\(error)")
+        }
+        do {
+            _ = try DatasetLoader.load(.shards(pattern))
+            Issue.record("a single loader read shards")
+        } catch {
+            #expect("\(error)".contains("a path with {rank} (one shard per MPI rank)"), "\(error)")
+        }
+        // site-1.csv is missing: rank 1 fails to read it, rank 0 learns that and stops too.
+        let base = job
+        let messages = try LocalCommunicator.run(ranks: 2) { communicator -> String in
+            var local = base
+            local.communicator = communicator
+            local.variational.epochs = 1
+            do {
+                _ = try TrainedModel.train(local)
+                return "trained"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(messages[1].contains("site-1.csv"), "\(messages[1])")
+        #expect(messages[0].contains("rank 1 failed") && messages[0].contains("site-1.csv"), "\(messages[0])")
+    }
+}
+
+/// Federated training on the world communicator: one rank in a plain `swift test`; under `mpirun`
+/// (.ci/run, -np 2 and -np 3) every rank trains on its own shard and compares with the one-process
+/// model it trains itself on the concatenated rows.
+@Suite("federated world", .serialized)
+struct FederatedWorldTests {
+    @Test("the world's shards train the one-process model")
+    func world() throws {
+        let world = try Distributed.world()
+        let data = irisRows()
+        var configuration = try federatedConfiguration()
+        configuration.epochs = 1
+        let single = try VariationalModel.trainClassifier(data, configuration: configuration)
+        configuration.communicator = world
+        let model = try VariationalModel.trainFederatedClassifier(try shard(data, rank: world.rank, of: world.size), configuration: configuration)
+        #expect(largestDifference(model.parameters, single.parameters) < 1e-9)
+        #expect(model.training.trainAccuracy == single.training.trainAccuracy)
+        #expect(model.training.ranks == world.size)
+    }
+}
