@@ -1,6 +1,7 @@
 import Foundation
 import Parallel
 import Privacy
+import Quantum
 import SecureCommunication
 import Testing
 @testable import QuantumML
@@ -114,6 +115,39 @@ struct FederatedTrainingTests {
             #expect(model.parameters == models[0].parameters)
             #expect(largestDifference(model.parameters, single.parameters) < 1e-6)
             #expect(model.training.trainAccuracy == single.training.trainAccuracy)
+        }
+    }
+
+    @Test("vqr on shards equals one process on the concatenated rows: target scaling exactly, weights and MSE/MAE/R² to rounding",
+          arguments: [2, 3])
+    func regressorSameModel(ranks: Int) throws {
+        var generator = SeededGenerator(seed: 21)
+        let rows = (0..<36).map { _ in [4 * generator.nextUniform(), 2 * generator.nextUniform() - 1] }
+        let data = try RegressionData(name: "waves", features: Matrix(rows), targets: rows.map { 3 * sin($0[0]) + $0[1] },
+                                      featureNames: ["x", "y"], targetName: "z")
+        let configuration = try VariationalConfiguration(ansatz: .realAmplitudes(qubits: 2, reps: 1), epochs: 2, batchSize: 8, seed: 4,
+                                                         scheduler: Scheduler(threads: 1))
+        let single = try VariationalModel.trainRegressor(data, configuration: configuration)
+        let shards = try (0..<ranks).map { r in
+            let range = (r * data.count / ranks)..<((r + 1) * data.count / ranks)
+            return try RegressionData(name: "site", features: data.features.selectingRows(Array(range)), targets: Array(data.targets[range]),
+                                      featureNames: data.featureNames, targetName: data.targetName)
+        }
+        let models = try LocalCommunicator.run(ranks: ranks) { communicator in
+            var local = configuration
+            local.communicator = communicator
+            return try VariationalModel.trainFederatedRegressor(shards[communicator.rank], configuration: local)
+        }
+        func close(_ a: Double?, _ b: Double?) -> Bool { a.flatMap { a in b.map { abs(a - $0) <= 1e-12 * max(1, abs($0)) } } ?? false }
+        for model in models {
+            #expect(model.parameters == models[0].parameters)
+            #expect(model.targetScaling == single.targetScaling, "the allreduced extremes are the concatenated targets' extremes")
+            #expect(model.scaler == single.scaler)
+            #expect(largestDifference(model.parameters, single.parameters) < 1e-9)
+            #expect(close(model.training.trainMSE, single.training.trainMSE))
+            #expect(close(model.training.trainMAE, single.training.trainMAE))
+            #expect(close(model.training.trainR2, single.training.trainR2))
+            #expect(model.training.samples == data.count)
         }
     }
 

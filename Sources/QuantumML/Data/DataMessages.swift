@@ -84,7 +84,7 @@ extension QuantumMLError {
     /// A `{rank}` path where only one file can be read (predict, kernel, a test set, a regressor).
     static func shardsNotReadHere(_ pattern: String, use: String) -> QuantumMLError {
         .invalidArgument(argument: use, received: "'\(pattern)', a path with \(DataSource.rankPlaceholder) (one shard per MPI rank)",
-                         valid: "one file that every rank reads: shards are read only by `train` of a variational classifier (vqc), "
+                         valid: "one file that every rank reads: shards are read only by `train` of a variational model (vqc, vqr), "
                              + "where each rank trains on its own rows")
     }
 
@@ -100,9 +100,9 @@ extension QuantumMLError {
     /// A kernel model on shards: its kernel needs every pair of rows.
     static func shardsForKernelModel(_ model: String) -> QuantumMLError {
         .invalidArgument(argument: "the model trained on federated shards", received: model,
-                         valid: "a variational classifier (vqc): a kernel SVM needs the kernel of every pair of training rows, "
+                         valid: "a variational model (vqc, vqr): a kernel SVM needs the kernel of every pair of training rows, "
                              + "so rows would have to leave their sites (and its model stores training rows as support vectors); "
-                             + "vqc sends only gradient sums between the ranks")
+                             + "vqc and vqr send only gradient sums between the ranks")
     }
 
     /// What the federated path does not offer (yet).

@@ -21,7 +21,7 @@ public enum DataSource: Sendable, Equatable {
     case regression(RegressionData)
     /// Federated shards: one CSV file per rank (plain or sealed), named by a path in which
     /// ``rankPlaceholder`` stands for the rank, e.g. `site-{rank}.csv.sealed`. Each rank reads only
-    /// its own file; only ``TrainedModel/train(_:)`` of a variational classifier takes such a source
+    /// its own file; only ``TrainedModel/train(_:)`` of a variational model (vqc, vqr) takes such a source
     /// (docs/secure-distributed.md, "Federated shards").
     case shards(String)
 

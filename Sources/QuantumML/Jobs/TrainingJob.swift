@@ -157,8 +157,9 @@ public struct TrainingOutcome: Sendable {
 extension TrainedModel {
     /// Runs a training job: loads the data (and test data), splits it as ``TrainingJob`` describes,
     /// trains and scores the model. With ``DataSource/shards(_:)`` each rank of the job's
-    /// communicator reads only its own shard and a vqc trains on all of them
-    /// (``VariationalModel/trainFederatedClassifier(_:test:configuration:split:)``); a test share is
+    /// communicator reads only its own shard and a vqc or vqr trains on all of them
+    /// (``VariationalModel/trainFederatedClassifier(_:test:configuration:split:)``,
+    /// ``VariationalModel/trainFederatedRegressor(_:test:configuration:split:)``); a test share is
     /// then held out of each shard, and a test set must be sharded too.
     ///
     /// - Parameter job: The job.
@@ -166,7 +167,7 @@ extension TrainedModel {
     /// - Throws: The loaders' errors (Privacy's for sealed files, ``QuantumMLError/data(location:found:valid:)``
     ///   for bad CSV); ``QuantumMLError/invalidArgument(argument:received:valid:)`` for bad options
     ///   (a test fraction outside [0, 1), a classification set for a regressor; shards for a kernel
-    ///   model, a regressor or a run of one rank); the training
+    ///   model or a run of one rank); the training
     ///   errors of ``Classifier/train(_:test:configuration:split:)`` and ``VariationalModel``.
     public static func train(_ job: TrainingJob) throws -> TrainingOutcome {
         guard job.testFraction.isFinite, job.testFraction >= 0, job.testFraction < 1 else {

@@ -30,9 +30,10 @@ struct VariationalSetup {
     }
 
     /// Checks a regressor's data and configuration.
+    /// - Parameter agreedScaler: federated shards: the scaler agreed over the ranks (nil: fit).
     static func regressor(features: Matrix, targets: [Double], featureNames: [String],
                           test: (features: Matrix, targets: [Double])?,
-                          _ configuration: VariationalConfiguration) throws -> VariationalSetup
+                          _ configuration: VariationalConfiguration, agreedScaler: Scaler? = nil) throws -> VariationalSetup
     {
         guard targets.count == features.rows else {
             throw QuantumMLError.shapeMismatch(subject: "the targets", received: "\(targets.count) for \(features.rows) samples", expected: "one target per sample")
@@ -55,7 +56,7 @@ struct VariationalSetup {
                 throw QuantumMLError.invalidArgument(argument: "test target \(bad)", received: "\(test.targets[bad])", valid: "finite")
             }
         }
-        return try resolve(features: features, classes: nil, configuration)
+        return try resolve(features: features, classes: nil, configuration, agreedScaler: agreedScaler)
     }
 
     /// The checks both share: schedule, optimiser, circuit widths, readout.
