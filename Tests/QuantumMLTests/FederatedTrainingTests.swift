@@ -151,6 +151,61 @@ struct FederatedTrainingTests {
         }
     }
 
+    @Test("the agreed standard scaler is the one fitted on the concatenated rows, within rounding", arguments: [2, 3])
+    func standardScaler(ranks: Int) throws {
+        let data = irisRows()
+        let fitted = try Scaler.fit(data.features, kind: .standard)
+        let agreed = try LocalCommunicator.run(ranks: ranks) { communicator in
+            try Scaler.agreed(try shard(data, rank: communicator.rank, of: ranks).features, kind: .standard, over: communicator)
+        }
+        for scaler in agreed {
+            #expect(scaler.kind == .standard)
+            #expect(largestDifference(scaler.offsets, fitted.offsets) < 1e-12 && largestDifference(scaler.factors, fitted.factors) < 1e-12)
+        }
+    }
+
+    @Test("a job on sealed shard files: each rank opens its own; a test and a validation share held out of each shard")
+    func sealedJob() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-fed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = irisRows(), key = RawKey()
+        var heldPerSite: [(test: Int, validation: Int)] = []
+        for r in 0..<2 {
+            let site = try shard(data, rank: r, of: 2)
+            var text = (site.featureNames + [site.labelName]).joined(separator: ",") + "\n"
+            for i in 0..<site.count { text += site.features.row(i).map { "\($0)" }.joined(separator: ",") + ",\(site.classes[site.labels[i]])\n" }
+            try SealedFile.write(Data(text.utf8), toPath: folder.appendingPathComponent("site-\(r).csv.sealed").path, for: [.key(key)],
+                                 contentType: "dataset/csv")
+            // The oracle of the held-out counts: each shard split on its own, as a site would.
+            let (train, test) = try stratifiedSplit(site, testFraction: 0.2, seed: 7)
+            let (_, validation) = try stratifiedSplit(train, testFraction: 0.25, seed: 7)
+            heldPerSite.append((test.count, validation.count))
+        }
+        var job = TrainingJob(model: .vqc, data: .shards(folder.appendingPathComponent("site-{rank}.csv.sealed").path))
+        job.testFraction = 0.2
+        job.variational.epochs = 1
+        job.variational.validationFraction = 0.25
+        job.keys = InputKeys(identities: [.key(key)])
+        job.scheduler = try Scheduler(threads: 1)
+        let base = job
+        let outcomes = try LocalCommunicator.run(ranks: 2) { communicator -> TrainedModel in
+            var local = base
+            local.communicator = communicator
+            return try TrainedModel.train(local).model
+        }
+        guard case .variational(let model) = outcomes[0], case .variational(let other) = outcomes[1] else {
+            Issue.record("not a variational model")
+            return
+        }
+        #expect(model.parameters == other.parameters)
+        let tests = heldPerSite.map(\.test).reduce(0, +), validations = heldPerSite.map(\.validation).reduce(0, +)
+        #expect(model.training.testSamples == tests && model.training.validationSamples == validations)
+        #expect(model.training.samples + validations + tests == data.count)
+        #expect(model.training.testAccuracy != nil && model.history.first?.validationLoss != nil)
+        #expect(model.training.dataset == "site-{rank}")
+    }
+
     @Test("shards whose columns differ stop every rank with the rank and both column lists")
     func columnsDisagree() throws {
         let data = irisRows()
