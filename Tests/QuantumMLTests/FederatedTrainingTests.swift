@@ -69,6 +69,38 @@ struct FederatedTrainingTests {
         #expect(largestDifference(alone.parameters, single.parameters) > 1e-3)
     }
 
+    @Test("SPSA, and a hybrid head with a validation share, on shards: the one-process model (validation from each shard)")
+    func otherSettings() throws {
+        let data = irisRows()
+        var spsa = try federatedConfiguration()
+        spsa.optimizer = .spsa()
+        var hybrid = try federatedConfiguration()
+        hybrid.hybrid = true
+        for configuration in [spsa, hybrid] {
+            let single = try VariationalModel.trainClassifier(data, configuration: configuration)
+            let models = try LocalCommunicator.run(ranks: 2) { communicator in
+                var local = configuration
+                local.communicator = communicator
+                return try VariationalModel.trainFederatedClassifier(try shard(data, rank: communicator.rank, of: 2), configuration: local)
+            }
+            #expect(models[0].parameters == models[1].parameters)
+            #expect(largestDifference(models[0].parameters, single.parameters) < 1e-9)
+        }
+        // A validation share: held out of each shard, so not the one-process split; the epochs
+        // still report a validation loss over both shards' held rows.
+        var validated = try federatedConfiguration()
+        validated.validationFraction = 0.2
+        let base = validated
+        let models = try LocalCommunicator.run(ranks: 2) { communicator in
+            var local = base
+            local.communicator = communicator
+            return try VariationalModel.trainFederatedClassifier(try shard(data, rank: communicator.rank, of: 2), configuration: local)
+        }
+        let held = try (0..<2).map { try stratifiedSplit(try shard(data, rank: $0, of: 2), testFraction: 0.2, seed: 11).test.count }
+        #expect(models[0].training.validationSamples == held.reduce(0, +))
+        #expect(models[0].history.allSatisfy { $0.validationLoss != nil } && models[0].parameters == models[1].parameters)
+    }
+
     @Test("DP-SGD on shards: ε, σ, q and the steps count all N rows, the noise is added once; the same model as one process",
           arguments: [2, 3])
     func privateSameModel(ranks: Int) throws {
