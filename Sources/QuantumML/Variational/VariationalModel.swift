@@ -270,9 +270,9 @@ public struct VariationalModel: Codable, Sendable, Equatable {
     /// Runs the loop (resuming from a checkpoint when asked) and assembles the model; its
     /// `seconds` holds the training time of a resumed run's earlier sessions.
     static func fit(_ setup: VariationalSetup, _ samples: TrainingSamples, _ validation: TrainingSamples?,
-                            _ configuration: VariationalConfiguration, kind: Kind, featureNames: [String], labelName: String,
-                            classes: [String]?, targetScaling: TargetScaling?, dataset: String,
-                            split: (seed: UInt64, testSize: Double)?, started: UInt64) throws -> VariationalModel
+                    _ configuration: VariationalConfiguration, kind: Kind, featureNames: [String], labelName: String,
+                    classes: [String]?, targetScaling: TargetScaling?, dataset: String,
+                    split: (seed: UInt64, testSize: Double)?, started: UInt64) throws -> VariationalModel
     {
         guard samples.count >= 1 else {
             throw QuantumMLError.invalidArgument(argument: "the training samples left after the validation split", received: "none", valid: "at least one")

@@ -7,6 +7,10 @@ import Quantum
 // sum comes from `reproducibleSum` (fixed per-sample blocks summed in order), which is bit for bit
 // the same for every number of ranks and threads — so every rank takes the same step, and the
 // trained parameters equal the one-rank, one-thread run exactly.
+// With federated shards (each rank holding only its own rows) the order and batches are drawn
+// over the global indices the same way, but each rank adds the terms of the rows it holds and the
+// partial sums meet in one sum (`partitionedSum`), so the parameters equal the one-process run on
+// the concatenated shards within rounding instead of bit for bit.
 
 /// Samples (scaled features) and their targets (class indices or scaled values).
 ///
