@@ -128,6 +128,68 @@ struct FederatedTrainingTests {
         }
     }
 
+    @Test("noise per site: each of P sites adds N(0, σ²C²/(P − 1)), so the aggregate's noise has variance P/(P − 1)·σ²C²")
+    func perSiteNoiseVariance() throws {
+        // No samples at all: the aggregate is the noise alone. 3 ranks × 40 steps × 100 coordinates.
+        let ranks = 3, steps = 40, length = 100, sigma = 2.0
+        let draws = try LocalCommunicator.run(ranks: ranks) { communicator -> [Double] in
+            var aggregation = PrivateGradients(communicator: communicator,
+                                               dpsgd: try DPSGDAggregator(maxGradientNorm: 1, noiseMultiplier: sigma,
+                                                                          noise: GaussianNoise(generator: SecureRandomGenerator(seed: 1))))
+            aggregation.holds = { _ in false }
+            aggregation.siteNoise = GaussianNoise(generator: SecureRandomGenerator(seed: 50 + UInt64(communicator.rank)))
+            var values: [Double] = []
+            for _ in 0..<steps {
+                values += try aggregation.aggregate(count: 0, gradientLength: length, statisticsLength: 1, using: try Scheduler(threads: 1)) { _, _ in }
+                    .gradient
+            }
+            return values
+        }
+        #expect(draws[1] == draws[0] && draws[2] == draws[0], "every rank holds the same noisy sum")
+        let n = Double(draws[0].count)
+        let variance = draws[0].map { $0 * $0 }.reduce(0, +) / n   // mean 0 known
+        let expected = Double(ranks) / Double(ranks - 1) * sigma * sigma
+        // χ² with n = 4000 degrees of freedom: the ratio's standard deviation is √(2/n) ≈ 0.022, and
+        // ±6 of them (±13 %) excludes σ² = 4, the variance of noise added once.
+        #expect(abs(variance / expected - 1) < 6 * (2 / n).squareRoot(), "variance \(variance), expected \(expected)")
+    }
+
+    @Test("noise per site in training: ε as with noise once, recorded; refused without shards or without secure aggregation")
+    func perSiteNoiseTraining() throws {
+        let data = irisRows()
+        var configuration = try federatedConfiguration()
+        configuration.featureBounds = [4...8, 2...4.5, 1...7, 0...2.6]
+        configuration.privacy = DifferentialPrivacyConfiguration(noiseMultiplier: 1.1, delta: 1e-5, maxGradientNorm: 0.5, randomSeed: 3)
+        let once = try VariationalModel.trainClassifier(data, configuration: configuration)
+        configuration.privacy?.noisePerSite = true
+        let key = try RawKey(bytes: [UInt8](repeating: 4, count: 32))
+        let base = configuration
+        let models = try LocalCommunicator.run(ranks: 3) { communicator in
+            var local = base
+            local.communicator = try SecureAggregationCommunicator(wrapping: communicator, clusterKey: key)
+            return try VariationalModel.trainFederatedClassifier(try shard(data, rank: communicator.rank, of: 3), configuration: local)
+        }
+        for model in models {
+            #expect(model.parameters == models[0].parameters)
+            #expect(model.training.privacy?.epsilon == once.training.privacy?.epsilon)
+            #expect(model.training.privacy?.noisePerSite == true && once.training.privacy?.noisePerSite == nil)
+        }
+        #expect(largestDifference(models[0].parameters, once.parameters) > 1e-6, "other noise draws")
+        // Without shards, and on shards without secure aggregation: refused on every rank.
+        #expect(throws: QuantumMLError.self) { _ = try VariationalModel.trainClassifier(data, configuration: base) }
+        let messages = try LocalCommunicator.run(ranks: 2) { communicator -> String in
+            var local = base
+            local.communicator = communicator
+            do {
+                _ = try VariationalModel.trainFederatedClassifier(try shard(data, rank: communicator.rank, of: 2), configuration: local)
+                return "trained"
+            } catch {
+                return "\(error)"
+            }
+        }
+        for message in messages { #expect(message.contains("noise per site") && message.contains("with secure aggregation"), "\(message)") }
+    }
+
     @Test("with secure aggregation and encrypted traffic: the same model within the quantisation", arguments: [2, 3])
     func secureSameModel(ranks: Int) throws {
         let data = irisRows()

@@ -22,6 +22,9 @@ extension Communicator {
     ///   - length: the vector length (≥ 0), the same on every rank.
     ///   - scheduler: this rank's threads.
     ///   - holds: whether this rank holds item `i`.
+    ///   - adjustingPartial: called once with this rank's partial sum before the ranks' sums meet
+    ///     (also on a rank that holds none of the items): for what each rank adds of its own, such
+    ///     as its share of differential-privacy noise. By default nothing.
     ///   - term: adds item `i`'s contribution into the accumulator (it must only add); called only
     ///     for the items this rank holds.
     /// - Returns: the sum over every rank's items, identical on every rank.
@@ -30,6 +33,7 @@ extension Communicator {
     ///   rank whose term threw and ``CommunicationError/rankFailed(rank:message:)`` on the others (no
     ///   rank is left waiting); communication errors.
     public func partitionedSum(count: Int, length: Int, using scheduler: Scheduler = .shared, holds: (Int) -> Bool,
+                               adjustingPartial: (inout [Double]) -> Void = { _ in },
                                _ term: @escaping @Sendable (Int, inout [Double]) throws -> Void) throws -> [Double]
     {
         guard count >= 0, length >= 0 else {
@@ -48,6 +52,10 @@ extension Communicator {
             var partial = [Double](repeating: 0, count: length)
             for values in terms { for k in 0..<length { partial[k] += values[k] } }
             return partial
+        }.map { partial in
+            var adjusted = partial
+            adjustingPartial(&adjusted)
+            return adjusted
         }
         if size == 1 { return try local.get() }
         // Every rank learns whether every rank's items worked before the sum starts.

@@ -280,6 +280,19 @@ public struct VariationalModel: Codable, Sendable, Equatable {
         let problem = try VariationalProblem(featureMap: setup.featureMap, ansatz: setup.ansatz, head: setup.head,
                                              method: configuration.gradientMethod, noise: configuration.noise)
         let communicator = configuration.communicator ?? LocalCommunicator()
+        if let privacy = configuration.privacy, privacy.noisePerSite {
+            guard samples.shard != nil else {
+                throw QuantumMLError.invalidArgument(
+                    argument: "noise per site", received: "a run without federated shards (every rank holds every row)",
+                    valid: "federated shards (--data 'site-{rank}.csv') with --secure-aggregation; otherwise the noise is added once to the aggregate")
+            }
+            guard communicator.size == 1 || communicator is any AggregatesPrivately else {
+                throw QuantumMLError.invalidArgument(
+                    argument: "noise per site", received: "sums without secure aggregation: every rank would see each site's partial sum "
+                        + "with only that site's share of the noise (σ²C²/(P − 1))",
+                    valid: "with secure aggregation (--secure-aggregation), which reveals only the total")
+            }
+        }
         let initial = VariationalTrainer.initialParameters(problem, seed: configuration.seed)
         // The data checks and one sample on this process first: the circuit's own errors (such as
         // a parameter-shift gradient through a gate it cannot shift) surface here unwrapped, before

@@ -55,10 +55,15 @@ struct SampleShard: Sendable, Equatable {
 /// Σ over `0..<count` of the terms: shared out over the ranks by `reproducibleSum` (one item per
 /// block, bit for bit the same for any rank count), or, with federated shards (`holds` given),
 /// added by the rank that holds each item and combined in one sum (`partitionedSum`).
+/// `adjustingPartial` (federated shards only) changes this rank's partial sum before the sums meet.
 func sumOfTerms(_ communicator: any Communicator, count: Int, length: Int, using scheduler: Scheduler,
-                holds: (@Sendable (Int) -> Bool)?, _ term: @escaping @Sendable (Int, inout [Double]) throws -> Void) throws -> [Double]
+                holds: (@Sendable (Int) -> Bool)?, adjustingPartial: (inout [Double]) -> Void = { _ in },
+                _ term: @escaping @Sendable (Int, inout [Double]) throws -> Void) throws -> [Double]
 {
-    if let holds { return try communicator.partitionedSum(count: count, length: length, using: scheduler, holds: holds, term) }
+    if let holds {
+        return try communicator.partitionedSum(count: count, length: length, using: scheduler, holds: holds,
+                                               adjustingPartial: adjustingPartial, term)
+    }
     return try communicator.reproducibleSum(count: count, length: length, blockSize: 1, using: scheduler, term)
 }
 
@@ -284,8 +289,10 @@ struct VariationalTrainer: Sendable {
             }
             var aggregation = PrivateGradients(communicator: communicator, dpsgd: dp.aggregator)
             aggregation.holds = train.holder(of: batch)
+            aggregation.siteNoise = dp.siteNoise
             let sums = try gradientStep(batch, train, &state, &aggregation, expectedBatchSize: Double(plan.expectedBatchSize))
             dp.aggregator = aggregation.dpsgd
+            dp.siteNoise = aggregation.siteNoise
             dp.samples += batch.count
             dp.clipped += sums.clipped
             state.privacy = dp
