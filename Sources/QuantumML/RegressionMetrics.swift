@@ -61,7 +61,7 @@ public struct RegressionMetrics: Sendable, Equatable {
         return RegressionMetrics(meanSquaredError: squared / n, meanAbsoluteError: absolute / n, rSquared: rSquared)
     }
 
-    private init(meanSquaredError: Double, meanAbsoluteError: Double, rSquared: Double) {
+    init(meanSquaredError: Double, meanAbsoluteError: Double, rSquared: Double) {
         self.meanSquaredError = meanSquaredError
         self.meanAbsoluteError = meanAbsoluteError
         self.rSquared = rSquared

@@ -22,15 +22,19 @@ struct Train: ParsableCommand {
             Under mpirun: --encrypt-traffic --cluster-key FILE seals everything the ranks send each other; \
             --secure-aggregation (vqc, vqr) masks each rank's gradient sum, so only the total is revealed. \
             See docs/secure-distributed.md.
+            Federated shards (vqc, vqr, under mpirun): --data 'site-{rank}.csv[.sealed]' — each rank reads only the file \
+            with its own rank number; the ranks agree on the columns, the class list and the scaling, and only gradient sums \
+            leave a rank. --test-size holds out a share of each shard; a --test set must be sharded too.
             Examples:
               verdant train --data builtin:iris --model qsvm -o iris.model
               verdant train --data prices.csv --label price --model vqr -o price.model
               verdant train --data data.csv.sealed -i me.key -r verdant1… --model qsvm -o model.sealed
               verdant train --data builtin:iris --model vqc --feature-bounds 4:8,2:4.5,1:7,0:2.6 --dp-epsilon 3 --dp-delta 1e-5 -o dp.model
+              mpirun -np 3 verdant train --data 'site-{rank}.csv.sealed' -i site.key --model vqc --secure-aggregation -o fed.model
             """
     )
 
-    @Option(help: ArgumentHelp("The training data: a CSV file (plain or sealed), builtin:iris or builtin:adhoc.", valueName: "file"))
+    @Option(help: ArgumentHelp("The training data: a CSV file (plain or sealed), builtin:iris, builtin:adhoc, or one shard per MPI rank ('site-{rank}.csv', vqc, vqr).", valueName: "file"))
     var data: String
 
     @Option(help: ArgumentHelp("The label column's name (default: the last column).", valueName: "column"))

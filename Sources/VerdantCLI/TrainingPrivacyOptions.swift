@@ -26,6 +26,11 @@ struct DifferentialPrivacyOptions: ParsableArguments {
             help: ArgumentHelp("DP-SGD: draw batches and noise from this seed (reproducible; no privacy against anyone who knows it).", valueName: "n"))
     var seed: UInt64?
 
+    @Option(name: .customLong("dp-noise"),
+            help: ArgumentHelp("DP-SGD on federated shards with --secure-aggregation: aggregate (default: one draw added to the sum) or per-site (each site adds its own share, so no rank sees the sum before noise).",
+                               valueName: "where"))
+    var noise: String?
+
     @Option(name: .customLong("feature-bounds"),
             help: ArgumentHelp("vqc, vqr: scale features from these public bounds to [0, π] instead of the data's range: LOW:HIGH, or one per feature comma-separated (write --feature-bounds=-1:1 for a negative first bound).",
                                valueName: "bounds"))
@@ -41,7 +46,8 @@ struct DifferentialPrivacyOptions: ParsableArguments {
     /// Checks the options' combinations (their values are the library's to check).
     func check() throws {
         if !isOn {
-            let stray = [("--max-grad-norm", maxGradNorm != nil), ("--accountant", accountant != nil), ("--dp-seed", seed != nil)]
+            let stray = [("--max-grad-norm", maxGradNorm != nil), ("--accountant", accountant != nil), ("--dp-seed", seed != nil),
+                         ("--dp-noise", noise != nil)]
                 .filter(\.1).map(\.0)
             if !stray.isEmpty {
                 throw ValidationError("\(stray.joined(separator: ", ")) set\(stray.count == 1 ? "s" : "") DP-SGD up; give --dp-epsilon ε or --noise-multiplier σ (with --dp-delta δ) to train privately")
@@ -54,13 +60,17 @@ struct DifferentialPrivacyOptions: ParsableArguments {
         guard delta != nil else {
             throw ValidationError("DP-SGD needs --dp-delta δ, the probability that the ε bound fails: in (0, 1), usually below 1/(training samples), e.g. 1e-5")
         }
+        if let noise, noise != "aggregate", noise != "per-site" {
+            throw ValidationError("--dp-noise: '\(noise)' is not one of aggregate, per-site")
+        }
     }
 
     /// The library's settings (nil without DP-SGD).
     func configuration() -> DifferentialPrivacyConfiguration? {
         guard isOn, let delta else { return nil }
         return DifferentialPrivacyConfiguration(targetEpsilon: epsilon, noiseMultiplier: noiseMultiplier, delta: delta,
-                                                maxGradientNorm: maxGradNorm ?? 1, accountant: accountant ?? .rdp, randomSeed: seed)
+                                                maxGradientNorm: maxGradNorm ?? 1, accountant: accountant ?? .rdp, randomSeed: seed,
+                                                noisePerSite: noise == "per-site")
     }
 
     /// `--feature-bounds` as ranges.

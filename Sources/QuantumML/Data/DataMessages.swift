@@ -78,3 +78,40 @@ extension QuantumMLError {
         .data(location: location, found: "the sealed file holds \(contentType), not a CSV dataset", valid: "accepted content types: \(accepted.joined(separator: ", "))")
     }
 }
+
+/// The messages of federated shards (`--data 'site-{rank}.csv'`), in one place.
+extension QuantumMLError {
+    /// A `{rank}` path where only one file can be read (predict, kernel, a test set, a regressor).
+    static func shardsNotReadHere(_ pattern: String, use: String) -> QuantumMLError {
+        .invalidArgument(argument: use, received: "'\(pattern)', a path with \(DataSource.rankPlaceholder) (one shard per MPI rank)",
+                         valid: "one file that every rank reads: shards are read only by `train` of a variational model (vqc, vqr), "
+                             + "where each rank trains on its own rows")
+    }
+
+    /// A `{rank}` path in a run of one rank.
+    static func shardsNeedRanks(_ pattern: String) -> QuantumMLError {
+        .invalidArgument(argument: "a data path with \(DataSource.rankPlaceholder)",
+                         received: "'\(pattern)' in a run of one rank: \(DataSource.rankPlaceholder) names one shard per MPI rank, "
+                             + "and this process is the only one",
+                         valid: "used under mpirun with one rank per shard (mpirun -np N verdant train …, built with --traits MPI); "
+                             + "or give one file, a path without \(DataSource.rankPlaceholder)")
+    }
+
+    /// A kernel model on shards: its kernel needs every pair of rows.
+    static func shardsForKernelModel(_ model: String) -> QuantumMLError {
+        .invalidArgument(argument: "the model trained on federated shards", received: model,
+                         valid: "a variational model (vqc, vqr): a kernel SVM needs the kernel of every pair of training rows, "
+                             + "so rows would have to leave their sites (and its model stores training rows as support vectors); "
+                             + "vqc and vqr send only gradient sums between the ranks")
+    }
+
+    /// What the federated path does not offer (yet).
+    static func shardsUnsupported(_ what: String, remedy: String) -> QuantumMLError {
+        .invalidArgument(argument: "the options of training on federated shards", received: what, valid: remedy)
+    }
+
+    /// Shards whose columns differ from rank 0's.
+    static func shardsDisagree(rank: Int, path: String, found: String, expected: String) -> QuantumMLError {
+        .data(location: "\(path) (rank \(rank))", found: found, valid: "every shard must have rank 0's columns: \(expected)")
+    }
+}

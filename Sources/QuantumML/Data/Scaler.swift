@@ -1,3 +1,5 @@
+import Parallel
+
 /// A per-feature affine scaling fitted on training data and saved with the model, so that new
 /// data is scaled exactly as the training data was: y_j = (x_j − offsets[j]) · factors[j].
 ///
@@ -128,5 +130,67 @@ public struct Scaler: Codable, Sendable, Equatable {
             }
         }
         return (offsets, factors)
+    }
+}
+
+extension Scaler {
+    /// The scaler that ``fit(_:kind:)`` would fit on the rows of every rank together, computed from
+    /// per-rank statistics (federated shards, where each rank holds only its own rows `x`):
+    ///
+    /// - `minmax`: the per-feature minima and maxima, reduced with `allreduce(.min)` and `.max` —
+    ///   exactly the fitted scaler of the concatenated rows, and what it reveals to every rank is
+    ///   what the model file stores anyway (each feature's extremes over all sites);
+    /// - `standard`: the count and per-feature sums, then the sums of deviations and squared
+    ///   deviations from the agreed mean, each reduced with `allreduce(.sum)` (masked under secure
+    ///   aggregation) — the fitted scaler within floating-point rounding (the sums are added in
+    ///   another order);
+    /// - `none`: the identity.
+    ///
+    /// - Parameters:
+    ///   - x: this rank's rows (at least one, finite; the same columns on every rank).
+    ///   - kind: the scaling.
+    ///   - communicator: the ranks.
+    /// - Returns: the same scaler on every rank.
+    /// - Throws: the communicator's errors; as ``fit(_:kind:)``.
+    static func agreed(_ x: Matrix, kind: Kind, over communicator: any Communicator) throws -> Scaler {
+        let columns = x.columns
+        switch kind {
+        case .none:
+            return try fit(x, kind: .none)
+        case .minmax:
+            var lows = [Double](repeating: .infinity, count: columns), highs = [Double](repeating: -.infinity, count: columns)
+            for i in 0..<x.rows {
+                for j in 0..<columns { lows[j] = min(lows[j], x[i, j]); highs[j] = max(highs[j], x[i, j]) }
+            }
+            lows = try communicator.allreduce(lows, .min)
+            highs = try communicator.allreduce(highs, .max)
+            // Fitting on the two rows (minima, maxima) gives the concatenated rows' offsets and factors.
+            return try fit(Matrix(rows: 2, columns: columns, knownValues: lows + highs), kind: .minmax)
+        case .standard:
+            var sums = [Double](repeating: 0, count: columns + 1)
+            sums[columns] = Double(x.rows)
+            for i in 0..<x.rows { for j in 0..<columns { sums[j] += x[i, j] } }
+            sums = try communicator.allreduce(sums, .sum)
+            let n = sums[columns].rounded()
+            let means = (0..<columns).map { sums[$0] / n }
+            // Σ (x − mean) and Σ (x − mean)² per feature, as fit's two-pass formula needs.
+            var deviations = [Double](repeating: 0, count: 2 * columns)
+            for i in 0..<x.rows {
+                for j in 0..<columns {
+                    let difference = x[i, j] - means[j]
+                    deviations[j] += difference
+                    deviations[columns + j] += difference * difference
+                }
+            }
+            deviations = try communicator.allreduce(deviations, .sum)
+            var factors = [Double](repeating: 1, count: columns)
+            for j in 0..<columns {
+                let correction = deviations[j], squares = deviations[columns + j], mean = means[j]
+                let variance = max(0, (squares - correction * correction / n) / n)
+                let bound = n * Double.ulpOfOne * variance + (n * mean * Double.ulpOfOne) * (n * mean * Double.ulpOfOne)
+                factors[j] = variance <= bound ? 1 : 1 / variance.squareRoot()
+            }
+            return Scaler(kind: .standard, offsets: means, factors: factors)
+        }
     }
 }

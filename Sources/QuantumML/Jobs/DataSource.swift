@@ -19,11 +19,20 @@ public enum DataSource: Sendable, Equatable {
     case dataset(Dataset)
     /// Regression samples already in memory.
     case regression(RegressionData)
+    /// Federated shards: one CSV file per rank (plain or sealed), named by a path in which
+    /// ``rankPlaceholder`` stands for the rank, e.g. `site-{rank}.csv.sealed`. Each rank reads only
+    /// its own file; only ``TrainedModel/train(_:)`` of a variational model (vqc, vqr) takes such a source
+    /// (docs/secure-distributed.md, "Federated shards").
+    case shards(String)
 
     /// The text forms of the built-in sets, as ``init(parsing:)`` reads them.
     public static let builtinNames = ["builtin:iris", "builtin:adhoc"]
 
-    /// A source from its text form: `builtin:iris`, `builtin:adhoc`, or a file path.
+    /// What a ``shards(_:)`` path holds in place of each rank's number: `{rank}`.
+    public static let rankPlaceholder = "{rank}"
+
+    /// A source from its text form: `builtin:iris`, `builtin:adhoc`, a path with `{rank}` (one
+    /// shard per rank, ``shards(_:)``), or a file path.
     ///
     /// - Parameter text: The text, e.g. the value of `--data`.
     /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a `builtin:` name
@@ -37,15 +46,24 @@ public enum DataSource: Sendable, Equatable {
                 throw QuantumMLError.invalidArgument(argument: "the data source", received: "'\(text)', which is not a built-in data set",
                                                      valid: "a CSV file or a built-in set (built-in: \(Self.builtinNames.joined(separator: ", ")))")
             }
-            self = .file(text)
+            self = text.contains(Self.rankPlaceholder) ? .shards(text) : .file(text)
         }
+    }
+
+    /// The file of rank `rank` of a ``shards(_:)`` source (every `{rank}` replaced by the number);
+    /// nil for the other sources.
+    /// - Parameter rank: the rank, from 0.
+    /// - Returns: the path.
+    public func shardPath(rank: Int) -> String? {
+        guard case .shards(let pattern) = self else { return nil }
+        return pattern.replacingOccurrences(of: Self.rankPlaceholder, with: "\(rank)")
     }
 
     /// The source as a person wrote it: the path, `builtin:iris`, `builtin:adhoc`, or the name of
     /// the samples in memory.
     public var name: String {
         switch self {
-        case .file(let path): path
+        case .file(let path), .shards(let path): path
         case .iris: "builtin:iris"
         case .adHoc: "builtin:adhoc"
         case .dataset(let data): data.name
@@ -125,6 +143,7 @@ extension DatasetLoader {
             return (set.train, set.test)
         case .dataset(let data): return (data, nil)
         case .file(let path): return (try csv(atPath: path, labelColumn: labelColumn, keys: keys), nil)
+        case .shards(let pattern): throw QuantumMLError.shardsNotReadHere(pattern, use: "the samples of this job")
         case .regression(let data):
             throw QuantumMLError.invalidArgument(argument: "the data of a classifier", received: "regression data \(data.name) (numeric targets)",
                                                  valid: "labelled samples (a CSV file, a built-in set or a Dataset)")
@@ -148,6 +167,8 @@ extension DatasetLoader {
         case .file(let path):
             let text = try readText(atPath: path, keys: keys)
             return try regressionData(CSVTable(text: text, location: path), name: datasetName(forPath: path), targetColumn: targetColumn)
+        case .shards(let pattern):
+            throw QuantumMLError.shardsNotReadHere(pattern, use: "the samples of a regressor")
         case .iris, .adHoc, .dataset:
             throw QuantumMLError.invalidArgument(
                 argument: "the data of a regressor", received: "'\(source.name)', a classification set (class labels)",

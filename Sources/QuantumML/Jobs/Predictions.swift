@@ -175,6 +175,8 @@ extension TrainedModel {
             (text, name) = (try DatasetLoader.readText(atPath: path, keys: job.keys), path)
         case .iris:
             (text, name) = (DatasetLoader.irisCSV, job.data.name)
+        case .shards(let pattern):
+            throw QuantumMLError.shardsNotReadHere(pattern, use: "the data to predict")
         case .adHoc:
             throw QuantumMLError.invalidArgument(
                 argument: "the data to predict", received: "'builtin:adhoc', which is generated per training run (train scores its own test split)",

@@ -156,19 +156,25 @@ public struct TrainingOutcome: Sendable {
 
 extension TrainedModel {
     /// Runs a training job: loads the data (and test data), splits it as ``TrainingJob`` describes,
-    /// trains and scores the model.
+    /// trains and scores the model. With ``DataSource/shards(_:)`` each rank of the job's
+    /// communicator reads only its own shard and a vqc or vqr trains on all of them
+    /// (``VariationalModel/trainFederatedClassifier(_:test:configuration:split:)``,
+    /// ``VariationalModel/trainFederatedRegressor(_:test:configuration:split:)``); a test share is
+    /// then held out of each shard, and a test set must be sharded too.
     ///
     /// - Parameter job: The job.
     /// - Returns: The model, its history and its test samples.
     /// - Throws: The loaders' errors (Privacy's for sealed files, ``QuantumMLError/data(location:found:valid:)``
     ///   for bad CSV); ``QuantumMLError/invalidArgument(argument:received:valid:)`` for bad options
-    ///   (a test fraction outside [0, 1), a classification set for a regressor); the training
+    ///   (a test fraction outside [0, 1), a classification set for a regressor; shards for a kernel
+    ///   model or a run of one rank); the training
     ///   errors of ``Classifier/train(_:test:configuration:split:)`` and ``VariationalModel``.
     public static func train(_ job: TrainingJob) throws -> TrainingOutcome {
         guard job.testFraction.isFinite, job.testFraction >= 0, job.testFraction < 1 else {
             throw QuantumMLError.invalidArgument(argument: "the test fraction", received: "\(job.testFraction)", valid: "in [0, 1) (0 trains on every sample)")
         }
         func span<T>(_ name: String, _ body: () throws -> T) rethrows -> T { try inSpan(job.meter, name, body) }
+        if case .shards(let pattern) = job.data { return try trainFederated(job, pattern: pattern) }
         try checkKernelOptions(job)
         if job.model == .vqr { return try trainRegressor(job) }
 

@@ -37,6 +37,13 @@ public struct DifferentialPrivacyConfiguration: Sendable, Equatable {
     /// A seed for the batches and the noise (nil: keys from the operating system). Seeded runs are
     /// reproducible and give no privacy against whoever knows the seed; the model records that.
     public var randomSeed: UInt64?
+    /// Federated shards with secure aggregation only: instead of one N(0, σ²C²) draw added to the
+    /// aggregate by every rank (from the shared noise key), each of the P sites adds its own
+    /// N(0, σ²C²/(P − 1)) draw (its own key) to its partial sum before the masked sum. The noise
+    /// any one site does not know then still has variance σ²C², so the accountant's ε holds
+    /// against a curious site as well as against whoever sees the model, and no rank sees the sum
+    /// before noise; the total noise is P/(P − 1) times larger. Default false.
+    public var noisePerSite: Bool
 
     /// Settings.
     /// - Parameters:
@@ -46,9 +53,11 @@ public struct DifferentialPrivacyConfiguration: Sendable, Equatable {
     ///   - maxGradientNorm: C, default 1.
     ///   - accountant: default RDP.
     ///   - randomSeed: default nil (operating-system keys).
+    ///   - noisePerSite: each federated site adds its own share of the noise (see ``noisePerSite``).
     public init(targetEpsilon: Double? = nil, noiseMultiplier: Double? = nil, delta: Double, maxGradientNorm: Double = 1,
-                accountant: PrivacyAccountantKind = .rdp, randomSeed: UInt64? = nil)
+                accountant: PrivacyAccountantKind = .rdp, randomSeed: UInt64? = nil, noisePerSite: Bool = false)
     {
+        self.noisePerSite = noisePerSite
         self.targetEpsilon = targetEpsilon
         self.noiseMultiplier = noiseMultiplier
         self.delta = delta
@@ -135,4 +144,7 @@ public struct DifferentialPrivacyRecord: Codable, Sendable, Equatable {
     public var clippedFraction: Double?
     /// Neighbouring data sets: `add-or-remove-one` (dp-accounting's default).
     public var adjacency: String
+    /// True when each federated site added its own share of the noise (``DifferentialPrivacyConfiguration/noisePerSite``);
+    /// absent when the noise was added once to the aggregate.
+    public var noisePerSite: Bool? = nil
 }

@@ -62,8 +62,10 @@ struct PrivatePlan: Sendable, Equatable {
     }
 
     /// A fresh state: sampler and noise keyed by `keys` (64 bytes: the sampler's key, then the
-    /// noise's) or by the configuration's seed, and nothing spent.
-    func initialState(keys: [UInt8]) throws -> PrivateTrainingState {
+    /// noise's) or by the configuration's seed, and nothing spent. With noise per site, this
+    /// rank's own noise source too: keyed by the operating system on this rank alone, or, seeded,
+    /// by seed + 1000 + `rank`.
+    func initialState(keys: [UInt8], rank: Int = 0) throws -> PrivateTrainingState {
         let samplerSource: SecureRandomGenerator, noiseSource: SecureRandomGenerator
         if let seed = configuration.randomSeed {
             samplerSource = SecureRandomGenerator(seed: seed)
@@ -81,7 +83,11 @@ struct PrivatePlan: Sendable, Equatable {
             sampler: try PoissonSampler(datasetSize: datasetSize, samplingRate: samplingRate, generator: samplerSource),
             aggregator: try DPSGDAggregator(maxGradientNorm: configuration.maxGradientNorm, noiseMultiplier: noiseMultiplier,
                                             noise: GaussianNoise(generator: noiseSource)),
-            budget: budget, ledger: PrivacyLedger(), samples: 0, clipped: 0, stoppedAtBudget: false)
+            budget: budget, ledger: PrivacyLedger(), samples: 0, clipped: 0, stoppedAtBudget: false,
+            siteNoise: configuration.noisePerSite
+                ? GaussianNoise(generator: configuration.randomSeed.map { SecureRandomGenerator(seed: $0 &+ 1000 &+ UInt64(rank)) }
+                    ?? SecureRandomGenerator())
+                : nil)
     }
 
     /// The record saved in the model for the state at the end of training.
@@ -97,7 +103,8 @@ struct PrivatePlan: Sendable, Equatable {
             plannedSteps: plannedSteps, maxGradientNorm: configuration.maxGradientNorm.isFinite ? configuration.maxGradientNorm : nil,
             expectedBatchSize: expectedBatchSize, protectedSamples: datasetSize, targetEpsilon: configuration.targetEpsilon,
             calibrated: calibrated, stoppedAtBudget: state.stoppedAtBudget, seeded: configuration.randomSeed != nil,
-            clippedFraction: state.samples > 0 ? Double(state.clipped) / Double(state.samples) : nil, adjacency: "add-or-remove-one")
+            clippedFraction: state.samples > 0 ? Double(state.clipped) / Double(state.samples) : nil, adjacency: "add-or-remove-one",
+            noisePerSite: configuration.noisePerSite ? true : nil)
     }
 }
 
@@ -117,6 +124,8 @@ struct PrivateTrainingState: Codable, Sendable, Equatable {
     var clipped: Int
     /// Whether a step was refused because it would have passed the target ε.
     var stoppedAtBudget: Bool
+    /// This rank's own noise source when each federated site adds its share (nil otherwise).
+    var siteNoise: GaussianNoise? = nil
 
     /// Accounts for one more step of `mechanism` and draws its batch, or returns nil — spending
     /// nothing and drawing nothing — when the step would take ε past the target.
@@ -196,17 +205,24 @@ public protocol GradientAggregation: Sendable {
 public struct SummedGradients: GradientAggregation {
     /// The ranks sharing the batch.
     public let communicator: any Communicator
+    /// With federated shards, which of the batch's samples this rank holds: each is computed there
+    /// and the ranks' partial sums meet in one sum (`partitionedSum`). Nil: every rank holds every
+    /// sample, and the batch is shared out in fixed blocks.
+    public var holds: (@Sendable (Int) -> Bool)?
 
     /// A sum over `communicator`'s ranks.
-    public init(communicator: any Communicator) { self.communicator = communicator }
+    public init(communicator: any Communicator) {
+        self.communicator = communicator
+        holds = nil
+    }
 
     /// Σ of the terms, in batch order.
     /// - Throws: as ``GradientAggregation/aggregate(count:gradientLength:statisticsLength:using:_:)``.
     public mutating func aggregate(count: Int, gradientLength: Int, statisticsLength: Int, using scheduler: Scheduler,
                                    _ term: @escaping @Sendable (Int, inout [Double]) throws -> Void) throws -> AggregatedBatch
     {
-        let sum = try communicator.reproducibleSum(count: count, length: gradientLength + statisticsLength, blockSize: 1,
-                                                   using: scheduler, term)
+        let sum = try sumOfTerms(communicator, count: count, length: gradientLength + statisticsLength, using: scheduler,
+                                 holds: holds, term)
         return AggregatedBatch(gradient: Array(sum[..<gradientLength]), statistics: Array(sum[gradientLength...]), clippedCount: 0)
     }
 }
@@ -220,11 +236,21 @@ public struct PrivateGradients: GradientAggregation {
     public let communicator: any Communicator
     /// The clipping norm, σ and the noise source (advanced by each aggregation).
     public var dpsgd: DPSGDAggregator
+    /// With federated shards, which of the batch's samples this rank holds (see
+    /// ``SummedGradients/holds``); nil: every rank holds every sample.
+    public var holds: (@Sendable (Int) -> Bool)?
+    /// With federated shards and noise per site: this rank's own noise source. Each rank then adds
+    /// N(0, σ²C²/(P − 1)) to its partial sum before the ranks' sums meet (P > 1 ranks; one rank adds
+    /// N(0, σ²C²)), and no noise is added to the aggregate. Nil: the noise is added once to the
+    /// aggregate, from ``dpsgd``'s source, the same on every rank.
+    public var siteNoise: GaussianNoise?
 
     /// A private aggregation over `communicator`'s ranks.
     public init(communicator: any Communicator, dpsgd: DPSGDAggregator) {
         self.communicator = communicator
         self.dpsgd = dpsgd
+        holds = nil
+        siteNoise = nil
     }
 
     /// Σ clip(g_i) + N(0, σ²C²), and the statistics' plain sum.
@@ -236,7 +262,17 @@ public struct PrivateGradients: GradientAggregation {
     {
         let clipper = dpsgd, p = gradientLength, s = statisticsLength
         // One entry past the statistics counts the clipped gradients.
-        let sum = try communicator.reproducibleSum(count: count, length: p + s + 1, blockSize: 1, using: scheduler) { i, accumulator in
+        // Noise per site: this rank's share, on its partial gradient sum only (not the statistics).
+        let perSite = siteNoise != nil && holds != nil
+        let siteDeviation = dpsgd.noiseStandardDeviation / Double(max(communicator.size - 1, 1)).squareRoot()
+        var ownNoise = siteNoise
+        let sum = try sumOfTerms(communicator, count: count, length: p + s + 1, using: scheduler, holds: holds,
+                                 adjustingPartial: { partial in
+                                     guard perSite, ownNoise != nil else { return }
+                                     var gradient = Array(partial[..<p])
+                                     ownNoise?.add(standardDeviation: siteDeviation, to: &gradient)
+                                     partial.replaceSubrange(0..<p, with: gradient)
+                                 }) { i, accumulator in
             var sample = [Double](repeating: 0, count: p + s)
             try term(i, &sample)
             var gradient = Array(sample[..<p])
@@ -249,7 +285,11 @@ public struct PrivateGradients: GradientAggregation {
             if clipped { accumulator[p + s] += 1 }
         }
         var gradient = Array(sum[..<p])
-        dpsgd.addNoise(to: &gradient)
+        if perSite {
+            siteNoise = ownNoise
+        } else {
+            dpsgd.addNoise(to: &gradient)
+        }
         return AggregatedBatch(gradient: gradient, statistics: Array(sum[p..<(p + s)]), clippedCount: Int(sum[p + s]))
     }
 }

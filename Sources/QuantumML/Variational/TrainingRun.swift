@@ -73,7 +73,7 @@ enum TrainingRun {
             if communicator.size > 1 { shared = try communicator.broadcast(shared, from: 0) }
             let id = shared[0..<16].map { String(format: "%02x", $0) }.joined()
             identity = RunIdentity(id: id, settings: settings, train: samples, validation: validation)
-            let privacyState = try plan.map { try $0.initialState(keys: Array(shared[16...])) }
+            let privacyState = try plan.map { try $0.initialState(keys: Array(shared[16...]), rank: communicator.rank) }
             state = trainer.initialState(theta: VariationalTrainer.initialParameters(problem, seed: configuration.seed),
                                          trainCount: samples.count, privacy: privacyState)
         }
@@ -147,6 +147,7 @@ enum TrainingRun {
             settings["dp max grad norm"] = "\(privacy.maxGradientNorm)"
             settings["dp accountant"] = privacy.accountant.rawValue
             settings["dp random seed"] = privacy.randomSeed.map { "\($0)" } ?? "operating system"
+            if privacy.noisePerSite { settings["dp noise"] = "per site" }
         } else {
             settings["dp"] = "off"
         }

@@ -269,28 +269,47 @@ public struct VariationalModel: Codable, Sendable, Equatable {
 
     /// Runs the loop (resuming from a checkpoint when asked) and assembles the model; its
     /// `seconds` holds the training time of a resumed run's earlier sessions.
-    private static func fit(_ setup: VariationalSetup, _ samples: TrainingSamples, _ validation: TrainingSamples?,
-                            _ configuration: VariationalConfiguration, kind: Kind, featureNames: [String], labelName: String,
-                            classes: [String]?, targetScaling: TargetScaling?, dataset: String,
-                            split: (seed: UInt64, testSize: Double)?, started: UInt64) throws -> VariationalModel
+    static func fit(_ setup: VariationalSetup, _ samples: TrainingSamples, _ validation: TrainingSamples?,
+                    _ configuration: VariationalConfiguration, kind: Kind, featureNames: [String], labelName: String,
+                    classes: [String]?, targetScaling: TargetScaling?, dataset: String,
+                    split: (seed: UInt64, testSize: Double)?, started: UInt64) throws -> VariationalModel
     {
         guard samples.count >= 1 else {
             throw QuantumMLError.invalidArgument(argument: "the training samples left after the validation split", received: "none", valid: "at least one")
         }
         let problem = try VariationalProblem(featureMap: setup.featureMap, ansatz: setup.ansatz, head: setup.head,
                                              method: configuration.gradientMethod, noise: configuration.noise)
-        try problem.checkEncodable(samples.x, name: "training data")
-        if let validation { try problem.checkEncodable(validation.x, name: "validation data") }
         let communicator = configuration.communicator ?? LocalCommunicator()
-        let initial = VariationalTrainer.initialParameters(problem, seed: configuration.seed)
-        // One sample on this process first: the circuit's own errors (such as a parameter-shift
-        // gradient through a gate it cannot shift) surface here unwrapped, before any collective.
-        var probe = [Double](repeating: 0, count: problem.parameterCount + 2)
-        if configuration.optimizer.usesGradients {
-            try problem.addGradient(samples.x, row: 0, target: samples.targets[0], theta: initial, into: &probe)
-        } else {
-            _ = try problem.loss(samples.x, row: 0, target: samples.targets[0], theta: initial)
+        if let privacy = configuration.privacy, privacy.noisePerSite {
+            guard samples.shard != nil else {
+                throw QuantumMLError.invalidArgument(
+                    argument: "noise per site", received: "a run without federated shards (every rank holds every row)",
+                    valid: "federated shards (--data 'site-{rank}.csv') with --secure-aggregation; otherwise the noise is added once to the aggregate")
+            }
+            guard communicator.size == 1 || communicator is any AggregatesPrivately else {
+                throw QuantumMLError.invalidArgument(
+                    argument: "noise per site", received: "sums without secure aggregation: every rank would see each site's partial sum "
+                        + "with only that site's share of the noise (σ²C²/(P − 1))",
+                    valid: "with secure aggregation (--secure-aggregation), which reveals only the total")
+            }
         }
+        let initial = VariationalTrainer.initialParameters(problem, seed: configuration.seed)
+        // The data checks and one sample on this process first: the circuit's own errors (such as
+        // a parameter-shift gradient through a gate it cannot shift) surface here unwrapped, before
+        // any collective. With federated shards each rank checks its own rows, and the ranks agree
+        // on the outcome, so that a failure on one site stops every rank.
+        let check = {
+            try problem.checkEncodable(samples.x, name: "training data")
+            if let validation { try problem.checkEncodable(validation.x, name: "validation data") }
+            guard samples.x.rows > 0 else { return }
+            var probe = [Double](repeating: 0, count: problem.parameterCount + 2)
+            if configuration.optimizer.usesGradients {
+                try problem.addGradient(samples.x, row: 0, target: samples.targets[0], theta: initial, into: &probe)
+            } else {
+                _ = try problem.loss(samples.x, row: 0, target: samples.targets[0], theta: initial)
+            }
+        }
+        if samples.shard != nil { try TrainingRun.agree(communicator, check) } else { try check() }
         let run = try TrainingRun.run(problem, setup, samples, validation, configuration, kind: kind, targetScaling: targetScaling,
                                       started: started)
         let outcome = run.result

@@ -7,12 +7,64 @@ import Quantum
 // sum comes from `reproducibleSum` (fixed per-sample blocks summed in order), which is bit for bit
 // the same for every number of ranks and threads — so every rank takes the same step, and the
 // trained parameters equal the one-rank, one-thread run exactly.
+// With federated shards (each rank holding only its own rows) the order and batches are drawn
+// over the global indices the same way, but each rank adds the terms of the rows it holds and the
+// partial sums meet in one sum (`partitionedSum`), so the parameters equal the one-process run on
+// the concatenated shards within rounding instead of bit for bit.
 
 /// Samples (scaled features) and their targets (class indices or scaled values).
+///
+/// With federated shards each rank holds only its own rows: `x` and `targets` are this rank's, and
+/// `shard` places them in the one global index space (the shards in rank order), in which the
+/// batch order, the Poisson batches and the sums are defined. Without shards every rank holds every
+/// row and `shard` is nil.
 struct TrainingSamples: Sendable {
     let x: Matrix
     let targets: [Double]
-    var count: Int { targets.count }
+    var shard: SampleShard? = nil
+    /// N: the samples of every rank together (the rows here without shards).
+    var count: Int { shard?.total ?? targets.count }
+    /// This rank's row of global sample `index`.
+    func row(_ index: Int) -> Int { index - (shard?.first ?? 0) }
+    /// Which items of `indices` (global sample numbers) this rank holds; nil without shards (every
+    /// rank holds every row, and the work is shared out by `reproducibleSum`).
+    func holder(of indices: [Int]) -> (@Sendable (Int) -> Bool)? {
+        guard let shard else { return nil }
+        let range = shard.first..<(shard.first + targets.count)
+        return { range.contains(indices[$0]) }
+    }
+}
+
+/// Where one rank's rows sit in the global index space of federated shards.
+struct SampleShard: Sendable, Equatable {
+    /// The global index of this rank's first row: the rows of the ranks before it.
+    let first: Int
+    /// The rows of every rank together.
+    let total: Int
+
+    /// Agrees the layout of the ranks' row counts (allgathered: the counts are public to the
+    /// ranks) — rank r's rows come after those of ranks 0…r−1.
+    /// - Returns: this rank's place and every rank's count.
+    static func agree(localCount: Int, over communicator: any Communicator) throws -> (shard: SampleShard, counts: [Int]) {
+        let counts = try communicator.allgather([localCount]).map { $0.first ?? 0 }
+        let first = counts[..<communicator.rank].reduce(0, +)
+        return (SampleShard(first: first, total: counts.reduce(0, +)), counts)
+    }
+}
+
+/// Σ over `0..<count` of the terms: shared out over the ranks by `reproducibleSum` (one item per
+/// block, bit for bit the same for any rank count), or, with federated shards (`holds` given),
+/// added by the rank that holds each item and combined in one sum (`partitionedSum`).
+/// `adjustingPartial` (federated shards only) changes this rank's partial sum before the sums meet.
+func sumOfTerms(_ communicator: any Communicator, count: Int, length: Int, using scheduler: Scheduler,
+                holds: (@Sendable (Int) -> Bool)?, adjustingPartial: (inout [Double]) -> Void = { _ in },
+                _ term: @escaping @Sendable (Int, inout [Double]) throws -> Void) throws -> [Double]
+{
+    if let holds {
+        return try communicator.partitionedSum(count: count, length: length, using: scheduler, holds: holds,
+                                               adjustingPartial: adjustingPartial, term)
+    }
+    return try communicator.reproducibleSum(count: count, length: length, blockSize: 1, using: scheduler, term)
 }
 
 /// Early stopping on the validation loss: a strictly lower loss is an improvement; training stops
@@ -236,8 +288,11 @@ struct VariationalTrainer: Sendable {
                 return false
             }
             var aggregation = PrivateGradients(communicator: communicator, dpsgd: dp.aggregator)
+            aggregation.holds = train.holder(of: batch)
+            aggregation.siteNoise = dp.siteNoise
             let sums = try gradientStep(batch, train, &state, &aggregation, expectedBatchSize: Double(plan.expectedBatchSize))
             dp.aggregator = aggregation.dpsgd
+            dp.siteNoise = aggregation.siteNoise
             dp.samples += batch.count
             dp.clipped += sums.clipped
             state.privacy = dp
@@ -252,6 +307,7 @@ struct VariationalTrainer: Sendable {
         let sums: (loss: Double, correct: Double)
         if optimizer.usesGradients {
             var aggregation = SummedGradients(communicator: communicator)
+            aggregation.holds = train.holder(of: batch)
             let result = try gradientStep(batch, train, &state, &aggregation, expectedBatchSize: nil)
             sums = (result.loss, result.correct)
         } else {
@@ -316,17 +372,17 @@ struct VariationalTrainer: Sendable {
 
     /// The per-sample term of a batch: sample `batch[i]`'s [∂ℓ/∂θ, ℓ, correct] added to the buffer.
     func batchTerm(_ batch: [Int], _ train: TrainingSamples, theta: [Double]) -> @Sendable (Int, inout [Double]) throws -> Void {
-        let problem = problem, x = train.x, targets = train.targets
+        let problem = problem, x = train.x, targets = train.targets, train = train
         return { i, accumulator in
-            let row = batch[i]
+            let row = train.row(batch[i])
             try problem.addGradient(x, row: row, target: targets[row], theta: theta, into: &accumulator)
         }
     }
 
     /// Σ over the batch of [∂ℓ/∂θ, ℓ, correct], identical for every rank and thread count.
     func batchGradient(_ batch: [Int], _ train: TrainingSamples, theta: [Double]) throws -> [Double] {
-        try communicator.reproducibleSum(count: batch.count, length: problem.parameterCount + 2, blockSize: 1, using: scheduler,
-                                         batchTerm(batch, train, theta: theta))
+        try sumOfTerms(communicator, count: batch.count, length: problem.parameterCount + 2, using: scheduler,
+                       holds: train.holder(of: batch), batchTerm(batch, train, theta: theta))
     }
 
     /// One SPSA step on the batch; returns the mean of the two perturbed batch losses and correct
@@ -337,9 +393,10 @@ struct VariationalTrainer: Sendable {
         let delta = OptimizerState.spsaDirection(count: theta.count, using: &generator)
         let c = state.spsaGains.c
         let plus = zip(theta, delta).map { $0 + c * $1 }, minus = zip(theta, delta).map { $0 - c * $1 }
-        let problem = problem, x = train.x, targets = train.targets
-        let sums = try communicator.reproducibleSum(count: batch.count, length: 4, blockSize: 1, using: scheduler) { i, accumulator in
-            let row = batch[i]
+        let problem = problem, x = train.x, targets = train.targets, train = train
+        let sums = try sumOfTerms(communicator, count: batch.count, length: 4, using: scheduler,
+                                  holds: train.holder(of: batch)) { i, accumulator in
+            let row = train.row(batch[i])
             let up = try problem.loss(x, row: row, target: targets[row], theta: plus)
             let down = try problem.loss(x, row: row, target: targets[row], theta: minus)
             accumulator[0] += up.loss
@@ -354,9 +411,11 @@ struct VariationalTrainer: Sendable {
 
     /// The mean loss and accuracy of θ on `samples`.
     func evaluate(_ samples: TrainingSamples, theta: [Double]) throws -> (loss: Double, accuracy: Double) {
-        let problem = problem, x = samples.x, targets = samples.targets
-        let sums = try communicator.reproducibleSum(count: samples.count, length: 2, blockSize: 1, using: scheduler) { i, accumulator in
-            let result = try problem.loss(x, row: i, target: targets[i], theta: theta)
+        let problem = problem, x = samples.x, targets = samples.targets, samples = samples
+        let sums = try sumOfTerms(communicator, count: samples.count, length: 2, using: scheduler,
+                                  holds: samples.holder(of: Array(0..<samples.count))) { i, accumulator in
+            let row = samples.row(i)
+            let result = try problem.loss(x, row: row, target: targets[row], theta: theta)
             accumulator[0] += result.loss
             if result.correct { accumulator[1] += 1 }
         }

@@ -11,8 +11,14 @@ struct VariationalSetup {
     let head: ReadoutHead
 
     /// Checks a classifier's data and configuration.
-    static func classifier(_ train: Dataset, test: Dataset?, _ configuration: VariationalConfiguration) throws -> VariationalSetup {
-        let present = Set(train.labels)
+    /// - Parameters:
+    ///   - agreedScaler: federated shards: the scaler agreed over the ranks (``Scaler/agreed(_:kind:over:)``)
+    ///     instead of one fitted on this rank's rows; nil fits (or uses the feature bounds).
+    ///   - federated: `train` is this rank's shard, whose class list is the ranks' union (each
+    ///     class present on some rank), so the two-class check counts the list, not this shard's labels.
+    static func classifier(_ train: Dataset, test: Dataset?, _ configuration: VariationalConfiguration, agreedScaler: Scaler? = nil,
+                           federated: Bool = false) throws -> VariationalSetup {
+        let present = federated ? Set(train.classes.indices) : Set(train.labels)
         guard present.count >= 2 else {
             let only = present.first.map { "\"\(train.classes[$0])\"" } ?? "none"
             throw QuantumMLError.data(location: train.name, found: "the training data has one class (\(only))", valid: "a classifier needs at least two")
@@ -20,13 +26,14 @@ struct VariationalSetup {
         if let test, test.featureNames != train.featureNames {
             throw QuantumMLError.shapeMismatch(subject: "the features of the test data \(test.name)", received: "\(test.featureNames)", expected: "the training data \(train.name)'s \(train.featureNames)")
         }
-        return try resolve(features: train.features, classes: train.classes.count, configuration)
+        return try resolve(features: train.features, classes: train.classes.count, configuration, agreedScaler: agreedScaler)
     }
 
     /// Checks a regressor's data and configuration.
+    /// - Parameter agreedScaler: federated shards: the scaler agreed over the ranks (nil: fit).
     static func regressor(features: Matrix, targets: [Double], featureNames: [String],
                           test: (features: Matrix, targets: [Double])?,
-                          _ configuration: VariationalConfiguration) throws -> VariationalSetup
+                          _ configuration: VariationalConfiguration, agreedScaler: Scaler? = nil) throws -> VariationalSetup
     {
         guard targets.count == features.rows else {
             throw QuantumMLError.shapeMismatch(subject: "the targets", received: "\(targets.count) for \(features.rows) samples", expected: "one target per sample")
@@ -49,11 +56,12 @@ struct VariationalSetup {
                 throw QuantumMLError.invalidArgument(argument: "test target \(bad)", received: "\(test.targets[bad])", valid: "finite")
             }
         }
-        return try resolve(features: features, classes: nil, configuration)
+        return try resolve(features: features, classes: nil, configuration, agreedScaler: agreedScaler)
     }
 
     /// The checks both share: schedule, optimiser, circuit widths, readout.
-    private static func resolve(features: Matrix, classes: Int?, _ configuration: VariationalConfiguration) throws -> VariationalSetup {
+    private static func resolve(features: Matrix, classes: Int?, _ configuration: VariationalConfiguration,
+                                agreedScaler: Scaler? = nil) throws -> VariationalSetup {
         guard configuration.epochs >= 1 else {
             throw QuantumMLError.invalidArgument(argument: "epochs", received: "\(configuration.epochs)", valid: "≥ 1")
         }
@@ -113,6 +121,8 @@ struct VariationalSetup {
         let scaler: Scaler
         if let bounds = configuration.featureBounds {
             scaler = try boundedScaler(bounds, features: features.columns, kind: configuration.scale)
+        } else if let agreedScaler {
+            scaler = agreedScaler
         } else {
             scaler = try Scaler.fit(features, kind: configuration.scale)
         }
