@@ -38,7 +38,6 @@ trap cleanup EXIT
 for NS in "$NSA" "$NSB"; do "$IP" -n "$NS" link set lo up; done
 "$IP" -n "$NSA" link set "$VA" up
 "$IP" -n "$NSB" link set "$VB" up
-"$IP" netns exec "$NSA" ping -c 1 -W 2 "$ADDRB" > /dev/null
 
 # The agent: Open MPI calls it as `agent [options] HOST COMMAND…`, as it would call ssh.
 cat > "$W/agent.sh" << EOF
@@ -70,17 +69,22 @@ OBS='0.5*XIIIIIIIIIIZ - YZIIIIIIIIXI + 0.25*ZZZZZZZZZZZZ'
 ARGS=(run "$W/c.qasm" --shots 400 --seed 3 --probabilities --expectation "$OBS" --json --no-energy-summary)
 
 "$V" "${ARGS[@]}" > "$W/one.json"
-before=$("$IP" netns exec "$NSA" cat "/sys/class/net/$VA/statistics/tx_bytes")
+bytes() { "$IP" netns exec "$NSA" sh -c "echo \$((\$(cat /sys/class/net/$VA/statistics/tx_bytes) + \$(cat /sys/class/net/$VA/statistics/rx_bytes)))"; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-timeout 300 "$IP" netns exec "$NSA" mpirun -np 2 --host "$ADDRA:1,$ADDRB:1" \
-    --mca plm_rsh_agent "$W/agent.sh" --mca btl self,tcp \
-    --mca btl_tcp_if_include "$NET" --mca oob_tcp_if_include "$NET" \
-    "$V" "${ARGS[@]}" --distribute always > "$W/two.json"
-after=$("$IP" netns exec "$NSA" cat "/sys/class/net/$VA/statistics/tx_bytes")
+MPIRUN=(timeout 300 "$IP" netns exec "$NSA" mpirun -np 2 --host "$ADDRA:1,$ADDRB:1"
+    --mca plm_rsh_agent "$W/agent.sh" --mca btl self,tcp
+    --mca btl_tcp_if_include "$NET" --mca oob_tcp_if_include "$NET")
+# Rank 0 must run in A's namespace and rank 1 in B's.
+want="0 $("$IP" netns exec "$NSA" readlink /proc/self/ns/net) 1 $("$IP" netns exec "$NSB" readlink /proc/self/ns/net)"
+got=$("${MPIRUN[@]}" sh -c 'echo "$OMPI_COMM_WORLD_RANK $(readlink /proc/self/ns/net)"' | sort | tr '\n' ' ' | sed 's/ $//')
+[ "$got" = "$want" ] || { echo "two namespaces: ranks ran in '$got', expected '$want'" >&2; exit 1; }
+before=$(bytes)
+"${MPIRUN[@]}" "$V" "${ARGS[@]}" --distribute always > "$W/two.json"
+after=$(bytes)
 
 grep -q '"distribution_counts"' "$W/two.json"
 counts() { grep -o '"counts": {[^}]*}' "$1"; }
-[ "$(counts "$W/one.json")" = "$(counts "$W/two.json")" ] || { echo "two namespaces: counts differ" >&2; exit 1; }
+[ "$(counts "$W/one.json")" = "$(counts "$W/two.json")" ] || { echo "two namespaces: ranks 0 and 1 in $got; counts differ" >&2; exit 1; }
 pairs() { grep -o '"probabilities": {[^}]*}' "$1" | grep -o '"[01]*": [-0-9.e+]*'; }
 paste -d' ' <(pairs "$W/one.json") <(pairs "$W/two.json") | awk '
     { gsub(/[":]/, ""); if ($1 != $3) bad = 1; d = $2 - $4; if (d < 0) d = -d; if (d > 1e-12) bad = 1; n++ }
@@ -91,4 +95,4 @@ awk -v a="$(value "$W/one.json")" -v b="$(value "$W/two.json")" \
 sent=$((after - before))
 # Each remap sends part of a 32 KiB slice; gathering the probabilities sends rank 1's slice to rank 0.
 [ "$sent" -gt 32768 ] || { echo "two namespaces: only $sent bytes crossed the veth pair" >&2; exit 1; }
-echo "two namespaces: counts, probabilities (4096, to 1e-12) and <$OBS> = $(value "$W/two.json") equal one process's; $sent bytes left host A over the veth pair"
+echo "two namespaces: ranks 0 and 1 in $got; counts, probabilities (4096, to 1e-12) and <$OBS> = $(value "$W/two.json") equal one process's; $sent bytes crossed the veth pair"
