@@ -29,6 +29,7 @@ cleanup() {
     rm -rf "$W"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM HUP   # so that cleanup runs on these too
 
 "$IP" netns add "$NSA"
 "$IP" netns add "$NSB"
