@@ -12,13 +12,14 @@ import _TestSupport
 
 /// The checks written once and run on any communicator (every rank computes the oracles itself).
 enum DistributedObservableChecks {
-    /// Pauli strings that put X, Y and Z on every qubit the top `global` ones in turn (the other
-    /// letters random), strings of one letter everywhere, and random mixed strings.
-    static func observables(qubits n: Int, global k: Int, seed: UInt64) -> [[(String, Double)]] {
+    /// Pauli strings that put X, Y and Z on every qubit in turn, alone and among random letters
+    /// (the plan's final layout decides which positions are global, so every qubit gets every
+    /// letter), the highest qubit first; strings of one letter everywhere; random strings.
+    static func observables(qubits n: Int, seed: UInt64) -> [[(String, Double)]] {
         var rng = SeededGenerator(seed: seed)
         func randomLetters() -> [Character] { (0..<n).map { _ in Array("IXYZ")[Int(rng.next() % 4)] } }
         var sums: [[(String, Double)]] = []
-        for g in stride(from: n - 1, through: max(0, n - max(k, 1)), by: -1) {
+        for g in stride(from: n - 1, through: 0, by: -1) {
             var sum: [(String, Double)] = []
             for letter in "XYZ" {
                 var letters = randomLetters()
@@ -63,7 +64,7 @@ enum DistributedObservableChecks {
                 draw += 100
                 circuit = try randomCircuit(qubits: n, gates: 40, seed: draw)
             }
-            let terms = observables(qubits: n, global: k, seed: UInt64(seed))
+            let terms = observables(qubits: n, seed: UInt64(seed))
             let sums = try terms.map { try PauliSum($0) }
             let compiled = try smallBlocks().compile(circuit)
             let oneRank = try compiled.expectations(sums, binding: [:])
@@ -78,7 +79,7 @@ enum DistributedObservableChecks {
         for seed in 0..<2 {
             let n = 5
             let circuit = try gradientCircuit(qubits: n, gates: 24, localQubits: n - k, parameters: parameters, seed: UInt64(40 + seed))
-            let terms = observables(qubits: n, global: k, seed: UInt64(70 + seed))
+            let terms = observables(qubits: n, seed: UInt64(70 + seed))
             let sums = try terms.map { try PauliSum($0) }
             let compiled = try smallBlocks().compile(circuit)
             let values = [0.3 + Double(seed), -0.7, 1.1]
@@ -136,7 +137,7 @@ struct DistributedObservableTests {
     @Test("single precision: expectation values within 1e-5, gradients within 1e-4 of double precision on 4 ranks")
     func singlePrecision() throws {
         let circuit = try randomCircuit(qubits: 6, gates: 40, seed: 12)
-        let sums = try DistributedObservableChecks.observables(qubits: 6, global: 2, seed: 5).map { try PauliSum($0) }
+        let sums = try DistributedObservableChecks.observables(qubits: 6, seed: 5).map { try PauliSum($0) }
         let expected = try Simulator().compile(circuit).expectations(sums, binding: [:])
         let compiled = try Simulator(precision: .single).compile(circuit)
         let results = try LocalCommunicator.run(ranks: 4) { comm in
