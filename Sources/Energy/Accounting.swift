@@ -1,7 +1,7 @@
 import Foundation
 
 /// A named number with its unit, as listed among a figure's inputs and parameters.
-public struct Quantity: Sendable, Equatable {
+public struct Quantity: Sendable, Equatable, Codable {
     /// What it is, e.g. `cpu_seconds`, `watts_per_thread`.
     public let name: String
     /// Its value.
@@ -23,7 +23,7 @@ public struct Quantity: Sendable, Equatable {
 }
 
 /// The energy of one source over a window (the whole job, a span or a timeline interval).
-public struct SourceFigure: Sendable, Equatable {
+public struct SourceFigure: Sendable, Equatable, Codable {
     /// `cpu`, `memory`, `gpu:0`, `idle`.
     public let name: String
     /// How it was obtained: `rapl`, `cpu-time model`, `resident-memory model`, `nvml energy counter`, …

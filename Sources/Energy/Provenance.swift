@@ -60,7 +60,7 @@ public enum Provenance: String, Sendable, Codable, CaseIterable, Comparable {
 }
 
 /// A figure with its error band and provenance: `low ≤ value ≤ high`.
-public struct Estimate: Sendable, Equatable {
+public struct Estimate: Sendable, Equatable, Codable {
     /// The best estimate.
     public var value: Double
     /// The lower end of the error band.

@@ -60,8 +60,8 @@ public struct EnergyReport: Sendable {
     public let scope: AccountingScope
     /// Seconds between timeline samples.
     public let sampleInterval: Double
-    /// The whole job.
-    public let total: EnergyUsage
+    /// The whole job (every rank's, added, when ``ranks`` is not empty).
+    public internal(set) var total: EnergyUsage
     /// The spans, in the order they started.
     public let spans: [SpanUsage]
     /// The timeline, one point per sampling interval.
@@ -95,9 +95,30 @@ public struct EnergyReport: Sendable {
     /// How a measured command ended (`nil` for an in-process job).
     public let exit: CommandExit?
     /// Things worth knowing (counter wraps, failed reads).
-    public let notes: [String]
+    public internal(set) var notes: [String]
     /// A random id for this run (CSV `run_id`).
     public let runID: String
+
+    /// Each rank's own usage, in rank order, when the report covers every rank of an MPI job
+    /// (``combiningRanks(_:)``); empty for one process.
+    public internal(set) var ranks: [EnergyUsage] = []
+
+    /// This report for every rank of an MPI job: ``total`` becomes the combination of the ranks'
+    /// usages (``EnergyUsage/combined(_:)``: joules, carbon, cost and CPU seconds add, bands add,
+    /// the provenance is the weakest, seconds are the longest), each rank's usage is kept in
+    /// ``ranks``, and a note says so. Spans, timeline, job and machine figures stay this process's.
+    ///
+    /// - Parameter usages: Every rank's ``total``, in rank order (this process's among them).
+    /// - Returns: The combined report; this report unchanged for fewer than two usages.
+    public func combiningRanks(_ usages: [EnergyUsage]) -> EnergyReport {
+        guard usages.count > 1 else { return self }
+        var report = self
+        report.total = EnergyUsage.combined(usages)
+        report.ranks = usages
+        report.notes.append("the total adds the \(usages.count) ranks of an MPI job, each measured by its own meter "
+                            + "(seconds: the longest); spans, timeline, job and machine figures are this rank's")
+        return report
+    }
 
     /// The format's version in JSON (`"version"`).
     public static let formatVersion = 1
@@ -114,6 +135,7 @@ public struct EnergyReport: Sendable {
         return "energy: \(Self.joules(t.joules.value)) \(Self.bandPercent(t.joules)) (\(why)) · "
             + "\(Self.grams(t.gCO2e.value)) gCO2e (\(grid.region) \(Self.short(grid.gramsPerKWh)) g/kWh) · "
             + "\(Self.money(t.cost.value)) \(t.currency) · \(Self.short(t.seconds)) s"
+            + (ranks.isEmpty ? "" : " · \(ranks.count) ranks")
     }
 
     /// Unavailable sources in a few words, e.g. `rapl: missing, nvml: missing`.
@@ -259,6 +281,13 @@ public struct EnergyReport: Sendable {
                                             ("installed_memory_bytes", .number(installedMemoryBytes)), ("os", .string(Self.operatingSystem))])))
         members.append(("meter", .object([("samples", .integer(samples)), ("readings", .integer(readings)),
                                           ("cpu_seconds", .number(meterCPUSeconds)), ("overhead_fraction", .number(overheadFraction))])))
+        if !ranks.isEmpty {
+            members.append(("ranks", .array(ranks.enumerated().map { r, u in
+                .object([("rank", .integer(r)), ("joules", .number(u.joules.value)), ("band", band(u.joules)),
+                         ("provenance", .string(u.provenance.rawValue)), ("seconds", .number(u.seconds)),
+                         ("cpu_seconds", .number(u.cpuSeconds)), ("gCO2e", .number(u.gCO2e.value)), ("cost", .number(u.cost.value))])
+            })))
+        }
         members.append(("notes", .array(notes.map { .string($0) })))
         return .object(members)
     }

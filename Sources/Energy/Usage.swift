@@ -3,7 +3,7 @@ import Foundation
 // What a window of time cost: EnergyUsage (a job, a span, an interval) and SpanUsage.
 
 /// The energy, carbon and cost of a window of time: a whole job, a span, or a timeline interval.
-public struct EnergyUsage: Sendable, Equatable {
+public struct EnergyUsage: Sendable, Equatable, Codable {
     /// Wall-clock seconds of the window (measured).
     public let seconds: Double
     /// Joules of the counted sources, with band and provenance.

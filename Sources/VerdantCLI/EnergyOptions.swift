@@ -117,6 +117,18 @@ struct EnergyOptions: ParsableArguments {
     @discardableResult
     func finish(_ meter: EnergyMeter, label: String) throws -> EnergyReport {
         let report = meter.stop(label: label)
+        try publish(report)
+        return report
+    }
+
+    /// Stops this rank's meter and adds every rank's energy (collective: every rank of `world`
+    /// calls it); rank 0 then calls ``publish(_:)`` with the report.
+    func stop(_ meter: EnergyMeter, label: String, over world: any Communicator) throws -> EnergyReport {
+        try meter.stop(label: label).summed(over: world)
+    }
+
+    /// Prints the one-line summary on standard error and writes the report file.
+    func publish(_ report: EnergyReport) throws {
         if !noEnergySummary {
             fflush(nil)  // the command's own output first, also when stdout is a pipe
             printNote(report.oneLine)
@@ -124,6 +136,5 @@ struct EnergyOptions: ParsableArguments {
         if let energyReport {
             try report.writeJSON(to: energyReport)
         }
-        return report
     }
 }

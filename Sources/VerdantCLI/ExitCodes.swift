@@ -65,6 +65,8 @@ extension ExitCodes {
     static func isThrownByEveryRank(_ error: any Error) -> Bool {
         switch error {
         case QuantumError.distribution, QuantumError.insufficientDistributedMemory: true
+        // Every rank reads `run --expectation`'s observables before anything runs.
+        case QuantumError.invalidObservable, QuantumError.observableWidth: true
         default: false
         }
     }

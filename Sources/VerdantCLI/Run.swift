@@ -43,6 +43,12 @@ struct Run: ParsableCommand {
     @Flag(help: "Keep each shot's outcome (JSON key 'memory').")
     var memory = false
 
+    @Option(help: ArgumentHelp(
+        "Print ⟨ψ|O|ψ⟩ of a Pauli sum on the state before the final measurements, e.g. '0.5*ZZI - XII' (one letter per "
+            + "qubit, the leftmost on the highest); repeat for several (JSON key 'expectations'). Split across the ranks "
+            + "as the state is.", valueName: "pauli-sum"))
+    var expectation: [String] = []
+
     @Option(help: "Amplitude precision: double or single.")
     var precision: PrecisionOption = .double
 
@@ -87,10 +93,11 @@ struct Run: ParsableCommand {
 
     func run() throws {
         // Every rank reads the circuit and takes part when the state is split; otherwise rank 0
-        // simulates alone. Rank 0 alone prints, measures energy and writes files.
+        // simulates alone. Every rank measures its energy, and the report adds them; rank 0 alone
+        // prints and writes files.
         let world = try Distributed.world()
         let isRoot = world.rank == 0
-        let meter = isRoot ? try energy.start() : nil
+        let meter = try energy.start()
         let circuit: QuantumCircuit
         if file == "-" {
             let data = FileHandle.standardInput.readDataToEndOfFile()
@@ -100,6 +107,11 @@ struct Run: ParsableCommand {
             circuit = try QuantumCircuit(qasm: text, file: "<stdin>")
         } else {
             circuit = try QuantumCircuit(qasmFile: file)
+        }
+        // Observables are read before anything runs, so bad text fails with no output.
+        let observables = try expectation.map { try PauliSum($0) }
+        for observable in observables where observable.numQubits != circuit.numQubits {
+            throw QuantumError.observableWidth(received: observable.numQubits, numQubits: circuit.numQubits)
         }
         var simulator = Simulator(precision: precision.precision, threads: threads,
                                   maxMemoryBytes: try maxMemory.map(parseBytes), fusion: !noFusion)
@@ -111,12 +123,17 @@ struct Run: ParsableCommand {
             case .gates(let gates): circuit = try circuit.translated(toBasis: gates)
             case .automatic: if let gates = model?.basisNeeded(for: circuit) { circuit = try circuit.translated(toBasis: gates) }
             }
+            if !observables.isEmpty {
+                throw CLIError.usage("--expectation: noisy runs report counts and probabilities only here; drop the noise options, "
+                                     + "or drop --expectation")
+            }
             // Noisy runs are not split: rank 0 simulates, the other ranks have nothing to do.
-            guard isRoot, let meter else { return }
+            guard isRoot else { return }
             if world.size > 1 { printNote("note: noisy simulation runs on rank 0 only (the state is not split across ranks)") }
             simulator.noise = model
             simulator.method = method == .automatic && model == nil ? .densityMatrix : method
             try runNoisy(circuit, simulator: simulator)
+            // Only rank 0 worked: its report is the job's.
             try energy.finish(meter, label: "verdant run \(file)")
             return
         }
@@ -128,7 +145,7 @@ struct Run: ParsableCommand {
         if histogram, !measures {
             throw CLIError.usage("--histogram draws counts, and \(file) measures nothing: add measurements (or use --probabilities)")
         }
-        let showState = statevector || probabilities || !measures
+        let showState = statevector || probabilities || (!measures && observables.isEmpty)
         var members: [(String, JSON)] = [
             ("file", .string(file)), ("qubits", .integer(circuit.numQubits)), ("clbits", .integer(circuit.numClbits)),
             ("precision", .string(precision.rawValue)), ("threads", .integer(threads ?? Simulator.defaultThreads)),
@@ -179,6 +196,34 @@ struct Run: ParsableCommand {
             }
         }
 
+        if !observables.isEmpty {
+            let unitary = circuit.removingFinalMeasurements()
+            let notUnitary = "\(file): --expectation needs a circuit of unitary gates whose measurements all come at the end; "
+                + "this one has mid-circuit measurement, reset or conditioned gates"
+            if unitary.instructions.contains(where: { $0.condition != nil || $0.operation == .measure }) {
+                throw CLIError.usage(notUnitary)
+            }
+            let start = Date()
+            let result: DistributedExpectationResult?
+            do {
+                // A reset before a qubit is used is dropped; any other reset makes the simulator refuse.
+                result = try simulator.compile(unitary).expectations(observables, on: world, distribution: distribute)
+            } catch QuantumError.invalidState {
+                throw CLIError.usage(notUnitary)
+            }
+            distribution.append(("expectation", result?.statistics))
+            if let values = result?.values, isRoot {
+                bar.finish()
+                seconds += Date().timeIntervalSince(start)
+                members.append(("expectations", .array(zip(expectation, values).map { text, value in
+                    .object([("observable", .string(text)), ("value", .number(value))])
+                })))
+                for (observable, value) in zip(observables, values) {
+                    lines.append("expectation ⟨\(observable)⟩ = \(String(format: "%.12g", value))")
+                }
+            }
+        }
+
         if showState {
             let unitary = circuit.removingFinalMeasurements()
             let notUnitary = statevector || probabilities
@@ -220,6 +265,7 @@ struct Run: ParsableCommand {
                              + "(\(precision.rawValue) precision) · time \(Format.seconds(seconds))")
             }
         }
+        let report = try energy.stop(meter, label: "verdant run \(file)", over: world)
         guard isRoot else { return }
         let split = distribution.compactMap { name, statistics in statistics.map { (name, $0) } }
         if world.size > 1 && split.isEmpty {
@@ -239,7 +285,7 @@ struct Run: ParsableCommand {
         } else {
             print(lines.joined(separator: "\n"))
         }
-        if let meter { try energy.finish(meter, label: "verdant run \(file)") }
+        try energy.publish(report)
     }
 
     /// The statistics of a split run as JSON.

@@ -176,7 +176,7 @@ struct CLITests {
         #expect(run.status == 0)
         #expect(run.stdout.hasPrefix("OVERVIEW: Simulate an OpenQASM 2.0 circuit: counts, state vector,\nprobabilities."))
         for option in ["--shots", "--seed", "--statevector", "--probabilities", "--memory", "--precision", "--threads",
-                       "--max-memory", "--no-fusion", "--json", "--distribute"]
+                       "--max-memory", "--no-fusion", "--json", "--distribute", "--expectation"]
         {
             #expect(run.stdout.contains(option), "run --help lacks \(option)")
         }
@@ -206,6 +206,35 @@ struct CLITests {
         let bad = try verdant(["run", file, "--distribute", "sometimes"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("sometimes"))
+    }
+
+    @Test("run --expectation: ⟨O⟩ of the state before the final measurements, in text and JSON; bad observables are usage errors")
+    func runExpectation() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.write("bell.qasm", bellQASM)
+        // The Bell state: ⟨ZZ⟩ = ⟨XX⟩ = 1, ⟨YY⟩ = −1, ⟨ZI⟩ = 0.
+        let text = try verdant(["run", file, "--seed", "7", "--expectation", "0.5*ZZ - 0.25*XX + YY", "--expectation", "ZI",
+                                "--no-energy-summary"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("counts (1024 shots, seed 7):"))
+        #expect(text.stdout.contains("expectation ⟨0.5*ZZ - 0.25*XX + 1*YY⟩ = -0.75"))
+        let json = try jsonObject(try verdant(["run", file, "--expectation", "0.5*ZZ - 0.25*XX + YY", "--expectation", "ZI", "--json",
+                                               "--no-energy-summary"]).stdout)
+        let entries = try #require(json["expectations"] as? [[String: Any]])
+        #expect(entries.map { $0["observable"] as? String } == ["0.5*ZZ - 0.25*XX + YY", "ZI"])
+        let values = entries.compactMap { $0["value"] as? Double }
+        #expect(values.count == 2 && abs(values[0] + 0.75) < 1e-12 && abs(values[1]) < 1e-12)
+        let badLetter = try verdant(["run", file, "--expectation", "ZQ"])
+        #expect(badLetter.status == 2)
+        #expect(badLetter.stderr.contains("observable 'ZQ', column 2: 'Q' is not a Pauli letter (valid: I, X, Y, Z)"))
+        let wide = try verdant(["run", file, "--expectation", "ZZZ"])
+        #expect(wide.status == 2)
+        #expect(wide.stderr.contains("the observable acts on 3 qubits but the state has 2"))
+        #expect(!wide.stdout.contains("counts"), "nothing runs before the observables are checked")
+        let mid = try dir.write("mid.qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\nh q[0];\nmeasure q[0] -> c[0];\nh q[0];\n")
+        let refused = try verdant(["run", mid, "--expectation", "ZZ"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("--expectation needs a circuit of unitary gates whose measurements all come at the end"))
     }
 
     @Test("run prints counts as a table and as Qiskit-format JSON")

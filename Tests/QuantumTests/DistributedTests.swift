@@ -113,6 +113,14 @@ struct QuantumWorldTests {
         try DistributedStateChecks.all(world)
         try DistributedStateChecks.all(world, bufferBytes: 1 << 20)
     }
+
+    @Test("expectation values and adjoint gradients on the world equal the one-rank results")
+    func distributedObservables() throws {
+        let world = try Distributed.world()
+        guard world.size & (world.size - 1) == 0 else { return }
+        try DistributedObservableChecks.all(world)
+        try DistributedObservableChecks.all(world, bufferBytes: 1 << 20)
+    }
 }
 
 @Suite("Distributed state vector (in-process rank groups against one rank)")

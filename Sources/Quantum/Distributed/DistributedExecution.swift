@@ -79,7 +79,7 @@ final class DistributedExecutor<Real: StateScalar> {
     let values: [Parameter: Double]
     let threads: Int
     let bufferBytes: Int
-    private let buffer: UnsafeMutableRawPointer
+    let buffer: UnsafeMutableRawPointer
     var statistics: DistributionStatistics
     private var programs: [Int: [Executable<Real>]] = [:]
 
@@ -196,7 +196,7 @@ final class DistributedExecutor<Real: StateScalar> {
     /// A gate on some global positions, where it is diagonal, as this rank sees it: the block of its
     /// matrix whose global arguments hold the rank's bits, on the local positions (a phase on
     /// position 0 when none is local); nil when that block is the identity.
-    private func restrict(_ gate: Gate, on positions: [Int]) throws -> (Gate, [Int])? {
+    func restrict(_ gate: Gate, on positions: [Int]) throws -> (Gate, [Int])? {
         let angles: [Double] = try gate.parameters.map { expression in
             guard let v = expression.evaluate({ values[$0] }) else {
                 throw QuantumError.unboundParameters(gate.freeParameters.filter { values[$0] == nil }.map(\.name))
@@ -267,7 +267,7 @@ final class DistributedExecutor<Real: StateScalar> {
     /// Swaps local positions L − m + t with global positions L + bits[t]. Pieces are the 2^m
     /// contiguous blocks of the slice by their top m local bits: this rank's block p goes to the
     /// rank whose bits[t] read p, which sends back its block q (q: this rank's own bits[t]).
-    private func remap(_ bits: [Int], on state: inout StateVector<Real>) throws {
+    func remap(_ bits: [Int], on state: inout StateVector<Real>) throws {
         let m = bits.count
         let pieceAmplitudes = 1 << (l - m)
         var own = 0
@@ -287,7 +287,7 @@ final class DistributedExecutor<Real: StateScalar> {
     }
 
     /// Moves this rank's slice to the rank whose bit destination[j] is this rank's bit j.
-    private func permuteRanks(_ destination: [Int], on state: inout StateVector<Real>) throws {
+    func permuteRanks(_ destination: [Int], on state: inout StateVector<Real>) throws {
         var to = 0, from = 0
         for (j, d) in destination.enumerated() {
             if (rank >> j) & 1 == 1 { to |= 1 << d }
@@ -381,7 +381,7 @@ final class DistributedExecutor<Real: StateScalar> {
         return nil
     }
 
-    private func seconds(since start: ContinuousClock.Instant) -> Double {
+    func seconds(since start: ContinuousClock.Instant) -> Double {
         let elapsed = ContinuousClock.now - start
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
