@@ -151,7 +151,8 @@ public enum QuantumError: Error, Equatable, Sendable, CustomStringConvertible, L
             let fix = smallest.map { "; the smallest number of such ranks that fits is \($0)" }
                 ?? "; no power-of-two number of such ranks fits it"
             return "cannot simulate \(qubits) qubits in \(precision) precision on \(ranks) ranks: each rank needs "
-                + "\(formatBytes(perRank)) (its slice of the state and the exchange buffer) but rank \(rank) has "
+                + "\(formatBytes(perRank)) (its slice of the state, any slices the job keeps beside it — a gradient's λ per "
+                + "observable, a shot-by-shot run's copy — and the exchange buffer) but rank \(rank) has "
                 + "\(formatBytes(Double(available))) (\(source))\(fix)"
         }
     }
