@@ -1,6 +1,7 @@
 import Communication
 import Crypto
 import Foundation
+import Privacy
 
 // A large allreduce over encrypted traffic, in sealed chunks (docs/secure-distributed.md,
 // "Large reductions"). Every rank has already learnt, from the authenticated announcements, that
@@ -117,24 +118,90 @@ extension EncryptedCommunicator {
         guard let sendKey = sendKeys[destination], let receiveKey = receiveKeys[source] else {
             throw CommunicationError.communication("allreduce: rank \(rank) has no pairwise key for rank \(destination) or \(source)")
         }
-        let box = try AES.GCM.seal(plain, using: sendKey, nonce: nextSendNonce(to: destination, channel: 0),
-                                   authenticating: context.associatedData(phase: phase, chunk: chunk, from: rank, to: destination))
-        // `combined` is nonce ‖ ciphertext ‖ tag in one buffer (never nil for a 12-byte nonce): send
-        // all but the nonce, which the recipient knows.
-        let sealed = box.combined?.dropFirst(12) ?? (box.ciphertext + box.tag)
+        let sealed = try Self.sealChunk(plain, using: sendKey, nonce: nextSendNonce(to: destination, channel: 0),
+                                        authenticating: context.associatedData(phase: phase, chunk: chunk, from: rank, to: destination))
         let received = UnsafeMutableRawBufferPointer(rebasing: sealedInput[0..<(into.count + Self.tagBytes)])
         try sealed.withUnsafeBytes { out in try inner.sendReceive(out, to: destination, received, from: source) }
         let nonce = try nextReceiveNonce(from: source, channel: 0)
         guard failure == nil else { return }
         do {
-            let incoming = try AES.GCM.SealedBox(nonce: nonce, ciphertext: UnsafeRawBufferPointer(rebasing: received[0..<into.count]),
-                                                 tag: UnsafeRawBufferPointer(rebasing: received[into.count...]))
-            let opened = try AES.GCM.open(incoming, using: receiveKey,
-                                          authenticating: context.associatedData(phase: phase, chunk: chunk, from: source, to: rank))
-            guard opened.count == into.count else { throw CryptoKitError.incorrectParameterSize }
-            opened.withUnsafeBytes { into.copyMemory(from: $0) }
+            try Self.openChunk(UnsafeRawBufferPointer(received), into: into, using: receiveKey, nonce: nonce,
+                               authenticating: context.associatedData(phase: phase, chunk: chunk, from: source, to: rank))
         } catch {
             failure = .tampered(rank: rank, source: source, operation: Operation.allreduce.name)
         }
+    }
+
+    /// One sealed chunk: ciphertext ‖ 16-byte tag (swift-crypto returns it in a buffer of its own).
+    static func sealChunk(_ plain: UnsafeRawBufferPointer, using key: SymmetricKey, nonce: AES.GCM.Nonce,
+                          authenticating associatedData: [UInt8]) throws -> Data
+    {
+        let box = try AES.GCM.seal(plain, using: key, nonce: nonce, authenticating: associatedData)
+        // `combined` is nonce ‖ ciphertext ‖ tag in one buffer (never nil for a 12-byte nonce): all
+        // but the nonce, which the recipient knows.
+        return box.combined?.dropFirst(12) ?? (box.ciphertext + box.tag)
+    }
+
+    /// Opens one sealed chunk (ciphertext ‖ tag, `into.count + 16` bytes) into `into`.
+    /// - Throws: swift-crypto's error when it does not authenticate.
+    static func openChunk(_ sealed: UnsafeRawBufferPointer, into: UnsafeMutableRawBufferPointer, using key: SymmetricKey,
+                          nonce: AES.GCM.Nonce, authenticating associatedData: [UInt8]) throws
+    {
+        let box = try AES.GCM.SealedBox(nonce: nonce, ciphertext: UnsafeRawBufferPointer(rebasing: sealed[0..<into.count]),
+                                        tag: UnsafeRawBufferPointer(rebasing: sealed[into.count...]))
+        let opened = try AES.GCM.open(box, using: key, authenticating: associatedData)
+        guard opened.count == into.count else { throw CryptoKitError.incorrectParameterSize }
+        opened.withUnsafeBytes { into.copyMemory(from: $0) }
+    }
+
+    /// The cipher alone: seals `bytes` in the chunks of a large allreduce (``defaultChunkBytes``)
+    /// with the calls the reduction makes, then opens them, on this thread, `repeats` times after
+    /// one warm-up — the cipher's share of an encrypted allreduce, for `verdant bench --suite
+    /// parallel --cases cipher`.
+    /// - Parameters:
+    ///   - bytes: the plaintext bytes per repeat (at least 1).
+    ///   - repeats: timed repeats (at least 1).
+    /// - Returns: seconds to seal and to open all `bytes`, per repeat.
+    /// - Throws: swift-crypto's errors (none on a valid key).
+    package static func chunkCipherSeconds(bytes: Int, repeats: Int) throws -> (seal: [Double], open: [Double]) {
+        let chunk = defaultChunkBytes
+        let chunks = (bytes + chunk - 1) / chunk
+        let plaintext = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 64)
+        let opened = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 64)
+        defer {
+            plaintext.deallocate()
+            opened.deallocate()
+        }
+        plaintext.initializeMemory(as: UInt8.self, repeating: 0x5A)
+        let key = SymmetricKey(size: .bits256)
+        let associatedData = [UInt8](repeating: 1, count: 25)
+        func nonce(_ k: Int) throws -> AES.GCM.Nonce {
+            try AES.GCM.Nonce(data: withUnsafeBytes(of: UInt64(k).bigEndian) { [0, 0, 0, 0] + Array($0) })
+        }
+        tuneAllocatorForLargeBuffers()
+        var sealTimes: [Double] = [], openTimes: [Double] = []
+        var sealed: [Data] = []
+        for run in 0...repeats {
+            sealed.removeAll(keepingCapacity: true)
+            var start = DispatchTime.now().uptimeNanoseconds
+            for k in 0..<chunks {
+                let piece = UnsafeRawBufferPointer(rebasing: plaintext[(k * chunk)..<Swift.min(bytes, (k + 1) * chunk)])
+                sealed.append(try sealChunk(piece, using: key, nonce: nonce(k), authenticating: associatedData))
+            }
+            let sealSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            start = DispatchTime.now().uptimeNanoseconds
+            for (k, piece) in sealed.enumerated() {
+                try piece.withUnsafeBytes { raw in
+                    try openChunk(raw, into: UnsafeMutableRawBufferPointer(rebasing: opened[0..<(raw.count - tagBytes)]), using: key,
+                                  nonce: nonce(k), authenticating: associatedData)
+                }
+            }
+            let openSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if run > 0 {
+                sealTimes.append(sealSeconds)
+                openTimes.append(openSeconds)
+            }
+        }
+        return (sealTimes, openTimes)
     }
 }
