@@ -112,15 +112,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     /// - Throws: ``CommunicationError/communication(_:)`` when counts differ; ``CommunicationError/rankFailed(rank:message:)``.
     public func allreduce<T: Communicable>(_ values: [T], _ op: ReductionOperator) throws -> [T] {
         let all: [[T]] = try group.exchange(rank: rank, values).map(cast)
-        let counts = all.map(\.count)
-        guard Set(counts).count == 1 else {
-            throw CommunicationError.communication("allreduce: the ranks gave different counts \(counts); every rank must give the same count")
-        }
-        var result = all[0]
-        for other in all.dropFirst() {
-            for k in result.indices { result[k] = op.apply(result[k], other[k]) }
-        }
-        return result
+        return try reduceInRankOrder(all, op)
     }
 
     /// The elementwise reduction in rank order, in place.
@@ -203,16 +195,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
         try checkRank(destination, "destination", size: size)
         try checkRank(source, "source", size: size)
         group.post(Array(send), from: rank, to: destination, tag: internalTag)
-        let message = try group.take(from: source, to: rank, tag: internalTag)
-        guard message.count == receive.count else {
-            throw CommunicationError.communication(
-                "sendReceive: rank \(rank) expected \(receive.count) bytes from rank \(source), which sent \(message.count)")
-        }
-        if let base = receive.baseAddress {
-            message.withUnsafeBytes { raw in
-                if let from = raw.baseAddress { base.copyMemory(from: from, byteCount: raw.count) }
-            }
-        }
+        try deliver(try group.take(from: source, to: rank, tag: internalTag), into: receive, rank: rank, source: source)
     }
 
     private func cast<T>(_ value: any Sendable) throws -> [T] {

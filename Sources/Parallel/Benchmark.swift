@@ -27,7 +27,7 @@ public enum ParallelBenchmark {
         /// per call), on two ranks or more (one rank reduces nothing). nil for the other cases.
         public let gigabytesPerSecond: Double?
 
-        init(name: String, parameters: [(String, Double)], threads: Int, ranks: Int, seconds: [Double], value: Double, unit: String,
+        package init(name: String, parameters: [(String, Double)], threads: Int, ranks: Int, seconds: [Double], value: Double, unit: String,
              gigabytesPerSecond: Double? = nil)
         {
             self.name = name

@@ -119,9 +119,7 @@ public final class SecureAggregationCommunicator: AggregatesPrivately, @unchecke
         if size == 1 { return values }
         // The counts first (plain: they are public), so a mismatch is an error, not a wrong sum.
         let counts = try inner.allgather([values.count]).map { $0.first ?? -1 }
-        guard Set(counts).count == 1 else {
-            throw CommunicationError.communication("allreduce: the ranks gave different counts \(counts); every rank must give the same count")
-        }
+        guard Set(counts).count == 1 else { throw differentCountsError(counts) }
         let mine = try agreeing(inner) { try masked(values).map { Int(bitPattern: UInt($0)) } }
         let all = try inner.allgather(mine)
         var total = [UInt64](repeating: 0, count: values.count)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Verdant
+import VerdantCommon
 
 /// Options of `verdant bench --suite parallel`.
 struct ParallelBenchOptions: ParsableArguments {
@@ -24,7 +25,7 @@ struct ParallelBenchOptions: ParsableArguments {
 }
 
 extension Bench {
-    static let parallelCases = ["sum-squares", "tasks", "matmul", "allreduce", "allreduce-encrypted"]
+    static let parallelCases = ["sum-squares", "tasks", "matmul", "allreduce", "allreduce-encrypted", "cipher"]
 
     /// Whole numbers written as `100000000`, `1e8` or `1.5e6`.
     private func counts(_ text: String, _ option: String, minimum: Int) throws -> [Int] {
@@ -44,7 +45,8 @@ extension Bench {
         guard repeats >= 1 else { throw CLIError.usage("--repeats must be at least 1, received \(repeats)") }
         let world = try Distributed.world()
         let distributed = world.size > 1
-        let wanted = (cases ?? (distributed ? "allreduce,allreduce-encrypted" : Bench.parallelCases.joined(separator: ",")))
+        let defaultCases = distributed ? ["allreduce", "allreduce-encrypted"] : Bench.parallelCases.filter { $0 != "cipher" }
+        let wanted = (cases ?? defaultCases.joined(separator: ","))
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for name in wanted where !Bench.parallelCases.contains(name) {
             throw CLIError.usage("--cases: unknown case '\(name)' (available for --suite parallel: \(Bench.parallelCases.joined(separator: ", ")))")
@@ -120,6 +122,19 @@ extension Bench {
                     return measured
                 }
             }
+            if wanted.contains("cipher") {
+                // The cipher alone, on this rank's thread: what the encrypted allreduce's chunks cost.
+                for bytes in messageSizes {
+                    status("AES-256-GCM on \(bytes) bytes in allreduce chunks")
+                    let times = try EncryptedCommunicator.chunkCipherSeconds(bytes: bytes, repeats: repeats)
+                    for (name, seconds) in [("cipher-seal", times.seal), ("cipher-open", times.open)] {
+                        let median = Timing.median(seconds)
+                        results.append(ParallelBenchmark.Result(
+                            name: name, parameters: [("bytes", Double(bytes))], threads: 1, ranks: world.size, seconds: seconds,
+                            value: Double(bytes) / median / 1e9, unit: "GB/s", gigabytesPerSecond: Double(bytes) / median / 1e9))
+                    }
+                }
+            }
         }
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
         guard world.rank == 0 else { return }
@@ -171,7 +186,8 @@ extension Bench {
                   + "(1.00 = no overhead). tasks: µs per trivial task. matmul: 2n³/time. allreduce: µs per call (sum of Doubles) "
                   + "and GB/s, the message bytes reduced per second. allreduce-encrypted: the same sealed with AES-256-GCM "
                   + "(--encrypt-traffic), its ratio is time ÷ allreduce-plain on the same ranks (an in-process pair of ranks "
-                  + "when not under mpirun).")
+                  + "when not under mpirun). cipher-seal, cipher-open (--cases cipher): AES-256-GCM alone on one thread, "
+                  + "GB/s of plaintext, in the encrypted allreduce's 256 KiB chunks.")
         }
     }
 }

@@ -56,11 +56,17 @@ struct ParallelCLITests {
             #expect((r["value"] as? Double ?? 0) > 0)
         }
         #expect(results.filter { $0["case"] as? String == "sum-squares" }.allSatisfy { ($0["time_vs_fused_loop"] as? Double ?? 0) > 0 })
+        // The cipher alone (not a default case): seal and open, in GB/s.
+        let cipher = try verdant(["bench", "--suite", "parallel", "--cases", "cipher", "--message-bytes", "300K", "--repeats", "1", "--json"])
+        #expect(cipher.status == 0, "\(cipher.stderr)")
+        let cipherResults = try #require(try jsonObject(cipher.stdout)["results"] as? [[String: Any]])
+        #expect(cipherResults.compactMap { $0["case"] as? String } == ["cipher-seal", "cipher-open"])
+        #expect(cipherResults.allSatisfy { ($0["gigabytes_per_second"] as? Double ?? 0) > 0 && $0["unit"] as? String == "GB/s" })
         let table = try verdant(["bench", "--suite", "parallel", "--cases", "tasks", "--tasks", "100", "--repeats", "1"])
         #expect(table.status == 0)
         #expect(table.stdout.contains("tasks-graph"))
         for (arguments, message) in [
-            (["bench", "--suite", "parallel", "--cases", "fft"], "--cases: unknown case 'fft' (available for --suite parallel: sum-squares, tasks, matmul, allreduce, allreduce-encrypted)"),
+            (["bench", "--suite", "parallel", "--cases", "fft"], "--cases: unknown case 'fft' (available for --suite parallel: sum-squares, tasks, matmul, allreduce, allreduce-encrypted, cipher)"),
             (["bench", "--suite", "parallel", "--elements", "1e8,x"], "--elements: 'x' is not a whole number ≥ 1 (e.g. 1000000 or 1e6)"),
             (["bench", "--suite", "parallel", "--message-bytes", "3"], "--message-bytes: '3' is not a size from 8 bytes to 16G"),
             (["bench", "--suite", "parallel", "--tasks", "0"], "--tasks must be at least 1, received 0"),

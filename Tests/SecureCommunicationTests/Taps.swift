@@ -14,15 +14,25 @@ final class Tap: Communicator, @unchecked Sendable {
     /// What the tap does to a byte payload this rank receives (the operation's name, the source
     /// rank, the bytes); nil leaves it alone.
     let alter: (@Sendable (String, Int, [UInt8]) -> [UInt8]?)?
+    /// What the tap does to the bytes of a raw exchange (`sendReceive`) this rank receives: the
+    /// source rank, the exchange's index among this rank's exchanges with that source (0, 1, …),
+    /// the bytes, changed in place.
+    let alterRaw: (@Sendable (Int, Int, UnsafeMutableRawBufferPointer) -> Void)?
     private let lock = NSLock()
     /// Every byte payload received by this rank from another rank, in order.
     private(set) var seen: [(operation: String, source: Int, bytes: [UInt8])] = []
     /// Every Int payload received by this rank from another rank (secure aggregation's masked words).
     private(set) var seenWords: [(source: Int, words: [Int])] = []
+    /// Every raw exchange's bytes received by this rank from another rank, in order (as received,
+    /// before `alterRaw`).
+    private(set) var seenRaw: [(source: Int, bytes: [UInt8])] = []
 
-    init(_ inner: any Communicator, alter: (@Sendable (String, Int, [UInt8]) -> [UInt8]?)? = nil) {
+    init(_ inner: any Communicator, alter: (@Sendable (String, Int, [UInt8]) -> [UInt8]?)? = nil,
+         alterRaw: (@Sendable (Int, Int, UnsafeMutableRawBufferPointer) -> Void)? = nil)
+    {
         self.inner = inner
         self.alter = alter
+        self.alterRaw = alterRaw
     }
 
     private func observe<T>(_ operation: String, _ source: Int, _ values: [T]) -> [T] {
@@ -64,6 +74,12 @@ final class Tap: Communicator, @unchecked Sendable {
                      from source: Int) throws
     {
         try inner.sendReceive(send, to: destination, receive, from: source)
+        guard source != rank else { return }
+        lock.lock()
+        let index = seenRaw.filter { $0.source == source }.count
+        seenRaw.append((source, Array(receive)))
+        lock.unlock()
+        alterRaw?(source, index, receive)
     }
 }
 
