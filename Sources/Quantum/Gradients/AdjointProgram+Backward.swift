@@ -220,30 +220,40 @@ extension AdjointProgram {
                 accumulate(op, correlations: correlations, angles: angleValues, values: values, wanted: selection.parameters,
                            scratch: &derivativeValues, jacobian: &jacobian)
             } else {
-                // Two targets: 4 × 4 correlations, then the update. K = −(i/2)·P⊗P, so
-                // 2·Re Σ K_ab M_ab = Σ (P⊗P)_ab · Im M_ab.
-                correlations4.withUnsafeMutableBufferPointer { buffer in
-                    for i in buffer.indices { buffer[i] = 0 }
-                    op.groupOffsets.withUnsafeBufferPointer { offsets in
-                        op.groupPositions.withUnsafeBufferPointer { positions in
-                            for (k, lambda) in lambdas.enumerated() {
-                                correlationKRange(psi, lambda, offsets: offsets, controlMask: 0, positions: positions,
-                                                  start: 0, end: (1 << numQubits) >> 2, into: buffer.baseAddress! + 32 * k)
-                            }
-                        }
-                    }
-                }
-                let slot = angles[op.angles[0]]
-                for k in 0..<count {
-                    var g = 0.0
-                    for e in 0..<16 { g += op.pauliProduct[e] * correlations4[32 * k + 2 * e + 1] }
-                    for dv in slot.derivatives where selection.parameters[dv.parameter] {
-                        jacobian[k * parameterCount + dv.parameter] += g * derivativeValue(dv, values)
-                    }
-                }
+                // Two targets: 4 × 4 correlations, then the update.
+                accumulateTwoTarget(op, psi: psi, lambdas: lambdas, values: values, wanted: selection.parameters,
+                                    scratch: &correlations4, jacobian: &jacobian)
                 if !last { undo(index, numbers: numbers, psi: psiBelow ? psi : nil, lambdas: lambdas, threads: threads) }
             }
             index -= 1
+        }
+    }
+
+    /// Adds a two-target operation's derivatives for every λ_k into `jacobian[k * parameterCount + j]`
+    /// (parameters j that `wanted` selects), from its 4 × 4 correlations M between ψ and λ_k read
+    /// into `scratch` (32 Doubles per λ): K = −(i/2)·P⊗P, so 2·Re Σ K_ab M_ab = Σ (P⊗P)_ab · Im M_ab.
+    func accumulateTwoTarget(_ op: BoundOperation<Real>, psi: UnsafeMutablePointer<Real>, lambdas: [UnsafeMutablePointer<Real>],
+                             values: [Double], wanted: [Bool], scratch: inout [Double], jacobian: inout [Double])
+    {
+        scratch.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for i in buffer.indices { buffer[i] = 0 }
+            op.groupOffsets.withUnsafeBufferPointer { offsets in
+                op.groupPositions.withUnsafeBufferPointer { positions in
+                    for (k, lambda) in lambdas.enumerated() {
+                        correlationKRange(psi, lambda, offsets: offsets, controlMask: 0, positions: positions,
+                                          start: 0, end: (1 << numQubits) >> 2, into: base + 32 * k)
+                    }
+                }
+            }
+        }
+        let slot = angles[op.angles[0]]
+        for k in lambdas.indices {
+            var g = 0.0
+            for e in 0..<16 { g += op.pauliProduct[e] * scratch[32 * k + 2 * e + 1] }
+            for dv in slot.derivatives where wanted[dv.parameter] {
+                jacobian[k * parameterCount + dv.parameter] += g * derivativeValue(dv, values)
+            }
         }
     }
 

@@ -34,24 +34,9 @@ extension AdjointProgram {
                            scratch: &derivativeValues, jacobian: &jacobian)
                 continue
             }
-            // Two targets: 4 × 4 correlations; K = −(i/2)·P⊗P, so 2·Re Σ K_ab M_ab = Σ (P⊗P)_ab · Im M_ab.
-            correlations4.withUnsafeMutableBufferPointer { buffer in
-                for i in buffer.indices { buffer[i] = 0 }
-                op.groupOffsets.withUnsafeBufferPointer { offsets in
-                    op.groupPositions.withUnsafeBufferPointer { positions in
-                        for (k, lambda) in lambdas.enumerated() {
-                            correlationKRange(psi, lambda, offsets: offsets, controlMask: 0, positions: positions,
-                                              start: 0, end: (1 << numQubits) >> 2, into: buffer.baseAddress! + 32 * k)
-                        }
-                    }
-                }
-            }
-            let slot = angles[op.angles[0]]
-            for k in 0..<count {
-                var g = 0.0
-                for e in 0..<16 { g += op.pauliProduct[e] * correlations4[32 * k + 2 * e + 1] }
-                for dv in slot.derivatives { jacobian[k * parameterCount + dv.parameter] += g * derivativeValue(dv, values) }
-            }
+            // Two targets: 4 × 4 correlations.
+            accumulateTwoTarget(op, psi: psi, lambdas: lambdas, values: values, wanted: selection.parameters,
+                                scratch: &correlations4, jacobian: &jacobian)
             undo(index, numbers: numbers, psi: psi, lambdas: lambdas, threads: threads)
         }
     }

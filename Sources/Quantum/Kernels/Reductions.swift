@@ -118,24 +118,10 @@ func pauliCorrelation<Real: StateScalar>(_ amplitudes: UnsafeMutablePointer<Real
                                          zMask: Int, threads: Int) -> (Double, Double)
 {
     let state = SharedPointer(base: amplitudes)
+    // The whole state is its own piece: Σ_j conj(a[j]) · (−1)^popcount((j ⊕ x) & z) · a[j ⊕ x], the
+    // same terms as above indexed by j = i ⊕ xMask.
     return blockSumComplex(count: 1 << numQubits, threads: threads) { start, end in
-        var sr = 0.0, si = 0.0
-        let p = state.base
-        for i in start..<end {
-            let j = i ^ xMask
-            let ar = Double(p[2 &* i]), ai = Double(p[2 &* i &+ 1])
-            let br = Double(p[2 &* j]), bi = -Double(p[2 &* j &+ 1])  // conj(a[j])
-            let re = br * ar - bi * ai
-            let im = br * ai + bi * ar
-            if (i & zMask).nonzeroBitCount & 1 == 0 {
-                sr += re
-                si += im
-            } else {
-                sr -= re
-                si -= im
-            }
-        }
-        return (sr, si)
+        pauliPieceCorrelationRange(state.base, piece: state.base, first: 0, xMask: xMask, zMask: zMask, start: start, end: end)
     }
 }
 
