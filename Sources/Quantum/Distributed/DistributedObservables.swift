@@ -50,17 +50,26 @@ extension CompiledCircuit {
                     + "(call expectations or gradient without a communicator)")
         }
         let values = try orderedValues(binding)
-        if let step = plan.steps.first(where: { !$0.isUnitary }) {
-            let what = ExecutionPlan.describeNonUnitary(step)
-            if differentiating { throw QuantumError.notDifferentiable(operation: what) }
-            throw QuantumError.invalidState(
-                "the circuit contains \(what): expectation values need a circuit of unitary gates only "
-                    + "(use run(shots:) for counts, or removingFinalMeasurements())")
-        }
-        for observable in observables where observable.numQubits != numQubits {
-            throw QuantumError.observableWidth(received: observable.numQubits, numQubits: numQubits)
-        }
+        try checkUnitary(observables, differentiating: differentiating)
         return values
+    }
+
+    /// Plans the circuit on `globalQubits` global qubits without restoring the layout at the end
+    /// (`mixing`: which qubits each instruction needs local) and runs it from |0…0⟩: the plan, its
+    /// executor and this rank's final slice.
+    private func runSplit<Real: StateScalar>(globalQubits k: Int, mixing: (Instruction) -> [Int],
+                                             binding: [Parameter: Double], group: any RankGroup, threads: Int, bufferBytes: Int,
+                                             as _: Real.Type) throws -> (DistributedPlan, DistributedExecutor<Real>, StateVector<Real>)
+    {
+        let layout = try DistributedPlan(numQubits: numQubits, globalQubits: k, instructions: plan.instructions(droppingMeasurements: false),
+                                         restoresLayout: false, mixing: mixing)
+        let executor = DistributedExecutor<Real>(plan: layout, group: group, simulator: simulator, values: binding,
+                                                 threads: threads, bufferBytes: bufferBytes)
+        var state = executor.initialSlice()
+        var bits: [UInt8] = []
+        var rng = SeededGenerator(seed: 0)
+        try executor.run(layout.steps.indices, on: &state, bits: &bits, rng: &rng)
+        return (layout, executor, state)
     }
 
     /// Expectation values with the state split across the ranks of `group`.
@@ -71,14 +80,8 @@ extension CompiledCircuit {
         _ = try checkSplitObservables(observables, binding: binding, differentiating: false)
         let threads = try Simulator.resolveThreads(simulator.threads)
         let k = try checkDistributed(group: group, as: Real.self, copies: 1, gathers: false, ranksOnNode: ranksOnNode)
-        let layout = try DistributedPlan(numQubits: numQubits, globalQubits: k, instructions: plan.instructions(droppingMeasurements: false),
-                                         restoresLayout: false, mixing: ExecutionPlan.mixedQubits)
-        let executor = DistributedExecutor<Real>(plan: layout, group: group, simulator: simulator, values: binding,
-                                                 threads: threads, bufferBytes: bufferBytes)
-        var state = executor.initialSlice()
-        var bits: [UInt8] = []
-        var rng = SeededGenerator(seed: 0)
-        try executor.run(layout.steps.indices, on: &state, bits: &bits, rng: &rng)
+        let (layout, executor, state) = try runSplit(globalQubits: k, mixing: ExecutionPlan.mixedQubits, binding: binding, group: group,
+                                                     threads: threads, bufferBytes: bufferBytes, as: Real.self)
         let placed = try observables.map { try $0.placed(qubitAt: layout.finalLayout) }
         let parts = try group.allgatherDoubles(try executor.localExpectations(placed, of: state))
         return DistributedExpectationResult(values: sumInRankOrder(parts, count: observables.count), statistics: executor.statistics)
@@ -104,14 +107,9 @@ extension CompiledCircuit {
                     + "gradient needs all of them on one rank, but on \(group.size) ranks each rank holds \(l) of the \(numQubits): "
                     + "use at most \(most) rank\(most == 1 ? "" : "s")")
         }
-        let layout = try DistributedPlan(numQubits: numQubits, globalQubits: k, instructions: plan.instructions(droppingMeasurements: false),
-                                         restoresLayout: false, mixing: CompiledCircuit.differentiatedQubits)
-        let executor = DistributedExecutor<Real>(plan: layout, group: group, simulator: simulator, values: binding,
-                                                 threads: threads, bufferBytes: bufferBytes)
-        var psi = executor.initialSlice()
-        var bits: [UInt8] = []
-        var rng = SeededGenerator(seed: 0)
-        try executor.run(layout.steps.indices, on: &psi, bits: &bits, rng: &rng)
+        let (layout, executor, forward) = try runSplit(globalQubits: k, mixing: CompiledCircuit.differentiatedQubits, binding: binding,
+                                                       group: group, threads: threads, bufferBytes: bufferBytes, as: Real.self)
+        var psi = forward
         let placed = try observables.map { try $0.placed(qubitAt: layout.finalLayout) }
         let expectations = try executor.localExpectations(placed, of: psi)
         var lambdas: [StateVector<Real>] = []

@@ -236,8 +236,8 @@ extension CompiledCircuit {
         }
     }
 
-    /// Checks the circuit, the observables, threads and memory; returns the thread count.
-    private func prepare(_ observables: [PauliSum], differentiating: Bool, states: Int) throws -> Int {
+    /// Refuses a circuit with non-unitary steps (saying why) and observables of another width.
+    func checkUnitary(_ observables: [PauliSum], differentiating: Bool) throws {
         if let step = plan.steps.first(where: { !$0.isUnitary }) {
             let what = ExecutionPlan.describeNonUnitary(step)
             if differentiating { throw QuantumError.notDifferentiable(operation: what) }
@@ -248,6 +248,11 @@ extension CompiledCircuit {
         for observable in observables where observable.numQubits != numQubits {
             throw QuantumError.observableWidth(received: observable.numQubits, numQubits: numQubits)
         }
+    }
+
+    /// Checks the circuit, the observables, threads and memory; returns the thread count.
+    private func prepare(_ observables: [PauliSum], differentiating: Bool, states: Int) throws -> Int {
+        try checkUnitary(observables, differentiating: differentiating)
         let threads = try Simulator.resolveThreads(simulator.threads)
         // Reading the system's memory figures costs more than simulating a small state: check when
         // the states are large or the user set a limit.
