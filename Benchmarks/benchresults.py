@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import shlex
+import subprocess
 import sys
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -66,4 +67,18 @@ def write_results(name, payload, started=None):
     with open(path, "w") as f:
         json.dump(document, f, indent=1)
         f.write("\n")
+    return path
+
+
+def verdant_binary(skip_build, binary=None):
+    """The release `verdant` to time: `binary` when given, else this checkout's, built first
+    unless `skip_build`."""
+    if binary:
+        return os.path.abspath(binary)
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if not skip_build:
+        subprocess.run(["swift", "build", "-c", "release", "--product", "verdant"], cwd=repo, check=True)
+    path = os.path.join(repo, ".build", "release", "verdant")
+    if not os.path.exists(path):
+        sys.exit(f"{path} not found: run swift build -c release (or drop --skip-build)")
     return path

@@ -39,7 +39,7 @@ import warnings
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from benchresults import machine, write_results  # noqa: E402
+from benchresults import machine, verdant_binary, write_results  # noqa: E402
 
 MODELS = os.path.join(HERE, "noise_models")
 
@@ -76,15 +76,6 @@ def export_models():
     return paths
 
 
-def build(skip):
-    if not skip:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "verdant"], cwd=REPO, check=True)
-    path = os.path.join(REPO, ".build", "release", "verdant")
-    if not os.path.exists(path):
-        sys.exit(f"{path} not found: run swift build -c release (or drop --skip-build)")
-    return path
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", default="7", help="split seeds, comma-separated")
@@ -94,7 +85,7 @@ def main():
     parser.add_argument("--skip-build", action="store_true")
     args = parser.parse_args()
     started = machine()
-    verdant = build(args.skip_build)
+    verdant = verdant_binary(args.skip_build)
     paths = export_models()
     levels = [("none", None)] + [(f"FakeManilaV2 x{k}", paths[k]) for k in (1, 2, 5)]
     tmp = tempfile.mkdtemp(prefix="noise-iris-")

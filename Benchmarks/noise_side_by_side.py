@@ -46,7 +46,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from benchresults import machine, write_results  # noqa: E402
+from benchresults import machine, verdant_binary, write_results  # noqa: E402
 
 LOCK = "/work/.bench.lock"
 
@@ -56,17 +56,6 @@ def locked(command):
     if os.path.isdir(os.path.dirname(LOCK)):
         return ["flock", LOCK] + command
     return command
-
-
-def build(skip, binary=None):
-    if binary:
-        return os.path.abspath(binary)
-    if not skip:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "verdant"], cwd=REPO, check=True)
-    path = os.path.join(REPO, ".build", "release", "verdant")
-    if not os.path.exists(path):
-        sys.exit(f"{path} not found: run swift build -c release (or drop --skip-build)")
-    return path
 
 
 def random_circuit(n, layers, seed):
@@ -213,7 +202,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test of the script)")
     args = parser.parse_args()
     started = machine()
-    verdant = build(args.skip_build, args.verdant)
+    verdant = verdant_binary(args.skip_build, args.verdant)
     tmp = tempfile.mkdtemp(prefix="noise-bench-")
     from qiskit import qasm2
 

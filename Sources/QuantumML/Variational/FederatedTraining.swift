@@ -66,6 +66,14 @@ enum FederatedAgreement {
         guard let label = names.first else { return "none" }
         return "label \"\(label)\", features " + names.dropFirst().map { "\"\($0)\"" }.joined(separator: ", ")
     }
+
+    /// Refuses checkpoints, which federated training does not implement.
+    static func refuseCheckpoints(_ configuration: VariationalConfiguration) throws {
+        if configuration.checkpoint != nil {
+            throw QuantumMLError.shardsUnsupported("checkpoints", remedy: "without checkpoints (--checkpoint, --resume): "
+                                                       + "checkpoints of federated training are not implemented")
+        }
+    }
 }
 
 extension VariationalModel {
@@ -99,10 +107,7 @@ extension VariationalModel {
     {
         let start = DispatchTime.now().uptimeNanoseconds
         let communicator = configuration.communicator ?? LocalCommunicator()
-        if configuration.checkpoint != nil {
-            throw QuantumMLError.shardsUnsupported("checkpoints", remedy: "without checkpoints (--checkpoint, --resume): "
-                                                       + "checkpoints of federated training are not implemented")
-        }
+        try FederatedAgreement.refuseCheckpoints(configuration)
         let (train, test) = try FederatedAgreement.columnsAndClasses(shard, test: test, over: communicator)
         // Fitted scaling, agreed over the ranks; DP-SGD refuses it in the setup's checks, before any
         // statistic of the rows is exchanged.
@@ -185,10 +190,7 @@ extension VariationalModel {
     {
         let start = DispatchTime.now().uptimeNanoseconds
         let communicator = configuration.communicator ?? LocalCommunicator()
-        if configuration.checkpoint != nil {
-            throw QuantumMLError.shardsUnsupported("checkpoints", remedy: "without checkpoints (--checkpoint, --resume): "
-                                                       + "checkpoints of federated training are not implemented")
-        }
+        try FederatedAgreement.refuseCheckpoints(configuration)
         try TrainingRun.agree(communicator) {
             if let test, test.featureNames != shard.featureNames {
                 throw QuantumMLError.shapeMismatch(subject: "the features of the test shard \(test.name)", received: "\(test.featureNames)",
