@@ -24,7 +24,8 @@ struct Train: ParsableCommand {
             See docs/secure-distributed.md.
             Federated shards (vqc, vqr, under mpirun): --data 'site-{rank}.csv[.sealed]' — each rank reads only the file \
             with its own rank number; the ranks agree on the columns, the class list and the scaling, and only gradient sums \
-            leave a rank. --test-size holds out a share of each shard; a --test set must be sharded too.
+            leave a rank. --test-size holds out a share of each shard; a --test set must be sharded too. With --checkpoint \
+            every rank keeps its own checkpoints (checkpoint-STEPS-rankR), and --resume refuses a rank whose shard changed.
             Examples:
               verdant train --data builtin:iris --model qsvm -o iris.model
               verdant train --data prices.csv --label price --model vqr -o price.model

@@ -10,16 +10,12 @@ extension TrainedModel {
     /// do, loads this rank's shard (and test shard), holds out a test share of each shard when
     /// asked (stratified for vqc, random for vqr), and trains a vqc or vqr on the shards.
     /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for one rank, a kernel
-    ///   model, checkpoints or a test file that is not a shard — on every rank, before
+    ///   model or a test file that is not a shard — on every rank, before
     ///   any file is read; the loaders' errors on the rank whose shard fails and
     ///   ``CommunicationError/rankFailed(rank:message:)`` on the others; the training errors.
     static func trainFederated(_ job: TrainingJob, pattern: String) throws -> TrainingOutcome {
         let communicator = job.communicator ?? LocalCommunicator()
         if job.model.kernelKind != nil { throw QuantumMLError.shardsForKernelModel(job.model.rawValue) }
-        if job.checkpoint != nil {
-            throw QuantumMLError.shardsUnsupported("checkpoints", remedy: "without checkpoints (--checkpoint, --resume): "
-                                                       + "checkpoints of federated training are not implemented")
-        }
         if let test = job.test, test.shardPath(rank: 0) == nil {
             throw QuantumMLError.shardsUnsupported(
                 "a test set that is not sharded ('\(test.name)')",
