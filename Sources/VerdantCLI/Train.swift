@@ -149,6 +149,7 @@ struct Train: ParsableCommand {
         job.featureBounds = try privacy.parsedFeatureBounds()
         job.targetBounds = try privacy.parsedTargetBounds()
         job.checkpoint = try checkpoints.settings(keys: keys)
+        job.sharesShardClassCounts = reportPath != nil
         job.keys = keys.inputs
         job.scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
         job.communicator = world
@@ -189,7 +190,7 @@ struct Train: ParsableCommand {
         if let reportPath {
             var content = ReportContent()
             try content.add(model: trained, name: (output as NSString).lastPathComponent, training: outcome.trainingSamples,
-                            test: outcome.testSamples, source: output)
+                            test: outcome.testSamples, shards: outcome.shards, source: output)
             try content.add(energy: report, source: "verdant train")
             try writeRunReport(content, to: reportPath, recipients: jobKeys.recipients, overwrite: force)
         }

@@ -265,6 +265,7 @@ struct FederatedTrainingTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let data = irisRows(), key = RawKey()
         var heldPerSite: [(test: Int, validation: Int)] = []
+        var classCounts: [(train: [String: Int], test: [String: Int])] = []
         for r in 0..<2 {
             let site = try shard(data, rank: r, of: 2)
             var text = (site.featureNames + [site.labelName]).joined(separator: ",") + "\n"
@@ -275,6 +276,8 @@ struct FederatedTrainingTests {
             let (train, test) = try stratifiedSplit(site, testFraction: 0.2, seed: 7)
             let (_, validation) = try stratifiedSplit(train, testFraction: 0.25, seed: 7)
             heldPerSite.append((test.count, validation.count))
+            func counted(_ part: Dataset) -> [String: Int] { Dictionary(part.labels.map { (part.classes[$0], 1) }, uniquingKeysWith: +) }
+            classCounts.append((counted(train), counted(test)))
         }
         var job = TrainingJob(model: .vqc, data: .shards(folder.appendingPathComponent("site-{rank}.csv.sealed").path))
         job.testFraction = 0.2
@@ -282,11 +285,22 @@ struct FederatedTrainingTests {
         job.variational.validationFraction = 0.25
         job.keys = InputKeys(identities: [.key(key)])
         job.scheduler = try Scheduler(threads: 1)
+        job.sharesShardClassCounts = true
         let base = job
-        let outcomes = try LocalCommunicator.run(ranks: 2) { communicator -> TrainedModel in
+        let results = try LocalCommunicator.run(ranks: 2) { communicator -> TrainingOutcome in
             var local = base
             local.communicator = communicator
-            return try TrainedModel.train(local).model
+            return try TrainedModel.train(local)
+        }
+        let outcomes = results.map(\.model)
+        // What a report shows instead of rows: every site's counts, the same on every rank.
+        let summary = try #require(results[0].shards)
+        #expect(results[1].shards == summary)
+        #expect(summary.classes == outcomes[0].classNames)
+        for (r, site) in summary.sites.enumerated() {
+            #expect(site.testRows == heldPerSite[r].test && site.trainingRows == classCounts[r].train.values.reduce(0, +))
+            #expect(site.trainingClassCounts == summary.classes?.map { classCounts[r].train[$0] ?? 0 })
+            #expect(site.testClassCounts == summary.classes?.map { classCounts[r].test[$0] ?? 0 })
         }
         guard case .variational(let model) = outcomes[0], case .variational(let other) = outcomes[1] else {
             Issue.record("not a variational model")
