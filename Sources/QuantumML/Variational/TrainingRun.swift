@@ -127,8 +127,9 @@ enum TrainingRun {
     /// ahead; each keeps two), read by each rank from its own files.
     /// - Returns: this rank's checkpoint, and what differs between it and this run — a changed shard
     ///   named as such, and as swapped when it is the shard another rank trained on.
-    /// - Throws: ``CheckpointError/notFound(directory:)`` when the ranks share no step (on every rank,
-    ///   naming each rank's steps); the checkpoint's read errors (on every rank, through ``agree(_:_:)``).
+    /// - Throws: ``CheckpointError/notFound(directory:)`` when no rank holds a checkpoint, and
+    ///   ``CheckpointError/mismatch(path:differences:)`` naming each rank's steps when they share none
+    ///   (both on every rank); the checkpoint's read errors (on every rank, through ``agree(_:_:)``).
     private static func resumeShard(_ folder: String, keys: InputKeys, sealed: Bool, rank: Int, current: RunIdentity,
                                     over communicator: any Communicator) throws
         -> (saved: (file: CheckpointFile, path: String), differences: [String])
@@ -170,9 +171,11 @@ enum TrainingRun {
     /// - Throws: ``CheckpointError/mismatch(path:differences:)`` on every rank, naming the first
     ///   rank that differs.
     private static func agreeSharedState(_ file: CheckpointFile, path: String, over communicator: any Communicator) throws {
-        var shared = file.state
-        shared.privacy?.siteNoise = nil
-        let fingerprint = file.run.id + "/\(file.state.steps)/" + RunFingerprint.sha256(try CheckpointStore.encoder().encode(shared))
+        let fingerprint = try agree(communicator) { () -> String in
+            var shared = file.state
+            shared.privacy?.siteNoise = nil
+            return file.run.id + "/\(file.state.steps)/" + RunFingerprint.sha256(try CheckpointStore.encoder().encode(shared))
+        }
         let all = try communicator.allgather(Array(fingerprint.utf8))
         if let other = all.indices.first(where: { all[$0] != all[0] }) {
             throw CheckpointError.mismatch(path: path, differences: [
