@@ -259,6 +259,8 @@ struct PageBuilder {
                 if case .kernel = model, let train = samples.train ?? samples.test {
                     figures.append(try kernelFigure(entry, model, train, origin: samples.origin))
                 }
+            } else if let shards = entry.shards {
+                blocks += Self.shardBlocks(shards, model: model)
             } else if !model.isRegressor {
                 let why = content.samples == nil
                     ? "give the data (--data FILE, or the data file as an input) to draw its confusion matrix\(model.featureNames.count == 2 ? "" : " and kernel matrix")"
@@ -276,6 +278,53 @@ struct PageBuilder {
         }
         if !figures.isEmpty { blocks.insert(.figures(figures), at: 1) }
         return PageSection(id: "model-\(index + 1)-\(entry.kind)", title: "Model: \(entry.name)", blocks: blocks)
+    }
+
+    /// What a report shows of a model trained on federated shards: that the data are sharded, each
+    /// site's rows (and rows per class, when the ranks exchanged them), and the metrics over every
+    /// site — never a row.
+    static func shardBlocks(_ shards: ShardSummary, model: TrainedModel) -> [PageSection.Block] {
+        var metrics: [String] = []
+        if case .variational(let variational) = model {
+            let record = variational.training
+            if let accuracy = record.trainAccuracy { metrics.append("train accuracy \(NumberFormat.percent(accuracy))") }
+            if let accuracy = record.testAccuracy { metrics.append("test accuracy \(NumberFormat.percent(accuracy))") }
+            for (name, value) in [("train MSE", record.trainMSE), ("train MAE", record.trainMAE), ("train R²", record.trainR2),
+                                  ("test MSE", record.testMSE), ("test MAE", record.testMAE), ("test R²", record.testR2)] {
+                if let value { metrics.append("\(name) \(NumberFormat.significant(value, digits: 4))") }
+            }
+        }
+        let classes = shards.classes ?? []
+        let perClass = !classes.isEmpty && shards.sites.allSatisfy { $0.trainingClassCounts?.count == classes.count }
+        var blocks: [PageSection.Block] = [
+            .note("The data are sharded: \(count(shards.sites.count, "site")) (one per MPI rank) each trained on its own rows, which never "
+                  + "left the site, so this report draws no confusion matrix, kernel matrix or decision regions. It shows what the ranks "
+                  + "exchanged: each site's row counts\(perClass ? " and rows per class" : ""), and the metrics summed over every site"
+                  + (metrics.isEmpty ? "." : " (\(metrics.joined(separator: "; "))).")),
+        ]
+        var header = ["site (rank)", "training rows", "test rows"]
+        if perClass { header += classes.map { "\($0) (train / test)" } }
+        var rows = shards.sites.enumerated().map { rank, site -> [String] in
+            var row = ["\(rank)", NumberFormat.integer(site.trainingRows), NumberFormat.integer(site.testRows)]
+            if perClass, let train = site.trainingClassCounts {
+                let test = site.testClassCounts ?? []
+                row += train.indices.map { "\(NumberFormat.integer(train[$0])) / \(NumberFormat.integer(test.indices.contains($0) ? test[$0] : 0))" }
+            }
+            return row
+        }
+        var total = ["all", NumberFormat.integer(shards.sites.map(\.trainingRows).reduce(0, +)),
+                     NumberFormat.integer(shards.sites.map(\.testRows).reduce(0, +))]
+        if perClass {
+            total += classes.indices.map { k in
+                let train = shards.sites.map { $0.trainingClassCounts?[k] ?? 0 }.reduce(0, +)
+                let test = shards.sites.map { site in site.testClassCounts.map { $0.indices.contains(k) ? $0[k] : 0 } ?? 0 }.reduce(0, +)
+                return "\(NumberFormat.integer(train)) / \(NumberFormat.integer(test))"
+            }
+        }
+        rows.append(total)
+        blocks.append(.table(PageTable(caption: "Rows per site" + (perClass ? " and per class" : "") + " (training rows include a validation share)",
+                                       header: header, rows: rows)))
+        return blocks
     }
 
     mutating func historyFigures(_ entry: ModelEntry) -> [Figure] {

@@ -53,11 +53,13 @@ public struct ReportContent: Sendable {
     ///   - name: What to call it (e.g. "quantum SVM" or a file name).
     ///   - training: The training samples (kernel matrix, decision regions).
     ///   - test: The held-out samples (confusion matrix).
+    ///   - shards: With federated shards, each site's counts (the report shows them instead of
+    ///     samples, which never left their sites).
     ///   - source: Where it came from, for captions.
     /// - Throws: The model's encoding errors (the report reads the model's JSON record, so that
     ///   fields added later are read from memory as they are from files).
     public mutating func add(model: TrainedModel, name: String, training: DataSource? = nil, test: DataSource? = nil,
-                             source: String = "this run") throws {
+                             shards: ShardSummary? = nil, source: String = "this run") throws {
         let data: Data
         switch model {
         case .kernel(let classifier): data = try classifier.encoded()
@@ -66,6 +68,7 @@ public struct ReportContent: Sendable {
         var entry = try ModelEntry(json: data, model: model, name: name, source: source)
         entry.trainingSamples = training.flatMap(Self.dataset)
         entry.testSamplesData = test.flatMap(Self.dataset)
+        entry.shards = shards
         models.append(entry)
         sources.append(name)
     }
@@ -190,6 +193,8 @@ public struct ModelEntry: Sendable {
     public var trainingSamples: Dataset?
     /// Held-out samples in memory (confusion matrix).
     public var testSamplesData: Dataset?
+    /// With federated shards: each site's row (and class) counts; the samples stayed on their sites.
+    public var shards: ShardSummary?
 
     /// Whether the model is a quantum one (qsvm, vqc, vqr) rather than a classical baseline.
     public var isQuantum: Bool { !kind.hasPrefix("svm-") }

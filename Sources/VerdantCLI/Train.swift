@@ -24,7 +24,8 @@ struct Train: ParsableCommand {
             See docs/secure-distributed.md.
             Federated shards (vqc, vqr, under mpirun): --data 'site-{rank}.csv[.sealed]' — each rank reads only the file \
             with its own rank number; the ranks agree on the columns, the class list and the scaling, and only gradient sums \
-            leave a rank. --test-size holds out a share of each shard; a --test set must be sharded too.
+            leave a rank. --test-size holds out a share of each shard; a --test set must be sharded too. With --checkpoint \
+            every rank keeps its own checkpoints (checkpoint-STEPS-rankR), and --resume refuses a rank whose shard changed.
             Examples:
               verdant train --data builtin:iris --model qsvm -o iris.model
               verdant train --data prices.csv --label price --model vqr -o price.model
@@ -148,6 +149,7 @@ struct Train: ParsableCommand {
         job.featureBounds = try privacy.parsedFeatureBounds()
         job.targetBounds = try privacy.parsedTargetBounds()
         job.checkpoint = try checkpoints.settings(keys: keys)
+        job.sharesShardClassCounts = reportPath != nil
         job.keys = keys.inputs
         job.scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
         job.communicator = world
@@ -188,7 +190,7 @@ struct Train: ParsableCommand {
         if let reportPath {
             var content = ReportContent()
             try content.add(model: trained, name: (output as NSString).lastPathComponent, training: outcome.trainingSamples,
-                            test: outcome.testSamples, source: output)
+                            test: outcome.testSamples, shards: outcome.shards, source: output)
             try content.add(energy: report, source: "verdant train")
             try writeRunReport(content, to: reportPath, recipients: jobKeys.recipients, overwrite: force)
         }

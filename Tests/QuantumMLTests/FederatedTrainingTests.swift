@@ -265,6 +265,7 @@ struct FederatedTrainingTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let data = irisRows(), key = RawKey()
         var heldPerSite: [(test: Int, validation: Int)] = []
+        var classCounts: [(train: [String: Int], test: [String: Int])] = []
         for r in 0..<2 {
             let site = try shard(data, rank: r, of: 2)
             var text = (site.featureNames + [site.labelName]).joined(separator: ",") + "\n"
@@ -275,6 +276,8 @@ struct FederatedTrainingTests {
             let (train, test) = try stratifiedSplit(site, testFraction: 0.2, seed: 7)
             let (_, validation) = try stratifiedSplit(train, testFraction: 0.25, seed: 7)
             heldPerSite.append((test.count, validation.count))
+            func counted(_ part: Dataset) -> [String: Int] { Dictionary(part.labels.map { (part.classes[$0], 1) }, uniquingKeysWith: +) }
+            classCounts.append((counted(train), counted(test)))
         }
         var job = TrainingJob(model: .vqc, data: .shards(folder.appendingPathComponent("site-{rank}.csv.sealed").path))
         job.testFraction = 0.2
@@ -282,11 +285,22 @@ struct FederatedTrainingTests {
         job.variational.validationFraction = 0.25
         job.keys = InputKeys(identities: [.key(key)])
         job.scheduler = try Scheduler(threads: 1)
+        job.sharesShardClassCounts = true
         let base = job
-        let outcomes = try LocalCommunicator.run(ranks: 2) { communicator -> TrainedModel in
+        let results = try LocalCommunicator.run(ranks: 2) { communicator -> TrainingOutcome in
             var local = base
             local.communicator = communicator
-            return try TrainedModel.train(local).model
+            return try TrainedModel.train(local)
+        }
+        let outcomes = results.map(\.model)
+        // What a report shows instead of rows: every site's counts, the same on every rank.
+        let summary = try #require(results[0].shards)
+        #expect(results[1].shards == summary)
+        #expect(summary.classes == outcomes[0].classNames)
+        for (r, site) in summary.sites.enumerated() {
+            #expect(site.testRows == heldPerSite[r].test && site.trainingRows == classCounts[r].train.values.reduce(0, +))
+            #expect(site.trainingClassCounts == summary.classes?.map { classCounts[r].train[$0] ?? 0 })
+            #expect(site.testClassCounts == summary.classes?.map { classCounts[r].test[$0] ?? 0 })
         }
         guard case .variational(let model) = outcomes[0], case .variational(let other) = outcomes[1] else {
             Issue.record("not a variational model")
@@ -365,6 +379,88 @@ struct FederatedTrainingTests {
         }
         #expect(messages[1].contains("site-1.csv"), "\(messages[1])")
         #expect(messages[0].contains("rank 1 failed") && messages[0].contains("site-1.csv"), "\(messages[0])")
+    }
+
+    @Test("checkpoints on shards: each rank keeps its own; resumed after epoch 2 (also with one rank a checkpoint behind) the uninterrupted model; swapped shards refused")
+    func checkpointAndResume() throws {
+        let data = irisRows()
+        let folder = try TemporaryFolder()
+        let root = folder.url.path
+        let key = RawKey()
+        let shards = try (0..<2).map { try shard(data, rank: $0, of: 2) }
+        var plain = try federatedConfiguration()
+        plain.epochs = 3
+        plain.validationFraction = 0.2
+        var perSite = try federatedConfiguration()
+        perSite.epochs = 3
+        perSite.featureBounds = [4...8, 2...4.5, 1...7, 0...2.6]
+        perSite.privacy = DifferentialPrivacyConfiguration(noiseMultiplier: 1.1, delta: 1e-5, maxGradientNorm: 0.5, randomSeed: 3,
+                                                           noisePerSite: true)
+        let clusterKey = try RawKey(bytes: [UInt8](repeating: 4, count: 32))
+        // The epochs that rank 0 trains in a call: a resumed run trains only those after its checkpoint.
+        final class Epochs: @unchecked Sendable {
+            let lock = NSLock()
+            var trained: [Int] = []
+            func add(_ epoch: Int) { lock.lock(); trained.append(epoch); lock.unlock() }
+        }
+        let epochs = Epochs()
+        func train(_ configuration: VariationalConfiguration, _ name: String?, resume: Bool = false, swap: Bool = false) throws
+            -> [Result<VariationalModel, any Error>]
+        {
+            epochs.trained = []
+            return try LocalCommunicator.run(ranks: 2) { communicator in
+                var local = configuration
+                if communicator.rank == 0 { local.progress = { epochs.add($0.epoch) } }
+                local.communicator = local.privacy == nil ? communicator : try SecureAggregationCommunicator(wrapping: communicator, clusterKey: clusterKey)
+                local.checkpoint = name.map {
+                    CheckpointSettings(directory: root + "/" + $0, recipients: [.key(key)], keys: InputKeys(identities: [.key(key)]),
+                                       resumeFrom: resume ? root + "/" + $0 : nil)
+                }
+                let mine = shards[swap ? 1 - communicator.rank : communicator.rank]
+                return Result { try VariationalModel.trainFederatedClassifier(mine, configuration: local) }
+            }
+        }
+        func files(_ name: String, rank: Int) throws -> [String] {
+            try CheckpointStore.files(in: folder.path(name), rank: rank).map { (folder.path(name) as NSString).appendingPathComponent($0.name) }
+        }
+        for (name, configuration) in [("plain", plain), ("per-site", perSite)] {
+            let reference = try train(configuration, nil).map { try $0.get() }
+            let checkpointed = try train(configuration, name).map { try $0.get() }
+            #expect(checkpointed[0].parameters == reference[0].parameters, "\(name): writing checkpoints changes nothing")
+            for rank in 0..<2 {
+                let own = try files(name, rank: rank)
+                #expect(own.count == 2 && own.allSatisfy { SealedFile.isSealed(atPath: $0) && $0.hasSuffix("-rank\(rank).sealed") }, "\(own)")
+            }
+            // Cut short after epoch 2 (both ranks' newest removed); then with rank 1 a checkpoint behind
+            // (only its newest removed): rank 0 still holds epoch 3, and the ranks resume from their
+            // common step, epoch 2. Either way only epoch 3 is trained again.
+            for (lagging, continued) in [([0, 1], [3]), ([1], [3])] {
+                for rank in lagging { try FileManager.default.removeItem(atPath: try files(name, rank: rank)[1]) }
+                let resumed = try train(configuration, name, resume: true).map { try $0.get() }
+                #expect(epochs.trained == continued, "\(name), removed \(lagging): trained epochs \(epochs.trained)")
+                for rank in 0..<2 {
+                    #expect(largestDifference(resumed[rank].parameters, reference[rank].parameters) <= 1e-12, "\(name), removed \(lagging)")
+                    #expect(resumed[rank].history.map(\.loss) == reference[rank].history.map(\.loss))
+                    #expect(resumed[rank].training.privacy?.epsilon == reference[rank].training.privacy?.epsilon)
+                }
+            }
+            // The shards swapped between the ranks: each rank refuses, naming the swap.
+            let swapped = try train(configuration, name, resume: true, swap: true)
+            for (rank, outcome) in swapped.enumerated() {
+                guard case .failure(let error) = outcome else {
+                    Issue.record("\(name): resumed with swapped shards")
+                    continue
+                }
+                #expect("\(error)".contains("is not the shard it trained on but the one rank \(1 - rank) trained on")
+                            || "\(error)".contains("rank \(1 - rank) failed"), "\(error)")
+            }
+        }
+        // No common step: rank 1's checkpoints gone.
+        for file in try files("plain", rank: 1) { try FileManager.default.removeItem(atPath: file) }
+        for outcome in try train(plain, "plain", resume: true) {
+            guard case .failure(let error) = outcome else { Issue.record("resumed without rank 1's checkpoints"); continue }
+            #expect("\(error)".contains("no common step (steps by rank — rank 0: 8, 12; rank 1: none)"), "\(error)")
+        }
     }
 }
 

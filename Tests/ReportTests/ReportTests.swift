@@ -283,6 +283,36 @@ struct ModelFigureTests {
         #expect(report.html.contains("Decision regions are drawn for models of two features"))
     }
 
+    @Test("a model trained on shards: the report says the data are sharded and shows each site's counts, not rows")
+    func sharded() throws {
+        var job = TrainingJob(model: .vqc, data: .iris)
+        job.variational = VariationalSettings(ansatz: AnsatzChoice(.realAmplitudes, layers: 1), epochs: 1)
+        let outcome = try TrainedModel.train(job)
+        let classes = outcome.model.classNames
+        let shards = ShardSummary(sites: [.init(trainingRows: 75, testRows: 12, trainingClassCounts: [50, 25, 0], testClassCounts: [8, 4, 0]),
+                                          .init(trainingRows: 37, testRows: 26, trainingClassCounts: [0, 12, 25], testClassCounts: [0, 9, 17])],
+                                  classes: classes)
+        var content = ReportContent()
+        try content.add(model: outcome.model, name: "fed.model", shards: shards)
+        let report = try Report.build(content)
+        checkPage(report)
+        let html = report.html
+        #expect(html.contains("The data are sharded: 2 sites (one per MPI rank)"))
+        #expect(html.contains("rows per class") && html.contains("\(classes[0]) (train / test)"))
+        // Site 0's row, site 1's, and the totals over the sites.
+        for cells in [["0", "75", "12", "50 / 8", "25 / 4", "0 / 0"], ["1", "37", "26", "0 / 0", "12 / 9", "25 / 17"],
+                      ["all", "112", "38", "50 / 8", "37 / 13", "25 / 17"]] {
+            #expect(cellsInOrder(html, cells), "\(cells)")
+        }
+        #expect(figure(report, "Confusion matrix") == nil && !html.contains("no samples to evaluate it on"))
+        // Row counts only (class counts not exchanged): no class columns.
+        var rowsOnly = ReportContent()
+        try rowsOnly.add(model: outcome.model, name: "fed.model",
+                         shards: ShardSummary(sites: [.init(trainingRows: 75, testRows: 12), .init(trainingRows: 37, testRows: 26)], classes: classes))
+        let plain = try Report.build(rowsOnly).html
+        #expect(plain.contains("row counts, and the metrics summed over every site") && !plain.contains("(train / test)"))
+    }
+
     @Test("ε over steps from the model's DP-SGD record, ending at the accountant's ε for all its steps")
     func epsilonOverSteps() throws {
         let record = PrivacyRecord(samplingRate: 0.01, noiseMultiplier: 1.1, steps: 1000, delta: 1e-5, accountant: "rdp", epsilon: nil, targetEpsilon: nil)
@@ -454,4 +484,14 @@ struct PNGTests {
         #expect(image.pixels == [10, 20, 30, 15, 25, 35, 11, 21, 31, 15, 25, 35])
         #expect(throws: PNGImage.Failure.self) { try PNGImage(data: Data([1, 2, 3])) }
     }
+}
+
+/// Whether the cells appear in `html` in this order, each as a whole cell's text.
+private func cellsInOrder(_ html: String, _ cells: [String]) -> Bool {
+    var rest = html[...]
+    for cell in cells {
+        guard let range = rest.range(of: ">\(cell)<") else { return false }
+        rest = rest[range.upperBound...]
+    }
+    return true
 }

@@ -105,6 +105,10 @@ public struct TrainingJob: Sendable {
     public var meter: EnergyMeter?
     /// Progress of the kernel (qsvm) or of the epochs (vqc, vqr).
     public var progress: (@Sendable (JobProgress) -> Void)?
+    /// Whether the ranks of a federated job (``DataSource/shards(_:)``) exchange each site's rows
+    /// per class, for a report (``TrainingOutcome/shards``); false: only the row counts, which
+    /// training exchanges anyway. `verdant train --report` sets it.
+    public var sharesShardClassCounts = false
     /// Train under noise (nil: ideal): the qsvm's kernel is Tr(ρ(x)·ρ(x′)), vqc and vqr read out
     /// the noisy circuit (parameter-shift gradients); exact or from shots (``NoiseSettings``).
     public var noise: NoiseSettings?
@@ -152,6 +156,9 @@ public struct TrainingOutcome: Sendable {
     /// The samples the model was trained on (before a variational model's validation holdout), in
     /// the same form; what a report draws the kernel matrix and decision regions from.
     public var trainingSamples: DataSource? = nil
+    /// With federated shards: each site's row counts (and class counts when asked), the same on
+    /// every rank; nil otherwise.
+    public var shards: ShardSummary? = nil
 }
 
 extension TrainedModel {

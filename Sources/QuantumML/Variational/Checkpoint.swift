@@ -188,10 +188,16 @@ private struct CheckpointEnvelope: Codable {
 }
 
 /// Reading and writing the checkpoints of one folder.
+///
+/// With federated shards every rank keeps its own checkpoints (`rank` set): the files carry the
+/// rank in their name (`checkpoint-STEPS-rankR.sealed`), so that ranks on one host can share the
+/// folder and ranks on different hosts each keep theirs on their own disk.
 struct CheckpointStore {
     let directory: String
     let recipients: [Recipient]
     let keys: InputKeys
+    /// The rank whose checkpoints these are (federated shards); nil: the run's one set (rank 0's).
+    var rank: Int? = nil
 
     /// The encoder: sorted keys, shortest round-trip numbers, ±∞ as strings (a fresh early-stopping
     /// state holds +∞).
@@ -208,13 +214,17 @@ struct CheckpointStore {
         return decoder
     }
 
-    /// A checkpoint's file name: `checkpoint-` and the step count, 12 digits, then `.sealed` or `.json`.
+    /// A checkpoint's file name: `checkpoint-` and the step count, 12 digits, `-rankR` with shards,
+    /// then `.sealed` or `.json`.
     private func fileName(steps: Int) -> String {
-        String(format: "checkpoint-%012d.", steps) + (recipients.isEmpty ? "json" : "sealed")
+        String(format: "checkpoint-%012d", steps) + Self.rankSuffix(rank) + "." + (recipients.isEmpty ? "json" : "sealed")
     }
 
-    /// The checkpoint files of the folder, oldest first: (name, steps).
-    static func files(in directory: String) throws -> [(name: String, steps: Int)] {
+    private static func rankSuffix(_ rank: Int?) -> String { rank.map { "-rank\($0)" } ?? "" }
+
+    /// The checkpoint files of the folder, oldest first: (name, steps) — those of `rank` (federated
+    /// shards), or the run's one set when `rank` is nil.
+    static func files(in directory: String, rank: Int? = nil) throws -> [(name: String, steps: Int)] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else { return [] }
         guard isDirectory.boolValue else { throw CheckpointError.folder(path: directory, reason: "it is not a folder") }
@@ -228,13 +238,13 @@ struct CheckpointStore {
             guard name.hasPrefix("checkpoint-"), name.hasSuffix(".sealed") || name.hasSuffix(".json") else { return nil }
             let digits = name.dropFirst("checkpoint-".count).prefix { $0.isNumber }
             guard digits.count == 12, let steps = Int(digits),
-                  name == "checkpoint-\(digits)" + (name.hasSuffix(".json") ? ".json" : ".sealed") else { return nil }
+                  name == "checkpoint-\(digits)" + rankSuffix(rank) + (name.hasSuffix(".json") ? ".json" : ".sealed") else { return nil }
             return (name, steps)
         }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
     }
 
     /// Makes the folder (mode 0700) when it is missing, and removes the temporary files that a
-    /// killed writer left behind.
+    /// killed writer of this store's checkpoints left behind.
     func prepare() throws {
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
@@ -242,15 +252,19 @@ struct CheckpointStore {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
                                                         attributes: [.posixPermissions: 0o700])
             } catch {
+                // Ranks that share the folder make it at the same time: one of them wins.
+                guard !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue else { return }
                 throw CheckpointError.folder(path: directory, reason: "cannot be made (\(error.localizedDescription)); its parent folder must exist")
             }
         } else if !isDirectory.boolValue {
             throw CheckpointError.folder(path: directory, reason: "it is not a folder")
         }
         // Named temporary files of the atomic writer (VerdantCommon's AtomicFile), ".NAME.RANDOM.tmp",
-        // made only where the file system cannot make unnamed ones.
+        // made only where the file system cannot make unnamed ones; with shards only this rank's.
+        let suffix = Self.rankSuffix(rank)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        where name.hasPrefix(".checkpoint-") && name.hasSuffix(".tmp") {
+        where name.hasPrefix(".checkpoint-") && name.hasSuffix(".tmp")
+            && (rank == nil ? !name.contains("-rank") : name.contains(suffix + ".")) {
             try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
         }
     }
@@ -269,20 +283,26 @@ struct CheckpointStore {
         } else {
             try SealedFile.write(data, toPath: path, for: recipients, contentType: CheckpointSettings.contentType, overwrite: true)
         }
-        let files = try Self.files(in: directory)
+        let files = try Self.files(in: directory, rank: rank)
         for old in files.dropLast(2) {
             try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(old.name))
         }
     }
 
-    /// The newest checkpoint of `directory`, or nil when it holds none.
-    /// - Parameter sealed: whether the run seals its checkpoints (then a plain one is refused: it
-    ///   could have replaced the sealed one).
+    /// The newest checkpoint of `directory` (of `rank`'s, with shards), or the one of step
+    /// `steps`; nil when there is none.
+    /// - Parameters:
+    ///   - sealed: whether the run seals its checkpoints (then a plain one is refused: it could
+    ///     have replaced the sealed one).
+    ///   - rank: whose checkpoints (federated shards); nil: the run's one set.
+    ///   - steps: the step count of the checkpoint to read; nil: the newest.
     /// - Throws: ``CheckpointError/damaged(path:reason:underlying:previous:)`` for a checkpoint that
     ///   cannot be opened or read.
-    static func newest(in directory: String, keys: InputKeys, sealed: Bool) throws -> (file: CheckpointFile, path: String)? {
-        let files = try files(in: directory)
-        guard let last = files.last else { return nil }
+    static func newest(in directory: String, keys: InputKeys, sealed: Bool, rank: Int? = nil,
+                       steps: Int? = nil) throws -> (file: CheckpointFile, path: String)? {
+        var files = try files(in: directory, rank: rank)
+        if let steps { files = Array(files.prefix { $0.steps <= steps }) }
+        guard let last = files.last, steps.map({ last.steps == $0 }) ?? true else { return nil }
         let path = (directory as NSString).appendingPathComponent(last.name)
         let previous = files.dropLast().last.map { (directory as NSString).appendingPathComponent($0.name) }
         func damaged(_ reason: String, _ underlying: (any Error)? = nil) -> CheckpointError {

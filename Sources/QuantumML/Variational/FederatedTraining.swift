@@ -66,14 +66,6 @@ enum FederatedAgreement {
         guard let label = names.first else { return "none" }
         return "label \"\(label)\", features " + names.dropFirst().map { "\"\($0)\"" }.joined(separator: ", ")
     }
-
-    /// Refuses checkpoints, which federated training does not implement.
-    static func refuseCheckpoints(_ configuration: VariationalConfiguration) throws {
-        if configuration.checkpoint != nil {
-            throw QuantumMLError.shardsUnsupported("checkpoints", remedy: "without checkpoints (--checkpoint, --resume): "
-                                                       + "checkpoints of federated training are not implemented")
-        }
-    }
 }
 
 extension VariationalModel {
@@ -96,10 +88,12 @@ extension VariationalModel {
     ///   - shard: this rank's training rows (at least one).
     ///   - test: this rank's test rows, if any.
     ///   - configuration: the circuit, readout, optimiser and schedule, with the ranks as its
-    ///     communicator; checkpoints are not offered on shards.
+    ///     communicator; with checkpoints every rank writes its own (`checkpoint-STEPS-rankR`), and a
+    ///     resume refuses a rank whose shard is not the one it trained on.
     ///   - split: the caller's train/test split seed and fraction, to save (nil when none).
     /// - Returns: the model, the same on every rank.
-    /// - Throws: ``QuantumMLError`` for shards that disagree, checkpoints, and the errors of
+    /// - Throws: ``QuantumMLError`` for shards that disagree, ``CheckpointError`` (a resume whose
+    ///   checkpoints or shards do not fit), and the errors of
     ///   ``trainClassifier(_:test:configuration:split:)`` — each on every rank (a rank whose own
     ///   rows fail makes the others throw ``CommunicationError/rankFailed(rank:message:)``).
     public static func trainFederatedClassifier(_ shard: Dataset, test: Dataset? = nil, configuration: VariationalConfiguration,
@@ -107,7 +101,6 @@ extension VariationalModel {
     {
         let start = DispatchTime.now().uptimeNanoseconds
         let communicator = configuration.communicator ?? LocalCommunicator()
-        try FederatedAgreement.refuseCheckpoints(configuration)
         let (train, test) = try FederatedAgreement.columnsAndClasses(shard, test: test, over: communicator)
         // Fitted scaling, agreed over the ranks; DP-SGD refuses it in the setup's checks, before any
         // statistic of the rows is exchanged.
@@ -179,7 +172,7 @@ extension VariationalModel {
     ///   - shard: this rank's training rows (at least one).
     ///   - test: this rank's test rows, if any.
     ///   - configuration: as for ``trainRegressor(_:test:configuration:split:)``, with the ranks as
-    ///     its communicator; checkpoints are not offered on shards.
+    ///     its communicator; checkpoints as for the classifier.
     ///   - split: the caller's train/test split seed and fraction, to save (nil when none).
     /// - Returns: the model, the same on every rank.
     /// - Throws: as ``trainFederatedClassifier(_:test:configuration:split:)`` and
@@ -190,7 +183,6 @@ extension VariationalModel {
     {
         let start = DispatchTime.now().uptimeNanoseconds
         let communicator = configuration.communicator ?? LocalCommunicator()
-        try FederatedAgreement.refuseCheckpoints(configuration)
         try TrainingRun.agree(communicator) {
             if let test, test.featureNames != shard.featureNames {
                 throw QuantumMLError.shapeMismatch(subject: "the features of the test shard \(test.name)", received: "\(test.featureNames)",

@@ -41,22 +41,37 @@ enum TrainingRun {
         var state: TrainerState
         var identity: RunIdentity
         var earlierSeconds = 0.0
+        // With federated shards every rank writes and reads its own checkpoints (its shard's
+        // fingerprint and, with noise per site, its own noise source are its alone).
+        let ownRank = samples.shard != nil && communicator.size > 1 ? communicator.rank : nil
         if let checkpoints, let folder = checkpoints.resumeFrom {
             let current = RunIdentity(id: "", settings: settings, train: samples, validation: validation)
-            let saved = try agree(communicator) { () -> (CheckpointFile, String) in
-                guard let found = try CheckpointStore.newest(in: folder, keys: checkpoints.keys, sealed: !checkpoints.recipients.isEmpty) else {
-                    throw CheckpointError.notFound(directory: folder)
+            let sealed = !checkpoints.recipients.isEmpty
+            let saved: (file: CheckpointFile, path: String)
+            var differences: [String] = []
+            if let ownRank {
+                (saved, differences) = try resumeShard(folder, keys: checkpoints.keys, sealed: sealed, rank: ownRank, current: current,
+                                                       over: communicator)
+            } else {
+                saved = try agree(communicator) { () -> (file: CheckpointFile, path: String) in
+                    guard let found = try CheckpointStore.newest(in: folder, keys: checkpoints.keys, sealed: sealed) else {
+                        throw CheckpointError.notFound(directory: folder)
+                    }
+                    return found
                 }
-                return found
+                differences = current.differences(from: saved.file.run)
             }
             let (file, path) = saved
-            var differences = current.differences(from: file.run)
             if file.kind != kind.rawValue { differences.insert("it is a \(file.kind) run; this one trains a \(kind.rawValue)", at: 0) }
             if differences.isEmpty,
                let problem = file.state.mismatch(parameterCount: problem.parameterCount, trainCount: samples.count, privacy: plan) {
                 differences.append("its state does not fit this run: \(problem)")
             }
-            guard differences.isEmpty else { throw CheckpointError.mismatch(path: path, differences: differences) }
+            // One rank's shard or checkpoint may be the only one that differs: every rank stops.
+            try agree(communicator) {
+                guard differences.isEmpty else { throw CheckpointError.mismatch(path: path, differences: differences) }
+            }
+            if ownRank != nil { try agreeSharedState(file, path: path, over: communicator) }
             state = file.state
             identity = file.run
             earlierSeconds = file.seconds
@@ -81,12 +96,13 @@ enum TrainingRun {
         // The folder checkpoints go to: made if missing; a new run refuses one that holds checkpoints.
         var store: CheckpointStore? = nil
         if let checkpoints {
-            let candidate = CheckpointStore(directory: checkpoints.directory, recipients: checkpoints.recipients, keys: checkpoints.keys)
+            let candidate = CheckpointStore(directory: checkpoints.directory, recipients: checkpoints.recipients, keys: checkpoints.keys,
+                                            rank: ownRank)
             try agree(communicator) {
-                guard communicator.rank == 0 else { return }
+                guard communicator.rank == 0 || ownRank != nil else { return }
                 try candidate.prepare()
                 if checkpoints.resumeFrom.map({ standardized($0) != standardized(checkpoints.directory) }) ?? true,
-                   let existing = try CheckpointStore.files(in: checkpoints.directory).last {
+                   let existing = try CheckpointStore.files(in: checkpoints.directory, rank: ownRank).last {
                     throw CheckpointError.occupied(directory: checkpoints.directory, file: existing.name)
                 }
             }
@@ -95,7 +111,7 @@ enum TrainingRun {
         let save: ((TrainerState) throws -> Void)? = store.map { store in
             { state in
                 try agree(communicator) {
-                    guard communicator.rank == 0 else { return }
+                    guard communicator.rank == 0 || ownRank != nil else { return }
                     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                     try store.write(CheckpointFile(format: CheckpointFile.formatName, version: CheckpointFile.currentVersion, kind: kind.rawValue,
                                                    run: identity, created: ModelFile.timestamp(), seconds: earlierSeconds + elapsed, state: state))
@@ -104,6 +120,69 @@ enum TrainingRun {
         }
         let result = try trainer.run(samples, validation: validation, from: state, checkpointEvery: checkpoints?.everySteps, checkpoint: save)
         return TrainingRunOutcome(result: result, plan: plan, earlierSeconds: earlierSeconds)
+    }
+
+    /// Finds the checkpoint a federated rank resumes from: the newest step for which every rank
+    /// holds a checkpoint (a run stopped while the ranks were writing may have left one rank a step
+    /// ahead; each keeps two), read by each rank from its own files.
+    /// - Returns: this rank's checkpoint, and what differs between it and this run — a changed shard
+    ///   named as such, and as swapped when it is the shard another rank trained on.
+    /// - Throws: ``CheckpointError/notFound(directory:)`` when no rank holds a checkpoint, and
+    ///   ``CheckpointError/mismatch(path:differences:)`` naming each rank's steps when they share none
+    ///   (both on every rank); the checkpoint's read errors (on every rank, through ``agree(_:_:)``).
+    private static func resumeShard(_ folder: String, keys: InputKeys, sealed: Bool, rank: Int, current: RunIdentity,
+                                    over communicator: any Communicator) throws
+        -> (saved: (file: CheckpointFile, path: String), differences: [String])
+    {
+        let own = try agree(communicator) { try CheckpointStore.files(in: folder, rank: rank).map(\.steps) }
+        let steps = try communicator.allgather(own)
+        let common = steps.dropFirst().reduce(Set(steps[0])) { $0.intersection($1) }
+        guard let step = common.max() else {
+            if steps.allSatisfy(\.isEmpty) { throw CheckpointError.notFound(directory: folder) }
+            let held = steps.enumerated().map { "rank \($0.offset): " + ($0.element.isEmpty ? "none" : $0.element.map(String.init).joined(separator: ", ")) }
+            throw CheckpointError.mismatch(path: folder, differences: [
+                "the ranks hold checkpoints of no common step (steps by rank — \(held.joined(separator: "; "))), so they cannot continue "
+                    + "from one point; with shards every rank keeps its own checkpoint-STEPS-rankR files in its --checkpoint folder"])
+        }
+        let saved = try agree(communicator) { () -> (file: CheckpointFile, path: String) in
+            guard let found = try CheckpointStore.newest(in: folder, keys: keys, sealed: sealed, rank: rank, steps: step) else {
+                throw CheckpointError.notFound(directory: folder)
+            }
+            return found
+        }
+        var differences = current.differences(from: saved.file.run)
+        // Which shard each rank trained on (the SHA-256 of its scaled rows), to name a swap.
+        let trainedOn = try communicator.allgather(Array(saved.file.run.dataHash.utf8)).map { String(decoding: $0, as: UTF8.self) }
+        if current.dataHash != saved.file.run.dataHash {
+            let swapped = trainedOn.firstIndex(of: current.dataHash)
+            differences = differences.filter { !$0.hasPrefix("the training data differ") }
+            differences.append("this rank's shard (rank \(rank)) is not the shard it trained on"
+                + (swapped.map { " but the one rank \($0) trained on: the shards were swapped or the ranks renumbered" } ?? ": its rows changed")
+                + " (checkpoint: \(saved.file.run.trainingSamples) training samples over all ranks, shard SHA-256 "
+                + "\(saved.file.run.dataHash.prefix(12))…; now: \(current.trainingSamples), \(current.dataHash.prefix(12))…); give every rank "
+                + "the shard it trained on")
+        }
+        return (saved, differences)
+    }
+
+    /// Checks that every rank's checkpoint is of the same run at the same point: the run id, the
+    /// step and the state that all ranks share (everything but a rank's own noise source under
+    /// noise per site) must be rank 0's.
+    /// - Throws: ``CheckpointError/mismatch(path:differences:)`` on every rank, naming the first
+    ///   rank that differs.
+    private static func agreeSharedState(_ file: CheckpointFile, path: String, over communicator: any Communicator) throws {
+        let fingerprint = try agree(communicator) { () -> String in
+            var shared = file.state
+            shared.privacy?.siteNoise = nil
+            return file.run.id + "/\(file.state.steps)/" + RunFingerprint.sha256(try CheckpointStore.encoder().encode(shared))
+        }
+        let all = try communicator.allgather(Array(fingerprint.utf8))
+        if let other = all.indices.first(where: { all[$0] != all[0] }) {
+            throw CheckpointError.mismatch(path: path, differences: [
+                "rank \(other)'s checkpoint is not of the same run at the same point as rank 0's (run id / step / SHA-256 of the shared "
+                    + "state: \(String(decoding: all[other], as: UTF8.self)) against \(String(decoding: all[0], as: UTF8.self))); "
+                    + "every rank must resume from its own checkpoints of this run"])
+        }
     }
 
     /// Refuses checkpoint settings that cannot work: a step interval below 1, or plain checkpoints
