@@ -136,7 +136,7 @@ extension CompiledCircuit {
                     for (j, d) in destination.enumerated() { inverse[d] = j }
                     try executor.permuteRanks(inverse, on: &psi)
                     for i in lambdas.indices { try executor.permuteRanks(inverse, on: &lambdas[i]) }
-                case .measure, .reset, .conditioned:
+                case .measure, .reset, .conditioned, .channel:
                     assertionFailure("a differentiated circuit is unitary (checked above)")
                 }
             }

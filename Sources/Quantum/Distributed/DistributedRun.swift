@@ -272,6 +272,12 @@ extension CompiledCircuit {
     ///
     /// The same seed gives the same counts as ``run(binding:shots:seed:memory:)`` on one rank
     /// (up to draws that fall within rounding, ~1e-15, of an outcome's boundary).
+    ///
+    /// A circuit compiled with noise runs as trajectories on the split state (double precision):
+    /// at each error the shots split among its branches with the probabilities summed across the
+    /// ranks. Those counts follow the one-process distribution and are the same for the same seed
+    /// on any number of ranks, but are not the one-process engine's counts (it draws its random
+    /// numbers in another order); the density-matrix method is refused.
     /// - Parameters:
     ///   - values: a number for every parameter.
     ///   - shots: at least 1.
@@ -281,13 +287,18 @@ extension CompiledCircuit {
     ///   - ranksOnNode: ranks sharing this node's memory (nil: the launcher's count).
     /// - Returns: counts on every rank, and what was exchanged.
     /// - Throws: ``QuantumError/distribution(_:)`` (ranks not a power of two, more than 2^(n−1), a
-    ///   gate mixing more qubits than a rank holds), ``QuantumError/insufficientDistributedMemory(qubits:precision:ranks:bytesPerRank:bytesAvailable:rank:limitSource:smallestRanks:)``
+    ///   gate or noise channel needing more qubits than a rank holds, the density-matrix method),
+    ///   ``QuantumError/insufficientDistributedMemory(qubits:precision:ranks:bytesPerRank:bytesAvailable:rank:limitSource:smallestRanks:)``
     ///   on every rank, parameter errors, and the communicator's errors.
     public func run(binding values: [Parameter: Double] = [:], shots: Int, seed: UInt64? = nil, memory: Bool = false,
                     distributedOver communicator: any Communicator, ranksOnNode: Int? = nil) throws -> DistributedRunResult
     {
         let group = CommunicatorRanks(communicator)
         let onNode = Self.ranksOnNode(ranksOnNode, communicator)
+        if noisy != nil {
+            return try distributedTrajectories(binding: values, shots: shots, seed: seed, memory: memory, group: group,
+                                               ranksOnNode: onNode, reason: "trajectories on the state split across \(communicator.size) ranks")
+        }
         return switch simulator.precision {
         case .double: try distributedRun(binding: values, shots: shots, seed: seed, memory: memory, group: group,
                                          ranksOnNode: onNode, as: Double.self)
@@ -336,6 +347,15 @@ extension CompiledCircuit {
 
     /// Runs with shots on the ranks of `communicator` as `distribution` says: split across all of
     /// them, or simulated whole by rank 0 (the other ranks then return nil at once).
+    ///
+    /// A circuit compiled with noise: with the density-matrix method (requested, or chosen by the
+    /// automatic method) rank 0 runs alone under `auto`, and `always` refuses a requested density
+    /// matrix (the automatic method then takes trajectories). Trajectories run on the split state
+    /// when it splits (`always`, or `auto` when the live states of the walk do not fit one rank);
+    /// otherwise each rank runs its share of the shots on the whole state, with a seed mixed from
+    /// the run's seed and its rank, and the counts are added (the same seed and number of ranks
+    /// give the same counts). `never` leaves the run to rank 0.
+    /// ``NoisyRunInfo/reason`` says which.
     /// - Parameters:
     ///   - values: a number for every parameter.
     ///   - shots: at least 1.
@@ -351,6 +371,10 @@ extension CompiledCircuit {
                     on communicator: any Communicator, distribution: DistributionMode,
                     ranksOnNode: Int? = nil) throws -> DistributedRunResult?
     {
+        if noisy != nil {
+            return try noisyRun(binding: values, shots: shots, seed: seed, memory: memory, on: communicator, distribution: distribution,
+                                ranksOnNode: ranksOnNode)
+        }
         let copies = plan.samplesFromFinalState ? 1 : 2
         if try splitsState(over: communicator, distribution: distribution, copies: copies, ranksOnNode: ranksOnNode) {
             return try run(binding: values, shots: shots, seed: seed, memory: memory, distributedOver: communicator,
