@@ -162,10 +162,30 @@ struct Run: ParsableCommand {
         ])))
         if verbose && isRoot { printNote("fusion: \(execution)") }
         var distribution: [(String, DistributionStatistics?)] = []
+        let notUnitaryForExpectation = "\(file): --expectation needs a circuit of unitary gates whose measurements all come at the end; "
+            + "this one has mid-circuit measurement, reset or conditioned gates"
+        if !observables.isEmpty,
+           circuit.removingFinalMeasurements().instructions.contains(where: { $0.condition != nil || $0.operation == .measure })
+        {
+            throw CLIError.usage(notUnitaryForExpectation)
+        }
+        // With both counts and --expectation, one simulation gives both (set when it ran).
+        var observedValues: [Double]?
 
         if measures {
-            let outcome = try simulator.compile(circuit).run(shots: shots, seed: seed, memory: memory, on: world,
-                                                             distribution: distribute)
+            let compiled = try simulator.compile(circuit)
+            let outcome: DistributedRunResult?
+            if observables.isEmpty {
+                outcome = try compiled.run(shots: shots, seed: seed, memory: memory, on: world, distribution: distribute)
+            } else {
+                do {
+                    outcome = try compiled.run(shots: shots, seed: seed, memory: memory, observing: observables, on: world,
+                                               distribution: distribute)
+                } catch QuantumError.invalidState {
+                    throw CLIError.usage(notUnitaryForExpectation)
+                }
+                observedValues = outcome?.expectations ?? []
+            }
             distribution.append(("counts", outcome?.statistics))
             if let result = outcome?.run, isRoot {
                 bar.finish()
@@ -194,24 +214,26 @@ struct Run: ParsableCommand {
         }
 
         if !observables.isEmpty {
-            let unitary = circuit.removingFinalMeasurements()
-            let notUnitary = "\(file): --expectation needs a circuit of unitary gates whose measurements all come at the end; "
-                + "this one has mid-circuit measurement, reset or conditioned gates"
-            if unitary.instructions.contains(where: { $0.condition != nil || $0.operation == .measure }) {
-                throw CLIError.usage(notUnitary)
-            }
             let start = Date()
-            let result: DistributedExpectationResult?
-            do {
-                // A reset before a qubit is used is dropped; any other reset makes the simulator refuse.
-                result = try simulator.compile(unitary).expectations(observables, on: world, distribution: distribute)
-            } catch QuantumError.invalidState {
-                throw CLIError.usage(notUnitary)
-            }
-            distribution.append(("expectation", result?.statistics))
-            if let values = result?.values, isRoot {
-                bar.finish()
+            let values: [Double]?
+            if measures {
+                // Taken from the state the counts were sampled from (timed with them).
+                values = observedValues
+            } else {
+                let result: DistributedExpectationResult?
+                do {
+                    // A reset before a qubit is used is dropped; any other reset makes the simulator refuse.
+                    result = try simulator.compile(circuit.removingFinalMeasurements()).expectations(observables, on: world,
+                                                                                                       distribution: distribute)
+                } catch QuantumError.invalidState {
+                    throw CLIError.usage(notUnitaryForExpectation)
+                }
+                distribution.append(("expectation", result?.statistics))
+                values = result?.values
                 seconds += Date().timeIntervalSince(start)
+            }
+            if let values, isRoot {
+                bar.finish()
                 members.append(("expectations", .array(zip(expectation, values).map { text, value in
                     .object([("observable", .string(text)), ("value", .number(value))])
                 })))

@@ -178,6 +178,34 @@ struct DistributedObservableTests {
         }
     }
 
+    @Test("counts and expectation values from one simulation: the counts of a plain run, the values of the dense reference")
+    func countsWithExpectations() throws {
+        var circuit = try randomCircuit(qubits: 5, gates: 30, seed: 8)
+        let terms = DistributedObservableChecks.observables(qubits: 5, seed: 3)
+        let sums = try terms.map { try PauliSum($0) }
+        let state = try ReferenceSimulator.statevector(of: circuit)
+        let reference = terms.map { ReferenceSimulator.expectation($0, in: state) }
+        circuit.measureAll()
+        let compiled = try Simulator().compile(circuit)
+        let counts = try compiled.run(shots: 500, seed: 6).counts
+        for mode in [DistributionMode.always, .never] {
+            let results = try LocalCommunicator.run(ranks: 4) { comm in
+                try compiled.run(shots: 500, seed: 6, observing: sums, on: comm, distribution: mode)
+            }
+            let first = try #require(results[0])
+            #expect(first.run.counts == counts, "\(mode)")
+            #expect(FiniteDifference.maxDifference(try #require(first.expectations), reference) < 1e-12, "\(mode)")
+            #expect((first.statistics != nil) == (mode == .always))
+        }
+        // A mid-circuit measurement has no one state to observe: refused before anything runs.
+        var midCircuit = try randomCircuit(qubits: 5, gates: 10, seed: 8)
+        midCircuit.add(ClassicalRegister(1, name: "m"))
+        midCircuit.measure(0, 0)
+        midCircuit.h(0)
+        let refused = try Simulator().compile(midCircuit)
+        #expect(throws: QuantumError.self) { try refused.run(shots: 10, seed: 1, observing: sums, on: LocalCommunicator(), distribution: .never) }
+    }
+
     @Test("refusals on every rank: a measuring circuit, an observable of another width, a gate with parameters wider than a rank")
     func refusals() throws {
         var measured = QuantumCircuit(numQubits: 3)

@@ -27,6 +27,10 @@ public struct DistributedRunResult: Sendable {
     public let run: RunResult
     /// What moved between ranks and where the time went; nil when the state was not split.
     public let statistics: DistributionStatistics?
+    /// ⟨ψ|O_k|ψ⟩ of the state before the final measurements, one per observable asked for
+    /// (``CompiledCircuit/run(binding:shots:seed:memory:observing:on:distribution:ranksOnNode:)``);
+    /// nil when none were.
+    public internal(set) var expectations: [Double]? = nil
 }
 
 /// The final state of a run over the ranks of a communicator, on one rank.
@@ -176,13 +180,17 @@ extension CompiledCircuit {
     }
 
     /// Runs with shots on every rank of `group`, the state split across them.
+    /// With `observables`, also ⟨ψ|O_k|ψ⟩ of the final state before sampling (terminal measurements only).
     func distributedRun<Real: StateScalar>(binding values: [Parameter: Double], shots: Int, seed: UInt64?, memory: Bool,
+                                           observing observables: [PauliSum] = [],
                                            group: any RankGroup, ranksOnNode: Int = 1,
                                            bufferBytes: Int = defaultExchangeBufferBytes,
                                            as _: Real.Type) throws -> DistributedRunResult
     {
         guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
         try checkBinding(values)
+        try checkObservedRun(observables)
+        var expectations: [Double]?
         let threads = try Simulator.resolveThreads(simulator.threads)
         let terminal = plan.samplesFromFinalState
         let k = try checkDistributed(group: group, as: Real.self, copies: terminal ? 1 : 2, gathers: false, ranksOnNode: ranksOnNode)
@@ -200,6 +208,12 @@ extension CompiledCircuit {
         var bits = [UInt8](repeating: 0, count: plan.numClbits)
         if terminal {
             try executor.run(layout.steps.indices, on: &state, bits: &bits, rng: &rng)
+            if !observables.isEmpty {
+                // The layout is restored: the observables act on the positions of their qubits.
+                let placed = try observables.map { try $0.placed(qubitAt: layout.finalLayout) }
+                expectations = sumInRankOrder(try group.allgatherDoubles(try executor.localExpectations(placed, of: state)),
+                                              count: observables.count)
+            }
             if !plan.measurements.isEmpty {
                 let indices = try executor.sample(state, shots: shots, rng: &rng)
                 (counts, outcomes) = plan.countOutcomes(indices, memory: memory)
@@ -226,7 +240,7 @@ extension CompiledCircuit {
                             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
                             sampledFromFinalState: terminal, gateCount: plan.gateCount, kernelCount: plan.kernelCount,
                             execution: execution)
-        return DistributedRunResult(run: run, statistics: executor.statistics)
+        return DistributedRunResult(run: run, statistics: executor.statistics, expectations: expectations)
     }
 
     /// The final state, split across the ranks of `group` while simulating and gathered on rank 0.
@@ -382,6 +396,49 @@ extension CompiledCircuit {
         }
         guard communicator.rank == 0 else { return nil }
         return DistributedRunResult(run: try run(binding: values, shots: shots, seed: seed, memory: memory), statistics: nil)
+    }
+
+    /// Counts and expectation values of Pauli sums from one simulation, over the ranks of
+    /// `communicator` as `distribution` says: ⟨ψ|O_k|ψ⟩ of the state before the final measurements,
+    /// then the shots sampled from it (the same counts as
+    /// ``run(binding:shots:seed:memory:on:distribution:ranksOnNode:)`` for the same seed). On a
+    /// split state the observables' parts are added across the ranks, nothing gathered.
+    /// - Parameters:
+    ///   - values: a number for every parameter.
+    ///   - shots: at least 1.
+    ///   - seed: the seed.
+    ///   - memory: keep each shot's outcome.
+    ///   - observables: Pauli sums as wide as the circuit.
+    ///   - communicator: the ranks.
+    ///   - distribution: `always`, `auto` (split when the state does not fit one rank) or `never`.
+    ///   - ranksOnNode: ranks sharing this node's memory (nil: the launcher's count).
+    /// - Returns: counts and ``DistributedRunResult/expectations`` on every rank when split, on rank
+    ///   0 only (nil elsewhere) otherwise.
+    /// - Throws: ``QuantumError/observableWidth(received:numQubits:)``; ``QuantumError/invalidState(_:)``
+    ///   when the circuit measures before its end, resets or has conditions, or has noise (use
+    ///   ``estimateExpectations(_:values:)``); otherwise as ``run(binding:shots:seed:memory:on:distribution:ranksOnNode:)``.
+    public func run(binding values: [Parameter: Double] = [:], shots: Int, seed: UInt64? = nil, memory: Bool = false,
+                    observing observables: [PauliSum], on communicator: any Communicator, distribution: DistributionMode,
+                    ranksOnNode: Int? = nil) throws -> DistributedRunResult?
+    {
+        if noisy != nil {
+            throw QuantumError.invalidState("counts and expectation values from one run need a circuit without noise: "
+                                            + "estimate a noisy circuit's expectation values with estimateExpectations(_:values:)")
+        }
+        try checkObservedRun(observables)
+        if try splitsState(over: communicator, distribution: distribution, ranksOnNode: ranksOnNode) {
+            let group = CommunicatorRanks(communicator)
+            let onNode = Self.ranksOnNode(ranksOnNode, communicator)
+            return switch simulator.precision {
+            case .double: try distributedRun(binding: values, shots: shots, seed: seed, memory: memory, observing: observables,
+                                             group: group, ranksOnNode: onNode, as: Double.self)
+            case .single: try distributedRun(binding: values, shots: shots, seed: seed, memory: memory, observing: observables,
+                                             group: group, ranksOnNode: onNode, as: Float.self)
+            }
+        }
+        guard communicator.rank == 0 else { return nil }
+        let (result, expectations) = try runObserving(observables, binding: values, shots: shots, seed: seed, memory: memory)
+        return DistributedRunResult(run: result, statistics: nil, expectations: expectations)
     }
 
     /// The final state on rank 0, computed over the ranks of `communicator` as `distribution` says.
