@@ -90,6 +90,22 @@ enum DistributedObservableChecks {
             #expect(FiniteDifference.maxDifference(split.jacobian, oneRank.jacobian) < 1e-12, "seed \(seed) on \(comm.size) ranks")
             let differences = try FiniteDifference.jacobian({ try GradientFixtures.reference(circuit, terms, values: $0) }, at: values)
             #expect(FiniteDifference.maxDifference(split.jacobian, differences) < 1e-6)
+            // The parameter shift on the split state (angles whose generator has two eigenvalues only).
+            var shiftable = QuantumCircuit(numQubits: n)
+            for instruction in circuit.instructions {
+                if case .gate(let gate) = instruction.operation, !gate.freeParameters.isEmpty,
+                   [.crx, .cry, .crz, .cu, .cu3].contains(gate.kind) { continue }
+                shiftable.appendResolved(instruction)
+            }
+            let shiftCompiled = try smallBlocks().compile(shiftable)
+            let shiftBinding = try shiftCompiled.binding(values)
+            let shiftOne = try shiftCompiled.gradient(of: sums, binding: shiftBinding, method: .parameterShift)
+            let shiftSplit = try shiftCompiled.distributedParameterShift(sums, binding: shiftBinding, group: group, bufferBytes: bufferBytes)
+            #expect(FiniteDifference.maxDifference(shiftSplit.values, shiftOne.values) < 1e-12)
+            #expect(FiniteDifference.maxDifference(shiftSplit.jacobian, shiftOne.jacobian) < 1e-12, "shift, seed \(seed) on \(comm.size) ranks")
+            let shiftDifferences = try FiniteDifference.jacobian({ try GradientFixtures.reference(shiftable, terms, values: $0) }, at: values)
+            #expect(FiniteDifference.maxDifference(shiftSplit.jacobian, shiftDifferences) < 1e-6)
+            #expect(shiftSplit.jacobian.joined().contains { abs($0) > 1e-3 }, "a Jacobian that is not all zero")
         }
     }
 }
