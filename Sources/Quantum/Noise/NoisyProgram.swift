@@ -96,25 +96,25 @@ struct NoisyProgram: Sendable {
     /// trajectory (deferred to the leaves): nothing after it touches its qubit, writes its bit
     /// again or reads its bit in a condition. The trajectory engines (one node and split) share it.
     var deferrableMeasurements: [Bool] {
-    var deferrable = [Bool](repeating: false, count: steps.count)
-    var touchedQubits = Set<Int>(), writtenBits = Set<Int>(), readBits = Set<Int>()
-    for (i, step) in steps.enumerated().reversed() {
-        switch step {
-        case .measure(let q, let c, _, let condition):
-            deferrable[i] = condition == nil && !touchedQubits.contains(q) && !writtenBits.contains(c) && !readBits.contains(c)
-            touchedQubits.insert(q)
-            writtenBits.insert(c)
-            if let condition { readBits.formUnion(condition.clbits) }
-        case .gate(_, let qubits, let condition), .channel(_, let qubits, let condition):
-            touchedQubits.formUnion(qubits)
-            if let condition { readBits.formUnion(condition.clbits) }
-        case .reset(let q, let condition):
-            touchedQubits.insert(q)
-            if let condition { readBits.formUnion(condition.clbits) }
-        case .barrier:
-            break
+        var deferrable = [Bool](repeating: false, count: steps.count)
+        var touchedQubits = Set<Int>(), writtenBits = Set<Int>(), readBits = Set<Int>()
+        for (i, step) in steps.enumerated().reversed() {
+            switch step {
+            case .measure(let q, let c, _, let condition):
+                deferrable[i] = condition == nil && !touchedQubits.contains(q) && !writtenBits.contains(c) && !readBits.contains(c)
+                touchedQubits.insert(q)
+                writtenBits.insert(c)
+                if let condition { readBits.formUnion(condition.clbits) }
+            case .gate(_, let qubits, let condition), .channel(_, let qubits, let condition):
+                touchedQubits.formUnion(qubits)
+                if let condition { readBits.formUnion(condition.clbits) }
+            case .reset(let q, let condition):
+                touchedQubits.insert(q)
+                if let condition { readBits.formUnion(condition.clbits) }
+            case .barrier:
+                break
+            }
         }
-    }
         return deferrable
     }
 
