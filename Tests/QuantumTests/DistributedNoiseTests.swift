@@ -28,16 +28,17 @@ enum DistributedNoiseChecks {
         return model
     }
 
-    /// Five qubits (two global on 4 ranks): gates, errors, a mid-circuit measurement, a condition
-    /// and a reset on the highest qubits.
+    /// Four qubits (two global on 4 ranks): gates, errors, a mid-circuit measurement, a condition
+    /// and a reset on the highest qubits; three measured at the end (the brute-force oracle evolves
+    /// dense density matrices and enumerates every outcome and readout: small keeps it quick).
     static func dynamicCircuit() throws -> QuantumCircuit {
         try QuantumCircuit(qasm: """
-            OPENQASM 2.0; include "qelib1.inc"; qreg q[5]; creg a[1]; creg c[5];
-            h q[4]; cx q[4],q[3]; ry(0.7) q[0]; cx q[0],q[4]; rx(1.1) q[3];
-            measure q[4] -> a[0];
+            OPENQASM 2.0; include "qelib1.inc"; qreg q[4]; creg a[1]; creg c[3];
+            h q[3]; cx q[3],q[2]; ry(0.7) q[0]; cx q[0],q[3]; rx(1.1) q[2];
+            measure q[3] -> a[0];
             if(a==1) x q[0];
-            reset q[4]; h q[4]; cz q[4],q[1]; sx q[2]; cx q[2],q[3]; cx q[3],q[1];
-            measure q[0] -> c[0]; measure q[1] -> c[1]; measure q[2] -> c[2]; measure q[3] -> c[3]; measure q[4] -> c[4];
+            reset q[3]; h q[3]; cz q[3],q[1]; sx q[1]; cx q[1],q[2];
+            measure q[0] -> c[0]; measure q[2] -> c[1]; measure q[3] -> c[2];
             """, file: "dynamic.qasm")
     }
 
@@ -86,7 +87,7 @@ struct DistributedNoiseTests {
         let exactDynamic = try ReferenceNoisySimulator.distribution(dynamic, noise: noise)
         let compiledDynamic = try DistributedNoiseChecks.simulator().compile(dynamic)
         for seed: UInt64 in [1] {
-            let result = try LocalCommunicator.run(ranks: 4) { try compiledDynamic.run(shots: 3000, seed: seed, distributedOver: $0) }
+            let result = try LocalCommunicator.run(ranks: 4) { try compiledDynamic.run(shots: 2000, seed: seed, distributedOver: $0) }
             #expect(result.allSatisfy { $0.run.counts == result[0].run.counts }, "every rank holds the same counts")
             let (statistic, degrees, p) = ChiSquare.test(counts: result[0].run.counts, probabilities: exactDynamic)
             #expect(p >= alpha, "seed \(seed): χ² = \(statistic), \(degrees) degrees of freedom, p = \(p) < α = \(alpha)")
@@ -95,9 +96,8 @@ struct DistributedNoiseTests {
         let terminal = try DistributedNoiseChecks.terminalCircuit()
         let density = try DistributedNoiseChecks.simulator(method: .densityMatrix).compile(terminal)
         let probabilities = try #require(try density.run(shots: 1, seed: 1).noise?.probabilities)
+        // (The density-matrix method is checked against Aer and the brute-force reference in NoisySimulatorTests.)
         let exactTerminal = try #require(density.noisy).program.recordedDistribution(probabilities)
-        let reference = try ReferenceNoisySimulator.distribution(terminal, noise: noise)
-        for (key, p) in exactTerminal { #expect(abs((reference[key] ?? 0) - p) < 1e-12, "the two oracles agree on P(\(key))") }
         let compiledTerminal = try DistributedNoiseChecks.simulator().compile(terminal)
         let split = try LocalCommunicator.run(ranks: 2) { try compiledTerminal.run(shots: 2000, seed: 9, distributedOver: $0) }[0]
         let (statistic, degrees, p) = ChiSquare.test(counts: split.run.counts, probabilities: exactTerminal)
@@ -118,7 +118,7 @@ struct DistributedNoiseTests {
         #expect(channels.allSatisfy { $0.allSatisfy { $0 < walk.plan.localQubits } })
         #expect(walk.plan.remapCount >= 1, "the circuit acts on qubits 3 and 4, global on 4 ranks")
         // The final measurements are sampled from the leaves, the mid-circuit one is a step.
-        #expect(walk.deferred.count == 5)
+        #expect(walk.deferred.count == 3)
         #expect(walk.plan.steps.count { if case .measure = $0 { true } else { false } } == 1)
     }
 
