@@ -360,7 +360,10 @@ public struct CompiledCircuit: Sendable {
         if plan.samplesFromFinalState {
             try plan.applyUnitarySteps(plan.steps.indices, to: &state, values: values, blockQubits: simulator.blockQubits,
                                    progress: simulator.progress)
-            expectations = try observables.map { try state.expectation($0) }
+            // The kernel itself (widths were checked): a call to the exported specialisation of
+            // StateVector.expectation from this generic function left it undefined at link time in release builds.
+            let amplitudes = state.storage.pointer
+            expectations = observables.map { pauliExpectation(amplitudes, numQubits: plan.numQubits, observable: $0, threads: threads) }
             if !plan.measurements.isEmpty {
                 let indices = state.sampleIndices(shots: shots, using: &rng)
                 (counts, outcomes) = plan.countOutcomes(indices, memory: memory)
