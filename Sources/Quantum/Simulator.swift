@@ -310,16 +310,43 @@ public struct CompiledCircuit: Sendable {
     public func run(binding values: [Parameter: Double] = [:], shots: Int, seed: UInt64? = nil, memory: Bool = false) throws -> RunResult {
         if let noisy { return try noisy.run(self, values: orderedValues(values), shots: shots, seed: seed, memory: memory) }
         return switch simulator.precision {
-        case .double: try run(binding: values, shots: shots, seed: seed, memory: memory, as: Double.self)
-        case .single: try run(binding: values, shots: shots, seed: seed, memory: memory, as: Float.self)
+        case .double: try run(binding: values, shots: shots, seed: seed, memory: memory, observing: [], as: Double.self).result
+        case .single: try run(binding: values, shots: shots, seed: seed, memory: memory, observing: [], as: Float.self).result
+        }
+    }
+
+    /// Runs with shots and takes ⟨ψ|O_k|ψ⟩ of the final state before its measurements from the
+    /// same simulation (the circuit must measure only at the end).
+    func runObserving(_ observables: [PauliSum], binding values: [Parameter: Double], shots: Int, seed: UInt64?,
+                      memory: Bool) throws -> (result: RunResult, expectations: [Double])
+    {
+        switch simulator.precision {
+        case .double: try run(binding: values, shots: shots, seed: seed, memory: memory, observing: observables, as: Double.self)
+        case .single: try run(binding: values, shots: shots, seed: seed, memory: memory, observing: observables, as: Float.self)
+        }
+    }
+
+    /// Refuses observables for a run that cannot give them: not as wide as the circuit, or a
+    /// circuit simulated shot by shot (its final state is not one state).
+    func checkObservedRun(_ observables: [PauliSum]) throws {
+        guard !observables.isEmpty else { return }
+        for observable in observables where observable.numQubits != numQubits {
+            throw QuantumError.observableWidth(received: observable.numQubits, numQubits: numQubits)
+        }
+        guard plan.samplesFromFinalState else {
+            throw QuantumError.invalidState("the circuit has mid-circuit measurement, reset or conditions: expectation values need "
+                                            + "the one state before its final measurements")
         }
     }
 
     private func run<Real: StateScalar>(binding values: [Parameter: Double], shots: Int, seed: UInt64?, memory: Bool,
-                                        as _: Real.Type) throws -> RunResult
+                                        observing observables: [PauliSum],
+                                        as _: Real.Type) throws -> (result: RunResult, expectations: [Double])
     {
         guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
         try checkBinding(values)
+        try checkObservedRun(observables)
+        var expectations: [Double] = []
         let threads = try Simulator.resolveThreads(simulator.threads)
         try checkMemory(numQubits: plan.numQubits, as: Real.self, userLimit: simulator.maxMemoryBytes,
                         copies: plan.samplesFromFinalState ? 1 : 2)
@@ -333,6 +360,10 @@ public struct CompiledCircuit: Sendable {
         if plan.samplesFromFinalState {
             try plan.applyUnitarySteps(plan.steps.indices, to: &state, values: values, blockQubits: simulator.blockQubits,
                                    progress: simulator.progress)
+            // The kernel itself (widths were checked): a call to the exported specialisation of
+            // StateVector.expectation from this generic function left it undefined at link time in release builds.
+            let amplitudes = state.storage.pointer
+            expectations = observables.map { pauliExpectation(amplitudes, numQubits: plan.numQubits, observable: $0, threads: threads) }
             if !plan.measurements.isEmpty {
                 let indices = state.sampleIndices(shots: shots, using: &rng)
                 (counts, outcomes) = plan.countOutcomes(indices, memory: memory)
@@ -379,11 +410,12 @@ public struct CompiledCircuit: Sendable {
             }
         }
         let elapsed = ContinuousClock.now - clock
-        return RunResult(counts: counts, memory: outcomes, shots: shots, seed: seedUsed, numQubits: plan.numQubits,
-                         precision: Real.self == Float.self ? .single : .double, stateBytes: state.memoryBytes,
-                         seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-                         sampledFromFinalState: plan.samplesFromFinalState, gateCount: plan.gateCount,
-                         kernelCount: plan.kernelCount, execution: execution)
+        let result = RunResult(counts: counts, memory: outcomes, shots: shots, seed: seedUsed, numQubits: plan.numQubits,
+                               precision: Real.self == Float.self ? .single : .double, stateBytes: state.memoryBytes,
+                               seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                               sampledFromFinalState: plan.samplesFromFinalState, gateCount: plan.gateCount,
+                               kernelCount: plan.kernelCount, execution: execution)
+        return (result, expectations)
     }
 
     /// Measures one qubit: draws the outcome, collapses and renormalises the state.

@@ -116,7 +116,10 @@ struct Bench: ParsableCommand {
         case "qml": try runQMLSuite()
         default: throw CLIError.usage("unknown suite '\(suite)' (available: \(Bench.suites.joined(separator: ", ")))")
         }
-        try energy.finish(meter, label: "verdant bench --suite \(suite)")
+        // Under mpirun every rank ran (its part of) the suite: rank 0 reports the sum of all ranks.
+        let world = try Distributed.world()
+        let report = try energy.stop(meter, label: "verdant bench --suite \(suite)", over: world)
+        if world.rank == 0 { try energy.publish(report) }
     }
 
     /// `--suite quantum`.

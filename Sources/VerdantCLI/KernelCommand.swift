@@ -82,7 +82,7 @@ struct KernelCommand: ParsableCommand {
         job.progress = progressReporter(bar)
         let result = try QuantumKernel.compute(job)
         bar?.finish()
-        let report = meter.stop(label: "verdant kernel")
+        let report = try energy.stop(meter, label: "verdant kernel", over: world)
         guard world.rank == 0 else { return }
         if let out, toFile {
             try result.write(toPath: out)
@@ -98,7 +98,6 @@ struct KernelCommand: ParsableCommand {
         } else if let out, toFile {
             printNote(String(format: "%d × %d kernel matrix → %@ (%.3f s)", result.matrix.rows, result.matrix.columns, out, result.seconds))
         }
-        if !energy.noEnergySummary { printNote(report.oneLine) }
-        if let path = energy.energyReport { try report.writeJSON(to: path) }
+        try energy.publish(report)
     }
 }

@@ -72,7 +72,7 @@ struct Predict: ParsableCommand {
         job.progress = progressReporter(bar)
         let predictions = try trained.predict(job)
         bar?.finish()
-        let report = meter.stop(label: "verdant predict")
+        let report = try energy.stop(meter, label: "verdant predict", over: world)
         guard world.rank == 0 else { return }
 
         if let output, !toStdout {
@@ -98,7 +98,6 @@ struct Predict: ParsableCommand {
                       } ?? ""))
         }
         if !json, let privacy = trained.privacyRecord { printNote("model \(model): " + privacy.lines.joined(separator: "\n")) }
-        if !energy.noEnergySummary { printNote(report.oneLine) }
-        if let path = energy.energyReport { try report.writeJSON(to: path) }
+        try energy.publish(report)
     }
 }

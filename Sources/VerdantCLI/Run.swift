@@ -21,7 +21,9 @@ struct Run: ParsableCommand {
             leftmost, and amplitude index bit 0 is qubit 0. Under mpirun (built with --traits MPI) the state \
             is split across the ranks (a power of two) when it does not fit on one (--distribute auto), \
             always (--distribute always), or never (rank 0 simulates alone); rank 0 prints. --verbose shows \
-            the layout, the remaps and the bytes exchanged.
+            the layout, the remaps and the bytes exchanged. Noisy trajectories split the same way; when the \
+            state fits one rank, each rank runs its share of the shots instead. The density-matrix method \
+            runs on rank 0 (--distribute always refuses it).
             """
     )
 
@@ -127,14 +129,9 @@ struct Run: ParsableCommand {
                 throw CLIError.usage("--expectation: noisy runs report counts and probabilities only here; drop the noise options, "
                                      + "or drop --expectation")
             }
-            // Noisy runs are not split: rank 0 simulates, the other ranks have nothing to do.
-            guard isRoot else { return }
-            if world.size > 1 { printNote("note: noisy simulation runs on rank 0 only (the state is not split across ranks)") }
             simulator.noise = model
             simulator.method = method == .automatic && model == nil ? .densityMatrix : method
-            try runNoisy(circuit, simulator: simulator)
-            // Only rank 0 worked: its report is the job's.
-            try energy.finish(meter, label: "verdant run \(file)")
+            try runNoisy(circuit, simulator: simulator, world: world, meter: meter)
             return
         }
         let bar = ProgressBar("simulating")
@@ -165,10 +162,30 @@ struct Run: ParsableCommand {
         ])))
         if verbose && isRoot { printNote("fusion: \(execution)") }
         var distribution: [(String, DistributionStatistics?)] = []
+        let notUnitaryForExpectation = "\(file): --expectation needs a circuit of unitary gates whose measurements all come at the end; "
+            + "this one has mid-circuit measurement, reset or conditioned gates"
+        if !observables.isEmpty,
+           circuit.removingFinalMeasurements().instructions.contains(where: { $0.condition != nil || $0.operation == .measure })
+        {
+            throw CLIError.usage(notUnitaryForExpectation)
+        }
+        // With both counts and --expectation, one simulation gives both (set when it ran).
+        var observedValues: [Double]?
 
         if measures {
-            let outcome = try simulator.compile(circuit).run(shots: shots, seed: seed, memory: memory, on: world,
-                                                             distribution: distribute)
+            let compiled = try simulator.compile(circuit)
+            let outcome: DistributedRunResult?
+            if observables.isEmpty {
+                outcome = try compiled.run(shots: shots, seed: seed, memory: memory, on: world, distribution: distribute)
+            } else {
+                do {
+                    outcome = try compiled.run(shots: shots, seed: seed, memory: memory, observing: observables, on: world,
+                                               distribution: distribute)
+                } catch QuantumError.invalidState {
+                    throw CLIError.usage(notUnitaryForExpectation)
+                }
+                observedValues = outcome?.expectations ?? []
+            }
             distribution.append(("counts", outcome?.statistics))
             if let result = outcome?.run, isRoot {
                 bar.finish()
@@ -197,24 +214,26 @@ struct Run: ParsableCommand {
         }
 
         if !observables.isEmpty {
-            let unitary = circuit.removingFinalMeasurements()
-            let notUnitary = "\(file): --expectation needs a circuit of unitary gates whose measurements all come at the end; "
-                + "this one has mid-circuit measurement, reset or conditioned gates"
-            if unitary.instructions.contains(where: { $0.condition != nil || $0.operation == .measure }) {
-                throw CLIError.usage(notUnitary)
-            }
             let start = Date()
-            let result: DistributedExpectationResult?
-            do {
-                // A reset before a qubit is used is dropped; any other reset makes the simulator refuse.
-                result = try simulator.compile(unitary).expectations(observables, on: world, distribution: distribute)
-            } catch QuantumError.invalidState {
-                throw CLIError.usage(notUnitary)
-            }
-            distribution.append(("expectation", result?.statistics))
-            if let values = result?.values, isRoot {
-                bar.finish()
+            let values: [Double]?
+            if measures {
+                // Taken from the state the counts were sampled from (timed with them).
+                values = observedValues
+            } else {
+                let result: DistributedExpectationResult?
+                do {
+                    // A reset before a qubit is used is dropped; any other reset makes the simulator refuse.
+                    result = try simulator.compile(circuit.removingFinalMeasurements()).expectations(observables, on: world,
+                                                                                                       distribution: distribute)
+                } catch QuantumError.invalidState {
+                    throw CLIError.usage(notUnitaryForExpectation)
+                }
+                distribution.append(("expectation", result?.statistics))
+                values = result?.values
                 seconds += Date().timeIntervalSince(start)
+            }
+            if let values, isRoot {
+                bar.finish()
                 members.append(("expectations", .array(zip(expectation, values).map { text, value in
                     .object([("observable", .string(text)), ("value", .number(value))])
                 })))
@@ -302,7 +321,9 @@ struct Run: ParsableCommand {
 
     /// A noisy run (or an exact density matrix): counts with readout errors, the exact
     /// probabilities and density matrix from the density-matrix method, and how the method was chosen.
-    private func runNoisy(_ circuit: QuantumCircuit, simulator base: Simulator) throws {
+    /// Under mpirun every rank calls it: trajectories on the split state or with the shots split,
+    /// or the density matrix on rank 0 (the library decides, ``NoisyRunInfo/reason`` says how).
+    private func runNoisy(_ circuit: QuantumCircuit, simulator base: Simulator, world: any Communicator, meter: EnergyMeter) throws {
         if statevector {
             throw CLIError.usage("--statevector: a noisy circuit has a density matrix, not a state vector (use --density-matrix)")
         }
@@ -312,11 +333,15 @@ struct Run: ParsableCommand {
         var simulator = base
         simulator.keepsDensityMatrix = densityMatrix
         let bar = ProgressBar("simulating")
-        simulator.progress = { done, total in bar.update(done, total) }
+        if world.rank == 0 { simulator.progress = { done, total in bar.update(done, total) } }
         defer { bar.finish() }
-        let result = try simulator.run(circuit, shots: shots, seed: seed, memory: memory)
+        let outcome = try simulator.compile(circuit).run(shots: shots, seed: seed, memory: memory, on: world, distribution: distribute)
         bar.finish()
-        guard let info = result.noise else { throw CLIError.runtime("internal: a noisy run returned no noise report") }
+        let report = try energy.stop(meter, label: "verdant run \(file)", over: world)
+        guard world.rank == 0 else { return }
+        guard let result = outcome?.run, let info = result.noise else {
+            throw CLIError.runtime("internal: a noisy run returned no noise report")
+        }
         if densityMatrix, info.method != .densityMatrix {
             throw CLIError.usage("--density-matrix needs the density-matrix method; this run used \(info.method) (\(info.reason)): "
                                  + "add --method density-matrix")
@@ -325,6 +350,12 @@ struct Run: ParsableCommand {
             printNote("method: \(info.method) (\(info.reason))")
             printNote("fusion: \(result.execution)")
             if let model = simulator.noise { printNote(model.summary) }
+            if let statistics = outcome?.statistics {
+                printNote("distributed (counts): \(statistics.summary)")
+                for line in statistics.layout { printNote("  \(line)") }
+            }
+        } else if world.size > 1 {
+            printNote("note: \(info.method) (\(info.reason))")
         }
         for qubits in info.unusedReadoutErrors {
             printNote("note: the readout error on qubits \(qubits) never applies (one-qubit measurements only, as in Aer)")
@@ -405,12 +436,14 @@ struct Run: ParsableCommand {
             }
         }
         lines.append("\(info.method) · state \(Format.bytes(result.stateBytes)) · time \(Format.seconds(result.seconds))")
+        if let statistics = outcome?.statistics { members.append(("distribution_counts", Run.json(statistics))) }
         members.append(("seconds", .number(result.seconds)))
         if json {
             JSON.object(members).print()
         } else {
             print(lines.joined(separator: "\n"))
         }
+        try energy.publish(report)
     }
 
     /// The state's rows and JSON members, as the flags ask.

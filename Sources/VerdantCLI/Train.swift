@@ -176,7 +176,8 @@ struct Train: ParsableCommand {
         }
         let outcome = try TrainedModel.train(trainingJob)
         bar?.finish()
-        let report = meter.stop(label: "verdant train")
+        // Every rank worked: the report (and the model's energy record) adds them all.
+        let report = try energy.stop(meter, label: "verdant train", over: world)
         let trained = outcome.model.withEnergy(EnergyRecord(report.total))
         guard isRoot else { return }
         try trained.write(toPath: output, recipients: jobKeys.recipients, overwrite: force)
@@ -194,10 +195,6 @@ struct Train: ParsableCommand {
             try content.add(energy: report, source: "verdant train")
             try writeRunReport(content, to: reportPath, recipients: jobKeys.recipients, overwrite: force)
         }
-        if !energy.noEnergySummary {
-            fflush(nil)
-            printNote(report.oneLine)
-        }
-        if let path = energy.energyReport { try report.writeJSON(to: path) }
+        try energy.publish(report)
     }
 }

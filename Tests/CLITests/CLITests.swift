@@ -224,6 +224,10 @@ struct CLITests {
         #expect(entries.map { $0["observable"] as? String } == ["0.5*ZZ - 0.25*XX + YY", "ZI"])
         let values = entries.compactMap { $0["value"] as? Double }
         #expect(values.count == 2 && abs(values[0] + 0.75) < 1e-12 && abs(values[1]) < 1e-12)
+        // Counts and values come from one simulation: the counts are those of a run without --expectation.
+        let plain = try jsonObject(try verdant(["run", file, "--seed", "7", "--json", "--no-energy-summary"]).stdout)
+        let both = try jsonObject(try verdant(["run", file, "--seed", "7", "--expectation", "ZI", "--json", "--no-energy-summary"]).stdout)
+        #expect((plain["counts"] as? [String: Int]) == (both["counts"] as? [String: Int]))
         let badLetter = try verdant(["run", file, "--expectation", "ZQ"])
         #expect(badLetter.status == 2)
         #expect(badLetter.stderr.contains("observable 'ZQ', column 2: 'Q' is not a Pauli letter (valid: I, X, Y, Z)"))

@@ -90,6 +90,22 @@ enum DistributedObservableChecks {
             #expect(FiniteDifference.maxDifference(split.jacobian, oneRank.jacobian) < 1e-12, "seed \(seed) on \(comm.size) ranks")
             let differences = try FiniteDifference.jacobian({ try GradientFixtures.reference(circuit, terms, values: $0) }, at: values)
             #expect(FiniteDifference.maxDifference(split.jacobian, differences) < 1e-6)
+            // The parameter shift on the split state (angles whose generator has two eigenvalues only).
+            var shiftable = QuantumCircuit(numQubits: n)
+            for instruction in circuit.instructions {
+                if case .gate(let gate) = instruction.operation, !gate.freeParameters.isEmpty,
+                   [.crx, .cry, .crz, .cu, .cu3].contains(gate.kind) { continue }
+                shiftable.appendResolved(instruction)
+            }
+            let shiftCompiled = try smallBlocks().compile(shiftable)
+            let shiftBinding = try shiftCompiled.binding(values)
+            let shiftOne = try shiftCompiled.gradient(of: sums, binding: shiftBinding, method: .parameterShift)
+            let shiftSplit = try shiftCompiled.distributedParameterShift(sums, binding: shiftBinding, group: group, bufferBytes: bufferBytes)
+            #expect(FiniteDifference.maxDifference(shiftSplit.values, shiftOne.values) < 1e-12)
+            #expect(FiniteDifference.maxDifference(shiftSplit.jacobian, shiftOne.jacobian) < 1e-12, "shift, seed \(seed) on \(comm.size) ranks")
+            let shiftDifferences = try FiniteDifference.jacobian({ try GradientFixtures.reference(shiftable, terms, values: $0) }, at: values)
+            #expect(FiniteDifference.maxDifference(shiftSplit.jacobian, shiftDifferences) < 1e-6)
+            #expect(shiftSplit.jacobian.joined().contains { abs($0) > 1e-3 }, "a Jacobian that is not all zero")
         }
     }
 }
@@ -176,6 +192,34 @@ struct DistributedObservableTests {
                 #expect(results.dropFirst().allSatisfy { $0 == nil })
             }
         }
+    }
+
+    @Test("counts and expectation values from one simulation: the counts of a plain run, the values of the dense reference")
+    func countsWithExpectations() throws {
+        var circuit = try randomCircuit(qubits: 5, gates: 30, seed: 8)
+        let terms = DistributedObservableChecks.observables(qubits: 5, seed: 3)
+        let sums = try terms.map { try PauliSum($0) }
+        let state = try ReferenceSimulator.statevector(of: circuit)
+        let reference = terms.map { ReferenceSimulator.expectation($0, in: state) }
+        circuit.measureAll()
+        let compiled = try Simulator().compile(circuit)
+        let counts = try compiled.run(shots: 500, seed: 6).counts
+        for mode in [DistributionMode.always, .never] {
+            let results = try LocalCommunicator.run(ranks: 4) { comm in
+                try compiled.run(shots: 500, seed: 6, observing: sums, on: comm, distribution: mode)
+            }
+            let first = try #require(results[0])
+            #expect(first.run.counts == counts, "\(mode)")
+            #expect(FiniteDifference.maxDifference(try #require(first.expectations), reference) < 1e-12, "\(mode)")
+            #expect((first.statistics != nil) == (mode == .always))
+        }
+        // A mid-circuit measurement has no one state to observe: refused before anything runs.
+        var midCircuit = try randomCircuit(qubits: 5, gates: 10, seed: 8)
+        midCircuit.add(ClassicalRegister(1, name: "m"))
+        midCircuit.measure(0, 0)
+        midCircuit.h(0)
+        let refused = try Simulator().compile(midCircuit)
+        #expect(throws: QuantumError.self) { try refused.run(shots: 10, seed: 1, observing: sums, on: LocalCommunicator(), distribution: .never) }
     }
 
     @Test("refusals on every rank: a measuring circuit, an observable of another width, a gate with parameters wider than a rank")

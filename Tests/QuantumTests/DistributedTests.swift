@@ -121,6 +121,13 @@ struct QuantumWorldTests {
         try DistributedObservableChecks.all(world)
         try DistributedObservableChecks.all(world, bufferBytes: 1 << 20)
     }
+
+    @Test("noise trajectories on the world's split state give the same counts as one rank")
+    func distributedNoise() throws {
+        let world = try Distributed.world()
+        guard world.size & (world.size - 1) == 0, world.size <= 4 else { return }
+        try DistributedNoiseChecks.all(world)
+    }
 }
 
 @Suite("Distributed state vector (in-process rank groups against one rank)")

@@ -112,6 +112,8 @@ final class DistributedExecutor<Real: StateScalar> {
             case .measure(let p, let c, let condition): return "measure position \(p) → c\(c)\(condition == nil ? "" : " (conditioned)")"
             case .reset(let p, let condition): return "reset position \(p)\(condition == nil ? "" : " (conditioned)")"
             case .conditioned(let op, _): return "conditioned \(op.operation.name) on positions \(op.positions)"
+            case .channel(let id, let positions, let condition):
+                return "noise channel \(id) on positions \(positions)\(condition == nil ? "" : " (conditioned)")"
             }
         }
     }
@@ -155,11 +157,14 @@ final class DistributedExecutor<Real: StateScalar> {
                 let program = try self.program(at: index, [operation])
                 state.makeUnique()
                 for executable in program { executable.apply(to: &state) }
+            case .channel:
+                // Shots split at channels: only the trajectory walk (DistributedTrajectories.swift) runs plans with them.
+                assertionFailure("a plan with noise channels runs through DistributedTrajectories")
             }
         }
     }
 
-    private func holds(_ condition: Condition?, _ bits: [UInt8]) -> Bool {
+    func holds(_ condition: Condition?, _ bits: [UInt8]) -> Bool {
         guard let condition else { return true }
         // Bit m of the register against bit m of the value (0 beyond the value's 63 bits).
         return condition.clbits.enumerated().allSatisfy { m, c in Int(bits[c]) == (m < 63 ? (condition.value >> m) & 1 : 0) }

@@ -136,7 +136,7 @@ extension CompiledCircuit {
                     for (j, d) in destination.enumerated() { inverse[d] = j }
                     try executor.permuteRanks(inverse, on: &psi)
                     for i in lambdas.indices { try executor.permuteRanks(inverse, on: &lambdas[i]) }
-                case .measure, .reset, .conditioned:
+                case .measure, .reset, .conditioned, .channel:
                     assertionFailure("a differentiated circuit is unitary (checked above)")
                 }
             }
@@ -148,7 +148,7 @@ extension CompiledCircuit {
     }
 
     /// Σ_r parts[r][i], added in rank order (the same on every rank, for any reduction order).
-    private func sumInRankOrder(_ parts: [[Double]], count: Int) -> [Double] {
+    func sumInRankOrder(_ parts: [[Double]], count: Int) -> [Double] {
         var total = [Double](repeating: 0, count: count)
         for part in parts {
             for i in 0..<min(count, part.count) { total[i] += part[i] }

@@ -39,13 +39,25 @@ enum DistributedStep: Sendable {
     case reset(position: Int, condition: Condition?)
     /// One gate run only when its classical condition holds.
     case conditioned(PlacedOperation, Condition)
+    /// A noise channel (the caller's channel number `id`) on local positions, maybe conditioned:
+    /// the shots of a trajectory split among its branches here (DistributedTrajectories.swift).
+    case channel(id: Int, positions: [Int], condition: Condition?)
 
     var isUnitary: Bool {
         switch self {
         case .stretch, .remap, .permuteRanks: true
-        case .measure, .reset, .conditioned: false
+        case .measure, .reset, .conditioned, .channel: false
         }
     }
+}
+
+/// What the planner places: an instruction of the circuit, or a noise channel (numbered by the
+/// caller) on circuit qubits, maybe conditioned. A channel needs every one of its qubits local, as
+/// a measurement or a reset does: its branch probabilities come from the reduced density matrix
+/// of those qubits, which a rank can only form from amplitudes it holds.
+enum PlanInput {
+    case instruction(Instruction)
+    case channel(id: Int, qubits: [Int], condition: Condition?)
 }
 
 /// The placement of qubits on positions, and its inverse.
@@ -108,14 +120,40 @@ struct DistributedPlan: Sendable {
     init(numQubits n: Int, globalQubits k: Int, instructions: [Instruction], restoresLayout: Bool,
          mixing: (Instruction) -> [Int]) throws
     {
+        try self.init(numQubits: n, globalQubits: k, inputs: instructions.map { .instruction($0) }, restoresLayout: restoresLayout,
+                      mixing: mixing)
+    }
+
+    /// Plans instructions and noise channels (``PlanInput``); a channel becomes a
+    /// ``DistributedStep/channel(id:positions:condition:)`` step with all its qubits local.
+    /// - Throws: as ``init(numQubits:globalQubits:instructions:restoresLayout:mixing:)``, also when a
+    ///   channel acts on more qubits than a rank holds.
+    init(numQubits n: Int, globalQubits k: Int, inputs: [PlanInput], restoresLayout: Bool,
+         mixing: (Instruction) -> [Int]) throws
+    {
         numQubits = n
         globalQubits = k
         let l = n - k
         // Swaps without a condition rename qubits: wireOf[q] is the wire that circuit qubit q is on now.
         var wireOf = Array(0..<n)
-        struct WireOperation { let instruction: Instruction; let wires: [Int]; let needed: [Int] }
+        struct WireOperation { let instruction: Instruction; let wires: [Int]; let needed: [Int]; var channel: Int? = nil }
         var operations: [WireOperation] = []
-        for instruction in instructions {
+        for input in inputs {
+            let instruction: Instruction
+            switch input {
+            case .instruction(let given): instruction = given
+            case .channel(let id, let qubits, let condition):
+                let wires = qubits.map { wireOf[$0] }
+                if wires.count > l {
+                    throw QuantumError.distribution(
+                        "a noise channel on qubits \(qubits) needs all \(wires.count) of them on one rank, but on \(1 << k) ranks each "
+                            + "rank holds \(l) qubit\(l == 1 ? "" : "s") of the \(n): use at most \(1 << (n - wires.count)) ranks")
+                }
+                // The instruction only carries the qubits and condition; `channel` marks it.
+                operations.append(WireOperation(instruction: Instruction(operation: .barrier, qubits: qubits, clbits: [], condition: condition),
+                                                wires: wires, needed: wires, channel: id))
+                continue
+            }
             if case .gate(let gate) = instruction.operation, gate.kind == .swap, instruction.condition == nil {
                 wireOf.swapAt(instruction.qubits[0], instruction.qubits[1])
                 continue
@@ -178,7 +216,7 @@ struct DistributedPlan: Sendable {
 
         for (index, operation) in operations.enumerated() {
             let isUnitary: Bool
-            if operation.instruction.condition != nil { isUnitary = false } else {
+            if operation.instruction.condition != nil || operation.channel != nil { isUnitary = false } else {
                 switch operation.instruction.operation {
                 case .measure, .reset: isUnitary = false
                 default: isUnitary = true
@@ -217,6 +255,11 @@ struct DistributedPlan: Sendable {
                 prefixEnd = steps.count
             }
             let placed = PlacedOperation(operation: operation.instruction.operation, positions: place(operation.wires))
+            if let id = operation.channel {
+                flushStretch()
+                steps.append(.channel(id: id, positions: placed.positions, condition: operation.instruction.condition))
+                continue
+            }
             if let condition = operation.instruction.condition {
                 flushStretch()
                 switch operation.instruction.operation {

@@ -27,6 +27,10 @@ public struct DistributedRunResult: Sendable {
     public let run: RunResult
     /// What moved between ranks and where the time went; nil when the state was not split.
     public let statistics: DistributionStatistics?
+    /// ⟨ψ|O_k|ψ⟩ of the state before the final measurements, one per observable asked for
+    /// (``CompiledCircuit/run(binding:shots:seed:memory:observing:on:distribution:ranksOnNode:)``);
+    /// nil when none were.
+    public internal(set) var expectations: [Double]? = nil
 }
 
 /// The final state of a run over the ranks of a communicator, on one rank.
@@ -176,13 +180,17 @@ extension CompiledCircuit {
     }
 
     /// Runs with shots on every rank of `group`, the state split across them.
+    /// With `observables`, also ⟨ψ|O_k|ψ⟩ of the final state before sampling (terminal measurements only).
     func distributedRun<Real: StateScalar>(binding values: [Parameter: Double], shots: Int, seed: UInt64?, memory: Bool,
+                                           observing observables: [PauliSum] = [],
                                            group: any RankGroup, ranksOnNode: Int = 1,
                                            bufferBytes: Int = defaultExchangeBufferBytes,
                                            as _: Real.Type) throws -> DistributedRunResult
     {
         guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
         try checkBinding(values)
+        try checkObservedRun(observables)
+        var expectations: [Double]?
         let threads = try Simulator.resolveThreads(simulator.threads)
         let terminal = plan.samplesFromFinalState
         let k = try checkDistributed(group: group, as: Real.self, copies: terminal ? 1 : 2, gathers: false, ranksOnNode: ranksOnNode)
@@ -200,6 +208,12 @@ extension CompiledCircuit {
         var bits = [UInt8](repeating: 0, count: plan.numClbits)
         if terminal {
             try executor.run(layout.steps.indices, on: &state, bits: &bits, rng: &rng)
+            if !observables.isEmpty {
+                // The layout is restored: the observables act on the positions of their qubits.
+                let placed = try observables.map { try $0.placed(qubitAt: layout.finalLayout) }
+                expectations = sumInRankOrder(try group.allgatherDoubles(try executor.localExpectations(placed, of: state)),
+                                              count: observables.count)
+            }
             if !plan.measurements.isEmpty {
                 let indices = try executor.sample(state, shots: shots, rng: &rng)
                 (counts, outcomes) = plan.countOutcomes(indices, memory: memory)
@@ -226,7 +240,7 @@ extension CompiledCircuit {
                             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
                             sampledFromFinalState: terminal, gateCount: plan.gateCount, kernelCount: plan.kernelCount,
                             execution: execution)
-        return DistributedRunResult(run: run, statistics: executor.statistics)
+        return DistributedRunResult(run: run, statistics: executor.statistics, expectations: expectations)
     }
 
     /// The final state, split across the ranks of `group` while simulating and gathered on rank 0.
@@ -272,6 +286,12 @@ extension CompiledCircuit {
     ///
     /// The same seed gives the same counts as ``run(binding:shots:seed:memory:)`` on one rank
     /// (up to draws that fall within rounding, ~1e-15, of an outcome's boundary).
+    ///
+    /// A circuit compiled with noise runs as trajectories on the split state (double precision):
+    /// at each error the shots split among its branches with the probabilities summed across the
+    /// ranks. Those counts follow the one-process distribution and are the same for the same seed
+    /// on any number of ranks, but are not the one-process engine's counts (it draws its random
+    /// numbers in another order); the density-matrix method is refused.
     /// - Parameters:
     ///   - values: a number for every parameter.
     ///   - shots: at least 1.
@@ -281,13 +301,18 @@ extension CompiledCircuit {
     ///   - ranksOnNode: ranks sharing this node's memory (nil: the launcher's count).
     /// - Returns: counts on every rank, and what was exchanged.
     /// - Throws: ``QuantumError/distribution(_:)`` (ranks not a power of two, more than 2^(n−1), a
-    ///   gate mixing more qubits than a rank holds), ``QuantumError/insufficientDistributedMemory(qubits:precision:ranks:bytesPerRank:bytesAvailable:rank:limitSource:smallestRanks:)``
+    ///   gate or noise channel needing more qubits than a rank holds, the density-matrix method),
+    ///   ``QuantumError/insufficientDistributedMemory(qubits:precision:ranks:bytesPerRank:bytesAvailable:rank:limitSource:smallestRanks:)``
     ///   on every rank, parameter errors, and the communicator's errors.
     public func run(binding values: [Parameter: Double] = [:], shots: Int, seed: UInt64? = nil, memory: Bool = false,
                     distributedOver communicator: any Communicator, ranksOnNode: Int? = nil) throws -> DistributedRunResult
     {
         let group = CommunicatorRanks(communicator)
         let onNode = Self.ranksOnNode(ranksOnNode, communicator)
+        if noisy != nil {
+            return try distributedTrajectories(binding: values, shots: shots, seed: seed, memory: memory, group: group,
+                                               ranksOnNode: onNode, reason: "trajectories on the state split across \(communicator.size) ranks")
+        }
         return switch simulator.precision {
         case .double: try distributedRun(binding: values, shots: shots, seed: seed, memory: memory, group: group,
                                          ranksOnNode: onNode, as: Double.self)
@@ -336,6 +361,15 @@ extension CompiledCircuit {
 
     /// Runs with shots on the ranks of `communicator` as `distribution` says: split across all of
     /// them, or simulated whole by rank 0 (the other ranks then return nil at once).
+    ///
+    /// A circuit compiled with noise: with the density-matrix method (requested, or chosen by the
+    /// automatic method) rank 0 runs alone under `auto`, and `always` refuses a requested density
+    /// matrix (the automatic method then takes trajectories). Trajectories run on the split state
+    /// when it splits (`always`, or `auto` when the live states of the walk do not fit one rank);
+    /// otherwise each rank runs its share of the shots on the whole state, with a seed mixed from
+    /// the run's seed and its rank, and the counts are added (the same seed and number of ranks
+    /// give the same counts). `never` leaves the run to rank 0.
+    /// ``NoisyRunInfo/reason`` says which.
     /// - Parameters:
     ///   - values: a number for every parameter.
     ///   - shots: at least 1.
@@ -351,6 +385,10 @@ extension CompiledCircuit {
                     on communicator: any Communicator, distribution: DistributionMode,
                     ranksOnNode: Int? = nil) throws -> DistributedRunResult?
     {
+        if noisy != nil {
+            return try noisyRun(binding: values, shots: shots, seed: seed, memory: memory, on: communicator, distribution: distribution,
+                                ranksOnNode: ranksOnNode)
+        }
         let copies = plan.samplesFromFinalState ? 1 : 2
         if try splitsState(over: communicator, distribution: distribution, copies: copies, ranksOnNode: ranksOnNode) {
             return try run(binding: values, shots: shots, seed: seed, memory: memory, distributedOver: communicator,
@@ -358,6 +396,49 @@ extension CompiledCircuit {
         }
         guard communicator.rank == 0 else { return nil }
         return DistributedRunResult(run: try run(binding: values, shots: shots, seed: seed, memory: memory), statistics: nil)
+    }
+
+    /// Counts and expectation values of Pauli sums from one simulation, over the ranks of
+    /// `communicator` as `distribution` says: ⟨ψ|O_k|ψ⟩ of the state before the final measurements,
+    /// then the shots sampled from it (the same counts as
+    /// ``run(binding:shots:seed:memory:on:distribution:ranksOnNode:)`` for the same seed). On a
+    /// split state the observables' parts are added across the ranks, nothing gathered.
+    /// - Parameters:
+    ///   - values: a number for every parameter.
+    ///   - shots: at least 1.
+    ///   - seed: the seed.
+    ///   - memory: keep each shot's outcome.
+    ///   - observables: Pauli sums as wide as the circuit.
+    ///   - communicator: the ranks.
+    ///   - distribution: `always`, `auto` (split when the state does not fit one rank) or `never`.
+    ///   - ranksOnNode: ranks sharing this node's memory (nil: the launcher's count).
+    /// - Returns: counts and ``DistributedRunResult/expectations`` on every rank when split, on rank
+    ///   0 only (nil elsewhere) otherwise.
+    /// - Throws: ``QuantumError/observableWidth(received:numQubits:)``; ``QuantumError/invalidState(_:)``
+    ///   when the circuit measures before its end, resets or has conditions, or has noise (use
+    ///   ``estimateExpectations(_:values:)``); otherwise as ``run(binding:shots:seed:memory:on:distribution:ranksOnNode:)``.
+    public func run(binding values: [Parameter: Double] = [:], shots: Int, seed: UInt64? = nil, memory: Bool = false,
+                    observing observables: [PauliSum], on communicator: any Communicator, distribution: DistributionMode,
+                    ranksOnNode: Int? = nil) throws -> DistributedRunResult?
+    {
+        if noisy != nil {
+            throw QuantumError.invalidState("counts and expectation values from one run need a circuit without noise: "
+                                            + "estimate a noisy circuit's expectation values with estimateExpectations(_:values:)")
+        }
+        try checkObservedRun(observables)
+        if try splitsState(over: communicator, distribution: distribution, ranksOnNode: ranksOnNode) {
+            let group = CommunicatorRanks(communicator)
+            let onNode = Self.ranksOnNode(ranksOnNode, communicator)
+            return switch simulator.precision {
+            case .double: try distributedRun(binding: values, shots: shots, seed: seed, memory: memory, observing: observables,
+                                             group: group, ranksOnNode: onNode, as: Double.self)
+            case .single: try distributedRun(binding: values, shots: shots, seed: seed, memory: memory, observing: observables,
+                                             group: group, ranksOnNode: onNode, as: Float.self)
+            }
+        }
+        guard communicator.rank == 0 else { return nil }
+        let (result, expectations) = try runObserving(observables, binding: values, shots: shots, seed: seed, memory: memory)
+        return DistributedRunResult(run: result, statistics: nil, expectations: expectations)
     }
 
     /// The final state on rank 0, computed over the ranks of `communicator` as `distribution` says.

@@ -341,6 +341,15 @@ struct ShiftedDensity: Sendable {
     let occurrences: [Occurrence]
 
     init(circuit: QuantumCircuit, noise: NoiseModel, fusion: Bool) throws {
+        let (shifted, occurrences) = ShiftedDensity.shifting(circuit)
+        self.occurrences = occurrences
+        engine = try DensityMatrixEngine(program: try NoisyProgram(circuit: shifted, noise: noise), fusion: fusion)
+    }
+
+    /// The circuit with every parameterised angle a(θ) replaced by a(θ) + σ_k (σ_k a fresh
+    /// parameter per occurrence), and the occurrences in order. Shared by the noisy parameter shift
+    /// and the parameter shift on a split state (Distributed/DistributedParameterShift.swift).
+    static func shifting(_ circuit: QuantumCircuit) -> (circuit: QuantumCircuit, occurrences: [Occurrence]) {
         var occurrences: [Occurrence] = []
         var shifted = circuit
         var instructions = circuit.instructions
@@ -362,7 +371,6 @@ struct ShiftedDensity: Sendable {
                                           condition: instruction.condition)
         }
         shifted.replaceInstructions(instructions)
-        self.occurrences = occurrences
-        engine = try DensityMatrixEngine(program: try NoisyProgram(circuit: shifted, noise: noise), fusion: fusion)
+        return (shifted, occurrences)
     }
 }

@@ -92,6 +92,32 @@ struct NoisyProgram: Sendable {
         self.measurements = measurements
     }
 
+    /// For each step, whether it is a measurement that can be sampled from the final state of a
+    /// trajectory (deferred to the leaves): nothing after it touches its qubit, writes its bit
+    /// again or reads its bit in a condition. The trajectory engines (one node and split) share it.
+    var deferrableMeasurements: [Bool] {
+        var deferrable = [Bool](repeating: false, count: steps.count)
+        var touchedQubits = Set<Int>(), writtenBits = Set<Int>(), readBits = Set<Int>()
+        for (i, step) in steps.enumerated().reversed() {
+            switch step {
+            case .measure(let q, let c, _, let condition):
+                deferrable[i] = condition == nil && !touchedQubits.contains(q) && !writtenBits.contains(c) && !readBits.contains(c)
+                touchedQubits.insert(q)
+                writtenBits.insert(c)
+                if let condition { readBits.formUnion(condition.clbits) }
+            case .gate(_, let qubits, let condition), .channel(_, let qubits, let condition):
+                touchedQubits.formUnion(qubits)
+                if let condition { readBits.formUnion(condition.clbits) }
+            case .reset(let q, let condition):
+                touchedQubits.insert(q)
+                if let condition { readBits.formUnion(condition.clbits) }
+            case .barrier:
+                break
+            }
+        }
+        return deferrable
+    }
+
     /// Whether any step is a channel whose branch depends on the state, or a reset (so a pure
     /// state does not stay pure).
     var hasChannels: Bool { steps.contains { if case .channel = $0 { true } else { false } } }
@@ -125,6 +151,38 @@ struct NoisyProgram: Sendable {
             for (bits, w) in branches { result[countsKey(bits), default: 0] += w }
         }
         return result
+    }
+
+    /// The counts keys of a trajectory's shots: each basis index (bit j: qubit j) of its final
+    /// state recorded into `bits` by the deferred measurements, through their readout errors (one
+    /// uniform each). Both trajectory engines (one node and split) read their leaves with it.
+    func leafKeys(_ indices: [Int], bits start: [UInt8], deferred: [(qubit: Int, clbit: Int, readout: ReadoutError?)],
+                  rng: inout SeededGenerator) -> [String]
+    {
+        var keys: [String] = []
+        keys.reserveCapacity(indices.count)
+        var bits = start
+        for index in indices {
+            for m in deferred {
+                let value = (index >> m.qubit) & 1
+                bits[m.clbit] = UInt8(m.readout.map { $0.record(value, uniform: rng.nextUniform()) } ?? value)
+            }
+            keys.append(countsKey(bits))
+        }
+        return keys
+    }
+
+    /// Counts (empty when nothing is measured) and, with `memory`, every shot's key: the leaves in
+    /// seed order, then shuffled with the run's seed, so neither depends on the order the leaves ran in.
+    func counts(of leaves: [TrajectoryEngine.Leaf], seed: UInt64, memory: Bool) -> (counts: [String: Int], memory: [String]?) {
+        var counts: [String: Int] = [:]
+        for leaf in leaves { for key in leaf.keys ?? [] { counts[key, default: 0] += 1 } }
+        if measurements.isEmpty { counts = [:] }
+        guard memory else { return (counts, nil) }
+        var all = leaves.sorted { $0.seed < $1.seed }.flatMap { $0.keys ?? [] }
+        var rng = SeededGenerator(seed: seed ^ 0x6D65_6D6F_7279)
+        all.shuffle(using: &rng)
+        return (counts, all)
     }
 
     /// Counts from outcome indices of the measured qubits at the end (bit j of an index is qubit

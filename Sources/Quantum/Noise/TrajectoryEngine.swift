@@ -89,6 +89,31 @@ struct TrajectoryEngine: Sendable {
             stateDependent = branches.contains { !$0.isUnitary }
         }
 
+        /// P(b) of every branch for a state whose reduced density matrix on ``qubits`` is `reduced`
+        /// (unnormalised, row-major; nil when no branch depends on the state): a term's
+        /// probability times Tr(K†Kρ)/Tr ρ for its Kraus operator K.
+        func probabilities(reduced: [Complex<Double>]?) -> [Double] {
+            let d = 1 << qubits.count
+            let trace = reduced.map { rho in (0..<d).reduce(0.0) { $0 + rho[$1 * d + $1].real } } ?? 1
+            return branches.map { branch in
+                var p = branch.probability
+                if !branch.isUnitary, let rho = reduced {
+                    let m = branch.matrix.adjoint() * branch.matrix
+                    var s = 0.0
+                    for a in 0..<d { for c in 0..<d { s += (m[a, c] * rho[c * d + a]).real } }
+                    p *= s / trace
+                }
+                return p
+            }
+        }
+
+        /// Whether branch b's operator is a multiple of the identity (nothing to apply).
+        func isIdentity(_ b: Int) -> Bool {
+            let branch = branches[b]
+            return branch.isUnitary && branch.matrix.isDiagonal
+                && branch.matrix.diagonalEntries.allSatisfy { ($0 - branch.matrix[0, 0]).length <= 1e-15 }
+        }
+
         /// A lower bound of the smallest eigenvalue of a Hermitian matrix: the smallest Gershgorin
         /// disc's left end (exact for diagonal matrices), at least 0.
         static func smallestEigenvalueBound(_ a: SmallMatrix) -> Double {
@@ -267,27 +292,7 @@ struct TrajectoryEngine: Sendable {
         numQubits = program.numQubits
         numClbits = program.numClbits
         let steps = program.steps
-        // A measurement is deferred to the leaves when nothing after it touches its qubit, writes
-        // its bit again or reads its bit in a condition.
-        var deferrable = [Bool](repeating: false, count: steps.count)
-        var touchedQubits = Set<Int>(), writtenBits = Set<Int>(), readBits = Set<Int>()
-        for (i, step) in steps.enumerated().reversed() {
-            switch step {
-            case .measure(let q, let c, _, let condition):
-                deferrable[i] = condition == nil && !touchedQubits.contains(q) && !writtenBits.contains(c) && !readBits.contains(c)
-                touchedQubits.insert(q)
-                writtenBits.insert(c)
-                if let condition { readBits.formUnion(condition.clbits) }
-            case .gate(_, let qubits, let condition), .channel(_, let qubits, let condition):
-                touchedQubits.formUnion(qubits)
-                if let condition { readBits.formUnion(condition.clbits) }
-            case .reset(let q, let condition):
-                touchedQubits.insert(q)
-                if let condition { readBits.formUnion(condition.clbits) }
-            case .barrier:
-                break
-            }
-        }
+        let deferrable = program.deferrableMeasurements
         var segments: [Segment] = []
         var deferred: [(Int, Int, ReadoutError?)] = []
         var run: [Stream.Element] = []
@@ -483,19 +488,7 @@ struct TrajectoryEngine: Sendable {
         // The leaving shots' distribution over branches: (P(b) − q·[b free])/(1 − q).
         var reduced: [Complex<Double>]?
         if location.stateDependent { reduced = reducedDensityMatrix(node.state, location.qubits) }
-        let d = 1 << location.qubits.count
-        let trace = reduced.map { rho in (0..<d).reduce(0.0) { $0 + rho[$1 * d + $1].real } } ?? 1
-        let weights = location.branches.enumerated().map { b, branch -> Double in
-            var p = branch.probability
-            if !branch.isUnitary, let rho = reduced {
-                let m = branch.matrix.adjoint() * branch.matrix
-                var s = 0.0
-                for a in 0..<d { for c in 0..<d { s += (m[a, c] * rho[c * d + a]).real } }
-                p *= s / trace
-            }
-            if b == location.free { p -= q }
-            return max(0, p)
-        }
+        let weights = location.probabilities(reduced: reduced).enumerated().map { b, p in max(0, b == location.free ? p - q : p) }
         let counts = multinomial(leaving, weights, &rng)
         var children: [Node] = []
         var freeShots = m - leaving + counts[location.free]
@@ -511,10 +504,7 @@ struct TrajectoryEngine: Sendable {
             var child = node
             child.shots = count
             child.seed = rng.next()
-            let branch = location.branches[b]
-            let identity = branch.isUnitary && branch.matrix.isDiagonal
-                && branch.matrix.diagonalEntries.allSatisfy { ($0 - branch.matrix[0, 0]).length <= 1e-15 }
-            child.pending = identity ? nil : (branch.matrix, location.qubits)
+            child.pending = location.isIdentity(b) ? nil : (location.branches[b].matrix, location.qubits)
             children.append(child)
         }
         return (children, counts.enumerated().filter { $0.offset != location.free && $0.element > 0 }.count)
@@ -636,29 +626,10 @@ struct TrajectoryEngine: Sendable {
         let (leaves, tally) = walk(values: values, shots: shots, seed: seed, threads: threads, initialState: nil) { node in
             var rng = SeededGenerator(seed: node.seed)
             let indices = node.state.sampleIndices(shots: node.shots, using: &rng)
-            var keys: [String] = []
-            keys.reserveCapacity(node.shots)
-            var bits = node.bits
-            for index in indices {
-                for m in deferred {
-                    let value = (index >> m.qubit) & 1
-                    bits[m.clbit] = UInt8(m.readout.map { $0.record(value, uniform: rng.nextUniform()) } ?? value)
-                }
-                keys.append(program.countsKey(bits))
-            }
-            return Leaf(seed: node.seed, shots: node.shots, keys: keys, values: nil)
+            return Leaf(seed: node.seed, shots: node.shots, keys: program.leafKeys(indices, bits: node.bits, deferred: deferred, rng: &rng),
+                        values: nil)
         }
-        var counts: [String: Int] = [:]
-        for leaf in leaves { for key in leaf.keys ?? [] { counts[key, default: 0] += 1 } }
-        if program.measurements.isEmpty { counts = [:] }
-        var outcomes: [String]?
-        if memory {
-            // Leaves in seed order, then the shots shuffled with the run's seed: the same for any thread count.
-            var all = leaves.sorted { $0.seed < $1.seed }.flatMap { $0.keys ?? [] }
-            var rng = SeededGenerator(seed: seed ^ 0x6D65_6D6F_7279)
-            all.shuffle(using: &rng)
-            outcomes = all
-        }
+        let (counts, outcomes) = program.counts(of: leaves, seed: seed, memory: memory)
         return TrajectoryRun(counts: counts, memory: outcomes, shots: shots, seed: seed, branches: tally.leaves,
                              errorsApplied: tally.errorsApplied, reason: "")
     }
