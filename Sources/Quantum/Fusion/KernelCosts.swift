@@ -1,7 +1,7 @@
 // The fuser's cost model: the time a block's kernel takes per amplitude of the state, run in cache
 // inside a pass, relative to a complex one-qubit gate (1.0). The numbers are measured, per kernel
 // form, by `verdant bench --suite quantum --cases kernels` (Double, thread CPU time; the table and
-// its raw JSON are in docs/benchmarks.md and Benchmarks/results/quantum-kernels-20261206.json);
+// its raw JSON are in docs/benchmarks.md and Benchmarks/results/quantum-kernels-20261206-amd.json);
 // controlled kernels visit only the controlled part of the state (2^−controls of it).
 
 /// Estimated kernel times, per amplitude, relative to a complex one-qubit gate.
