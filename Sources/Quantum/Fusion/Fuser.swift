@@ -15,9 +15,10 @@
 // 2. Widening. A block merges into the next block that shares a qubit (passing blocks it
 //    commutes with) while the union has at most `maxQubits` qubits and the merged kernel is
 //    cheaper than the two, or cheaper than the two and the blocks after them that lie on the
-//    union's qubits, which it then takes in: so k (2…5) is chosen per block by cost. Permutations merge into
-//    permutations and diagonals into diagonals at no extra cost per amplitude; dense blocks grow
-//    only where the larger kernel still costs less than the smaller ones it replaces.
+//    union's qubits, which it then takes in: so k (2…5) is chosen per block by cost.
+//    Permutations merge into permutations and diagonals into diagonals at no extra cost per
+//    amplitude; dense blocks grow only where the larger kernel still costs less than the smaller
+//    ones it replaces.
 // Products whose form differs from what their parts suggest (a dense-looking run that is
 // diagonal) are found because every candidate is multiplied out and classified, not guessed.
 // Blocks that hold a gate with free parameters are classified by their gates' kinds (diagonal if
