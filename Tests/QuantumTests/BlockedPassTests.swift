@@ -6,9 +6,10 @@ import _TestSupport
 @Suite("Cache-blocked passes and permutation kernels")
 struct BlockedPassTests {
     /// A simulator whose passes use `blockQubits` local qubits, so small states are blocked.
-    func simulator(blockQubits: Int?, threads: Int = 2, precision: Precision = .double) -> Simulator {
+    func simulator(blockQubits: Int?, threads: Int = 2, precision: Precision = .double, maxFusedQubits: Int = 5) -> Simulator {
         var s = Simulator(precision: precision, threads: threads)
         s.blockQubits = blockQubits
+        s.maxFusedQubits = maxFusedQubits
         return s
     }
 
@@ -21,14 +22,19 @@ struct BlockedPassTests {
                 RandomCircuits.prepareGenericState(&circuit, &rng)
                 circuit = try circuit.compose(try RandomCircuits.circuit(qubits: n, gates: 60, &rng))
                 let expected = try ReferenceSimulator.statevector(of: circuit)
-                let plan = try ExecutionPlan(circuit: circuit, fusion: true)
+                // Blocks narrower than a pass (on states this small the fuser would otherwise make
+                // most blocks as wide as it may, and no pass of 2 or 3 local qubits could hold them).
+                let widest = min(5, blockQubits - 1)
+                let plan = try ExecutionPlan(circuit: circuit, fusion: true, maxFusedQubits: widest)
                 let items = plan.schedule(plan.steps.indices, blockQubits: blockQubits)
                 #expect(items.contains { if case .pass = $0 { true } else { false } }, "no pass formed (n = \(n))")
                 for threads in [1, 2] {
-                    let ours = try simulator(blockQubits: blockQubits, threads: threads).statevector(circuit).amplitudes
+                    let ours = try simulator(blockQubits: blockQubits, threads: threads, maxFusedQubits: widest)
+                        .statevector(circuit).amplitudes
                     #expect(Distance.max(ours, expected) < doubleTolerance, "n = \(n), L = \(blockQubits), \(threads) threads")
                 }
-                let single = try simulator(blockQubits: blockQubits, precision: .single).statevector(circuit, as: Float.self).amplitudes
+                let single = try simulator(blockQubits: blockQubits, precision: .single, maxFusedQubits: widest)
+                    .statevector(circuit, as: Float.self).amplitudes
                 #expect(Distance.max(single.map { Complex(Double($0.real), Double($0.imaginary)) }, expected) < floatTolerance)
             }
         }
@@ -139,7 +145,8 @@ struct BlockedPassTests {
         var rng = SeededGenerator(seed: 12)
         var circuit = QuantumCircuit(numQubits: 15)
         RandomCircuits.prepareGenericState(&circuit, &rng)
-        let prepared = try Simulator(threads: threads).statevector(circuit).amplitudes
+        // Prepared as `ours` below prepares it (unfused), so that only the permutations differ.
+        let prepared = try Simulator(threads: threads, fusion: false).statevector(circuit).amplitudes
         circuit.x(0); circuit.x(9); circuit.cx(3, 0); circuit.cx(0, 14); circuit.ccx(1, 13, 5)
         circuit.swap(0, 1); circuit.swap(14, 2); circuit.cswap(4, 0, 12); circuit.mcx([0, 1, 2], 7)
         let plan = try ExecutionPlan(circuit: circuit, fusion: false)

@@ -306,6 +306,33 @@ struct FusionAgreementTests {
         }
     }
 
+    @Test("widening takes in the later blocks on its qubits when only all of them together pay")
+    func wideningTakesInLaterBlocks() throws {
+        // u⊗u·cx on (0, 1), (1, 2), (0, 2): three dense 4×4 blocks (2.6 one-qubit gates each). Any
+        // two merged (a 3-qubit kernel, 5.7) cost more than apart (5.2); all three less (7.8).
+        var circuit = QuantumCircuit(numQubits: 15)
+        for (j, (a, b)) in [(0, 1), (1, 2), (0, 2)].enumerated() {
+            let angle = 0.3 + 0.2 * Double(j)
+            circuit.u(angle, 0.5, -angle, a); circuit.u(0.7, angle, 0.1, b); circuit.cx(a, b)
+        }
+        let plan = try ExecutionPlan(circuit: circuit, fusion: true)
+        let blocks = plan.fusion(plan.steps.indices).blocks
+        #expect(blocks.map(\.qubits) == [[0, 1, 2]])
+        #expect(try Self.worstDifference(circuit) < 1e-12)
+        var crossing = QuantumCircuit(numQubits: 15)
+        for (j, (a, b)) in [(0, 1), (1, 2), (2, 3), (0, 2)].enumerated() {
+            let angle = 0.3 + 0.2 * Double(j)
+            crossing.u(angle, 0.5, -angle, a); crossing.u(0.7, angle, 0.1, b); crossing.cx(a, b)
+        }
+        // (2, 3) touches qubit 2 and one outside: the last block (steps 9–11, on (0, 2)) may not move
+        // back past it into the block of the first two (steps 0–5; the u on 2 at step 6 may join it).
+        let crossingPlan = try ExecutionPlan(circuit: crossing, fusion: true)
+        let crossingBlocks = crossingPlan.fusion(crossingPlan.steps.indices).blocks
+        #expect(!crossingBlocks.contains { $0.steps.contains(2) && $0.steps.contains(11) },
+                "\(crossingBlocks.map { ($0.qubits, $0.steps) })")
+        #expect(try Self.worstDifference(crossing) < 1e-12)
+    }
+
     @Test("barriers bound fusion")
     func barriers() throws {
         var circuit = QuantumCircuit(numQubits: 2)

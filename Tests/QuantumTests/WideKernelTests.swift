@@ -132,7 +132,8 @@ struct WideKernelTests {
 
     /// The dense k-target loops (k = 2…5): the wide loop, the portable SIMD loop and a plain
     /// group-by-group product (the oracle) on random states and matrices; target sets with and
-    /// without qubits 0 and 1, with controls (also on qubit 0), ranges cut inside runs.
+    /// without qubits 0 and 1 (the float loops' across-lanes form), with controls and held bits (also on
+    /// qubits 0 and 1, where the wide loops fall back to narrower forms), ranges cut inside runs.
     static func compareDense<Real: StateScalar>(_: Real.Type, tolerance: Double) {
         let n = 8
         var rng = SeededGenerator(seed: 91)
@@ -141,11 +142,13 @@ struct WideKernelTests {
                                    [1, 2, 4, 7], [0, 2, 4, 6, 7], [2, 3, 4, 5, 6], [1, 3, 5, 6, 7]]
         for targets in targetSets {
             let free = (0..<n).filter { !targets.contains($0) }
-            for controlMask in [0, 1 << free[free.count - 1], 1 << free[0]] {
+            // Fixed bits besides the targets: none, a control on the highest or the lowest free
+            // qubit, and a held bit (skipped, left 0: a multiplexed part) on the lowest free qubit.
+            for (controlMask, held) in [(0, 0), (1 << free[free.count - 1], 0), (1 << free[0], 0), (0, 1 << free[0])] {
                 let d = 1 << targets.count
                 let matrix = (0..<(2 * d * d)).map { _ in Real(rng.nextUniform() - 0.5) }
                 let offsets = (0..<d).map { r in targets.enumerated().reduce(0) { r & (1 << $1.offset) != 0 ? $0 | (1 << $1.element) : $0 } }
-                let positions = setBitPositions(controlMask | targets.reduce(0) { $0 | (1 << $1) })
+                let positions = setBitPositions(controlMask | held | targets.reduce(0) { $0 | (1 << $1) })
                 let freeCount = (1 << n) >> positions.count
                 let runLength = 1 << positions[0]
                 for (start, end) in [(0, freeCount), (1, freeCount - 1), (3, 4)] where start < end {

@@ -14,9 +14,11 @@
 //    diagonal, a SWAP written as three CX to a permutation, a CX and its neighbours to a dense 4×4.
 // 2. Widening. A block merges into the next block that shares a qubit (passing blocks it
 //    commutes with) while the union has at most `maxQubits` qubits and the merged kernel is
-//    cheaper than the two: so k (2…5) is chosen per block by cost. Permutations merge into
-//    permutations and diagonals into diagonals at no extra cost per amplitude; dense blocks grow
-//    only where the larger kernel still costs less than the smaller ones it replaces.
+//    cheaper than the two, or cheaper than the two and the blocks after them that lie on the
+//    union's qubits, which it then takes in: so k (2…5) is chosen per block by cost.
+//    Permutations merge into permutations and diagonals into diagonals at no extra cost per
+//    amplitude; dense blocks grow only where the larger kernel still costs less than the smaller
+//    ones it replaces.
 // Products whose form differs from what their parts suggest (a dense-looking run that is
 // diagonal) are found because every candidate is multiplied out and classified, not guessed.
 // Blocks that hold a gate with free parameters are classified by their gates' kinds (diagonal if
@@ -218,10 +220,18 @@ struct Fuser {
                         j += 1
                         continue
                     }
-                    if fusable(c), (b.mask | c.mask).nonzeroBitCount <= maxQubits, let merged = cheaperMerge(b, c) {
-                        groups[j] = merged
-                        groups[i].alive = false
-                        break
+                    if fusable(c), (b.mask | c.mask).nonzeroBitCount <= maxQubits {
+                        if let merged = cheaperMerge(b, c) {
+                            groups[j] = merged
+                            groups[i].alive = false
+                            break
+                        }
+                        if let (merged, absorbed) = cheaperClosure(b, c, at: j, in: groups) {
+                            groups[j] = merged
+                            groups[i].alive = false
+                            for k in absorbed { groups[k].alive = false }
+                            break
+                        }
                     }
                     if commute(b, c) {
                         j += 1
@@ -375,6 +385,41 @@ struct Fuser {
         return Group(members: a.members + b.members, mask: mask, mixingMask: mixing, isDiagonal: diagonal,
                      isPermutation: false, matrix: nil, shape: nil, parameterised: true,
                      cost: estimate(form: diagonal ? .diagonal : .dense, mask: mask, mixing: mixing))
+    }
+
+    /// `a` then `b` (at `index`) merged together with the blocks after `b` that lie on their qubits,
+    /// when that costs less than all of them apart: a wider kernel often pays only once it takes
+    /// in the blocks that follow on its qubits (a 5-qubit kernel costs about as much as 20
+    /// one-qubit gates, and no single neighbour brings that many). A later block is taken in when
+    /// all its qubits are the union's and no block left in between touches them: it then moves
+    /// back past blocks on other qubits only (which commute with it). A block left in between
+    /// (one that has qubits outside the union, or may not fuse) closes its qubits of the union to
+    /// later blocks. Returns the merged group and the indices of the blocks it took in.
+    private func cheaperClosure(_ a: Group, _ b: Group, at index: Int, in groups: [Group]) -> (Group, [Int])? {
+        let mask = a.mask | b.mask
+        var absorbed: [Int] = []
+        var apart = a.cost + b.cost
+        var closed = 0
+        var k = index + 1
+        let last = min(groups.count, index + 1 + window)
+        while k < last, closed != mask {
+            let g = groups[k]
+            k += 1
+            guard g.alive, g.mask & mask != 0 else { continue }
+            if g.mask & ~mask == 0, g.mask & closed == 0, fusable(g) {
+                absorbed.append(k - 1)
+                apart += g.cost
+            } else {
+                closed |= g.mask & mask
+            }
+        }
+        guard !absorbed.isEmpty else { return nil }
+        // The widest form first (a product may still turn out diagonal or a permutation, never costlier).
+        let estimate = costs.cost(form: .dense, targets: mask.nonzeroBitCount, controls: 0, width: numQubits)
+        guard estimate <= apart + 1e-12 else { return nil }
+        var merged = merge(a, b)
+        for k in absorbed { merged = merge(merged, groups[k]) }
+        return merged.cost <= apart + 1e-12 ? (merged, absorbed) : nil
     }
 
     /// `a` then `b` merged, when that costs less than the two apart (estimated from the forms
