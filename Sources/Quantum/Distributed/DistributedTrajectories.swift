@@ -223,25 +223,16 @@ struct DistributedTrajectories {
         let local = [probabilityOfOne(p, numQubits: l, qubit: position, threads: node.state.threads),
                      normSquared(p, numQubits: l, threads: node.state.threads)]
         let total = try summed(local, executor.group)
-        let one = min(1, max(0, total[0] / total[1]))
-        var rng = SeededGenerator(seed: node.seed)
-        let ones = binomial(node.shots, one, &rng)
         var children: [Node] = []
-        for (outcome, shots) in [(0, node.shots - ones), (1, ones)] where shots > 0 {
-            var recordedSplit: [(Int, Int)] = [(outcome, shots)]
-            if let readout, clbit != nil {
-                let flipped = binomial(shots, readout.probabilities[outcome][1 - outcome], &rng)
-                recordedSplit = [(outcome, shots - flipped), (1 - outcome, flipped)].filter { $0.1 > 0 }
-            }
-            let kept = (outcome == 1 ? total[0] : total[1] - total[0])
-            for (recorded, count) in recordedSplit {
-                var child = node
-                child.shots = count
-                child.seed = rng.next()
-                child.outcome = (position, outcome, 1 / kept.squareRoot(), reset && outcome == 1)
-                if let clbit { child.bits[clbit] = UInt8(recorded) }
-                children.append(child)
-            }
+        for part in TrajectoryEngine.measurementSplit(shots: node.shots, probabilityOfOne: total[0] / total[1],
+                                                      readout: clbit == nil ? nil : readout, seed: node.seed) {
+            let kept = (part.outcome == 1 ? total[0] : total[1] - total[0])
+            var child = node
+            child.shots = part.shots
+            child.seed = part.seed
+            child.outcome = (position, part.outcome, 1 / kept.squareRoot(), reset && part.outcome == 1)
+            if let clbit { child.bits[clbit] = UInt8(part.recorded) }
+            children.append(child)
         }
         return children
     }

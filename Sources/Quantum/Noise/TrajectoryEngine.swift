@@ -510,28 +510,41 @@ struct TrajectoryEngine: Sendable {
         return (children, counts.enumerated().filter { $0.offset != location.free && $0.element > 0 }.count)
     }
 
+    /// How `shots` shots split at a measurement: by the outcome (a binomial draw with
+    /// `probabilityOfOne`, clamped to [0, 1]), then each outcome's shots by the readout error into
+    /// the bit recorded, each part with its child's seed — all from one generator seeded with
+    /// `seed`, in outcome order. The one-node tree and the split-state walk share it, so both use
+    /// the random stream the same way.
+    static func measurementSplit(shots: Int, probabilityOfOne one: Double, readout: ReadoutError?, seed: UInt64)
+        -> [(outcome: Int, recorded: Int, shots: Int, seed: UInt64)]
+    {
+        var rng = SeededGenerator(seed: seed)
+        let ones = binomial(shots, min(1, max(0, one)), &rng)
+        var parts: [(outcome: Int, recorded: Int, shots: Int, seed: UInt64)] = []
+        for (outcome, count) in [(0, shots - ones), (1, ones)] where count > 0 {
+            var recordedSplit: [(Int, Int)] = [(outcome, count)]
+            if let readout {
+                let flipped = binomial(count, readout.probabilities[outcome][1 - outcome], &rng)
+                recordedSplit = [(outcome, count - flipped), (1 - outcome, flipped)].filter { $0.1 > 0 }
+            }
+            for (recorded, n) in recordedSplit { parts.append((outcome, recorded, n, rng.next())) }
+        }
+        return parts
+    }
+
     /// Splits a node at a measurement (or reset) by its outcome, then by the readout error.
     private func measure(_ node: inout Node, qubit: Int, clbit: Int?, readout: ReadoutError?, reset: Bool) -> [Node] {
-        var rng = SeededGenerator(seed: node.seed)
         let p = node.state.storage.pointer
         let one = probabilityOfOne(p, numQubits: numQubits, qubit: qubit, threads: node.state.threads)
             / normSquared(p, numQubits: numQubits, threads: node.state.threads)
-        let ones = binomial(node.shots, min(1, max(0, one)), &rng)
         var children: [Node] = []
-        for (outcome, shots) in [(0, node.shots - ones), (1, ones)] where shots > 0 {
-            var recordedSplit: [(Int, Int)] = [(outcome, shots)]
-            if let readout, clbit != nil {
-                let flipped = binomial(shots, readout.probabilities[outcome][1 - outcome], &rng)
-                recordedSplit = [(outcome, shots - flipped), (1 - outcome, flipped)].filter { $0.1 > 0 }
-            }
-            for (recorded, count) in recordedSplit {
-                var child = node
-                child.shots = count
-                child.seed = rng.next()
-                child.collapse = (qubit, outcome, reset && outcome == 1)
-                if let clbit { child.bits[clbit] = UInt8(recorded) }
-                children.append(child)
-            }
+        for part in Self.measurementSplit(shots: node.shots, probabilityOfOne: one, readout: clbit == nil ? nil : readout, seed: node.seed) {
+            var child = node
+            child.shots = part.shots
+            child.seed = part.seed
+            child.collapse = (qubit, part.outcome, reset && part.outcome == 1)
+            if let clbit { child.bits[clbit] = UInt8(part.recorded) }
+            children.append(child)
         }
         return children
     }
