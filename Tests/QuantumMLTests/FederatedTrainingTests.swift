@@ -461,6 +461,20 @@ struct FederatedTrainingTests {
             guard case .failure(let error) = outcome else { Issue.record("resumed without rank 1's checkpoints"); continue }
             #expect("\(error)".contains("no common step (steps by rank — rank 0: 8, 12; rank 1: none)"), "\(error)")
         }
+        // The other kind's checkpoints: one process in a folder of per-rank files, and shards in a
+        // folder holding a one-process run's file (named as one process names it) — each says so.
+        var single = plain
+        single.checkpoint = CheckpointSettings(directory: root + "/per-site", recipients: [.key(key)], keys: InputKeys(identities: [.key(key)]),
+                                               resumeFrom: root + "/per-site")
+        let oneProcess = thrownMessage { _ = try VariationalModel.trainClassifier(data, configuration: single) } ?? "no error"
+        #expect(oneProcess.contains("it holds the per-rank checkpoints of a run on federated shards"), "\(oneProcess)")
+        let onePath = folder.path("one")
+        try FileManager.default.createDirectory(atPath: onePath, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: try files("per-site", rank: 0)[0], toPath: onePath + "/checkpoint-000000000008.sealed")
+        for outcome in try train(plain, "one", resume: true) {
+            guard case .failure(let error) = outcome else { Issue.record("shards resumed from a one-process folder"); continue }
+            #expect("\(error)".contains("it holds a one-process run's checkpoints ('checkpoint-000000000008.sealed')"), "\(error)")
+        }
     }
 }
 

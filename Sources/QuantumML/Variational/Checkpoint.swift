@@ -56,8 +56,10 @@ public struct CheckpointSettings: Sendable {
 
 /// Why a checkpoint cannot be written or used.
 public enum CheckpointError: Error, CustomStringConvertible, LocalizedError {
-    /// The folder to resume from holds no checkpoint.
-    case notFound(directory: String)
+    /// The folder to resume from holds no checkpoint of this kind of run. `other` says what it
+    /// does hold when that is the other kind's: a one-process run's checkpoints where a run on
+    /// federated shards looks for per-rank ones, or the reverse.
+    case notFound(directory: String, other: String? = nil)
     /// A new run's checkpoint folder already holds another run's checkpoints.
     case occupied(directory: String, file: String)
     /// A checkpoint that cannot be opened or read: modified after it was written (a sealed file's
@@ -75,7 +77,8 @@ public enum CheckpointError: Error, CustomStringConvertible, LocalizedError {
     /// The message: what is wrong, where, and what to do.
     public var description: String {
         switch self {
-        case .notFound(let directory):
+        case .notFound(let directory, let other):
+            if let other { return "no checkpoint to resume from in '\(directory)' for this run: \(other)" }
             return "no checkpoint to resume from in '\(directory)' (checkpoint-*.sealed or checkpoint-*.json); "
                 + "start the run with --checkpoint '\(directory)' instead"
         case .occupied(let directory, let file):

@@ -55,7 +55,10 @@ enum TrainingRun {
             } else {
                 saved = try agree(communicator) { () -> (file: CheckpointFile, path: String) in
                     guard let found = try CheckpointStore.newest(in: folder, keys: checkpoints.keys, sealed: sealed) else {
-                        throw CheckpointError.notFound(directory: folder)
+                        let shardFiles = try CheckpointStore.files(in: folder, rank: 0)
+                        throw CheckpointError.notFound(directory: folder, other: shardFiles.isEmpty ? nil
+                            : "it holds the per-rank checkpoints of a run on federated shards ('\(shardFiles[shardFiles.count - 1].name)'); "
+                                + "resume that run under mpirun with its --data 'site-{rank}…' shards, one rank per shard")
                     }
                     return found
                 }
@@ -127,7 +130,7 @@ enum TrainingRun {
     /// ahead; each keeps two), read by each rank from its own files.
     /// - Returns: this rank's checkpoint, and what differs between it and this run — a changed shard
     ///   named as such, and as swapped when it is the shard another rank trained on.
-    /// - Throws: ``CheckpointError/notFound(directory:)`` when no rank holds a checkpoint, and
+    /// - Throws: ``CheckpointError/notFound(directory:other:)`` when no rank holds a checkpoint, and
     ///   ``CheckpointError/mismatch(path:differences:)`` naming each rank's steps when they share none
     ///   (both on every rank); the checkpoint's read errors (on every rank, through ``agree(_:_:)``).
     private static func resumeShard(_ folder: String, keys: InputKeys, sealed: Bool, rank: Int, current: RunIdentity,
@@ -138,7 +141,14 @@ enum TrainingRun {
         let steps = try communicator.allgather(own)
         let common = steps.dropFirst().reduce(Set(steps[0])) { $0.intersection($1) }
         guard let step = common.max() else {
-            if steps.allSatisfy(\.isEmpty) { throw CheckpointError.notFound(directory: folder) }
+            if steps.allSatisfy(\.isEmpty) {
+                // Every rank sees its own folder; each names what it finds there, rank 0's message is printed.
+                let oneProcess = try agree(communicator) { try CheckpointStore.files(in: folder) }
+                throw CheckpointError.notFound(directory: folder, other: oneProcess.isEmpty ? nil
+                    : "it holds a one-process run's checkpoints ('\(oneProcess[oneProcess.count - 1].name)'), and a run on federated "
+                        + "shards resumes only from the per-rank checkpoint-STEPS-rankR files its ranks wrote; resume that run "
+                        + "without {rank} in --data, or start this one with --checkpoint in another folder")
+            }
             let held = steps.enumerated().map { "rank \($0.offset): " + ($0.element.isEmpty ? "none" : $0.element.map(String.init).joined(separator: ", ")) }
             throw CheckpointError.mismatch(path: folder, differences: [
                 "the ranks hold checkpoints of no common step (steps by rank — \(held.joined(separator: "; "))), so they cannot continue "
