@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "Privacy",
             dependencies: [
-                "VerdantCommon",
+                "VerdantCommon", "CAEAD",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
@@ -78,6 +78,8 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "mpi", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "CParallelKernels"),
         .target(name: "CQuantumKernels"),
+        // AES-GCM into caller buffers through the BoringSSL that swift-crypto links (Sources/CAEAD/include/AEAD.h).
+        .target(name: "CAEAD", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "_TestSupport",
             dependencies: [

@@ -13,13 +13,15 @@ import Glibc
 /// `j·(c+16) ..< …`; its nonce is `(first + j)` as 11 big-endian bytes, then `01` when it is the
 /// stream's final chunk, else `00`. No validation here: the writer and reader check sizes first.
 struct ChunkCipher: Sendable {
-    let key: SymmetricKey
+    /// The payload key's AES-GCM context (nil only for a key that is not 256 bits, which the key
+    /// schedule never derives; every seal and open then fails).
+    let cipher: InPlaceAESGCM?
     let chunkSize: Int
     let threads: Int
 
     init(key: SymmetricKey, chunkSize: Int, threads: Int) {
         Self.allocatorTuned
-        self.key = key
+        cipher = InPlaceAESGCM(key: key)
         self.chunkSize = chunkSize
         self.threads = threads
     }
@@ -98,26 +100,42 @@ struct ChunkCipher: Sendable {
     /// Seals the chunks of `plaintext`; the last chunk of the run is marked final when
     /// `endsStream`. An empty `plaintext` gives one empty chunk.
     ///
-    /// Each sealed chunk (`ciphertext || tag`) is returned as a view into the storage swift-crypto
-    /// allocated for it, so the bytes are not copied again before they are written.
+    /// The chunks are sealed in place into one buffer for the run, and each sealed chunk
+    /// (`ciphertext || tag`) is returned as a view into it, so the bytes are not copied again
+    /// before they are written.
     /// - Returns: The sealed chunks in order, or `nil` if AES-GCM failed (it does not on valid keys).
     func seal(_ plaintext: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool, workers: Int? = nil) -> [Data]? {
+        guard let cipher else { return nil }
         let n = plaintext.count
         let count = max(1, (n + chunkSize - 1) / chunkSize)
         let input = RawBytes(plaintext)
-        let slots = ChunkSlots(count)
-        defer { slots.deallocate() }
-        forEachChunk(count, workers: workers) { [self] j in
-            let start = j * chunkSize
-            let end = min(start + chunkSize, n)
-            let chunk = UnsafeRawBufferPointer(start: input.base.map { $0 + start }, count: end - start)
-            let nonce = Self.nonce(firstIndex + UInt64(j), final: endsStream && j == count - 1)
-            // `combined` is nonce || ciphertext || tag in one allocation: drop the nonce.
-            if let box = try? AES.GCM.seal(chunk, using: key, nonce: nonce), let combined = box.combined {
-                slots.set(j, combined.dropFirst(12))
-            }
+        // Chunk j's sealed bytes: j·(c+16) ..< j·(c+16) + its length + 16.
+        @Sendable func sealedRange(_ j: Int) -> Range<Int> {
+            let start = j * sealedChunkSize
+            return start..<(start + min(chunkSize, n - j * chunkSize) + SealedFormat.tagBytes)
         }
-        return slots.all
+        let runBytes = n + count * SealedFormat.tagBytes
+        guard let base = malloc(max(runBytes, 1)) else { return nil }
+        let sealedAll = { () -> Bool in
+            let output = MutableRawBytes(base)
+            let flags = ChunkFlags(count)
+            defer { flags.deallocate() }
+            forEachChunk(count, workers: workers) { [self] j in
+                let start = j * chunkSize
+                let chunk = UnsafeRawBufferPointer(start: input.base.map { $0 + start }, count: min(chunkSize, n - start))
+                let range = sealedRange(j)
+                let out = UnsafeMutableRawBufferPointer(start: output.base.map { $0 + range.lowerBound }, count: range.count)
+                let nonce = Self.nonce(firstIndex + UInt64(j), final: endsStream && j == count - 1)
+                flags.set(j, cipher.seal(chunk, into: out, nonce: nonce, authenticating: []))
+            }
+            return flags.firstUnset == nil
+        }()
+        guard sealedAll else {
+            free(base)
+            return nil
+        }
+        let run = Self.data(taking: base, count: runBytes)
+        return (0..<count).map { run[sealedRange($0)] }
     }
 
     /// The outcome of opening a run of chunks.
@@ -130,36 +148,55 @@ struct ChunkCipher: Sendable {
     }
 
     /// Opens the sealed chunks of `sealed` (each `c + 16` bytes but possibly the last, which must be
-    /// at least 16); the last chunk of the run is opened as final when `endsStream`.
+    /// at least 16); the last chunk of the run is opened as final when `endsStream`. The chunks open
+    /// in place into one buffer for the run; only those before the first failure are returned.
     func open(_ sealed: UnsafeRawBufferPointer, firstIndex: UInt64, endsStream: Bool, workers: Int? = nil) -> OpenResult {
         let count = (sealed.count + sealedChunkSize - 1) / sealedChunkSize
+        guard let cipher else { return OpenResult(chunks: [], failed: count > 0 ? 0 : nil) }
         let total = sealed.count
         let input = RawBytes(sealed)
-        let slots = ChunkSlots(count)
-        defer { slots.deallocate() }
-        forEachChunk(count, workers: workers) { [self] j in
-            let start = j * sealedChunkSize
-            let length = min(sealedChunkSize, total - start)
-            guard length >= SealedFormat.tagBytes, let base = input.base else { return }
-            let body = UnsafeRawBufferPointer(start: base + start, count: length - SealedFormat.tagBytes)
-            let tag = UnsafeRawBufferPointer(start: base + start + length - SealedFormat.tagBytes, count: SealedFormat.tagBytes)
-            let nonce = Self.nonce(firstIndex + UInt64(j), final: endsStream && j == count - 1)
-            if let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: body, tag: tag),
-               let opened = try? AES.GCM.open(box, using: key) {
-                slots.set(j, opened)
-            }
+        // Chunk j's plaintext: j·c ..< j·c + its sealed length − 16 (a chunk shorter than a tag has none).
+        @Sendable func plainRange(_ j: Int) -> Range<Int> {
+            let start = j * chunkSize
+            return start..<(start + max(0, min(sealedChunkSize, total - j * sealedChunkSize) - SealedFormat.tagBytes))
         }
-        let (prefix, failed) = slots.prefix
-        return OpenResult(chunks: prefix, failed: failed)
+        let runBytes = count == 0 ? 0 : plainRange(count - 1).upperBound
+        guard let base = malloc(max(runBytes, 1)) else { return OpenResult(chunks: [], failed: count > 0 ? 0 : nil) }
+        let failed = { () -> Int? in
+            let output = MutableRawBytes(base)
+            let flags = ChunkFlags(count)
+            defer { flags.deallocate() }
+            forEachChunk(count, workers: workers) { [self] j in
+                let start = j * sealedChunkSize
+                let length = min(sealedChunkSize, total - start)
+                guard length >= SealedFormat.tagBytes, let base = input.base else { return }
+                let range = plainRange(j)
+                let out = UnsafeMutableRawBufferPointer(start: output.base.map { $0 + range.lowerBound }, count: range.count)
+                let nonce = Self.nonce(firstIndex + UInt64(j), final: endsStream && j == count - 1)
+                flags.set(j, cipher.open(UnsafeRawBufferPointer(start: base + start, count: length), into: out, nonce: nonce,
+                                         authenticating: []))
+            }
+            return flags.firstUnset
+        }()
+        let run = Self.data(taking: base, count: runBytes)
+        let good = failed ?? count
+        return OpenResult(chunks: (0..<good).map { run[plainRange($0)] }, failed: failed)
+    }
+
+    /// `count` bytes at `base` (from `malloc`, already written: the run's memory is not zeroed
+    /// first) as `Data` that frees them. Wrapped only after writing, because `Data` may copy a
+    /// small buffer into its own storage when it is made.
+    private static func data(taking base: UnsafeMutableRawPointer, count: Int) -> Data {
+        Data(bytesNoCopy: base, count: count, deallocator: .free)
     }
 
     /// Whether one sealed chunk opens with the given index and final flag (for diagnosing failures).
     func opens(_ sealedChunk: UnsafeRawBufferPointer, index: UInt64, final: Bool) -> Bool {
-        guard sealedChunk.count >= SealedFormat.tagBytes, let base = sealedChunk.baseAddress else { return false }
-        let body = UnsafeRawBufferPointer(start: base, count: sealedChunk.count - SealedFormat.tagBytes)
-        let tag = UnsafeRawBufferPointer(start: base + body.count, count: SealedFormat.tagBytes)
-        guard let box = try? AES.GCM.SealedBox(nonce: Self.nonce(index, final: final), ciphertext: body, tag: tag) else { return false }
-        return (try? AES.GCM.open(box, using: key)) != nil
+        guard let cipher, sealedChunk.count >= SealedFormat.tagBytes else { return false }
+        var plain = [UInt8](repeating: 0, count: sealedChunk.count - SealedFormat.tagBytes)
+        return plain.withUnsafeMutableBytes {
+            cipher.open(sealedChunk, into: $0, nonce: Self.nonce(index, final: final), authenticating: [])
+        }
     }
 }
 
@@ -224,39 +261,29 @@ private struct RawBytes: @unchecked Sendable {
     }
 }
 
-/// One result per chunk, set by worker threads (each writes only its own slot).
-private struct ChunkSlots: @unchecked Sendable {
-    let slots: UnsafeMutablePointer<Data?>
+/// A writable raw buffer handed to worker threads; each worker writes only its own chunks' bytes.
+private struct MutableRawBytes: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer?
+    init(_ base: UnsafeMutableRawPointer) {
+        self.base = base
+    }
+}
+
+/// Whether each chunk succeeded, set by worker threads (each writes only its own flag).
+private struct ChunkFlags: @unchecked Sendable {
+    let flags: UnsafeMutablePointer<Bool>
     let count: Int
     init(_ count: Int) {
         self.count = count
-        slots = .allocate(capacity: max(count, 1))
-        slots.initialize(repeating: nil, count: max(count, 1))
+        flags = .allocate(capacity: max(count, 1))
+        flags.initialize(repeating: false, count: max(count, 1))
     }
-    func set(_ index: Int, _ data: Data) { slots[index] = data }
-    /// Every slot, or `nil` if one is empty.
-    var all: [Data]? {
-        var result: [Data] = []
-        result.reserveCapacity(count)
-        for index in 0..<count {
-            guard let data = slots[index] else { return nil }
-            result.append(data)
-        }
-        return result
-    }
-    /// The filled slots before the first empty one, and the index of that one.
-    var prefix: ([Data], Int?) {
-        var result: [Data] = []
-        result.reserveCapacity(count)
-        for index in 0..<count {
-            guard let data = slots[index] else { return (result, index) }
-            result.append(data)
-        }
-        return (result, nil)
-    }
+    func set(_ index: Int, _ value: Bool) { flags[index] = value }
+    /// The first chunk that did not succeed, if any.
+    var firstUnset: Int? { (0..<count).first { !flags[$0] } }
     func deallocate() {
-        slots.deinitialize(count: max(count, 1))
-        slots.deallocate()
+        flags.deinitialize(count: max(count, 1))
+        flags.deallocate()
     }
 }
 

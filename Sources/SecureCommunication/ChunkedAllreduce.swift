@@ -47,13 +47,14 @@ extension EncryptedCommunicator {
             return lower..<Swift.min(lower + chunkElements, segments[s].upperBound)
         }
         // Scratch, reused for every chunk: one opened piece per source rank (slot q for rank q) and a
-        // running reduction (slot n), then the sealed bytes received.
+        // running reduction (slot n), then the sealed bytes received, then the sealed bytes sent.
         let pieceBytes = chunkElements * stride
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: (n + 1) * pieceBytes + pieceBytes + Self.tagBytes,
-                                                             alignment: 64)
+        let sealedBytes = pieceBytes + Self.tagBytes
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: (n + 1) * pieceBytes + 2 * sealedBytes, alignment: 64)
         defer { scratch.deallocate() }
         let slots = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<((n + 1) * pieceBytes)]).bindMemory(to: T.self)
-        let sealedInput = UnsafeMutableRawBufferPointer(rebasing: scratch[((n + 1) * pieceBytes)...])
+        let sealedInput = UnsafeMutableRawBufferPointer(rebasing: scratch[((n + 1) * pieceBytes)..<((n + 1) * pieceBytes + sealedBytes)])
+        let sealedOutput = UnsafeMutableRawBufferPointer(rebasing: scratch[((n + 1) * pieceBytes + sealedBytes)...])
         guard let slotBase = slots.baseAddress else { return }
         func slot(_ q: Int) -> UnsafeMutablePointer<T> { slotBase + q * chunkElements }
 
@@ -70,7 +71,8 @@ extension EncryptedCommunicator {
                     let destination = (r + s) % n, source = (r + n - s) % n
                     try exchangeSealed(UnsafeRawBufferPointer(bytes(piece(destination, k))), to: destination,
                                        into: UnsafeMutableRawBufferPointer(start: slot(source), count: mine.count * stride),
-                                       from: source, phase: 1, chunk: k, context: context, sealedInput: sealedInput, failure: &failure)
+                                       from: source, phase: 1, chunk: k, context: context, sealedInput: sealedInput,
+                                       sealedOutput: sealedOutput, failure: &failure)
                 }
                 // 2. My chunk in rank order; my own piece is already in place.
                 let out = base + mine.lowerBound
@@ -87,7 +89,8 @@ extension EncryptedCommunicator {
                 for s in 1..<n {
                     let destination = (r + s) % n, source = (r + n - s) % n
                     try exchangeSealed(UnsafeRawBufferPointer(bytes(mine)), to: destination, into: bytes(piece(source, k)),
-                                       from: source, phase: 2, chunk: k, context: context, sealedInput: sealedInput, failure: &failure)
+                                       from: source, phase: 2, chunk: k, context: context, sealedInput: sealedInput,
+                                       sealedOutput: sealedOutput, failure: &failure)
                 }
             }
         }
@@ -108,93 +111,81 @@ extension EncryptedCommunicator {
         }
     }
 
-    /// Seals `plain` for `destination` and sends it while receiving `into.count + 16` sealed bytes
-    /// from `source` (into `sealedInput`), then opens those into `into`. After a failure (kept in
-    /// `failure`) it still exchanges, but opens nothing more.
+    /// Seals `plain` for `destination` (into `sealedOutput`) and sends it while receiving
+    /// `into.count + 16` sealed bytes from `source` (into `sealedInput`), then opens those into
+    /// `into`. After a failure (kept in `failure`) it still exchanges, but opens nothing more.
     private func exchangeSealed(_ plain: UnsafeRawBufferPointer, to destination: Int, into: UnsafeMutableRawBufferPointer,
                                 from source: Int, phase: UInt8, chunk: Int, context: ChunkContext,
-                                sealedInput: UnsafeMutableRawBufferPointer, failure: inout SecureCommunicationError?) throws
+                                sealedInput: UnsafeMutableRawBufferPointer, sealedOutput: UnsafeMutableRawBufferPointer,
+                                failure: inout SecureCommunicationError?) throws
     {
-        guard let sendKey = sendKeys[destination], let receiveKey = receiveKeys[source] else {
+        guard let sendCipher = sendCiphers[destination], let receiveCipher = receiveCiphers[source] else {
             throw CommunicationError.communication("allreduce: rank \(rank) has no pairwise key for rank \(destination) or \(source)")
         }
-        let sealed = try Self.sealChunk(plain, using: sendKey, nonce: nextSendNonce(to: destination, channel: 0),
-                                        authenticating: context.associatedData(phase: phase, chunk: chunk, from: rank, to: destination))
+        let sealed = UnsafeMutableRawBufferPointer(rebasing: sealedOutput[0..<(plain.count + Self.tagBytes)])
+        guard sendCipher.seal(plain, into: sealed, nonce: try nextSendNonce(to: destination, channel: 0),
+                              authenticating: context.associatedData(phase: phase, chunk: chunk, from: rank, to: destination))
+        else {
+            throw CommunicationError.communication("allreduce: AES-GCM failed to seal a chunk of \(plain.count) bytes")
+        }
         let received = UnsafeMutableRawBufferPointer(rebasing: sealedInput[0..<(into.count + Self.tagBytes)])
-        try sealed.withUnsafeBytes { out in try inner.sendReceive(out, to: destination, received, from: source) }
+        try inner.sendReceive(UnsafeRawBufferPointer(sealed), to: destination, received, from: source)
         let nonce = try nextReceiveNonce(from: source, channel: 0)
         guard failure == nil else { return }
-        do {
-            try Self.openChunk(UnsafeRawBufferPointer(received), into: into, using: receiveKey, nonce: nonce,
+        if !receiveCipher.open(UnsafeRawBufferPointer(received), into: into, nonce: nonce,
                                authenticating: context.associatedData(phase: phase, chunk: chunk, from: source, to: rank))
-        } catch {
+        {
             failure = .tampered(rank: rank, source: source, operation: Operation.allreduce.name)
         }
     }
 
-    /// One sealed chunk: ciphertext ‖ 16-byte tag (swift-crypto returns it in a buffer of its own).
-    static func sealChunk(_ plain: UnsafeRawBufferPointer, using key: SymmetricKey, nonce: AES.GCM.Nonce,
-                          authenticating associatedData: [UInt8]) throws -> Data
-    {
-        let box = try AES.GCM.seal(plain, using: key, nonce: nonce, authenticating: associatedData)
-        // `combined` is nonce ‖ ciphertext ‖ tag in one buffer (never nil for a 12-byte nonce): all
-        // but the nonce, which the recipient knows.
-        return box.combined?.dropFirst(12) ?? (box.ciphertext + box.tag)
-    }
-
-    /// Opens one sealed chunk (ciphertext ‖ tag, `into.count + 16` bytes) into `into`.
-    /// - Throws: swift-crypto's error when it does not authenticate.
-    static func openChunk(_ sealed: UnsafeRawBufferPointer, into: UnsafeMutableRawBufferPointer, using key: SymmetricKey,
-                          nonce: AES.GCM.Nonce, authenticating associatedData: [UInt8]) throws
-    {
-        let box = try AES.GCM.SealedBox(nonce: nonce, ciphertext: UnsafeRawBufferPointer(rebasing: sealed[0..<into.count]),
-                                        tag: UnsafeRawBufferPointer(rebasing: sealed[into.count...]))
-        let opened = try AES.GCM.open(box, using: key, authenticating: associatedData)
-        guard opened.count == into.count else { throw CryptoKitError.incorrectParameterSize }
-        opened.withUnsafeBytes { into.copyMemory(from: $0) }
-    }
-
     /// The cipher alone: seals `bytes` in the chunks of a large allreduce (``defaultChunkBytes``)
-    /// with the calls the reduction makes, then opens them, on this thread, `repeats` times after
-    /// one warm-up — the cipher's share of an encrypted allreduce, for `verdant bench --suite
-    /// parallel --cases cipher`.
+    /// with the calls the reduction makes (into one reused buffer per chunk), then opens them, on
+    /// this thread, `repeats` times after one warm-up — the cipher's share of an encrypted
+    /// allreduce, for `verdant bench --suite parallel --cases cipher`.
     /// - Parameters:
     ///   - bytes: the plaintext bytes per repeat (at least 1).
     ///   - repeats: timed repeats (at least 1).
     /// - Returns: seconds to seal and to open all `bytes`, per repeat.
-    /// - Throws: swift-crypto's errors (none on a valid key).
+    /// - Throws: ``CommunicationError/communication(_:)`` if AES-GCM fails (it does not on a valid key).
     package static func chunkCipherSeconds(bytes: Int, repeats: Int) throws -> (seal: [Double], open: [Double]) {
         let chunk = defaultChunkBytes
         let chunks = (bytes + chunk - 1) / chunk
         let plaintext = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 64)
+        let sealed = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes + chunks * tagBytes, alignment: 64)
         let opened = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 64)
         defer {
             plaintext.deallocate()
+            sealed.deallocate()
             opened.deallocate()
         }
         plaintext.initializeMemory(as: UInt8.self, repeating: 0x5A)
-        let key = SymmetricKey(size: .bits256)
+        sealed.initializeMemory(as: UInt8.self, repeating: 0)
+        guard let cipher = InPlaceAESGCM(key: SymmetricKey(size: .bits256)) else {
+            throw CommunicationError.communication("AES-GCM: no context for a 256-bit key")
+        }
         let associatedData = [UInt8](repeating: 1, count: 25)
         func nonce(_ k: Int) throws -> AES.GCM.Nonce {
             try AES.GCM.Nonce(data: withUnsafeBytes(of: UInt64(k).bigEndian) { [0, 0, 0, 0] + Array($0) })
         }
-        tuneAllocatorForLargeBuffers()
+        // Chunk k's plaintext and sealed ranges.
+        func plain(_ k: Int) -> Range<Int> { (k * chunk)..<Swift.min(bytes, (k + 1) * chunk) }
+        func box(_ k: Int) -> Range<Int> { (k * (chunk + tagBytes))..<(k * (chunk + tagBytes) + plain(k).count + tagBytes) }
         var sealTimes: [Double] = [], openTimes: [Double] = []
-        var sealed: [Data] = []
         for run in 0...repeats {
-            sealed.removeAll(keepingCapacity: true)
             var start = DispatchTime.now().uptimeNanoseconds
             for k in 0..<chunks {
-                let piece = UnsafeRawBufferPointer(rebasing: plaintext[(k * chunk)..<Swift.min(bytes, (k + 1) * chunk)])
-                sealed.append(try sealChunk(piece, using: key, nonce: nonce(k), authenticating: associatedData))
+                guard cipher.seal(UnsafeRawBufferPointer(rebasing: plaintext[plain(k)]), into: UnsafeMutableRawBufferPointer(rebasing: sealed[box(k)]),
+                                  nonce: try nonce(k), authenticating: associatedData)
+                else { throw CommunicationError.communication("AES-GCM failed to seal chunk \(k)") }
             }
             let sealSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             start = DispatchTime.now().uptimeNanoseconds
-            for (k, piece) in sealed.enumerated() {
-                try piece.withUnsafeBytes { raw in
-                    try openChunk(raw, into: UnsafeMutableRawBufferPointer(rebasing: opened[0..<(raw.count - tagBytes)]), using: key,
-                                  nonce: nonce(k), authenticating: associatedData)
-                }
+            for k in 0..<chunks {
+                guard cipher.open(UnsafeRawBufferPointer(rebasing: sealed[box(k)]),
+                                  into: UnsafeMutableRawBufferPointer(rebasing: opened[0..<plain(k).count]),
+                                  nonce: try nonce(k), authenticating: associatedData)
+                else { throw CommunicationError.communication("AES-GCM failed to open chunk \(k)") }
             }
             let openSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             if run > 0 {

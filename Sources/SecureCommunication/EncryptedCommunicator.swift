@@ -48,6 +48,10 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     /// `receiveKeys[j]` for j → this rank.
     let sendKeys: [SymmetricKey?]
     let receiveKeys: [SymmetricKey?]
+    /// The same keys' AES-GCM contexts for sealing into and opening into caller buffers (the
+    /// chunks of a large allreduce).
+    let sendCiphers: [InPlaceAESGCM?]
+    let receiveCiphers: [InPlaceAESGCM?]
     /// The next nonce counter per (peer, channel), for each direction.
     private var sent: [Channel: UInt64] = [:]
     private var received: [Channel: UInt64] = [:]
@@ -84,6 +88,8 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
         self.keys = keys
         sendKeys = (0..<inner.size).map { $0 == inner.rank ? nil : keys.key("wrap", from: inner.rank, to: $0) }
         receiveKeys = (0..<inner.size).map { $0 == inner.rank ? nil : keys.key("wrap", from: $0, to: inner.rank) }
+        sendCiphers = sendKeys.map { $0.flatMap(InPlaceAESGCM.init(key:)) }
+        receiveCiphers = receiveKeys.map { $0.flatMap(InPlaceAESGCM.init(key:)) }
     }
 
     /// The same with other chunk sizes (tests use small ones, to cross chunk boundaries with
@@ -274,9 +280,8 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     {
         try checkRank(destination, "destination", size: size)
         try checkRank(source, "source", size: size)
-        let plain = Array(send)
-        let sealed = destination == rank ? plain
-            : try seal(plain, operation: .pointToPoint(tag: internalTag), recipients: [destination])
+        let sealed = destination == rank ? Array(send)
+            : try seal(raw: send, kind: Self.kindCode(UInt8.self), operation: .pointToPoint(tag: internalTag), recipients: [destination])
         var mine = UInt64(sealed.count)
         var theirs: UInt64 = 0
         try withUnsafeBytes(of: &mine) { out in
@@ -390,6 +395,12 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     /// Seals the bytes of `values` as a message of element kind `kind` (the header's), once under
     /// a fresh message key, and that key for each recipient.
     func seal<V>(bytesOf values: [V], kind: UInt8, operation: Operation, recipients: [Int]) throws -> [UInt8] {
+        try values.withUnsafeBytes { try seal(raw: $0, kind: kind, operation: operation, recipients: recipients) }
+    }
+
+    /// Seals the bytes of `plain` as a message of element kind `kind`: ``seal(bytesOf:kind:operation:recipients:)``
+    /// for a raw buffer.
+    func seal(raw plain: UnsafeRawBufferPointer, kind: UInt8, operation: Operation, recipients: [Int]) throws -> [UInt8] {
         var header: [UInt8] = [UInt8(ascii: "V"), UInt8(ascii: "T"), 1, operation.code, kind]
         withUnsafeBytes(of: UInt32(rank).littleEndian) { header += $0 }
         withUnsafeBytes(of: UInt32(recipients.count).littleEndian) { header += $0 }
@@ -405,24 +416,31 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
                 try AES.GCM.seal(raw, using: key, nonce: nonce, authenticating: header + pairBytes(rank, recipient))
             })
         }
-        // A fresh key per message, so the payload's nonce may be constant.
-        let payload = try values.withUnsafeBytes { raw in
-            try AES.GCM.seal(raw, using: messageKey, nonce: AES.GCM.Nonce(data: [UInt8](repeating: 0, count: 12)), authenticating: header)
+        // A fresh key per message, so the payload's nonce may be constant. The envelope is made at
+        // its final size and the payload sealed straight into its place (appending `Data` or raw
+        // buffers element by element, or copying a sealed buffer, costs as much as the cipher).
+        guard let payloadCipher = InPlaceAESGCM(key: messageKey) else {
+            throw CommunicationError.communication("AES-GCM: no context for a 256-bit message key")
         }
-        let pieces: [Data] = [Data(header)] + slots.flatMap { [$0.ciphertext, $0.tag] } + [payload.ciphertext, payload.tag]
-        let total = pieces.reduce(0) { $0 + $1.count }
-        let envelope = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
-            var offset = 0
-            for piece in pieces {
-                piece.withUnsafeBytes { raw in
-                    if let source = raw.baseAddress, let target = buffer.baseAddress, raw.count > 0 {
-                        UnsafeMutableRawPointer(target + offset).copyMemory(from: source, byteCount: raw.count)
-                    }
+        let slotsBytes = slots.count * Self.slotBytes
+        let payloadBytes = plain.count
+        let total = header.count + slotsBytes + payloadBytes + Self.tagBytes
+        var sealedPayload = true
+        let envelope = try [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            raw.copyBytes(from: header)
+            var offset = header.count
+            for slot in slots {
+                for piece in [slot.ciphertext, slot.tag] {
+                    UnsafeMutableRawBufferPointer(rebasing: raw[offset..<(offset + piece.count)]).copyBytes(from: piece)
+                    offset += piece.count
                 }
-                offset += piece.count
             }
+            sealedPayload = payloadCipher.seal(plain, into: UnsafeMutableRawBufferPointer(rebasing: raw[offset...]),
+                                               nonce: try AES.GCM.Nonce(data: [UInt8](repeating: 0, count: 12)), authenticating: header)
             initialized = total
         }
+        guard sealedPayload else { throw CommunicationError.communication("AES-GCM failed to seal a message of \(payloadBytes) bytes") }
         return envelope
     }
 
@@ -450,7 +468,7 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     /// - Throws: ``SecureCommunicationError/tampered(rank:source:operation:)`` when anything fails to
     ///   authenticate; ``SecureCommunicationError/malformed(rank:source:operation:reason:)`` for an
     ///   envelope too short to be one, or another element kind.
-    func openBytes(_ envelope: [UInt8], from source: Int, operation: Operation, kind: UInt8, elementName: String) throws -> Data {
+    func openBytes(_ envelope: [UInt8], from source: Int, operation: Operation, kind: UInt8, elementName: String) throws -> [UInt8] {
         let name = operation.name
         guard envelope.count >= Self.headerBytes + Self.slotBytes + Self.tagBytes else {
             throw SecureCommunicationError.malformed(rank: rank, source: source, operation: name, reason: "it has \(envelope.count) bytes, fewer than any sealed message")
@@ -474,13 +492,20 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
             let box = try AES.GCM.SealedBox(nonce: nonce.get(), ciphertext: envelope[start..<(start + 32)], tag: envelope[(start + 32)..<(start + 48)])
             messageKey = SymmetricKey(data: try AES.GCM.open(box, using: key, authenticating: header + pairBytes(source, rank)))
             let payloadStart = Self.headerBytes + slots * Self.slotBytes
-            // The ciphertext is handed over as a raw buffer (one region, no per-byte copy).
-            let plaintext = try envelope.withUnsafeBytes { raw -> Data in
-                let payload = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: [UInt8](repeating: 0, count: 12)),
-                                                    ciphertext: UnsafeRawBufferPointer(rebasing: raw[payloadStart..<(raw.count - Self.tagBytes)]),
-                                                    tag: UnsafeRawBufferPointer(rebasing: raw[(raw.count - Self.tagBytes)...]))
-                return try AES.GCM.open(payload, using: messageKey, authenticating: header)
+            // The payload opens straight into the result.
+            guard let payloadCipher = InPlaceAESGCM(key: messageKey) else {
+                throw SecureCommunicationError.tampered(rank: rank, source: source, operation: name)
             }
+            let nonceZero = try AES.GCM.Nonce(data: [UInt8](repeating: 0, count: 12))
+            var authentic = false
+            let plaintext = envelope.withUnsafeBytes { raw in
+                [UInt8](unsafeUninitializedCapacity: raw.count - payloadStart - Self.tagBytes) { buffer, initialized in
+                    authentic = payloadCipher.open(UnsafeRawBufferPointer(rebasing: raw[payloadStart...]), into: UnsafeMutableRawBufferPointer(buffer),
+                                                   nonce: nonceZero, authenticating: header)
+                    initialized = buffer.count
+                }
+            }
+            guard authentic else { throw SecureCommunicationError.tampered(rank: rank, source: source, operation: name) }
             // The header is authenticated now, so a different element type is the ranks' doing.
             guard header[4] == kind else {
                 throw SecureCommunicationError.malformed(rank: rank, source: source, operation: name,
