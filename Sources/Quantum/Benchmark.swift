@@ -163,8 +163,9 @@ public enum QuantumBenchmark {
         func compile() throws -> (ExecutionPlan, [Executable<Real>])? {
             guard let circuit = benchmarkCase.circuit else { return nil }
             let unitary = benchmarkCase.shots == nil ? circuit : circuit.removingFinalMeasurements()
-            let plan = try ExecutionPlan(circuit: unitary, fusion: fusion)
-            return (plan, try plan.program(plan.steps.indices, values: [:], blockQubits: blockQubits))
+            // As Simulator.compile makes it: leading one-qubit gates folded into the initial state.
+            let plan = try ExecutionPlan(circuit: unitary, fusion: fusion, foldsLeadingGates: fusion)
+            return (plan, try plan.program(plan.steps.indices, values: [:], blockQubits: blockQubits, fromZero: true))
         }
         let measuredPlan = try benchmarkCase.shots.map { _ in try ExecutionPlan(circuit: benchmarkCase.circuit ?? QuantumCircuit(numQubits: n), fusion: fusion) }
         var times: [Double] = []

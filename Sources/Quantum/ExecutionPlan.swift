@@ -66,6 +66,15 @@ struct ExecutionPlan: Sendable {
     /// Fusions and schedules already made, shared by every copy of the plan: binding new parameter
     /// values re-uses the fused, cache-blocked plan and only evaluates matrices.
     let schedules = ScheduleCache()
+    /// The leading steps, in order (empty unless the plan was made with `foldsLeadingGates`, and
+    /// when fewer than half the qubits have any): steps of unconditioned one-qubit gates on a qubit
+    /// that no earlier step touches (no multi-qubit gate, measurement, reset, barrier or condition
+    /// before them on it). They commute with every step before them, so a run from |0…0⟩ writes
+    /// them as the product state ⊗_q U_q|0⟩ in one sweep (``program(_:values:blockQubits:fromZero:)``)
+    /// and the fuser never sees them.
+    let leadingSteps: [Int]
+    /// `isLeading[i]`: step i is in ``leadingSteps``.
+    let isLeading: [Bool]
 
     var hasNonUnitarySteps: Bool { steps.contains { !$0.isUnitary } }
 
@@ -75,9 +84,12 @@ struct ExecutionPlan: Sendable {
     ///   - maxFusedQubits: the widest fused block (1…5; 1 fuses one-qubit runs only).
     ///   - startsFromZero: whether the plan always runs on |0…0⟩ (then a reset before a qubit is
     ///     used is dropped); false for a plan applied to a state the caller made.
+    ///   - foldsLeadingGates: record the leading one-qubit steps (``leadingSteps``) so that runs from
+    ///     |0…0⟩ fold them into the initial product state (needs `startsFromZero`; callers that run
+    ///     from |0…0⟩ pass `fromZero: true` to ``program(_:values:blockQubits:fromZero:)``).
     /// - Throws: the circuit's recorded errors; ``QuantumError/invalidCondition(_:)``.
     init(circuit: QuantumCircuit, fusion: Bool, maxFusedQubits: Int = Fuser.widestProduct, fusesParameterised: Bool? = nil,
-         startsFromZero: Bool = true) throws
+         startsFromZero: Bool = true, foldsLeadingGates: Bool = false) throws
     {
         try circuit.validate()
         self.fusion = fusion
@@ -99,6 +111,9 @@ struct ExecutionPlan: Sendable {
         // so a file that starts with `reset q;` still samples its shots from one final state.
         var touched = Set<Int>()
         var barriers = Set<Int>()
+        // leadingOpen[q]: no step other than leading ones has touched q yet.
+        var leadingOpen = [Bool](repeating: foldsLeadingGates && startsFromZero, count: circuit.numQubits)
+        var leading = Set<Int>()
         for instruction in circuit.instructions {
             let noOpReset = startsFromZero && instruction.operation == .reset && instruction.condition == nil
                 && !touched.contains(instruction.qubits[0])
@@ -112,6 +127,14 @@ struct ExecutionPlan: Sendable {
             }
             // Touching a qubit after measuring it makes that measurement mid-circuit.
             if instruction.operation != .barrier, instruction.qubits.contains(where: measured.contains) { terminal = false }
+            // Whatever is not a one-qubit unconditioned gate ends the leading run on its qubits (a
+            // one-qubit gate that joins an open run keeps that run's standing).
+            let keepsLeading: Bool = if case .gate(let gate) = instruction.operation {
+                gate.numQubits == 1 && instruction.condition == nil
+            } else {
+                false
+            }
+            if !keepsLeading { for q in instruction.qubits { leadingOpen[q] = false } }
             switch instruction.operation {
             case .barrier:
                 for q in instruction.qubits { open[q] = nil }
@@ -143,11 +166,27 @@ struct ExecutionPlan: Sendable {
                 }
                 for q in instruction.qubits { open[q] = nil }
                 steps.append(PlanStep(action: .gates(.gate(gate, qubits: instruction.qubits)), condition: instruction.condition))
-                if gate.numQubits == 1, instruction.condition == nil { open[instruction.qubits[0]] = steps.count - 1 }
+                if gate.numQubits == 1, instruction.condition == nil {
+                    open[instruction.qubits[0]] = steps.count - 1
+                    if leadingOpen[instruction.qubits[0]] { leading.insert(steps.count - 1) }
+                }
             }
         }
         self.steps = steps
         self.barriers = barriers
+        // The product state costs one write sweep of the state, which pays once many qubits have
+        // leading gates (docs/benchmarks.md: a 24-qubit QFT whose one leading gate is an h took
+        // about 1.1× as long folded); with fewer than half, nothing is folded.
+        let leadingQubits = Set(leading.compactMap { index -> Int? in
+            guard case .gates(let block) = steps[index].action else { return nil }
+            switch block {
+            case .gate(_, let qubits): return qubits[0]
+            case .fused(let q, _): return q
+            }
+        })
+        if 2 * leadingQubits.count < circuit.numQubits { leading = [] }
+        leadingSteps = leading.sorted()
+        isLeading = steps.indices.map(leading.contains)
         self.samplesFromFinalState = terminal
         self.measurements = measurements
         self.gateCount = gateCount
@@ -200,6 +239,34 @@ struct ExecutionPlan: Sendable {
         }
     }
 
+    /// The first columns U|0⟩ of each qubit's leading steps multiplied out, with parameter values
+    /// from `lookup`: (c0 re, c0 im, c1 re, c1 im) per qubit, (1, 0, 0, 0) for a qubit without
+    /// leading steps. A leading diagonal gate on a qubit still in |0⟩ leaves c1 = 0 and gives c0 its
+    /// phase. Products are taken in Double, then rounded to `Real`.
+    /// - Throws: ``QuantumError/unboundParameters(_:)`` when `lookup` lacks a parameter.
+    func leadingColumns<Real: StateScalar>(lookup: (Parameter) -> Double?, as _: Real.Type) throws -> [Real] {
+        var columns = [Complex<Double>](repeating: .zero, count: 2 * numQubits)
+        for q in 0..<numQubits { columns[2 * q] = .one }
+        for index in leadingSteps {
+            guard case .gates(let block) = steps[index].action else { continue }
+            let (structure, qubits) = try bound(index, block, lookup)
+            assert(structure.numControls == 0 && structure.target.dimension == 2 && qubits.count == 1)
+            let m = structure.target, q = qubits[0]
+            let (c0, c1) = (columns[2 * q], columns[2 * q + 1])
+            columns[2 * q] = m[0, 0] * c0 + m[0, 1] * c1
+            columns[2 * q + 1] = m[1, 0] * c0 + m[1, 1] * c1
+        }
+        return columns.flatMap { [Real($0.real), Real($0.imaginary)] }
+    }
+
+    /// The number of gates in the leading steps.
+    var leadingGateCount: Int {
+        leadingSteps.reduce(0) { total, index in
+            guard case .gates(let block) = steps[index].action else { return total }
+            return total + block.gateCount
+        }
+    }
+
     /// The default number of local qubits of a pass: 512 KiB of amplitudes, half a core's L2.
     static func defaultBlockQubits<Real: StateScalar>(for _: Real.Type) -> Int {
         MemoryLayout<Real>.size == 8 ? 15 : 16
@@ -211,12 +278,16 @@ struct ExecutionPlan: Sendable {
     }
 
     /// Applies the unitary steps in `range` to `state`; non-unitary steps are an internal error.
+    /// `fromZero` (a range that starts at step 0): the run starts from |0…0⟩ whatever `state`
+    /// holds, with the ``leadingSteps`` (of the whole plan) written as the initial product state;
+    /// later ranges and the per-shot steps then skip them.
     func applyUnitarySteps<Real: StateScalar>(_ range: Range<Int>, to state: inout StateVector<Real>,
-                                              values: [Parameter: Double], blockQubits: Int? = nil,
+                                              values: [Parameter: Double], blockQubits: Int? = nil, fromZero: Bool = false,
                                               progress: (@Sendable (Int, Int) -> Void)? = nil) throws
     {
         let executables: [Executable<Real>] = try program(range, values: values,
-                                                          blockQubits: blockQubits ?? ExecutionPlan.defaultBlockQubits(for: Real.self))
+                                                          blockQubits: blockQubits ?? ExecutionPlan.defaultBlockQubits(for: Real.self),
+                                                          fromZero: fromZero)
         state.makeUnique()
         for (done, executable) in executables.enumerated() {
             executable.apply(to: &state)

@@ -7,15 +7,25 @@ import Synchronization
 // kernel with numbers. Fusions and schedules depend on the circuit's structure only, so they are
 // made once per compiled circuit and every binding re-uses them.
 
-/// What a bound plan runs: a single kernel over the whole state, or a cache-blocked pass.
+/// What a bound plan runs: a single kernel over the whole state, a cache-blocked pass, or the
+/// initial product state that holds the leading one-qubit gates of a run from |0…0⟩.
 enum Executable<Real: StateScalar>: Sendable {
     case kernel(KernelCall<Real>)
     case pass(BlockedPass<Real>)
+    /// Overwrites every amplitude with ⊗_q (c0_q|0⟩ + c1_q|1⟩); the columns as
+    /// ``ExecutionPlan/leadingColumns(lookup:as:)`` gives them.
+    case productState(columns: [Real])
 
     func apply(to state: inout StateVector<Real>) {
         switch self {
         case .kernel(let call): call.apply(to: state.storage.pointer, threads: state.threads)
         case .pass(let pass): pass.apply(to: state.storage.pointer, numQubits: state.numQubits, threads: state.threads)
+        case .productState(let columns):
+            assert(columns.count == 4 * state.numQubits)
+            columns.withUnsafeBufferPointer { c in
+                guard let base = c.baseAddress else { return }
+                writeProductState(state.storage.pointer, numQubits: state.numQubits, columns: base, threads: state.threads)
+            }
         }
     }
 }
@@ -27,18 +37,22 @@ enum ScheduleItem: Sendable, Equatable {
     case pass(blocks: [Int], localQubits: [Int])
 }
 
-/// The fusions and schedules of a plan's step ranges, made once per range (and block size); they
-/// depend on the circuit's structure only, never on parameter values.
+/// The fusions and schedules of a plan's step ranges, made once per range (and block size, and
+/// whether the leading steps are skipped); they depend on the circuit's structure only, never on
+/// parameter values.
 final class ScheduleCache: Sendable {
     private struct Key: Hashable {
-        let lower: Int, upper: Int, blockQubits: Int
+        let lower: Int, upper: Int, blockQubits: Int, skipsLeading: Bool
+    }
+    private struct FusionKey: Hashable {
+        let range: Range<Int>, skipsLeading: Bool
     }
     private let made = Mutex<[Key: [ScheduleItem]]>([:])
-    private let fused = Mutex<[Range<Int>: FusionResult]>([:])
+    private let fused = Mutex<[FusionKey: FusionResult]>([:])
 
     /// The schedule for `range` at `blockQubits`, made by `make` the first time only.
-    func items(range: Range<Int>, blockQubits: Int, make: () -> [ScheduleItem]) -> [ScheduleItem] {
-        let key = Key(lower: range.lowerBound, upper: range.upperBound, blockQubits: blockQubits)
+    func items(range: Range<Int>, blockQubits: Int, skipsLeading: Bool = false, make: () -> [ScheduleItem]) -> [ScheduleItem] {
+        let key = Key(lower: range.lowerBound, upper: range.upperBound, blockQubits: blockQubits, skipsLeading: skipsLeading)
         if let known = made.withLock({ $0[key] }) { return known }
         let items = make()
         made.withLock { $0[key] = items }
@@ -46,10 +60,11 @@ final class ScheduleCache: Sendable {
     }
 
     /// The fusion of `range`, made by `make` the first time only.
-    func fusion(range: Range<Int>, make: () -> FusionResult) -> FusionResult {
-        if let known = fused.withLock({ $0[range] }) { return known }
+    func fusion(range: Range<Int>, skipsLeading: Bool = false, make: () -> FusionResult) -> FusionResult {
+        let key = FusionKey(range: range, skipsLeading: skipsLeading)
+        if let known = fused.withLock({ $0[key] }) { return known }
         let result = make()
-        fused.withLock { $0[range] = result }
+        fused.withLock { $0[key] = result }
         return result
     }
 
@@ -137,10 +152,18 @@ extension ExecutionPlan {
     /// The fused blocks of a range of unitary steps (cached): the fuser runs on each stretch
     /// between barriers, with runs of one-qubit gates split into their gates (so that a phase at
     /// the end of a run can join the block before it). Without fusion, or with one-qubit fusion
-    /// only, every step is a block.
-    func fusion(_ range: Range<Int>) -> FusionResult {
-        schedules.fusion(range: range) {
-            let gateSteps = range.filter { if case .gates = steps[$0].action { true } else { false } }
+    /// only, every step is a block. `skipsLeading`: the ``leadingSteps`` are left out (a run from
+    /// |0…0⟩ writes them as the initial product state).
+    func fusion(_ range: Range<Int>, skipsLeading: Bool = false) -> FusionResult {
+        schedules.fusion(range: range, skipsLeading: skipsLeading) {
+            let gateSteps = range.filter { index in
+                if skipsLeading, isLeading[index] { return false }
+                if case .gates = steps[index].action { return true }
+                return false
+            }
+            // A barrier before a skipped step still ends a stretch: it moves to the next step fused.
+            let barriers = !skipsLeading ? self.barriers
+                : Set(self.barriers.compactMap { b in gateSteps.first { $0 >= b } })
             guard fusion, maxFusedQubits >= 2 else {
                 return FusionResult(blocks: gateSteps.map(singleBlock), dropped: [])
             }
@@ -281,8 +304,8 @@ extension ExecutionPlan {
     /// `runQubits` always among them (so blocks are gathered in runs of 2^runQubits amplitudes).
     /// A block joins the current pass while the pass's mixing qubits still fit; a pass of one
     /// block is a single kernel. States of at most blockQubits + 1 qubits are not blocked.
-    func schedule(_ range: Range<Int>, blockQubits: Int, runQubits: Int = 5) -> [ScheduleItem] {
-        let blocks = fusion(range).blocks
+    func schedule(_ range: Range<Int>, blockQubits: Int, runQubits: Int = 5, skipsLeading: Bool = false) -> [ScheduleItem] {
+        let blocks = fusion(range, skipsLeading: skipsLeading).blocks
         guard fusion, numQubits > blockQubits + 1, blockQubits >= 2 else { return blocks.indices.map { .single($0) } }
         let run = min(runQubits, blockQubits - 1)
         var items: [ScheduleItem] = []
@@ -433,12 +456,21 @@ extension ExecutionPlan {
         return operations
     }
 
-    /// The executables for a range of unitary steps with parameter values.
-    func program<Real: StateScalar>(_ range: Range<Int>, values: [Parameter: Double], blockQubits: Int) throws -> [Executable<Real>] {
+    /// The executables for a range of unitary steps with parameter values. `fromZero` (a range
+    /// that starts at step 0): the first executable writes the initial product state with every
+    /// leading step of the plan folded in, and the range's own leading steps are skipped.
+    func program<Real: StateScalar>(_ range: Range<Int>, values: [Parameter: Double], blockQubits: Int,
+                                    fromZero: Bool = false) throws -> [Executable<Real>]
+    {
         let lookup: (Parameter) -> Double? = { values[$0] }
-        let blocks = fusion(range).blocks
-        let items = schedules.items(range: range, blockQubits: blockQubits) { schedule(range, blockQubits: blockQubits) }
-        return try items.map { item in
+        let folds = fromZero && !leadingSteps.isEmpty
+        assert(!folds || range.lowerBound == 0)
+        let blocks = fusion(range, skipsLeading: folds).blocks
+        let items = schedules.items(range: range, blockQubits: blockQubits, skipsLeading: folds) {
+            schedule(range, blockQubits: blockQubits, skipsLeading: folds)
+        }
+        let initial: [Executable<Real>] = folds ? [.productState(columns: try leadingColumns(lookup: lookup, as: Real.self))] : []
+        return try initial + items.map { item in
             switch item {
             case .single(let index):
                 if let parity = blocks[index].parity {
@@ -454,11 +486,12 @@ extension ExecutionPlan {
         }
     }
 
-    /// Memory sweeps of the unitary steps: the schedule of each run of consecutive unitary steps.
+    /// Memory sweeps of the unitary steps: the schedule of each run of consecutive unitary steps,
+    /// and the initial product state when leading gates are folded into it.
     func sweepSummary(blockQubits: Int) -> (passes: Int, sweeps: Int) {
-        var passes = 0, sweeps = 0
+        var passes = 0, sweeps = leadingSteps.isEmpty ? 0 : 1
         for range in unitaryRanges {
-            for item in schedule(range, blockQubits: blockQubits) {
+            for item in schedule(range, blockQubits: blockQubits, skipsLeading: !leadingSteps.isEmpty) {
                 sweeps += 1
                 if case .pass = item { passes += 1 }
             }
@@ -485,9 +518,10 @@ extension ExecutionPlan {
 extension ExecutionPlan {
     // MARK: - What the plan runs
 
-    /// The kernel calls one run makes: the fused blocks of every unitary run, plus conditioned gates.
+    /// The kernel calls one run makes: the fused blocks of every unitary run, plus conditioned gates
+    /// (the initial product state that holds folded leading gates is not counted as a kernel).
     var kernelCount: Int {
-        unitaryRanges.reduce(0) { $0 + fusion($1).blocks.count } + conditionedGateCount
+        unitaryRanges.reduce(0) { $0 + fusion($1, skipsLeading: !leadingSteps.isEmpty).blocks.count } + conditionedGateCount
     }
 
     private var conditionedGateCount: Int {
@@ -535,7 +569,7 @@ extension ExecutionPlan {
         var flops = 0.0
         let amplitudes = Double(1 << min(numQubits, 62))
         for range in unitaryRanges {
-            let result = fusion(range)
+            let result = fusion(range, skipsLeading: !leadingSteps.isEmpty)
             dropped += result.dropped.count
             for block in result.blocks {
                 let gates = block.pieces.reduce(0) { total, piece in
@@ -562,12 +596,16 @@ extension ExecutionPlan {
         }
         let (passes, sweeps) = sweepSummary(blockQubits: blockQubits)
         // Gate counts exclude the dropped gates of fused one-qubit runs: count plan gates.
-        let droppedGates = dropped == 0 ? 0 : unitaryRanges.flatMap { fusion($0).dropped }.reduce(0) { total, piece in
+        let droppedGates = dropped == 0 ? 0 : unitaryRanges.flatMap { fusion($0, skipsLeading: !leadingSteps.isEmpty).dropped }
+            .reduce(0) { total, piece in
             guard case .gates(let block) = steps[piece.step].action else { return total }
             return total + (piece.gates?.count ?? block.gateCount)
         }
+        // The initial product state: one complex multiply per amplitude.
+        if !leadingSteps.isEmpty { flops += 6 * amplitudes }
         return ExecutionSummary(gates: gateCount, kernels: kernelCount, fusedBlocks: fused, diagonalKernels: diagonal,
                                 permutationKernels: permutation, denseKernelsByTargets: dense, droppedGates: droppedGates,
+                                foldedGates: leadingGateCount,
                                 maxFusedQubits: fusion ? maxFusedQubits : 0, passes: passes, sweeps: sweeps,
                                 blockQubits: blockQubits, flops: flops)
     }

@@ -26,11 +26,13 @@ final class AmplitudeStorage<Real: StateScalar>: @unchecked Sendable {
     /// The number of complex amplitudes.
     let count: Int
 
-    /// Allocates `count` amplitudes, all zero (zeroed in parallel so pages land near their threads).
-    init(count: Int, threads: Int) {
+    /// Allocates `count` amplitudes, all zero (zeroed in parallel so pages land near their threads);
+    /// left unwritten when `zeroed` is false, for a caller that overwrites every amplitude first.
+    init(count: Int, threads: Int, zeroed: Bool = true) {
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(byteCount: 2 * count * MemoryLayout<Real>.size, alignment: 64)
         pointer = raw.bindMemory(to: Real.self, capacity: 2 * count)
+        guard zeroed else { return }
         let shared = SharedPointer(base: pointer)
         forEachRange(count: 2 * count, threads: threads) { start, end in
             (shared.base + start).initialize(repeating: 0, count: end - start)
@@ -79,12 +81,15 @@ public struct StateVector<Real: StateScalar>: Sendable {
         self.init(unchecked: numQubits, threads: t)
     }
 
-    /// |0…0⟩ without the memory check (the caller has done it).
-    init(unchecked numQubits: Int, threads: Int) {
+    /// |0…0⟩ without the memory check (the caller has done it). `zeroed: false` leaves every
+    /// amplitude but the first unwritten, for a caller whose first step overwrites them all (a
+    /// plan's initial product state), saving one sweep over memory.
+    init(unchecked numQubits: Int, threads: Int, zeroed: Bool = true) {
         self.numQubits = numQubits
         self.threads = threads
-        storage = AmplitudeStorage(count: 1 << numQubits, threads: threads)
+        storage = AmplitudeStorage(count: 1 << numQubits, threads: threads, zeroed: zeroed)
         storage.pointer[0] = 1
+        storage.pointer[1] = 0
     }
 
     /// A state with the given amplitudes.

@@ -195,7 +195,8 @@ struct Bench: ParsableCommand {
                     ("kernels", .integer(e.kernels)), ("fused_blocks", .integer(e.fusedBlocks)),
                     ("diagonal_kernels", .integer(e.diagonalKernels)), ("permutation_kernels", .integer(e.permutationKernels)),
                     ("dense_kernels_by_targets", .array(e.denseKernelsByTargets.map { .integer($0) })),
-                    ("dropped_gates", .integer(e.droppedGates)), ("max_fused_qubits", .integer(e.maxFusedQubits)),
+                    ("dropped_gates", .integer(e.droppedGates)), ("folded_gates", .integer(e.foldedGates)),
+                    ("max_fused_qubits", .integer(e.maxFusedQubits)),
                     ("passes", .integer(e.passes)), ("sweeps", .integer(e.sweeps)), ("flops", .number(e.flops)),
                 ]))] } ?? []))
             }

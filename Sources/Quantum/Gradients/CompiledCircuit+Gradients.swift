@@ -290,7 +290,8 @@ extension CompiledCircuit {
             // Wide states: the plan's cache-blocked passes make fewer sweeps over memory.
             let binding = Dictionary(uniqueKeysWithValues: zip(parameters, values))
             do {
-                try plan.applyUnitarySteps(plan.steps.indices, to: &state, values: binding, blockQubits: simulator.blockQubits)
+                try plan.applyUnitarySteps(plan.steps.indices, to: &state, values: binding, blockQubits: simulator.blockQubits,
+                                           fromZero: initial == nil)
                 return state
             } catch {
                 // Every parameter is bound and every step is unitary: the plan cannot fail here.

@@ -482,9 +482,12 @@ func blockwiseSums(count: Int, block: Int, width: Int, threads: Int,
     return total
 }
 
-/// Writes the product state ⊗_q (c0_q|0⟩ + c1_q|1⟩) over all 2^n amplitudes; `columns` holds
-/// (c0 re, c0 im, c1 re, c1 im) for each qubit. Doubling: after qubit q, amplitudes 0 ..< 2^(q+1)
-/// hold the product over qubits 0 … q (amplitude i + 2^q = amplitude i · c1_q, then i ← i · c0_q).
+/// Writes the product state ⊗_q (c0_q|0⟩ + c1_q|1⟩) over all 2^n amplitudes (every one is
+/// overwritten; the state's old contents do not matter); `columns` holds (c0 re, c0 im, c1 re,
+/// c1 im) for each qubit. The lowest `productStateLowQubits` qubits are built by doubling in the
+/// first run of amplitudes (in cache: after qubit q, amplitudes 0 ..< 2^(q+1) hold the product over
+/// qubits 0 … q); every run r is then that run times one factor, the product of the higher
+/// qubits' entries at r's bits (run 0 last, in place). So memory is written once and read never.
 @_specialize(where Real == Double)
 @_specialize(where Real == Float)
 func writeProductState<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, numQubits: Int, columns: UnsafePointer<Real>,
@@ -492,20 +495,65 @@ func writeProductState<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, numQu
 {
     p[0] = 1
     p[1] = 0
-    let state = SharedPointer(base: p)
-    for q in 0..<numQubits {
+    let low = min(numQubits, productStateLowQubits)
+    for q in 0..<low {
         let half = 1 << q
         let (r0, i0) = (columns[4 &* q], columns[4 &* q &+ 1])
         let (r1, i1) = (columns[4 &* q &+ 2], columns[4 &* q &+ 3])
-        forEachRange(count: half, threads: threads) { start, end in
-            let p = state.base
-            for i in start..<end {
-                let re = p[2 &* i], im = p[2 &* i &+ 1]
-                p[2 &* (i &+ half)] = re * r1 - im * i1
-                p[2 &* (i &+ half) &+ 1] = re * i1 + im * r1
-                p[2 &* i] = re * r0 - im * i0
-                p[2 &* i &+ 1] = re * i0 + im * r0
-            }
+        for i in 0..<half {
+            let re = p[2 &* i], im = p[2 &* i &+ 1]
+            p[2 &* (i &+ half)] = re * r1 - im * i1
+            p[2 &* (i &+ half) &+ 1] = re * i1 + im * r1
+            p[2 &* i] = re * r0 - im * i0
+            p[2 &* i &+ 1] = re * i0 + im * r0
         }
+    }
+    guard numQubits > low else { return }
+    let runLength = 1 << low  // even: low ≥ 1 here
+    let runs = 1 << (numQubits - low)
+    // The factor of run r: the entry (bit q − low of r) of each higher qubit's column.
+    @Sendable func factor(_ run: Int, _ c: UnsafePointer<Real>) -> (Real, Real) {
+        var fr: Real = 1, fi: Real = 0
+        for q in low..<numQubits {
+            let o = 4 &* q &+ ((run >> (q &- low)) & 1 == 0 ? 0 : 2)
+            (fr, fi) = (fr * c[o] - fi * c[o &+ 1], fr * c[o &+ 1] + fi * c[o])
+        }
+        return (fr, fi)
+    }
+    let state = SharedPointer(base: p)
+    let shared = SharedPointer(base: UnsafeMutablePointer(mutating: columns))
+    // Runs 1 ..< runs from the doubled run 0; each thread reads run 0 and writes its own runs.
+    forEachRange(count: runs - 1, threads: threads, grain: max(1, minimumIndicesPerThread >> low)) { start, end in
+        let p = state.base, c = UnsafePointer(shared.base)
+        for run in (start + 1)...end {
+            let (fr, fi) = factor(run, c)
+            let (re, im) = splat(fr, fi)
+            scaledCopy(from: p, to: p + 2 &* (run &* runLength), count: runLength, re: re, im: im)
+        }
+    }
+    // Then run 0 itself takes its factor (the higher qubits' c0 entries), in place.
+    let (fr, fi) = factor(0, columns)
+    let (re, im) = splat(fr, fi)
+    scaledCopy(from: p, to: p, count: runLength, re: re, im: im)
+}
+
+/// The amplitudes below this many qubits of a product state are built by doubling (2^11 complex
+/// numbers: 32 KiB in Double, in L1 or L2).
+let productStateLowQubits = 11
+
+/// destination[i] = f · source[i] for `count` (even) complex numbers, two per SIMD vector; `re`
+/// and `im` are f splatted (``splat(_:_:)``), built by the caller so that this loop's function
+/// never sees the negation (see `splats(of:)` in Dense.swift).
+@inline(never)
+@_specialize(where Real == Double)
+@_specialize(where Real == Float)
+func scaledCopy<Real: StateScalar>(from source: UnsafeMutablePointer<Real>, to destination: UnsafeMutablePointer<Real>,
+                                   count: Int, re: SIMD4<Real>, im: SIMD4<Real>)
+{
+    var i = 0
+    while i < count {
+        let v = load4(source, i)
+        store4(v * re + swapPairs(v) * im, destination, i)
+        i &+= 2
     }
 }
