@@ -36,9 +36,10 @@ extension EncryptedCommunicator {
     func reduceInChunks<T: Communicable>(_ values: inout [T], _ op: ReductionOperator) throws {
         let n = size, r = rank, count = values.count
         let stride = MemoryLayout<T>.stride
-        let chunkElements = Swift.max(1, chunkBytes / stride)
         let segments = (0..<n).map { shareRange(of: count, rank: $0, size: n) }
         let longest = segments.map(\.count).max() ?? 0
+        // A chunk is never longer than the longest segment (the scratch is sized by it).
+        let chunkElements = Swift.max(1, Swift.min(chunkBytes / stride, longest))
         let chunkCount = (longest + chunkElements - 1) / chunkElements
         let context = ChunkContext(kind: Self.kindCode(T.self), count: count)
         // Elements of chunk k of segment s (empty past the segment's end).
