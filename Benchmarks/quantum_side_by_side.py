@@ -711,6 +711,19 @@ def run_verdant(args, qasm_dir):
     return doc
 
 
+def verdant_case(args, case, n, t):
+    """One `verdant bench` run of one case, width and thread count in both precisions (for
+    --bracket): {precision: result row}."""
+    binary = args.verdant or os.path.join(REPO, ".build", "release", "verdant")
+    cmd = [binary, "bench", "--suite", "quantum", "--json", "--qubits", str(n), "--threads", str(t),
+           "--repeats", str(args.repeats), "--precision", "both", "--no-energy-summary", "--cases", case]
+    proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"verdant bench failed with exit status {proc.returncode}: {' '.join(cmd)}")
+    doc = json.loads(proc.stdout[proc.stdout.find("{"):])
+    return {r.get("precision", "double"): r for r in doc.get("results", []) if r["case"] == case}
+
+
 def discover(qasm_dir, qubits):
     found = []
     for name in os.listdir(qasm_dir):
@@ -757,6 +770,11 @@ def main():
                         "(and on the files of --qasm-dir with <= 12 qubits); exit 1 on mismatch")
     p.add_argument("--write-test-qasm", metavar="DIR",
                    help="write stand-in circuits of Verdant's shapes for --qubits into DIR and exit")
+    p.add_argument("--bracket", action="store_true",
+                   help="also time Verdant on each row right before and right after its anchors, and use the "
+                        "median of the three runs (the first, the one before, the one after): on a shared "
+                        "machine whose speed drifts, Verdant and the anchors are then timed minutes apart, "
+                        "not an hour")
     p.add_argument("--worker-qasm", help=argparse.SUPPRESS)
     p.add_argument("--worker-threads", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -804,6 +822,7 @@ def main():
                    "--qsim-sizes", ",".join(map(str, args.qsim_sizes)),
                    "--aer-save", args.aer_save, "--qulacs-opt", args.qulacs_opt, "--qulacs-cp", args.qulacs_cp]
             print(f"... {case} n={n} threads={t}", file=sys.stderr, flush=True)
+            bracket = [verdant_case(args, case, n, t)] if args.bracket and verdant is not None else []
             for attempt in range(args.retry_contended + 1):
                 if attempt:
                     print(f"    other processes used {foreign:.1f} s CPU during {wall:.1f} s; waiting for "
@@ -819,6 +838,12 @@ def main():
             vs_ = vmap.get((case, n, t, "single"))
             vdouble = vd["seconds_median"] if vd else None
             vsingle = vs_["seconds_median"] if vs_ else None
+            if bracket:
+                bracket.append(verdant_case(args, case, n, t))
+                samples = {prec: [x for x in [first] + [b.get(prec) for b in bracket] if x]
+                           for prec, first in (("double", vd), ("single", vs_))}
+                vdouble = statistics.median(x["seconds_median"] for x in samples["double"]) if samples["double"] else None
+                vsingle = statistics.median(x["seconds_median"] for x in samples["single"]) if samples["single"] else None
             aer = w.get("aer")
             aer_s = None if aer is None else (aer["median_time_taken"] if args.aer_time == "engine" else aer["median_wall"])
             aer_empty = None if aer is None else aer.get("empty_circuit_time_taken")
@@ -849,6 +874,7 @@ def main():
                 "single_over_numpy_sweep": vsingle / sweep["single"] if vsingle and sweep.get("single") else None,
                 "contended": contended(foreign, wall), "foreign_cpu_seconds": foreign, "worker_wall_seconds": wall,
                 "verdant": {"double": vd, "single": vs_}, "worker": w,
+                "verdant_bracket": bracket or None,
             })
 
     head = ["case", "n", "thr", "Verdant dbl", "Aer", "Aer−empty", "Qulacs", "×dbl", "Verdant sgl", "qsim (size)", "×sgl",
