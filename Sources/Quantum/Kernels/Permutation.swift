@@ -84,6 +84,27 @@ func swapRange<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, qubitA: Int, 
                                   positions: UnsafeBufferPointer<Int>, runLength: Int, start: Int, end: Int)
 {
     let bitA = 1 << qubitA, bitB = 1 << qubitB
+    if positions.first == 0 {
+        // Qubit 0 is fixed (a target or a control): consecutive free indices are 2^z apart (z the
+        // fixed positions 0, 1, … z−1) for runs of 2^(next fixed position − z), so the index is
+        // rebuilt once per run instead of once per amplitude (the SWAPs that end a QFT pair qubit
+        // 0 with the highest).
+        var z = 0
+        while z < positions.count && positions[z] == z { z += 1 }
+        let stride = 1 << z
+        let run = z < positions.count ? 1 << (positions[z] - z) : max(end - start, 1)
+        var k = start
+        while k < end {
+            let runEnd = min(end, (k / run + 1) &* run)
+            var i = insertZeroBits(k, positions) | controlMask
+            for _ in k..<runEnd {
+                exchange(p, i | bitA, i | bitB)
+                i &+= stride
+            }
+            k = runEnd
+        }
+        return
+    }
     var k = start
     while k < end {
         let runEnd = min(end, (k | (runLength &- 1)) &+ 1)
