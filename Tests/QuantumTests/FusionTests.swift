@@ -423,3 +423,99 @@ struct ParityFlipTests {
         compare(Float.self)
     }
 }
+
+@Suite("Gate fusion: products of blocks on different qubits")
+struct FusionProductTests {
+    /// The operator on all of qubits 0..<n: entry (R, C) is m's entry at R's and C's bits on m's
+    /// qubits where R and C agree on every other qubit, else 0 (the oracle's own embedding).
+    static func embedded(_ m: FusionMatrix, n: Int) -> [Complex<Double>] {
+        let d = 1 << n
+        let qubits = m.qubits
+        let mask = qubits.reduce(0) { $0 | (1 << $1) }
+        func local(_ x: Int) -> Int {
+            var s = 0
+            for (j, q) in qubits.enumerated() where x & (1 << q) != 0 { s |= 1 << j }
+            return s
+        }
+        var out = [Complex<Double>](repeating: .zero, count: d * d)
+        for r in 0..<d {
+            for c in 0..<d where r & ~mask == c & ~mask { out[r * d + c] = m[local(r), local(c)] }
+        }
+        return out
+    }
+
+    /// Row-major a · b by the textbook triple loop.
+    static func naiveProduct(_ a: [Complex<Double>], _ b: [Complex<Double>], _ d: Int) -> [Complex<Double>] {
+        var out = [Complex<Double>](repeating: .zero, count: d * d)
+        for i in 0..<d {
+            for j in 0..<d {
+                var sum = Complex<Double>.zero
+                for k in 0..<d { sum = sum + a[i * d + k] * b[k * d + j] }
+                out[i * d + j] = sum
+            }
+        }
+        return out
+    }
+
+    /// A random operator on `qubits` (ascending): a permutation with random phases (sparse), or
+    /// random complex entries (dense, not unitary: the product does not rely on it).
+    static func random(on qubits: [Int], sparse: Bool, _ rng: inout SeededGenerator) -> FusionMatrix {
+        let d = 1 << qubits.count
+        guard sparse else {
+            return FusionMatrix(qubits: qubits, entries: (0..<(2 * d * d)).map { _ in rng.nextUniform() * 2 - 1 })
+        }
+        var order = Array(0..<d)
+        order.shuffle(using: &rng)
+        var entries = [Complex<Double>](repeating: .zero, count: d * d)
+        for r in 0..<d { entries[r * d + order[r]] = Complex(length: 1, phase: RandomCircuits.angle(&rng)) }
+        let structure = GateStructure(numControls: 0, target: SmallMatrix(dimension: d, entries: entries))
+        return FusionMatrix(structure: structure, on: qubits)
+    }
+
+    @Test("later · earlier on the union of their qubits equals the product of the embedded matrices")
+    func productMatchesEmbeddedProduct() {
+        var rng = SeededGenerator(seed: 15)
+        let n = 5
+        var sparseProducts = 0
+        for trial in 0..<300 {
+            func subset() -> [Int] {
+                let size = 1 + Int(rng.next() % 4)
+                return Array((0..<n).shuffled(using: &rng).prefix(size)).sorted()
+            }
+            let (qa, qb) = (subset(), subset())
+            let (sa, sb) = (rng.next() % 2 == 0, rng.next() % 2 == 0)
+            let a = Self.random(on: qa, sparse: sa, &rng), b = Self.random(on: qb, sparse: sb, &rng)
+            let product = FusionMatrix.product(a, b)
+            #expect(product.qubits == Array(Set(qa + qb)).sorted())
+            #expect(product.isSparse == (sa && sb), "trial \(trial): sparse factors give a sparse product, others dense")
+            if product.isSparse { sparseProducts += 1 }
+            let expected = Self.naiveProduct(Self.embedded(a, n: n), Self.embedded(b, n: n), 1 << n)
+            let got = Self.embedded(product, n: n)
+            let error = zip(got, expected).map { ($0 - $1).length }.max() ?? 0
+            #expect(error < 1e-12, "trial \(trial): later on \(qa) (sparse: \(sa)), earlier on \(qb) (sparse: \(sb))")
+        }
+        #expect(sparseProducts > 30)
+    }
+
+    @Test("a gate's block matrix, in any argument order, equals the identity multiplied by the gate")
+    func gateMatrixInArgumentOrder() throws {
+        var rng = SeededGenerator(seed: 7)
+        let cases: [(GateStructure, [Int])] = [
+            (GateDefinitions.structure(of: try gate(.u, 0.3, -1.1, 2.0), values: [0.3, -1.1, 2.0]), [3]),
+            (GateDefinitions.structure(of: try gate(.cx), values: []), [3, 1]),
+            (GateDefinitions.structure(of: try gate(.cx), values: []), [1, 3]),
+            (GateDefinitions.structure(of: try gate(.ccx), values: []), [2, 0, 4]),
+            (GateDefinitions.structure(of: try gate(.cp, 0.4), values: [0.4]), [4, 2]),
+            (GateStructure(numControls: 0, target: SmallMatrix(dimension: 4, entries: RandomCircuits.unitary(4, &rng))), [4, 0]),
+            (GateStructure(numControls: 1, target: SmallMatrix(dimension: 4, entries: RandomCircuits.unitary(4, &rng))), [1, 4, 2]),
+        ]
+        for (structure, qubits) in cases {
+            let direct = FusionMatrix(structure: structure, on: qubits)
+            var multiplied = FusionMatrix(identityOn: qubits.sorted())
+            multiplied.multiply(by: structure.fullMatrix(), on: qubits)
+            #expect(direct.qubits == multiplied.qubits)
+            #expect(direct.isSparse == multiplied.isSparse, "\(qubits)")
+            #expect(direct.entries == multiplied.entries, "\(qubits)")
+        }
+    }
+}

@@ -195,7 +195,9 @@ struct Fuser {
             let members = waiting + [i]
             for q in bits(single.mask) { pending[q] = [] }
             if let target {
-                groups[target] = run(groups[target].members + members, singles)
+                // The run so far is the product of its members in order: extend it (the same
+                // products, in the same order, as multiplying all members out again).
+                groups[target] = members.reduce(groups[target]) { merge($0, singles[$1]) }
                 record(single.mask, at: target)
             } else {
                 groups.append(run(members, singles))
@@ -276,19 +278,30 @@ struct Fuser {
     }
 
     /// A run cut into consecutive blocks of least total cost (dynamic programming over cut
-    /// points; each candidate block's product is multiplied out and classified).
+    /// points; each candidate block's product is multiplied out and classified). Only the costs
+    /// are kept while the program runs; the blocks chosen are multiplied out again at the end.
     private func segmented(_ members: [Int], _ singles: [Group]) -> [Group] {
         let m = members.count
         var best = [Double](repeating: .infinity, count: m + 1)
         var cut = [Int](repeating: 0, count: m + 1)
-        var block = [[Group?]](repeating: [Group?](repeating: nil, count: m + 1), count: m + 1)
         best[0] = 0
+        let numeric = members.allSatisfy { singles[$0].matrix != nil }
         for start in 0..<m {
-            var group = singles[members[start]]
+            var matrix = singles[members[start]].matrix
+            var group = numeric ? nil : Optional(singles[members[start]])
             for end in (start + 1)...m {
-                if end > start + 1 { group = merge(group, singles[members[end - 1]]) }
-                block[start][end] = group
-                let total = best[start] + group.cost
+                let cost: Double
+                if let single = matrix {
+                    if end > start + 1, let next = singles[members[end - 1]].matrix {
+                        matrix = FusionMatrix.product(next, single)
+                    }
+                    cost = end > start + 1 ? self.cost(of: matrix?.shape() ?? single.shape())
+                        : singles[members[start]].cost
+                } else {
+                    if end > start + 1, let g = group { group = merge(g, singles[members[end - 1]]) }
+                    cost = group?.cost ?? .infinity
+                }
+                let total = best[start] + cost
                 if total < best[end] - 1e-12 {
                     best[end] = total
                     cut[end] = start
@@ -299,7 +312,7 @@ struct Fuser {
         var end = m
         while end > 0 {
             let start = cut[end]
-            if let group = block[start][end] { result.append(group) }
+            result.append(run(Array(members[start..<end]), singles))
             end = start
         }
         return result.reversed()

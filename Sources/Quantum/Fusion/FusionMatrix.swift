@@ -49,8 +49,44 @@ struct FusionMatrix: Sendable, Equatable {
     /// The product of a gate structure's full matrix on `gateQubits` (its argument order), as a
     /// matrix on those qubits sorted.
     init(structure: GateStructure, on gateQubits: [Int]) {
-        self.init(identityOn: gateQubits.sorted())
-        multiply(by: structure.fullMatrix(), on: gateQubits)
+        let gate = structure.fullMatrix()
+        let sorted = gateQubits.sorted()
+        let g = gate.dimension
+        // Gate index bit j is gateQubits[j]; the block's bit position of that qubit is its rank.
+        let positions = gateQubits.map { q in sorted.firstIndex(of: q) ?? 0 }
+        var spread = [Int](repeating: 0, count: g)
+        for s in 0..<g {
+            for (j, p) in positions.enumerated() where s & (1 << j) != 0 { spread[s] |= 1 << p }
+        }
+        var single = true
+        for r in 0..<g {
+            var count = 0
+            for c in 0..<g where gate.entries[r * g + c] != .zero { count += 1 }
+            if count != 1 {
+                single = false
+                break
+            }
+        }
+        if single {
+            var sources = [Int](repeating: 0, count: g), values = [Double](repeating: 0, count: 2 * g)
+            for r in 0..<g {
+                for c in 0..<g where gate.entries[r * g + c] != .zero {
+                    sources[spread[r]] = spread[c]
+                    values[2 * spread[r]] = gate.entries[r * g + c].real
+                    values[2 * spread[r] + 1] = gate.entries[r * g + c].imaginary
+                }
+            }
+            self.init(qubits: sorted, storage: .sparse(sources: sources, values: values))
+        } else {
+            var entries = [Double](repeating: 0, count: 2 * g * g)
+            for r in 0..<g {
+                for c in 0..<g {
+                    entries[2 * (spread[r] * g + spread[c])] = gate.entries[r * g + c].real
+                    entries[2 * (spread[r] * g + spread[c]) + 1] = gate.entries[r * g + c].imaginary
+                }
+            }
+            self.init(qubits: sorted, entries: entries)
+        }
     }
 
     var isSparse: Bool {
@@ -139,80 +175,92 @@ struct FusionMatrix: Sendable, Equatable {
         storage = .dense(m)
     }
 
-    /// The same operator on a superset of qubits (identity on the added ones).
-    func widened(to wider: [Int]) -> FusionMatrix {
-        if wider == qubits { return self }
-        assert(Set(qubits).isSubset(of: wider) && wider == wider.sorted())
-        let newDimension = 1 << wider.count
-        let d = dimension
-        // For an index of the wider block: its sub-index in self; and back.
-        let inner = qubits.map { q in wider.firstIndex(of: q) ?? 0 }
-        let innerMask = inner.reduce(0) { $0 | (1 << $1) }
-        var sub = [Int](repeating: 0, count: newDimension)
-        for i in 0..<newDimension {
-            for (j, p) in inner.enumerated() where i & (1 << p) != 0 { sub[i] |= 1 << j }
-        }
-        var spread = [Int](repeating: 0, count: d)
-        for s in 0..<d {
-            for (j, p) in inner.enumerated() where s & (1 << j) != 0 { spread[s] |= 1 << p }
-        }
-        switch storage {
-        case .sparse(let sources, let values):
-            var newSources = [Int](repeating: 0, count: newDimension)
-            var newValues = [Double](repeating: 0, count: 2 * newDimension)
-            for r in 0..<newDimension {
-                let s = sub[r]
-                newSources[r] = (r & ~innerMask) | spread[sources[s]]
-                newValues[2 * r] = values[2 * s]
-                newValues[2 * r + 1] = values[2 * s + 1]
-            }
-            return FusionMatrix(qubits: wider, storage: .sparse(sources: newSources, values: newValues))
-        case .dense(let entries):
-            var out = [Double](repeating: 0, count: 2 * newDimension * newDimension)
-            for r in 0..<newDimension {
-                for c in 0..<newDimension where r & ~innerMask == c & ~innerMask {
-                    let e = 2 * (sub[r] * d + sub[c])
-                    out[2 * (r * newDimension + c)] = entries[e]
-                    out[2 * (r * newDimension + c) + 1] = entries[e + 1]
-                }
-            }
-            return FusionMatrix(qubits: wider, entries: out)
-        }
-    }
-
-    /// later · earlier, on the union of their qubits.
+    /// later · earlier, on the union of their qubits, without widening either to the union: row r
+    /// of the product takes the later factor's row on its own qubits and, for each of its nonzero
+    /// entries, the earlier factor's row on its qubits, so the work is 2^k · (entries per row of
+    /// later) · (entries per row of earlier) instead of 8^k (2^k = the union's dimension). Two
+    /// sparse factors give a sparse product.
     static func product(_ later: FusionMatrix, _ earlier: FusionMatrix) -> FusionMatrix {
-        let union = setBitPositions(later.qubits.reduce(0) { $0 | (1 << $1) } | earlier.qubits.reduce(0) { $0 | (1 << $1) })
-        let a = later.widened(to: union), b = earlier.widened(to: union)
+        let laterMask = later.qubits.reduce(0) { $0 | (1 << $1) }
+        let earlierMask = earlier.qubits.reduce(0) { $0 | (1 << $1) }
+        let unionMask = laterMask | earlierMask
+        let union = unionMask == laterMask ? later.qubits : unionMask == earlierMask ? earlier.qubits : setBitPositions(unionMask)
         let d = 1 << union.count
-        if case .sparse(let sa, let va) = a.storage, case .sparse(let sb, let vb) = b.storage {
-            // Row r of A·B: A's entry (r, sa[r]) times B's entry (sa[r], sb[sa[r]]).
+        let da = later.dimension, db = earlier.dimension
+        // Each factor's qubits as bit positions of a union index (a mask over 0..<union.count).
+        func positions(_ qubits: [Int]) -> Int {
+            var mask = 0, j = 0
+            for (p, q) in union.enumerated() where j < qubits.count && qubits[j] == q {
+                mask |= 1 << p
+                j += 1
+            }
+            return mask
+        }
+        let maskA = positions(later.qubits), maskB = positions(earlier.qubits)
+        /// The factor's own index of union index u: u's bits at the factor's positions, packed.
+        @inline(__always)
+        func sub(_ u: Int, _ mask: Int) -> Int {
+            var result = 0, m = mask, j = 0
+            while m != 0 {
+                let p = m.trailingZeroBitCount
+                result |= ((u >> p) & 1) << j
+                j += 1
+                m &= m - 1
+            }
+            return result
+        }
+        /// The union index bits of the factor's index s (the inverse of sub on the factor's bits).
+        @inline(__always)
+        func spread(_ s: Int, _ mask: Int) -> Int {
+            var result = 0, m = mask, j = 0
+            while m != 0 {
+                let p = m.trailingZeroBitCount
+                result |= ((s >> j) & 1) << p
+                j += 1
+                m &= m - 1
+            }
+            return result
+        }
+        if case .sparse(let sa, let va) = later.storage, case .sparse(let sb, let vb) = earlier.storage {
+            // Row r: later's entry (r, m) with m = r's other bits | spread(sa[r's bits]), then
+            // earlier's entry (m, c) likewise.
             var sources = [Int](repeating: 0, count: d)
             var values = [Double](repeating: 0, count: 2 * d)
             for r in 0..<d {
-                let k = sa[r]
-                sources[r] = sb[k]
-                let (xr, xi, yr, yi) = (va[2 * r], va[2 * r + 1], vb[2 * k], vb[2 * k + 1])
+                let ra = sub(r, maskA)
+                let m = (r & ~maskA) | spread(sa[ra], maskA)
+                let mb = sub(m, maskB)
+                sources[r] = (m & ~maskB) | spread(sb[mb], maskB)
+                let (xr, xi, yr, yi) = (va[2 * ra], va[2 * ra + 1], vb[2 * mb], vb[2 * mb + 1])
                 values[2 * r] = xr * yr - xi * yi
                 values[2 * r + 1] = xr * yi + xi * yr
             }
             return FusionMatrix(qubits: union, storage: .sparse(sources: sources, values: values))
         }
-        let x = a.entries, y = b.entries
         var out = [Double](repeating: 0, count: 2 * d * d)
-        x.withUnsafeBufferPointer { x in
-            y.withUnsafeBufferPointer { y in
-                out.withUnsafeMutableBufferPointer { z in
-                    for i in 0..<d {
-                        for k in 0..<d {
-                            let ar = x[2 * (i * d + k)], ai = x[2 * (i * d + k) + 1]
-                            if ar == 0 && ai == 0 { continue }
-                            for j in 0..<d {
-                                let br = y[2 * (k * d + j)], bi = y[2 * (k * d + j) + 1]
-                                z[2 * (i * d + j)] += ar * br - ai * bi
-                                z[2 * (i * d + j) + 1] += ar * bi + ai * br
-                            }
-                        }
+        out.withUnsafeMutableBufferPointer { z in
+            // Calls body(j, re, im) for the nonzero entries (i, j) of a factor's row i.
+            @inline(__always)
+            func row(_ f: FusionMatrix, _ dimension: Int, _ i: Int, _ body: (Int, Double, Double) -> Void) {
+                switch f.storage {
+                case .sparse(let sources, let values):
+                    body(sources[i], values[2 * i], values[2 * i + 1])
+                case .dense(let e):
+                    for j in 0..<dimension {
+                        let (re, im) = (e[2 * (i * dimension + j)], e[2 * (i * dimension + j) + 1])
+                        if re != 0 || im != 0 { body(j, re, im) }
+                    }
+                }
+            }
+            for r in 0..<d {
+                let rowBase = 2 * r * d
+                row(later, da, sub(r, maskA)) { ja, ar, ai in
+                    let m = (r & ~maskA) | spread(ja, maskA)
+                    let high = m & ~maskB
+                    row(earlier, db, sub(m, maskB)) { jb, br, bi in
+                        let e = rowBase + 2 * (high | spread(jb, maskB))
+                        z[e] += ar * br - ai * bi
+                        z[e + 1] += ar * bi + ai * br
                     }
                 }
             }
