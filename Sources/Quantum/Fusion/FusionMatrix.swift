@@ -197,30 +197,21 @@ struct FusionMatrix: Sendable, Equatable {
             return mask
         }
         let maskA = positions(later.qubits), maskB = positions(earlier.qubits)
-        /// The factor's own index of union index u: u's bits at the factor's positions, packed.
+        /// Packs x's bits at mask's positions into bits 0, 1, … (a union index to the factor's own
+        /// index), or, with `pack` false, the reverse (the factor's index to union-index bits).
         @inline(__always)
-        func sub(_ u: Int, _ mask: Int) -> Int {
+        func moveBits(_ x: Int, _ mask: Int, pack: Bool) -> Int {
             var result = 0, m = mask, j = 0
             while m != 0 {
                 let p = m.trailingZeroBitCount
-                result |= ((u >> p) & 1) << j
+                result |= pack ? ((x >> p) & 1) << j : ((x >> j) & 1) << p
                 j += 1
                 m &= m - 1
             }
             return result
         }
-        /// The union index bits of the factor's index s (the inverse of sub on the factor's bits).
-        @inline(__always)
-        func spread(_ s: Int, _ mask: Int) -> Int {
-            var result = 0, m = mask, j = 0
-            while m != 0 {
-                let p = m.trailingZeroBitCount
-                result |= ((s >> j) & 1) << p
-                j += 1
-                m &= m - 1
-            }
-            return result
-        }
+        func sub(_ u: Int, _ mask: Int) -> Int { moveBits(u, mask, pack: true) }
+        func spread(_ s: Int, _ mask: Int) -> Int { moveBits(s, mask, pack: false) }
         if case .sparse(let sa, let va) = later.storage, case .sparse(let sb, let vb) = earlier.storage {
             // Row r: later's entry (r, m) with m = r's other bits | spread(sa[r's bits]), then
             // earlier's entry (m, c) likewise.
