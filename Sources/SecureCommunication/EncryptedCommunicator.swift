@@ -61,6 +61,9 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     /// The smallest contribution, in bytes, that `allreduce` reduces in chunks; smaller ones take
     /// one sealed envelope per rank through one allgather.
     private(set) var chunkedMinimumBytes = EncryptedCommunicator.defaultChunkedMinimumBytes
+    /// Whether the chunks of a large `allreduce` are pipelined (sealing the next while earlier ones
+    /// are in flight) or exchanged one at a time (ChunkedAllreduce.swift).
+    private(set) var pipelinesChunks = EncryptedCommunicator.defaultPipelinesChunks
 
     /// 2 MiB: an 8 MiB allreduce on 2 ranks takes 4 exchanges. Each exchange costs a round trip,
     /// which is what the traffic between hosts that encryption is for pays most: over loopback TCP
@@ -70,6 +73,8 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     static let defaultChunkBytes = 2 << 20
     /// 64 KiB: below it the one-round envelope exchange is quicker than the chunked rounds.
     static let defaultChunkedMinimumBytes = 64 << 10
+    /// Pipelined chunks (docs/secure-distributed.md, "Pipelined chunks").
+    static let defaultPipelinesChunks = true
 
     /// The label of the handshake and of every derived key (versioned).
     static let label = "verdant/traffic/v1"
@@ -97,11 +102,14 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
 
     /// The same with other chunk sizes (tests use small ones, to cross chunk boundaries with
     /// little data). Every rank must give the same sizes.
-    convenience init(wrapping inner: any Communicator, clusterKey: RawKey, chunkBytes: Int, chunkedMinimumBytes: Int) throws {
+    convenience init(wrapping inner: any Communicator, clusterKey: RawKey, chunkBytes: Int, chunkedMinimumBytes: Int,
+                     pipelinesChunks: Bool = EncryptedCommunicator.defaultPipelinesChunks) throws
+    {
         precondition(chunkBytes >= 8 && chunkedMinimumBytes >= 1, "chunk sizes are set by the package, not by users")
         try self.init(wrapping: inner, clusterKey: clusterKey)
         self.chunkBytes = chunkBytes
         self.chunkedMinimumBytes = chunkedMinimumBytes
+        self.pipelinesChunks = pipelinesChunks
     }
 
     // MARK: - Collectives
@@ -378,12 +386,37 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
         return try nextNonce(&received, peer: peer, channel: channel)
     }
 
-    /// The 12-byte nonce of the next message on (peer, channel) in one direction, advancing it:
-    /// the channel (4 bytes, big-endian) ‖ the counter (8 bytes, big-endian).
-    private func nextNonce(_ table: inout [Channel: UInt64], peer: Int, channel: UInt32) throws -> AES.GCM.Nonce {
+    /// Reserves the next `count` counters of the direction this rank → `peer` on `channel` (for
+    /// pieces sealed out of order: piece j takes the first + j); returns the first.
+    func reserveSendCounters(to peer: Int, channel: UInt32, count: Int) -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return reserve(&sent, peer: peer, channel: channel, count: count)
+    }
+
+    /// Reserves the next `count` counters of the direction `peer` → this rank on `channel`, in step
+    /// with the sender's ``reserveSendCounters(to:channel:count:)``; returns the first.
+    func reserveReceiveCounters(from peer: Int, channel: UInt32, count: Int) -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return reserve(&received, peer: peer, channel: channel, count: count)
+    }
+
+    private func reserve(_ table: inout [Channel: UInt64], peer: Int, channel: UInt32, count: Int) -> UInt64 {
         let key = Channel(peer: peer, channel: channel)
-        let counter = table[key, default: 0]
-        table[key] = counter + 1
+        let first = table[key, default: 0]
+        table[key] = first + UInt64(count)
+        return first
+    }
+
+    /// The 12-byte nonce of the next message on (peer, channel) in one direction, advancing it.
+    private func nextNonce(_ table: inout [Channel: UInt64], peer: Int, channel: UInt32) throws -> AES.GCM.Nonce {
+        try Self.nonce(channel: channel, counter: reserve(&table, peer: peer, channel: channel, count: 1))
+    }
+
+    /// The nonce of counter `counter` on `channel`: the channel (4 bytes, big-endian) ‖ the counter
+    /// (8 bytes, big-endian).
+    static func nonce(channel: UInt32, counter: UInt64) throws -> AES.GCM.Nonce {
         var bytes: [UInt8] = []
         withUnsafeBytes(of: channel.bigEndian) { bytes += $0 }
         withUnsafeBytes(of: counter.bigEndian) { bytes += $0 }
