@@ -38,9 +38,10 @@ package protocol NonblockingExchanging: Communicator {
 }
 
 /// An exchange that completed when it was started (the blocking fallback).
-final class CompletedExchange: PendingExchange {
-    func test() throws -> Bool { true }
-    func wait() throws {}
+package final class CompletedExchange: PendingExchange {
+    package init() {}
+    package func test() throws -> Bool { true }
+    package func wait() throws {}
 }
 
 extension Communicator {

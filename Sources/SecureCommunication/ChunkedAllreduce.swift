@@ -21,14 +21,16 @@ import Privacy
 //
 // Schedule. Every piece is sealed into a scratch slot and handed to a nonblocking exchange
 // (Communication/NonblockingExchange.swift: MPI_Isend/MPI_Irecv under MPI); it is opened once the
-// exchange completes. Pipelined (the default, `pipelinesChunks`), one phase of one chunk overlaps
-// the next: with S(p, k) "seal and start the n − 1 exchanges of phase p of chunk k" and F(p, k)
+// exchange completes. Pipelined (`pipelinesChunks`, the default; docs/secure-distributed.md,
+// "Pipelined chunks (2026-12-07)"), one phase of one chunk overlaps the next: with S(p, k) "seal and
+// start the n − 1 exchanges of phase p of chunk k" and F(p, k)
 // "wait for them and open them", every rank runs
 //   S(1, 0); for k: { S(1, k+1) if any; F(1, k); combine k; S(2, k); F(2, k−1) if any }; F(2, last)
 // so chunk k+1's reduce-scatter is sealed while chunk k's is in flight, and chunk k−1's allgather
 // is opened while chunk k's is in flight. Between sealing or opening two pieces the rank tests
-// every exchange in flight (MPI moves a large message only inside MPI calls). Not pipelined (main's
-// order before 2026-12-07), each exchange is started and completed before the next piece is sealed.
+// every exchange in flight (MPI moves a large message only inside MPI calls). Not pipelined (the
+// order of wire version 1, kept for comparison and tests), each piece goes through the blocking
+// `sendReceive` (MPI_Sendrecv) before the next is sealed.
 // Both ranks of a pair start their exchanges with each other in the same order (the schedule is the
 // same on every rank, and each phase has one piece per direction), and exchanges between a pair
 // match in the order started, so every piece meets the receive meant for it.
@@ -40,8 +42,9 @@ import Privacy
 // first + 2k + (p − 1), so pieces may be sealed and opened in any order and no nonce repeats under
 // a key. The associated data is
 //   "VC" ‖ version 2 ‖ phase (1, 2) ‖ element kind ‖ count (u64 LE) ‖ chunk k (u32 LE) ‖ sender ‖ recipient (u32 LE).
-// (Version 1 sealed and opened each piece as it was exchanged, chunk by chunk; the pieces and
-// nonces are the same, but they crossed the wire in another order.) A piece that fails to open is
+// (Version 1 had the same pieces, nonces and order as version 2 not pipelined; the version moved
+// because pipelined ranks send the pieces in another order, and a rank of another version must
+// fail to authenticate rather than misread them.) A piece that fails to open is
 // recorded; the rank keeps exchanging (so no peer waits for it forever), and the closing agreement
 // stops every rank with the tampered error.
 
@@ -73,18 +76,21 @@ extension EncryptedCommunicator {
         let firstReceived = (0..<n).map { $0 == r ? 0 : reserveReceiveCounters(from: $0, channel: 0, count: 2 * chunkCount) }
 
         // Scratch: one opened piece per source rank (slot q for rank q) and a running reduction
-        // (slot n); then the sealed slots: for each phase, each parity of k (two chunks of a phase
-        // can be in flight) and each step, one sealed piece out and one in.
+        // (slot n); then the sealed slots: pipelined, for each phase, each parity of k (two chunks
+        // of a phase can be in flight) and each step, one sealed piece out and one in; one at a
+        // time, a single pair reused for every piece (a smaller scratch stays in cache).
         let pieceBytes = chunkElements * stride
         let sealedBytes = pieceBytes + Self.tagBytes
         let openedBytes = (n + 1) * pieceBytes
-        let scratch = ChunkScratch(byteCount: openedBytes + 2 * 2 * (n - 1) * 2 * sealedBytes)
+        let pipelined = pipelinesChunks
+        let scratch = ChunkScratch(byteCount: openedBytes + (pipelined ? 2 * 2 * (n - 1) : 1) * 2 * sealedBytes)
         let slots = UnsafeMutableRawBufferPointer(rebasing: scratch.bytes[0..<openedBytes]).bindMemory(to: T.self)
         guard let slotBase = slots.baseAddress else { return }
         func slot(_ q: Int) -> UnsafeMutablePointer<T> { slotBase + q * chunkElements }
         /// The sealed slot of phase p, chunk k, step s, `outgoing` or incoming, of `bytes` bytes.
         func sealedSlot(_ p: UInt8, _ k: Int, _ s: Int, outgoing: Bool, bytes: Int) -> UnsafeMutableRawBufferPointer {
-            let index = (((Int(p) - 1) * 2 + k % 2) * (n - 1) + (s - 1)) * 2 + (outgoing ? 0 : 1)
+            let pair = pipelined ? ((Int(p) - 1) * 2 + k % 2) * (n - 1) + (s - 1) : 0
+            let index = pair * 2 + (outgoing ? 0 : 1)
             let start = openedBytes + index * sealedBytes
             return UnsafeMutableRawBufferPointer(rebasing: scratch.bytes[start..<(start + bytes)])
         }
@@ -115,7 +121,15 @@ extension EncryptedCommunicator {
                 else {
                     throw CommunicationError.communication("allreduce: AES-GCM failed to seal a chunk of \(plain.count) bytes")
                 }
-                let exchange = try inner.startExchange(UnsafeRawBufferPointer(sealedOut), to: destination, sealedIn, from: source)
+                // One at a time, the blocking exchange itself (MPI_Sendrecv): what the nonblocking
+                // one would wait for at once, with fewer MPI calls.
+                let exchange: any PendingExchange
+                if pipelined {
+                    exchange = try inner.startExchange(UnsafeRawBufferPointer(sealedOut), to: destination, sealedIn, from: source)
+                } else {
+                    try inner.sendReceive(UnsafeRawBufferPointer(sealedOut), to: destination, sealedIn, from: source)
+                    exchange = CompletedExchange()
+                }
                 flights.append(ChunkFlight(exchange: exchange, phase: p, chunk: k, source: source, sealed: sealedIn, into: into))
             }
             /// Seals and starts every step of phase p of chunk k, testing the earlier exchanges between pieces.
@@ -158,7 +172,7 @@ extension EncryptedCommunicator {
                 }
             }
 
-            if pipelinesChunks {
+            if pipelined {
                 try startPhase(1, 0)
                 for k in 0..<chunkCount {
                     if k + 1 < chunkCount { try startPhase(1, k + 1) }

@@ -30,8 +30,9 @@ import Privacy
 ///
 /// Reductions combine the contributions in rank order, so every rank holds the same bits: up to
 /// 64 KiB, every rank opens and combines every contribution; above, the message is reduced in
-/// sealed chunks of up to 2 MiB (a reduce-scatter then an allgather over pairwise raw exchanges, each
-/// chunk under the pairwise key of its direction with the same nonce counters). Use one instance
+/// sealed chunks of up to 512 KiB (a reduce-scatter then an allgather over pairwise raw exchanges, each
+/// chunk under the pairwise key of its direction with the same nonce counters; pipelined: the next
+/// chunk is sealed while earlier ones are in flight). Use one instance
 /// from one thread at a time, as any communicator.
 public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     /// The communicator that carries the sealed bytes.
@@ -65,15 +66,19 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     /// are in flight) or exchanged one at a time (ChunkedAllreduce.swift).
     private(set) var pipelinesChunks = EncryptedCommunicator.defaultPipelinesChunks
 
-    /// 2 MiB: an 8 MiB allreduce on 2 ranks takes 4 exchanges. Each exchange costs a round trip,
-    /// which is what the traffic between hosts that encryption is for pays most: over loopback TCP
-    /// the encrypted call took 7.2 ms in 2 MiB chunks and 9.6 ms in 256 KiB chunks, against 5.7 ms
-    /// plain; over shared memory, where 256 KiB chunks stay in a core's L2 cache, 4.4 against 3.8
-    /// (docs/secure-distributed.md, "In-place cipher and chunk size").
-    static let defaultChunkBytes = 2 << 20
+    /// 2 MiB one at a time, 512 KiB pipelined. One at a time, each exchange costs a round trip, which
+    /// is what the traffic between hosts that encryption is for pays most: over loopback TCP the
+    /// encrypted call took 7.2 ms in 2 MiB chunks and 9.6 ms in 256 KiB chunks, against 5.7 ms plain
+    /// (docs/secure-distributed.md, "In-place cipher and chunk size"). Pipelined, smaller chunks give
+    /// the pipeline more stages: 512 KiB looked quicker than 2 MiB in a short trial; six loaded runs
+    /// that timed both did not settle it (docs/secure-distributed.md, "Pipelined chunks (2026-12-07)").
+    static let defaultChunkBytes = defaultPipelinesChunks ? 512 << 10 : 2 << 20
     /// 64 KiB: below it the one-round envelope exchange is quicker than the chunked rounds.
     static let defaultChunkedMinimumBytes = 64 << 10
-    /// Pipelined chunks (docs/secure-distributed.md, "Pipelined chunks").
+    /// Pipelined: in 11 interleaved runs on a quiet machine (load 1–2) the pipelined 512 KiB chunks
+    /// took 3.76 against 4.06 ms over shared memory, 5.89 against 5.98 ms over loopback TCP and 7.60
+    /// against 8.77 ms over a veth link (pooled medians, 8 MiB, 2 ranks); at load 2–5 they were
+    /// slower over shared memory (docs/secure-distributed.md, "Pipelined chunks (2026-12-07)").
     static let defaultPipelinesChunks = true
 
     /// The label of the handshake and of every derived key (versioned).
@@ -134,7 +139,8 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     ///
     /// Up to 64 KiB per rank, each contribution is sealed once, allgathered, and opened and combined
     /// by every rank. Larger ones are reduced in sealed chunks (a reduce-scatter, then an allgather
-    /// of the reduced parts, over pairwise raw exchanges): each rank sends and receives about
+    /// of the reduced parts, over pairwise nonblocking exchanges, sealing the next chunk while
+    /// earlier ones are in flight): each rank sends and receives about
     /// 2·(n−1)/n of the message instead of (n−1) times it, and seals and opens chunks that stay in
     /// cache (docs/secure-distributed.md, "Large reductions").
     /// - Throws: ``CommunicationError/communication(_:)`` when the counts differ; a failed

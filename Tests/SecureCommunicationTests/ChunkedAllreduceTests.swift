@@ -71,7 +71,7 @@ struct ChunkedAllreduceTests {
         }
     }
 
-    @Test("the default settings: every collective, with the 100 000-value sum reduced in chunks (2 MiB: one per segment)", arguments: [2, 3])
+    @Test("the default settings: every collective, with the 100 000-value sum reduced in chunks (one per segment)", arguments: [2, 3])
     func defaultChunks(ranks: Int) throws {
         let key = try clusterKey()
         let exchanges = try LocalCommunicator.run(ranks: ranks) { comm -> Int in
@@ -79,9 +79,10 @@ struct ChunkedAllreduceTests {
             try CollectiveChecks.collectives(try EncryptedCommunicator(wrapping: tap, clusterKey: key))
             return tap.seenRaw.count
         }
-        // 800 000 bytes over n ranks in 2 MiB chunks, both phases, n − 1 peers each.
+        // 800 000 bytes over n ranks in chunks of the default size, both phases, n − 1 peers each.
         let longestSegment = (100_000 + ranks - 1) / ranks
-        let chunks = (longestSegment + 262_143) / 262_144
+        let chunkDoubles = EncryptedCommunicator.defaultChunkBytes / 8
+        let chunks = (longestSegment + chunkDoubles - 1) / chunkDoubles
         #expect(chunks == 1)
         #expect(exchanges.allSatisfy { $0 == 2 * chunks * (ranks - 1) }, "\(exchanges)")
     }
