@@ -23,4 +23,36 @@ static inline int verdant_mpi_thread_serialized(void) { return MPI_THREAD_SERIAL
 static inline int verdant_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 static inline int verdant_mpi_max_library_version_string(void) { return MPI_MAX_LIBRARY_VERSION_STRING; }
 
+// A nonblocking pairwise exchange (receive posted first, then the send), kept in one struct so
+// that Swift need not spell MPI_Request (a pointer in Open MPI, an int in MPICH).
+typedef struct {
+    MPI_Request requests[2];
+    MPI_Status statuses[2];
+} verdant_mpi_exchange;
+
+static inline int verdant_mpi_exchange_start(verdant_mpi_exchange *e, const void *send, int send_count, int destination,
+                                             void *receive, int receive_count, int source, int tag, MPI_Comm comm) {
+    e->requests[0] = MPI_REQUEST_NULL;
+    e->requests[1] = MPI_REQUEST_NULL;
+    int code = MPI_Irecv(receive, receive_count, MPI_UINT8_T, source, tag, comm, &e->requests[0]);
+    if (code != MPI_SUCCESS) return code;
+    return MPI_Isend(send, send_count, MPI_UINT8_T, destination, tag, comm, &e->requests[1]);
+}
+static inline int verdant_mpi_exchange_test(verdant_mpi_exchange *e, int *done) {
+    return MPI_Testall(2, e->requests, done, e->statuses);
+}
+static inline int verdant_mpi_exchange_wait(verdant_mpi_exchange *e) {
+    return MPI_Waitall(2, e->requests, e->statuses);
+}
+// Bytes received, once complete.
+static inline int verdant_mpi_exchange_received(verdant_mpi_exchange *e, int *count) {
+    return MPI_Get_count(&e->statuses[0], MPI_UINT8_T, count);
+}
+// Lets go of requests still active (MPI completes and frees them later; their buffers must stay).
+static inline void verdant_mpi_exchange_abandon(verdant_mpi_exchange *e) {
+    for (int k = 0; k < 2; k++) {
+        if (e->requests[k] != MPI_REQUEST_NULL) MPI_Request_free(&e->requests[k]);
+    }
+}
+
 #endif

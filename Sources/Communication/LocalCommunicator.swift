@@ -17,6 +17,9 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     /// The number of ranks in the group.
     public let size: Int
     let group: LocalGroup
+    /// Nonblocking receives started and not yet delivered, per source, in the order started
+    /// (NonblockingExchange.swift); used from this rank's thread only.
+    var postedReceives: [Int: [LocalExchange]] = [:]
 
     /// `local` (size 1) or `local group`.
     public var backend: String { size == 1 ? "local" : "local group" }
@@ -276,6 +279,21 @@ final class LocalGroup: @unchecked Sendable {
         state.withLock {
             mailboxes[MailKey(source: source, destination: destination, tag: tag), default: []].append(bytes)
             state.broadcast()
+        }
+    }
+
+    /// The next message with `tag` from `source` if one is queued, else nil (never waits).
+    /// - Throws: ``CommunicationError/rankFailed(rank:message:)`` when the group failed and nothing is queued.
+    func takeIfPresent(from source: Int, to destination: Int, tag: Int) throws -> [UInt8]? {
+        let key = MailKey(source: source, destination: destination, tag: tag)
+        return try state.withLock {
+            if var queue = mailboxes[key], !queue.isEmpty {
+                let message = queue.removeFirst()
+                mailboxes[key] = queue
+                return message
+            }
+            try checkFailure()
+            return nil
         }
     }
 

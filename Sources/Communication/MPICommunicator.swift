@@ -233,10 +233,7 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
     {
         try checkRank(destination, "destination", size: size)
         try checkRank(source, "source", size: size)
-        guard send.count <= Int(Int32.max), receive.count <= Int(Int32.max) else {
-            throw CommunicationError.communication(
-                "sendReceive: \(max(send.count, receive.count)) bytes is more than one message can carry (2³¹ − 1)")
-        }
+        try MPICommunicator.checkMessageBytes(send, receive, "sendReceive")
         try lock.withLock {
             var status = MPI_Status()
             try MPICommunicator.check(
@@ -250,6 +247,14 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
                 throw CommunicationError.communication(
                     "sendReceive: rank \(rank) expected \(receive.count) bytes from rank \(source), which sent \(count)")
             }
+        }
+    }
+
+    /// The bytes check of `sendReceive` and of the nonblocking exchange.
+    private static func checkMessageBytes(_ send: UnsafeRawBufferPointer, _ receive: UnsafeMutableRawBufferPointer, _ what: String) throws {
+        guard send.count <= Int(Int32.max), receive.count <= Int(Int32.max) else {
+            throw CommunicationError.communication(
+                "\(what): \(max(send.count, receive.count)) bytes is more than one message can carry (2³¹ − 1)")
         }
     }
 
@@ -282,5 +287,84 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
             return bytes
         }
     }
+}
+
+// MARK: - Nonblocking exchange (NonblockingExchange.swift)
+
+extension MPICommunicator: NonblockingExchanging {
+    /// `MPI_Irecv` then `MPI_Isend` on the reserved tag, under the lock (MPI runs serialised).
+    func startNonblockingExchange(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+                                  from source: Int) throws -> any PendingExchange
+    {
+        try MPICommunicator.checkMessageBytes(send, receive, "sendReceive")
+        let exchange = MPIExchange(communicator: self, source: source, expectedBytes: receive.count)
+        try lock.withLock {
+            try MPICommunicator.check(
+                verdant_mpi_exchange_start(exchange.handle, send.baseAddress, Int32(send.count), Int32(destination),
+                                           receive.baseAddress, Int32(receive.count), Int32(source), Int32(internalTag), comm),
+                "MPI_Isend/MPI_Irecv")
+        }
+        exchange.started = true
+        return exchange
+    }
+
+    /// `MPI_Testall` of one exchange's two requests, under the lock; checks the size once complete.
+    fileprivate func test(_ exchange: MPIExchange) throws -> Bool {
+        var done: Int32 = 0
+        try lock.withLock { try MPICommunicator.check(verdant_mpi_exchange_test(exchange.handle, &done), "MPI_Testall") }
+        if done != 0 { try finish(exchange) }
+        return done != 0
+    }
+
+    /// `MPI_Waitall` of one exchange's two requests, under the lock (held while MPI waits, as
+    /// `MPI_Sendrecv` holds it); checks the size.
+    fileprivate func wait(_ exchange: MPIExchange) throws {
+        try lock.withLock { try MPICommunicator.check(verdant_mpi_exchange_wait(exchange.handle), "MPI_Waitall") }
+        try finish(exchange)
+    }
+
+    private func finish(_ exchange: MPIExchange) throws {
+        exchange.isDone = true
+        var count: Int32 = 0
+        try MPICommunicator.check(verdant_mpi_exchange_received(exchange.handle, &count), "MPI_Get_count")
+        guard Int(count) == exchange.expectedBytes else {
+            throw CommunicationError.communication(
+                "sendReceive: rank \(rank) expected \(exchange.expectedBytes) bytes from rank \(exchange.source), which sent \(count)")
+        }
+    }
+
+    /// Lets go of an exchange that was never completed (an error elsewhere ended the caller's work).
+    fileprivate func abandon(_ exchange: MPIExchange) {
+        lock.withLock { verdant_mpi_exchange_abandon(exchange.handle) }
+    }
+}
+
+/// One exchange's MPI requests and statuses. Dropped before completion (only when an error ends the
+/// caller's work), its requests are freed and MPI completes them later: the caller must then keep
+/// the buffers (ChunkedAllreduce.swift does, by not deallocating its scratch).
+final class MPIExchange: PendingExchange {
+    private let communicator: MPICommunicator
+    let source: Int
+    let expectedBytes: Int
+    let handle: UnsafeMutablePointer<verdant_mpi_exchange>
+    var started = false
+    var isDone = false
+
+    init(communicator: MPICommunicator, source: Int, expectedBytes: Int) {
+        self.communicator = communicator
+        self.source = source
+        self.expectedBytes = expectedBytes
+        handle = UnsafeMutablePointer<verdant_mpi_exchange>.allocate(capacity: 1)
+        handle.initialize(to: verdant_mpi_exchange())
+    }
+
+    deinit {
+        if started && !isDone { communicator.abandon(self) }
+        handle.deinitialize(count: 1)
+        handle.deallocate()
+    }
+
+    func test() throws -> Bool { try isDone || communicator.test(self) }
+    func wait() throws { if !isDone { try communicator.wait(self) } }
 }
 #endif

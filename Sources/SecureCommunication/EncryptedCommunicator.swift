@@ -30,8 +30,9 @@ import Privacy
 ///
 /// Reductions combine the contributions in rank order, so every rank holds the same bits: up to
 /// 64 KiB, every rank opens and combines every contribution; above, the message is reduced in
-/// sealed chunks of up to 2 MiB (a reduce-scatter then an allgather over pairwise raw exchanges, each
-/// chunk under the pairwise key of its direction with the same nonce counters). Use one instance
+/// sealed chunks of up to 512 KiB (a reduce-scatter then an allgather over pairwise raw exchanges, each
+/// chunk under the pairwise key of its direction with the same nonce counters; pipelined: the next
+/// chunk is sealed while earlier ones are in flight). Use one instance
 /// from one thread at a time, as any communicator.
 public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     /// The communicator that carries the sealed bytes.
@@ -61,15 +62,24 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     /// The smallest contribution, in bytes, that `allreduce` reduces in chunks; smaller ones take
     /// one sealed envelope per rank through one allgather.
     private(set) var chunkedMinimumBytes = EncryptedCommunicator.defaultChunkedMinimumBytes
+    /// Whether the chunks of a large `allreduce` are pipelined (sealing the next while earlier ones
+    /// are in flight) or exchanged one at a time (ChunkedAllreduce.swift).
+    private(set) var pipelinesChunks = EncryptedCommunicator.defaultPipelinesChunks
 
-    /// 2 MiB: an 8 MiB allreduce on 2 ranks takes 4 exchanges. Each exchange costs a round trip,
-    /// which is what the traffic between hosts that encryption is for pays most: over loopback TCP
-    /// the encrypted call took 7.2 ms in 2 MiB chunks and 9.6 ms in 256 KiB chunks, against 5.7 ms
-    /// plain; over shared memory, where 256 KiB chunks stay in a core's L2 cache, 4.4 against 3.8
-    /// (docs/secure-distributed.md, "In-place cipher and chunk size").
-    static let defaultChunkBytes = 2 << 20
+    /// 2 MiB one at a time, 512 KiB pipelined. One at a time, each exchange costs a round trip, which
+    /// is what the traffic between hosts that encryption is for pays most: over loopback TCP the
+    /// encrypted call took 7.2 ms in 2 MiB chunks and 9.6 ms in 256 KiB chunks, against 5.7 ms plain
+    /// (docs/secure-distributed.md, "In-place cipher and chunk size"). Pipelined, smaller chunks give
+    /// the pipeline more stages: 512 KiB looked quicker than 2 MiB in a short trial; six loaded runs
+    /// that timed both did not settle it (docs/secure-distributed.md, "Pipelined chunks (2026-12-07)").
+    static let defaultChunkBytes = defaultPipelinesChunks ? 512 << 10 : 2 << 20
     /// 64 KiB: below it the one-round envelope exchange is quicker than the chunked rounds.
     static let defaultChunkedMinimumBytes = 64 << 10
+    /// Pipelined: in 11 interleaved runs on a quiet machine (load 1–2) the pipelined 512 KiB chunks
+    /// took 3.76 against 4.06 ms over shared memory, 5.89 against 5.98 ms over loopback TCP and 7.60
+    /// against 8.77 ms over a veth link (pooled medians, 8 MiB, 2 ranks); at load 2–5 they were
+    /// slower over shared memory (docs/secure-distributed.md, "Pipelined chunks (2026-12-07)").
+    static let defaultPipelinesChunks = true
 
     /// The label of the handshake and of every derived key (versioned).
     static let label = "verdant/traffic/v1"
@@ -97,11 +107,14 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
 
     /// The same with other chunk sizes (tests use small ones, to cross chunk boundaries with
     /// little data). Every rank must give the same sizes.
-    convenience init(wrapping inner: any Communicator, clusterKey: RawKey, chunkBytes: Int, chunkedMinimumBytes: Int) throws {
+    convenience init(wrapping inner: any Communicator, clusterKey: RawKey, chunkBytes: Int, chunkedMinimumBytes: Int,
+                     pipelinesChunks: Bool = EncryptedCommunicator.defaultPipelinesChunks) throws
+    {
         precondition(chunkBytes >= 8 && chunkedMinimumBytes >= 1, "chunk sizes are set by the package, not by users")
         try self.init(wrapping: inner, clusterKey: clusterKey)
         self.chunkBytes = chunkBytes
         self.chunkedMinimumBytes = chunkedMinimumBytes
+        self.pipelinesChunks = pipelinesChunks
     }
 
     // MARK: - Collectives
@@ -126,7 +139,8 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     ///
     /// Up to 64 KiB per rank, each contribution is sealed once, allgathered, and opened and combined
     /// by every rank. Larger ones are reduced in sealed chunks (a reduce-scatter, then an allgather
-    /// of the reduced parts, over pairwise raw exchanges): each rank sends and receives about
+    /// of the reduced parts, over pairwise nonblocking exchanges, sealing the next chunk while
+    /// earlier ones are in flight): each rank sends and receives about
     /// 2·(n−1)/n of the message instead of (n−1) times it, and seals and opens chunks that stay in
     /// cache (docs/secure-distributed.md, "Large reductions").
     /// - Throws: ``CommunicationError/communication(_:)`` when the counts differ; a failed
@@ -378,12 +392,37 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
         return try nextNonce(&received, peer: peer, channel: channel)
     }
 
-    /// The 12-byte nonce of the next message on (peer, channel) in one direction, advancing it:
-    /// the channel (4 bytes, big-endian) ‖ the counter (8 bytes, big-endian).
-    private func nextNonce(_ table: inout [Channel: UInt64], peer: Int, channel: UInt32) throws -> AES.GCM.Nonce {
+    /// Reserves the next `count` counters of the direction this rank → `peer` on `channel` (for
+    /// pieces sealed out of order: piece j takes the first + j); returns the first.
+    func reserveSendCounters(to peer: Int, channel: UInt32, count: Int) -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return reserve(&sent, peer: peer, channel: channel, count: count)
+    }
+
+    /// Reserves the next `count` counters of the direction `peer` → this rank on `channel`, in step
+    /// with the sender's ``reserveSendCounters(to:channel:count:)``; returns the first.
+    func reserveReceiveCounters(from peer: Int, channel: UInt32, count: Int) -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return reserve(&received, peer: peer, channel: channel, count: count)
+    }
+
+    private func reserve(_ table: inout [Channel: UInt64], peer: Int, channel: UInt32, count: Int) -> UInt64 {
         let key = Channel(peer: peer, channel: channel)
-        let counter = table[key, default: 0]
-        table[key] = counter + 1
+        let first = table[key, default: 0]
+        table[key] = first + UInt64(count)
+        return first
+    }
+
+    /// The 12-byte nonce of the next message on (peer, channel) in one direction, advancing it.
+    private func nextNonce(_ table: inout [Channel: UInt64], peer: Int, channel: UInt32) throws -> AES.GCM.Nonce {
+        try Self.nonce(channel: channel, counter: reserve(&table, peer: peer, channel: channel, count: 1))
+    }
+
+    /// The nonce of counter `counter` on `channel`: the channel (4 bytes, big-endian) ‖ the counter
+    /// (8 bytes, big-endian).
+    static func nonce(channel: UInt32, counter: UInt64) throws -> AES.GCM.Nonce {
         var bytes: [UInt8] = []
         withUnsafeBytes(of: channel.bigEndian) { bytes += $0 }
         withUnsafeBytes(of: counter.bigEndian) { bytes += $0 }

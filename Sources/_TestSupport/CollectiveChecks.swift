@@ -85,4 +85,53 @@ public enum CollectiveChecks {
         }
         try comm.barrier()
     }
+
+    /// Nonblocking pairwise exchanges (Communication/NonblockingExchange.swift) in a ring: several
+    /// in flight at once (an eager-sized one, an empty one and one of 300 000 bytes, which MPI sends
+    /// by rendezvous) complete into the right buffers when waited on in reverse order and when
+    /// only tested; a size other than expected gives `sendReceive`'s error.
+    /// - Parameter comm: the communicator (every rank of its group calls this).
+    /// - Throws: ``CollectiveCheckFailure`` for the first check that fails; the communicator's errors.
+    public static func nonblockingExchanges(_ comm: any Communicator) throws {
+        let r = comm.rank, s = comm.size
+        let next = (r + 1) % s, previous = (r + s - 1) % s
+        let sizes = [40, 0, 300_000, 7]
+        // Byte k of message i from rank q.
+        func pattern(_ i: Int, _ q: Int, _ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ i &* 7 &+ q) } }
+        for waitInReverse in [true, false] {
+            let outgoing = sizes.indices.map { pattern($0, r, sizes[$0]) }
+            let incoming = sizes.map { UnsafeMutableRawBufferPointer.allocate(byteCount: $0, alignment: 8) }
+            let sending = outgoing.map { bytes in
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
+                buffer.copyBytes(from: bytes)
+                return buffer
+            }
+            defer { for buffer in incoming + sending { buffer.deallocate() } }
+            for buffer in incoming { buffer.initializeMemory(as: UInt8.self, repeating: 0xEE) }
+            let exchanges = try sizes.indices.map { i in
+                try comm.startExchange(UnsafeRawBufferPointer(sending[i]), to: next, incoming[i], from: previous)
+            }
+            if waitInReverse {
+                for exchange in exchanges.reversed() { try exchange.wait() }
+            } else {
+                var open = exchanges
+                while !open.isEmpty { open = try open.filter { !(try $0.test()) } }
+            }
+            for i in sizes.indices {
+                try requireEqual(Array(incoming[i]), pattern(i, previous, sizes[i]), "exchange \(i) of \(sizes[i]) bytes"
+                    + (waitInReverse ? ", waited in reverse" : ", tested"), rank: r)
+            }
+        }
+        // Rank 0 expects one byte more than its source sends.
+        let eight = [UInt8](repeating: 1, count: 8)
+        var into = [UInt8](repeating: 0, count: r == 0 ? 9 : 8)
+        let message = eight.withUnsafeBytes { out in
+            into.withUnsafeMutableBytes { buffer in
+                thrownMessage { try comm.startExchange(out, to: next, buffer, from: previous).wait() }
+            }
+        }
+        try requireEqual(message, r == 0 ? "communication error: sendReceive: rank 0 expected 9 bytes from rank \(previous), which sent 8" : nil,
+                         "a size mismatch", rank: r)
+        try comm.barrier()
+    }
 }

@@ -35,6 +35,28 @@ struct CommunicatorTests {
             == "communication error: receive from rank 0 with tag 1: no message was sent, and no other rank can send one")
     }
 
+    @Test("nonblocking exchanges on in-process groups of 1, 2 and 3 ranks: matched in the order started, sizes checked",
+          arguments: [1, 2, 3])
+    func nonblockingExchanges(ranks: Int) throws {
+        _ = try LocalCommunicator.run(ranks: ranks) { comm in try CollectiveChecks.nonblockingExchanges(comm) }
+    }
+
+    @Test("a rank that fails stops another rank waiting for its exchange instead of leaving it waiting")
+    func nonblockingRankFailure() throws {
+        let message = thrownMessage {
+            _ = try LocalCommunicator.run(ranks: 2) { comm -> Bool in
+                if comm.rank == 1 { throw Refusal(item: 1) }
+                let into = UnsafeMutableRawBufferPointer.allocate(byteCount: 4, alignment: 8)
+                defer { into.deallocate() }
+                let exchange = try [UInt8](repeating: 1, count: 4).withUnsafeBytes { try comm.startExchange($0, to: 1, into, from: 1) }
+                let rankFailed = thrownMessage { try exchange.wait() }
+                #expect(rankFailed == "rank 1 failed: item 1 refused")
+                return true
+            }
+        }
+        #expect(message == "item 1 refused")
+    }
+
     @Test("an MPI launcher without the MPI trait stops with a message saying to rebuild")
     func launchDetection() throws {
         #expect(Launcher.detect(["OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_RANK": "1"])
@@ -82,6 +104,7 @@ struct WorldTests {
             #expect(world.backend.hasPrefix("MPI"))
         }
         try CollectiveChecks.collectives(world)
+        try CollectiveChecks.nonblockingExchanges(world)
         // CI checks that a failure on one rank fails the whole mpirun (.ci/run sets this).
         if let failing = ProcessInfo.processInfo.environment["VERDANT_TEST_FAIL_RANK"], failing == String(world.rank) {
             Issue.record("deliberate failure on rank \(world.rank) (VERDANT_TEST_FAIL_RANK)")

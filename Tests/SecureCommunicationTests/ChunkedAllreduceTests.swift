@@ -7,8 +7,11 @@ import Testing
 
 /// Every allreduce of the encrypted layer reduced in chunks of `chunkBytes` (tests use tiny chunks,
 /// so that a few dozen values cross many chunk and segment boundaries).
-func chunked(_ comm: any Communicator, key: RawKey, chunkBytes: Int = 64, minimumBytes: Int = 1) throws -> EncryptedCommunicator {
-    try EncryptedCommunicator(wrapping: comm, clusterKey: key, chunkBytes: chunkBytes, chunkedMinimumBytes: minimumBytes)
+func chunked(_ comm: any Communicator, key: RawKey, chunkBytes: Int = 64, minimumBytes: Int = 1,
+             pipelined: Bool = EncryptedCommunicator.defaultPipelinesChunks) throws -> EncryptedCommunicator
+{
+    try EncryptedCommunicator(wrapping: comm, clusterKey: key, chunkBytes: chunkBytes, chunkedMinimumBytes: minimumBytes,
+                              pipelinesChunks: pipelined)
 }
 
 /// The oracle: every rank's values combined in rank order, written out element by element.
@@ -20,15 +23,15 @@ func rankOrderReduction<T: Communicable>(_ all: [[T]], _ combine: (T, T) -> T) -
 
 @Suite("encrypted allreduce in chunks")
 struct ChunkedAllreduceTests {
-    @Test("the same bits as the rank-order reduction, across chunk and segment boundaries, for every type and operator",
-          arguments: [2, 3, 4])
-    func equalsRankOrder(ranks: Int) throws {
+    @Test("the same bits as the rank-order reduction, across chunk and segment boundaries, for every type and operator, pipelined or not",
+          arguments: [2, 3, 4], [true, false])
+    func equalsRankOrder(ranks: Int, pipelined: Bool) throws {
         let key = try clusterKey()
         // 64-byte chunks hold 8 Doubles: counts around one chunk, one chunk per rank and two.
         let counts = [1, 7, 8, 9, 8 * ranks - 1, 8 * ranks, 8 * ranks + 1, 16 * ranks + 3, 101]
         let contributions = (0..<ranks).map { r in counts.map { values(count: $0, rank: r, seed: UInt64($0), range: 1e6) } }
         let results = try LocalCommunicator.run(ranks: ranks) { comm -> [[[UInt64]]] in
-            let encrypted = try chunked(comm, key: key)
+            let encrypted = try chunked(comm, key: key, pipelined: pipelined)
             return try counts.indices.map { c -> [[UInt64]] in
                 let mine = contributions[comm.rank][c]
                 var inPlace = mine.map { $0 * 3 }
@@ -57,7 +60,7 @@ struct ChunkedAllreduceTests {
             ]
             for rank in 0..<ranks {
                 for (kind, name) in ["Double sum", "Double min", "Double max", "Float sum", "Int sum", "UInt8 sum", "in place"].enumerated() {
-                    #expect(results[rank][c][kind] == expected[kind], "\(name), \(count) values, rank \(rank) of \(ranks)")
+                    #expect(results[rank][c][kind] == expected[kind], "\(name), \(count) values, rank \(rank) of \(ranks), pipelined \(pipelined)")
                 }
             }
         }
@@ -68,7 +71,7 @@ struct ChunkedAllreduceTests {
         }
     }
 
-    @Test("the default settings: every collective, with the 100 000-value sum reduced in chunks (2 MiB: one per segment)", arguments: [2, 3])
+    @Test("the default settings: every collective, with the 100 000-value sum reduced in chunks (one per segment)", arguments: [2, 3])
     func defaultChunks(ranks: Int) throws {
         let key = try clusterKey()
         let exchanges = try LocalCommunicator.run(ranks: ranks) { comm -> Int in
@@ -76,9 +79,10 @@ struct ChunkedAllreduceTests {
             try CollectiveChecks.collectives(try EncryptedCommunicator(wrapping: tap, clusterKey: key))
             return tap.seenRaw.count
         }
-        // 800 000 bytes over n ranks in 2 MiB chunks, both phases, n − 1 peers each.
+        // 800 000 bytes over n ranks in chunks of the default size, both phases, n − 1 peers each.
         let longestSegment = (100_000 + ranks - 1) / ranks
-        let chunks = (longestSegment + 262_143) / 262_144
+        let chunkDoubles = EncryptedCommunicator.defaultChunkBytes / 8
+        let chunks = (longestSegment + chunkDoubles - 1) / chunkDoubles
         #expect(chunks == 1)
         #expect(exchanges.allSatisfy { $0 == 2 * chunks * (ranks - 1) }, "\(exchanges)")
     }
@@ -100,20 +104,25 @@ struct ChunkedAllreduceTests {
         }
     }
 
-    @Test("a tampered middle chunk stops every rank with the tampered error", arguments: [2, 3])
-    func tamperedMiddleChunk(ranks: Int) throws {
+    @Test("a tampered chunk in the middle of the pipeline stops every rank with the tampered error, pipelined or not",
+          arguments: [2, 3], [true, false])
+    func tamperedMiddleChunk(ranks: Int, pipelined: Bool) throws {
         let key = try clusterKey()
         // 20 Doubles per rank: segments of 20, 3 chunks of 8, 8 and 4. From rank 1, rank 0 receives
-        // chunk 0's reduce-scatter and allgather pieces (exchanges 0, 1), then chunk 1's (2, 3), then
-        // chunk 2's (4, 5): change the middle chunk in either phase.
-        for target in [2, 3] {
+        // 6 pieces: (phase, chunk) = RS 0, RS 1, AG 0, RS 2, AG 1, AG 2 in the order the pipeline
+        // starts them (RS 0, AG 0, RS 1, AG 1, RS 2, AG 2 not pipelined). Change each middle one:
+        // exchanges in flight before and after it.
+        for target in 1...4 {
             let outcomes = try LocalCommunicator.run(ranks: ranks) { comm -> String in
                 let tap = Tap(comm, alterRaw: { source, index, bytes in
                     guard comm.rank == 0, source == 1, index == target else { return }
                     bytes[bytes.count / 2] ^= 0x01
                 })
-                let encrypted = try chunked(tap, key: key)
-                return thrownMessage { _ = try encrypted.allreduce([Double](repeating: 1, count: 20 * ranks), .sum) } ?? "no error"
+                let encrypted = try chunked(tap, key: key, pipelined: pipelined)
+                let message = thrownMessage { _ = try encrypted.allreduce([Double](repeating: 1, count: 20 * ranks), .sum) } ?? "no error"
+                // The layer goes on working after the failure.
+                let after = try encrypted.allreduce([Double](repeating: 1, count: 20 * ranks), .sum)
+                return after.allSatisfy { $0 == Double(ranks) } ? message : "wrong sum after the failure"
             }
             let expected = "encrypted traffic: a message from rank 1 to rank 0 (allreduce) failed authentication: "
                 + "it was changed, replayed, reordered or forged on the way; the job stops on every rank"

@@ -347,4 +347,35 @@ struct SecureWorldTests {
         #expect(message == (world.rank == 0 ? expected : "rank 0 failed: " + expected))
         try world.barrier()
     }
+
+    @Test("the chunked allreduce on the world in tiny chunks, pipelined or not: the rank-order bits for uneven segments and counts below one chunk; a tampered piece in the middle stops every rank",
+          arguments: [true, false])
+    func chunkedOnWorld(pipelined: Bool) throws {
+        let world = try Distributed.world()
+        let key = try RawKey.throwawayClusterKey(over: world)
+        let n = world.size
+        let encrypted = try chunked(world, key: key, pipelined: pipelined)
+        // 64-byte chunks (8 Doubles): one value, less than a chunk, uneven segments over 2 and 3 ranks, many chunks.
+        for count in [1, 5, 8 * n + 1, 16 * n + 3, 101, 1000] {
+            let all = (0..<n).map { values(count: count, rank: $0, seed: UInt64(count), range: 1e6) }
+            let sum = try encrypted.allreduce(all[world.rank], .sum)
+            #expect(sum.map(\.bitPattern) == rankOrderReduction(all, +).map(\.bitPattern), "\(count) values, pipelined \(pipelined)")
+            let floats = try encrypted.allreduce(all[world.rank].map(Float.init), .max)
+            #expect(floats == rankOrderReduction(all.map { $0.map(Float.init) }, { Swift.max($0, $1) }), "\(count) Floats")
+        }
+        guard n > 1 else { return }
+        // 20 Doubles per rank in 3 chunks: rank 0's third exchange with rank 1 is in the middle.
+        let tap = Tap(world, alterRaw: { source, index, bytes in
+            guard world.rank == 0, source == 1, index == 2 else { return }
+            bytes[bytes.count / 2] ^= 0x01
+        })
+        let tapped = try chunked(tap, key: key, pipelined: pipelined)
+        let message = thrownMessage { _ = try tapped.allreduce([Double](repeating: 1, count: 20 * n), .sum) } ?? "no error"
+        let expected = "encrypted traffic: a message from rank 1 to rank 0 (allreduce) failed authentication: "
+            + "it was changed, replayed, reordered or forged on the way; the job stops on every rank"
+        #expect(message == (world.rank == 0 ? expected : "rank 0 failed: " + expected))
+        let after = try tapped.allreduce([Double](repeating: 1, count: 20 * n), .sum)
+        #expect(after == [Double](repeating: Double(n), count: 20 * n))
+        try world.barrier()
+    }
 }

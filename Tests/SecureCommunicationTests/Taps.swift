@@ -18,14 +18,16 @@ final class Tap: Communicator, @unchecked Sendable {
     /// source rank, the exchange's index among this rank's exchanges with that source (0, 1, …),
     /// the bytes, changed in place.
     let alterRaw: (@Sendable (Int, Int, UnsafeMutableRawBufferPointer) -> Void)?
-    private let lock = NSLock()
+    fileprivate let lock = NSLock()
+    /// Nonblocking exchanges started with each source (their indices for `alterRaw`).
+    fileprivate var started: [Int: Int] = [:]
     /// Every byte payload received by this rank from another rank, in order.
     private(set) var seen: [(operation: String, source: Int, bytes: [UInt8])] = []
     /// Every Int payload received by this rank from another rank (secure aggregation's masked words).
     private(set) var seenWords: [(source: Int, words: [Int])] = []
     /// Every raw exchange's bytes received by this rank from another rank, in order (as received,
     /// before `alterRaw`).
-    private(set) var seenRaw: [(source: Int, bytes: [UInt8])] = []
+    fileprivate(set) var seenRaw: [(source: Int, bytes: [UInt8])] = []
 
     init(_ inner: any Communicator, alter: (@Sendable (String, Int, [UInt8]) -> [UInt8]?)? = nil,
          alterRaw: (@Sendable (Int, Int, UnsafeMutableRawBufferPointer) -> Void)? = nil)
@@ -76,10 +78,71 @@ final class Tap: Communicator, @unchecked Sendable {
         try inner.sendReceive(send, to: destination, receive, from: source)
         guard source != rank else { return }
         lock.lock()
-        let index = seenRaw.filter { $0.source == source }.count
+        let index = started[source, default: 0]
+        started[source] = index + 1
         seenRaw.append((source, Array(receive)))
         lock.unlock()
         alterRaw?(source, index, receive)
+    }
+}
+
+extension Tap: NonblockingExchanging {
+    /// The inner communicator's exchange (nonblocking where it has one), seen and altered like
+    /// `sendReceive` once it completes; its index among this rank's exchanges with `source` is
+    /// the order started.
+    func startNonblockingExchange(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
+                                  from source: Int) throws -> any PendingExchange
+    {
+        let exchange = try inner.startExchange(send, to: destination, receive, from: source)
+        guard source != rank else { return exchange }
+        lock.lock()
+        let index = started[source, default: 0]
+        started[source] = index + 1
+        lock.unlock()
+        return TapExchange(tap: self, exchange: exchange, source: source, index: index, receive: receive)
+    }
+
+    /// Records (and alters) a completed exchange's received bytes.
+    fileprivate func completed(source: Int, index: Int, receive: UnsafeMutableRawBufferPointer) {
+        lock.lock()
+        seenRaw.append((source, Array(receive)))
+        lock.unlock()
+        alterRaw?(source, index, receive)
+    }
+}
+
+/// An exchange through a tap: the tap sees its bytes when it completes.
+final class TapExchange: PendingExchange {
+    private let tap: Tap
+    private let exchange: any PendingExchange
+    private let source: Int
+    private let index: Int
+    private let receive: UnsafeMutableRawBufferPointer
+    private var seen = false
+
+    init(tap: Tap, exchange: any PendingExchange, source: Int, index: Int, receive: UnsafeMutableRawBufferPointer) {
+        self.tap = tap
+        self.exchange = exchange
+        self.source = source
+        self.index = index
+        self.receive = receive
+    }
+
+    private func see() {
+        guard !seen else { return }
+        seen = true
+        tap.completed(source: source, index: index, receive: receive)
+    }
+
+    func test() throws -> Bool {
+        guard try exchange.test() else { return false }
+        see()
+        return true
+    }
+
+    func wait() throws {
+        try exchange.wait()
+        see()
     }
 }
 
