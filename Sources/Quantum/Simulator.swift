@@ -86,6 +86,22 @@ public struct ExecutionSummary: Sendable, Codable, CustomStringConvertible {
     /// Sweeps saved against one sweep per gate.
     public var sweepsSaved: Int { max(0, gates - sweeps) }
 
+    /// The figures of two plans run one after the other (the stretches of a split state): counts
+    /// and flops add, the widest block and the pass width are the larger.
+    func adding(_ other: ExecutionSummary) -> ExecutionSummary {
+        var dense = [Int](repeating: 0, count: max(denseKernelsByTargets.count, other.denseKernelsByTargets.count))
+        for (t, n) in denseKernelsByTargets.enumerated() { dense[t] += n }
+        for (t, n) in other.denseKernelsByTargets.enumerated() { dense[t] += n }
+        return ExecutionSummary(gates: gates + other.gates, kernels: kernels + other.kernels,
+                                fusedBlocks: fusedBlocks + other.fusedBlocks,
+                                diagonalKernels: diagonalKernels + other.diagonalKernels,
+                                permutationKernels: permutationKernels + other.permutationKernels, denseKernelsByTargets: dense,
+                                droppedGates: droppedGates + other.droppedGates, foldedGates: foldedGates + other.foldedGates,
+                                maxFusedQubits: max(maxFusedQubits, other.maxFusedQubits), passes: passes + other.passes,
+                                sweeps: sweeps + other.sweeps, blockQubits: max(blockQubits, other.blockQubits),
+                                flops: flops + other.flops)
+    }
+
     /// `1440 gates → 24 folded into the initial state, 72 kernels (43 diagonal, 10 permutation, dense 19×1q; blocks of
     /// up to 5 qubits) → 4 sweeps of memory (3 cache-blocked passes of 15 local qubits); 1436 saved; 908.07 M flop per run`.
     public var description: String {

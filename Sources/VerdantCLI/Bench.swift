@@ -191,14 +191,7 @@ struct Bench: ParsableCommand {
                     ("time_vs_sweep", .number(r.secondsMedian / Double(r.sweeps) / sweepSeconds(for: r, in: results))),
                     ("planning_seconds_median", .number(r.planningSecondsMedian)),
                     ("cpu_seconds_median", .number(r.cpuSecondsMedian)),
-                ] + (r.execution.map { e in [("execution", JSON.object([
-                    ("kernels", .integer(e.kernels)), ("fused_blocks", .integer(e.fusedBlocks)),
-                    ("diagonal_kernels", .integer(e.diagonalKernels)), ("permutation_kernels", .integer(e.permutationKernels)),
-                    ("dense_kernels_by_targets", .array(e.denseKernelsByTargets.map { .integer($0) })),
-                    ("dropped_gates", .integer(e.droppedGates)), ("folded_gates", .integer(e.foldedGates)),
-                    ("max_fused_qubits", .integer(e.maxFusedQubits)),
-                    ("passes", .integer(e.passes)), ("sweeps", .integer(e.sweeps)), ("flops", .number(e.flops)),
-                ]))] } ?? []))
+                ] + (r.execution.map { [("execution", Run.json($0))] } ?? []))
             }
             let kernelItems: [JSON] = kernelTimes.flatMap { precision, rows in
                 rows.map { k in .object([

@@ -150,17 +150,7 @@ struct Run: ParsableCommand {
         var lines: [String] = []
         var seconds = 0.0
         let execution = try simulator.compile(circuit.removingFinalMeasurements()).execution
-        members.append(("execution", .object([
-            ("gates", .integer(execution.gates)), ("kernels", .integer(execution.kernels)),
-            ("fused_blocks", .integer(execution.fusedBlocks)), ("diagonal_kernels", .integer(execution.diagonalKernels)),
-            ("permutation_kernels", .integer(execution.permutationKernels)),
-            ("dense_kernels_by_targets", .array(execution.denseKernelsByTargets.map { .integer($0) })),
-            ("dropped_gates", .integer(execution.droppedGates)), ("folded_gates", .integer(execution.foldedGates)),
-            ("max_fused_qubits", .integer(execution.maxFusedQubits)),
-            ("passes", .integer(execution.passes)), ("sweeps", .integer(execution.sweeps)),
-            ("sweeps_saved", .integer(execution.sweepsSaved)), ("block_qubits", .integer(execution.blockQubits)),
-            ("flops", .number(execution.flops)),
-        ])))
+        members.append(("execution", Run.json(execution)))
         if verbose && isRoot { printNote("fusion: \(execution)") }
         var distribution: [(String, DistributionStatistics?)] = []
         let notUnitaryForExpectation = "\(file): --expectation needs a circuit of unitary gates whose measurements all come at the end; "
@@ -296,6 +286,7 @@ struct Run: ParsableCommand {
             if verbose {
                 printNote("distributed (\(name)): \(statistics.summary)")
                 for line in statistics.layout { printNote("  \(line)") }
+                if let local = statistics.localExecution { printNote("  fusion on rank 0's slice: \(local)") }
             }
             members.append(("distribution_\(name)", Run.json(statistics)))
         }
@@ -317,6 +308,22 @@ struct Run: ParsableCommand {
             ("stretches", .integer(s.stretches)),
             ("exchange_seconds", .number(s.exchangeSeconds)), ("compute_seconds", .number(s.computeSeconds)),
             ("layout", .array(s.layout.map { .string($0) })),
+            ("local_execution", s.localExecution.map(json) ?? .null),
+        ])
+    }
+
+    /// What fusion and cache blocking made of a circuit, as JSON.
+    static func json(_ e: ExecutionSummary) -> JSON {
+        .object([
+            ("gates", .integer(e.gates)), ("kernels", .integer(e.kernels)),
+            ("fused_blocks", .integer(e.fusedBlocks)), ("diagonal_kernels", .integer(e.diagonalKernels)),
+            ("permutation_kernels", .integer(e.permutationKernels)),
+            ("dense_kernels_by_targets", .array(e.denseKernelsByTargets.map { .integer($0) })),
+            ("dropped_gates", .integer(e.droppedGates)), ("folded_gates", .integer(e.foldedGates)),
+            ("max_fused_qubits", .integer(e.maxFusedQubits)),
+            ("passes", .integer(e.passes)), ("sweeps", .integer(e.sweeps)),
+            ("sweeps_saved", .integer(e.sweepsSaved)), ("block_qubits", .integer(e.blockQubits)),
+            ("flops", .number(e.flops)),
         ])
     }
 

@@ -158,6 +158,31 @@ struct DistributedTests {
         }
     }
 
+    @Test("a split state reports its own fusion figures: nothing folded, every stretch's kernels counted")
+    func localExecutionSummary() throws {
+        // A layer of u on every qubit, then CX across all: one rank folds the layer into the initial
+        // state, a split state (its slice of |0…0⟩ through the ordinary kernels) does not.
+        var circuit = QuantumCircuit(numQubits: 8)
+        var rng = SeededGenerator(seed: 21)
+        RandomCircuits.prepareGenericState(&circuit, &rng)
+        let oneRank = try Simulator().compile(circuit).execution
+        #expect(oneRank.foldedGates > 0)
+        let (_, statistics) = try distributedState(circuit, ranks: 2)
+        for s in statistics {
+            let local = try #require(s.localExecution)
+            #expect(local.foldedGates == 0)
+            #expect(local.kernels > 0 && local.sweeps > 0 && local.flops > 0)
+            #expect(local.gates > 0)
+            #expect(s.stretches >= 2, "a remap splits the circuit into stretches")
+        }
+        // Ranks may differ: a gate diagonal on a global qubit is a phase on one rank, nothing on another.
+        // The sum of two plans adds counts and keeps the wider block.
+        let twice = oneRank.adding(oneRank)
+        #expect(twice.kernels == 2 * oneRank.kernels && twice.flops == 2 * oneRank.flops)
+        #expect(twice.denseKernelsByTargets == oneRank.denseKernelsByTargets.map { 2 * $0 })
+        #expect(twice.maxFusedQubits == oneRank.maxFusedQubits && twice.blockQubits == oneRank.blockQubits)
+    }
+
     @Test("the most ranks a state allows (2^(n−1): one local qubit) still gives the right state")
     func oneLocalQubit() throws {
         // Gates that mix one qubit each (any number of controls and diagonal arguments), and swaps.
