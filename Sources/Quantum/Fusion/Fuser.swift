@@ -287,19 +287,23 @@ struct Fuser {
         best[0] = 0
         let numeric = members.allSatisfy { singles[$0].matrix != nil }
         for start in 0..<m {
-            var matrix = singles[members[start]].matrix
+            // The product of members start..<end so far: a matrix when every member is numeric,
+            // else the group (its cost estimated from the gates' kinds).
+            var matrix = numeric ? singles[members[start]].matrix : nil
             var group = numeric ? nil : Optional(singles[members[start]])
             for end in (start + 1)...m {
-                let cost: Double
-                if let single = matrix {
-                    if end > start + 1, let next = singles[members[end - 1]].matrix {
-                        matrix = FusionMatrix.product(next, single)
+                var cost = singles[members[start]].cost
+                if end > start + 1 {
+                    let next = singles[members[end - 1]]
+                    if let product = matrix, let factor = next.matrix {
+                        let extended = FusionMatrix.product(factor, product)
+                        matrix = extended
+                        cost = self.cost(of: extended.shape())
+                    } else if let g = group {
+                        let merged = merge(g, next)
+                        group = merged
+                        cost = merged.cost
                     }
-                    cost = end > start + 1 ? self.cost(of: matrix?.shape() ?? single.shape())
-                        : singles[members[start]].cost
-                } else {
-                    if end > start + 1, let g = group { group = merge(g, singles[members[end - 1]]) }
-                    cost = group?.cost ?? .infinity
                 }
                 let total = best[start] + cost
                 if total < best[end] - 1e-12 {
