@@ -221,7 +221,7 @@ public enum QuantumBenchmark {
                       secondsMedian: median, seconds: times, cpuSecondsMedian: Timing.median(cpuTimes),
                       gates: gates, kernelCalls: calls, sweeps: sweeps,
                       planningSecondsMedian: planning.isEmpty ? 0 : Timing.median(planning),
-                      execution: plan?.summary(blockQubits: blockQubits),
+                      execution: plan?.summary(blockQubits: blockQubits, precision: Real.self == Float.self ? .single : .double),
                       gatesPerSecond: Double(gates) / median,
                       bandwidthGBPerSecond: Double(sweeps) * Double(state.memoryBytes) * 2 / median / 1e9,
                       stateBytes: state.memoryBytes)

@@ -404,7 +404,8 @@ extension ExecutionPlan {
     }
 
     /// A pass's operations: each block, except that runs of two or more consecutive diagonal
-    /// blocks are folded into one `PhaseRun` where they fit its form.
+    /// blocks are folded into one `PhaseRun` where they fit its form, and runs of two or three
+    /// X-symmetric one-qubit gates become one `SymmetricLayer` kernel.
     func passOperations<Real: StateScalar>(_ indices: [Int], blocks: [FusedBlock], localQubits: [Int],
                                            lookup: (Parameter) -> Double?) throws -> [BlockOperation<Real>]
     {
@@ -426,34 +427,41 @@ extension ExecutionPlan {
             }
             for (structure, qubits) in run { operations.append(.gate(blockGate(structure, qubits: qubits, localQubits: localQubits))) }
         }
+        var items: [SymmetricLayer.PassItem] = []
         for index in indices {
             let block = blocks[index]
             if let parity = block.parity {
+                items.append(.parity(controls: parity.controls, target: parity.target))
+                continue
+            }
+            let (structure, qubits) = try self.structure(of: block, lookup: lookup)
+            items.append(block.isDiagonal && structure.target.isDiagonal ? .diagonal(structure, qubits) : .other(structure, qubits))
+        }
+        for item in SymmetricLayer.splittingPhases(items, localQubits: localQubits, as: Real.self) {
+            switch item {
+            case .parity(let controls, let parityTarget):
                 // Controls outside the local qubits add a parity that is constant over a cache block.
                 flush()
                 var position: [Int: Int] = [:]
                 for (local, q) in localQubits.enumerated() { position[q] = local }
-                let inside = setBitPositions(parity.controls).compactMap { position[$0] }.reduce(0) { $0 | (1 << $1) }
-                let outside = setBitPositions(parity.controls).filter { position[$0] == nil }.reduce(0) { $0 | (1 << $1) }
-                let target = position[parity.target] ?? 0
+                let inside = setBitPositions(controls).compactMap { position[$0] }.reduce(0) { $0 | (1 << $1) }
+                let outside = setBitPositions(controls).filter { position[$0] == nil }.reduce(0) { $0 | (1 << $1) }
+                let target = position[parityTarget] ?? 0
                 let L = localQubits.count
                 operations.append(.parity(outsideMask: outside,
                                           even: KernelCall(.parityFlip(mask: inside, invert: false), targets: [target], controlMask: 0,
                                                            numQubits: L),
                                           odd: KernelCall(.parityFlip(mask: inside, invert: true), targets: [target], controlMask: 0,
                                                           numQubits: L)))
-                continue
-            }
-            let (structure, qubits) = try self.structure(of: block, lookup: lookup)
-            if block.isDiagonal, structure.target.isDiagonal {
+            case .diagonal(let structure, let qubits):
                 run.append((structure, qubits))
-            } else {
+            case .other(let structure, let qubits):
                 flush()
                 operations.append(.gate(blockGate(structure, qubits: qubits, localQubits: localQubits)))
             }
         }
         flush()
-        return operations
+        return SymmetricLayer.grouped(operations, blockQubits: localQubits.count)
     }
 
     /// The executables for a range of unitary steps with parameter values. `fromZero` (a range
@@ -562,8 +570,30 @@ extension ExecutionPlan {
         }
     }
 
-    /// What fusion and cache blocking make of the plan at `blockQubits` local qubits.
-    func summary(blockQubits: Int) -> ExecutionSummary {
+    /// One-qubit gates that `Real`'s passes run as layer kernels (`SymmetricLayer`), for a plan
+    /// without free parameters (0 otherwise: the split depends on the bound values).
+    func layeredGateCount<Real: StateScalar>(blockQubits: Int, as _: Real.Type) -> Int {
+        guard parameters.isEmpty else { return 0 }
+        var count = 0
+        let skips = !leadingSteps.isEmpty
+        for range in unitaryRanges {
+            let blocks = fusion(range, skipsLeading: skips).blocks
+            for item in schedule(range, blockQubits: blockQubits, skipsLeading: skips) {
+                guard case .pass(let indices, let local) = item,
+                      let operations: [BlockOperation<Real>] = try? passOperations(indices, blocks: blocks, localQubits: local,
+                                                                                   lookup: { _ in nil })
+                else { continue }
+                for case .gate(let gate) in operations {
+                    if let call = gate.calls.first ?? nil, case .symmetricLayer = call.operation { count += call.targets.count }
+                }
+            }
+        }
+        return count
+    }
+
+    /// What fusion and cache blocking make of the plan at `blockQubits` local qubits, with the
+    /// layer kernels of `precision`'s passes.
+    func summary(blockQubits: Int, precision: Precision = .double) -> ExecutionSummary {
         var diagonal = 0, permutation = 0, fused = 0, dropped = 0
         var dense = [Int](repeating: 0, count: 6)
         var flops = 0.0
@@ -607,7 +637,9 @@ extension ExecutionPlan {
                                 permutationKernels: permutation, denseKernelsByTargets: dense, droppedGates: droppedGates,
                                 foldedGates: leadingGateCount,
                                 maxFusedQubits: fusion ? maxFusedQubits : 0, passes: passes, sweeps: sweeps,
-                                blockQubits: blockQubits, flops: flops)
+                                blockQubits: blockQubits, flops: flops,
+                                layeredGates: precision == .double ? layeredGateCount(blockQubits: blockQubits, as: Double.self)
+                                    : layeredGateCount(blockQubits: blockQubits, as: Float.self))
     }
 }
 

@@ -82,6 +82,11 @@ public struct ExecutionSummary: Sendable, Codable, CustomStringConvertible {
     /// 8·2^t per amplitude a dense t-target kernel visits, 6 per amplitude a diagonal (or a
     /// permutation with phases) visits, none for amplitudes that only move.
     public let flops: Double
+    /// One-qubit gates (or the X-symmetric cores of one-qubit and multiplexed gates, their phases
+    /// moved into neighbouring diagonal runs) that cache-blocked passes run two or three at a time
+    /// as H^⊗k · diagonal · H^⊗k (`SymmetricLayer`), in the summary's precision; 0 for a circuit
+    /// with free parameters (the split depends on the values, so it is made at each binding).
+    public let layeredGates: Int
 
     /// Sweeps saved against one sweep per gate.
     public var sweepsSaved: Int { max(0, gates - sweeps) }
@@ -99,7 +104,7 @@ public struct ExecutionSummary: Sendable, Codable, CustomStringConvertible {
                                 droppedGates: droppedGates + other.droppedGates, foldedGates: foldedGates + other.foldedGates,
                                 maxFusedQubits: max(maxFusedQubits, other.maxFusedQubits), passes: passes + other.passes,
                                 sweeps: sweeps + other.sweeps, blockQubits: max(blockQubits, other.blockQubits),
-                                flops: flops + other.flops)
+                                flops: flops + other.flops, layeredGates: layeredGates + other.layeredGates)
     }
 
     /// `1440 gates → 24 folded into the initial state, 72 kernels (43 diagonal, 10 permutation, dense 19×1q; blocks of
@@ -114,6 +119,7 @@ public struct ExecutionSummary: Sendable, Codable, CustomStringConvertible {
         let fusing = maxFusedQubits == 0 ? "no fusion" : "blocks of up to \(count(maxFusedQubits, "qubit"))"
         let dropped = droppedGates > 0 ? ", \(count(droppedGates, "identity gate")) dropped" : ""
         let folded = foldedGates > 0 ? "\(foldedGates) folded into the initial state, " : ""
+        if layeredGates > 0 { forms.append("\(layeredGates) one-qubit gates as Hadamard-basis layers") }
         return "\(count(gates, "gate")) → \(folded)\(count(kernels, "kernel")) (\((forms + [fusing]).joined(separator: ", "))\(dropped))"
             + " → \(count(sweeps, "sweep")) of memory (\(count(passes, "cache-blocked pass", "cache-blocked passes")) of "
             + "\(blockQubits) local qubits); \(sweepsSaved) saved; \(Self.format(flops))flop per run"
@@ -263,7 +269,7 @@ public struct CompiledCircuit: Sendable {
     public var execution: ExecutionSummary {
         let blockQubits = simulator.blockQubits ?? (simulator.precision == .double
             ? ExecutionPlan.defaultBlockQubits(for: Double.self) : ExecutionPlan.defaultBlockQubits(for: Float.self))
-        return plan.summary(blockQubits: blockQubits)
+        return plan.summary(blockQubits: blockQubits, precision: simulator.precision)
     }
 
     /// Values in ``parameters`` order, as a binding.

@@ -323,7 +323,7 @@ struct Run: ParsableCommand {
             ("max_fused_qubits", .integer(e.maxFusedQubits)),
             ("passes", .integer(e.passes)), ("sweeps", .integer(e.sweeps)),
             ("sweeps_saved", .integer(e.sweepsSaved)), ("block_qubits", .integer(e.blockQubits)),
-            ("flops", .number(e.flops)),
+            ("flops", .number(e.flops)), ("layered_gates", .integer(e.layeredGates)),
         ])
     }
 

@@ -43,6 +43,16 @@ void verdant_dense1_real_f32_avx2(float *p, long target, long controlMask, const
 void verdant_dense1_real_adjacent_f64_avx2(double *p, const double *matrix, long start, long end);
 void verdant_dense1_real_adjacent_f32_avx2(float *p, const float *matrix, long start, long end);
 
+/// Two or three one-qubit gates with m00 = m11 and m01 = m10 on `targets` (ascending,
+/// `targetCount` 2 or 3, the lowest at or above the vector width: qubit 1 for double, 2 for float),
+/// uncontrolled: each group of 2^k amplitudes becomes Hu^⊗k · diag(factors) · Hu^⊗k of itself,
+/// Hu = [[1, 1], [1, −1]], with 2^k complex `factors` (interleaved; bit t of the factor index is
+/// the Hadamard-basis bit of targets[t]). Free indices skip the targets.
+void verdant_symmetric_layer_f64_avx2(double *p, long targetCount, const long *targets, const double *factors, long start,
+                                      long end);
+void verdant_symmetric_layer_f32_avx2(float *p, long targetCount, const long *targets, const float *factors, long start,
+                                      long end);
+
 /// The adjoint sweep's read-only off-diagonal correlation of an uncontrolled one-target gate:
 /// M01 = Σ conj(λ_i0)·ψ_i1 and M10 = Σ conj(λ_i1)·ψ_i0 over pairs k in start..<end (i0: k with a
 /// zero inserted at `target`; target 0: i0 = 2k). Writes (M01 re, M01 im, M10 re, M10 im) to `out`.

@@ -199,7 +199,7 @@ final class DistributedExecutor<Real: StateScalar> {
         let blockQubits = simulator.blockQubits ?? ExecutionPlan.defaultBlockQubits(for: Real.self)
         let program: [Executable<Real>] = try local.program(local.steps.indices, values: values, blockQubits: blockQubits)
         programs[index] = program
-        let summary = local.summary(blockQubits: blockQubits)
+        let summary = local.summary(blockQubits: blockQubits, precision: Real.self == Float.self ? .single : .double)
         statistics.localExecution = statistics.localExecution.map { $0.adding(summary) } ?? summary
         return program
     }

@@ -27,6 +27,9 @@ struct KernelCall<Real: StateScalar>: Sendable {
         /// X on targets[0] where the parity of the bits in `mask` is odd (even when `invert`): a run
         /// of CX gates with one target, however many controls.
         case parityFlip(mask: Int, invert: Bool)
+        /// Two or three X-symmetric one-qubit gates on the targets (ascending), as
+        /// Hu^⊗k · diag(factors) · Hu^⊗k with 2^k complex factors (interleaved): see `SymmetricLayer`.
+        case symmetricLayer([Real])
     }
 
     let operation: Operation
@@ -281,6 +284,12 @@ struct KernelCall<Real: StateScalar>: Sendable {
                 for part in parts { part.run(p, start: 0, end: part.freeCount) }
             case .parityFlip(let mask, let invert):
                 parityFlipRange(p, target: targets[0], parityMask: mask, invert: invert, start: start, end: end)
+            case .symmetricLayer(let factors):
+                targets.withUnsafeBufferPointer { targets in
+                    factors.withUnsafeBufferPointer { factors in
+                        symmetricLayerRange(p, targets: targets, factors: factors, start: start, end: end)
+                    }
+                }
             case .permutation(let sources, let phases, let offsets, let moving):
                 sources.withUnsafeBufferPointer { sources in
                     offsets.withUnsafeBufferPointer { offsets in
