@@ -424,108 +424,61 @@ void verdant_dense1_low_f32_avx2(float *p, long controlMask, const long *positio
 // registers, so the k gates cost one load and one store per amplitude and a quarter of the
 // multiplies of k dense one-qubit kernels.
 
-#define SYM_BF(A, B, ADD, SUB) { const __typeof__(A) s_ = ADD(A, B); B = SUB(A, B); A = s_; }
+#define SYM_BF(S, A, B) { const __typeof__(A) s_ = _mm256_add_##S(A, B); B = _mm256_sub_##S(A, B); A = s_; }
+#define SYM_CM(S, SWAP, x, j) \
+    x = _mm256_fmaddsub_##S(x, _mm256_set1_##S(d[2 * (j)]), _mm256_mul_##S(_mm256_permute_##S(x, SWAP), _mm256_set1_##S(d[2 * (j) + 1])))
+
+// One loop for both precisions: T the real type, V its 256-bit vector, W complex numbers per vector,
+// S the intrinsics' suffix (ps, pd) and SWAP the immediate that exchanges (re, im) within a pair.
+#define SYM_LAYER_LOOP(T, V, W, S, SWAP)                                                                                   \
+    const long s0 = 1L << targets[0], s1 = 1L << targets[1], s2 = targetCount > 2 ? 1L << targets[2] : 0;         \
+    long k = start;                                                                                             \
+    while (k < end) {                                                                                           \
+        long runEnd = (k | (s0 - 1)) + 1;                                                                       \
+        if (runEnd > end) runEnd = end;                                                                         \
+        long i = insert_zero_bits(k, targets, targetCount);                                                     \
+        const long last = i + (runEnd - k);                                                                     \
+        if (targetCount == 2) {                                                                                 \
+            for (; i < last; i += W) {                                                                          \
+                T *b = p + 2 * i;                                                                               \
+                V v0 = _mm256_loadu_##S(b), v1 = _mm256_loadu_##S(b + 2 * s0), v2 = _mm256_loadu_##S(b + 2 * s1), v3 = _mm256_loadu_##S(b + 2 * (s0 + s1)); \
+                SYM_BF(S, v0, v1) SYM_BF(S, v2, v3) SYM_BF(S, v0, v2) SYM_BF(S, v1, v3)                                     \
+                SYM_CM(S, SWAP, v0, 0); SYM_CM(S, SWAP, v1, 1); SYM_CM(S, SWAP, v2, 2); SYM_CM(S, SWAP, v3, 3);                                     \
+                SYM_BF(S, v0, v1) SYM_BF(S, v2, v3) SYM_BF(S, v0, v2) SYM_BF(S, v1, v3)                                     \
+                _mm256_storeu_##S(b, v0); _mm256_storeu_##S(b + 2 * s0, v1); _mm256_storeu_##S(b + 2 * s1, v2); _mm256_storeu_##S(b + 2 * (s0 + s1), v3); \
+            }                                                                                                   \
+        } else {                                                                                                \
+            for (; i < last; i += W) {                                                                          \
+                T *b = p + 2 * i;                                                                               \
+                V v0 = _mm256_loadu_##S(b), v1 = _mm256_loadu_##S(b + 2 * s0), v2 = _mm256_loadu_##S(b + 2 * s1), v3 = _mm256_loadu_##S(b + 2 * (s0 + s1)); \
+                V v4 = _mm256_loadu_##S(b + 2 * s2), v5 = _mm256_loadu_##S(b + 2 * (s2 + s0)), v6 = _mm256_loadu_##S(b + 2 * (s2 + s1));          \
+                V v7 = _mm256_loadu_##S(b + 2 * (s2 + s1 + s0));                                                        \
+                SYM_BF(S, v0, v1) SYM_BF(S, v2, v3) SYM_BF(S, v4, v5) SYM_BF(S, v6, v7)                                     \
+                SYM_BF(S, v0, v2) SYM_BF(S, v1, v3) SYM_BF(S, v4, v6) SYM_BF(S, v5, v7)                                     \
+                SYM_BF(S, v0, v4) SYM_BF(S, v1, v5) SYM_BF(S, v2, v6) SYM_BF(S, v3, v7)                                     \
+                SYM_CM(S, SWAP, v0, 0); SYM_CM(S, SWAP, v1, 1); SYM_CM(S, SWAP, v2, 2); SYM_CM(S, SWAP, v3, 3);                                     \
+                SYM_CM(S, SWAP, v4, 4); SYM_CM(S, SWAP, v5, 5); SYM_CM(S, SWAP, v6, 6); SYM_CM(S, SWAP, v7, 7);                                     \
+                SYM_BF(S, v0, v1) SYM_BF(S, v2, v3) SYM_BF(S, v4, v5) SYM_BF(S, v6, v7)                                     \
+                SYM_BF(S, v0, v2) SYM_BF(S, v1, v3) SYM_BF(S, v4, v6) SYM_BF(S, v5, v7)                                     \
+                SYM_BF(S, v0, v4) SYM_BF(S, v1, v5) SYM_BF(S, v2, v6) SYM_BF(S, v3, v7)                                     \
+                _mm256_storeu_##S(b, v0); _mm256_storeu_##S(b + 2 * s0, v1); _mm256_storeu_##S(b + 2 * s1, v2); _mm256_storeu_##S(b + 2 * (s0 + s1), v3); \
+                _mm256_storeu_##S(b + 2 * s2, v4); _mm256_storeu_##S(b + 2 * (s2 + s0), v5); _mm256_storeu_##S(b + 2 * (s2 + s1), v6);          \
+                _mm256_storeu_##S(b + 2 * (s2 + s1 + s0), v7);                                                          \
+            }                                                                                                   \
+        }                                                                                                       \
+        k = runEnd;                                                                                             \
+    }
 
 __attribute__((target("avx2,fma")))
 void verdant_symmetric_layer_f32_avx2(float *p, long targetCount, const long *targets, const float *d, long start,
                                       long end) {
-    const long s0 = 1L << targets[0], s1 = 1L << targets[1], s2 = targetCount > 2 ? 1L << targets[2] : 0;
-#define SYM_CM32(x, j) x = _mm256_fmaddsub_ps(x, _mm256_broadcast_ss(d + 2 * (j)), \
-                                              _mm256_mul_ps(_mm256_permute_ps(x, 0xB1), _mm256_broadcast_ss(d + 2 * (j) + 1)))
-#define SYM_BF32(A, B) SYM_BF(A, B, _mm256_add_ps, _mm256_sub_ps)
-    long k = start;
-    while (k < end) {
-        long runEnd = (k | (s0 - 1)) + 1;
-        if (runEnd > end) runEnd = end;
-        long i = insert_zero_bits(k, targets, targetCount);
-        const long last = i + (runEnd - k);
-        if (targetCount == 2) {
-            for (; i < last; i += 4) {
-                float *b = p + 2 * i;
-                __m256 v0 = _mm256_loadu_ps(b), v1 = _mm256_loadu_ps(b + 2 * s0);
-                __m256 v2 = _mm256_loadu_ps(b + 2 * s1), v3 = _mm256_loadu_ps(b + 2 * (s0 + s1));
-                SYM_BF32(v0, v1) SYM_BF32(v2, v3) SYM_BF32(v0, v2) SYM_BF32(v1, v3)
-                SYM_CM32(v0, 0); SYM_CM32(v1, 1); SYM_CM32(v2, 2); SYM_CM32(v3, 3);
-                SYM_BF32(v0, v1) SYM_BF32(v2, v3) SYM_BF32(v0, v2) SYM_BF32(v1, v3)
-                _mm256_storeu_ps(b, v0); _mm256_storeu_ps(b + 2 * s0, v1);
-                _mm256_storeu_ps(b + 2 * s1, v2); _mm256_storeu_ps(b + 2 * (s0 + s1), v3);
-            }
-        } else {
-            for (; i < last; i += 4) {
-                float *b = p + 2 * i;
-                __m256 v0 = _mm256_loadu_ps(b), v1 = _mm256_loadu_ps(b + 2 * s0);
-                __m256 v2 = _mm256_loadu_ps(b + 2 * s1), v3 = _mm256_loadu_ps(b + 2 * (s0 + s1));
-                __m256 v4 = _mm256_loadu_ps(b + 2 * s2), v5 = _mm256_loadu_ps(b + 2 * (s2 + s0));
-                __m256 v6 = _mm256_loadu_ps(b + 2 * (s2 + s1)), v7 = _mm256_loadu_ps(b + 2 * (s2 + s1 + s0));
-                SYM_BF32(v0, v1) SYM_BF32(v2, v3) SYM_BF32(v4, v5) SYM_BF32(v6, v7)
-                SYM_BF32(v0, v2) SYM_BF32(v1, v3) SYM_BF32(v4, v6) SYM_BF32(v5, v7)
-                SYM_BF32(v0, v4) SYM_BF32(v1, v5) SYM_BF32(v2, v6) SYM_BF32(v3, v7)
-                SYM_CM32(v0, 0); SYM_CM32(v1, 1); SYM_CM32(v2, 2); SYM_CM32(v3, 3);
-                SYM_CM32(v4, 4); SYM_CM32(v5, 5); SYM_CM32(v6, 6); SYM_CM32(v7, 7);
-                SYM_BF32(v0, v1) SYM_BF32(v2, v3) SYM_BF32(v4, v5) SYM_BF32(v6, v7)
-                SYM_BF32(v0, v2) SYM_BF32(v1, v3) SYM_BF32(v4, v6) SYM_BF32(v5, v7)
-                SYM_BF32(v0, v4) SYM_BF32(v1, v5) SYM_BF32(v2, v6) SYM_BF32(v3, v7)
-                _mm256_storeu_ps(b, v0); _mm256_storeu_ps(b + 2 * s0, v1);
-                _mm256_storeu_ps(b + 2 * s1, v2); _mm256_storeu_ps(b + 2 * (s0 + s1), v3);
-                _mm256_storeu_ps(b + 2 * s2, v4); _mm256_storeu_ps(b + 2 * (s2 + s0), v5);
-                _mm256_storeu_ps(b + 2 * (s2 + s1), v6); _mm256_storeu_ps(b + 2 * (s2 + s1 + s0), v7);
-            }
-        }
-        k = runEnd;
-    }
-#undef SYM_CM32
-#undef SYM_BF32
+    SYM_LAYER_LOOP(float, __m256, 4, ps, 0xB1)
 }
 
 __attribute__((target("avx2,fma")))
 void verdant_symmetric_layer_f64_avx2(double *p, long targetCount, const long *targets, const double *d, long start,
                                       long end) {
-    const long s0 = 1L << targets[0], s1 = 1L << targets[1], s2 = targetCount > 2 ? 1L << targets[2] : 0;
-#define SYM_CM64(x, j) x = _mm256_fmaddsub_pd(x, _mm256_broadcast_sd(d + 2 * (j)), \
-                                              _mm256_mul_pd(_mm256_permute_pd(x, 0x5), _mm256_broadcast_sd(d + 2 * (j) + 1)))
-#define SYM_BF64(A, B) SYM_BF(A, B, _mm256_add_pd, _mm256_sub_pd)
-    long k = start;
-    while (k < end) {
-        long runEnd = (k | (s0 - 1)) + 1;
-        if (runEnd > end) runEnd = end;
-        long i = insert_zero_bits(k, targets, targetCount);
-        const long last = i + (runEnd - k);
-        if (targetCount == 2) {
-            for (; i < last; i += 2) {
-                double *b = p + 2 * i;
-                __m256d v0 = _mm256_loadu_pd(b), v1 = _mm256_loadu_pd(b + 2 * s0);
-                __m256d v2 = _mm256_loadu_pd(b + 2 * s1), v3 = _mm256_loadu_pd(b + 2 * (s0 + s1));
-                SYM_BF64(v0, v1) SYM_BF64(v2, v3) SYM_BF64(v0, v2) SYM_BF64(v1, v3)
-                SYM_CM64(v0, 0); SYM_CM64(v1, 1); SYM_CM64(v2, 2); SYM_CM64(v3, 3);
-                SYM_BF64(v0, v1) SYM_BF64(v2, v3) SYM_BF64(v0, v2) SYM_BF64(v1, v3)
-                _mm256_storeu_pd(b, v0); _mm256_storeu_pd(b + 2 * s0, v1);
-                _mm256_storeu_pd(b + 2 * s1, v2); _mm256_storeu_pd(b + 2 * (s0 + s1), v3);
-            }
-        } else {
-            for (; i < last; i += 2) {
-                double *b = p + 2 * i;
-                __m256d v0 = _mm256_loadu_pd(b), v1 = _mm256_loadu_pd(b + 2 * s0);
-                __m256d v2 = _mm256_loadu_pd(b + 2 * s1), v3 = _mm256_loadu_pd(b + 2 * (s0 + s1));
-                __m256d v4 = _mm256_loadu_pd(b + 2 * s2), v5 = _mm256_loadu_pd(b + 2 * (s2 + s0));
-                __m256d v6 = _mm256_loadu_pd(b + 2 * (s2 + s1)), v7 = _mm256_loadu_pd(b + 2 * (s2 + s1 + s0));
-                SYM_BF64(v0, v1) SYM_BF64(v2, v3) SYM_BF64(v4, v5) SYM_BF64(v6, v7)
-                SYM_BF64(v0, v2) SYM_BF64(v1, v3) SYM_BF64(v4, v6) SYM_BF64(v5, v7)
-                SYM_BF64(v0, v4) SYM_BF64(v1, v5) SYM_BF64(v2, v6) SYM_BF64(v3, v7)
-                SYM_CM64(v0, 0); SYM_CM64(v1, 1); SYM_CM64(v2, 2); SYM_CM64(v3, 3);
-                SYM_CM64(v4, 4); SYM_CM64(v5, 5); SYM_CM64(v6, 6); SYM_CM64(v7, 7);
-                SYM_BF64(v0, v1) SYM_BF64(v2, v3) SYM_BF64(v4, v5) SYM_BF64(v6, v7)
-                SYM_BF64(v0, v2) SYM_BF64(v1, v3) SYM_BF64(v4, v6) SYM_BF64(v5, v7)
-                SYM_BF64(v0, v4) SYM_BF64(v1, v5) SYM_BF64(v2, v6) SYM_BF64(v3, v7)
-                _mm256_storeu_pd(b, v0); _mm256_storeu_pd(b + 2 * s0, v1);
-                _mm256_storeu_pd(b + 2 * s1, v2); _mm256_storeu_pd(b + 2 * (s0 + s1), v3);
-                _mm256_storeu_pd(b + 2 * s2, v4); _mm256_storeu_pd(b + 2 * (s2 + s0), v5);
-                _mm256_storeu_pd(b + 2 * (s2 + s1), v6); _mm256_storeu_pd(b + 2 * (s2 + s1 + s0), v7);
-            }
-        }
-        k = runEnd;
-    }
-#undef SYM_CM64
-#undef SYM_BF64
+    SYM_LAYER_LOOP(double, __m256d, 2, pd, 0x5)
 }
 
 #else
