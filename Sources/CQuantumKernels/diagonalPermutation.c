@@ -354,6 +354,18 @@ __attribute__((target("avx2,fma")))
 void verdant_phase_segment_f64_avx2(double *amps, long split, const double *u, double chr, double chi, const double *b,
                                     double *g) {
     const long size = 1L << split;
+    if (u == NULL && b != NULL && size >= 2) {
+        // No linear terms: amps[m] *= ch · b[m] (one complex product when ch is 1).
+        const int one = chr == 1 && chi == 0;
+        const __m256d cr = _mm256_set1_pd(chr), ci = _mm256_set1_pd(chi);
+        for (long m = 0; m < size; m += 2) {
+            __m256d w = _mm256_loadu_pd(b + 2 * m);
+            if (!one) w = cmul_pd(w, cr, ci);
+            const __m256d a = _mm256_loadu_pd(amps + 2 * m);
+            _mm256_storeu_pd(amps + 2 * m, cmul_pd(a, _mm256_movedup_pd(w), _mm256_permute_pd(w, 0xF)));
+        }
+        return;
+    }
     g[0] = chr;
     g[1] = chi;
     for (long k = 0; k < split; k++) {
@@ -394,6 +406,18 @@ __attribute__((target("avx2,fma")))
 void verdant_phase_segment_f32_avx2(float *amps, long split, const float *u, float chr, float chi, const float *b,
                                     float *g) {
     const long size = 1L << split;
+    if (u == NULL && b != NULL && size >= 4) {
+        // No linear terms: amps[m] *= ch · b[m] (one complex product when ch is 1).
+        const int one = chr == 1 && chi == 0;
+        const __m256 cr = _mm256_set1_ps(chr), ci = _mm256_set1_ps(chi);
+        for (long m = 0; m < size; m += 4) {
+            __m256 w = _mm256_loadu_ps(b + 2 * m);
+            if (!one) w = cmul_ps(w, cr, ci);
+            const __m256 a = _mm256_loadu_ps(amps + 2 * m);
+            _mm256_storeu_ps(amps + 2 * m, cmul_ps(a, _mm256_moveldup_ps(w), _mm256_movehdup_ps(w)));
+        }
+        return;
+    }
     g[0] = chr;
     g[1] = chi;
     for (long k = 0; k < split; k++) {

@@ -403,12 +403,37 @@ extension ExecutionPlan {
                          calls: calls, scalars: scalars)
     }
 
-    /// A pass's operations: each block, except that runs of two or more consecutive diagonal
-    /// blocks are folded into one `PhaseRun` where they fit its form, and runs of two or three
-    /// X-symmetric one-qubit gates become one `SymmetricLayer` kernel.
-    func passOperations<Real: StateScalar>(_ indices: [Int], blocks: [FusedBlock], localQubits: [Int],
-                                           lookup: (Parameter) -> Double?) throws -> [BlockOperation<Real>]
+    /// A pass's blocks bound to numbers, in order.
+    func passItems(_ indices: [Int], blocks: [FusedBlock], lookup: (Parameter) -> Double?) throws -> [SymmetricLayer.PassItem] {
+        try indices.map { index in
+            let block = blocks[index]
+            if let parity = block.parity { return .parity(controls: parity.controls, target: parity.target) }
+            let (structure, qubits) = try self.structure(of: block, lookup: lookup)
+            return block.isDiagonal && structure.target.isDiagonal ? .diagonal(structure, qubits) : .other(structure, qubits)
+        }
+    }
+
+    /// The operations of a schedule's passes (nil for the blocks run alone): each pass's bound
+    /// blocks with phases moved out of one-qubit gates where that lets them run as layer kernels
+    /// (`SymmetricLayer.splittingPhases`), then folded and grouped by ``operations(from:localQubits:)``.
+    func scheduleOperations<Real: StateScalar>(_ items: [ScheduleItem], blocks: [FusedBlock],
+                                               lookup: (Parameter) -> Double?) throws -> [[BlockOperation<Real>]?]
     {
+        let passes: [(items: [SymmetricLayer.PassItem], localQubits: [Int])?] = try items.map { item in
+            guard case .pass(let indices, let local) = item else { return nil }
+            return (try passItems(indices, blocks: blocks, lookup: lookup), local)
+        }
+        return passes.map { pass in
+            guard let pass else { return nil }
+            let items = SymmetricLayer.splittingPhases(pass.items, localQubits: pass.localQubits, as: Real.self)
+            return operations(from: items, localQubits: pass.localQubits)
+        }
+    }
+
+    /// A pass's operations: each step, except that runs of two or more consecutive diagonal
+    /// steps are folded into one `PhaseRun` where they fit its form, and runs of two or three
+    /// X-symmetric one-qubit gates become one `SymmetricLayer` kernel.
+    func operations<Real: StateScalar>(from items: [SymmetricLayer.PassItem], localQubits: [Int]) -> [BlockOperation<Real>] {
         var operations: [BlockOperation<Real>] = []
         var run: [(GateStructure, [Int])] = []
         func flush() {
@@ -427,17 +452,7 @@ extension ExecutionPlan {
             }
             for (structure, qubits) in run { operations.append(.gate(blockGate(structure, qubits: qubits, localQubits: localQubits))) }
         }
-        var items: [SymmetricLayer.PassItem] = []
-        for index in indices {
-            let block = blocks[index]
-            if let parity = block.parity {
-                items.append(.parity(controls: parity.controls, target: parity.target))
-                continue
-            }
-            let (structure, qubits) = try self.structure(of: block, lookup: lookup)
-            items.append(block.isDiagonal && structure.target.isDiagonal ? .diagonal(structure, qubits) : .other(structure, qubits))
-        }
-        for item in SymmetricLayer.splittingPhases(items, localQubits: localQubits, as: Real.self) {
+        for item in items {
             switch item {
             case .parity(let controls, let parityTarget):
                 // Controls outside the local qubits add a parity that is constant over a cache block.
@@ -478,7 +493,8 @@ extension ExecutionPlan {
             schedule(range, blockQubits: blockQubits, skipsLeading: folds)
         }
         let initial: [Executable<Real>] = folds ? [.productState(columns: try leadingColumns(lookup: lookup, as: Real.self))] : []
-        return try initial + items.map { item in
+        let passOperations: [[BlockOperation<Real>]?] = try scheduleOperations(items, blocks: blocks, lookup: lookup)
+        return try initial + items.enumerated().map { position, item in
             switch item {
             case .single(let index):
                 if let parity = blocks[index].parity {
@@ -487,9 +503,8 @@ extension ExecutionPlan {
                 }
                 let (structure, qubits) = try self.structure(of: blocks[index], lookup: lookup)
                 return .kernel(KernelCall(structure: structure, qubits: qubits, numQubits: numQubits))
-            case .pass(let indices, let local):
-                return .pass(BlockedPass(localQubits: local, numQubits: numQubits,
-                                         operations: try passOperations(indices, blocks: blocks, localQubits: local, lookup: lookup)))
+            case .pass(_, let local):
+                return .pass(BlockedPass(localQubits: local, numQubits: numQubits, operations: passOperations[position] ?? []))
             }
         }
     }
@@ -578,14 +593,11 @@ extension ExecutionPlan {
         let skips = !leadingSteps.isEmpty
         for range in unitaryRanges {
             let blocks = fusion(range, skipsLeading: skips).blocks
-            for item in schedule(range, blockQubits: blockQubits, skipsLeading: skips) {
-                guard case .pass(let indices, let local) = item,
-                      let operations: [BlockOperation<Real>] = try? passOperations(indices, blocks: blocks, localQubits: local,
-                                                                                   lookup: { _ in nil })
-                else { continue }
-                for case .gate(let gate) in operations {
-                    if let call = gate.calls.first ?? nil, case .symmetricLayer = call.operation { count += call.targets.count }
-                }
+            let items = schedule(range, blockQubits: blockQubits, skipsLeading: skips)
+            guard let passes: [[BlockOperation<Real>]?] = try? scheduleOperations(items, blocks: blocks, lookup: { _ in nil })
+            else { continue }
+            for case .gate(let gate) in passes.compactMap({ $0 }).joined() {
+                if let call = gate.calls.first ?? nil, case .symmetricLayer = call.operation { count += call.targets.count }
             }
         }
         return count

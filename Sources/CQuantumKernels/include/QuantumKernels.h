@@ -99,7 +99,8 @@ void verdant_scatter_avx2(const char *block, char *state, const long *offsets, l
 
 /// One segment of a folded diagonal run: G[m] = ch · Π_{k ∈ m} u_k (m < 2^split, built by
 /// doubling into the scratch `g`), then amps[m] *= G[m] (· b[m] when `b` is given). Complex
-/// numbers interleaved.
+/// numbers interleaved. `u` NULL means no linear terms (every u_k is 1; `b` given, 2^split at
+/// least one vector): amps[m] *= ch · b[m] without building G.
 void verdant_phase_segment_f64_avx2(double *amps, long split, const double *u, double chr, double chi, const double *b,
                                     double *g);
 void verdant_phase_segment_f32_avx2(float *amps, long split, const float *u, float chr, float chi, const float *b,

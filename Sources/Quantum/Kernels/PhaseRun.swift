@@ -146,7 +146,9 @@ struct PhaseRun<Real: StateScalar>: Sendable {
             }
             // G[m] = ch · Π_{k ∈ m} u_k, by doubling; then F = G · B, applied elementwise.
             let segment = block + 2 * (h * lowSize)
-            if wide, WideKernels.phaseSegment(segment, split: split, u: u, ch: ch, b: hasLow ? b : nil, g: g) {
+            // Without linear terms every factor is ch · B[m]: the wide loop skips building G.
+            let constantG = !linear && hasLow && split >= 2
+            if wide, WideKernels.phaseSegment(segment, split: split, u: constantG ? nil : u, ch: ch, b: hasLow ? b : nil, g: g) {
                 continue
             }
             g[0] = ch.0

@@ -190,8 +190,10 @@ enum SymmetricLayer {
         var position: [Int: Int] = [:]
         for (local, q) in localQubits.enumerated() { position[q] = local }
         let lowest = lowestTarget(for: Real.self)
+        // Gates on at most two qubits: their phases are terms on at most two qubits, which a
+        // folded phase run always takes (`PhaseRun` refuses terms with two low bits and a high one).
         func candidate(_ item: PassItem) -> Split? {
-            guard case .other(let structure, let qubits) = item, structure.numControls == 0, structure.numTargets <= 4,
+            guard case .other(let structure, let qubits) = item, structure.numControls == 0, structure.numTargets <= 2,
                   let split = split(structure, qubits: qubits), let local = position[split.active], local >= lowest
             else { return nil }
             return split

@@ -268,13 +268,13 @@ enum WideKernels {
 
     /// One segment of a folded diagonal run (`PhaseRun`) in the wide loop; false for a precision without one.
     @inline(__always)
-    static func phaseSegment<Real: StateScalar>(_ amps: UnsafeMutablePointer<Real>, split: Int, u: UnsafeMutablePointer<Real>,
+    static func phaseSegment<Real: StateScalar>(_ amps: UnsafeMutablePointer<Real>, split: Int, u: UnsafeMutablePointer<Real>?,
                                                 ch: (Real, Real), b: UnsafeMutablePointer<Real>?,
                                                 g: UnsafeMutablePointer<Real>) -> Bool
     {
         if Real.self == Double.self {
             verdant_phase_segment_f64_avx2(UnsafeMutableRawPointer(amps).assumingMemoryBound(to: Double.self), split,
-                                           UnsafeRawPointer(u).assumingMemoryBound(to: Double.self),
+                                           u.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) },
                                            Double(ch.0), Double(ch.1),
                                            b.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) },
                                            UnsafeMutableRawPointer(g).assumingMemoryBound(to: Double.self))
@@ -282,7 +282,7 @@ enum WideKernels {
         }
         if Real.self == Float.self {
             verdant_phase_segment_f32_avx2(UnsafeMutableRawPointer(amps).assumingMemoryBound(to: Float.self), split,
-                                           UnsafeRawPointer(u).assumingMemoryBound(to: Float.self),
+                                           u.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) },
                                            Float(ch.0), Float(ch.1),
                                            b.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) },
                                            UnsafeMutableRawPointer(g).assumingMemoryBound(to: Float.self))
