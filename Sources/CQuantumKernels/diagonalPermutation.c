@@ -350,22 +350,31 @@ static inline __m256 cmul_ps(__m256 x, __m256 yre, __m256 yim) {
     return _mm256_fmaddsub_ps(x, yre, _mm256_mul_ps(_mm256_permute_ps(x, 0xB1), yim));
 }
 
+// A segment without linear terms (u NULL): amps[m] *= ch · b[m] (one complex product when ch is 1),
+// for both precisions: V the vector type, S the intrinsics' suffix, W complex numbers per vector,
+// RE(w)/IM(w) the vector of w's real/imaginary parts repeated in each pair.
+#define PHASE_SEGMENT_CONSTANT_G(V, S, W, RE, IM)                                                     \
+    if (u == NULL && b != NULL && size >= W) {                                                      \
+        const int one = chr == 1 && chi == 0;                                                       \
+        const V cr = _mm256_set1_##S(chr), ci = _mm256_set1_##S(chi);                               \
+        for (long m = 0; m < size; m += W) {                                                        \
+            V w = _mm256_loadu_##S(b + 2 * m);                                                      \
+            if (!one) w = cmul_##S(w, cr, ci);                                                      \
+            const V a = _mm256_loadu_##S(amps + 2 * m);                                             \
+            _mm256_storeu_##S(amps + 2 * m, cmul_##S(a, RE(w), IM(w)));                             \
+        }                                                                                           \
+        return;                                                                                     \
+    }
+#define PHASE_RE_PD(w) _mm256_movedup_pd(w)
+#define PHASE_IM_PD(w) _mm256_permute_pd(w, 0xF)
+#define PHASE_RE_PS(w) _mm256_moveldup_ps(w)
+#define PHASE_IM_PS(w) _mm256_movehdup_ps(w)
+
 __attribute__((target("avx2,fma")))
 void verdant_phase_segment_f64_avx2(double *amps, long split, const double *u, double chr, double chi, const double *b,
                                     double *g) {
     const long size = 1L << split;
-    if (u == NULL && b != NULL && size >= 2) {
-        // No linear terms: amps[m] *= ch · b[m] (one complex product when ch is 1).
-        const int one = chr == 1 && chi == 0;
-        const __m256d cr = _mm256_set1_pd(chr), ci = _mm256_set1_pd(chi);
-        for (long m = 0; m < size; m += 2) {
-            __m256d w = _mm256_loadu_pd(b + 2 * m);
-            if (!one) w = cmul_pd(w, cr, ci);
-            const __m256d a = _mm256_loadu_pd(amps + 2 * m);
-            _mm256_storeu_pd(amps + 2 * m, cmul_pd(a, _mm256_movedup_pd(w), _mm256_permute_pd(w, 0xF)));
-        }
-        return;
-    }
+    PHASE_SEGMENT_CONSTANT_G(__m256d, pd, 2, PHASE_RE_PD, PHASE_IM_PD)
     g[0] = chr;
     g[1] = chi;
     for (long k = 0; k < split; k++) {
@@ -406,18 +415,7 @@ __attribute__((target("avx2,fma")))
 void verdant_phase_segment_f32_avx2(float *amps, long split, const float *u, float chr, float chi, const float *b,
                                     float *g) {
     const long size = 1L << split;
-    if (u == NULL && b != NULL && size >= 4) {
-        // No linear terms: amps[m] *= ch · b[m] (one complex product when ch is 1).
-        const int one = chr == 1 && chi == 0;
-        const __m256 cr = _mm256_set1_ps(chr), ci = _mm256_set1_ps(chi);
-        for (long m = 0; m < size; m += 4) {
-            __m256 w = _mm256_loadu_ps(b + 2 * m);
-            if (!one) w = cmul_ps(w, cr, ci);
-            const __m256 a = _mm256_loadu_ps(amps + 2 * m);
-            _mm256_storeu_ps(amps + 2 * m, cmul_ps(a, _mm256_moveldup_ps(w), _mm256_movehdup_ps(w)));
-        }
-        return;
-    }
+    PHASE_SEGMENT_CONSTANT_G(__m256, ps, 4, PHASE_RE_PS, PHASE_IM_PS)
     g[0] = chr;
     g[1] = chi;
     for (long k = 0; k < split; k++) {
