@@ -154,6 +154,7 @@ enum SymmetricLayer {
         // so that the right-hand phases stay on the active qubit alone (a core then a diagonal: a
         // transpiled mixer after its cost layer's phases).
         let aInAfter = !(varies(parts.map(\.a)) && !varies(parts.map(\.p)))
+        let active = bit.trailingZeroBitCount
         func diagonal(_ entry: (Int, Int) -> Double) -> (PassItem?, Bool) {
             // Entry for matrix index r: part of r's other bits, the active bit's value.
             let angles = (0..<d).map { r in entry(others.firstIndex(of: r & ~bit) ?? 0, r & bit == 0 ? 0 : 1) }
@@ -162,7 +163,6 @@ enum SymmetricLayer {
                 abs(remainder(entry(j, 0) - entry(0, 0), 2 * Double.pi)) > tolerance
                     || abs(remainder(entry(j, 1) - entry(0, 1), 2 * Double.pi)) > tolerance
             }
-            let active = bit.trailingZeroBitCount
             if !onHeld {
                 let factors = [entry(0, 0), entry(0, 1)].map { Complex(Foundation.cos($0), Foundation.sin($0)) }
                 return (.diagonal(GateStructure(numControls: 0, target: .diagonal(factors)), [qubits[active]]), false)
@@ -172,7 +172,6 @@ enum SymmetricLayer {
         }
         let (after, afterHeld) = diagonal { j, v in (aInAfter ? parts[j].a : 0) + (v == 1 ? parts[j].p : 0) }
         let (before, beforeHeld) = diagonal { j, v in (aInAfter ? 0 : parts[j].a) + (v == 1 ? parts[j].q : 0) }
-        let active = bit.trailingZeroBitCount
         let core2 = SmallMatrix(dimension: 2, entries: [Complex(core.c), Complex(0, -core.s), Complex(0, -core.s), Complex(core.c)])
         return Split(active: qubits[active], held: qubits.enumerated().filter { $0.offset != active }.map(\.element),
                      core: core2, before: before, beforeHeld: beforeHeld, after: after, afterHeld: afterHeld)
