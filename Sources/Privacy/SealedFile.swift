@@ -179,11 +179,13 @@ public enum SealedFile {
     ///   - contentType: What it is, e.g. `predictions/csv`.
     ///   - overwrite: Whether an existing file may be replaced.
     ///   - options: Chunk size and threads.
+    ///   - mode: The file's permissions once committed: `nil` for 0666 less the umask (a sealed file
+    ///     is ciphertext; 0o600 keeps even that from other users, as checkpoints do).
     /// - Throws: As `SealedWriter.init`, and `PrivacyError.outputExists`, `.io`.
     public static func write(_ plaintext: Data, toPath path: String, for recipients: [Recipient],
                              contentType: String = defaultContentType, overwrite: Bool = false,
-                             options: SealOptions = SealOptions()) throws {
-        let output = try AtomicOutput(path: path, overwrite: overwrite)
+                             options: SealOptions = SealOptions(), mode: mode_t? = nil) throws {
+        let output = try AtomicOutput(path: path, overwrite: overwrite, mode: mode)
         let writer = try SealedWriter(to: output.sink, recipients: recipients, contentType: contentType, options: options)
         try writer.write(plaintext)
         try writer.finish()

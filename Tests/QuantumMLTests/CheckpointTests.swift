@@ -91,6 +91,10 @@ struct CheckpointTests {
             #expect(first.parameters == reference.parameters && first.history == reference.history)
             var files = try checkpointFiles(sealing.folder.path(name))
             #expect(files.count == 2 && files.allSatisfy { SealedFile.isSealed(atPath: $0) })
+            // Ciphertext, but still the owner's only.
+            for file in files {
+                #expect((try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(file)")
+            }
             // The run was cut short after the older checkpoint: only it is left.
             try FileManager.default.removeItem(atPath: files[1])
             configuration.checkpoint = sealing.settings(name, every: every, resume: true)

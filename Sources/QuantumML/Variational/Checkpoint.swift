@@ -275,6 +275,8 @@ struct CheckpointStore {
     /// Writes a checkpoint atomically and durably (`AtomicOutput`, Privacy's face of VerdantCommon's
     /// `AtomicFile`: the file and its folder are flushed before the older ones are removed, so a
     /// power cut cannot leave only a damaged newest checkpoint), then removes all but the newest two.
+    /// Plain or sealed, the file is the owner's only (mode 0600): a checkpoint carries the noise
+    /// generator's key and the training state.
     /// - Throws: Privacy's errors (I/O, sealing).
     func write(_ checkpoint: CheckpointFile) throws {
         let body = try Self.encoder().encode(checkpoint)
@@ -284,7 +286,8 @@ struct CheckpointStore {
         if recipients.isEmpty {
             try AtomicOutput.write(data, toPath: path, overwrite: true, mode: 0o600)
         } else {
-            try SealedFile.write(data, toPath: path, for: recipients, contentType: CheckpointSettings.contentType, overwrite: true)
+            try SealedFile.write(data, toPath: path, for: recipients, contentType: CheckpointSettings.contentType, overwrite: true,
+                                 mode: 0o600)
         }
         let files = try Self.files(in: directory, rank: rank)
         for old in files.dropLast(2) {
