@@ -302,45 +302,65 @@ extension ExecutionPlan {
 
     /// Groups a range's fused blocks into passes of `blockQubits` local qubits, the lowest
     /// `runQubits` always among them (so blocks are gathered in runs of 2^runQubits amplitudes).
-    /// A block joins the current pass while the pass's mixing qubits still fit; a pass of one
-    /// block is a single kernel. States of at most blockQubits + 1 qubits are not blocked.
+    /// A pass is filled by scanning the blocks not yet scheduled, in order: a block joins while
+    /// the pass's mixing qubits still fit, and a block that does not fit is left for a later pass —
+    /// and so is every block after it that does not commute with it (they share a qubit that
+    /// either mixes), so a later block joins only by moving back past blocks it commutes with.
+    /// A pass of one block is a single kernel, and so is a block too wide for any pass. States of
+    /// at most blockQubits + 1 qubits are not blocked.
     func schedule(_ range: Range<Int>, blockQubits: Int, runQubits: Int = 5, skipsLeading: Bool = false) -> [ScheduleItem] {
         let blocks = fusion(range, skipsLeading: skipsLeading).blocks
         guard fusion, numQubits > blockQubits + 1, blockQubits >= 2 else { return blocks.indices.map { .single($0) } }
         let run = min(runQubits, blockQubits - 1)
+        let runMask = (1 << run) - 1
+        let masks = blocks.map { $0.qubits.reduce(0) { $0 | (1 << $1) } }
+        let everyQubit = numQubits >= Int.bitWidth - 1 ? ~0 : (1 << numQubits) - 1
         var items: [ScheduleItem] = []
-        var current: [Int] = []
-        var dense = Set<Int>()
-        func flush() {
-            if current.count == 1 {
-                items.append(.single(current[0]))
-            } else if current.count > 1 {
+        var remaining = Array(blocks.indices)
+        while let first = remaining.first {
+            if (blocks[first].mixingMask & ~runMask).nonzeroBitCount > blockQubits - run {
+                items.append(.single(first))
+                remaining.removeFirst()
+                continue
+            }
+            var taken: [Int] = []
+            var dense = 0
+            // What the blocks left behind hold: every qubit, and the qubits they mix.
+            var leftAll = 0, leftMixing = 0
+            var left: [Int] = []
+            left.reserveCapacity(remaining.count)
+            for index in remaining {
+                let mixing = blocks[index].mixingMask
+                let free = leftMixing & masks[index] == 0 && leftAll & mixing == 0
+                // The lowest `run` qubits are always local; the others must fit beside them.
+                if free, ((dense | mixing) & ~runMask).nonzeroBitCount <= blockQubits - run {
+                    dense |= mixing
+                    taken.append(index)
+                } else {
+                    left.append(index)
+                    leftAll |= masks[index]
+                    leftMixing |= mixing
+                }
+                if leftMixing & everyQubit == everyQubit { break }
+            }
+            // The blocks after the scan's early end stay, in order.
+            if taken.count + left.count < remaining.count {
+                left += remaining[(taken.count + left.count)...]
+            }
+            remaining = left
+            if taken.count == 1 {
+                items.append(.single(taken[0]))
+            } else {
                 // Local qubits: the mixing qubits, then the lowest others (0, 1, … first).
-                var local = dense
-                var q = 0
-                while local.count < blockQubits {
-                    local.insert(q)
+                var local = dense | runMask
+                var q = run
+                while local.nonzeroBitCount < blockQubits {
+                    local |= 1 << q
                     q += 1
                 }
-                items.append(.pass(blocks: current, localQubits: local.sorted()))
+                items.append(.pass(blocks: taken, localQubits: setBitPositions(local)))
             }
-            current = []
-            dense = []
         }
-        for (index, block) in blocks.enumerated() {
-            let needed = setBitPositions(block.mixingMask)
-            let budget = blockQubits - (0..<run).filter { !dense.contains($0) && !needed.contains($0) }.count
-            if dense.union(needed).count > budget {
-                flush()
-                if needed.count > blockQubits - run {
-                    items.append(.single(index))
-                    continue
-                }
-            }
-            dense.formUnion(needed)
-            current.append(index)
-        }
-        flush()
         return items
     }
 
