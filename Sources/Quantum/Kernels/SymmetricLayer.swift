@@ -183,8 +183,8 @@ enum SymmetricLayer {
     /// phases, their cores and their left-hand phases, in that order, when that pays. The run ends
     /// before a gate whose active qubit repeats, or where a phase would have to move past a core
     /// on one of its qubits. A side with a diagonal step next to it takes its phases for free; a
-    /// side without one costs a folded phase run of its own (about one dense one-qubit kernel),
-    /// so the run must hold 2 gates, plus 3 for each such side.
+    /// side without one costs a folded phase run of its own (about two dense one-qubit kernels,
+    /// measured), so the run must hold 2 gates, plus 6 for each such side.
     static func splittingPhases<Real: StateScalar>(_ items: [PassItem], localQubits: [Int], as _: Real.Type) -> [PassItem] {
         var position: [Int: Int] = [:]
         for (local, q) in localQubits.enumerated() { position[q] = local }
