@@ -141,12 +141,55 @@ void verdant_flip_f32_avx2(float *p, long target, long controlMask, const long *
 #undef LANE_BITS
 }
 
+// Float, target 0 or 1: both amplitudes of a pair lie in one vector (lanes l and l ^ 2^target).
+// The other lane bit is free (two pairs per vector) or a control (one pair, a blend); as in the
+// loop above, a fixed bit below the vector width is a control (held bits are at qubit 2 or above).
+__attribute__((target("avx2,fma")))
+void verdant_flip_low_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
+                               long start, long end) {
+#define LANE_BITS 2
+    const long stride = 1L << target;
+    const long other = target ^ 1;
+    const int otherControl = (int)((controlMask >> other) & 1);
+    const long perVector = otherControl ? 1 : 2;
+    const long highControls = controlMask & ~3L;
+    long k = start;
+    for (; k < end && (k % perVector); k++) {
+        const long i0 = insert_zero_bits_f(k, positions, positionCount) | controlMask;
+        const double a = *(double *)(p + 2 * i0);
+        *(double *)(p + 2 * i0) = *(double *)(p + 2 * (i0 + stride));
+        *(double *)(p + 2 * (i0 + stride)) = a;
+    }
+    if (target == 1) {
+        if (otherControl) {
+            FLIP_VECTOR_LOOP({ const __m256 x = _mm256_loadu_ps(p + 2 * e); _mm256_storeu_ps(p + 2 * e, _mm256_blend_ps(x, _mm256_permute2f128_ps(x, x, 0x01), 0xCC)); })
+        } else {
+            FLIP_VECTOR_LOOP({ const __m256 x = _mm256_loadu_ps(p + 2 * e); _mm256_storeu_ps(p + 2 * e, _mm256_permute2f128_ps(x, x, 0x01)); })
+        }
+    } else {
+        if (otherControl) {
+            FLIP_VECTOR_LOOP({ const __m256 x = _mm256_loadu_ps(p + 2 * e); _mm256_storeu_ps(p + 2 * e, _mm256_blend_ps(x, _mm256_permute_ps(x, 0x4E), 0xF0)); })
+        } else {
+            FLIP_VECTOR_LOOP({ const __m256 x = _mm256_loadu_ps(p + 2 * e); _mm256_storeu_ps(p + 2 * e, _mm256_permute_ps(x, 0x4E)); })
+        }
+    }
+    for (; k < end; k++) {
+        const long i0 = insert_zero_bits_f(k, positions, positionCount) | controlMask;
+        const double a = *(double *)(p + 2 * i0);
+        *(double *)(p + 2 * i0) = *(double *)(p + 2 * (i0 + stride));
+        *(double *)(p + 2 * (i0 + stride)) = a;
+    }
+#undef LANE_BITS
+}
+
 #else
 
 void verdant_flip_f64_avx2(double *p, long target, long controlMask, const long *positions, long positionCount,
                            long start, long end) {}
 void verdant_flip_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
                            long start, long end) {}
+void verdant_flip_low_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
+                               long start, long end) {}
 
 #endif
 

@@ -307,16 +307,21 @@ struct KernelSelectionTests {
 @Suite("Wide controlled-X loop")
 struct WideFlipTests {
     /// The wide controlled-X loop against the portable loops (flipRange, flipLowRange): every
-    /// target at or above the vector width, controls below it (in the vector's lanes) and above,
-    /// ranges that start and end inside vectors.
+    /// target (Float's loop takes targets 0 and 1 inside a vector too; Double's starts at 1),
+    /// controls below the vector width (in the vector's lanes) and above, bits held at 0 (a
+    /// multiplexed part's, at qubit 2 or above as `KernelCall.multiplexedBits` makes them), ranges
+    /// that start and end inside vectors.
     static func compare<Real: StateScalar>(_: Real.Type) {
         let n = 8
         var rng = SeededGenerator(seed: 95)
         let state = (0..<(2 << n)).map { _ in Real(rng.nextUniform() - 0.5) }
-        for target in 1..<n {
-            for controlMask in [0, 1, 2, 3, 1 << ((target + 1) % n), 1 | (1 << ((target + 2) % n)), 2 | (1 << ((target + 3) % n))]
-            where controlMask & (1 << target) == 0 {
-                let positions = setBitPositions(controlMask | (1 << target))
+        for target in 0..<n {
+            for (controlMask, held) in [(0, 0), (1, 0), (2, 0), (3, 0), (1 << ((target + 1) % n), 0), (1 | (1 << ((target + 2) % n)), 0),
+                                        (2 | (1 << ((target + 3) % n)), 0), (0, 1 << max(2, (target + 4) % n)),
+                                        (1, 1 << max(2, (target + 5) % n))]
+            where (controlMask | held) & (1 << target) == 0 && controlMask & held == 0 {
+                if target == 0, controlMask == 0, held == 0 { continue }  // the uncontrolled qubit-0 X has its own loop
+                let positions = setBitPositions(controlMask | held | (1 << target))
                 let freeCount = (1 << n) >> positions.count
                 let runLength = 1 << positions[0]
                 for (start, end) in [(0, freeCount), (1, freeCount - 1), (3, 6)] where start < end {
@@ -340,7 +345,7 @@ struct WideFlipTests {
                     }
                     if done || !WideKernels.available {
                         if !done { wide = portable }
-                        #expect(wide == portable, "target \(target) controls \(controlMask) range \(start)..<\(end)")
+                        #expect(wide == portable, "target \(target) controls \(controlMask) held \(held) range \(start)..<\(end)")
                     }
                     #expect(portable != state)
                 }

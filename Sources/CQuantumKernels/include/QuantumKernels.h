@@ -91,6 +91,9 @@ void verdant_flip_f64_avx2(double *p, long target, long controlMask, const long 
                            long start, long end);
 void verdant_flip_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
                            long start, long end);
+/// Float X on target 0 or 1 (both amplitudes of a pair in one vector), arguments as above.
+void verdant_flip_low_f32_avx2(float *p, long target, long controlMask, const long *positions, long positionCount,
+                               long start, long end);
 
 /// Copies `runs` runs of `runBytes` bytes (a multiple of 64) from byte offsets offsets[u] of
 /// `state` to consecutive places in `block` (gather), or back (scatter).

@@ -246,8 +246,9 @@ enum WideKernels {
         }
     }
 
-    /// X in the controlled part (`flipRange`, `flipLowRange`) in the wide loop: for a target at or
-    /// above the vector width (1 for Double, 2 for Float); false (nothing done) otherwise.
+    /// X in the controlled part (`flipRange`, `flipLowRange`) in the wide loop: for Double a target
+    /// at or above qubit 1, for Float any target (on qubit 0 or 1 a pair lies inside one vector);
+    /// false (nothing done) otherwise.
     @inline(__always)
     static func flip<Real: StateScalar>(_ p: UnsafeMutablePointer<Real>, target: Int, controlMask: Int,
                                         positions: UnsafeBufferPointer<Int>, start: Int, end: Int) -> Bool
@@ -261,6 +262,12 @@ enum WideKernels {
         if Real.self == Float.self, target >= 2 {
             verdant_flip_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), target, controlMask,
                                   positionBase, positions.count, start, end)
+            return true
+        }
+        if Real.self == Float.self, target >= 0 {
+            // Both amplitudes of a pair in one vector.
+            verdant_flip_low_f32_avx2(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), target, controlMask,
+                                      positionBase, positions.count, start, end)
             return true
         }
         return false
