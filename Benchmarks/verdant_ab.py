@@ -9,6 +9,10 @@ output file.
 
     python3 Benchmarks/verdant_ab.py --verdant before=PATH,after=PATH --rounds 5 \
         --qubits 20 --threads 1 --precision single --cases random,qaoa --out results/ab.json
+
+With --run-qasm FILE,FILE it times whole `verdant run --precision P --threads T FILE` processes
+instead (what a user pays: start-up, parsing, planning, the run and printing the result), one
+process per binary, file and round; the summary's "seconds" are wall-clock medians over rounds.
 """
 import argparse
 import datetime
@@ -17,6 +21,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 
 
 def main() -> int:
@@ -29,6 +34,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5, help="the bench's repeats per round")
     parser.add_argument("--cases", default="qft,qft-ucx,qft-rzsx,random,qaoa,su2")
     parser.add_argument("--out", help="write every round's JSON and the summary here")
+    parser.add_argument("--run-qasm", help="FILE,FILE,…: time whole `verdant run` processes on these circuits instead")
     args = parser.parse_args()
 
     binaries = []
@@ -45,6 +51,22 @@ def main() -> int:
     rounds = []
     for r in range(args.rounds):
         for label, path in binaries:
+            if args.run_qasm:
+                results = []
+                for file in args.run_qasm.split(","):
+                    command = [path, "run", "--precision", args.precision, "--threads", args.threads, file,
+                               "--no-energy-summary"]
+                    start = time.perf_counter()
+                    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                    elapsed = time.perf_counter() - start
+                    if done.returncode != 0:
+                        print(f"{label}: exit {done.returncode}: {done.stderr.strip()[-400:]}", file=sys.stderr)
+                        return 1
+                    case = os.path.splitext(os.path.basename(file))[0]
+                    results.append({"case": case, "qubits": "run", "threads": args.threads, "seconds_median": elapsed,
+                                    "planning_seconds_median": 0.0})
+                rounds.append({"round": r, "label": label, "load": os.getloadavg()[0], "bench": {"results": results}})
+                continue
             command = [path, "bench", "--suite", "quantum", "--cases", args.cases, "--qubits", args.qubits,
                        "--threads", args.threads, "--precision", args.precision, "--repeats", str(args.repeats),
                        "--json", "--no-energy-summary"]
@@ -62,14 +84,15 @@ def main() -> int:
                 entry = summary.setdefault(key, {}).setdefault(label, {"seconds": [], "planning": []})
                 entry["seconds"].append(result["seconds_median"])
                 entry["planning"].append(result["planning_seconds_median"])
-    print(f'{"case":<18}' + "".join(f"{label + ' s':>12}{label + ' plan':>14}" for label, _ in binaries))
+    width = max([12] + [len(label) + 3 for label, _ in binaries])
+    print(f'{"case":<20}' + "".join(f"{label + ' s':>{width}}{label + ' plan':>{width + 6}}" for label, _ in binaries))
     for key, by_label in summary.items():
-        row = f"{key:<18}"
+        row = f"{key:<20}"
         for label, _ in binaries:
             entry = by_label[label]
             entry["seconds_median"] = statistics.median(entry["seconds"])
             entry["planning_median"] = statistics.median(entry["planning"])
-            row += f'{entry["seconds_median"] * 1e3:>10.2f}ms{entry["planning_median"] * 1e3:>12.3f}ms'
+            row += f'{entry["seconds_median"] * 1e3:>{width - 2}.2f}ms{entry["planning_median"] * 1e3:>{width + 4}.3f}ms'
         print(row)
     if args.out:
         with open(args.out, "w") as f:

@@ -68,6 +68,10 @@ struct BlockedPass<Real: StateScalar>: Sendable {
     }
 
     /// Runs the pass over a state of `numQubits` qubits.
+    /// Specialised for both types: `Simulator` reaches it from generic code (docs/architecture.md,
+    /// "Exported specialisations").
+    @_specialize(where Real == Double)
+    @_specialize(where Real == Float)
     func apply(to amplitudes: UnsafeMutablePointer<Real>, numQubits: Int, threads: Int) {
         let blockCount = 1 << (numQubits - blockQubits)
         let state = SharedPointer(base: amplitudes)
