@@ -423,6 +423,29 @@ extension ExecutionPlan {
                          calls: calls, scalars: scalars)
     }
 
+    /// A pass's blocks with each diagonal block moved later, past the blocks that mix none of its
+    /// qubits (it commutes with them), when that brings it next to the following diagonal block:
+    /// consecutive diagonal blocks fold into one phase run (`PhaseRun`), whatever their number,
+    /// and the blocks they leave behind may run as layers (`SymmetricLayer`). A diagonal block
+    /// that cannot reach the next one stays where it is; nothing else moves.
+    static func gatheringDiagonals(_ indices: [Int], blocks: [FusedBlock]) -> [Int] {
+        var order = indices
+        var i = order.count - 2
+        while i >= 0 {
+            let block = blocks[order[i]]
+            if block.isDiagonal {
+                let mask = block.qubits.reduce(0) { $0 | (1 << $1) }
+                var j = i + 1
+                while j < order.count, !blocks[order[j]].isDiagonal, blocks[order[j]].mixingMask & mask == 0 { j += 1 }
+                if j > i + 1, j < order.count, blocks[order[j]].isDiagonal {
+                    order.insert(order.remove(at: i), at: j - 1)
+                }
+            }
+            i -= 1
+        }
+        return order
+    }
+
     /// A pass's blocks bound to numbers, in order.
     func passItems(_ indices: [Int], blocks: [FusedBlock], lookup: (Parameter) -> Double?) throws -> [SymmetricLayer.PassItem] {
         try indices.map { index in
@@ -441,7 +464,7 @@ extension ExecutionPlan {
     {
         let passes: [(items: [SymmetricLayer.PassItem], localQubits: [Int])?] = try items.map { item in
             guard case .pass(let indices, let local) = item else { return nil }
-            return (try passItems(indices, blocks: blocks, lookup: lookup), local)
+            return (try passItems(ExecutionPlan.gatheringDiagonals(indices, blocks: blocks), blocks: blocks, lookup: lookup), local)
         }
         return passes.map { pass in
             guard let pass else { return nil }

@@ -100,6 +100,51 @@ struct PassScheduleTests {
         #expect(fewer > total / 4, "fewer sweeps than in order on only \(fewer) of \(total) circuits")
     }
 
+    /// The number of maximal stretches of consecutive diagonal blocks.
+    static func diagonalRuns(_ order: [Int], _ blocks: [FusedBlock]) -> Int {
+        order.indices.filter { i in blocks[order[i]].isDiagonal && (i == 0 || !blocks[order[i - 1]].isDiagonal) }.count
+    }
+
+    @Test("diagonal blocks move later within a pass to join the next diagonal block, past blocks they commute with only")
+    func gatheringDiagonals() throws {
+        var rng = SeededGenerator(seed: 2028)
+        // The QFTs (native and transpiled: controlled phases between other qubits' one-qubit gates)
+        // must gather; random circuits check the order rule on mixed blocks.
+        let qfts = [QuantumCircuit.qft(numQubits: 12)] + QuantumBenchmark.Basis.allCases.map {
+            QuantumBenchmark.transpiledQFT(numQubits: 12, basis: $0)
+        }
+        let circuits = qfts.map { ($0, true) } + (0..<4).map { _ in (Self.circuit(qubits: 10, layers: 6, &rng), false) }
+        for (circuit, mustGather) in circuits {
+            var fewerRuns = 0
+            let plan = try ExecutionPlan(circuit: circuit, fusion: true)
+            for range in plan.unitaryRanges {
+                let blocks = plan.fusion(range).blocks
+                let masks = blocks.map { $0.qubits.reduce(0) { $0 | (1 << $1) } }
+                for case .pass(let indices, _) in plan.schedule(range, blockQubits: 8, runQubits: 3) {
+                    let gathered = ExecutionPlan.gatheringDiagonals(indices, blocks: blocks)
+                    #expect(gathered.sorted() == indices.sorted())
+                    var position: [Int: Int] = [:]
+                    for (place, index) in gathered.enumerated() { position[index] = place }
+                    // Stated apart from the code: two blocks that share a qubit one of them mixes
+                    // keep their order; only a diagonal block moves, and only later.
+                    for (i, a) in indices.enumerated() {
+                        for b in indices[(i + 1)...] {
+                            let (pa, pb) = (position[a] ?? 0, position[b] ?? 0)
+                            if masks[a] & masks[b] & (blocks[a].mixingMask | blocks[b].mixingMask) != 0 {
+                                #expect(pa < pb, "blocks \(a) and \(b) share a mixed qubit but were reordered")
+                            }
+                            if pa > pb { #expect(blocks[a].isDiagonal, "block \(a) moved past \(b) but is not diagonal") }
+                        }
+                    }
+                    let (before, after) = (Self.diagonalRuns(indices, blocks), Self.diagonalRuns(gathered, blocks))
+                    #expect(after <= before)
+                    if after < before { fewerRuns += 1 }
+                }
+            }
+            if mustGather { #expect(fewerRuns > 0, "\(circuit.name ?? "a QFT"): no pass gathered its diagonal blocks") }
+        }
+    }
+
     @Test("the reordered passes give the reference state, both precisions", arguments: [6, 8])
     func states(blockQubits: Int) throws {
         var rng = SeededGenerator(seed: UInt64(blockQubits) * 101)
