@@ -148,7 +148,7 @@ struct FusionMatrix: Sendable, Equatable {
             return
         }
         var m = entries
-        let gr = gate.entries.map(\.real), gi = gate.entries.map(\.imaginary)
+        let gr = gate.entries.map { $0.real }, gi = gate.entries.map { $0.imaginary }
         m.withUnsafeMutableBufferPointer { m in
             var xr = [Double](repeating: 0, count: g), xi = [Double](repeating: 0, count: g)
             for base in 0..<d where base & fixed == 0 {

@@ -299,7 +299,7 @@ struct AdjointProgram<Real: StateScalar>: Sendable {
             : KernelCall(.dense2([Real](repeating: 0, count: 32)), targets: qubits, controlMask: 0, numQubits: n)
         let offsets = (0..<4).map { r in (r & 1 != 0 ? 1 << qubits[0] : 0) | (r & 2 != 0 ? 1 << qubits[1] : 0) }
         return BoundOperation(shape: diagonal ? .diagonal : .dense2, kernel: kernel, pair: nil, factors: [],
-                              pauliProduct: product.entries.map(\.real), groupOffsets: offsets,
+                              pauliProduct: product.entries.map { $0.real }, groupOffsets: offsets,
                               groupPositions: qubits.sorted(), angles: [angle], offset: offset,
                               size: diagonal ? 8 : 32, differentiated: differentiated)
     }

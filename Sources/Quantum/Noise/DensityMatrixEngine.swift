@@ -86,7 +86,7 @@ struct DensityMatrixEngine: Sendable {
             return Gate(kind: .cu, parameters: [ps[0], -ps[1], -ps[2], -ps[3]])
         case .y, .csx, .iswap, .ecr, .rc3x, .c3sqrtx, .cy, .unitary:
             let m = try gate.matrix()
-            return Gate(kind: .unitary(qubits: gate.numQubits), unitaryMatrix: m.map(\.conjugate), label: "conj")
+            return Gate(kind: .unitary(qubits: gate.numQubits), unitaryMatrix: m.map { $0.conjugate }, label: "conj")
         }
     }
 

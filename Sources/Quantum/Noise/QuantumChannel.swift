@@ -521,6 +521,6 @@ extension ChannelOperation {
 extension SmallMatrix {
     /// The entrywise complex conjugate.
     func conjugated() -> SmallMatrix {
-        SmallMatrix(dimension: dimension, entries: entries.map(\.conjugate))
+        SmallMatrix(dimension: dimension, entries: entries.map { $0.conjugate })
     }
 }

@@ -111,18 +111,20 @@ extension NoisyCompilation {
     /// Shot indices drawn from a distribution (see ``sampleIndices(_:shots:rng:)``).
     static func drawIndices(_ probabilities: [Double], shots: Int, rng: inout SeededGenerator) -> [Int] {
         let total = probabilities.reduce(0, +)
-        var draws: [(u: Double, shot: Int)] = (0..<shots).map { (rng.nextUniform() * total, $0) }
-        draws.sort { $0.u < $1.u }
-        var result = [Int](repeating: 0, count: shots)
-        var cumulative = 0.0
-        var index = 0
+        // prefix[i] = p_0 + … + p_(i−1), summed in order; a draw u gives the first index whose
+        // prefix[i + 1] exceeds it (at most the last nonzero one), found by bisection.
+        var prefix = [Double](repeating: 0, count: probabilities.count + 1)
+        for (i, p) in probabilities.enumerated() { prefix[i + 1] = prefix[i] + p }
         let last = probabilities.lastIndex { $0 > 0 } ?? 0
-        for draw in draws {
-            while index < last && cumulative + probabilities[index] <= draw.u {
-                cumulative += probabilities[index]
-                index += 1
+        var result = [Int](repeating: 0, count: shots)
+        for shot in 0..<shots {
+            let u = rng.nextUniform() * total
+            var (low, high) = (0, last)
+            while low < high {
+                let middle = (low + high) / 2
+                if prefix[middle + 1] <= u { low = middle + 1 } else { high = middle }
             }
-            result[draw.shot] = index
+            result[shot] = low
         }
         return result
     }

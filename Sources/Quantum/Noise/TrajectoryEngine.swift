@@ -54,6 +54,8 @@ struct TrajectoryEngine: Sendable {
             let matrix: SmallMatrix
             /// A unitary branch: its probability is the term's, whatever the state.
             let isUnitary: Bool
+            /// K†K of the branch's operator K (made once: every split of every shot needs it).
+            let gram: SmallMatrix
         }
         let qubits: [Int]
         let branches: [Branch]
@@ -73,12 +75,13 @@ struct TrajectoryEngine: Sendable {
             for term in channel.terms {
                 for k in term.kraus {
                     let single = term.kraus.count == 1 && term.isUnitary
-                    let bound = single ? 1 : Location.smallestEigenvalueBound(k.adjoint() * k)
+                    let gram = k.adjoint() * k
+                    let bound = single ? 1 : Location.smallestEigenvalueBound(gram)
                     if term.probability * bound > best {
                         best = term.probability * bound
                         free = branches.count
                     }
-                    branches.append(Branch(probability: term.probability, matrix: k, isUnitary: single))
+                    branches.append(Branch(probability: term.probability, matrix: k, isUnitary: single, gram: gram))
                 }
             }
             self.branches = branches
@@ -98,7 +101,7 @@ struct TrajectoryEngine: Sendable {
             return branches.map { branch in
                 var p = branch.probability
                 if !branch.isUnitary, let rho = reduced {
-                    let m = branch.matrix.adjoint() * branch.matrix
+                    let m = branch.gram
                     var s = 0.0
                     for a in 0..<d { for c in 0..<d { s += (m[a, c] * rho[c * d + a]).real } }
                     p *= s / trace
