@@ -104,6 +104,32 @@ public enum Distributed {
 
     private static let single = LocalCommunicator()
 
+    /// Makes sure a rank that fails ends the job, even when it fails alone. Call it before
+    /// exiting with a non-zero `status`.
+    ///
+    /// Exiting runs `MPI_Finalize`, which waits for every rank. When all ranks fail alike (a refused
+    /// layout, a cluster key that does not match) they all reach it and the job ends cleanly, each
+    /// rank having printed its message. When this rank fails alone (an output file that exists,
+    /// checked by rank 0 only; a shard missing on one host) the others wait for it in a collective
+    /// and `MPI_Finalize` would wait for ever: after `grace`, a watchdog ends this process with
+    /// `status` without finishing MPI, and the launcher then stops every rank and exits non-zero.
+    /// Does nothing without MPI, before MPI has started (each rank then exits on its own) or in a
+    /// world of one.
+    /// - Parameters:
+    ///   - status: the exit status this process ends with.
+    ///   - grace: how long the ranks have to reach `MPI_Finalize` together.
+    public static func armFailureExit(status: Int32, grace: Duration = .seconds(5)) {
+        #if MPI
+        guard MPICommunicator.isRunningWithPeers else { return }
+        let seconds = Double(grace.components.seconds) + Double(grace.components.attoseconds) * 1e-18
+        let watchdog = Thread {
+            Thread.sleep(forTimeInterval: seconds)
+            _exit(status)
+        }
+        watchdog.start()
+        #endif
+    }
+
     /// The MPI library's version line (nil without MPI).
     public static var mpiLibraryVersion: String? {
         #if MPI

@@ -57,6 +57,17 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
         backend = "MPI (\(MPICommunicator.libraryVersion))"
     }
 
+    /// Whether MPI has started, has not finished, and runs two or more ranks.
+    static var isRunningWithPeers: Bool {
+        var initialized: Int32 = 0, finalized: Int32 = 0
+        MPI_Initialized(&initialized)
+        MPI_Finalized(&finalized)
+        guard initialized != 0, finalized == 0 else { return false }
+        var size: Int32 = 1
+        MPI_Comm_size(verdant_mpi_comm_world(), &size)
+        return size > 1
+    }
+
     static func check(_ code: Int32, _ function: String) throws {
         guard code != verdant_mpi_success() else { return }
         var buffer = [CChar](repeating: 0, count: Int(verdant_mpi_max_error_string()) + 1)

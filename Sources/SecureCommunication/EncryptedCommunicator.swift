@@ -72,7 +72,7 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     /// (docs/secure-distributed.md, "In-place cipher and chunk size"). Pipelined, smaller chunks give
     /// the pipeline more stages: 512 KiB looked quicker than 2 MiB in a short trial; six loaded runs
     /// that timed both did not settle it (docs/secure-distributed.md, "Pipelined chunks (2026-12-07)").
-    static let defaultChunkBytes = defaultPipelinesChunks ? 512 << 10 : 2 << 20
+    package static let defaultChunkBytes = defaultPipelinesChunks ? 512 << 10 : 2 << 20
     /// 64 KiB: below it the one-round envelope exchange is quicker than the chunked rounds.
     static let defaultChunkedMinimumBytes = 64 << 10
     /// Pipelined: in 11 interleaved runs on a quiet machine (load 1–2) the pipelined 512 KiB chunks
@@ -89,7 +89,7 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     /// - Parameters:
     ///   - inner: the communicator that carries the sealed bytes (MPI, or an in-process group).
     ///   - clusterKey: the 256-bit key every rank of the job holds (`verdant keygen --cluster-key`).
-    /// - Throws: ``SecureCommunicationError/handshakeFailed(rank:peer:reason:)`` on a rank whose peer
+    /// - Throws: ``SecureCommunicationError/handshakeFailed(rank:peer:reason:layer:)`` on a rank whose peer
     ///   holds another key (``CommunicationError/rankFailed(rank:message:)`` on the others);
     ///   the inner communicator's errors.
     public init(wrapping inner: any Communicator, clusterKey: RawKey) throws {

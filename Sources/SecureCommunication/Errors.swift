@@ -11,8 +11,9 @@ public enum SecureCommunicationError: Error, CustomStringConvertible, LocalizedE
     /// An argument outside its valid range (fraction bits, a cluster key's length).
     case invalidArgument(String)
     /// A peer's handshake did not authenticate: it holds another cluster key, or someone changed
-    /// the handshake on the way.
-    case handshakeFailed(rank: Int, peer: Int, reason: String)
+    /// the handshake on the way. `layer` names the layer whose handshake it was ("encrypted
+    /// traffic", "secure aggregation").
+    case handshakeFailed(rank: Int, peer: Int, reason: String, layer: String)
     /// A message failed authentication (changed, replayed, reordered or forged on the way).
     case tampered(rank: Int, source: Int, operation: String)
     /// Ranks called a collective with different element types, or sent a malformed envelope.
@@ -27,8 +28,8 @@ public enum SecureCommunicationError: Error, CustomStringConvertible, LocalizedE
         switch self {
         case .invalidArgument(let message):
             return message
-        case .handshakeFailed(let rank, let peer, let reason):
-            return "encrypted traffic: rank \(rank) could not authenticate rank \(peer) in the handshake (\(reason)): "
+        case .handshakeFailed(let rank, let peer, let reason, let layer):
+            return "\(layer): rank \(rank) could not authenticate rank \(peer) in the handshake (\(reason)): "
                 + "the ranks do not hold the same cluster key, or the handshake was changed on the way; "
                 + "give every rank the same --cluster-key file"
         case .tampered(let rank, let source, let operation):
@@ -38,8 +39,8 @@ public enum SecureCommunicationError: Error, CustomStringConvertible, LocalizedE
             return "encrypted traffic: rank \(rank) received a malformed message from rank \(source) (\(operation)): \(reason)"
         case .outOfRange(let rank, let index, let value, let bound, let bits, let ranks):
             return "secure aggregation: rank \(rank)'s value \(value) at index \(index) is outside the fixed-point range "
-                + "±\(bound) (\(bits) fraction bits, \(ranks) ranks: each rank's value must satisfy |x|·2^\(bits) ≤ (2^63 − 1)/\(ranks) "
-                + "so that the sum cannot wrap); scale the values down, or use fewer fraction bits"
+                + "±\(bound) (\(bits) fraction bits, \(ranks) ranks: each rank's value must satisfy |x|·2^\(bits) < 2^32·(2^63 − 1)/\(ranks) "
+                + "so that the sum of \(ranks) values cannot wrap); scale the values down (from Swift, fewer fraction bits also widen the range)"
         case .nonFinite(let rank, let index, let value):
             return "secure aggregation: rank \(rank)'s value \(value) at index \(index) is not a finite number and has no "
                 + "fixed-point form; only finite values can be aggregated"

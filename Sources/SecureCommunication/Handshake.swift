@@ -32,9 +32,14 @@ struct PairwiseKeys: Sendable {
     ///   - label: the layer's domain-separation label ("verdant/traffic/v1", "verdant/secagg/v1").
     ///   - clusterKey: the pre-shared key that authenticates the group (nil: none, which protects
     ///     against curious ranks but not against a host in the middle).
-    /// - Throws: ``SecureCommunicationError/handshakeFailed(rank:peer:reason:)`` on the rank that
+    /// - Throws: ``SecureCommunicationError/handshakeFailed(rank:peer:reason:layer:)`` on the rank that
     ///   could not authenticate a peer, ``CommunicationError/rankFailed(rank:message:)`` on the
     ///   others; communication errors.
+    /// The layer a handshake label belongs to, as its errors name it.
+    static func layer(_ label: String) -> String {
+        label.hasPrefix("verdant/secagg/") ? "secure aggregation" : "encrypted traffic"
+    }
+
     static func establish(over communicator: any Communicator, label: String, clusterKey: SymmetricKey?) throws -> PairwiseKeys {
         let rank = communicator.rank, size = communicator.size
         let ephemeral = Curve25519.KeyAgreement.PrivateKey()
@@ -54,7 +59,7 @@ struct PairwiseKeys: Sendable {
                       let theirs = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: publicKeys[peer]),
                       let shared = try? ephemeral.sharedSecretFromKeyAgreement(with: theirs)
                 else {
-                    throw SecureCommunicationError.handshakeFailed(rank: rank, peer: peer, reason: "its public key is not a valid X25519 key")
+                    throw SecureCommunicationError.handshakeFailed(rank: rank, peer: peer, reason: "its public key is not a valid X25519 key", layer: layer(label))
                 }
                 let info = Array(label.utf8) + transcript + pairBytes(min(rank, peer), max(rank, peer))
                 keys[peer] = shared.hkdfDerivedSymmetricKey(using: SHA256.self, salt: salt, sharedInfo: info, outputByteCount: 32)
@@ -75,11 +80,11 @@ struct PairwiseKeys: Sendable {
                 let slot = rank < peer ? rank : rank - 1
                 let tags = allTags[peer]
                 guard tags.count == 32 * (size - 1) else {
-                    throw SecureCommunicationError.handshakeFailed(rank: rank, peer: peer, reason: "it sent \(tags.count) bytes of key confirmation")
+                    throw SecureCommunicationError.handshakeFailed(rank: rank, peer: peer, reason: "it sent \(tags.count) bytes of key confirmation", layer: layer(label))
                 }
                 let tag = Array(tags[(32 * slot)..<(32 * slot + 32)])
                 guard HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: transcript, using: result.key("confirm", from: peer, to: rank)) else {
-                    throw SecureCommunicationError.handshakeFailed(rank: rank, peer: peer, reason: "its key confirmation did not verify")
+                    throw SecureCommunicationError.handshakeFailed(rank: rank, peer: peer, reason: "its key confirmation did not verify", layer: layer(label))
                 }
             }
         }

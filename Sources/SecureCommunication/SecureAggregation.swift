@@ -15,19 +15,24 @@ import Privacy
 /// ``AggregatesPrivately`` conformance and sums each rank's share locally before one masked
 /// allreduce, so that no per-sample or per-block value leaves a rank.
 ///
-/// **Quantisation.** A value x becomes q = round(x·2^f) as a 64-bit two's-complement integer
-/// (f = ``fractionBits``, default 32: a resolution of 2^−32 ≈ 2.3·10^−10). Each rank checks
-/// |x|·2^f ≤ (2^63 − 1)/n for n ranks (with f = 32 and 8 ranks, |x| ≤ 2.7·10^8), so the true sum of
-/// the n integers cannot leave the signed 64-bit range and the sum mod 2^64 *is* the sum. The
-/// result differs from the exact sum of the rank's values by at most n·2^−(f+1) per entry
-/// (rounding), and is the same on every rank.
+/// **Quantisation.** A value x becomes the integer q = round(x·2^f) (f = ``fractionBits``,
+/// default 32: a resolution of 2^−32 ≈ 2.3·10^−10), carried as two 64-bit words: its high part
+/// h = ⌊q/2^32⌋ in two's complement and its low part l = q − h·2^32 in [0, 2^32). Each rank checks
+/// |h| ≤ (2^63 − 1)/n for n ranks, so the sum of the n high parts cannot leave the signed 64-bit
+/// range, and the sum of n low parts stays below n·2^32 < 2^64: both sums mod 2^64 *are* the sums.
+/// The range is |x| ≤ ``bound`` ≈ 2^(95−f)/n (with f = 32: 4.6·10^18 on 2 ranks, 1.2·10^18 on 8),
+/// wide enough for sums of squares of raw data (a salary column's Σ(x − x̄)² is about 10^10; one
+/// 64-bit word, the earlier form, stopped at 2^30 ≈ 1.07·10^9 on 2 ranks). The result differs from
+/// the exact sum of the ranks' values by at most n·2^−(f+1) per entry (rounding), plus Double's
+/// own rounding of values beyond 2^53·2^−f, and is the same on every rank.
 ///
 /// **Masks.** For each pair i < j, a 256-bit seed s_ij comes from the handshake (ephemeral X25519,
 /// HKDF, salted with the cluster key when one is given), and a ChaCha20 stream keyed with s_ij
-/// gives one 64-bit mask word per entry and call, the same on both ranks. Rank i sends
-/// y_i = q_i + Σ_{j>i} m_ij − Σ_{j<i} m_ji (mod 2^64): uniformly distributed for every other rank
-/// as long as one pairwise seed stays secret to it. The masked vectors are allgathered and added
-/// mod 2^64 by every rank (MPI's signed-integer sum may not wrap, so Verdant adds them itself).
+/// gives one 64-bit mask word per word sent (two per entry) and call, the same on both ranks. Rank i
+/// sends y_i = w_i + Σ_{j>i} m_ij − Σ_{j<i} m_ji (mod 2^64) for each of its words w_i: uniformly
+/// distributed for every other rank as long as one pairwise seed stays secret to it. The masked
+/// vectors are allgathered and added mod 2^64 by every rank (MPI's signed-integer sum may not
+/// wrap, so Verdant adds them itself).
 ///
 /// **Failures.** A value out of range or not finite stops every rank (the rank holding it with
 /// ``SecureCommunicationError/outOfRange(rank:index:value:bound:fractionBits:ranks:)`` or
@@ -64,7 +69,7 @@ public final class SecureAggregationCommunicator: AggregatesPrivately, @unchecke
     ///     handshake is not authenticated).
     ///   - fractionBits: f, 8…52 (default 32).
     /// - Throws: ``SecureCommunicationError/invalidArgument(_:)`` for f outside 8…52;
-    ///   ``SecureCommunicationError/handshakeFailed(rank:peer:reason:)``; the inner communicator's
+    ///   ``SecureCommunicationError/handshakeFailed(rank:peer:reason:layer:)``; the inner communicator's
     ///   errors.
     public init(wrapping inner: any Communicator, clusterKey: RawKey? = nil, fractionBits: Int = SecureAggregationCommunicator.defaultFractionBits) throws {
         guard (8...52).contains(fractionBits) else {
@@ -81,24 +86,38 @@ public final class SecureAggregationCommunicator: AggregatesPrivately, @unchecke
         }
     }
 
-    /// The largest |x| a rank may contribute: (2^63 − 1)/n/2^f.
-    public var bound: Double { Double(Int64.max / Int64(size)).nextDown / Double(sign: .plus, exponent: fractionBits, significand: 1) }
+    /// The largest |x| a rank may contribute: about (2^63 − 1)/n · 2^(32−f) (a high part of at most
+    /// (2^63 − 1)/n).
+    public var bound: Double { Self.highLimit(ranks: size) * Double(sign: .plus, exponent: Self.lowBits - fractionBits, significand: 1) }
 
-    /// This rank's masked fixed-point vector (what every other rank receives).
+    /// Bits in the low word of a fixed-point value.
+    static let lowBits = 32
+
+    /// The largest |high part| one of `ranks` ranks may send: below (2^63 − 1)/n also after
+    /// rounding to a Double, so that n contributions cannot wrap.
+    static func highLimit(ranks: Int) -> Double { Double(Int64.max / Int64(ranks)).nextDown }
+
+    /// This rank's masked fixed-point vector (what every other rank receives): the high words of
+    /// every entry, then the low words.
     /// - Throws: ``SecureCommunicationError/outOfRange(rank:index:value:bound:fractionBits:ranks:)``,
     ///   ``SecureCommunicationError/nonFinite(rank:index:value:)``.
     func masked(_ values: [Double]) throws -> [UInt64] {
         let scale = Double(sign: .plus, exponent: fractionBits, significand: 1)
-        // Below (2^63 − 1)/n, also after rounding to a Double, so that n contributions cannot wrap.
-        let limit = Double(Int64.max / Int64(size)).nextDown
-        var words = [UInt64](repeating: 0, count: values.count)
+        let lowUnit = Double(sign: .plus, exponent: Self.lowBits, significand: 1)
+        let limit = Self.highLimit(ranks: size)
+        let count = values.count
+        var words = [UInt64](repeating: 0, count: 2 * count)
         for (k, x) in values.enumerated() {
             guard x.isFinite else { throw SecureCommunicationError.nonFinite(rank: rank, index: k, value: x) }
             let scaled = (x * scale).rounded()
-            guard abs(scaled) <= limit else {
+            let high = (scaled / lowUnit).rounded(.down)
+            guard abs(high) <= limit else {
                 throw SecureCommunicationError.outOfRange(rank: rank, index: k, value: x, bound: bound, fractionBits: fractionBits, ranks: size)
             }
-            words[k] = UInt64(bitPattern: Int64(scaled))
+            // Exact: both are integers, and the difference is in [0, 2^32).
+            let low = scaled - high * lowUnit
+            words[k] = UInt64(bitPattern: Int64(high))
+            words[count + k] = UInt64(low)
         }
         lock.lock()
         defer { lock.unlock() }
@@ -122,15 +141,19 @@ public final class SecureAggregationCommunicator: AggregatesPrivately, @unchecke
         guard Set(counts).count == 1 else { throw differentCountsError(counts) }
         let mine = try agreeing(inner) { try masked(values).map { Int(bitPattern: UInt($0)) } }
         let all = try inner.allgather(mine)
-        var total = [UInt64](repeating: 0, count: values.count)
+        let count = values.count
+        var total = [UInt64](repeating: 0, count: 2 * count)
         for contribution in all {
             guard contribution.count == total.count else {
-                throw CommunicationError.communication("secure aggregation: a rank sent \(contribution.count) masked values for \(total.count)")
+                throw CommunicationError.communication("secure aggregation: a rank sent \(contribution.count) masked words for \(total.count)")
             }
             for k in total.indices { total[k] &+= UInt64(bitPattern: Int64(contribution[k])) }
         }
         let scale = Double(sign: .plus, exponent: -fractionBits, significand: 1)
-        return total.map { Double(Int64(bitPattern: $0)) * scale }
+        let lowUnit = Double(sign: .plus, exponent: Self.lowBits, significand: 1)
+        return (0..<count).map { k in
+            (Double(Int64(bitPattern: total[k])) * lowUnit + Double(total[count + k])) * scale
+        }
     }
 
     // MARK: - Communicator

@@ -32,18 +32,29 @@ public struct SecureLayers: Sendable, Equatable {
     /// Whether any layer is on.
     public var isEmpty: Bool { !encryptTraffic && !secureAggregation }
 
-    /// Refuses settings that cannot work: encryption without a cluster key, a cluster key that
-    /// nothing uses.
+    /// Refuses settings that cannot work or would protect less than they say: a layer without a
+    /// cluster key (encryption has no keys without one, and secure aggregation's handshake would
+    /// not be authenticated, so a host in the middle of it could learn the masks), and a cluster
+    /// key that nothing uses.
+    /// - Parameter offersSecureAggregation: whether the command has `--secure-aggregation` (the
+    ///   message for an unused key names only the options the command has).
     /// - Throws: ``SecureCommunicationError/invalidArgument(_:)``.
-    public func check() throws {
+    public func check(offersSecureAggregation: Bool = true) throws {
+        let howToMakeOne = "(make one with `verdant keygen --cluster-key -o cluster.key` and give the same file to every rank)"
         if encryptTraffic, clusterKeyPath == nil {
             throw SecureCommunicationError.invalidArgument(
                 "--encrypt-traffic needs --cluster-key FILE: the key every rank holds, which authenticates the ranks to each other "
-                    + "(make one with `verdant keygen --cluster-key -o cluster.key` and give the same file to every rank)")
+                    + howToMakeOne)
+        }
+        if secureAggregation, clusterKeyPath == nil {
+            throw SecureCommunicationError.invalidArgument(
+                "--secure-aggregation needs --cluster-key FILE: the ranks agree on their masks in a handshake that only the key "
+                    + "every rank holds authenticates; without it a host in the middle of the handshake could learn the masks "
+                    + howToMakeOne)
         }
         if let path = clusterKeyPath, isEmpty {
-            throw SecureCommunicationError.invalidArgument(
-                "--cluster-key \(path) is used only with --encrypt-traffic or --secure-aggregation; add one of them, or drop --cluster-key")
+            let options = offersSecureAggregation ? "--encrypt-traffic or --secure-aggregation; add one of them" : "--encrypt-traffic; add it"
+            throw SecureCommunicationError.invalidArgument("--cluster-key \(path) is used only with \(options), or drop --cluster-key")
         }
     }
 
@@ -53,7 +64,7 @@ public struct SecureLayers: Sendable, Equatable {
     /// - Returns: the communicator the job should use.
     /// - Throws: ``SecureCommunicationError/invalidArgument(_:)`` (see ``check()``); `PrivacyError`
     ///   for a cluster key file that cannot be read or is not a key;
-    ///   ``SecureCommunicationError/handshakeFailed(rank:peer:reason:)`` when the ranks hold
+    ///   ``SecureCommunicationError/handshakeFailed(rank:peer:reason:layer:)`` when the ranks hold
     ///   different keys; the communicator's errors.
     public func wrap(_ world: any Communicator) throws -> any Communicator {
         try check()

@@ -187,7 +187,7 @@ extension Bench {
                   + "and GB/s, the message bytes reduced per second. allreduce-encrypted: the same sealed with AES-256-GCM "
                   + "(--encrypt-traffic), its ratio is time ÷ allreduce-plain on the same ranks (an in-process pair of ranks "
                   + "when not under mpirun). cipher-seal, cipher-open (--cases cipher): AES-256-GCM alone on one thread, "
-                  + "GB/s of plaintext, in the encrypted allreduce's 2 MiB chunks.")
+                  + "GB/s of plaintext, in the encrypted allreduce's \(EncryptedCommunicator.defaultChunkBytes >> 10) KiB chunks.")
         }
     }
 }

@@ -19,9 +19,11 @@ struct SecureTrafficOptions: ParsableArguments {
     }
 
     /// Refuses settings that cannot work, before any rank starts.
-    func check(secureAggregation: Bool = false) throws {
+    /// - Parameter secureAggregation: the command's `--secure-aggregation`, or nil for a command
+    ///   without that option.
+    func check(secureAggregation: Bool? = nil) throws {
         do {
-            try layers(secureAggregation: secureAggregation).check()
+            try layers(secureAggregation: secureAggregation ?? false).check(offersSecureAggregation: secureAggregation != nil)
         } catch let error as SecureCommunicationError {
             throw ValidationError(error.description)
         }

@@ -20,7 +20,7 @@ struct Train: ParsableCommand {
             Checkpoints (vqc, vqr): --checkpoint DIR writes the trainer's state, sealed like the model; --resume DIR \
             continues a run to the model it would have made without the interruption.
             Under mpirun: --encrypt-traffic --cluster-key FILE seals everything the ranks send each other; \
-            --secure-aggregation (vqc, vqr) masks each rank's gradient sum, so only the total is revealed. \
+            --secure-aggregation --cluster-key FILE (vqc, vqr) masks each rank's gradient sum, so only the total is revealed. \
             See docs/secure-distributed.md.
             Federated shards (vqc, vqr, under mpirun): --data 'site-{rank}.csv[.sealed]' — each rank reads only the file \
             with its own rank number; the ranks agree on the columns, the class list and the scaling, and only gradient sums \
@@ -31,7 +31,7 @@ struct Train: ParsableCommand {
               verdant train --data prices.csv --label price --model vqr -o price.model
               verdant train --data data.csv.sealed -i me.key -r verdant1… --model qsvm -o model.sealed
               verdant train --data builtin:iris --model vqc --feature-bounds 4:8,2:4.5,1:7,0:2.6 --dp-epsilon 3 --dp-delta 1e-5 -o dp.model
-              mpirun -np 3 verdant train --data 'site-{rank}.csv.sealed' -i site.key --model vqc --secure-aggregation -o fed.model
+              mpirun -np 3 verdant train --data 'site-{rank}.csv.sealed' -i site.key --model vqc --secure-aggregation --cluster-key cluster.key -o fed.model
             """
     )
 
@@ -59,7 +59,7 @@ struct Train: ParsableCommand {
     var checkpoints: CheckpointOptions
 
     @Flag(name: .customLong("secure-aggregation"),
-          help: "vqc, vqr under mpirun: mask each rank's summed gradient (fixed point, pairwise masks) so that no rank sees another's; see docs/secure-distributed.md.")
+          help: "vqc, vqr under mpirun: mask each rank's summed gradient (fixed point, pairwise masks) so that no rank sees another's; needs --cluster-key; see docs/secure-distributed.md.")
     var secureAggregation = false
 
     @OptionGroup(title: "Traffic between MPI ranks")
@@ -113,11 +113,11 @@ struct Train: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
         try privacy.check()
         try checkpoints.check()
-        try traffic.check(secureAggregation: secureAggregation)
         if secureAggregation, model != TrainingJob.Model.vqc.rawValue, model != TrainingJob.Model.vqr.rawValue {
             throw ValidationError("--secure-aggregation masks the gradients that vqc and vqr sum over the ranks; --model \(model) exchanges "
                 + "kernel tiles, not sums, so there is nothing to mask: protect its traffic with --encrypt-traffic --cluster-key FILE")
         }
+        try traffic.check(secureAggregation: secureAggregation)
         if model == TrainingJob.Model.vqr.rawValue {
             if let conflict = variational.regressorConflict { throw ValidationError(conflict) }
             for path in [data] + (test.map { [$0] } ?? []) where path.hasPrefix("builtin:") {

@@ -48,6 +48,8 @@ enum VerdantMain {
             }
         }
         fflush(nil)
+        // A rank that fails alone must not leave the others waiting in a collective.
+        if status != 0 { Distributed.armFailureExit(status: status) }
         exit(status)
     }
 }

@@ -55,11 +55,17 @@ struct SecureDistributedCLITests {
         #expect(p.status == 0, "\(p.stderr)")
     }
 
-    @Test("refusals: no cluster key, an unused key, secure aggregation for a kernel model, an unreadable key", arguments: [
+    @Test("refusals: no cluster key for either layer, an unused key, secure aggregation for a kernel model, an unreadable key", arguments: [
         (["train", "--data", "builtin:iris", "--model", "vqc", "-o", "/tmp/verdant-never.model", "--encrypt-traffic"], 2,
          "--encrypt-traffic needs --cluster-key FILE: the key every rank holds, which authenticates the ranks to each other"),
+        // Only the options the command has: kernel and predict have no --secure-aggregation.
         (["kernel", "--data", "builtin:iris", "--cluster-key", "/tmp/k"], 2,
+         "--cluster-key /tmp/k is used only with --encrypt-traffic; add it, or drop --cluster-key"),
+        (["train", "--data", "builtin:iris", "--model", "vqc", "-o", "/tmp/verdant-never.model", "--cluster-key", "/tmp/k"], 2,
          "--cluster-key /tmp/k is used only with --encrypt-traffic or --secure-aggregation; add one of them, or drop --cluster-key"),
+        // Masks seeded by an unauthenticated handshake would protect less than the option says.
+        (["train", "--data", "builtin:iris", "--model", "vqc", "-o", "/tmp/verdant-never.model", "--secure-aggregation"], 2,
+         "--secure-aggregation needs --cluster-key FILE: the ranks agree on their masks in a handshake that only the key every rank holds authenticates"),
         (["train", "--data", "builtin:iris", "--model", "qsvm", "-o", "/tmp/verdant-never.model", "--secure-aggregation"], 2,
          "--secure-aggregation masks the gradients that vqc and vqr sum over the ranks; --model qsvm exchanges kernel tiles, not sums"),
         (["predict", "--model", "/tmp/verdant-never.model", "--data", "builtin:iris", "-o", "/tmp/verdant-never.csv", "--secure-aggregation"], 2,

@@ -153,6 +153,13 @@ struct EncryptedTrafficTests {
             #expect(outcome.contains("give every rank the same --cluster-key file"))
         }
         #expect(outcomes[2].hasPrefix("encrypted traffic: rank 2 could not authenticate rank 0 in the handshake (its key confirmation did not verify)"))
+        // Secure aggregation's own handshake names its own layer.
+        let masking = try LocalCommunicator.run(ranks: 3) { comm -> String in
+            thrownMessage { _ = try SecureAggregationCommunicator(wrapping: comm, clusterKey: comm.rank == 2 ? wrong : right) } ?? "joined"
+        }
+        #expect(masking[2].hasPrefix("secure aggregation: rank 2 could not authenticate rank 0 in the handshake (its key confirmation did not verify)"),
+                "\(masking[2])")
+        #expect(masking.allSatisfy { $0.contains("could not authenticate rank") && !$0.contains("encrypted traffic") })
     }
 
     @Test("a host in the middle that replaces a public key (without the cluster key) is refused")
@@ -219,7 +226,8 @@ struct SecureAggregationTests {
             let tap = Tap(comm)
             let secure = try SecureAggregationCommunicator(wrapping: tap)
             for _ in 0..<rounds { _ = try secure.allreduce([Double](repeating: 0.5, count: count), .sum) }
-            return tap.seenWords.filter { $0.words.count == count }.map(\.words)
+            // Two words per value: the high parts, then the low parts.
+            return tap.seenWords.filter { $0.words.count == 2 * count }.map(\.words)
         }
         let received = views[0]
         #expect(received.count == rounds)
@@ -227,7 +235,8 @@ struct SecureAggregationTests {
         #expect(Uniformity.chiSquareOfBytes(words) < Uniformity.chiSquareLimit, "masked bytes: χ² = \(Uniformity.chiSquareOfBytes(words))")
         #expect(Uniformity.worstBitBias(words) < 0.03, "masked bits: worst bias \(Uniformity.worstBitBias(words))")
         #expect(Set(words).count == words.count, "no masked word repeats")
-        // The control: the same statistics on rank 1's unmasked fixed-point words fail, so the test can fail.
+        // The control: the same statistics on rank 1's unmasked fixed-point words (its low words: 0.5·2^32;
+        // its high words are 0) fail, so the test can fail.
         let unmasked = [UInt64](repeating: UInt64(Int64(0.5 * 0x1p32)), count: words.count)
         #expect(Uniformity.chiSquareOfBytes(unmasked) > Uniformity.chiSquareLimit)
         #expect(Uniformity.worstBitBias(unmasked) > 0.03)
@@ -240,15 +249,16 @@ struct SecureAggregationTests {
     func outOfRange() throws {
         let outcomes = try LocalCommunicator.run(ranks: 3) { comm -> [String] in
             let secure = try SecureAggregationCommunicator(wrapping: comm)
-            let big = comm.rank == 1 ? [0, 3e9] : [0.0, 1]
+            let big = comm.rank == 1 ? [0, 4e18] : [0.0, 1]
             let nan = comm.rank == 2 ? [Double.nan, 0] : [0.0, 1]
             let after = try secure.allreduce([1.0, 2], .sum)
             return [thrownMessage { _ = try secure.allreduce(big, .sum) } ?? "summed", thrownMessage { _ = try secure.allreduce(nan, .sum) } ?? "summed",
                     "\(after)"]
         }
-        #expect(outcomes[1][0].hasPrefix("secure aggregation: rank 1's value 3000000000.0 at index 1 is outside the fixed-point range ±715827882.66666"),
+        // (2^63 − 1)/3 as a Double, below 2^63/3 ≈ 3.0744573456182584e18.
+        #expect(outcomes[1][0].hasPrefix("secure aggregation: rank 1's value 4e+18 at index 1 is outside the fixed-point range ±3.07445734561825"),
                 "\(outcomes[1][0])")
-        #expect(outcomes[1][0].contains("(32 fraction bits, 3 ranks: each rank's value must satisfy |x|·2^32 ≤ (2^63 − 1)/3"))
+        #expect(outcomes[1][0].contains("(32 fraction bits, 3 ranks: each rank's value must satisfy |x|·2^32 < 2^32·(2^63 − 1)/3"))
         #expect(outcomes[0][0] == "rank 1 failed: " + outcomes[1][0])
         #expect(outcomes[2][0] == "rank 1 failed: " + outcomes[1][0])
         #expect(outcomes[2][1] == "secure aggregation: rank 2's value nan at index 0 is not a finite number and has no fixed-point form; only finite values can be aggregated")
@@ -282,13 +292,36 @@ struct SecureAggregationTests {
     func bound() throws {
         let bounds = try LocalCommunicator.run(ranks: 2) { comm -> Double in
             let secure = try SecureAggregationCommunicator(wrapping: comm)
-            // Two contributions at the bound still sum correctly (no wrap).
-            let sum = try secure.allreduce([secure.bound], .sum)
-            #expect(abs(sum[0] - 2 * secure.bound) <= 1)
+            // Two contributions at the bound, and at minus the bound, still sum correctly (no wrap).
+            let sum = try secure.allreduce([secure.bound, -secure.bound], .sum)
+            #expect(sum == [2 * secure.bound, -2 * secure.bound])
             return secure.bound
         }
-        // (2^63 − 1)/2 / 2^32 = 2^30 − 2^−33.
-        #expect(abs(bounds[0] - 0x1p30) < 1e-6)
+        // A high word of at most (2^63 − 1)/2, times 2^32 / 2^32: just below 2^62.
+        #expect(bounds[0] < 0x1p62 && bounds[0] > 0x1p62 * (1 - 1e-15))
+        // Fewer fraction bits widen the range: 2^(32 − 16) times more.
+        let wide = try LocalCommunicator.run(ranks: 2) { comm in try SecureAggregationCommunicator(wrapping: comm, fractionBits: 16).bound }
+        #expect(wide[0] == bounds[0] * 0x1p16)
+    }
+
+    @Test("sums of raw-data magnitudes (Σ(x − x̄)² of a salary column, 10^10 to 10^17) equal the plain sum within the quantisation")
+    func wideValues() throws {
+        // Per rank: squares of deviations, large sums with fractions, tiny and negative values.
+        let inputs: [[Double]] = [
+            [1.2e10, -3.3e12 + 0.125, 7.5e16, 1e-9, 123_456.789, -0.5],
+            [4.4e10, 2.1e12 - 0.375, -2.5e16, 3e-9, 0.001, -0.25],
+            [9.7e9, 1.0e12, 1.0e17, -2e-9, -123_456.0, 1e9 + 0.75],
+        ]
+        let sums = try LocalCommunicator.run(ranks: 3) { comm in
+            try SecureAggregationCommunicator(wrapping: comm).allreduce(inputs[comm.rank], .sum)
+        }
+        for k in inputs[0].indices {
+            let plain = inputs[0][k] + inputs[1][k] + inputs[2][k]
+            // n·2^−33 for rounding to 2^−32, plus Double's rounding of each value and of the sums.
+            let tolerance = 3 * 0x1p-33 + 4 * Double.ulpOfOne * inputs.map { Swift.abs($0[k]) }.reduce(0, +)
+            #expect(sums.allSatisfy { Swift.abs($0[k] - plain) <= tolerance }, "entry \(k): \(sums.map { $0[k] }) against \(plain)")
+        }
+        #expect(Set(sums.map { $0.map(\.bitPattern) }).count == 1, "the same sum on every rank")
     }
 }
 
