@@ -20,6 +20,31 @@ extension Float: StateScalar {
     public static var precisionName: String { "single" }
 }
 
+/// Whether large states ask Linux for transparent huge pages: `VERDANT_HUGE_PAGES=1` in the
+/// environment. Off by default (docs/benchmarks.md, "Pages of a fresh state"): on this project's
+/// virtual machine a 24-qubit `verdant run` then took 10–25 % less time in steady state, but the
+/// first run after other programs paid 0.2–0.65 s more, faulting huge pages the host had taken
+/// back.
+let requestsHugePages = ProcessInfo.processInfo.environment["VERDANT_HUGE_PAGES"] == "1"
+
+/// The size of a transparent huge page on x86-64 and arm64 Linux.
+let hugePageBytes = 2 << 20
+
+/// `byteCount` bytes for amplitudes, 64-byte aligned. With `hugePages` (on Linux, from two huge
+/// pages up) the buffer is aligned to a huge page and advised `MADV_HUGEPAGE`, which the kernel
+/// honours when its setting is "madvise" or "always" (NumPy does the same for its large arrays).
+func allocateStateBuffer(byteCount: Int, hugePages: Bool = requestsHugePages) -> UnsafeMutableRawPointer {
+    #if os(Linux)
+    if hugePages, byteCount >= 2 * hugePageBytes {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: hugePageBytes)
+        // Advisory: a kernel without transparent huge pages answers EINVAL and keeps 4 KiB pages.
+        _ = madvise(raw, byteCount & ~(hugePageBytes - 1), Int32(MADV_HUGEPAGE))
+        return raw
+    }
+    #endif
+    return UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+}
+
 /// One contiguous, 64-byte-aligned buffer of interleaved (re, im) amplitudes.
 final class AmplitudeStorage<Real: StateScalar>: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Real>
@@ -30,7 +55,7 @@ final class AmplitudeStorage<Real: StateScalar>: @unchecked Sendable {
     /// left unwritten when `zeroed` is false, for a caller that overwrites every amplitude first.
     init(count: Int, threads: Int, zeroed: Bool = true) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: 2 * count * MemoryLayout<Real>.size, alignment: 64)
+        let raw = allocateStateBuffer(byteCount: 2 * count * MemoryLayout<Real>.size)
         pointer = raw.bindMemory(to: Real.self, capacity: 2 * count)
         guard zeroed else { return }
         let shared = SharedPointer(base: pointer)
@@ -42,7 +67,7 @@ final class AmplitudeStorage<Real: StateScalar>: @unchecked Sendable {
     /// A copy of `other`.
     init(copying other: AmplitudeStorage<Real>, threads: Int) {
         count = other.count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: 2 * count * MemoryLayout<Real>.size, alignment: 64)
+        let raw = allocateStateBuffer(byteCount: 2 * count * MemoryLayout<Real>.size)
         pointer = raw.bindMemory(to: Real.self, capacity: 2 * count)
         let source = SharedPointer(base: other.pointer)
         let destination = SharedPointer(base: pointer)
