@@ -103,6 +103,8 @@ struct ExecutionPlan: Sendable {
         var steps: [PlanStep] = []
         // open[q]: index in `steps` of a fused block on q that later one-qubit gates may join.
         var open = [Int?](repeating: nil, count: circuit.numQubits)
+        // Steps that became runs of one-qubit gates: their gates, written into the steps at the end.
+        var runs: [Int: [Gate]] = [:]
         var measured = Set<Int>()
         var terminal = true
         var measurements: [(Int, Int)] = []
@@ -153,15 +155,11 @@ struct ExecutionPlan: Sendable {
                 gateCount += 1
                 if case .id = gate.kind, instruction.condition == nil { continue }
                 if fusion, gate.numQubits == 1, instruction.condition == nil,
-                   let index = open[instruction.qubits[0]], case .gates(let block) = steps[index].action
+                   let index = open[instruction.qubits[0]], case .gates(.gate(let first, _)) = steps[index].action
                 {
-                    let q = instruction.qubits[0]
-                    switch block {
-                    case .gate(let first, _):
-                        steps[index] = PlanStep(action: .gates(.fused(qubit: q, gates: [first, gate])), condition: nil)
-                    case .fused(_, let gates):
-                        steps[index] = PlanStep(action: .gates(.fused(qubit: q, gates: gates + [gate])), condition: nil)
-                    }
+                    // Grown in place (a chain of 40,000 gates on one qubit, as randomized
+                    // benchmarking writes, must not copy the run at every gate).
+                    runs[index, default: [first]].append(gate)
                     continue
                 }
                 for q in instruction.qubits { open[q] = nil }
@@ -171,6 +169,10 @@ struct ExecutionPlan: Sendable {
                     if leadingOpen[instruction.qubits[0]] { leading.insert(steps.count - 1) }
                 }
             }
+        }
+        for (index, gates) in runs {
+            guard case .gates(.gate(_, let qubits)) = steps[index].action else { continue }
+            steps[index] = PlanStep(action: .gates(.fused(qubit: qubits[0], gates: gates)), condition: nil)
         }
         self.steps = steps
         self.barriers = barriers

@@ -209,6 +209,30 @@ struct FusionAgreementTests {
         }
     }
 
+    @Test("long chains of one-qubit gates (randomized benchmarking writes thousands): fused = unfused = reference, in a few blocks")
+    func longChains() throws {
+        var rng = SeededGenerator(seed: 4100)
+        var circuit = QuantumCircuit(numQubits: 3)
+        circuit.cx(0, 1)
+        // 600 gates alternating on qubits 0 and 1 wait for the next CX: one run of 601 pieces, far
+        // longer than a block may start back from its end; then 400 more, a CX and a lone one.
+        for (count, closing) in [(600, [0, 1]), (400, [1, 2])] {
+            for i in 0..<count {
+                circuit.u(rng.nextUniform() * 3, rng.nextUniform() * 3, rng.nextUniform() * 3, i % 2)
+            }
+            circuit.cx(closing[0], closing[1])
+        }
+        let reference = try ReferenceSimulator.statevector(of: circuit)
+        #expect(Distance.max(try Simulator().statevector(circuit).amplitudes, reference) < 1e-10)
+        #expect(try FusionAgreementTests.worstDifference(circuit) < 1e-11)
+        // Each chain is one dense block, also where no later stage merges blocks (blocks of at most
+        // two qubits): cut only within a window of the block's end, the run would be 13 or more.
+        for width in [2, 5] {
+            let execution = try fusedSimulator(width).compile(circuit).execution
+            #expect(execution.kernels <= 5, "width \(width): \(execution)")
+        }
+    }
+
     @Test("parameterised circuits bound to random values: fused blocks rebuilt per bind = unfused")
     func parameterised() throws {
         var rng = SeededGenerator(seed: 77)

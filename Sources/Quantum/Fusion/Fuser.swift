@@ -280,21 +280,60 @@ struct Fuser {
     /// A run cut into consecutive blocks of least total cost (dynamic programming over cut
     /// points; each candidate block's product is multiplied out and classified). Only the costs
     /// are kept while the program runs; the blocks chosen are multiplied out again at the end.
+    ///
+    /// A block may start at most ``longestRun`` members before its end, except that the best
+    /// block ending at the previous member may always grow by one more member: so a long chain of
+    /// one-qubit gates on few qubits (randomized benchmarking writes tens of thousands) can still
+    /// become one block, and the cut costs O(m · longestRun) products instead of O(m²). Runs of at
+    /// most ``longestRun`` members are cut exactly as by the unbounded program.
     private func segmented(_ members: [Int], _ singles: [Group]) -> [Group] {
         let m = members.count
         var best = [Double](repeating: .infinity, count: m + 1)
         var cut = [Int](repeating: 0, count: m + 1)
         best[0] = 0
         let numeric = members.allSatisfy { singles[$0].matrix != nil }
+        // The product of the block chosen so far for each end (a matrix, or a group without
+        // members when some member is not numeric), for growing it by one member.
+        var chosenMatrix = [FusionMatrix?](repeating: nil, count: m + 1)
+        var chosenGroup = [Group?](repeating: nil, count: m + 1)
+        func single(_ k: Int) -> Group {
+            var g = singles[members[k]]
+            g.members = []
+            return g
+        }
         for start in 0..<m {
+            // The block that ends at `start` grows by member `start` when it began before the
+            // window of the block ending at start + 1 (inside it, the loop below tries it anyway).
+            if start > 0, cut[start] < start + 1 - Fuser.longestRun, best[cut[start]].isFinite {
+                var grownMatrix: FusionMatrix?
+                var grownGroup: Group?
+                let cost: Double
+                if let product = chosenMatrix[start], let factor = single(start).matrix {
+                    let extended = FusionMatrix.product(factor, product)
+                    grownMatrix = extended
+                    cost = self.cost(of: extended.shape())
+                } else if let g = chosenGroup[start] {
+                    let merged = merge(g, single(start))
+                    grownGroup = merged
+                    cost = merged.cost
+                } else {
+                    cost = .infinity
+                }
+                if best[cut[start]] + cost < best[start + 1] - 1e-12 {
+                    best[start + 1] = best[cut[start]] + cost
+                    cut[start + 1] = cut[start]
+                    chosenMatrix[start + 1] = grownMatrix
+                    chosenGroup[start + 1] = grownGroup
+                }
+            }
             // The product of members start..<end so far: a matrix when every member is numeric,
             // else the group (its cost estimated from the gates' kinds).
-            var matrix = numeric ? singles[members[start]].matrix : nil
-            var group = numeric ? nil : Optional(singles[members[start]])
-            for end in (start + 1)...m {
+            var matrix = numeric ? single(start).matrix : nil
+            var group = numeric ? nil : Optional(single(start))
+            for end in (start + 1)...min(m, start + Fuser.longestRun) {
                 var cost = singles[members[start]].cost
                 if end > start + 1 {
-                    let next = singles[members[end - 1]]
+                    let next = single(end - 1)
                     if let product = matrix, let factor = next.matrix {
                         let extended = FusionMatrix.product(factor, product)
                         matrix = extended
@@ -309,6 +348,8 @@ struct Fuser {
                 if total < best[end] - 1e-12 {
                     best[end] = total
                     cut[end] = start
+                    chosenMatrix[end] = matrix
+                    chosenGroup[end] = group
                 }
             }
         }
