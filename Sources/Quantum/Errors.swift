@@ -36,6 +36,8 @@ public enum QuantumError: Error, Equatable, Sendable, CustomStringConvertible, L
     case tooManyQubits(received: Int, maximum: Int)
     /// A shot count that is not positive.
     case invalidShots(Int)
+    /// More shots than the memory for their draws and outcomes allows.
+    case tooManyShots(received: Int, bytesNeeded: Double, bytesAvailable: UInt64, limitSource: String)
     /// A thread count that is not positive.
     case invalidThreads(Int)
     /// A widest fused block outside 1…5 qubits.
@@ -116,6 +118,11 @@ public enum QuantumError: Error, Equatable, Sendable, CustomStringConvertible, L
             return "cannot simulate \(received) qubits: Verdant's state-vector simulator supports at most \(maximum)"
         case .invalidShots(let shots):
             return "shots must be at least 1, received \(shots)"
+        case .tooManyShots(let shots, let needed, let available, let source):
+            let fitting = Double(shots) * Double(available) / needed
+            return "cannot draw \(shots) shots: their draws and outcomes need about \(formatBytes(needed)) "
+                + "(\(Int((needed / Double(shots)).rounded())) bytes per shot) but \(formatBytes(Double(available))) is available (\(source)); "
+                + "use at most \(Int(fitting.rounded(.down))) shots, or several runs with different seeds"
         case .invalidThreads(let threads):
             return "threads must be at least 1, received \(threads)"
         case .invalidFusionWidth(let width):

@@ -53,3 +53,28 @@ func checkMemory<Real: StateScalar>(numQubits: Int, as _: Real.Type, userLimit: 
                                               bytesAvailable: budget.bytes, limitSource: budget.source)
     }
 }
+
+/// The bytes one shot takes while shots are drawn: its uniform and index (16), the sorted
+/// target (8), the drawn basis index (8), its place in the result (8) and the counts' share (8);
+/// with the per-shot memory, also its outcome string.
+func bytesPerShot(memory: Bool, clbits: Int) -> Double { 48 + (memory ? Double(32 + clbits) : 0) }
+
+/// Throws unless `shots` is positive and its draws fit in the memory budget (so that a mistyped
+/// `--shots 10000000000` is refused with a message instead of failing to allocate).
+/// - Parameters:
+///   - shots: the requested shots.
+///   - memory: whether every shot's outcome is kept (`--memory`).
+///   - clbits: the classical bits of an outcome.
+///   - userLimit: `--max-memory`, if any.
+/// - Throws: ``QuantumError/invalidShots(_:)``,
+///   ``QuantumError/tooManyShots(received:bytesNeeded:bytesAvailable:limitSource:)``.
+func checkShots(_ shots: Int, memory: Bool = false, clbits: Int = 0, userLimit: UInt64? = nil) throws {
+    guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
+    let needed = Double(shots) * bytesPerShot(memory: memory, clbits: clbits)
+    // Small requests need no system read (shot loops call this per run).
+    guard needed > Double(64 << 20) else { return }
+    let budget = MemoryBudget.current(userLimit: userLimit)
+    if needed > Double(budget.bytes) {
+        throw QuantumError.tooManyShots(received: shots, bytesNeeded: needed, bytesAvailable: budget.bytes, limitSource: budget.source)
+    }
+}

@@ -376,7 +376,7 @@ public struct CompiledCircuit: Sendable {
                                         observing observables: [PauliSum],
                                         as _: Real.Type) throws -> (result: RunResult, expectations: [Double])
     {
-        guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
+        try checkShots(shots, memory: memory, userLimit: simulator.maxMemoryBytes)
         try checkBinding(values)
         try checkObservedRun(observables)
         var expectations: [Double] = []

@@ -331,7 +331,7 @@ public struct StateVector<Real: StateScalar>: Sendable {
     @_specialize(exported: true, where Real == Double)
     @_specialize(exported: true, where Real == Float)
     public func sample(shots: Int, seed: UInt64) throws -> [Int] {
-        guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
+        try checkShots(shots)
         var rng = SeededGenerator(seed: seed)
         return sampleIndices(shots: shots, using: &rng)
     }

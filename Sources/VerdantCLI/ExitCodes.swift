@@ -76,7 +76,7 @@ extension QuantumError {
     /// Memory and capacity problems are runtime errors (1); everything else is bad input (2).
     var exitCode: Int32 {
         switch self {
-        case .insufficientMemory, .insufficientDistributedMemory, .tooManyQubits: ExitStatus.runtimeError
+        case .insufficientMemory, .insufficientDistributedMemory, .tooManyQubits, .tooManyShots: ExitStatus.runtimeError
         default: ExitStatus.usageError
         }
     }

@@ -35,6 +35,23 @@ struct ErrorCatalogueTests {
             .hasPrefix("cannot simulate 30 qubits in single precision: the state vector needs 8.0 GiB (8589934592 bytes)"))
     }
 
+    @Test("shots that cannot fit are refused before anything is drawn; a few fit")
+    func tooManyShots() throws {
+        var circuit = QuantumCircuit(numQubits: 2, numClbits: 2)
+        circuit.h(0)
+        circuit.cx(0, 1)
+        circuit.measure(0, 0)
+        circuit.measure(1, 1)
+        var limited = Simulator()
+        limited.maxMemoryBytes = 1 << 30
+        for shots in [10_000_000_000, Int.max, 1 << 60] {
+            let message = errorMessage { _ = try limited.run(circuit, shots: shots, seed: 1) }
+            #expect(message.hasPrefix("cannot draw \(shots) shots: their draws and outcomes need about"), "\(message)")
+            #expect(message.contains("(the --max-memory limit); use at most 22369621 shots"), "\(message)")
+        }
+        #expect(try limited.run(circuit, shots: 1000, seed: 1).counts.values.reduce(0, +) == 1000)
+    }
+
     @Test("every case has a message that names what was received")
     func allCasesDescribed() {
         // Construct each case directly: the catalogue's text must stay informative.
@@ -46,7 +63,9 @@ struct ErrorCatalogueTests {
             .notUnitary(dimension: 2, deviation: 0.5), .unboundParameters(["a"]), .unknownParameter(name: "b", known: ["a"]),
             .wrongBindingCount(received: 3, expected: ["a"]),
             .insufficientMemory(qubits: 3, precision: "double", bytesNeeded: 128, bytesAvailable: 64, limitSource: "test"),
-            .tooManyQubits(received: 99, maximum: 50), .invalidShots(0), .invalidThreads(-1),
+            .tooManyQubits(received: 99, maximum: 50), .invalidShots(0),
+            .tooManyShots(received: 1_000_000, bytesNeeded: 48_000_000, bytesAvailable: 24_000_000, limitSource: "test"),
+            .invalidThreads(-1),
             .notInvertible(operation: "reset"), .incompatibleCircuits("x"), .invalidCondition("x"),
             .invalidObservable(text: "Q", column: 1, message: "m"), .observableWidth(received: 1, numQubits: 2),
             .invalidState("x"), .qasm(file: "f", line: 1, column: 2, message: "m"), .unsupportedExport("x"),
@@ -69,6 +88,8 @@ struct ErrorCatalogueTests {
             "cannot simulate 3 qubits in double precision: the state vector needs 128 bytes but 64 bytes is available (test)",
             "cannot simulate 99 qubits: Verdant's state-vector simulator supports at most 50",
             "shots must be at least 1, received 0",
+            "cannot draw 1000000 shots: their draws and outcomes need about 45.8 MiB (48000000 bytes) (48 bytes per shot) but "
+                + "22.9 MiB (24000000 bytes) is available (test); use at most 500000 shots, or several runs with different seeds",
             "threads must be at least 1, received -1",
             "cannot invert a circuit that contains 'reset': only unitary gates and barriers have inverses",
             "x", "x",

@@ -187,7 +187,7 @@ extension CompiledCircuit {
                                            bufferBytes: Int = defaultExchangeBufferBytes,
                                            as _: Real.Type) throws -> DistributedRunResult
     {
-        guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
+        try checkShots(shots, memory: memory)
         try checkBinding(values)
         try checkObservedRun(observables)
         var expectations: [Double]?

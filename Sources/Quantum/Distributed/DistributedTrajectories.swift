@@ -245,7 +245,7 @@ extension CompiledCircuit {
                                  reason: String) throws -> DistributedRunResult
     {
         guard let noisy else { throw QuantumError.invalidState("internal: trajectories of a circuit compiled without noise") }
-        guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
+        try checkShots(shots, memory: memory)
         try checkBinding(values)
         if simulator.method == .densityMatrix {
             throw QuantumError.distribution(NoisyCompilation.densityMatrixNotSplit(numQubits: numQubits, ranks: group.size))
@@ -271,7 +271,7 @@ extension CompiledCircuit {
                                communicator: any Communicator, reason: String) throws -> DistributedRunResult
     {
         guard let noisy else { throw QuantumError.invalidState("internal: trajectories of a circuit compiled without noise") }
-        guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
+        try checkShots(shots, memory: memory)
         try checkBinding(values)
         let seedUsed = try agreedSeed(seed, group: CommunicatorRanks(communicator))
         let clock = ContinuousClock.now

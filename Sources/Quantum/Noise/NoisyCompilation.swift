@@ -132,7 +132,7 @@ final class NoisyCompilation: Sendable {
         guard let shots = simulator.estimateShots else {
             return try observables.map { ExpectationEstimate(value: try rho.expectation($0), standardError: 0, method: .densityMatrix, samples: 0) }
         }
-        guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
+        try checkShots(shots)
         var rng = SeededGenerator(seed: NoisyCompilation.seed(simulator.seed, values, tag: tag))
         let readout = (0..<program.numQubits).map { noise.readoutError(forQubit: $0) }
         return try rho.estimate(observables, shots: shots, readout: readout, mitigate: simulator.mitigatesReadout, rng: &rng)
@@ -203,7 +203,7 @@ final class NoisyCompilation: Sendable {
 
     /// Runs with shots: counts in Qiskit's format (readout errors applied), and how it went.
     func run(_ compiled: CompiledCircuit, values: [Double], shots: Int, seed: UInt64?, memory: Bool) throws -> RunResult {
-        guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
+        try checkShots(shots, memory: memory)
         let simulator = compiled.simulator
         let choice = try chooseMethod(compiled, shots: shots, forExpectations: false)
         let seedUsed = seed ?? UInt64.random(in: .min ... .max)

@@ -635,6 +635,7 @@ struct TrajectoryEngine: Sendable {
 
     /// Counts with shots sampled from each leaf's state for the deferred measurements.
     func run(_ values: [Parameter: Double], shots: Int, seed: UInt64, memory: Bool, simulator: Simulator) throws -> TrajectoryRun {
+        try checkShots(shots, memory: memory, userLimit: simulator.maxMemoryBytes)
         let threads = try Simulator.resolveThreads(simulator.threads)
         try checkMemory(numQubits: numQubits, as: Double.self, userLimit: simulator.maxMemoryBytes, copies: TrajectoryEngine.liveStates(shots))
         let deferred = self.deferred
@@ -654,7 +655,7 @@ struct TrajectoryEngine: Sendable {
     func expectations(_ observables: [PauliSum], values: [Parameter: Double], initialState: StateVector<Double>?, shots: Int,
                       seed: UInt64, simulator: Simulator) throws -> [ExpectationEstimate]
     {
-        guard shots >= 1 else { throw QuantumError.invalidShots(shots) }
+        try checkShots(shots)
         let threads = try Simulator.resolveThreads(simulator.threads)
         try checkMemory(numQubits: numQubits, as: Double.self, userLimit: simulator.maxMemoryBytes, copies: TrajectoryEngine.liveStates(shots))
         let (leaves, _) = walk(values: values, shots: shots, seed: seed, threads: threads, initialState: initialState) { node in
