@@ -47,13 +47,16 @@ public struct PauliSum: Sendable, Hashable, CustomStringConvertible {
     /// Creates a sum from (label, coefficient) pairs.
     /// - Parameter terms: Pauli strings over `IXYZ` of one common length ≥ 1, with weights.
     /// - Throws: ``QuantumError/invalidObservable(text:column:message:)`` for an empty list,
-    ///   a character outside `IXYZ` or labels of different lengths.
+    ///   a character outside `IXYZ`, labels of different lengths or a coefficient that is not finite.
     public init(_ terms: [(String, Double)]) throws {
         guard let first = terms.first else {
             throw QuantumError.invalidObservable(text: "", column: 1, message: "expected at least one Pauli term")
         }
         let width = first.0.count
-        for (label, _) in terms {
+        for (label, coefficient) in terms {
+            guard coefficient.isFinite else {
+                throw QuantumError.invalidObservable(text: label, column: 1, message: "the coefficient of '\(label)' is \(coefficient); it must be a finite number")
+            }
             if let bad = label.firstIndex(where: { !"IXYZ".contains($0) }) {
                 let column = label.distance(from: label.startIndex, to: bad) + 1
                 throw QuantumError.invalidObservable(
@@ -114,6 +117,10 @@ public struct PauliSum: Sendable, Hashable, CustomStringConvertible {
                 guard let value = Double(numberText) else {
                     i = numberStart
                     throw fail("'\(numberText)' is not a number")
+                }
+                guard value.isFinite else {
+                    i = numberStart
+                    throw fail("'\(numberText)' is too large for a coefficient (at most about 1.8e308)")
                 }
                 coefficient = value
                 skipSpaces()

@@ -45,7 +45,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Keep each shot's outcome (JSON key 'memory').")
     var memory = false
 
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditionalSingleValue, help: ArgumentHelp(
         "Print ⟨ψ|O|ψ⟩ of a Pauli sum on the state before the final measurements, e.g. '0.5*ZZI - XII' (one letter per "
             + "qubit, the leftmost on the highest); repeat for several (JSON key 'expectations'). Split across the ranks "
             + "as the state is.", valueName: "pauli-sum"))

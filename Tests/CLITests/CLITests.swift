@@ -228,6 +228,10 @@ struct CLITests {
         let plain = try jsonObject(try verdant(["run", file, "--seed", "7", "--json", "--no-energy-summary"]).stdout)
         let both = try jsonObject(try verdant(["run", file, "--seed", "7", "--expectation", "ZI", "--json", "--no-energy-summary"]).stdout)
         #expect((plain["counts"] as? [String: Int]) == (both["counts"] as? [String: Int]))
+        // A sum that starts with a minus sign is a value, not an option.
+        let negative = try verdant(["run", file, "--expectation", "-1*ZZ", "--no-energy-summary"])
+        #expect(negative.status == 0, "\(negative.stderr)")
+        #expect(negative.stdout.contains("expectation ⟨-1*ZZ⟩ = -1"), "\(negative.stdout)")
         let badLetter = try verdant(["run", file, "--expectation", "ZQ"])
         #expect(badLetter.status == 2)
         #expect(badLetter.stderr.contains("observable 'ZQ', column 2: 'Q' is not a Pauli letter (valid: I, X, Y, Z)"))

@@ -362,6 +362,7 @@ struct PauliSumTests {
         ("0.5*", "observable '0.5*', column 5: expected a Pauli string at the end"),
         ("1.2.3*Z", "observable '1.2.3*Z', column 1: '1.2.3' is not a number"),
         ("0.5*(Z)", "observable '0.5*(Z)', column 5: expected a Pauli string, found '('"),
+        ("ZI - 1e400*ZZ", "observable 'ZI - 1e400*ZZ', column 6: '1e400' is too large for a coefficient (at most about 1.8e308)"),
     ]
 
     @Test("errors name the column", arguments: errors.indices)
@@ -373,6 +374,8 @@ struct PauliSumTests {
     @Test("list errors")
     func listErrors() {
         #expect(errorMessage { _ = try PauliSum([]) } == "observable '', column 1: expected at least one Pauli term")
+        #expect(errorMessage { _ = try PauliSum([("ZZ", .infinity)]) }
+            == "observable 'ZZ', column 1: the coefficient of 'ZZ' is inf; it must be a finite number")
         #expect(errorMessage { _ = try PauliSum([("ZQ", 1)]) } == "observable 'ZQ', column 2: 'Q' is not a Pauli letter (valid: I, X, Y, Z)")
         #expect(errorMessage { _ = try PauliSum([("ZZ", 1), ("Z", 1)]) }
             == "observable 'Z', column 1: every Pauli string must have the same nonzero length; 'ZZ' has 2, 'Z' has 1")

@@ -173,6 +173,21 @@ struct QASMParser {
     // MARK: - Program
 
     mutating func parseProgram(_ text: String) throws {
+        // The header alone first, so that a file in another version is refused by its version,
+        // not by the first construct of that version the lexer does not know (OpenQASM 3's `=`).
+        if let keyword = text.range(of: "OPENQASM"), let semicolon = text[keyword.upperBound...].firstIndex(of: ";") {
+            var headerLexer = Lexer(text: String(text[...semicolon]), file: file)
+            if let header = try? headerLexer.tokenize(), header.count >= 2, case .identifier("OPENQASM") = header[0].kind {
+                let version: Double? = switch header[1].kind {
+                case .real(let v): v
+                case .integer(let v): Double(v)
+                default: nil
+                }
+                if let version, version != 2 {
+                    throw error("unsupported OpenQASM version \(version); Verdant reads OpenQASM 2.0", at: header[1].position)
+                }
+            }
+        }
         var lexer = Lexer(text: text, file: file)
         tokens = try lexer.tokenize()
         cursor = 0
