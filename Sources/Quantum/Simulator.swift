@@ -547,4 +547,45 @@ extension QuantumCircuit {
     mutating func replaceInstructions(_ new: [Instruction]) {
         instructions = new
     }
+
+    /// The qubits that some gate, measurement or reset acts on, in increasing order (barriers do
+    /// not count).
+    public var activeQubits: [Int] {
+        var active = [Bool](repeating: false, count: numQubits)
+        for instruction in instructions where instruction.operation != .barrier {
+            for q in instruction.qubits { active[q] = true }
+        }
+        return active.indices.filter { active[$0] }
+    }
+
+    /// This circuit on its ``activeQubits`` only, for a circuit transpiled for a device, which
+    /// names every qubit of the device (127 on an IBM Eagle) but acts on a few: one quantum
+    /// register `q` of the active qubits in order, the same classical registers, the same
+    /// instructions (barriers keep their active qubits, and one with none is dropped). Counts,
+    /// which are keyed by classical bits, are the same for both circuits.
+    /// - Returns: the compact circuit and, for each of its qubits, the qubit of this circuit it
+    ///   stands for; nil when every qubit is active.
+    /// - Throws: the circuit's own validation errors.
+    public func removingIdleQubits() throws -> (circuit: QuantumCircuit, qubits: [Int])? {
+        try validate()
+        let active = activeQubits
+        guard active.count < numQubits else { return nil }
+        var position = [Int](repeating: -1, count: numQubits)
+        for (k, q) in active.enumerated() { position[q] = k }
+        var name = "q"
+        while classicalRegisters.contains(where: { $0.name == name }) { name += "_" }
+        var compact = QuantumCircuit()
+        if !active.isEmpty { compact.add(QuantumRegister(active.count, name: name)) }
+        for register in classicalRegisters { compact.add(register) }
+        var kept: [Instruction] = []
+        for instruction in instructions {
+            let qubits = instruction.qubits.compactMap { position[$0] >= 0 ? position[$0] : nil }
+            if instruction.operation == .barrier, qubits.isEmpty { continue }
+            kept.append(Instruction(operation: instruction.operation, qubits: qubits, clbits: instruction.clbits,
+                                    condition: instruction.condition))
+        }
+        compact.replaceInstructions(kept)
+        try compact.validate()
+        return (compact, active)
+    }
 }

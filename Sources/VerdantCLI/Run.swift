@@ -147,9 +147,20 @@ struct Run: ParsableCommand {
             ("file", .string(file)), ("qubits", .integer(circuit.numQubits)), ("clbits", .integer(circuit.numClbits)),
             ("precision", .string(precision.rawValue)), ("threads", .integer(threads ?? Simulator.defaultThreads)),
         ]
+        // A circuit transpiled for a device names every qubit of the device (127 on an IBM Eagle)
+        // but may act on a few; counts are keyed by classical bits, so they need only those.
+        var simulated = circuit
+        if measures, !showState, observables.isEmpty, let compact = try circuit.removingIdleQubits() {
+            simulated = compact.circuit
+            members.append(("simulated_qubits", .integer(compact.circuit.numQubits)))
+            if verbose && isRoot {
+                printNote("\(file): \(circuit.numQubits - compact.circuit.numQubits) of its \(circuit.numQubits) qubits are idle "
+                          + "(no gate, measurement or reset); simulating the other \(compact.circuit.numQubits)")
+            }
+        }
         var lines: [String] = []
         var seconds = 0.0
-        let execution = try simulator.compile(circuit.removingFinalMeasurements()).execution
+        let execution = try simulator.compile(simulated.removingFinalMeasurements()).execution
         members.append(("execution", Run.json(execution)))
         if verbose && isRoot { printNote("fusion: \(execution)") }
         var distribution: [(String, DistributionStatistics?)] = []
@@ -164,7 +175,7 @@ struct Run: ParsableCommand {
         var observedValues: [Double]?
 
         if measures {
-            let compiled = try simulator.compile(circuit)
+            let compiled = try simulator.compile(simulated)
             let outcome: DistributedRunResult?
             if observables.isEmpty {
                 outcome = try compiled.run(shots: shots, seed: seed, memory: memory, on: world, distribution: distribute)

@@ -245,6 +245,26 @@ struct CLITests {
         #expect(refused.stderr.contains("--expectation needs a circuit of unitary gates whose measurements all come at the end"))
     }
 
+    @Test("run of a circuit transpiled for a 127-qubit device that acts on 3: counts from the 3, the idle ones named with --verbose")
+    func runDeviceWidth() throws {
+        let dir = try TemporaryDirectory()
+        var text = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[127];\ncreg c[3];\nh q[0];\ncx q[0],q[1];\ncx q[1],q[2];\n"
+        text += "barrier q;\nmeasure q[0] -> c[0];\nmeasure q[1] -> c[1];\nmeasure q[2] -> c[2];\n"
+        let file = try dir.write("ghz127.qasm", text)
+        let result = try verdant(["run", file, "--seed", "5", "--json", "--verbose", "--no-energy-summary"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try jsonObject(result.stdout)
+        #expect(json["qubits"] as? Int == 127)
+        #expect(json["simulated_qubits"] as? Int == 3)
+        let counts = try #require(json["counts"] as? [String: Int])
+        #expect(Set(counts.keys) == ["000", "111"] && counts.values.reduce(0, +) == 1024)
+        #expect(result.stderr.contains("124 of its 127 qubits are idle (no gate, measurement or reset); simulating the other 3"))
+        // Its final state would need all 127 qubits: refused as before.
+        let state = try verdant(["run", file, "--probabilities"])
+        #expect(state.status == 1)
+        #expect(state.stderr.contains("cannot simulate 127 qubits"))
+    }
+
     @Test("run prints counts as a table and as Qiskit-format JSON")
     func runCounts() throws {
         let dir = try TemporaryDirectory()

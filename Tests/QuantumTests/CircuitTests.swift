@@ -5,6 +5,35 @@ import _TestSupport
 
 @Suite("Circuits")
 struct CircuitTests {
+    @Test("idle qubits removed: active qubits in order, barriers trimmed, classical registers kept, the same counts")
+    func removingIdleQubits() throws {
+        // Qubits 1 and 4 of 6 act; a classical register named q forces another quantum name.
+        let q = QuantumRegister(6, name: "r"), c = ClassicalRegister(2, name: "q")
+        var circuit = QuantumCircuit(q, c)
+        circuit.ry(0.7, 4)
+        circuit.barrier()
+        circuit.cx(4, 1)
+        circuit.measure(4, 0)
+        circuit.conditioned(on: c, equals: 1) { $0.x(1) }
+        circuit.measure(1, 1)
+        #expect(circuit.activeQubits == [1, 4])
+        let (compact, qubits) = try #require(try circuit.removingIdleQubits())
+        #expect(qubits == [1, 4])
+        #expect(compact.numQubits == 2 && compact.numClbits == 2)
+        #expect(compact.quantumRegisters.map(\.name) == ["q_"] && compact.classicalRegisters == [c])
+        #expect(compact.instructions.count == circuit.instructions.count)
+        #expect(compact.instructions.map(\.qubits) == [[1], [0, 1], [1, 0], [1], [0], [0]])
+        #expect(compact.instructions[4].condition == circuit.instructions[4].condition)
+        for seed: UInt64 in [1, 2, 3] {
+            #expect(try compact.run(shots: 500, seed: seed).counts == circuit.run(shots: 500, seed: seed).counts)
+        }
+        // Nothing to remove: nil.
+        var full = QuantumCircuit(numQubits: 2)
+        full.h(0)
+        full.cx(0, 1)
+        #expect(try full.removingIdleQubits() == nil)
+    }
+
     @Test("the seed's example works as written")
     func seedExample() throws {
         let q = QuantumRegister(2, name: "q"); let c = ClassicalRegister(2, name: "c")
