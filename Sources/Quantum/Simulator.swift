@@ -184,6 +184,10 @@ public struct Simulator: Sendable {
     public var seed: UInt64 = 0
     /// Whether a density-matrix run keeps the final density matrix in ``RunResult/noise``.
     public var keepsDensityMatrix = false
+    /// Whether the caller wants the exact probabilities before readout (`verdant run
+    /// --probabilities`): with ``method`` automatic, the density matrix is then chosen whenever it
+    /// fits, as it is for a circuit that measures nothing or with ``keepsDensityMatrix``.
+    public var wantsExactProbabilities = false
 
     /// Creates a simulator.
     /// - Parameters:

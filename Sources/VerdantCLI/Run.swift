@@ -351,6 +351,7 @@ struct Run: ParsableCommand {
         }
         var simulator = base
         simulator.keepsDensityMatrix = densityMatrix
+        simulator.wantsExactProbabilities = probabilities
         let bar = ProgressBar("simulating")
         if world.rank == 0 { simulator.progress = { done, total in bar.update(done, total) } }
         defer { bar.finish() }

@@ -92,6 +92,28 @@ struct NoiseCLITests {
         let conditioned = try verdant(["run", dynamic, "--depolarizing", "0.01", "--verbose", "--seed", "2", "--no-energy-summary"])
         #expect(conditioned.status == 0, "\(conditioned.stderr)")
         #expect(conditioned.stderr.contains("method: trajectories (the circuit has classical conditions"), "\(conditioned.stderr)")
+        // Exact probabilities, asked for or all there is to show, take the density matrix where it fits.
+        let unmeasured = try folder.write("unmeasured.qasm", "OPENQASM 2.0; include \"qelib1.inc\"; qreg q[3]; h q[0]; cx q[0],q[1]; cx q[1],q[2];")
+        let probabilities = try verdant(["run", unmeasured, "--depolarizing", "0.1,0.2", "--verbose", "--shots", "20000", "--no-energy-summary"])
+        #expect(probabilities.status == 0, "\(probabilities.stderr)")
+        #expect(probabilities.stderr.contains("method: density-matrix (the circuit measures nothing: its probabilities need the density matrix)"),
+                "\(probabilities.stderr)")
+        #expect(probabilities.stdout.contains("probabilities before readout errors"))
+        // (One shot of 6 qubits: auto alone takes trajectories, one branch against a 4^6 matrix.)
+        let ghz = try folder.write("ghz6.qasm", "OPENQASM 2.0; include \"qelib1.inc\"; qreg q[6]; creg c[6]; h q[0]; "
+            + (0..<5).map { "cx q[\($0)],q[\($0 + 1)];" }.joined(separator: " ") + " measure q -> c;")
+        let alone = try verdant(["run", ghz, "--depolarizing", "0.001,0.002", "--shots", "1", "--verbose", "--no-energy-summary"])
+        #expect(alone.stderr.contains("method: trajectories"), "\(alone.stderr)")
+        let asked = try verdant(["run", ghz, "--depolarizing", "0.001,0.002", "--probabilities", "--shots", "1", "--verbose",
+                                 "--no-energy-summary"])
+        #expect(asked.stderr.contains("method: density-matrix (exact probabilities were asked for, and the density matrix fits)"),
+                "\(asked.stderr)")
+        #expect(asked.stdout.contains("probabilities before readout errors"))
+        // Trajectories of a circuit that measures nothing would print nothing: refused, saying what works.
+        let nothing = try verdant(["run", unmeasured, "--depolarizing", "0.1,0.2", "--method", "trajectories"])
+        #expect(nothing.status == 2)
+        #expect(nothing.stderr.contains("the circuit measures nothing, and the trajectories method (requested) gives counts of "
+                                        + "measurements only: add measurements, or use the density-matrix method"), "\(nothing.stderr)")
     }
 
     @Test("a density matrix larger than the memory limit is refused before allocating (exit 1), naming the numbers")

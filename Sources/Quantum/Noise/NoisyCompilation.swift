@@ -209,6 +209,14 @@ final class NoisyCompilation: Sendable {
         let seedUsed = seed ?? UInt64.random(in: .min ... .max)
         let binding = Dictionary(uniqueKeysWithValues: zip(compiled.parameters, values))
         let clock = ContinuousClock.now
+        if choice.method == .trajectories, program.measurements.isEmpty {
+            // Trajectories give counts of measurements, and there are none: nothing would come out.
+            let n = program.numQubits
+            throw QuantumError.invalidState(
+                "the circuit measures nothing, and the trajectories method (\(choice.reason)) gives counts of measurements only: "
+                    + "add measurements, or use the density-matrix method for its probabilities (a \(n)-qubit density matrix "
+                    + "needs \(formatBytes(16 * pow(4.0, Double(n)))))")
+        }
         if choice.method == .trajectories {
             let engine = try trajectoryEngine(fusion: simulator.fusion, maxFusedQubits: 5)
             var result = try engine.run(binding, shots: shots, seed: seedUsed, memory: memory, simulator: simulator)
@@ -267,6 +275,13 @@ final class NoisyCompilation: Sendable {
             if dmBytes > Double(budget.bytes) / 2 || 2 * n > Simulator.maximumQubits {
                 return (.trajectories, "a \(n)-qubit density matrix needs \(formatBytes(dmBytes)), more than half of the "
                         + "\(formatBytes(Double(budget.bytes))) available (\(budget.source))")
+            }
+            // Exact probabilities come from the density matrix only.
+            if !forExpectations, program.measurements.isEmpty {
+                return (.densityMatrix, "the circuit measures nothing: its probabilities need the density matrix")
+            }
+            if !forExpectations, simulator.wantsExactProbabilities || simulator.keepsDensityMatrix {
+                return (.densityMatrix, "exact probabilities were asked for, and the density matrix fits")
             }
             // Work per amplitude sweep: the density matrix runs about 4 kernels (U, conj U, error
             // superoperator) over 4^n entries once; trajectories run ~1 kernel over 2^n amplitudes per
