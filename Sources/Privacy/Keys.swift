@@ -209,6 +209,11 @@ public struct RawKey: Sendable {
         var text = Array(data)
         while let last = text.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { text.removeLast() }
         guard text.count == 64, let bytes = KeyText.hexBytes(text) else {
+            if text.count == 64, let bad = text.firstIndex(where: { !KeyText.isHexDigit($0) }) {
+                let shown = (32...126).contains(text[bad]) ? "'\(Character(UnicodeScalar(text[bad])))'" : "byte \(text[bad])"
+                throw PrivacyError.invalidKeyFile(path: path, reason: "its 64 characters are not all hexadecimal digits "
+                                                  + "(\(shown) at character \(bad + 1))")
+            }
             throw PrivacyError.invalidKeyFile(path: path, reason: "it has \(data.count) bytes")
         }
         key = SymmetricKey(data: bytes)
@@ -306,6 +311,12 @@ enum KeyText {
     }
 
     /// Bytes from hexadecimal digits, or `nil`.
+    /// Whether `d` is an ASCII hexadecimal digit (either case).
+    static func isHexDigit(_ d: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(d) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(d)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(d)
+    }
+
     static func hexBytes(_ digits: [UInt8]) -> [UInt8]? {
         guard digits.count % 2 == 0 else { return nil }
         func value(_ d: UInt8) -> UInt8? {

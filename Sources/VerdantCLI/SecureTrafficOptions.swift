@@ -35,6 +35,12 @@ struct SecureTrafficOptions: ParsableArguments {
         if world.rank == 0, let clusterKey, let warning = X25519Identity.permissionWarning(forFile: clusterKey) {
             printNote("verdant: warning: \(warning)")
         }
-        return try layers(secureAggregation: secureAggregation).wrap(world)
+        let stack = layers(secureAggregation: secureAggregation)
+        if world.size == 1, !stack.isEmpty {
+            let options = [encryptTraffic ? "--encrypt-traffic" : nil, secureAggregation ? "--secure-aggregation" : nil].compactMap { $0 }
+            printNote("note: \(options.joined(separator: " and ")) protect\(options.count == 1 ? "s" : "") what MPI ranks send each other; "
+                      + "this run has one process, so nothing is sent (start it under mpirun for several ranks)")
+        }
+        return try stack.wrap(world)
     }
 }

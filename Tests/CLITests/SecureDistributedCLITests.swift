@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 import Verdant
 
 /// A fresh scratch folder for one test.
@@ -23,6 +24,12 @@ struct SecureDistributedCLITests {
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect((attributes[.size] as? Int) == 32)
         _ = try RawKey(contentsOfFile: path)
+        // A hexadecimal key with one wrong digit is named as such, not by its byte count.
+        let typo = path + ".hex"
+        try Data((String(repeating: "ab", count: 20) + "g" + String(repeating: "c", count: 23) + "\n").utf8).write(to: URL(fileURLWithPath: typo))
+        #expect(thrownMessage { _ = try RawKey(contentsOfFile: typo) }
+            == "\(typo): not a key file: its 64 characters are not all hexadecimal digits ('g' at character 41) "
+                + "(a key file holds 32 raw bytes or 64 hexadecimal digits)")
         // An existing key is kept unless --force.
         let again = try verdant(["keygen", "--cluster-key", "-o", path])
         #expect(again.status != 0)

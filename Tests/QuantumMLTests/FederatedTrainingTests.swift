@@ -329,7 +329,7 @@ struct FederatedTrainingTests {
             }
         }
         for message in results {
-            #expect(message.contains("the shard (rank 1): its columns are label \"species\", features \"sepal\""), "\(message)")
+            #expect(message.contains("site (rank 1): its columns are label \"species\", features \"sepal\""), "\(message)")
             #expect(message.contains("every shard must have rank 0's columns: label \"species\", features \"sepal_length\""))
         }
     }

@@ -118,6 +118,11 @@ struct JobTests {
         #expect(thrownMessage { _ = try DataSource(parsing: "builtin:nope") }
             == "invalid argument: the data source must be a CSV file or a built-in set (built-in: builtin:iris, builtin:adhoc); received 'builtin:nope', which is not a built-in data set")
         #expect(try DataSource(parsing: "builtin:adhoc") == .adHoc)
+        // The shard placeholder in other letter case, naming no file: a hint, not "no such file".
+        #expect(thrownMessage { _ = try DataSource(parsing: "/nonexistent/site-{Rank}.csv") }
+            == "invalid argument: the data path must be an existing file, or a path with {rank} in lower case to name one shard per "
+                + "MPI rank; received '/nonexistent/site-{Rank}.csv', which does not exist")
+        #expect(try DataSource(parsing: "site-{rank}.csv") == .shards("site-{rank}.csv"))
     }
 
     @Test("sealed inputs: data opened in memory with the job's keys; a sealed model is refused as data before any key is tried")

@@ -36,7 +36,8 @@ public enum DataSource: Sendable, Equatable {
     ///
     /// - Parameter text: The text, e.g. the value of `--data`.
     /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for a `builtin:` name
-    ///   that is not one of ``builtinNames``.
+    ///   that is not one of ``builtinNames``, and for a missing file whose name holds the
+    ///   placeholder in other letter case (`{Rank}`).
     public init(parsing text: String) throws {
         switch text {
         case "builtin:iris": self = .iris
@@ -45,6 +46,14 @@ public enum DataSource: Sendable, Equatable {
             guard !text.hasPrefix("builtin:") else {
                 throw QuantumMLError.invalidArgument(argument: "the data source", received: "'\(text)', which is not a built-in data set",
                                                      valid: "a CSV file or a built-in set (built-in: \(Self.builtinNames.joined(separator: ", ")))")
+            }
+            if !text.contains(Self.rankPlaceholder), text.lowercased().contains(Self.rankPlaceholder),
+               !FileManager.default.fileExists(atPath: text)
+            {
+                // `site-{Rank}.csv` would only say "no such file".
+                throw QuantumMLError.invalidArgument(
+                    argument: "the data path", received: "'\(text)', which does not exist",
+                    valid: "an existing file, or a path with \(Self.rankPlaceholder) in lower case to name one shard per MPI rank")
             }
             self = text.contains(Self.rankPlaceholder) ? .shards(text) : .file(text)
         }

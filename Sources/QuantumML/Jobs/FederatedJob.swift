@@ -152,7 +152,7 @@ extension TrainedModel {
         } else {
             (train, held, split) = (loaded, nil, nil)
         }
-        try FederatedAgreement.columns(label: train.targetName, features: train.featureNames, over: communicator)
+        try FederatedAgreement.columns(label: train.targetName, features: train.featureNames, name: train.name, over: communicator)
         let configuration = try TrainingRun.agree(communicator) { try variationalConfiguration(job, features: train.features.columns) }
         let model = try inSpan(job.meter, "train") {
             try VariationalModel.trainFederatedRegressor(train, test: held, configuration: configuration, split: split)

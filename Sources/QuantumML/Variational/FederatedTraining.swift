@@ -31,7 +31,7 @@ enum FederatedAgreement {
                                                    expected: "the training shard \(train.name)'s \(train.featureNames + [train.labelName])")
             }
         }
-        try columns(label: train.labelName, features: train.featureNames, over: communicator)
+        try columns(label: train.labelName, features: train.featureNames, name: train.name, over: communicator)
         let classLists = try communicator.allgather(encoded(train.classes + (test?.classes ?? [])))
         let union = Dataset.sortedClassNames(classLists.flatMap(decoded))
         let index = Dictionary(uniqueKeysWithValues: union.enumerated().map { ($1, $0) })
@@ -45,11 +45,18 @@ enum FederatedAgreement {
     /// Agrees the label (or target) and feature columns: rank 0's must be every rank's.
     /// - Throws: ``QuantumMLError/data(location:found:valid:)`` naming the first rank whose columns
     ///   differ (on every rank: each rank sees every rank's names); the communicator's errors.
-    static func columns(label: String, features: [String], over communicator: any Communicator) throws {
-        let columns = try communicator.allgather(encoded([label] + features))
-        for (rank, bytes) in columns.enumerated() where bytes != columns[0] {
-            throw QuantumMLError.shardsDisagree(rank: rank, path: "the shard", found: "its columns are \(describe(decoded(bytes)))",
-                                                expected: describe(decoded(columns[0])))
+    /// - Parameters:
+    ///   - label: this rank's label (or target) column.
+    ///   - features: this rank's feature columns.
+    ///   - name: this rank's shard, as the message should name it (its file).
+    ///   - communicator: the ranks.
+    static func columns(label: String, features: [String], name: String, over communicator: any Communicator) throws {
+        // Each rank's shard name first, then its columns.
+        let gathered = try communicator.allgather(encoded([name, label] + features)).map(decoded)
+        for (rank, names) in gathered.enumerated() where names.dropFirst() != gathered[0].dropFirst() {
+            throw QuantumMLError.shardsDisagree(rank: rank, path: names.first ?? "the shard",
+                                                found: "its columns are \(describe(Array(names.dropFirst())))",
+                                                expected: describe(Array(gathered[0].dropFirst())))
         }
     }
 
@@ -189,7 +196,7 @@ extension VariationalModel {
                                                    expected: "the training shard \(shard.name)'s \(shard.featureNames)")
             }
         }
-        try FederatedAgreement.columns(label: shard.targetName, features: shard.featureNames, over: communicator)
+        try FederatedAgreement.columns(label: shard.targetName, features: shard.featureNames, name: shard.name, over: communicator)
         var agreedScaler: Scaler? = nil
         if configuration.featureBounds == nil, configuration.privacy == nil {
             agreedScaler = try Scaler.agreed(shard.features, kind: configuration.scale, over: communicator)

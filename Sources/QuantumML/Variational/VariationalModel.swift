@@ -284,13 +284,13 @@ public struct VariationalModel: Codable, Sendable, Equatable {
             guard samples.shard != nil else {
                 throw QuantumMLError.invalidArgument(
                     argument: "noise per site", received: "a run without federated shards (every rank holds every row)",
-                    valid: "federated shards (--data 'site-{rank}.csv') with --secure-aggregation; otherwise the noise is added once to the aggregate")
+                    valid: "used with federated shards (--data 'site-{rank}.csv') and --secure-aggregation; otherwise the noise is added once to the aggregate")
             }
             guard communicator.size == 1 || communicator is any AggregatesPrivately else {
                 throw QuantumMLError.invalidArgument(
                     argument: "noise per site", received: "sums without secure aggregation: every rank would see each site's partial sum "
                         + "with only that site's share of the noise (σ²C²/(P − 1))",
-                    valid: "with secure aggregation (--secure-aggregation), which reveals only the total")
+                    valid: "used with secure aggregation (--secure-aggregation --cluster-key FILE), which reveals only the total")
             }
         }
         let initial = VariationalTrainer.initialParameters(problem, seed: configuration.seed)
