@@ -169,9 +169,14 @@ struct KeyTests {
         try (hexString(bytes).uppercased() + "\r\n").write(toFile: text, atomically: true, encoding: .utf8)
         #expect(try RawKey(contentsOfFile: raw).bytes == bytes)
         #expect(try RawKey(contentsOfFile: text).bytes == bytes)
-        for (content, size) in [("abc", 3), (String(repeating: "g", count: 64), 64), (String(repeating: "a", count: 63) + "\n", 64)] {
+        for (content, size) in [("abc", 3), (String(repeating: "a", count: 63) + "\n", 64)] {
             try content.write(toFile: text, atomically: true, encoding: .utf8)
             #expect(throws: PrivacyError.invalidKeyFile(path: text, reason: "it has \(size) bytes")) { try RawKey(contentsOfFile: text) }
+        }
+        // 64 characters that are not all digits: the first bad one is named.
+        try String(repeating: "g", count: 64).write(toFile: text, atomically: true, encoding: .utf8)
+        #expect(throws: PrivacyError.invalidKeyFile(path: text, reason: "its 64 characters are not all hexadecimal digits ('g' at character 1)")) {
+            try RawKey(contentsOfFile: text)
         }
         #expect(PrivacyError.invalidKeyFile(path: "k", reason: "it has 3 bytes").description
                 == "k: not a key file: it has 3 bytes (a key file holds 32 raw bytes or 64 hexadecimal digits)")
