@@ -131,6 +131,20 @@ struct QASMImportTests {
         #expect(Set(counts.keys) == ["00", "11"])
     }
 
+    @Test("a scheduled circuit's delays (Qiskit's opaque delay and delay_NNN) are waits: read and dropped")
+    func delays() throws {
+        let body = "qreg q[2];\ncreg c[2];\nh q[0];\ndelay(160.0) q[1];\ncx q[0],q[1];\ndelay_1396876(2272.0) q;\nmeasure q -> c;\n"
+        let scheduled = try QuantumCircuit(qasm: "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nopaque delay(param0) q0;\n"
+            + "opaque delay_1396876(param0) q0;\n" + body, file: "scheduled.qasm")
+        let plain = try QuantumCircuit(qasm: "OPENQASM 2.0;\ninclude \"qelib1.inc\";\n"
+            + body.split(separator: "\n").filter { !$0.hasPrefix("delay") }.joined(separator: "\n"), file: "plain.qasm")
+        #expect(scheduled.instructions == plain.instructions)
+        // Only a one-qubit, one-parameter opaque named delay is a wait; another opaque is still refused.
+        #expect(errorMessage {
+            _ = try QuantumCircuit(qasm: "OPENQASM 2.0;\nopaque delay_x(d) a;\nqreg q[1];\ndelay_x(1) q[0];", file: "f.qasm")
+        } == "f.qasm:4:1: gate 'delay_x' is declared opaque (line 2): it has no body, so it cannot be simulated")
+    }
+
     @Test("expressions: precedence, functions, right-associative powers, unary minus")
     func expressions() throws {
         let cases: [(String, Double)] = [

@@ -119,6 +119,18 @@ extension QASMParser {
         }
         guard let definition = definitions[name] else { throw unknownGateError(name, at: position) }
         guard !definition.isOpaque else {
+            // Qiskit writes a scheduled circuit's waits as `opaque delay(param0) q0;` (or
+            // delay_NNN for each distinct one) and `delay(160.0) q[1];`: for an ideal simulator a
+            // wait does nothing, so a call of one is read and dropped.
+            let suffix = name.dropFirst("delay".count)
+            if name.hasPrefix("delay"), suffix.isEmpty || (suffix.first == "_" && suffix.dropFirst().allSatisfy(\.isNumber)),
+               definition.parameters.count == 1, definition.qubits.count == 1
+            {
+                guard values.count == 1, qubits.count == 1 else {
+                    throw error("'\(name)' (a delay) takes 1 duration and 1 qubit, received \(values.count) and \(qubits.count)", at: position)
+                }
+                return
+            }
             throw error("gate '\(name)' is declared opaque (line \(definition.position.line)): it has no body, so it cannot be simulated",
                         at: position)
         }
