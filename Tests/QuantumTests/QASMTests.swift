@@ -131,6 +131,14 @@ struct QASMImportTests {
         #expect(Set(counts.keys) == ["00", "11"])
     }
 
+    @Test("as Qiskit reads them: empty statements, and a barrier that names a qubit twice (one barrier on each qubit)")
+    func lenientStatements() throws {
+        let circuit = try QuantumCircuit(qasm: "OPENQASM 2.0;;\ninclude \"qelib1.inc\";\n;\nqreg q[2];;\nh q[0];;\nbarrier q, q[0];\n",
+                                         file: "lenient.qasm")
+        #expect(circuit.numQubits == 2)
+        #expect(circuit.instructions.map(\.description) == ["h q0", "barrier q0, q1"])
+    }
+
     @Test("a scheduled circuit's delays (Qiskit's opaque delay and delay_NNN) are waits: read and dropped")
     func delays() throws {
         let body = "qreg q[2];\ncreg c[2];\nh q[0];\ndelay(160.0) q[1];\ncx q[0],q[1];\ndelay_1396876(2272.0) q;\nmeasure q -> c;\n"
@@ -246,7 +254,7 @@ struct QASMImportTests {
         ("OPENQASM 2.0;\nqreg q[1];\ncreg c[1];\nmeasure c[0] -> q[0];", "bell.qasm:4:9: 'c' is a classical register; expected a quantum register"),
         ("OPENQASM 2.0;\nqreg q[1];\ncreg c[1];\nmeasure q[0] -> d[0];", "bell.qasm:4:17: unknown classical register 'd' (declared: c)"),
         ("OPENQASM 2.0;\nOPENQASM 2.0;", "bell.qasm:2:1: the 'OPENQASM' header may appear only once, at the start"),
-        ("OPENQASM 2.0;\n;", "bell.qasm:2:1: expected a statement (a gate, qreg, creg, measure, …), found ';'"),
+        ("OPENQASM 2.0;\n+;", "bell.qasm:2:1: expected a statement (a gate, qreg, creg, measure, …), found '+'"),
         ("OPENQASM 2.0;\nqreg q[99999999999999999999];", "bell.qasm:2:8: integer '99999999999999999999' is too large (the largest is 9223372036854775807)"),
         ("OPENQASM 2.0;\ngate g a { reset a; }", "bell.qasm:2:12: 'reset' cannot appear in the body of gate 'g': a gate body holds only gate calls and barriers (OpenQASM 2 gates are unitary)"),
         ("OPENQASM 2.0;\ngate g a { U(0,0,0) a; g a; }", "bell.qasm:2:24: gate 'g' calls itself: OpenQASM 2 gates cannot be recursive (a body may call only gates defined before it)"),

@@ -213,6 +213,11 @@ struct QASMParser {
 
     mutating func parseStatements() throws {
         while current.kind != .end {
+            // An empty statement (`qreg q[2];;`), which Qiskit's reader accepts too.
+            if isSymbol(";") {
+                _ = next()
+                continue
+            }
             try parseStatement()
         }
     }
@@ -233,10 +238,9 @@ struct QASMParser {
             _ = next()
             let operands = try parseOperandList()
             try expectSymbol(";", "after the barrier's operands")
-            let qubits = try operands.flatMap { try resolveQubits($0) }
-            guard Set(qubits).count == qubits.count else {
-                throw error("barrier names a qubit more than once", at: t.position)
-            }
+            // A qubit named twice (`barrier q, q[0];`) is one barrier on it, as in Qiskit.
+            var seen = Set<Int>()
+            let qubits = try operands.flatMap { try resolveQubits($0) }.filter { seen.insert($0).inserted }
             circuit.appendResolved(Instruction(operation: .barrier, qubits: qubits, clbits: [], condition: nil))
         default:
             try parseQuantumOperation(condition: nil)
