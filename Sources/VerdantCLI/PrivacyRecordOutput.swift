@@ -26,6 +26,10 @@ extension DifferentialPrivacyRecord {
         if stoppedAtBudget, let targetEpsilon {
             lines.append("  training stopped at the privacy budget after \(steps) of \(plannedSteps) planned steps: one more step would have passed ε = \(number(targetEpsilon))")
         }
+        if noisePerSite == true {
+            lines.append("  noise added per site (--dp-noise per-site): each federated site adds its share to its masked partial sum, "
+                         + "so the aggregate carries σ in all")
+        }
         if seeded { lines.append("  batches and noise came from --dp-seed: reproducible, and no privacy against anyone who knows the seed") }
         return lines
     }

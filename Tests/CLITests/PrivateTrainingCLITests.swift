@@ -65,6 +65,14 @@ struct PrivateTrainingCLITests {
         #expect(inspected.status == 0 && inspected.stdout.contains("vqc (Verdant model file") && inspected.stdout.contains("ε = "))
         let inspectedJSON = try jsonObject(try verdant(["inspect", model, "--json"]).stdout)
         #expect(((inspectedJSON["model"] as? [String: Any])?["privacy"] as? [String: Any])?["steps"] as? Int == 21)
+        #expect(!inspected.stdout.contains("noise added per site"))
+        // A record of noise added per site says so (such models come from federated runs under mpirun;
+        // here the record of this one is edited to say it).
+        let perSite = try folder.write("per-site.model", try String(contentsOfFile: model, encoding: .utf8)
+            .replacingOccurrences(of: "\"noiseMultiplier\" :", with: "\"noisePerSite\" : true, \"noiseMultiplier\" :"))
+        let inspectedPerSite = try verdant(["inspect", perSite])
+        #expect(inspectedPerSite.stdout.contains("noise added per site (--dp-noise per-site): each federated site adds its share"),
+                "\(inspectedPerSite.stdout)")
 
         // Sealed: inspect shows the header alone without a key, the model too with one.
         let key = try folder.write("k.key", String(repeating: "ab", count: 32) + "\n")
