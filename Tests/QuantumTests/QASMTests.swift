@@ -147,6 +147,10 @@ struct QASMImportTests {
         let plain = try QuantumCircuit(qasm: "OPENQASM 2.0;\ninclude \"qelib1.inc\";\n"
             + body.split(separator: "\n").filter { !$0.hasPrefix("delay") }.joined(separator: "\n"), file: "plain.qasm")
         #expect(scheduled.instructions == plain.instructions)
+        // A wait called with another arity is refused, naming what it takes.
+        #expect(errorMessage {
+            _ = try QuantumCircuit(qasm: "OPENQASM 2.0;\nopaque delay(d) a;\nqreg q[2];\ndelay(1, 2) q[0];", file: "f.qasm")
+        } == "f.qasm:4:1: 'delay' (a delay) takes 1 duration and 1 qubit, received 2 and 1")
         // Only a one-qubit, one-parameter opaque named delay is a wait; another opaque is still refused.
         #expect(errorMessage {
             _ = try QuantumCircuit(qasm: "OPENQASM 2.0;\nopaque delay_x(d) a;\nqreg q[1];\ndelay_x(1) q[0];", file: "f.qasm")
