@@ -15,6 +15,9 @@ public enum CommunicationError: Error, CustomStringConvertible, LocalizedError {
     case mpi(function: String, code: Int32, message: String)
     /// Launched by an MPI launcher, but built without the `MPI` trait.
     case mpiNotCompiledIn(launcherVariable: String, value: String)
+    /// Ranks started with different options (``Distributed/agreeOnSettings(_:over:)``): each entry
+    /// names a rank and how its options differ from rank 0's.
+    case settingsDiffer([String])
 
     /// The message, with what was received and what is valid.
     public var description: String {
@@ -32,6 +35,9 @@ public enum CommunicationError: Error, CustomStringConvertible, LocalizedError {
                 + "process would do the same work alone. Rebuild with the MPI trait: "
                 + "`swift build -c release --traits MPI` (needs libopenmpi-dev or libmpich-dev; see docs/mpi.md), "
                 + "or run without mpirun"
+        case .settingsDiffer(let differences):
+            return "the ranks were started with different options: \(differences.joined(separator: "; ")). "
+                + "Start every rank with the same options (only key files, output paths, --threads and the energy options may differ)"
         }
     }
 

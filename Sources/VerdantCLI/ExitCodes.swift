@@ -143,10 +143,10 @@ extension ParallelError {
 
 extension CommunicationError {
     /// MPI, other ranks and collectives used inconsistently are runtime errors (1); an argument out
-    /// of range is bad input (2).
+    /// of range and ranks started with different options are bad input (2).
     var exitCode: Int32 {
         switch self {
-        case .invalidArgument: ExitStatus.usageError
+        case .invalidArgument, .settingsDiffer: ExitStatus.usageError
         case .mpi, .mpiNotCompiledIn, .rankFailed, .communication: ExitStatus.runtimeError
         }
     }

@@ -62,7 +62,7 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
-        let world = try traffic.world()
+        let world = try traffic.world(command: self)
         let toFile = out != nil && out != "-"
         if world.rank == 0 { try checkOutput(out, force: force, option: "--out") }
         let meter = try energy.start()

@@ -53,7 +53,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
-        let world = try traffic.world()
+        let world = try traffic.world(command: self)
         let toStdout = output == nil || output == "-"
         if world.rank == 0 { try checkOutput(output, force: force) }
         let meter = try energy.start()

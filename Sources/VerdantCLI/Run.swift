@@ -98,6 +98,7 @@ struct Run: ParsableCommand {
         // simulates alone. Every rank measures its energy, and the report adds them; rank 0 alone
         // prints and writes files.
         let world = try Distributed.world()
+        try Distributed.agreeOnSettings(rankSettings(of: self), over: world)
         let isRoot = world.rank == 0
         let meter = try energy.start()
         let circuit: QuantumCircuit

@@ -29,9 +29,21 @@ struct SecureTrafficOptions: ParsableArguments {
         }
     }
 
-    /// The world with the layers on top; a warning when the key file is readable by others.
-    func world(secureAggregation: Bool = false) throws -> any Communicator {
+    /// The world with the layers on top, once every rank has been found to run `command` with the
+    /// same options (``rankSettings(of:excluding:)``); a warning when the key file is readable by
+    /// others.
+    ///
+    /// The ranks first compare, in the clear, only whether each layer is on (which the traffic
+    /// shows anyway), so that a rank without `--encrypt-traffic` is named instead of waiting for a
+    /// handshake it never starts; then every other option, over the layers (sealed with
+    /// `--encrypt-traffic`).
+    func world(secureAggregation: Bool = false, command: any ParsableArguments) throws -> any Communicator {
         let world = try Distributed.world()
+        let layerSettings = [
+            RankSetting(name: "--encrypt-traffic", value: encryptTraffic ? "on" : "off"),
+            RankSetting(name: "--secure-aggregation", value: secureAggregation ? "on" : "off"),
+        ]
+        try Distributed.agreeOnSettings(layerSettings, over: world)
         if world.rank == 0, let clusterKey, let warning = X25519Identity.permissionWarning(forFile: clusterKey) {
             printNote("verdant: warning: \(warning)")
         }
@@ -41,6 +53,8 @@ struct SecureTrafficOptions: ParsableArguments {
             printNote("note: \(options.joined(separator: " and ")) protect\(options.count == 1 ? "s" : "") what MPI ranks send each other; "
                       + "this run has one process, so nothing is sent (start it under mpirun for several ranks)")
         }
-        return try stack.wrap(world)
+        let communicator = try stack.wrap(world)
+        try Distributed.agreeOnSettings(rankSettings(of: command), over: communicator)
+        return communicator
     }
 }

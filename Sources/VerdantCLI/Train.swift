@@ -160,7 +160,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         AtomicOutput.removeOnInterrupt()
-        let world = try traffic.world(secureAggregation: secureAggregation)
+        let world = try traffic.world(secureAggregation: secureAggregation, command: self)
         let isRoot = world.rank == 0
         if isRoot {
             try checkOutput(output, force: force)
@@ -197,4 +197,8 @@ struct Train: ParsableCommand {
         }
         try energy.publish(report)
     }
+}
+
+extension Train: CustomOptionNames {
+    static let customOptionNames = ["reportPath": "--report"]
 }

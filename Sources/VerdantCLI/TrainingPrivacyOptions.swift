@@ -141,3 +141,14 @@ struct CheckpointOptions: ParsableArguments {
                                   allowPlain: allowPlain)
     }
 }
+
+extension DifferentialPrivacyOptions: CustomOptionNames {
+    static let customOptionNames = ["epsilon": "--dp-epsilon", "delta": "--dp-delta", "seed": "--dp-seed", "noise": "--dp-noise"]
+}
+
+extension CheckpointOptions: CustomOptionNames {
+    static let customOptionNames = [
+        "directory": "--checkpoint", "every": "--checkpoint-every", "keyFile": "--checkpoint-key-file",
+        "allowPlain": "--allow-plain-checkpoint",
+    ]
+}

@@ -30,6 +30,7 @@ struct ExitCodeTests {
         #expect(code(CommunicationError.communication("lost")) == 1)
         #expect(code(CommunicationError.rankFailed(rank: 1, message: "gone")) == 1)
         #expect(code(CommunicationError.invalidArgument("bad")) == 2)
+        #expect(code(CommunicationError.settingsDiffer(["rank 1 has --epochs 5 (rank 0: 3)"])) == 2)
         #expect(code(ParallelError.file(path: "f", reason: "unreadable")) == 1)
         #expect(code(ParallelError.invalidArgument("bad")) == 2)
         // A task that failed on bad data is still bad input, and reads as the data's own message.

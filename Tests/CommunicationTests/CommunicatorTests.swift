@@ -111,3 +111,31 @@ struct WorldTests {
         }
     }
 }
+
+@Suite("ranks agree on their options")
+struct SettingsAgreementTests {
+    static let base = [RankSetting(name: "--epochs", value: "3"), RankSetting(name: "--encrypt-traffic", value: "on")]
+
+    @Test("equal settings pass on 1, 2 and 3 ranks", arguments: [1, 2, 3])
+    func equal(ranks: Int) throws {
+        let results = try LocalCommunicator.run(ranks: ranks) { comm -> Bool in
+            try Distributed.agreeOnSettings(Self.base, over: comm)
+            return true
+        }
+        #expect(results == Array(repeating: true, count: ranks))
+    }
+
+    @Test("every rank names each rank that differs from rank 0, and how")
+    func differ() throws {
+        let messages = try LocalCommunicator.run(ranks: 3) { comm -> String in
+            var settings = Self.base
+            if comm.rank == 1 { settings[0].value = "5" }
+            if comm.rank == 2 { settings = [settings[0], RankSetting(name: "--dp-epsilon", value: "1")] }
+            return thrownMessage { try Distributed.agreeOnSettings(settings, over: comm) } ?? "no error"
+        }
+        let message = "the ranks were started with different options: rank 1 has --epochs 5 (rank 0: 3); "
+            + "rank 2 has --dp-epsilon 1 (rank 0 has no such option), no --encrypt-traffic option (rank 0: on). "
+            + "Start every rank with the same options (only key files, output paths, --threads and the energy options may differ)"
+        #expect(messages == [message, message, message])
+    }
+}

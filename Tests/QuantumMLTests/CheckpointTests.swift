@@ -45,6 +45,22 @@ private func checkpointFiles(_ folder: String) throws -> [String] {
 
 @Suite("Checkpoints: resume bit for bit, refuse damaged and foreign checkpoints")
 struct CheckpointTests {
+    @Test("a folder the store made is removed when the run fails before its first checkpoint; never one with files or made before")
+    func unusedFolder() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("made")
+        let store = CheckpointStore(directory: path, recipients: [], keys: InputKeys(), rank: nil)
+        #expect(try store.prepare() == true)
+        #expect(try store.prepare() == false, "the second call finds the folder")
+        store.removeFolderIfUnused()
+        #expect(!FileManager.default.fileExists(atPath: path))
+        // A folder that holds anything (a checkpoint, another rank's file) stays.
+        #expect(try store.prepare() == true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: (path as NSString).appendingPathComponent("checkpoint-000000000001-rank1.json")))
+        store.removeFolderIfUnused()
+        #expect(FileManager.default.fileExists(atPath: path))
+    }
+
     @Test("resumed from the saved state of every step (through JSON), the trainer ends exactly as without the interruption")
     func resumeFromEveryStep() throws {
         let data = try dpData()

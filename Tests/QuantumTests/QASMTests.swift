@@ -262,7 +262,14 @@ struct QASMImportTests {
         ("OPENQASM 2.0;\nqreg q[99999999999999999999];", "bell.qasm:2:8: integer '99999999999999999999' is too large (the largest is 9223372036854775807)"),
         ("OPENQASM 2.0;\ngate g a { reset a; }", "bell.qasm:2:12: 'reset' cannot appear in the body of gate 'g': a gate body holds only gate calls and barriers (OpenQASM 2 gates are unitary)"),
         ("OPENQASM 2.0;\ngate g a { U(0,0,0) a; g a; }", "bell.qasm:2:24: gate 'g' calls itself: OpenQASM 2 gates cannot be recursive (a body may call only gates defined before it)"),
-        ("OPENQASM 2.0;\ngate g(sin) a { U(sin,0,0) a; }", "bell.qasm:2:8: 'sin' cannot name a parameter of gate 'g': it is built into the language (pi, sin, cos, tan, exp, ln, sqrt)"),
+        ("OPENQASM 2.0;\ngate g(sin) a { U(sin,0,0) a; }", "bell.qasm:2:8: 'sin' cannot be a parameter name of gate 'g': it is a reserved word of OpenQASM 2 (OPENQASM, barrier, cos, creg, exp, gate, if, include, ln, measure, opaque, pi, qreg, reset, sin, sqrt, tan)"),
+        // Names and numbers Qiskit's reader refuses (qiskit.qasm2.loads, checked on this machine).
+        ("OPENQASM 2.0;\nqreg gate[1];", "bell.qasm:2:6: 'gate' cannot be a register name: it is a reserved word of OpenQASM 2 (OPENQASM, barrier, cos, creg, exp, gate, if, include, ln, measure, opaque, pi, qreg, reset, sin, sqrt, tan)"),
+        ("OPENQASM 2.0;\ncreg pi[2];", "bell.qasm:2:6: 'pi' cannot be a register name: it is a reserved word of OpenQASM 2 (OPENQASM, barrier, cos, creg, exp, gate, if, include, ln, measure, opaque, pi, qreg, reset, sin, sqrt, tan)"),
+        ("OPENQASM 2.0;\ngate g a, measure { }", "bell.qasm:2:11: 'measure' cannot be a qubit name of gate 'g': it is a reserved word of OpenQASM 2 (OPENQASM, barrier, cos, creg, exp, gate, if, include, ln, measure, opaque, pi, qreg, reset, sin, sqrt, tan)"),
+        ("OPENQASM 2.0;\ngate sqrt a { }", "bell.qasm:2:6: 'sqrt' cannot be a gate name: it is a reserved word of OpenQASM 2 (OPENQASM, barrier, cos, creg, exp, gate, if, include, ln, measure, opaque, pi, qreg, reset, sin, sqrt, tan)"),
+        ("OPENQASM 2.0;\nqreg q[1];\nU(007,0,0) q[0];", "bell.qasm:3:3: integer '007' has a leading zero, which OpenQASM 2 does not allow: write 7"),
+        ("OPENQASM 2.0;\nqreg q[00];", "bell.qasm:2:8: integer '00' has a leading zero, which OpenQASM 2 does not allow: write 0"),
     ]
 
     @Test("every error names the file, line and column, what was found and what is valid",
@@ -271,6 +278,14 @@ struct QASMImportTests {
         let (text, expected) = QASMImportTests.errorCases[index]
         let message = errorMessage { _ = try QuantumCircuit(qasm: text, file: "bell.qasm", directory: "/nonexistent") }
         #expect(message == expected)
+    }
+
+    @Test("reals and exponents may have leading zeros, as Qiskit reads them; 0 is an integer")
+    func leadingZerosOfReals() throws {
+        let circuit = try QuantumCircuit(qasm: "OPENQASM 2.0;\nqreg q[1];\nU(00.5,0e007,0) q[0];\nU(0,1e-007,0) q[0];")
+        #expect(circuit.instructions.count == 2)
+        let reference = try QuantumCircuit(qasm: "OPENQASM 2.0;\nqreg q[1];\nU(0.5,0,0) q[0];\nU(0,1e-7,0) q[0];")
+        #expect(circuit.instructions.map(\.gate) == reference.instructions.map(\.gate))
     }
 
     @Test("deep or long expressions fail cleanly instead of exhausting the stack")

@@ -153,6 +153,12 @@ struct Lexer {
             guard let value = Double(text) else { throw error("malformed number '\(text)'", at: position) }
             return Token(kind: .real(value), position: position)
         }
+        // OpenQASM 2's integers are 0 or start with 1–9 (Qiskit's reader refuses `007` too); reals may.
+        if text.count > 1, text.first == "0" {
+            let digits = String(text.drop(while: { $0 == "0" }))
+            throw error("integer '\(text)' has a leading zero, which OpenQASM 2 does not allow: write \(digits.isEmpty ? "0" : digits)",
+                        at: position)
+        }
         guard let value = Int(text) else {
             throw error("integer '\(text)' is too large (the largest is \(Int.max))", at: position)
         }

@@ -164,6 +164,21 @@ struct QASMParser {
         return (name, t.position)
     }
 
+    /// The words the language reserves — its keywords, `pi` and the functions — which no register,
+    /// gate, parameter or gate qubit may take as its name (Qiskit's reader refuses them too).
+    static let reservedWords = Set(["OPENQASM", "include", "qreg", "creg", "gate", "opaque", "barrier", "measure", "reset", "if", "pi"])
+        .union(functions)
+
+    /// The name a declaration introduces: an identifier that is not a reserved word.
+    mutating func expectNewName(_ what: String) throws -> (String, SourcePosition) {
+        let (name, position) = try expectIdentifier(what)
+        if Self.reservedWords.contains(name) {
+            throw error("'\(name)' cannot be \(what): it is a reserved word of OpenQASM 2 (\(Self.reservedWords.sorted().joined(separator: ", ")))",
+                        at: position)
+        }
+        return (name, position)
+    }
+
     mutating func expectInteger(_ what: String) throws -> Int {
         let t = next()
         guard case .integer(let value) = t.kind else { throw error("expected \(what) (an integer), found \(t.text)", at: t.position) }
@@ -295,7 +310,7 @@ struct QASMParser {
     mutating func parseRegister() throws {
         let keyword = next()
         let isQuantum = keyword.kind == .identifier("qreg")
-        let (name, position) = try expectIdentifier("a register name")
+        let (name, position) = try expectNewName("a register name")
         try expectSymbol("[", "after the register name")
         let sizeToken = current
         let size = try expectInteger("the register size")
@@ -305,6 +320,8 @@ struct QASMParser {
         if let previous = quantum[name] ?? classical[name] {
             throw error("register '\(name)' is already declared on line \(previous.line)", at: position)
         }
+        // A register may share its name with a gate (`qreg s[1];`): Qiskit's reader refuses that,
+        // but nothing in the file is ambiguous, so Verdant reads it.
         if isQuantum {
             guard circuit.numQubits + size <= 1 << 20 else {
                 throw error("register '\(name)' with \(size) qubits is too large", at: sizeToken.position)

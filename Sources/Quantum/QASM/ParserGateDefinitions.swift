@@ -5,25 +5,20 @@ import Foundation
 extension QASMParser {
     mutating func parseGateDefinition(opaque: Bool) throws {
         _ = next()
-        let (name, position) = try expectIdentifier("a gate name")
+        let (name, position) = try expectNewName("a gate name")
         var parameters: [String] = []
         if isSymbol("(") {
             _ = next()
             if !isSymbol(")") {
                 repeat {
-                    let (parameter, parameterPosition) = try expectIdentifier("a parameter name")
-                    if parameter == "pi" || QASMParser.functions.contains(parameter) {
-                        throw error("'\(parameter)' cannot name a parameter of gate '\(name)': it is built into the language "
-                                    + "(pi, sin, cos, tan, exp, ln, sqrt)", at: parameterPosition)
-                    }
-                    parameters.append(parameter)
+                    parameters.append(try expectNewName("a parameter name of gate '\(name)'").0)
                 } while try consumeComma()
             }
             try expectSymbol(")", "after the gate's parameters")
         }
         var qubits: [String] = []
         repeat {
-            qubits.append(try expectIdentifier("a qubit name").0)
+            qubits.append(try expectNewName("a qubit name of gate '\(name)'").0)
         } while try consumeComma()
         if let repeated = firstDuplicate(parameters) {
             throw error("gate '\(name)' declares parameter '\(repeated)' twice", at: position)

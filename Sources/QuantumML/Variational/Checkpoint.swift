@@ -248,15 +248,19 @@ struct CheckpointStore {
 
     /// Makes the folder (mode 0700) when it is missing, and removes the temporary files that a
     /// killed writer of this store's checkpoints left behind.
-    func prepare() throws {
+    /// - Returns: whether this call made the folder (see ``removeFolderIfUnused()``).
+    @discardableResult
+    func prepare() throws -> Bool {
         var isDirectory: ObjCBool = false
+        var made = false
         if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
                                                         attributes: [.posixPermissions: 0o700])
+                made = true
             } catch {
                 // Ranks that share the folder make it at the same time: one of them wins.
-                guard !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue else { return }
+                guard !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue else { return false }
                 throw CheckpointError.folder(path: directory, reason: "cannot be made (\(error.localizedDescription)); its parent folder must exist")
             }
         } else if !isDirectory.boolValue {
@@ -270,6 +274,14 @@ struct CheckpointStore {
             && (rank == nil ? !name.contains("-rank") : name.contains(suffix + ".")) {
             try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
         }
+        return made
+    }
+
+    /// Removes the folder when it is empty: for a run that failed before its first checkpoint, in
+    /// a folder that ``prepare()`` made (a failed run leaves nothing behind). `rmdir` removes only
+    /// an empty folder, so a checkpoint written by now, or another rank's, is never touched.
+    func removeFolderIfUnused() {
+        _ = rmdir(directory)
     }
 
     /// Writes a checkpoint atomically and durably (`AtomicOutput`, Privacy's face of VerdantCommon's

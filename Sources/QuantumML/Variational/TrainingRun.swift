@@ -98,12 +98,15 @@ enum TrainingRun {
 
         // The folder checkpoints go to: made if missing; a new run refuses one that holds checkpoints.
         var store: CheckpointStore? = nil
+        // Whether this rank made the folder: a run that fails before its first checkpoint removes it.
+        var madeFolder = false
         if let checkpoints {
             let candidate = CheckpointStore(directory: checkpoints.directory, recipients: checkpoints.recipients, keys: checkpoints.keys,
                                             rank: ownRank)
+            defer { if madeFolder, store == nil { candidate.removeFolderIfUnused() } }
             try agree(communicator) {
                 guard communicator.rank == 0 || ownRank != nil else { return }
-                try candidate.prepare()
+                madeFolder = try candidate.prepare()
                 if checkpoints.resumeFrom.map({ standardized($0) != standardized(checkpoints.directory) }) ?? true,
                    let existing = try CheckpointStore.files(in: checkpoints.directory, rank: ownRank).last {
                     throw CheckpointError.occupied(directory: checkpoints.directory, file: existing.name)
@@ -121,7 +124,13 @@ enum TrainingRun {
                 }
             }
         }
-        let result = try trainer.run(samples, validation: validation, from: state, checkpointEvery: checkpoints?.everySteps, checkpoint: save)
+        let result: TrainerResult
+        do {
+            result = try trainer.run(samples, validation: validation, from: state, checkpointEvery: checkpoints?.everySteps, checkpoint: save)
+        } catch {
+            if madeFolder { store?.removeFolderIfUnused() }
+            throw error
+        }
         return TrainingRunOutcome(result: result, plan: plan, earlierSeconds: earlierSeconds)
     }
 

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import VerdantCLI
+import Verdant
+
+/// `rankSettings(of:)`: the options ranks compare before they work together (RankAgreement.swift).
+@Suite("options the ranks compare")
+struct RankAgreementTests {
+    /// Every long option named in `help`.
+    private func longOptions(_ help: String) -> Set<String> {
+        var names: Set<String> = []
+        var index = help.startIndex
+        while let range = help.range(of: "--", range: index..<help.endIndex) {
+            let name = help[range.lowerBound...].prefix { $0 == "-" || $0.isLetter || $0.isNumber }
+            names.insert(String(name))
+            index = range.upperBound
+        }
+        return names
+    }
+
+    @Test("every setting is named as the command's help names it, and rank-local options are left out",
+          arguments: [Train.self, Predict.self, KernelCommand.self, Run.self] as [any ParsableCommand.Type])
+    func names(command: any ParsableCommand.Type) throws {
+        let arguments: [String] = switch command {
+        case is Train.Type: ["--data", "builtin:iris", "-o", "m.model"]
+        case is Predict.Type: ["--model", "m.model", "--data", "builtin:iris"]
+        case is KernelCommand.Type: ["--data", "builtin:iris"]
+        default: ["circuit.qasm"]
+        }
+        let settings = rankSettings(of: try command.parse(arguments))
+        let help = longOptions(command.helpMessage(columns: 400))
+        #expect(settings.count >= 8)
+        for setting in settings {
+            let named = setting.name.hasPrefix("<") ? command.helpMessage(columns: 400).contains(setting.name) : help.contains(setting.name)
+            #expect(named, "\(command): \(setting.name) is not an option of the command")
+        }
+        if command == Run.self { #expect(settings.first?.name == "<file>" && settings.first?.value == "circuit.qasm") }
+        let names = settings.map(\.name)
+        #expect(Set(names).count == names.count, "\(command): a name appears twice")
+        for local in ["--output", "--threads", "--identity", "--cluster-key", "--json", "--force", "--report", "--out", "--energy-summary"] {
+            #expect(!names.contains(local), "\(command): \(local) may differ between ranks")
+        }
+    }
+
+    @Test("a changed option, flag, group option or custom-named option changes the settings; a rank-local one does not")
+    func changes() throws {
+        let base = ["--data", "builtin:iris", "--model", "vqc", "-o", "m.model"]
+        let settings = rankSettings(of: try Train.parse(base))
+        func value(_ name: String, _ extra: [String]) throws -> String? {
+            rankSettings(of: try Train.parse(base + extra)).first { $0.name == name }?.value
+        }
+        #expect(settings.first { $0.name == "--epochs" }?.value == "20")
+        #expect(try value("--epochs", ["--epochs", "5"]) == "5")
+        #expect(settings.first { $0.name == "--encrypt-traffic" }?.value == "off")
+        #expect(try value("--encrypt-traffic", ["--encrypt-traffic", "--cluster-key", "c.key"]) == "on")
+        #expect(settings.first { $0.name == "--dp-seed" }?.value == "(not given)")
+        let dp = ["--noise-multiplier", "1.1", "--dp-delta", "1e-5", "--feature-bounds", "4:8,2:4.5,1:7,0:2.6", "--dp-seed", "9"]
+        #expect(try value("--dp-seed", dp) == "9")
+        #expect(try value("--dp-delta", dp) == "1e-05")
+        #expect(try value("--seed", dp) == "7")
+        #expect(try value("--depolarizing", ["--depolarizing", "1e-3"]) == "1e-3")
+        #expect(try value("--checkpoint", ["--checkpoint", "ck"]) == "ck")
+        #expect(rankSettings(of: try Train.parse(base + ["--threads", "1", "--force", "-i", "a.key"])) == settings)
+    }
+}
