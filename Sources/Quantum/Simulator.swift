@@ -269,6 +269,11 @@ public struct CompiledCircuit: Sendable {
     /// The number of kernel calls after fusion.
     public var kernelCount: Int { plan.kernelCount }
 
+    /// Whether every measurement is final and nothing is reset or conditioned, so that shots are
+    /// drawn from one final state; then ``execution`` is the same as that of the circuit without
+    /// its measurements.
+    public var samplesFromFinalState: Bool { plan.samplesFromFinalState }
+
     /// What fusion and cache blocking make of the circuit in the simulator's precision.
     public var execution: ExecutionSummary {
         let blockQubits = simulator.blockQubits ?? (simulator.precision == .double

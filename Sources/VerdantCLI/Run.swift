@@ -161,7 +161,26 @@ struct Run: ParsableCommand {
         }
         var lines: [String] = []
         var seconds = 0.0
-        let execution = try simulator.compile(simulated.removingFinalMeasurements()).execution
+        // Each circuit is compiled (validated, fused, scheduled) once. The counts run's plan has the
+        // same kernels as the circuit without its measurements when they are all final, so it gives
+        // the summary then (SimulatorTests, "one compile per run", checks that the summaries agree).
+        let countsCompiled = measures ? try simulator.compile(simulated) : nil
+        // Without counts `simulated` is `circuit` (idle qubits are dropped only for counts).
+        var unitaryCompiled: CompiledCircuit?
+        func compiledUnitary() throws -> CompiledCircuit {
+            if let unitaryCompiled { return unitaryCompiled }
+            let compiled = try simulator.compile(circuit.removingFinalMeasurements())
+            unitaryCompiled = compiled
+            return compiled
+        }
+        let execution: ExecutionSummary
+        if let countsCompiled, countsCompiled.samplesFromFinalState {
+            execution = countsCompiled.execution
+        } else if !measures {
+            execution = try compiledUnitary().execution
+        } else {
+            execution = try simulator.compile(simulated.removingFinalMeasurements()).execution
+        }
         members.append(("execution", Run.json(execution)))
         if verbose && isRoot { printNote("fusion: \(execution)") }
         var distribution: [(String, DistributionStatistics?)] = []
@@ -175,8 +194,7 @@ struct Run: ParsableCommand {
         // With both counts and --expectation, one simulation gives both (set when it ran).
         var observedValues: [Double]?
 
-        if measures {
-            let compiled = try simulator.compile(simulated)
+        if measures, let compiled = countsCompiled {
             let outcome: DistributedRunResult?
             if observables.isEmpty {
                 outcome = try compiled.run(shots: shots, seed: seed, memory: memory, on: world, distribution: distribute)
@@ -226,8 +244,7 @@ struct Run: ParsableCommand {
                 let result: DistributedExpectationResult?
                 do {
                     // A reset before a qubit is used is dropped; any other reset makes the simulator refuse.
-                    result = try simulator.compile(circuit.removingFinalMeasurements()).expectations(observables, on: world,
-                                                                                                       distribution: distribute)
+                    result = try compiledUnitary().expectations(observables, on: world, distribution: distribute)
                 } catch QuantumError.invalidState {
                     throw CLIError.usage(notUnitaryForExpectation)
                 }
@@ -261,7 +278,7 @@ struct Run: ParsableCommand {
             var stateMembers: [(String, JSON)] = []
             do {
                 // A reset before a qubit is used is dropped; any other reset makes the simulator refuse.
-                let compiled = try simulator.compile(unitary)
+                let compiled = try compiledUnitary()
                 switch precision {
                 case .double:
                     let result = try compiled.statevector(on: world, distribution: distribute, as: Double.self)

@@ -5,6 +5,37 @@ import _TestSupport
 
 @Suite("Simulator")
 struct SimulatorTests {
+    @Test("one compile per run: with only final measurements the summary equals the unmeasured circuit's, and a mid-circuit one is told apart")
+    func summaryWithFinalMeasurements() throws {
+        var circuits: [(String, QuantumCircuit)] = try QiskitCircuit.all().map { ($0.name, try $0.load()) }
+        for n in [6, 12] {
+            circuits.append(("qft-ucx", QuantumBenchmark.transpiledQFT(numQubits: n, basis: .uCX)))
+            circuits.append(("qft-rzsx", QuantumBenchmark.transpiledQFT(numQubits: n, basis: .rzSXCX)))
+            circuits.append(("random", QuantumCircuit.randomLayers(numQubits: n, depth: 20, seed: 2026)))
+            circuits.append(("qaoa", QuantumBenchmark.qaoaRing(numQubits: n, gammas: [0.3, 0.7, 1.1], betas: [0.2, 0.5, 0.9])))
+        }
+        var compared = 0
+        for (name, circuit) in circuits {
+            var measured = circuit
+            if !circuit.instructions.contains(where: { $0.operation == .measure }) { measured.measureAll() }
+            for precision in [Precision.double, .single] {
+                let simulator = Simulator(precision: precision)
+                let full = try simulator.compile(measured)
+                guard full.samplesFromFinalState else { continue }
+                let unmeasured = try simulator.compile(measured.removingFinalMeasurements())
+                #expect(String(describing: full.execution) == String(describing: unmeasured.execution), "\(name), \(precision)")
+                compared += 1
+            }
+        }
+        #expect(compared >= 100)
+        var midCircuit = QuantumCircuit(numQubits: 2, numClbits: 2)
+        midCircuit.h(0)
+        midCircuit.measure(0, 0)
+        midCircuit.cx(0, 1)
+        midCircuit.measure(1, 1)
+        #expect(try !Simulator().compile(midCircuit).samplesFromFinalState)
+    }
+
     @Test("matrix(circuit) == simulate(circuit) for random circuits (Double and Float, fused and not)",
           arguments: [2, 3, 4, 5, 6])
     func randomCircuits(qubits n: Int) throws {
