@@ -196,12 +196,7 @@ public struct RawKey: Sendable {
     /// - Parameter path: The file.
     /// - Throws: `PrivacyError.io` when unreadable, `.invalidKeyFile` when it is neither form.
     public init(contentsOfFile path: String) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw PrivacyError.io(path: path, operation: "read", reason: KeyText.reason(error, path: path))
-        }
+        let data = try SealedFile.readWhole(path)
         if data.count == 32 {
             key = SymmetricKey(data: data)
             return
@@ -292,12 +287,7 @@ enum KeyText {
 
     /// The non-blank, non-comment lines of a file with their 1-based line numbers.
     static func lines(_ path: String) throws -> [(Int, String)] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw PrivacyError.io(path: path, operation: "read", reason: reason(error, path: path))
-        }
+        let data = try SealedFile.readWhole(path)
         guard let text = String(data: data, encoding: .utf8) else {
             throw PrivacyError.invalidIdentity(location: path, reason: "it is not UTF-8 text")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -155,14 +156,24 @@ public enum SealedFile {
 
     private static func contents(atPath path: String, expecting contentType: String?, options: OpenOptions, keysGiven: Bool,
                                  identities: (SealedHeader) throws -> [Identity]) throws -> Data {
-        if isSealed(atPath: path) {
-            return try open(atPath: path, expecting: contentType, options: options, identities: identities)
-        }
+        let descriptor = try openForReading(path)
+        defer { close(descriptor) }
         let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw PrivacyError.io(path: path, operation: "read", reason: KeyText.reason(error, path: path))
+        if lseek(descriptor, 0, SEEK_CUR) >= 0 {
+            // A regular file: a sealed one is opened as it is read, never held whole as ciphertext.
+            if isSealed(atPath: path) {
+                return try open(atPath: path, expecting: contentType, options: options, identities: identities)
+            }
+            data = try readToEnd(descriptor, path: path)
+        } else {
+            // A pipe or device (`--data <(…)`): it cannot be read twice, so it is read whole, then
+            // opened in memory when it starts with the magic.
+            data = try readToEnd(descriptor, path: path)
+            if isSealed(data) {
+                let reader = try SealedReader(from: .data(data), options: options, name: path, identities: identities)
+                try check(reader.header, expecting: contentType, name: path)
+                return try reader.readToEnd()
+            }
         }
         if let why = options.plaintext.refusal(path: path, keysGiven: keysGiven) {
             throw PrivacyError.unsealedInput(source: path, firstBytes: Array(data.prefix(8)), why: why)
@@ -233,20 +244,28 @@ public enum SealedFile {
 
     /// Opens `path` for reading, with a clear error.
     static func openForReading(_ path: String) throws -> Int32 {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw PrivacyError.io(path: path, operation: "read", reason: "it is a directory")
+        do {
+            return try UserFile.open(path)
+        } catch {
+            throw PrivacyError.io(path: path, operation: "read", reason: error.reason)
         }
-        let descriptor = posixOpen(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            let reason = errno == ENOENT ? "no such file" : String(cString: strerror(errno))
-            throw PrivacyError.io(path: path, operation: "read", reason: reason)
-        }
-        return descriptor
     }
-}
 
-/// `open(2)`, out of reach of `SealedFile.open`'s name.
-private func posixOpen(_ path: String, _ flags: Int32) -> Int32 {
-    open(path, flags)
+    /// The rest of `descriptor`'s bytes (a file the user named, read by `contents(atPath:…)`).
+    static func readToEnd(_ descriptor: Int32, path: String) throws -> Data {
+        do {
+            return try UserFile.read(descriptor: descriptor)
+        } catch {
+            throw PrivacyError.io(path: path, operation: "read", reason: error.reason)
+        }
+    }
+
+    /// A whole file the user named: a key, an identity or a passphrase file (pipes included).
+    static func readWhole(_ path: String) throws -> Data {
+        do {
+            return try UserFile.read(path)
+        } catch {
+            throw PrivacyError.io(path: path, operation: "read", reason: error.reason)
+        }
+    }
 }

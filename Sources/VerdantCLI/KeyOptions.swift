@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Verdant
+import VerdantCommon
 
 /// Who a sealed output is for: `-r`, `-R`, `--passphrase`, `--key-file` (shared by `seal` and any
 /// command that writes sealed outputs, e.g. `train` and `predict`).
@@ -162,10 +163,9 @@ enum Passphrase {
         if let file {
             let data: Data
             do {
-                data = try Data(contentsOf: URL(fileURLWithPath: file))
+                data = try UserFile.read(file)
             } catch {
-                throw CLIError.usage("--passphrase-file: cannot read '\(file)'"
-                                     + (FileManager.default.fileExists(atPath: file) ? "" : ": no such file"))
+                throw CLIError.usage("--passphrase-file: cannot read '\(file)': \(error.reason)")
             }
             return try firstLine(Array(data.prefix(maximumBytes)), from: "--passphrase-file: '\(file)'")
         }

@@ -33,6 +33,18 @@ struct FilesAndFuzzTests {
             try SealedFile.open(atPath: folder.url.path, with: [])
         }
         #expect(folder.names == ["data.sealed", "plain.csv"])
+        // Through a pipe (`--data <(…)`), which cannot be read twice: plain, sealed, and refused.
+        let sealed = try Data(contentsOf: folder.url.appendingPathComponent("data.sealed"))
+        #expect(try withPipe(containing: csv) { try SealedFile.contents(atPath: $0, identities: []) } == csv)
+        #expect(try withPipe(containing: sealed) {
+            try SealedFile.contents(atPath: $0, identities: [.x25519(TestKeys.identity)], expecting: "dataset/csv")
+        } == csv)
+        #expect(throws: PrivacyError.self) {
+            try withPipe(containing: sealed) { try SealedFile.contents(atPath: $0, identities: [.x25519(TestKeys.identity)], expecting: "model/verdant") }
+        }
+        #expect(try withPipe(containing: Data("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n".utf8)) {
+            try RawKey(contentsOfFile: $0)
+        }.bytes.count == 32)
     }
 
     @Test("atomic output: nothing appears on failure, existing files are kept unless overwrite, no temporary file is left")

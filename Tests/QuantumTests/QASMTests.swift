@@ -280,6 +280,16 @@ struct QASMImportTests {
         #expect(message == expected)
     }
 
+    @Test("a file from a pipe (`verdant run <(…)`) or an empty device is read like any other")
+    func pipesAndDevices() throws {
+        let text = "OPENQASM 2.0;\nqreg q[1];\nU(0.5,0,0) q[0];\n"
+        let circuit = try withPipe(containing: Data(text.utf8)) { try QuantumCircuit(qasmFile: $0) }
+        #expect(circuit.instructions.map(\.gate) == (try QuantumCircuit(qasm: text)).instructions.map(\.gate))
+        #expect(errorMessage { _ = try QuantumCircuit(qasmFile: "/dev/null") }
+            == "/dev/null:1:1: expected the header 'OPENQASM 2.0;', found the end of the file")
+        #expect(errorMessage { _ = try QuantumCircuit(qasmFile: "/") } == "cannot read '/': it is a directory")
+    }
+
     @Test("reals and exponents may have leading zeros, as Qiskit reads them; 0 is an integer")
     func leadingZerosOfReals() throws {
         let circuit = try QuantumCircuit(qasm: "OPENQASM 2.0;\nqreg q[1];\nU(00.5,0e007,0) q[0];\nU(0,1e-007,0) q[0];")

@@ -258,3 +258,20 @@ final class SmallFileSystem {
         try? FileManager.default.removeItem(atPath: folder)
     }
 }
+
+@Suite("UserFile: whole files the user names, pipes included")
+struct UserFileTests {
+    @Test("a regular file, a pipe, an empty device; a missing file and a directory are named as such")
+    func reads() throws {
+        let folder = try TemporaryFolder()
+        let bytes = Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        try bytes.write(to: folder.url.appendingPathComponent("big"))
+        #expect(try UserFile.read(folder.path("big")) == bytes)
+        let small = Data("through a pipe\n".utf8)
+        #expect(try withPipe(containing: small) { try UserFile.read($0) } == small)
+        #expect(try UserFile.read("/dev/null") == Data())
+        #expect(throws: UserFileError(reason: "no such file")) { try UserFile.read(folder.path("missing")) }
+        #expect(throws: UserFileError(reason: "no such file")) { try UserFile.read(folder.path("big/below")) }
+        #expect(throws: UserFileError(reason: "it is a directory")) { try UserFile.read(folder.url.path) }
+    }
+}

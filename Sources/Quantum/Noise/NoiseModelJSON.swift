@@ -49,9 +49,11 @@ extension NoiseModel {
     /// - Parameter path: the file.
     /// - Throws: ``QuantumError/fileUnreadable(path:reason:)`` and the errors of ``init(aerJSON:source:)``.
     public init(aerJSONFile path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a regular file" : "no such file"
-            throw QuantumError.fileUnreadable(path: path, reason: reason)
+        let data: Data
+        do {
+            data = try UserFile.read(path)
+        } catch {
+            throw QuantumError.fileUnreadable(path: path, reason: error.reason)
         }
         try self.init(aerJSON: data, source: path)
     }

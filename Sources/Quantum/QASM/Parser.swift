@@ -1,4 +1,5 @@
 import Foundation
+import VerdantCommon
 
 /// An angle expression as written in OpenQASM; evaluated when a gate is applied.
 indirect enum QASMExpression: Sendable {
@@ -95,13 +96,11 @@ extension QuantumCircuit {
 }
 
 func readQASMFile(_ path: String) throws -> String {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw QuantumError.fileUnreadable(path: path, reason: "no such file")
-    }
-    guard !isDirectory.boolValue else { throw QuantumError.fileUnreadable(path: path, reason: "it is a directory") }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw QuantumError.fileUnreadable(path: path, reason: "permission denied or unreadable")
+    let data: Data
+    do {
+        data = try UserFile.read(path)
+    } catch {
+        throw QuantumError.fileUnreadable(path: path, reason: error.reason)
     }
     guard let text = String(data: data, encoding: .utf8) else {
         throw QuantumError.fileUnreadable(path: path, reason: "it is not UTF-8 text")
