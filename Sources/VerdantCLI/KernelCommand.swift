@@ -64,12 +64,17 @@ struct KernelCommand: ParsableCommand {
         AtomicOutput.removeOnInterrupt()
         let world = try traffic.world(command: self)
         let toFile = out != nil && out != "-"
-        if world.rank == 0 { try checkOutput(out, force: force, option: "--out") }
+        if world.rank == 0 {
+            try checkOutput(out, force: force, option: "--out")
+            try checkDistinctFiles(outputs: [("--out", out), ("--energy-report", energy.energyReport), ("--write-noise", noise.model.writeNoise)],
+                                   inputs: [("--data", data), ("--test", test), ("--noise", noise.model.noise)] + keys.inputFiles)
+        }
         let meter = try energy.start()
         let jobKeys = try keys.resolve()
         var job = KernelJob(data: try dataSource(data))
         job.test = try test.map { try dataSource($0, option: "--test") }
-        job.noise = try noise.settings()
+        job.noise = try noise.settings(force: force)
+        if world.rank == 0 { MLNoiseOptions.noteKernelReadout(job.noise) }
         job.labelColumn = label
         job.featureMap = try featureMapOptions.choice(default: .zz) ?? FeatureMapChoice(.zz)
         job.scale = Scaler.Kind(rawValue: scale) ?? .minmax
@@ -84,6 +89,7 @@ struct KernelCommand: ParsableCommand {
         bar?.finish()
         let report = try energy.stop(meter, label: "verdant kernel", over: world)
         guard world.rank == 0 else { return }
+        try noise.model.write(job.noise?.model, force: force)
         if let out, toFile {
             try result.write(toPath: out)
         } else {

@@ -303,8 +303,6 @@ enum StreamEnds {
     /// Refuses an output path that is the input file itself.
     static func checkDistinct(input: String?, output: String?) throws {
         guard let input, let output, input != "-", output != "-" else { return }
-        let a = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path
-        let b = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
-        if a == b { throw CLIError.usage("the output '\(output)' is the input file; choose another -o") }
+        if sameFile(input, output) { throw CLIError.usage("the output '\(output)' is the input file; choose another -o") }
     }
 }

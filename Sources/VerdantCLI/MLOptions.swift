@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VerdantCommon
 import Verdant
 
 /// Keys of a job that reads sealed inputs and may write sealed outputs (`train`, `predict`,
@@ -46,6 +47,12 @@ struct JobKeyOptions: ParsableArguments {
     func validate() throws {
         guard (10...22).contains(workFactor) else { throw ValidationError("--work-factor must be in 10...22, received \(workFactor)") }
         guard (1...30).contains(maxWorkFactor) else { throw ValidationError("--max-work-factor must be in 1...30, received \(maxWorkFactor)") }
+    }
+
+    /// The key files the options read, for ``checkDistinctFiles(outputs:inputs:)``.
+    var inputFiles: [(option: String, path: String?)] {
+        identityFiles.map { ("-i", $0) } + recipientFiles.map { ("-R", $0) } + keyFiles.map { ("--key-file", $0) }
+            + [("--passphrase-file", passphraseFile)]
     }
 
     /// Whether the outputs are sealed.
@@ -146,11 +153,45 @@ func checkOutput(_ path: String?, force: Bool, option: String = "-o") throws {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
         if isDirectory.boolValue { throw CLIError.usage("\(option) '\(path)' is a directory; give a file name") }
+        if let kind = AtomicFile.specialKind(atPath: path) {
+            throw CLIError.usage("\(option) '\(path)': \(AtomicFileError.notAFile(path: path, kind: kind).reason)")
+        }
         if !force { throw CLIError.usage("\(option) '\(path)' exists; use --force to replace it") }
     }
     let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
     guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder) else {
         throw CLIError.usage("\(option) '\(path)': the folder '\(folder)' does not exist")
+    }
+}
+
+/// Whether two paths name the same file: the same path once `.`, `..` and links are resolved, or
+/// (both existing) the same file by device and inode (a hard link).
+func sameFile(_ a: String, _ b: String) -> Bool {
+    func resolved(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
+    if resolved(a) == resolved(b) { return true }
+    var first = stat(), second = stat()
+    return stat(a, &first) == 0 && stat(b, &second) == 0 && first.st_dev == second.st_dev && first.st_ino == second.st_ino
+}
+
+/// Refuses, before any work, an output that is one of the command's inputs or another of its
+/// outputs: `train --data d.csv -o d.csv --force` would replace the data with the model, and
+/// `-o m.model --report m.model` would keep only the report. `-` (standard output or input) and
+/// absent options are skipped.
+/// - Parameters:
+///   - outputs: (option, path) of each file the command writes.
+///   - inputs: (option, path) of each file it reads.
+func checkDistinctFiles(outputs: [(option: String, path: String?)], inputs: [(option: String, path: String?)]) throws {
+    let given = { (items: [(option: String, path: String?)]) in
+        items.compactMap { item in item.path.flatMap { $0 == "-" ? nil : (item.option, $0) } }
+    }
+    let written = given(outputs), read = given(inputs)
+    for (index, output) in written.enumerated() {
+        if let input = read.first(where: { sameFile($0.1, output.1) }) {
+            throw CLIError.usage("\(output.0) '\(output.1)' is also an input (\(input.0) '\(input.1)'); write the output elsewhere")
+        }
+        if let other = written[..<index].first(where: { sameFile($0.1, output.1) }) {
+            throw CLIError.usage("\(output.0) '\(output.1)' is also the file of \(other.0) ('\(other.1)'); give each output its own file")
+        }
     }
 }
 

@@ -50,15 +50,28 @@ struct NoiseOptions: ParsableArguments {
         }
     }
 
-    /// The model the options describe (nil: ideal), written to `--write-noise` when given.
-    func model() throws -> NoiseModel? {
+    /// The model the options describe (nil: ideal). With `--write-noise`, checks before any work
+    /// that there is a model to write and that the file may be written (``write(_:force:)`` writes
+    /// it once the command has succeeded).
+    /// - Parameter force: the command's `--force` (replace an existing `--write-noise` file).
+    func model(force: Bool) throws -> NoiseModel? {
         let device = try DeviceNoise.parse(depolarizing: depolarizing, t1: t1, t2: t2, gateTime: gateTime, readoutError: readoutError)
         let model = try NoiseModel.combined(file: noise, device: device)
         if let writeNoise {
-            guard let model else { throw CLIError.usage("--write-noise needs a noise model: give --noise or the device options") }
-            try model.writeAerJSON(toPath: writeNoise)
+            guard model != nil else { throw CLIError.usage("--write-noise needs a noise model: give --noise or the device options") }
+            try checkOutput(writeNoise, force: force, option: "--write-noise")
         }
         return model
+    }
+
+    /// Writes `model` to `--write-noise` (when given): called by rank 0 once the command has
+    /// succeeded, so that a failed run leaves no file.
+    /// - Parameters:
+    ///   - model: the model the run used.
+    ///   - force: the command's `--force`.
+    func write(_ model: NoiseModel?, force: Bool) throws {
+        guard let writeNoise, let model else { return }
+        try model.writeAerJSON(toPath: writeNoise, overwrite: force)
     }
 }
 
@@ -77,9 +90,18 @@ struct MLNoiseOptions: ParsableArguments {
     @Option(name: .customLong("noise-seed"), help: "Seed of the shot estimates under noise.")
     var noiseSeed: UInt64 = 0
 
+    /// Says on standard error that a fidelity kernel's readout is ideal when the model has readout
+    /// errors (they would otherwise seem to be applied).
+    static func noteKernelReadout(_ settings: NoiseSettings?) {
+        guard let settings, !settings.model.readoutErrorList.isEmpty else { return }
+        printNote("note: the fidelity kernel is Tr(ρ(x)ρ(x′)), with --shots estimated by a SWAP test whose measurement is taken as "
+                  + "ideal: the model's readout errors do not change it (docs/noise.md, \"Quantum ML under noise\")")
+    }
+
     /// The library's settings (nil: no noise).
-    func settings() throws -> NoiseSettings? {
-        guard let noise = try model.model() else {
+    /// - Parameter force: the command's `--force` (for `--write-noise`).
+    func settings(force: Bool) throws -> NoiseSettings? {
+        guard let noise = try model.model(force: force) else {
             if shots != nil { throw CLIError.usage("--shots estimates under noise: give --noise or the device options (--depolarizing, --t1, …)") }
             if mitigateReadout { throw CLIError.usage("--mitigate-readout needs a noise model with readout errors (--noise or --readout-error)") }
             return nil

@@ -55,7 +55,11 @@ struct Predict: ParsableCommand {
         AtomicOutput.removeOnInterrupt()
         let world = try traffic.world(command: self)
         let toStdout = output == nil || output == "-"
-        if world.rank == 0 { try checkOutput(output, force: force) }
+        if world.rank == 0 {
+            try checkOutput(output, force: force)
+            try checkDistinctFiles(outputs: [("-o", output), ("--energy-report", energy.energyReport), ("--write-noise", noise.model.writeNoise)],
+                                   inputs: [("--model", model), ("--data", data), ("--noise", noise.model.noise)] + keys.inputFiles)
+        }
         let meter = try energy.start()
         let jobKeys = try keys.resolve()
         if toStdout, !jobKeys.recipients.isEmpty, isatty(STDOUT_FILENO) != 0 {
@@ -64,7 +68,7 @@ struct Predict: ParsableCommand {
         let trained = try TrainedModel.load(atPath: model, keys: jobKeys.inputs)
         var job = PredictionJob(data: try dataSource(data))
         job.keys = jobKeys.inputs
-        job.noise = try noise.settings()
+        job.noise = try noise.settings(force: force)
         job.scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
         job.communicator = world
         job.meter = meter
@@ -75,6 +79,7 @@ struct Predict: ParsableCommand {
         let report = try energy.stop(meter, label: "verdant predict", over: world)
         guard world.rank == 0 else { return }
 
+        try noise.model.write(job.noise?.model, force: force)
         if let output, !toStdout {
             try predictions.write(toPath: output, recipients: jobKeys.recipients, overwrite: force)
         } else {

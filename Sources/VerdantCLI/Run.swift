@@ -85,6 +85,9 @@ struct Run: ParsableCommand {
     @Flag(name: .customLong("density-matrix"), help: "Print the final density matrix (JSON key 'density_matrix': rows of [re, im] pairs).")
     var densityMatrix = false
 
+    @Flag(help: "Replace the --write-noise file if it exists.")
+    var force = false
+
     @OptionGroup(title: "Energy options")
     var energy: EnergyOptions
 
@@ -100,6 +103,10 @@ struct Run: ParsableCommand {
         let world = try Distributed.world()
         try Distributed.agreeOnSettings(rankSettings(of: self), over: world)
         let isRoot = world.rank == 0
+        if isRoot {
+            try checkDistinctFiles(outputs: [("--energy-report", energy.energyReport), ("--write-noise", noise.writeNoise)],
+                                   inputs: [("the circuit", file), ("--noise", noise.noise)])
+        }
         let meter = try energy.start()
         let circuit: QuantumCircuit
         if file == "-" {
@@ -118,7 +125,7 @@ struct Run: ParsableCommand {
         }
         var simulator = Simulator(precision: precision.precision, threads: threads,
                                   maxMemoryBytes: try maxMemory.map(parseBytes), fusion: !noFusion)
-        let model = try noise.model()
+        let model = try noise.model(force: force)
         if model != nil || method != .automatic || densityMatrix {
             var circuit = circuit
             switch try noise.basis(fallback: .none) {
@@ -367,6 +374,11 @@ struct Run: ParsableCommand {
         if precision == .single {
             throw CLIError.usage("--precision single: noisy simulation runs in double precision (drop --precision)")
         }
+        if densityMatrix, circuit.instructions.contains(where: { $0.condition != nil }) {
+            throw CLIError.usage("--density-matrix: \(file) has classically conditioned gates, which only the trajectory method simulates "
+                                 + "(shot by shot, each shot in its own pure state), so there is no one final density matrix to print; "
+                                 + "drop --density-matrix (counts work)")
+        }
         var simulator = base
         simulator.keepsDensityMatrix = densityMatrix
         simulator.wantsExactProbabilities = probabilities
@@ -403,8 +415,9 @@ struct Run: ParsableCommand {
             // for a device's basis (sx, x, cx) leaves other gates (h, ry) noiseless.
             let ideal = info.idealInstructions.filter { !["measure", "reset", "barrier"].contains($0.key) }.sorted { $0.key < $1.key }
             if !ideal.isEmpty {
+                let noisy = model.noisyInstructions
                 printNote("note: without error in the noise model (run ideally): \(ideal.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))"
-                          + "; the model has errors for \(model.noisyInstructions.joined(separator: ", "))")
+                          + (noisy.isEmpty ? "; the model has readout errors only" : "; the model has errors for \(noisy.joined(separator: ", "))"))
             }
         }
         let measures = circuit.countOps()["measure", default: 0] > 0
@@ -476,6 +489,7 @@ struct Run: ParsableCommand {
         lines.append("\(info.method) · state \(Format.bytes(result.stateBytes)) · time \(Format.seconds(result.seconds))")
         if let statistics = outcome?.statistics { members.append(("distribution_counts", Run.json(statistics))) }
         members.append(("seconds", .number(result.seconds)))
+        try noise.write(simulator.noise, force: force)
         if json {
             JSON.object(members).print()
         } else {

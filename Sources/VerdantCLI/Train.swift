@@ -140,7 +140,8 @@ struct Train: ParsableCommand {
         job.featureMap = try featureMapOptions.choice(default: kind == .qsvm ? .zz : nil)
         job.svm = SVCParameters(c: c)
         job.gamma = gamma
-        job.noise = try noise.settings()
+        job.noise = try noise.settings(force: force)
+        if model == "qsvm", world.rank == 0 { MLNoiseOptions.noteKernelReadout(job.noise) }
         if job.noise != nil, kind == .svmRBF || kind == .svmLinear {
             throw CLIError.usage("--noise: \(kind.rawValue) is a classical model (no circuit to be noisy); use qsvm, vqc or vqr")
         }
@@ -165,6 +166,10 @@ struct Train: ParsableCommand {
         if isRoot {
             try checkOutput(output, force: force)
             try checkOutput(reportPath, force: force, option: "--report")
+            try checkDistinctFiles(outputs: [("-o", output), ("--report", reportPath), ("--energy-report", energy.energyReport),
+                                             ("--write-noise", noise.model.writeNoise)],
+                                   inputs: [("--data", data.contains("{rank}") ? nil : data), ("--test", test),
+                                            ("--noise", noise.model.noise)] + keys.inputFiles)
         }
         let meter = try energy.start()
         let jobKeys = try keys.resolve()
@@ -180,6 +185,7 @@ struct Train: ParsableCommand {
         let report = try energy.stop(meter, label: "verdant train", over: world)
         let trained = outcome.model.withEnergy(EnergyRecord(report.total))
         guard isRoot else { return }
+        try noise.model.write(trainingJob.noise?.model, force: force)
         try trained.write(toPath: output, recipients: jobKeys.recipients, overwrite: force)
         let sealed = !jobKeys.recipients.isEmpty
         if json {

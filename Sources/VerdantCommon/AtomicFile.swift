@@ -14,6 +14,9 @@ public enum AtomicFileError: Error, Equatable, Sendable, CustomStringConvertible
     case exists(path: String)
     /// The target is a folder.
     case isDirectory(path: String)
+    /// The target (or what its link points to) is a device, pipe or socket: replacing it with a
+    /// new file would destroy it (`/dev/null` as root), and writing into it would not be atomic.
+    case notAFile(path: String, kind: String)
     /// The target's folder does not exist.
     case folderMissing(path: String, folder: String)
     /// A system call failed. `operation` names the step in words that follow "cannot": `write`,
@@ -25,7 +28,8 @@ public enum AtomicFileError: Error, Equatable, Sendable, CustomStringConvertible
     /// The target path.
     public var path: String {
         switch self {
-        case .exists(let path), .isDirectory(let path), .folderMissing(let path, _), .system(let path, _, _), .closed(let path): path
+        case .exists(let path), .isDirectory(let path), .notAFile(let path, _), .folderMissing(let path, _), .system(let path, _, _),
+             .closed(let path): path
         }
     }
 
@@ -35,6 +39,9 @@ public enum AtomicFileError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case .exists: "it exists"
         case .isDirectory: "it is a directory"
+        case .notAFile(_, let kind):
+            "it is \(kind), not a file: outputs are written to a new file that then replaces the old one, which must not happen "
+                + "to a device, pipe or socket; give the path of a file"
         case .folderMissing(_, let folder): "the folder '\(folder)' does not exist"
         case .system(_, let operation, let code):
             (operation == "write" ? "" : "cannot \(operation) it: ") + Self.describe(errno: code)
@@ -120,6 +127,22 @@ public final class AtomicFile {
         try self.init(path: path, replacing: replacing, mode: mode, durable: durable, unnamed: true)
     }
 
+    /// What `path` is when it (or what its link points to) is a device, pipe or socket — "a
+    /// character device", "a pipe", … — or nil for a file, a folder or nothing.
+    /// - Parameter path: a target path.
+    /// - Returns: the kind, in words.
+    public static func specialKind(atPath path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFIFO: return "a pipe"
+        case S_IFSOCK: return "a socket"
+        default: return nil
+        }
+    }
+
     /// The designated initialiser; tests pass `unnamed: false` to exercise named temporary files
     /// on file systems that support unnamed ones.
     init(path: String, replacing: Bool, mode: mode_t?, durable: Bool, unnamed: Bool) throws(AtomicFileError) {
@@ -132,6 +155,7 @@ public final class AtomicFile {
         var info = stat()
         if lstat(path, &info) == 0 {
             if info.st_mode & S_IFMT == S_IFDIR { throw .isDirectory(path: path) }
+            if let kind = Self.specialKind(atPath: path) { throw .notAFile(path: path, kind: kind) }
             if !replacing { throw .exists(path: path) }
         }
         var folderInfo = stat()

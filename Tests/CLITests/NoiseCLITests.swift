@@ -218,6 +218,43 @@ struct NoiseCLITests {
         try refused(["run", qasm, "--method", "exact"], "exact")
         try refused(["kernel", "--data", "builtin:iris", "--shots", "100"], "--shots estimates under noise: give --noise")
         try refused(["kernel", "--data", "builtin:iris", "--depolarizing", "0.01", "--mitigate-readout"], "add --shots")
+        // Found by an audit: a request that did nothing, and messages that sent the user in a circle.
+        try refused(["kernel", "--data", "builtin:iris", "--depolarizing", "0.01", "--readout-error", "0.1", "--shots", "50",
+                     "--mitigate-readout"], "readout mitigation (--mitigate-readout) must be off")
+        try refused(["run", qasm, "--t2", "50us"], "--t2 'without --t1'")
+        let conditioned = try folder.write("conditioned.qasm", """
+            OPENQASM 2.0;
+            include "qelib1.inc";
+            qreg q[2];
+            creg c[2];
+            h q[0];
+            measure q[0] -> c[0];
+            if (c==1) x q[1];
+            """)
+        try refused(["run", conditioned, "--depolarizing", "0.01", "--density-matrix"], "has classically conditioned gates")
+    }
+
+    @Test("--write-noise: an existing file needs --force, a failed run leaves none, and it may not be an input")
+    func writeNoiseSafety() throws {
+        let folder = try TemporaryDirectory()
+        let qasm = try folder.write("bell.qasm", bellQASM)
+        let written = folder.url.appendingPathComponent("model.json").path
+        let base = ["run", qasm, "--depolarizing", "0.01", "--shots", "10", "--no-energy-summary"]
+        #expect(try verdant(base + ["--write-noise", written]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: written))
+        let again = try verdant(base + ["--depolarizing", "0.2", "--write-noise", written])
+        #expect(again.status == 2 && again.stderr.contains("--write-noise '\(written)' exists; use --force to replace it"), "\(again.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: written)) == before)
+        #expect(try verdant(base + ["--depolarizing", "0.2", "--write-noise", written, "--force"]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: written)) != before)
+        // A run that fails after the model was read writes nothing.
+        let failed = folder.url.appendingPathComponent("failed.json").path
+        let refusal = try verdant(["run", qasm, "--depolarizing", "0.01", "--statevector", "--write-noise", failed, "--no-energy-summary"])
+        #expect(refusal.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: failed))
+        let input = try verdant(base + ["--write-noise", qasm, "--force"])
+        #expect(input.status == 2 && input.stderr.contains("--write-noise '\(qasm)' is also an input (the circuit '\(qasm)')"), "\(input.stderr)")
+        #expect(try String(contentsOfFile: qasm, encoding: .utf8) == bellQASM)
     }
 
     @Test("kernel --noise writes Tr(ρ(x)ρ(x′)) of the dense reference density matrices")

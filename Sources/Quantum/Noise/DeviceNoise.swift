@@ -112,6 +112,10 @@ public struct DeviceNoise: Sendable, Equatable {
     public func model() throws -> NoiseModel {
         let relaxation = t1Seconds != nil || t2Seconds != nil
         let timed = oneQubitGateSeconds != nil
+        if t2Seconds != nil, t1Seconds == nil {
+            throw NoiseError.invalidOption(option: "--t2", received: "without --t1",
+                                           valid: "T2 refines thermal relaxation, which needs T1: add --t1 (and --gate-time 50ns,300ns)")
+        }
         if relaxation && !timed {
             throw NoiseError.invalidOption(option: "--t1/--t2", received: "without --gate-time",
                                            valid: "thermal relaxation needs the gates' durations: add --gate-time 50ns,300ns")

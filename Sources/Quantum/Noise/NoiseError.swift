@@ -49,6 +49,8 @@ public enum NoiseError: Error, Equatable, Sendable, CustomStringConvertible, Loc
         case .unsupportedInstructions(let path, let names, let known):
             return "\(path): the noise model uses instruction\(names.count == 1 ? "" : "s") Verdant does not have: "
                 + "\(names.joined(separator: ", ")) (Verdant knows: \(known.joined(separator: ", ")))"
+                + (names.contains { $0.hasSuffix("(inside an error)") }
+                    ? "; an error's own instructions may be gates, reset, pauli, kraus, unitary or diagonal, not a measurement" : "")
         case .invalidOption(let option, let received, let valid):
             return "\(option) '\(received)': \(valid)"
         case .insufficientMemory(let qubits, let needed, let available, let source):

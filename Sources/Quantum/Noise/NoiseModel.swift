@@ -174,6 +174,13 @@ extension NoiseModel {
 
     /// The model given on a command line: an Aer JSON file, then the device numbers' errors added
     /// on top (composed after the file's).
+    ///
+    /// The device numbers give all-qubit errors, and in Aer's rules an error on given qubits wins
+    /// over the all-qubit one — so a device model from a file (errors on every qubit and pair)
+    /// would silently ignore them. Here each device error is also composed after every error the
+    /// file has on given qubits for the same instruction and width, and the device readout error
+    /// after every per-qubit readout error of the file (its assignment matrix multiplied in): every
+    /// gate and measurement gets the file's error and then the options'.
     /// - Parameters:
     ///   - file: an Aer noise-model JSON file, or nil.
     ///   - device: device numbers (``DeviceNoise/parse(depolarizing:t1:t2:gateTime:readoutError:)``).
@@ -182,7 +189,21 @@ extension NoiseModel {
     public static func combined(file: String?, device: DeviceNoise) throws -> NoiseModel? {
         if file == nil && device.isEmpty { return nil }
         var model = try file.map { try NoiseModel(aerJSONFile: $0) } ?? NoiseModel()
-        if !device.isEmpty { try model.add(try device.model()) }
+        guard !device.isEmpty else { return model }
+        let extra = try device.model()
+        let local = model.quantumErrorList.filter { $0.qubits != nil }
+        let localReadout = model.readoutErrorList.filter { $0.qubits != nil }
+        try model.add(extra)
+        for item in extra.quantumErrorList where item.qubits == nil {
+            for target in local where target.instruction == item.instruction && target.channel.numQubits == item.channel.numQubits {
+                try model.add(item.channel, on: [item.instruction], qubits: target.qubits)
+            }
+        }
+        if let readout = extra.readoutErrorList.first(where: { $0.qubits == nil })?.error {
+            for target in localReadout where target.error.numQubits == 1 {
+                try model.add(try target.error.followed(by: readout), qubits: target.qubits)
+            }
+        }
         return model
     }
 }

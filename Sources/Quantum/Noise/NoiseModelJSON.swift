@@ -85,13 +85,14 @@ extension NoiseModel {
         return Data(JSONValue.object([("errors", .array(errors))]).text.utf8)
     }
 
-    /// Writes the model as Aer's JSON, atomically (the file appears whole or not at all; an
-    /// existing file is replaced).
-    /// - Parameter path: the output file.
-    /// - Throws: ``NoiseError/file(path:location:message:)`` when it cannot be written.
-    public func writeAerJSON(toPath path: String) throws {
+    /// Writes the model as Aer's JSON, atomically (the file appears whole or not at all).
+    /// - Parameters:
+    ///   - path: the output file.
+    ///   - overwrite: whether an existing file may be replaced.
+    /// - Throws: ``NoiseError/file(path:location:message:)`` when it cannot be written (or exists).
+    public func writeAerJSON(toPath path: String, overwrite: Bool = false) throws {
         do throws(AtomicFileError) {
-            try AtomicFile.write(aerJSON(), toPath: path, replacing: true)
+            try AtomicFile.write(aerJSON(), toPath: path, replacing: overwrite)
         } catch {
             throw NoiseError.file(path: path, location: "writing", message: error.reason)
         }
@@ -131,7 +132,9 @@ struct AerJSONReader {
                 for instruction in circuit as? [Any] ?? [] {
                     guard let name = (instruction as? [String: Any])?["name"] as? String else { continue }
                     if errorOps.contains(name) { continue }
-                    if name == "measure" || !NoiseModel.knownInstructions.contains(name) { unknown.insert(name) }
+                    // A measurement inside an error (not as the error's instruction) is not applied.
+                    if name == "measure" { unknown.insert("measure (inside an error)") }
+                    else if !NoiseModel.knownInstructions.contains(name) { unknown.insert(name) }
                 }
             }
         }

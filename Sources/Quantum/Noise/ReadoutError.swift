@@ -119,3 +119,19 @@ public struct ReadoutMitigator: Sendable {
         return p
     }
 }
+
+extension ReadoutError {
+    /// This error, then `other` on the recorded bits: the assignment matrices multiplied,
+    /// P(j | i) = Σ_k self(k | i) · other(j | k).
+    /// - Parameter other: an error of the same width.
+    /// - Returns: the combined error.
+    /// - Throws: ``NoiseError/widthMismatch(subject:received:expected:)`` for another width.
+    public func followed(by other: ReadoutError) throws -> ReadoutError {
+        guard other.numQubits == numQubits else {
+            throw NoiseError.widthMismatch(subject: "a readout error composed after another", received: other.numQubits, expected: numQubits)
+        }
+        let d = probabilities.count
+        let rows = (0..<d).map { i in (0..<d).map { j in (0..<d).reduce(0.0) { $0 + probabilities[i][$1] * other.probabilities[$1][j] } } }
+        return try ReadoutError(rows)
+    }
+}

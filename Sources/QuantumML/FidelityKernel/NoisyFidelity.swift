@@ -14,6 +14,12 @@ extension QuantumKernel {
     /// The noisy kernel between the rows of `x` and the rows of `y` (nil: `x` itself, symmetric).
     func noisyCompute(rows x: Matrix, columns y: Matrix?, noise: NoiseSettings) throws -> Matrix {
         try noise.validate()
+        if noise.mitigatesReadout {
+            throw QuantumMLError.invalidArgument(argument: "readout mitigation (--mitigate-readout)", received: "on for the fidelity kernel",
+                                                 valid: "off: the kernel is Tr(ρ(x)ρ(x′)), with --shots estimated by a SWAP test whose own "
+                                                     + "measurement is taken as ideal, so it has no readout errors to undo "
+                                                     + "(readout mitigation applies to the variational models, vqc and vqr)")
+        }
         if case .amplitude = featureMap.kind {
             throw QuantumMLError.invalidArgument(argument: "noise", received: "amplitude encoding",
                                                  valid: "a gate feature map (zz, z, pauli, angle): amplitude encoding prepares each state "

@@ -80,6 +80,30 @@ struct NoiseModelTests {
             .contains("all-qubit readout error"))
     }
 
+    @Test("device options on top of a file: composed after the file's per-qubit errors too, not overridden by them")
+    func deviceOptionsOnAFile() throws {
+        let folder = try TemporaryFolder()
+        var file = NoiseModel()
+        let local = try QuantumChannel.amplitudeDamping(0.2)
+        try file.add(local, on: ["x"], qubits: [0])
+        try file.add(try QuantumChannel.depolarizing(0.05, qubits: 2), on: ["cx"], qubits: [1, 0])
+        try file.add(try ReadoutError(oneGivenZero: 0.1, zeroGivenOne: 0.2), qubits: [0])
+        let path = folder.path("device.json")
+        try file.writeAerJSON(toPath: path)
+        let options = try DeviceNoise.parse(depolarizing: "0.01,0.03", readoutError: "0.05")
+        let combined = try #require(try NoiseModel.combined(file: path, device: options))
+        let one = try QuantumChannel.depolarizing(0.01), two = try QuantumChannel.depolarizing(0.03, qubits: 2)
+        #expect(combined.error(for: "x", on: [0]) == (try local.composed(with: one)))
+        #expect(combined.error(for: "x", on: [1]) == one, "a qubit the file has no error for gets the options' alone")
+        #expect(combined.error(for: "cx", on: [1, 0]) == (try QuantumChannel.depolarizing(0.05, qubits: 2).composed(with: two)))
+        #expect(combined.error(for: "cx", on: [0, 1]) == two)
+        // Readout: true 0 reads 1 with 0.1·0.95 + 0.9·0.05; true 1 reads 0 with 0.2·0.95 + 0.8·0.05.
+        let readout = try #require(combined.readoutError(forQubit: 0))
+        #expect(abs(readout.probabilities[0][1] - (0.1 * 0.95 + 0.9 * 0.05)) < 1e-15)
+        #expect(abs(readout.probabilities[1][0] - (0.2 * 0.95 + 0.8 * 0.05)) < 1e-15)
+        #expect(combined.readoutError(forQubit: 1) == (try ReadoutError(oneGivenZero: 0.05, zeroGivenOne: 0.05)))
+    }
+
     @Test("instructions Verdant lacks are named, all at once")
     func unsupported() throws {
         let text = """
@@ -91,7 +115,8 @@ struct NoiseModelTests {
             ]}
             """
         let message = errorText { _ = try NoiseModel(aerJSON: json(text), source: "model.json") }
-        #expect(message.hasPrefix("model.json: the noise model uses instructions Verdant does not have: delay, initialize, measure, my_gate"))
+        #expect(message.hasPrefix("model.json: the noise model uses instructions Verdant does not have: delay, initialize, measure (inside an error), my_gate"))
+        #expect(message.hasSuffix("; an error's own instructions may be gates, reset, pauli, kraus, unitary or diagonal, not a measurement"))
     }
 
     @Test("malformed files say where, by JSON path", arguments: [
@@ -166,6 +191,8 @@ struct DeviceNoiseTests {
     @Test("incomplete or invalid numbers are refused, naming the option", arguments: [
         Refusal(t1: "50us", expected: "--t1/--t2 'without --gate-time'"),
         Refusal(gateTime: "50ns", expected: "--gate-time 'without --t1'"),
+        Refusal(t2: "50us", expected: "--t2 'without --t1': T2 refines thermal relaxation, which needs T1: add --t1"),
+        Refusal(t2: "50us", gateTime: "50ns", expected: "--t2 'without --t1'"),
         Refusal(depolarizing: "1e-3,abc", expected: "--depolarizing '1e-3,abc'"),
         Refusal(depolarizing: "1,2,3", expected: "--depolarizing '1,2,3'"),
         Refusal(t1: "50us", t2: "150us", gateTime: "50ns", expected: "T2 = 0.00015"),
