@@ -13,9 +13,14 @@ extension Classifier {
 
     /// Writes the model to `path`, atomically (nothing appears unless all of it was written);
     /// sealed for `recipients` when there are any.
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - recipients: who can open the sealed file (none: plain JSON).
+    ///   - overwrite: replace an existing file.
+    ///   - mode: a plain file's permissions (nil: 0666 less the umask; 0o600 for a model of sealed data).
     /// - Throws: Privacy's errors (`outputExists` without `overwrite`, I/O).
-    public func write(toPath path: String, recipients: [Recipient] = [], overwrite: Bool = false) throws {
-        try ModelFile.write(encoded(), toPath: path, recipients: recipients, overwrite: overwrite)
+    public func write(toPath path: String, recipients: [Recipient] = [], overwrite: Bool = false, mode: mode_t? = nil) throws {
+        try ModelFile.write(encoded(), toPath: path, recipients: recipients, overwrite: overwrite, mode: mode)
     }
 
     /// Reads a model file, plain or sealed.
@@ -166,9 +171,9 @@ public enum ModelFile {
     }
 
     /// Writes atomically, sealed for `recipients` when there are any.
-    static func write(_ data: Data, toPath path: String, recipients: [Recipient], overwrite: Bool) throws {
+    static func write(_ data: Data, toPath path: String, recipients: [Recipient], overwrite: Bool, mode: mode_t? = nil) throws {
         if recipients.isEmpty {
-            try AtomicOutput.write(data, toPath: path, overwrite: overwrite)
+            try AtomicOutput.write(data, toPath: path, overwrite: overwrite, mode: mode)
         } else {
             try SealedFile.write(data, toPath: path, for: recipients, contentType: contentType, overwrite: overwrite)
         }

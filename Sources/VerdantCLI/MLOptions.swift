@@ -195,6 +195,30 @@ func checkDistinctFiles(outputs: [(option: String, path: String?)], inputs: [(op
     }
 }
 
+/// Whether any of `paths` is a sealed file (a regular file that starts with the magic; a pipe is
+/// not read here, since it cannot be read twice). `{rank}` templates are looked up as this rank's.
+func anySealed(_ paths: [String?], rank: Int) -> Bool {
+    paths.compactMap { $0?.replacingOccurrences(of: "{rank}", with: String(rank)) }.contains { path in
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG && SealedFile.isSealed(atPath: path)
+    }
+}
+
+/// The permissions of a plain output made from sealed inputs — the owner's only (0600), as `unseal`
+/// writes plaintext — with a warning that it is not sealed; nil (the usual 0666 less the umask)
+/// when the output is sealed or no input was.
+/// - Parameters:
+///   - what: the output, for the warning ("the model", "the predictions").
+///   - path: its path.
+///   - sealedInputs: whether any input was sealed.
+///   - sealedOutput: whether the output is sealed.
+func plainOutputMode(_ what: String, path: String, sealedInputs: Bool, sealedOutput: Bool) -> mode_t? {
+    guard sealedInputs, !sealedOutput else { return nil }
+    printNote("verdant: warning: \(what) \(path) is written unsealed, from sealed inputs: it is readable by you only (mode 600), "
+              + "but it is plaintext on disk; seal it with -r, -R, --key-file or --passphrase")
+    return 0o600
+}
+
 /// A progress bar fed by a library job's progress: epochs or kernel work items.
 func progressReporter(_ bar: ProgressBar?) -> (@Sendable (JobProgress) -> Void)? {
     guard let bar else { return nil }

@@ -81,7 +81,9 @@ struct Predict: ParsableCommand {
 
         try noise.model.write(job.noise?.model, force: force)
         if let output, !toStdout {
-            try predictions.write(toPath: output, recipients: jobKeys.recipients, overwrite: force)
+            let mode = plainOutputMode("the predictions", path: output, sealedInputs: anySealed([model, data], rank: 0),
+                                       sealedOutput: !jobKeys.recipients.isEmpty)
+            try predictions.write(toPath: output, recipients: jobKeys.recipients, overwrite: force, mode: mode)
         } else {
             FileHandle.standardOutput.write(try predictions.encoded(for: jobKeys.recipients))
         }

@@ -186,7 +186,9 @@ struct Train: ParsableCommand {
         let trained = outcome.model.withEnergy(EnergyRecord(report.total))
         guard isRoot else { return }
         try noise.model.write(trainingJob.noise?.model, force: force)
-        try trained.write(toPath: output, recipients: jobKeys.recipients, overwrite: force)
+        let mode = plainOutputMode("the model", path: output, sealedInputs: anySealed([data, test], rank: world.rank),
+                                   sealedOutput: !jobKeys.recipients.isEmpty)
+        try trained.write(toPath: output, recipients: jobKeys.recipients, overwrite: force, mode: mode)
         let sealed = !jobKeys.recipients.isEmpty
         if json {
             trained.json(output: output, sealed: sealed, energy: report).print()

@@ -37,6 +37,37 @@ struct OutputSafetyTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == trained)
     }
 
+    @Test("a plain model or predictions made from sealed data are the owner's only (mode 600), with a warning; sealed ones need neither")
+    func plainOutputsOfSealedData() throws {
+        let folder = try TemporaryDirectory()
+        let (identity, recipient) = try newIdentity(in: folder)
+        let plain = try folder.write("d.csv", Self.csv)
+        let sealed = folder.url.appendingPathComponent("d.csv.sealed").path
+        #expect(try verdant(["seal", "-r", recipient, "-o", sealed, plain]).status == 0)
+        func mode(_ path: String) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+        }
+        let model = folder.url.appendingPathComponent("m.model").path
+        let trained = try verdant(["train", "--data", sealed, "-i", identity, "-o", model, "--no-energy-summary"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(trained.stderr.contains("warning: the model \(model) is written unsealed, from sealed inputs"))
+        #expect(try mode(model) == 0o600)
+        let sealedModel = folder.url.appendingPathComponent("m.sealed").path
+        let sealedRun = try verdant(["train", "--data", sealed, "-i", identity, "-r", recipient, "-o", sealedModel, "--no-energy-summary"])
+        #expect(sealedRun.status == 0 && !sealedRun.stderr.contains("warning"), "\(sealedRun.stderr)")
+        let predictions = folder.url.appendingPathComponent("p.csv").path
+        let predicted = try verdant(["predict", "--model", sealedModel, "--data", sealed, "-i", identity, "-o", predictions,
+                                     "--no-energy-summary"])
+        #expect(predicted.status == 0, "\(predicted.stderr)")
+        #expect(predicted.stderr.contains("warning: the predictions \(predictions) is written unsealed"))
+        #expect(try mode(predictions) == 0o600)
+        // Plain data: no warning, the usual mode; sealed output: no warning.
+        let fromPlain = folder.url.appendingPathComponent("plain.model").path
+        let quiet = try verdant(["train", "--data", plain, "-o", fromPlain, "--no-energy-summary"])
+        #expect(quiet.status == 0 && !quiet.stderr.contains("warning"))
+        #expect(try mode(fromPlain) != 0o600)
+    }
+
     @Test("a device or pipe as the output is refused, with and without --force, and stays what it was")
     func devicesAndPipes() throws {
         let folder = try TemporaryDirectory()

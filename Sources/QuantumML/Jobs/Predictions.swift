@@ -113,10 +113,11 @@ public struct Predictions: Sendable, Equatable {
     ///   - path: The file.
     ///   - recipients: Who can open it (none: plain CSV).
     ///   - overwrite: Whether an existing file may be replaced.
+    ///   - mode: A plain file's permissions (nil: 0666 less the umask; 0o600 for outputs of sealed data).
     /// - Throws: Privacy's errors (`outputExists` without `overwrite`, I/O).
-    public func write(toPath path: String, recipients: [Recipient] = [], overwrite: Bool = false) throws {
+    public func write(toPath path: String, recipients: [Recipient] = [], overwrite: Bool = false, mode: mode_t? = nil) throws {
         if recipients.isEmpty {
-            try AtomicOutput.write(Data(csv.utf8), toPath: path, overwrite: overwrite)
+            try AtomicOutput.write(Data(csv.utf8), toPath: path, overwrite: overwrite, mode: mode)
         } else {
             try SealedFile.write(Data(csv.utf8), toPath: path, for: recipients, contentType: Self.contentType, overwrite: overwrite)
         }

@@ -88,11 +88,12 @@ public enum TrainedModel: Sendable, Equatable {
     ///   - path: The file.
     ///   - recipients: Who can open the sealed file (none: plain JSON).
     ///   - overwrite: Whether an existing file may be replaced.
+    ///   - mode: A plain file's permissions (nil: 0666 less the umask; 0o600 for outputs of sealed data).
     /// - Throws: Privacy's errors (`outputExists` without `overwrite`, I/O).
-    public func write(toPath path: String, recipients: [Recipient] = [], overwrite: Bool = false) throws {
+    public func write(toPath path: String, recipients: [Recipient] = [], overwrite: Bool = false, mode: mode_t? = nil) throws {
         switch self {
-        case .kernel(let model): try model.write(toPath: path, recipients: recipients, overwrite: overwrite)
-        case .variational(let model): try model.write(toPath: path, recipients: recipients, overwrite: overwrite)
+        case .kernel(let model): try model.write(toPath: path, recipients: recipients, overwrite: overwrite, mode: mode)
+        case .variational(let model): try model.write(toPath: path, recipients: recipients, overwrite: overwrite, mode: mode)
         }
     }
 

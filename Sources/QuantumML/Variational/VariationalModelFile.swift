@@ -16,9 +16,10 @@ extension VariationalModel {
     ///   - path: the file.
     ///   - recipients: who can open the sealed file (none: plain JSON).
     ///   - overwrite: replace an existing file.
+    ///   - mode: a plain file's permissions (nil: 0666 less the umask; 0o600 for a model of sealed data).
     /// - Throws: Privacy's errors (`outputExists` without `overwrite`, I/O).
-    public func write(toPath path: String, recipients: [Recipient] = [], overwrite: Bool = false) throws {
-        try ModelFile.write(encoded(), toPath: path, recipients: recipients, overwrite: overwrite)
+    public func write(toPath path: String, recipients: [Recipient] = [], overwrite: Bool = false, mode: mode_t? = nil) throws {
+        try ModelFile.write(encoded(), toPath: path, recipients: recipients, overwrite: overwrite, mode: mode)
     }
 
     /// Reads a variational model file, plain or sealed (opened in memory).
