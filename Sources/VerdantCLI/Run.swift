@@ -108,16 +108,18 @@ struct Run: ParsableCommand {
                                    inputs: [("the circuit", file), ("--noise", noise.noise)])
         }
         let meter = try energy.start()
-        let circuit: QuantumCircuit
+        // The text is kept: a noisy run reads it again with native gates up to a global phase.
+        let text: String, name: String, directory: String?
         if file == "-" {
             let data = FileHandle.standardInput.readDataToEndOfFile()
-            guard let text = String(data: data, encoding: .utf8) else {
+            guard let stdin = String(data: data, encoding: .utf8) else {
                 throw CLIError.usage("standard input is not UTF-8 text")
             }
-            circuit = try QuantumCircuit(qasm: text, file: "<stdin>")
+            (text, name, directory) = (stdin, "<stdin>", nil)
         } else {
-            circuit = try QuantumCircuit(qasmFile: file)
+            (text, name, directory) = (try QuantumCircuit.qasmText(ofFile: file), file, QuantumCircuit.includeDirectory(ofFile: file))
         }
+        let circuit = try QuantumCircuit(qasm: text, file: name, directory: directory)
         // Observables are read before anything runs, so bad text fails with no output.
         let observables = try expectation.map { try PauliSum($0) }
         for observable in observables where observable.numQubits != circuit.numQubits {
@@ -127,7 +129,9 @@ struct Run: ParsableCommand {
                                   maxMemoryBytes: try maxMemory.map(parseBytes), fusion: !noFusion)
         let model = try noise.model(force: force)
         if model != nil || method != .automatic || densityMatrix {
-            var circuit = circuit
+            // Under noise a global phase changes nothing, so Qiskit's `gate ecr …` (e^{iπ/4}·ECR in
+            // OpenQASM 2) is read as ECR, as Aer reads it, and the model's ecr error applies.
+            var circuit = try QuantumCircuit(qasm: text, file: name, directory: directory, nativeDefinitions: .upToGlobalPhase)
             switch try noise.basis(fallback: .none) {
             case .none: break
             case .gates(let gates): circuit = try circuit.translated(toBasis: gates)

@@ -234,6 +234,30 @@ struct NoiseCLITests {
         try refused(["run", conditioned, "--depolarizing", "0.01", "--density-matrix"], "has classically conditioned gates")
     }
 
+    @Test("run under noise reads Qiskit's `gate ecr` definition as ECR, so the model's ecr error applies; without noise it is expanded")
+    func ecrDefinition() throws {
+        let folder = try TemporaryDirectory()
+        let qasm = try folder.write("ecr.qasm", """
+            OPENQASM 2.0;
+            include "qelib1.inc";
+            gate ecr q0,q1 { s q0; sx q1; cx q0,q1; x q0; }
+            qreg q[2];
+            creg c[2];
+            ecr q[0],q[1];
+            measure q -> c;
+            """)
+        var model = NoiseModel()
+        try model.add(try QuantumChannel.depolarizing(0.2, qubits: 2), on: ["ecr"])
+        let path = folder.url.appendingPathComponent("ecr.json").path
+        try model.writeAerJSON(toPath: path)
+        let noisy = try verdant(["run", qasm, "--noise", path, "--json", "--no-energy-summary"])
+        #expect(noisy.status == 0, "\(noisy.stderr)")
+        let noise = try #require(try jsonObject(noisy.stdout)["noise"] as? [String: Any])
+        #expect(noise["noisy_instructions"] as? [String: Int] == ["ecr": 1])
+        let ideal = try verdant(["run", qasm, "--json", "--no-energy-summary"])
+        #expect(try jsonObject(ideal.stdout)["gates"] as? Int == 4, "the exact reading keeps the body's four gates")
+    }
+
     @Test("--write-noise: an existing file needs --force, a failed run leaves none, and it may not be an input")
     func writeNoiseSafety() throws {
         let folder = try TemporaryDirectory()

@@ -79,19 +79,50 @@ extension QuantumCircuit {
     ///   - directory: where relative includes are looked up (default: the working directory).
     /// - Throws: ``QuantumError/qasm(file:line:column:message:)`` with the position and what was
     ///   found and expected.
-    public init(qasm: String, file: String = "<string>", directory: String? = nil) throws {
+    ///   - nativeDefinitions: which definitions of gates Verdant has natively (Qiskit writes
+    ///     `gate ecr q0,q1 { … }`, `gate rzx(param0) …`) become those gates.
+    public init(qasm: String, file: String = "<string>", directory: String? = nil,
+                nativeDefinitions: NativeDefinitions = .exact) throws {
         var parser = QASMParser(file: file, directory: directory ?? FileManager.default.currentDirectoryPath)
+        parser.nativeDefinitions = nativeDefinitions
         try parser.parseProgram(qasm)
         self = parser.circuit
     }
 
     /// Reads an OpenQASM 2.0 file.
-    /// - Parameter path: the file's path; relative includes are read from its folder.
-    /// - Throws: ``QuantumError/fileUnreadable(path:reason:)`` and the errors of ``init(qasm:file:directory:)``.
-    public init(qasmFile path: String) throws {
-        let text = try readQASMFile(path)
+    /// - Parameters:
+    ///   - path: the file's path; relative includes are read from its folder.
+    ///   - nativeDefinitions: as in ``init(qasm:file:directory:nativeDefinitions:)``.
+    /// - Throws: ``QuantumError/fileUnreadable(path:reason:)`` and the errors of ``init(qasm:file:directory:nativeDefinitions:)``.
+    public init(qasmFile path: String, nativeDefinitions: NativeDefinitions = .exact) throws {
+        let text = try Self.qasmText(ofFile: path)
+        try self.init(qasm: text, file: path, directory: Self.includeDirectory(ofFile: path), nativeDefinitions: nativeDefinitions)
+    }
+
+    /// The text of an OpenQASM file (a pipe too), for ``init(qasm:file:directory:nativeDefinitions:)``.
+    /// - Parameter path: the file.
+    /// - Returns: its text.
+    /// - Throws: ``QuantumError/fileUnreadable(path:reason:)``.
+    public static func qasmText(ofFile path: String) throws -> String { try readQASMFile(path) }
+
+    /// The folder relative includes of the file at `path` are read from.
+    /// - Parameter path: the file.
+    /// - Returns: its folder (`.` for a bare name).
+    public static func includeDirectory(ofFile path: String) -> String {
         let directory = (path as NSString).deletingLastPathComponent
-        try self.init(qasm: text, file: path, directory: directory.isEmpty ? "." : directory)
+        return directory.isEmpty ? "." : directory
+    }
+
+    /// Which `gate` definitions in a file of gates Verdant has natively (by the same name and
+    /// arity) are read as those gates rather than expanded.
+    public enum NativeDefinitions: Sendable {
+        /// Those whose body is exactly the gate's unitary (Qiskit's rzx, cs, csdg, iswap, dcx,
+        /// ryy, …): no amplitude changes, and a noise model's error on the gate applies.
+        case exact
+        /// Also those equal to it up to a global phase (Qiskit's `ecr`, whose OpenQASM 2 body
+        /// is e^{iπ/4}·ECR, as Qiskit's own reader and Aer take it): for noisy simulation, where a
+        /// global phase changes nothing, so that the model's `ecr` error applies as in Aer.
+        case upToGlobalPhase
     }
 }
 
@@ -122,6 +153,7 @@ struct QASMParser {
     var classical: [String: (offset: Int, size: Int, line: Int)] = [:]
     var includeStack: [String] = []
     var includedQelib = false
+    var nativeDefinitions: QuantumCircuit.NativeDefinitions = .exact
 
     /// Expressions nested deeper or longer than this are refused (a hostile file cannot exhaust
     /// the stack), and so are programs that expand to too many operations.

@@ -55,6 +55,53 @@ extension QASMParser {
         }
         definitions[name] = QASMGateDefinition(name: name, parameters: parameters, qubits: qubits, body: body,
                                                isOpaque: opaque, position: position, expandedSize: size)
+        // Qiskit writes a definition for each gate it uses that qelib1.inc lacks (`gate ecr q0,q1
+        // { s q0; sx q1; cx q0,q1; x q0; }`, `gate rzx(param0) q0,q1 { … }`, cs, iswap, dcx, ryy, …)
+        // and its reader makes them its own gates again. When the body is exactly the native gate's
+        // unitary (global phase included, so that no amplitude changes; or up to a global phase,
+        // for noisy runs: `nativeDefinitions`), calls become that gate too, so that a noise model's
+        // error on `ecr` or `rzx` applies to them, as in Aer.
+        if !opaque, let kind = GateKind.standard.first(where: { $0.name == name }), kind.numParameters == parameters.count,
+           kind.numQubits == qubits.count, definitionIsNative(name, kind: kind, at: position)
+        {
+            gates[name] = BuiltinGate(kind: kind, numParameters: kind.numParameters)
+            definitions[name] = nil
+        }
+    }
+
+    /// Whether gate `name`'s definition has the unitary of `kind` (exactly, or up to a global phase
+    /// with ``QuantumCircuit/NativeDefinitions/upToGlobalPhase``) at two sets of sample angles: its
+    /// columns are simulated from each basis state.
+    /// Never throws: a body that cannot be simulated here is simply not native (its calls report
+    /// their own errors where they are made).
+    func definitionIsNative(_ name: String, kind: GateKind, at position: SourcePosition) -> Bool {
+        (try? definitionMatches(name, kind: kind, at: position)) ?? false
+    }
+
+    private func definitionMatches(_ name: String, kind: GateKind, at position: SourcePosition) throws -> Bool {
+        let k = kind.numQubits
+        for sample in [[0.3719, -1.2345, 2.0503], [1.9, 0.611, -0.27]] {
+            let values = Array(sample.prefix(kind.numParameters))
+            var body = self
+            body.circuit = QuantumCircuit(numQubits: k)
+            try body.applyGate(name, values: values, qubits: Array(0..<k), condition: nil, at: position)
+            let native = try Gate(kind: kind, parameters: values.map { .constant($0) }).matrix()
+            let dimension = 1 << k
+            // The global phase found (1 when it must be exact): found / expected at the first clear entry.
+            var phase: Complex<Double>? = nativeDefinitions == .exact ? Complex(1, 0) : nil
+            for column in 0..<dimension {
+                var prepared = QuantumCircuit(numQubits: k)
+                for bit in 0..<k where column >> bit & 1 == 1 { prepared.x(bit) }
+                prepared.instructions += body.circuit.instructions
+                let state = try Simulator().statevector(prepared)
+                for row in 0..<dimension {
+                    let expected = native[row * dimension + column]
+                    if phase == nil, expected.length > 0.1 { phase = state[row] / expected }
+                    if (state[row] - expected * (phase ?? Complex(1, 0))).length > 1e-9 { return false }
+                }
+            }
+        }
+        return true
     }
 
     func firstDuplicate(_ names: [String]) -> String? {

@@ -188,6 +188,53 @@ struct NoisySimulatorTests {
         #expect(abs(shot.value - exact) <= 5 * shot.standardError, "\(shot) vs exact \(exact)")
     }
 
+    @Test("Qiskit-written definitions of native gates are those gates (ecr up to its global phase, for noise), so the model's errors apply as in Aer")
+    func nativeDefinitions() throws {
+        let text = """
+            OPENQASM 2.0;
+            include "qelib1.inc";
+            gate ecr q0,q1 { s q0; sx q1; cx q0,q1; x q0; }
+            gate rzx(param0) q0,q1 { h q1; cx q0,q1; rz(param0) q1; cx q0,q1; h q1; }
+            gate myecr q0,q1 { s q0; sx q1; cx q0,q1; x q0; }
+            gate ecr_bad q0,q1 { s q0; sx q1; cx q0,q1; }
+            qreg q[2];
+            ry(0.3) q[0];
+            ecr q[0],q[1];
+            rzx(0.4) q[0],q[1];
+            rz(0.2) q[1];
+            """
+        // Exactly: rzx's body is RZX; ecr's is e^{iπ/4}·ECR, so it stays expanded (no amplitude changes).
+        let expanded = try QuantumCircuit(qasm: text)
+        #expect(expanded.instructions.map { $0.gate?.name ?? "" } == ["ry", "s", "sx", "cx", "x", "rzx", "rz"])
+        let circuit = try QuantumCircuit(qasm: text, nativeDefinitions: .upToGlobalPhase)
+        #expect(circuit.instructions.map { $0.gate?.name ?? "" } == ["ry", "ecr", "rzx", "rz"])
+        // The same body under another name stays a user gate (expanded).
+        let renamed = try QuantumCircuit(qasm: text.replacingOccurrences(of: "ecr q[0],q[1];", with: "myecr q[0],q[1];"),
+                                         nativeDefinitions: .upToGlobalPhase)
+        #expect(renamed.instructions.map { $0.gate?.name ?? "" } == ["ry", "s", "sx", "cx", "x", "rzx", "rz"])
+        // A body that is not ecr's unitary keeps its own gates even under the name ecr.
+        let wrong = text.replacingOccurrences(of: "gate ecr q0,q1 { s q0; sx q1; cx q0,q1; x q0; }", with: "gate ecr q0,q1 { s q0; sx q1; cx q0,q1; }")
+        #expect(try QuantumCircuit(qasm: wrong, nativeDefinitions: .upToGlobalPhase).instructions.map { $0.gate?.name ?? "" }
+            == ["ry", "s", "sx", "cx", "rzx", "rz"])
+        var model = NoiseModel()
+        try model.add(try QuantumChannel.depolarizing(0.3, qubits: 2), on: ["ecr"])
+        try model.add(try QuantumChannel.depolarizing(0.1), on: ["sx"])
+        // Aer 0.18.2 on the same text and model (Fixtures/noise/native_definitions.py).
+        let aer = [0.08585985271713728, 0.5504365670908896, 0.07977237608890045, 0.28393120410307143]
+        let rho = try ReferenceDensityMatrix.run(circuit, noise: model)
+        for (index, expected) in aer.enumerated() { #expect(abs(rho[index][index].real - expected) < 1e-12, "\(index)") }
+        var simulator = Simulator(threads: 1)
+        simulator.noise = model
+        simulator.method = .densityMatrix
+        simulator.wantsExactProbabilities = true
+        var measured = circuit
+        measured.measureAll()
+        let run = try simulator.run(measured, shots: 10, seed: 1)
+        let exact = try #require(run.noise?.probabilities)
+        #expect(exact.count == 4)
+        for (index, expected) in aer.enumerated() where index < exact.count { #expect(abs(exact[index] - expected) < 1e-12, "\(index)") }
+    }
+
     @Test("readout mitigation removes the readout bias of a shot estimate")
     func mitigation() throws {
         var circuit = QuantumCircuit(numQubits: 2)
