@@ -130,7 +130,65 @@ private struct BasisTranslator {
         case .swap:
             return try cx(q[0], q[1]) + cx(q[1], q[0]) + cx(q[0], q[1])
         default:
-            throw NoiseError.cannotTranslate(gate: gate.name, basis: basis)
+            guard let steps = Self.decomposition(of: gate.kind, p, q) else { throw NoiseError.cannotTranslate(gate: gate.name, basis: basis) }
+            var out: [Piece] = []
+            for (kind, angles, qubits) in steps { out += try translate(Gate(kind: kind, parameters: angles), on: qubits) }
+            return out
+        }
+    }
+
+    /// The remaining gates in terms of the ones above: qelib1.inc's definitions (ch, crx, cu3, cu,
+    /// csx, ccx, cswap, rccx) and those Qiskit's exporter writes (cs, csdg, iswap, dcx, ecr, ryy,
+    /// rzx), each exact up to a global phase (`BasisTranslationTests` checks every one against its
+    /// matrix); nil for gates with none here (rc3x, c3sqrtx, mcx, mcz, mcphase, unitary).
+    static func decomposition(of kind: GateKind, _ p: [ParameterExpression], _ q: [Int])
+        -> [(GateKind, [ParameterExpression], [Int])]?
+    {
+        let pi = Double.pi
+        func c(_ value: Double) -> ParameterExpression { .constant(value) }
+        switch kind {
+        case .ch:
+            return [(.s, [], [q[1]]), (.h, [], [q[1]]), (.t, [], [q[1]]), (.cx, [], q), (.tdg, [], [q[1]]), (.h, [], [q[1]]), (.sdg, [], [q[1]])]
+        case .crx:
+            return [(.u1, [c(pi / 2)], [q[1]]), (.cx, [], q), (.u3, [-(p[0] / c(2)), c(0), c(0)], [q[1]]), (.cx, [], q),
+                    (.u3, [p[0] / c(2), c(-pi / 2), c(0)], [q[1]])]
+        case .cu3, .cu:
+            // cu3(θ, φ, λ); cu adds p(γ) on the control.
+            let (theta, phi, lambda) = (p[0], p[1], p[2])
+            let gamma: [(GateKind, [ParameterExpression], [Int])] = kind == .cu ? [(.p, [p[3]], [q[0]])] : []
+            return gamma + [(.u1, [(lambda + phi) / c(2)], [q[0]]), (.u1, [(lambda - phi) / c(2)], [q[1]]), (.cx, [], q),
+                            (.u3, [-(theta / c(2)), c(0), -((phi + lambda) / c(2))], [q[1]]), (.cx, [], q),
+                            (.u3, [theta / c(2), phi, c(0)], [q[1]])]
+        case .csx:
+            return [(.h, [], [q[1]]), (.cu1, [c(pi / 2)], q), (.h, [], [q[1]])]
+        case .cs, .csdg:
+            let (first, second): (GateKind, GateKind) = kind == .cs ? (.t, .tdg) : (.tdg, .t)
+            return [(first, [], [q[0]]), (.cx, [], q), (second, [], [q[1]]), (.cx, [], q), (first, [], [q[1]])]
+        case .iswap:
+            return [(.s, [], [q[0]]), (.s, [], [q[1]]), (.h, [], [q[0]]), (.cx, [], q), (.cx, [], [q[1], q[0]]), (.h, [], [q[1]])]
+        case .dcx:
+            return [(.cx, [], q), (.cx, [], [q[1], q[0]])]
+        case .ecr:
+            return [(.s, [], [q[0]]), (.sx, [], [q[1]]), (.cx, [], q), (.x, [], [q[0]])]
+        case .ryy:
+            return [(.sxdg, [], [q[0]]), (.sxdg, [], [q[1]]), (.cx, [], q), (.rz, [p[0]], [q[1]]), (.cx, [], q),
+                    (.sx, [], [q[0]]), (.sx, [], [q[1]])]
+        case .rzx:
+            return [(.h, [], [q[1]]), (.cx, [], q), (.rz, [p[0]], [q[1]]), (.cx, [], q), (.h, [], [q[1]])]
+        case .ccx:
+            let (a, b, t) = (q[0], q[1], q[2])
+            return [(.h, [], [t]), (.cx, [], [b, t]), (.tdg, [], [t]), (.cx, [], [a, t]), (.t, [], [t]), (.cx, [], [b, t]),
+                    (.tdg, [], [t]), (.cx, [], [a, t]), (.t, [], [b]), (.t, [], [t]), (.h, [], [t]), (.cx, [], [a, b]),
+                    (.t, [], [a]), (.tdg, [], [b]), (.cx, [], [a, b])]
+        case .cswap:
+            return [(.cx, [], [q[2], q[1]]), (.ccx, [], q), (.cx, [], [q[2], q[1]])]
+        case .rccx:
+            let t = q[2]
+            return [(.u2, [c(0), c(pi)], [t]), (.u1, [c(pi / 4)], [t]), (.cx, [], [q[1], t]), (.u1, [c(-pi / 4)], [t]),
+                    (.cx, [], [q[0], t]), (.u1, [c(pi / 4)], [t]), (.cx, [], [q[1], t]), (.u1, [c(-pi / 4)], [t]),
+                    (.u2, [c(0), c(pi)], [t])]
+        default:
+            return nil
         }
     }
 }
