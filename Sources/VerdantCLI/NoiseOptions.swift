@@ -43,8 +43,9 @@ struct NoiseOptions: ParsableArguments {
         case "none": return .none
         default:
             let gates = Set(noiseBasis.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-            guard gates.contains("rz"), gates.contains("sx") else {
-                throw CLIError.usage("--noise-basis '\(noiseBasis)': expected auto, none or gate names with rz and sx (e.g. rz,sx,x,cx)")
+            guard (gates.contains("rz") && gates.contains("sx")) || gates.contains("u3") else {
+                throw CLIError.usage("--noise-basis '\(noiseBasis)': expected auto, none or gate names with rz and sx, or u3 "
+                                     + "(e.g. rz,sx,x,cx, rz,sx,x,ecr or u1,u2,u3,cx)")
             }
             return .gates(gates)
         }

@@ -22,11 +22,13 @@ extension QuantumCircuit {
     ///   gate with no translation here (three-qubit and wider gates, iswap, ecr, …).
     public func translated(toBasis basis: Set<String>) throws -> QuantumCircuit {
         let names = basis.sorted()
-        guard basis.contains("rz"), basis.contains("sx") else {
-            throw NoiseError.cannotTranslate(gate: "any one-qubit gate", basis: names + ["(needs rz and sx)"])
+        // IBM's older devices (FakeBoeblingen, …) use u1, u2, u3: one-qubit gates become u3 (u1 when diagonal).
+        let usesU = basis.contains("u3") && !basis.contains("sx")
+        guard usesU || (basis.contains("rz") && basis.contains("sx")) else {
+            throw NoiseError.cannotTranslate(gate: "any one-qubit gate", basis: names + ["(needs rz and sx, or u3)"])
         }
-        let twoQubit: String? = basis.contains("cx") ? "cx" : basis.contains("cz") ? "cz" : nil
-        var translator = BasisTranslator(hasX: basis.contains("x"), twoQubit: twoQubit, basis: names)
+        let twoQubit: String? = basis.contains("cx") ? "cx" : basis.contains("cz") ? "cz" : basis.contains("ecr") ? "ecr" : nil
+        var translator = BasisTranslator(hasX: basis.contains("x"), twoQubit: twoQubit, basis: names, usesU: usesU)
         var copy = self
         var out: [Instruction] = []
         for instruction in instructions {
@@ -47,15 +49,24 @@ private struct BasisTranslator {
     let hasX: Bool
     let twoQubit: String?
     let basis: [String]
+    /// One-qubit gates as u3 (u1 when diagonal) rather than rz and sx.
+    var usesU = false
 
     typealias Piece = (Gate, [Int])
 
-    func rz(_ angle: ParameterExpression, _ q: Int) -> Piece { (Gate(kind: .rz, parameters: [angle]), [q]) }
+    /// A diagonal phase: rz (u1 in the u basis; the two differ by a global phase).
+    func rz(_ angle: ParameterExpression, _ q: Int) -> Piece { (Gate(kind: usesU ? .u1 : .rz, parameters: [angle]), [q]) }
     func sx(_ q: Int) -> Piece { (Gate(kind: .sx), [q]) }
 
-    /// U(θ, φ, λ) up to a global phase: rz(λ), sx, rz(θ + π), sx, rz(φ + π).
+    /// U(θ, φ, λ) up to a global phase: rz(λ), sx, rz(θ + π), sx, rz(φ + π); u3(θ, φ, λ) in the u basis.
     func u(_ theta: ParameterExpression, _ phi: ParameterExpression, _ lambda: ParameterExpression, _ q: Int) -> [Piece] {
-        [rz(lambda, q), sx(q), rz(theta + .constant(.pi), q), sx(q), rz(phi + .constant(.pi), q)]
+        if usesU {
+            // u2 (one pulse) and u1 (none) where θ allows, as IBM's transpiler wrote them: their errors are smaller.
+            if let value = theta.value, abs(value - .pi / 2) < 1e-14 { return [(Gate(kind: .u2, parameters: [phi, lambda]), [q])] }
+            if let value = theta.value, abs(value) < 1e-14 { return [rz(phi + lambda, q)] }
+            return [(Gate(kind: .u3, parameters: [theta, phi, lambda]), [q])]
+        }
+        return [rz(lambda, q), sx(q), rz(theta + .constant(.pi), q), sx(q), rz(phi + .constant(.pi), q)]
     }
 
     /// A numeric one-qubit unitary as U(θ, φ, λ) angles (global phase dropped), or as one rz
@@ -86,7 +97,13 @@ private struct BasisTranslator {
         case "cz":
             let h = numeric(GateDefinitions.hadamard, t)
             return h + [(Gate(kind: .cz), [c, t])] + h
-        default: throw NoiseError.cannotTranslate(gate: "cx", basis: basis + ["(needs cx or cz)"])
+        case "ecr":
+            // Qiskit's ecr body is e^{iπ/4}·ECR = X_c·CX·(S_c ⊗ SX_t), so CX ∝ X_c·ECR·(S†_c ⊗ SX†_t).
+            let sdg = numeric(GateDefinitions.structure(of: Gate(kind: .sdg), values: []).target, c)
+            let sxdg = numeric(GateDefinitions.structure(of: Gate(kind: .sxdg), values: []).target, t)
+            let x = numeric(GateDefinitions.structure(of: Gate(kind: .x), values: []).target, c)
+            return sdg + sxdg + [(Gate(kind: .ecr), [c, t])] + x
+        default: throw NoiseError.cannotTranslate(gate: "cx", basis: basis + ["(needs cx, cz or ecr)"])
         }
     }
 
@@ -94,15 +111,14 @@ private struct BasisTranslator {
         let p = gate.parameters
         switch gate.kind {
         case .id: return []
-        case .rz: return [rz(p[0], q[0])]
-        case .p, .u1: return [rz(p[0], q[0])]
+        case .rz, .p, .u1: return [rz(p[0], q[0])]
         case .rx: return u(p[0], .constant(-.pi / 2), .constant(.pi / 2), q[0])
         case .ry: return u(p[0], .constant(0), .constant(0), q[0])
         case .u, .u3: return u(p[0], p[1], p[2], q[0])
         case .u2: return u(.constant(.pi / 2), p[0], p[1], q[0])
         case .x where hasX: return [(Gate(kind: .x), q)]
-        case .sx: return [sx(q[0])]
-        case .x, .y, .z, .h, .s, .sdg, .t, .tdg, .sxdg:
+        case .sx where !usesU: return [sx(q[0])]
+        case .x, .y, .z, .h, .s, .sdg, .t, .tdg, .sx, .sxdg:
             return numeric(GateDefinitions.structure(of: gate, values: []).target, q[0])
         case .cx: return try cx(q[0], q[1])
         case .cz:
@@ -195,12 +211,16 @@ private struct BasisTranslator {
 
 extension NoiseModel {
     /// The basis a model describes: rz (free on IBM devices, so without error) and the model's
-    /// noisy gates among those ``QuantumCircuit/translated(toBasis:)`` targets (sx, x, cx, cz).
-    /// - Returns: the gate names, or nil when the model has no sx error (it is not a device model).
+    /// noisy gates among those ``QuantumCircuit/translated(toBasis:)`` targets (sx, x and cx, cz
+    /// or ecr); or, for an older device with u2/u3 errors and no sx (FakeBoeblingen), u1, u2, u3
+    /// and its two-qubit gate.
+    /// - Returns: the gate names, or nil when the model has no sx or u3 error (it is not a device model).
     public var deviceBasis: Set<String>? {
         let noisy = Set(noisyInstructions)
-        guard noisy.contains("sx") else { return nil }
-        return Set(["rz"]).union(noisy.intersection(["sx", "x", "cx", "cz"]))
+        let twoQubit = noisy.intersection(["cx", "cz", "ecr"])
+        if noisy.contains("sx") { return Set(["rz"]).union(noisy.intersection(["sx", "x"])).union(twoQubit) }
+        if noisy.contains("u3") { return Set(["u1", "u2", "u3"]).union(twoQubit) }
+        return nil
     }
 }
 
@@ -214,7 +234,8 @@ extension NoiseModel {
         guard let basis = deviceBasis else { return nil }
         let uncovered = circuit.instructions.contains { instruction in
             guard case .gate(let gate) = instruction.operation, gate.kind != .id else { return false }
-            return error(for: gate.name, on: instruction.qubits) == nil && !(gate.name == "rz" && basis.contains("rz"))
+            // rz and u1 are virtual on IBM devices: without error in the model, and in the basis.
+            return error(for: gate.name, on: instruction.qubits) == nil && !(["rz", "u1"].contains(gate.name) && basis.contains(gate.name))
         }
         return uncovered ? basis : nil
     }

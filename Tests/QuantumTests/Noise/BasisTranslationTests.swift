@@ -21,7 +21,8 @@ struct BasisTranslationTests {
                                            .cx, .cz, .cy, .cp, .cu1, .crz, .cry, .rzz, .rxx, .swap,
                                            .ch, .crx, .cu3, .cu, .csx, .cs, .csdg, .iswap, .dcx, .ecr, .ryy, .rzx, .ccx, .cswap, .rccx]
 
-    @Test("every translatable gate equals its translation up to a global phase", arguments: [["rz", "sx", "x", "cx"], ["rz", "sx", "cz"]])
+    @Test("every translatable gate equals its translation up to a global phase",
+          arguments: [["rz", "sx", "x", "cx"], ["rz", "sx", "cz"], ["rz", "sx", "x", "ecr"], ["u1", "u2", "u3", "cx"]])
     func gates(_ basis: [String]) throws {
         var rng = SeededGenerator(seed: 21)
         for kind in Self.translatable {
@@ -80,5 +81,22 @@ struct BasisTranslationTests {
         // The device numbers cover every gate: nothing to translate.
         let device = try DeviceNoise.parse(depolarizing: "1e-3,1e-2").model()
         #expect(device.basisNeeded(for: uncovered) == nil)
+    }
+
+    @Test("an ECR device (Sherbrooke) and a u1/u2/u3 device name their bases, and circuits translate into them")
+    func otherDeviceBases() throws {
+        let sherbrooke = try NoiseModel(aerJSONFile: noiseFixtures.appendingPathComponent("sherbrooke_q0-4.json").path)
+        #expect(sherbrooke.deviceBasis == ["rz", "sx", "x", "ecr"])
+        var old = NoiseModel()
+        try old.add(try QuantumChannel.depolarizing(0.001), on: ["u2", "u3"])
+        try old.add(try QuantumChannel.depolarizing(0.01, qubits: 2), on: ["cx"])
+        #expect(old.deviceBasis == ["u1", "u2", "u3", "cx"])
+        var circuit = QuantumCircuit(numQubits: 2)
+        circuit.h(0); circuit.cx(0, 1); circuit.ry(0.4, 1); circuit.rz(0.3, 0)
+        let translated = try circuit.translated(toBasis: ["u1", "u2", "u3", "cx"])
+        // h is u2(0, π): one pulse, as IBM's transpiler wrote it; rz is u1.
+        #expect(translated.instructions.map(\.operation.name) == ["u2", "cx", "u3", "u1"])
+        let ecr = try circuit.translated(toBasis: ["rz", "sx", "x", "ecr"])
+        #expect(ecr.instructions.filter { $0.operation.name == "ecr" }.count == 1)
     }
 }
