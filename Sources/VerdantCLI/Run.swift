@@ -141,9 +141,22 @@ struct Run: ParsableCommand {
                 throw CLIError.usage("--expectation: noisy runs report counts and probabilities only here; drop the noise options, "
                                      + "or drop --expectation")
             }
+            // A circuit transpiled for a device names all its qubits but may act on a few: for
+            // counts only those are simulated, with the model renumbered (an error acts on its
+            // instruction's qubits alone, so an untouched qubit stays |0⟩ and unread, exactly).
+            var model = model
+            let declared = circuit.numQubits
+            if circuit.countOps()["measure", default: 0] > 0, !probabilities, !densityMatrix, let compact = try circuit.removingIdleQubits() {
+                if verbose && isRoot {
+                    printNote("\(file): \(declared - compact.circuit.numQubits) of its \(declared) qubits are idle "
+                              + "(no gate, measurement or reset); simulating the other \(compact.circuit.numQubits), the noise model renumbered")
+                }
+                circuit = compact.circuit
+                model = try model?.restricted(to: compact.qubits)
+            }
             simulator.noise = model
             simulator.method = method == .automatic && model == nil ? .densityMatrix : method
-            try runNoisy(circuit, simulator: simulator, world: world, meter: meter)
+            try runNoisy(circuit, declaredQubits: declared, simulator: simulator, world: world, meter: meter)
             return
         }
         let bar = ProgressBar("simulating")
@@ -371,7 +384,9 @@ struct Run: ParsableCommand {
     /// probabilities and density matrix from the density-matrix method, and how the method was chosen.
     /// Under mpirun every rank calls it: trajectories on the split state or with the shots split,
     /// or the density matrix on rank 0 (the library decides, ``NoisyRunInfo/reason`` says how).
-    private func runNoisy(_ circuit: QuantumCircuit, simulator base: Simulator, world: any Communicator, meter: EnergyMeter) throws {
+    /// - Parameter declaredQubits: the file's qubits (more than `circuit`'s when idle ones were dropped).
+    private func runNoisy(_ circuit: QuantumCircuit, declaredQubits: Int, simulator base: Simulator, world: any Communicator,
+                          meter: EnergyMeter) throws {
         if statevector {
             throw CLIError.usage("--statevector: a noisy circuit has a density matrix, not a state vector (use --density-matrix)")
         }
@@ -426,8 +441,9 @@ struct Run: ParsableCommand {
         }
         let measures = circuit.countOps()["measure", default: 0] > 0
         let width = circuit.numQubits
+        let compacted = declaredQubits != width
         var members: [(String, JSON)] = [
-            ("file", .string(file)), ("qubits", .integer(width)), ("clbits", .integer(circuit.numClbits)),
+            ("file", .string(file)), ("qubits", .integer(declaredQubits)), ("clbits", .integer(circuit.numClbits)),
             ("precision", .string("double")), ("threads", .integer(threads ?? Simulator.defaultThreads)),
             ("execution", .object([
                 ("gates", .integer(result.execution.gates)), ("kernels", .integer(result.execution.kernels)),
@@ -445,6 +461,7 @@ struct Run: ParsableCommand {
         if let branches = info.branches { noiseMembers.append(("branches", .integer(branches))) }
         if let applied = info.errorsApplied { noiseMembers.append(("errors_applied", .integer(applied))) }
         members.append(("noise", .object(noiseMembers)))
+        if compacted { members.append(("simulated_qubits", .integer(width))) }
         var lines: [String] = []
         if measures {
             members.append(("counts", .object(result.counts.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })))
@@ -455,7 +472,9 @@ struct Run: ParsableCommand {
             lines.append("counts (\(shots) shots, seed \(result.seed), \(info.method)):")
             lines.append(Format.table(["outcome", "count", "frequency"], rows))
         }
-        if let exact = info.probabilities {
+        // Probabilities are over the qubits simulated: left out when idle qubits were dropped (they
+        // were not asked for; --probabilities keeps every qubit).
+        if let exact = info.probabilities, !compacted {
             members.append(("probabilities", .lazyObject(count: exact.count) { i in
                 exact[i] > 1e-24 ? (Run.bits(i, width), .number(exact[i])) : nil
             }))

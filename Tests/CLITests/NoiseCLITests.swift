@@ -258,6 +258,30 @@ struct NoiseCLITests {
         #expect(try jsonObject(ideal.stdout)["gates"] as? Int == 4, "the exact reading keeps the body's four gates")
     }
 
+    @Test("a device-sized register with two qubits used runs under noise on those two (the model renumbered)")
+    func idleQubitsUnderNoise() throws {
+        let folder = try TemporaryDirectory()
+        let qasm = try folder.write("device.qasm", """
+            OPENQASM 2.0;
+            include "qelib1.inc";
+            qreg q[40];
+            creg c[2];
+            sx q[17];
+            cx q[17],q[33];
+            measure q[17] -> c[0];
+            measure q[33] -> c[1];
+            """)
+        let result = try verdant(["run", qasm, "--depolarizing", "0.01,0.05", "--readout-error", "0.02", "--json", "--no-energy-summary"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try jsonObject(result.stdout)
+        #expect(json["qubits"] as? Int == 40 && json["simulated_qubits"] as? Int == 2)
+        #expect(json["method"] as? String == "density-matrix")
+        #expect((json["counts"] as? [String: Int])?.values.reduce(0, +) == 1024)
+        // --probabilities keeps the whole register, which does not fit.
+        let whole = try verdant(["run", qasm, "--depolarizing", "0.01", "--probabilities", "--no-energy-summary"])
+        #expect(whole.status == 1 && whole.stderr.contains("40 qubits"), "\(whole.stderr)")
+    }
+
     @Test("--write-noise: an existing file needs --force, a failed run leaves none, and it may not be an input")
     func writeNoiseSafety() throws {
         let folder = try TemporaryDirectory()

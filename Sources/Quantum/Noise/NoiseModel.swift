@@ -172,6 +172,33 @@ extension NoiseModel {
         for item in other.readoutErrorList { try add(item.error, qubits: item.qubits) }
     }
 
+    /// This model for a compact register (``QuantumCircuit/removingIdleQubits()``): qubit k of it
+    /// stands for `qubits[k]` of this model's. All-qubit errors are kept; an error on given qubits
+    /// is kept, renumbered, when all of them are kept, and dropped otherwise (no instruction acts
+    /// on a removed qubit, so it could never apply).
+    /// - Parameter qubits: the kept qubits, in their new order.
+    /// - Returns: the renumbered model.
+    /// - Throws: only if a kept error were invalid, which the model's own checks rule out.
+    public func restricted(to qubits: [Int]) throws -> NoiseModel {
+        var position: [Int: Int] = [:]
+        for (k, q) in qubits.enumerated() { position[q] = k }
+        func mapped(_ local: [Int]?) -> [Int]?? {
+            guard let local else { return .some(nil) }
+            let renumbered = local.compactMap { position[$0] }
+            return renumbered.count == local.count ? .some(renumbered) : nil
+        }
+        var model = NoiseModel()
+        for item in quantumErrorList {
+            guard let target = mapped(item.qubits) else { continue }
+            try model.add(item.channel, on: [item.instruction], qubits: target)
+        }
+        for item in readoutErrorList {
+            guard let target = mapped(item.qubits) else { continue }
+            try model.add(item.error, qubits: target)
+        }
+        return model
+    }
+
     /// The model given on a command line: an Aer JSON file, then the device numbers' errors added
     /// on top (composed after the file's).
     ///

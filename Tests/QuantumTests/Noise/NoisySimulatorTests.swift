@@ -235,6 +235,43 @@ struct NoisySimulatorTests {
         for (index, expected) in aer.enumerated() where index < exact.count { #expect(abs(exact[index] - expected) < 1e-12, "\(index)") }
     }
 
+    @Test("idle qubits dropped with the model renumbered: the same exact probabilities as the whole register")
+    func idleQubitsUnderNoise() throws {
+        // A device-transpiled circuit: 6 qubits declared, 1, 3 and 4 used.
+        var circuit = QuantumCircuit(numQubits: 6, numClbits: 3)
+        circuit.sx(3); circuit.cx(3, 1); circuit.x(4); circuit.cx(1, 4); circuit.rz(0.4, 4); circuit.sx(4)
+        circuit.measure(3, 0); circuit.measure(1, 1); circuit.measure(4, 2)
+        var model = NoiseModel()
+        for q in 0..<6 {
+            try model.add(try QuantumChannel.amplitudeDamping(0.01 * Double(q + 1)), on: ["sx", "x"], qubits: [q])
+            try model.add(try ReadoutError(oneGivenZero: 0.01 * Double(q), zeroGivenOne: 0.02), qubits: [q])
+        }
+        try model.add(try QuantumChannel.depolarizing(0.05, qubits: 2), on: ["cx"], qubits: [3, 1])
+        try model.add(try QuantumChannel.depolarizing(0.02, qubits: 2), on: ["cx"], qubits: [1, 4])
+        try model.add(try QuantumChannel.depolarizing(0.5, qubits: 2), on: ["cx"], qubits: [4, 1])  // never used: reversed pair
+        try model.add(try QuantumChannel.depolarizing(0.3, qubits: 2), on: ["cx"], qubits: [0, 2])  // idle pair: dropped
+        let compact = try #require(try circuit.removingIdleQubits())
+        #expect(compact.qubits == [1, 3, 4])
+        let restricted = try model.restricted(to: compact.qubits)
+        #expect(restricted.error(for: "cx", on: [1, 0]) == model.error(for: "cx", on: [3, 1]))
+        #expect(restricted.error(for: "sx", on: [2]) == model.error(for: "sx", on: [4]))
+        #expect(restricted.readoutError(forQubit: 1) == model.readoutError(forQubit: 3))
+        #expect(restricted.quantumErrorList.count == 3 * 2 + 3)
+        var simulator = Simulator(threads: 1)
+        simulator.method = .densityMatrix
+        simulator.wantsExactProbabilities = true
+        simulator.noise = model
+        let whole = try #require(try simulator.run(circuit, shots: 100, seed: 1).noise?.probabilities)
+        simulator.noise = restricted
+        let small = try #require(try simulator.run(compact.circuit, shots: 100, seed: 1).noise?.probabilities)
+        #expect(whole.count == 64 && small.count == 8)
+        for index in 0..<8 {
+            // Compact qubit k is whole-register qubit compact.qubits[k]; the idle qubits stay 0.
+            let wholeIndex = (0..<3).reduce(0) { $0 | ((index >> $1) & 1) << compact.qubits[$1] }
+            #expect(abs(small[index] - whole[wholeIndex]) < 1e-14, "\(index)")
+        }
+    }
+
     @Test("readout mitigation removes the readout bias of a shot estimate")
     func mitigation() throws {
         var circuit = QuantumCircuit(numQubits: 2)
