@@ -128,9 +128,9 @@ public final class AtomicOutput {
     static func privacyError(_ error: AtomicFileError) -> PrivacyError {
         switch error {
         case .exists(let path): .outputExists(path: path)
-        case .isDirectory(let path): .io(path: path, operation: "write", reason: "it is a directory")
-        case .notAFile(let path, _): .io(path: path, operation: "write", reason: error.reason)
-        case .folderMissing(let path, let folder): .io(path: path, operation: "create a temporary file for", reason: "the folder '\(folder)' does not exist")
+        case .isDirectory(let path): .outputRefused(path: path, reason: "it is a directory")
+        case .notAFile(let path, _): .outputRefused(path: path, reason: error.reason)
+        case .folderMissing(let path, let folder): .outputRefused(path: path, reason: "the folder '\(folder)' does not exist")
         case .system(let path, let operation, let code): .io(path: path, operation: operation, reason: AtomicFileError.describe(errno: code))
         case .closed(let path): .streamClosed(detail: "the output '\(path)' is already committed or discarded")
         }

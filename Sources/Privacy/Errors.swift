@@ -74,6 +74,9 @@ public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible, L
     case cryptoFailure(operation: String)
     /// An output that exists and may not be overwritten.
     case outputExists(path: String)
+    /// An output path that cannot be one: a folder, a missing folder, a device or pipe (bad input,
+    /// exit status 2, unlike a write that fails).
+    case outputRefused(path: String, reason: String)
     /// A file-system or stream error.
     case io(path: String, operation: String, reason: String)
 
@@ -165,6 +168,8 @@ public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible, L
             return "the cryptographic library failed to \(operation); this is a bug in Verdant or swift-crypto"
         case .outputExists(let path):
             return "'\(path)' exists; use --force to overwrite it"
+        case .outputRefused(let path, let reason):
+            return "cannot write '\(path)': \(reason)"
         case .io(let path, let operation, let reason):
             return "cannot \(operation) '\(path)': \(reason)"
         }

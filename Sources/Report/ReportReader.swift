@@ -1,6 +1,7 @@
 import Foundation
 import Privacy
 import QuantumML
+import VerdantCommon
 
 /// Reads what Verdant writes into a ``ReportContent``, telling files apart by their content, not
 /// their names: model files (plain or sealed, opened with the job's keys through the same loader
@@ -145,7 +146,8 @@ public struct ReportReader: Sendable {
         do {
             parsed = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw ReportError.unreadableInput(path: path, found: "JSON that does not parse (\(Self.reason(error)))", valid: ReportError.readableInputs)
+            throw ReportError.unreadableInput(path: path, found: "JSON that does not parse (\(JSONDiagnosis.problem(in: data) ?? Self.reason(error)))",
+                                              valid: ReportError.readableInputs)
         }
         guard let object = parsed as? [String: Any] else {
             throw ReportError.unreadableInput(path: path, found: "a JSON value that is not an object", valid: ReportError.readableInputs)

@@ -31,6 +31,12 @@ extension DifferentialPrivacyRecord {
                          + "so the aggregate carries σ in all")
         }
         if seeded { lines.append("  batches and noise came from --dp-seed: reproducible, and no privacy against anyone who knows the seed") }
+        if protectedSamples > 0, delta * Double(protectedSamples) >= 1 {
+            // δ is the chance the guarantee fails outright; at δ ≥ 1/N a mechanism that publishes
+            // one random training sample in full meets it (found by an audit: δ = 0.5 gave ε = 0).
+            lines.append("  warning: δ = \(number(delta)) is not below 1/N = 1/\(protectedSamples): a mechanism that publishes a "
+                         + "whole training sample with probability δ meets such a guarantee; use δ well below 1/N (e.g. 1e-5)")
+        }
         return lines
     }
 

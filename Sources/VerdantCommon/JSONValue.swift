@@ -149,3 +149,60 @@ public indirect enum JSONValue: Sendable {
         out += "\""
     }
 }
+
+/// Why JSON text does not parse, in words a user can act on: Foundation's parser on Linux gives only
+/// "The data is not in the correct format", with no position.
+public enum JSONDiagnosis {
+    /// The first problem found: an empty text, a `NaN` or `Infinity` token (Python's `json.dump`
+    /// writes them by default), brackets that do not match or close, a string that does not end;
+    /// each with its line and column. Nil when none of these is found.
+    /// - Parameter data: the text that failed to parse.
+    /// - Returns: the description, or nil.
+    public static func problem(in data: Data) -> String? {
+        let bytes = [UInt8](data)
+        guard bytes.contains(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else { return "the text is empty" }
+        var line = 1, column = 1, inString = false, escaped = false
+        var open: [(UInt8, Int, Int)] = []
+        var index = 0
+        func at(_ l: Int, _ c: Int) -> String { "line \(l), column \(c)" }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+            } else {
+                switch byte {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["): open.append((byte, line, column))
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    let expected = byte == UInt8(ascii: "}") ? UInt8(ascii: "{") : UInt8(ascii: "[")
+                    guard let last = open.popLast(), last.0 == expected else {
+                        return "\(at(line, column)): '\(Character(UnicodeScalar(byte)))' does not match an opening bracket"
+                    }
+                case UInt8(ascii: "N"), UInt8(ascii: "I"), UInt8(ascii: "-"):
+                    for word in ["NaN", "Infinity", "-Infinity"] where bytes[index...].starts(with: Array(word.utf8)) {
+                        return "\(at(line, column)): \(word) is not a JSON number (Python's json.dump writes it unless allow_nan=False); "
+                            + "write a finite number"
+                    }
+                    fallthrough
+                case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    let token = bytes[index...].prefix { (0x30...0x39).contains($0) || [0x2B, 0x2D, 0x2E, 0x45, 0x65].contains($0) }
+                    let text = String(decoding: token, as: UTF8.self)
+                    if let value = Double(text), value.isInfinite {
+                        return "\(at(line, column)): \(text) is beyond the range of a double (about ±1.8e308)"
+                    }
+                    column += max(0, token.count - 1)
+                    index += max(0, token.count - 1)
+                default: break
+                }
+            }
+            if byte == 0x0A { line += 1; column = 1 } else { column += 1 }
+            index += 1
+        }
+        if inString { return "the text ends inside a string" }
+        if let last = open.last {
+            return "the text ends before the '\(last.0 == UInt8(ascii: "{") ? "}" : "]")' that closes the '\(Character(UnicodeScalar(last.0)))' "
+                + "at \(at(last.1, last.2)) (is the file cut short?)"
+        }
+        return nil
+    }
+}

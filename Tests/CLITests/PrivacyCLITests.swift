@@ -196,6 +196,7 @@ struct PrivacyCLITests {
             (["-r", recipient, "-o", input, input], "is the input file; choose another -o"),
             (["-r", recipient, "-o", sealedPath, input], "exists; use --force to overwrite it"),
             (["-o", out, "-r", recipient, dir.url.path], "it is a directory"),
+            (["-o", dir.url.appendingPathComponent("no/such/x.sealed").path, "-r", recipient, input], "/no/such' does not exist"),
             (["-o", out, "--passphrase-file", dir.url.appendingPathComponent("nope").path, input], "--passphrase-file: cannot read"),
             (["-o", out, "-r", recipient, "--passphrase-fd", "9", input], "--passphrase-fd 9: not an open file descriptor"),
             (["-o", out, "-r", recipient, "--passphrase-file", try dir.write("p.txt", "pw\n"), input],

@@ -32,6 +32,18 @@ private func runKilled(_ arguments: [String], after seconds: Double) throws -> B
 
 @Suite("verdant train with DP-SGD and checkpoints; predict and inspect show the guarantee", .serialized)
 struct PrivateTrainingCLITests {
+    @Test("δ at or above 1/N is flagged beside the guarantee; δ below it is not")
+    func largeDelta() throws {
+        let folder = try TemporaryDirectory()
+        var options = privateIris + ["--epochs", "1"]
+        options[options.firstIndex(of: "1e-5").map { $0 } ?? 0] = "0.5"
+        let large = try verdant(["train"] + options + ["-o", folder.url.appendingPathComponent("large.model").path])
+        #expect(large.status == 0, "\(large.stderr)")
+        #expect((large.stdout + large.stderr).contains("warning: δ = 0.5 is not below 1/N = 1/"))
+        let small = try verdant(["train"] + privateIris + ["--epochs", "1", "-o", folder.url.appendingPathComponent("small.model").path])
+        #expect(small.status == 0 && !(small.stdout + small.stderr).contains("is not below 1/N"))
+    }
+
     @Test("train --noise-multiplier: the model's ε equals privacy-budget's for its q, σ and T; predict and inspect show it")
     func epsilonAndDisplay() throws {
         let folder = try TemporaryDirectory()

@@ -84,10 +84,11 @@ struct FilesAndFuzzTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: late)) == Data("theirs".utf8))
         #expect(folder.names == ["late", "out.sealed"])
 
-        #expect(throws: PrivacyError.io(path: folder.path("no/such/dir/x"), operation: "create a temporary file for",
-                                        reason: "the folder '\(folder.path("no/such/dir"))' does not exist")) {
-            try AtomicOutput(path: folder.path("no/such/dir/x"), overwrite: false)
-        }
+        // A path that cannot be an output is the user's input (exit status 2), unlike a failed write.
+        let missing = PrivacyError.outputRefused(path: folder.path("no/such/dir/x"), reason: "the folder '\(folder.path("no/such/dir"))' does not exist")
+        #expect(throws: missing) { try AtomicOutput(path: folder.path("no/such/dir/x"), overwrite: false) }
+        #expect(missing.isInputError)
+        #expect(!PrivacyError.io(path: "x", operation: "write", reason: "No space left on device (the disk is full)").isInputError)
         // Modes: 0600 on request, else 0666 less the umask.
         try AtomicOutput.write(Data(), toPath: folder.path("secret"), overwrite: false, mode: 0o600)
         let attributes = try FileManager.default.attributesOfItem(atPath: folder.path("secret"))

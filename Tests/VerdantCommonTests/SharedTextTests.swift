@@ -210,3 +210,21 @@ struct SystemInfoTests {
         #expect(FileRead.failed(code: 5).failurePhrase.hasPrefix("error 5: "))
     }
 }
+
+@Suite("JSONDiagnosis: why JSON does not parse, with a position")
+struct JSONDiagnosisTests {
+    @Test("empty, cut short, NaN and Infinity, out-of-range numbers, stray brackets, open strings; nil for text without these")
+    func problems() {
+        func problem(_ text: String) -> String? { JSONDiagnosis.problem(in: Data(text.utf8)) }
+        #expect(problem(" \n") == "the text is empty")
+        #expect(problem("{\"errors\": [") == "the text ends before the ']' that closes the '[' at line 1, column 12 (is the file cut short?)")
+        #expect(problem("{\"a\": [1,\n NaN]}")?.hasPrefix("line 2, column 2: NaN is not a JSON number") == true)
+        #expect(problem("[-Infinity]")?.hasPrefix("line 1, column 2: -Infinity is not a JSON number") == true)
+        #expect(problem("[1e999]") == "line 1, column 2: 1e999 is beyond the range of a double (about ±1.8e308)")
+        #expect(problem("{\"a\": ]") == "line 1, column 7: ']' does not match an opening bracket")
+        #expect(problem("{\"a\": \"open") == "the text ends inside a string")
+        // Brackets and words inside strings do not count; text whose problem is elsewhere gives nil.
+        #expect(problem("{\"NaN [\": \"}\"}") == nil)
+        #expect(problem("{\"a\": 1,}") == nil)
+    }
+}

@@ -39,7 +39,8 @@ public enum NoiseError: Error, Equatable, Sendable, CustomStringConvertible, Loc
             return message
         case .invalidProbabilities(let subject, let received):
             let sum = received.reduce(0, +)
-            let shown = received.prefix(8).map { String(format: "%.6g", $0) }.joined(separator: ", ")
+            // Every digit: a rounded value could look valid ("0.9" for 0.9000001).
+            let shown = received.prefix(8).map { "\($0)" }.joined(separator: ", ")
                 + (received.count > 8 ? ", … (\(received.count) in all)" : "")
             return "\(subject): probabilities must be in [0, 1] and sum to 1; received [\(shown)] (sum \(String(format: "%.12g", sum)))"
         case .widthMismatch(let subject, let received, let expected):

@@ -28,7 +28,8 @@ extension NoiseModel {
         do {
             root = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw NoiseError.file(path: source, location: "JSON", message: "not valid JSON (\(error.localizedDescription))")
+            throw NoiseError.file(path: source, location: "JSON",
+                                  message: "not valid JSON: " + (JSONDiagnosis.problem(in: data) ?? error.localizedDescription))
         }
         let reader = AerJSONReader(source: source)
         guard let object = root as? [String: Any] else {
