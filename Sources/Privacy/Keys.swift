@@ -327,16 +327,4 @@ enum KeyText {
         }
         return bytes
     }
-
-    /// "no such file", "permission denied", … from a Foundation error.
-    static func reason(_ error: Error, path: String) -> String {
-        if !FileManager.default.fileExists(atPath: path) { return "no such file" }
-        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return "it is a directory" }
-        return error.localizedDescription
-    }
 }
