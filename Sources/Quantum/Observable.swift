@@ -151,6 +151,31 @@ public struct PauliSum: Sendable, Hashable, CustomStringConvertible {
         try self.init(parsed)
     }
 
+    /// This observable on a state whose qubits outside `qubits` are all |0⟩, written as an
+    /// observable of `qubits` alone (its qubit k is `qubits[k]` here), with the same expectation
+    /// value: I and Z on a qubit in |0⟩ contribute a factor 1, so those letters are dropped; X and Y
+    /// contribute 0, so their terms are dropped. For a circuit with its idle qubits removed
+    /// (``QuantumCircuit/removingIdleQubits()``).
+    /// - Parameter qubits: the qubits kept, distinct and below ``numQubits``, at least one.
+    /// - Returns: the restricted sum; a zero-weighted identity when every term has X or Y on a
+    ///   qubit left out.
+    /// - Throws: ``QuantumError/invalidObservable(text:column:message:)`` when `qubits` is empty,
+    ///   repeats a qubit or names one outside this observable.
+    public func restricted(toQubits qubits: [Int]) throws -> PauliSum {
+        guard !qubits.isEmpty, Set(qubits).count == qubits.count, qubits.allSatisfy({ (0..<numQubits).contains($0) }) else {
+            throw QuantumError.invalidObservable(
+                text: description, column: 1,
+                message: "cannot restrict a \(numQubits)-qubit observable to qubits \(qubits): expected distinct qubits 0…\(numQubits - 1)")
+        }
+        let kept = qubits.reduce(0) { $0 | 1 << $1 }
+        let restricted: [(String, Double)] = terms.compactMap { term in
+            guard term.xMask & ~kept == 0 else { return nil }
+            let letters = Array(term.label.reversed())
+            return (String(qubits.reversed().map { letters[$0] }), term.coefficient)
+        }
+        return try PauliSum(restricted.isEmpty ? [(String(repeating: "I", count: qubits.count), 0)] : restricted)
+    }
+
     /// `0.5*ZZ - 1.2*XI`.
     public var description: String {
         var text = ""

@@ -178,6 +178,9 @@ public struct Simulator: Sendable {
     public var noise: NoiseModel?
     /// Noisy expectation values estimated from this many shots instead of exactly (nil: exact).
     public var estimateShots: Int?
+    /// Trajectories averaged for a noisy expectation value by the trajectory method (nil:
+    /// ``estimateShots``, else 1000). The density-matrix method does not read it.
+    public var expectationTrajectories: Int?
     /// Whether shot-based noisy estimates invert the readout errors' tensored assignment matrices.
     public var mitigatesReadout = false
     /// The seed of shot-based estimates and trajectories (each evaluation derives its own from it).

@@ -88,8 +88,8 @@ struct MLNoiseOptions: ParsableArguments {
     @Flag(name: .customLong("mitigate-readout"), help: "Under noise with --shots: undo readout errors (inverse of the tensored assignment matrices).")
     var mitigateReadout = false
 
-    @Option(name: .customLong("noise-seed"), help: "Seed of the shot estimates under noise.")
-    var noiseSeed: UInt64 = 0
+    @Option(name: .customLong("noise-seed"), help: "Seed of the shot estimates under noise (default 0).")
+    var noiseSeed: UInt64?
 
     /// Says on standard error that a fidelity kernel's readout is ideal when the model has readout
     /// errors (they would otherwise seem to be applied).
@@ -105,13 +105,17 @@ struct MLNoiseOptions: ParsableArguments {
         guard let noise = try model.model(force: force) else {
             if shots != nil { throw CLIError.usage("--shots estimates under noise: give --noise or the device options (--depolarizing, --t1, …)") }
             if mitigateReadout { throw CLIError.usage("--mitigate-readout needs a noise model with readout errors (--noise or --readout-error)") }
+            if let noiseSeed {
+                throw CLIError.usage("--noise-seed \(noiseSeed) seeds shot estimates under noise, and there is no noise: give --noise or the "
+                                     + "device options (--depolarizing, --t1, …), or drop --noise-seed")
+            }
             return nil
         }
         if let shots, shots < 1 { throw CLIError.usage("--shots must be at least 1, received \(shots)") }
         if mitigateReadout && shots == nil {
             throw CLIError.usage("--mitigate-readout undoes readout errors in shot estimates: add --shots (exact values have no readout error)")
         }
-        var settings = NoiseSettings(model: noise, shots: shots, mitigatesReadout: mitigateReadout, seed: noiseSeed)
+        var settings = NoiseSettings(model: noise, shots: shots, mitigatesReadout: mitigateReadout, seed: noiseSeed ?? 0)
         settings.basis = try model.basis(fallback: .automatic)
         return settings
     }

@@ -48,7 +48,8 @@ struct Run: ParsableCommand {
     @Option(parsing: .unconditionalSingleValue, help: ArgumentHelp(
         "Print ⟨ψ|O|ψ⟩ of a Pauli sum on the state before the final measurements, e.g. '0.5*ZZI - XII' (one letter per "
             + "qubit, the leftmost on the highest); repeat for several (JSON key 'expectations'). Split across the ranks "
-            + "as the state is.", valueName: "pauli-sum"))
+            + "as the state is. Under noise: Tr(ρO), exact with the density-matrix method, else the mean over --shots "
+            + "trajectories with its standard error.", valueName: "pauli-sum"))
     var expectation: [String] = []
 
     @Option(help: "Amplitude precision: double or single.")
@@ -137,26 +138,27 @@ struct Run: ParsableCommand {
             case .gates(let gates): circuit = try circuit.translated(toBasis: gates)
             case .automatic: if let gates = model?.basisNeeded(for: circuit) { circuit = try circuit.translated(toBasis: gates) }
             }
-            if !observables.isEmpty {
-                throw CLIError.usage("--expectation: noisy runs report counts and probabilities only here; drop the noise options, "
-                                     + "or drop --expectation")
-            }
             // A circuit transpiled for a device names all its qubits but may act on a few: for
-            // counts only those are simulated, with the model renumbered (an error acts on its
-            // instruction's qubits alone, so an untouched qubit stays |0⟩ and unread, exactly).
+            // counts and expectation values only those are simulated, with the model and the
+            // observables renumbered (an error acts on its instruction's qubits alone, so an
+            // untouched qubit stays |0⟩ and unread, exactly).
             var model = model
+            var observables = observables
             let declared = circuit.numQubits
-            if circuit.countOps()["measure", default: 0] > 0, !probabilities, !densityMatrix, let compact = try circuit.removingIdleQubits() {
+            if circuit.countOps()["measure", default: 0] > 0 || !observables.isEmpty, !probabilities, !densityMatrix,
+               let compact = try circuit.removingIdleQubits()
+            {
                 if verbose && isRoot {
                     printNote("\(file): \(declared - compact.circuit.numQubits) of its \(declared) qubits are idle "
                               + "(no gate, measurement or reset); simulating the other \(compact.circuit.numQubits), the noise model renumbered")
                 }
                 circuit = compact.circuit
                 model = try model?.restricted(to: compact.qubits)
+                observables = try observables.map { try $0.restricted(toQubits: compact.qubits) }
             }
             simulator.noise = model
             simulator.method = method == .automatic && model == nil ? .densityMatrix : method
-            try runNoisy(circuit, declaredQubits: declared, simulator: simulator, world: world, meter: meter)
+            try runNoisy(circuit, declaredQubits: declared, observables: observables, simulator: simulator, world: world, meter: meter)
             return
         }
         let bar = ProgressBar("simulating")
@@ -208,8 +210,6 @@ struct Run: ParsableCommand {
         members.append(("execution", Run.json(execution)))
         if verbose && isRoot { printNote("fusion: \(execution)") }
         var distribution: [(String, DistributionStatistics?)] = []
-        let notUnitaryForExpectation = "\(file): --expectation needs a circuit of unitary gates whose measurements all come at the end; "
-            + "this one has mid-circuit measurement, reset or conditioned gates"
         if !observables.isEmpty,
            circuit.removingFinalMeasurements().instructions.contains(where: { $0.condition != nil || $0.operation == .measure })
         {
@@ -380,13 +380,22 @@ struct Run: ParsableCommand {
         ])
     }
 
+    /// Why `--expectation` refuses a circuit that is not unitary before its final measurements.
+    private var notUnitaryForExpectation: String {
+        "\(file): --expectation needs a circuit of unitary gates whose measurements all come at the end; "
+            + "this one has mid-circuit measurement, reset or conditioned gates"
+    }
+
     /// A noisy run (or an exact density matrix): counts with readout errors, the exact
-    /// probabilities and density matrix from the density-matrix method, and how the method was chosen.
-    /// Under mpirun every rank calls it: trajectories on the split state or with the shots split,
-    /// or the density matrix on rank 0 (the library decides, ``NoisyRunInfo/reason`` says how).
-    /// - Parameter declaredQubits: the file's qubits (more than `circuit`'s when idle ones were dropped).
-    private func runNoisy(_ circuit: QuantumCircuit, declaredQubits: Int, simulator base: Simulator, world: any Communicator,
-                          meter: EnergyMeter) throws {
+    /// probabilities and density matrix from the density-matrix method, expectation values with
+    /// their standard errors, and how the method was chosen. Under mpirun every rank calls it:
+    /// trajectories on the split state or with the shots split, or the density matrix on rank 0
+    /// (the library decides, ``NoisyRunInfo/reason`` says how); expectation values on rank 0.
+    /// - Parameters:
+    ///   - observables: the `--expectation` sums, as wide as `circuit`.
+    ///   - declaredQubits: the file's qubits (more than `circuit`'s when idle ones were dropped).
+    private func runNoisy(_ circuit: QuantumCircuit, declaredQubits: Int, observables: [PauliSum], simulator base: Simulator,
+                          world: any Communicator, meter: EnergyMeter) throws {
         if statevector {
             throw CLIError.usage("--statevector: a noisy circuit has a density matrix, not a state vector (use --density-matrix)")
         }
@@ -398,120 +407,191 @@ struct Run: ParsableCommand {
                                  + "(shot by shot, each shot in its own pure state), so there is no one final density matrix to print; "
                                  + "drop --density-matrix (counts work)")
         }
+        let unitary = circuit.removingFinalMeasurements()
+        if !observables.isEmpty {
+            if unitary.instructions.contains(where: { $0.condition != nil || $0.operation == .measure }) {
+                throw CLIError.usage(notUnitaryForExpectation)
+            }
+            if world.size > 1, distribute == .always {
+                throw CLIError.usage("--expectation under noise is computed by rank 0 alone, and --distribute always asks to split it: "
+                                     + "use --distribute auto or never")
+            }
+        }
+        let measures = circuit.countOps()["measure", default: 0] > 0
+        // Expectation values alone need no run with shots (as without noise).
+        let runsShots = measures || probabilities || densityMatrix || observables.isEmpty
         var simulator = base
         simulator.keepsDensityMatrix = densityMatrix
         simulator.wantsExactProbabilities = probabilities
         let bar = ProgressBar("simulating")
         if world.rank == 0 { simulator.progress = { done, total in bar.update(done, total) } }
         defer { bar.finish() }
-        let outcome = try simulator.compile(circuit).run(shots: shots, seed: seed, memory: memory, on: world, distribution: distribute)
+        let outcome = runsShots ? try simulator.compile(circuit).run(shots: shots, seed: seed, memory: memory, on: world, distribution: distribute) : nil
+        // ⟨O⟩ of the state before the final measurements: exact from the density matrix, or the mean
+        // over `--shots` trajectories with its standard error (seeded like the counts).
+        var expectation: (estimates: [ExpectationEstimate], execution: ExecutionSummary, seed: UInt64, seconds: Double)?
+        if !observables.isEmpty, world.rank == 0 {
+            let clock = ContinuousClock.now
+            var estimator = simulator
+            estimator.seed = outcome?.run.seed ?? seed ?? UInt64.random(in: .min ... .max)
+            estimator.expectationTrajectories = shots
+            let compiled = try estimator.compile(unitary)
+            let estimates: [ExpectationEstimate]
+            do {
+                estimates = try compiled.estimateExpectations(observables)
+            } catch QuantumError.invalidState {
+                // A reset after a gate: no single state to take ⟨O⟩ of.
+                throw CLIError.usage(notUnitaryForExpectation)
+            }
+            let elapsed = clock.duration(to: .now)
+            expectation = (estimates, compiled.execution, estimator.seed,
+                           Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        }
         bar.finish()
         let report = try energy.stop(meter, label: "verdant run \(file)", over: world)
         guard world.rank == 0 else { return }
-        guard let result = outcome?.run, let info = result.noise else {
-            throw CLIError.runtime("internal: a noisy run returned no noise report")
+        var ran: (result: RunResult, info: NoisyRunInfo)?
+        if runsShots {
+            guard let result = outcome?.run, let info = result.noise else {
+                throw CLIError.runtime("internal: a noisy run returned no noise report")
+            }
+            ran = (result, info)
         }
-        if densityMatrix, info.method != .densityMatrix {
+        if let info = ran?.info, densityMatrix, info.method != .densityMatrix {
             throw CLIError.usage("--density-matrix needs the density-matrix method; this run used \(info.method) (\(info.reason)): "
                                  + "add --method density-matrix")
         }
         if verbose {
-            printNote("method: \(info.method) (\(info.reason))")
-            printNote("fusion: \(result.execution)")
+            if let (result, info) = ran {
+                printNote("method: \(info.method) (\(info.reason))")
+                printNote("fusion: \(result.execution)")
+            }
+            if let expectation, let first = expectation.estimates.first {
+                printNote("expectation values: " + (first.samples == 0 ? "exact, from the density matrix"
+                              : "the mean over \(first.samples) trajectories (--shots), seed \(expectation.seed)"))
+                printNote("fusion (expectation values): \(expectation.execution)")
+            }
             if let model = simulator.noise { printNote(model.summary) }
             if let statistics = outcome?.statistics {
                 printNote("distributed (counts): \(statistics.summary)")
                 for line in statistics.layout { printNote("  \(line)") }
             }
-        } else if world.size > 1 {
+        } else if world.size > 1, let info = ran?.info {
             printNote("note: \(info.method) (\(info.reason))")
         }
-        for qubits in info.unusedReadoutErrors {
-            printNote("note: the readout error on qubits \(qubits) never applies (one-qubit measurements only, as in Aer)")
-        }
-        if let model = simulator.noise, !model.isIdeal {
-            // Gates the model has no error for run ideally (Aer's rule): say so, since a model made
-            // for a device's basis (sx, x, cx) leaves other gates (h, ry) noiseless.
-            let ideal = info.idealInstructions.filter { !["measure", "reset", "barrier"].contains($0.key) }.sorted { $0.key < $1.key }
-            if !ideal.isEmpty {
-                let noisy = model.noisyInstructions
-                printNote("note: without error in the noise model (run ideally): \(ideal.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))"
-                          + (noisy.isEmpty ? "; the model has readout errors only" : "; the model has errors for \(noisy.joined(separator: ", "))"))
+        if let info = ran?.info {
+            for qubits in info.unusedReadoutErrors {
+                printNote("note: the readout error on qubits \(qubits) never applies (one-qubit measurements only, as in Aer)")
+            }
+            if let model = simulator.noise, !model.isIdeal {
+                // Gates the model has no error for run ideally (Aer's rule): say so, since a model made
+                // for a device's basis (sx, x, cx) leaves other gates (h, ry) noiseless.
+                let ideal = info.idealInstructions.filter { !["measure", "reset", "barrier"].contains($0.key) }.sorted { $0.key < $1.key }
+                if !ideal.isEmpty {
+                    let noisy = model.noisyInstructions
+                    printNote("note: without error in the noise model (run ideally): \(ideal.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))"
+                              + (noisy.isEmpty ? "; the model has readout errors only" : "; the model has errors for \(noisy.joined(separator: ", "))"))
+                }
             }
         }
-        let measures = circuit.countOps()["measure", default: 0] > 0
         let width = circuit.numQubits
         let compacted = declaredQubits != width
         var members: [(String, JSON)] = [
             ("file", .string(file)), ("qubits", .integer(declaredQubits)), ("clbits", .integer(circuit.numClbits)),
             ("precision", .string("double")), ("threads", .integer(threads ?? Simulator.defaultThreads)),
-            ("execution", .object([
-                ("gates", .integer(result.execution.gates)), ("kernels", .integer(result.execution.kernels)),
-                ("passes", .integer(result.execution.passes)), ("sweeps", .integer(result.execution.sweeps)),
-                ("sweeps_saved", .integer(result.execution.sweepsSaved)), ("block_qubits", .integer(result.execution.blockQubits)),
-            ])),
-            ("shots", .integer(shots)), ("seed", .string(String(result.seed))),
-            ("method", .string(info.method.rawValue)), ("method_reason", .string(info.reason)),
-            ("state_bytes", .integer(result.stateBytes)),
         ]
-        var noiseMembers: [(String, JSON)] = [
-            ("noisy_instructions", .object(info.noisyInstructions.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })),
-            ("ideal_instructions", .object(info.idealInstructions.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })),
-        ]
-        if let branches = info.branches { noiseMembers.append(("branches", .integer(branches))) }
-        if let applied = info.errorsApplied { noiseMembers.append(("errors_applied", .integer(applied))) }
-        members.append(("noise", .object(noiseMembers)))
         if compacted { members.append(("simulated_qubits", .integer(width))) }
         var lines: [String] = []
-        if measures {
-            members.append(("counts", .object(result.counts.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })))
-            if let outcomes = result.memory { members.append(("memory", .array(outcomes.map { .string($0) }))) }
-            let rows = result.counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map {
-                [$0.key, String($0.value), String(format: "%.4f", Double($0.value) / Double(shots))]
+        var seconds = 0.0
+        if let (result, info) = ran {
+            seconds += result.seconds
+            members += [
+                ("execution", .object([
+                    ("gates", .integer(result.execution.gates)), ("kernels", .integer(result.execution.kernels)),
+                    ("passes", .integer(result.execution.passes)), ("sweeps", .integer(result.execution.sweeps)),
+                    ("sweeps_saved", .integer(result.execution.sweepsSaved)), ("block_qubits", .integer(result.execution.blockQubits)),
+                ])),
+                ("shots", .integer(shots)), ("seed", .string(String(result.seed))),
+                ("method", .string(info.method.rawValue)), ("method_reason", .string(info.reason)),
+                ("state_bytes", .integer(result.stateBytes)),
+            ]
+            var noiseMembers: [(String, JSON)] = [
+                ("noisy_instructions", .object(info.noisyInstructions.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })),
+                ("ideal_instructions", .object(info.idealInstructions.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })),
+            ]
+            if let branches = info.branches { noiseMembers.append(("branches", .integer(branches))) }
+            if let applied = info.errorsApplied { noiseMembers.append(("errors_applied", .integer(applied))) }
+            members.append(("noise", .object(noiseMembers)))
+            if measures {
+                members.append(("counts", .object(result.counts.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })))
+                if let outcomes = result.memory { members.append(("memory", .array(outcomes.map { .string($0) }))) }
+                let rows = result.counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map {
+                    [$0.key, String($0.value), String(format: "%.4f", Double($0.value) / Double(shots))]
+                }
+                lines.append("counts (\(shots) shots, seed \(result.seed), \(info.method)):")
+                lines.append(Format.table(["outcome", "count", "frequency"], rows))
             }
-            lines.append("counts (\(shots) shots, seed \(result.seed), \(info.method)):")
-            lines.append(Format.table(["outcome", "count", "frequency"], rows))
-        }
-        // Probabilities are over the qubits simulated: left out when idle qubits were dropped (they
-        // were not asked for; --probabilities keeps every qubit).
-        if let exact = info.probabilities, !compacted {
-            members.append(("probabilities", .lazyObject(count: exact.count) { i in
-                exact[i] > 1e-24 ? (Run.bits(i, width), .number(exact[i])) : nil
-            }))
-            if probabilities || !measures {
-                let top = exact.enumerated().filter { $0.element > 1e-24 }.sorted { ($1.element, $0.offset) < ($0.element, $1.offset) }
-                lines.append("probabilities before readout errors (\(top.count) nonzero):")
-                lines.append(Format.table(["basis", "probability"], top.prefix(64).map { [Run.bits($0.offset, width), String(format: "%.10f", $0.element)] }))
-                if top.count > 64 { lines.append("… \(top.count - 64) more (use --json for all)") }
+            // Probabilities are over the qubits simulated: left out when idle qubits were dropped (they
+            // were not asked for; --probabilities keeps every qubit).
+            if let exact = info.probabilities, !compacted {
+                members.append(("probabilities", .lazyObject(count: exact.count) { i in
+                    exact[i] > 1e-24 ? (Run.bits(i, width), .number(exact[i])) : nil
+                }))
+                if probabilities || !measures {
+                    let top = exact.enumerated().filter { $0.element > 1e-24 }.sorted { ($1.element, $0.offset) < ($0.element, $1.offset) }
+                    lines.append("probabilities before readout errors (\(top.count) nonzero):")
+                    lines.append(Format.table(["basis", "probability"], top.prefix(64).map { [Run.bits($0.offset, width), String(format: "%.10f", $0.element)] }))
+                    if top.count > 64 { lines.append("… \(top.count - 64) more (use --json for all)") }
+                }
+            } else if probabilities {
+                printNote("note: --probabilities needs the density-matrix method (trajectories sample counts only)")
             }
-        } else if probabilities {
-            printNote("note: --probabilities needs the density-matrix method (trajectories sample counts only)")
-        }
-        if densityMatrix, let rho = info.densityMatrix {
-            let d = rho.dimension
-            members.append(("density_matrix", .lazyArray(count: d) { r in
-                .array((0..<d).map { c in
-                    let z = rho[r, c]
-                    return .array([.number(z.real), .number(z.imaginary)])
-                })
-            }))
-            if !json {
-                lines.append("density matrix (\(d)×\(d), trace \(String(format: "%.12f", rho.trace)), purity \(String(format: "%.6f", rho.purity))):")
-                if d <= 8 {
-                    for r in 0..<d {
-                        lines.append((0..<d).map { c in
-                            let z = rho[r, c]
-                            return String(format: "%+.4f%+.4fi", z.real, z.imaginary)
-                        }.joined(separator: "  "))
+            if densityMatrix, let rho = info.densityMatrix {
+                let d = rho.dimension
+                members.append(("density_matrix", .lazyArray(count: d) { r in
+                    .array((0..<d).map { c in
+                        let z = rho[r, c]
+                        return .array([.number(z.real), .number(z.imaginary)])
+                    })
+                }))
+                if !json {
+                    lines.append("density matrix (\(d)×\(d), trace \(String(format: "%.12f", rho.trace)), purity \(String(format: "%.6f", rho.purity))):")
+                    if d <= 8 {
+                        for r in 0..<d {
+                            lines.append((0..<d).map { c in
+                                let z = rho[r, c]
+                                return String(format: "%+.4f%+.4fi", z.real, z.imaginary)
+                            }.joined(separator: "  "))
+                        }
+                    } else {
+                        lines.append("(\(d)×\(d) entries: use --json for all)")
                     }
-                } else {
-                    lines.append("(\(d)×\(d) entries: use --json for all)")
                 }
             }
+            lines.append("\(info.method) · state \(Format.bytes(result.stateBytes)) · time \(Format.seconds(result.seconds))")
         }
-        lines.append("\(info.method) · state \(Format.bytes(result.stateBytes)) · time \(Format.seconds(result.seconds))")
+        if let expectation {
+            seconds += expectation.seconds
+            if ran == nil {
+                members.append(("execution", Run.json(expectation.execution)))
+                if let method = expectation.estimates.first?.method { members.append(("method", .string(method.rawValue))) }
+            }
+            members.append(("expectations", .array(zip(self.expectation, expectation.estimates).map { text, estimate in
+                .object([
+                    ("observable", .string(text)), ("value", .number(estimate.value)),
+                    ("standard_error", .number(estimate.standardError)), ("method", .string(estimate.method.rawValue)),
+                    ("trajectories", .integer(estimate.samples)),
+                ] + (estimate.samples > 0 ? [("seed", .string(String(expectation.seed)))] : []))
+            })))
+            for (observable, estimate) in zip(observables, expectation.estimates) {
+                let how = estimate.samples == 0 ? "exact, density matrix"
+                    : "± \(String(format: "%.2g", estimate.standardError)), \(estimate.samples) trajectories"
+                lines.append("expectation ⟨\(observable)⟩ = \(String(format: "%.12g", estimate.value)) (\(how))")
+            }
+            if ran == nil { lines.append("time \(Format.seconds(expectation.seconds))") }
+        }
         if let statistics = outcome?.statistics { members.append(("distribution_counts", Run.json(statistics))) }
-        members.append(("seconds", .number(result.seconds)))
+        members.append(("seconds", .number(seconds)))
         try noise.write(simulator.noise, force: force)
         if json {
             JSON.object(members).print()

@@ -15,8 +15,9 @@ struct Unseal: ParsableCommand {
             --passphrase-file, --passphrase-fd or $VERDANT_PASSPHRASE) when no other key is given.
             Exit status: 0 the whole file authenticated; 3 no key given opens it (wrong key or passphrase); \
             4 not a sealed file; 5 an unsupported format version; 6 the header was modified or is malformed; \
-            7 truncated (in the header or before the final chunk); 8 a chunk failed authentication (modified, \
-            reordered, duplicated or appended data; the message names the chunk); 2 bad options or key files; \
+            7 truncated (in the header or at a chunk boundary before the final chunk); 8 a chunk failed \
+            authentication (modified, reordered, duplicated or appended data, or a file cut inside a chunk, \
+            which the format cannot tell from a change; the message names the chunk); 2 bad options or key files; \
             1 a system failure (e.g. the disk is full).
             """
     )

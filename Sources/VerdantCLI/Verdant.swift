@@ -12,8 +12,9 @@ struct VerdantCommand: ParsableCommand {
         discussion: """
             Exit codes: 0 success, 1 runtime error (e.g. not enough memory), 2 usage or input error; \
             reading a sealed file: 3 no key given opens it (wrong key or passphrase), 4 not a sealed file, \
-            5 unsupported format version, 6 header modified or malformed, 7 truncated, \
-            8 a chunk failed authentication (modified, reordered or appended data).
+            5 unsupported format version, 6 header modified or malformed, 7 truncated (in the header or at a chunk boundary), \
+            8 a chunk failed authentication (modified, reordered or appended data, or cut inside a chunk: \
+            the format cannot tell that from a change).
             Documentation: docs/ in the source tree.
             """,
         version: version,

@@ -35,8 +35,108 @@ private struct AerCase {
     }
 }
 
+/// Tr(ρP) for a Pauli string (Qiskit's order: the last letter on qubit 0), from the matrix entries:
+/// P|i⟩ = phase(i)·|i ⊕ x⟩, so Tr(ρP) = Σᵢ ρ[i][i ⊕ x]·phase(i).
+private func pauliTrace(_ rho: DenseMatrix, _ label: String) -> Double {
+    let letters = Array(label.reversed())
+    let flips = letters.indices.reduce(0) { "XY".contains(letters[$1]) ? $0 | 1 << $1 : $0 }
+    var total = 0.0
+    for i in rho.indices {
+        var (re, im) = (1.0, 0.0)  // phase(i)
+        for (q, letter) in letters.enumerated() {
+            let bit = (i >> q) & 1
+            if letter == "Z", bit == 1 { (re, im) = (-re, -im) }
+            if letter == "Y" { (re, im) = bit == 0 ? (-im, re) : (im, -re) }  // ×i or ×(−i)
+        }
+        let entry = rho[i][i ^ flips]
+        total += entry.real * re - entry.imaginary * im
+    }
+    return total
+}
+
 @Suite("CLI: noisy simulation")
 struct NoiseCLITests {
+    @Test("run --expectation under noise: Tr(ρO) of Aer's density matrix exactly; trajectories within their standard error",
+          arguments: ["thermal_t2_below_t1", "kraus_2q_random", "depolarizing_full"])
+    func expectationUnderNoise(_ name: String) throws {
+        let c = try AerCase.named(name)
+        let folder = try TemporaryDirectory()
+        let (qasm, model) = try c.write(to: folder)
+        let n = c.densityMatrix.count.trailingZeroBitCount
+        var rng = SeededGenerator(seed: 5)
+        let sums: [[(String, Double)]] = (0..<3).map { _ in
+            (0..<2).map { _ in (String((0..<n).map { _ in "IXYZ".randomElement(using: &rng) ?? "Z" }), Double.random(in: -2...2, using: &rng)) }
+        }
+        let texts = sums.map { $0.map { "\($0.1)*\($0.0)" }.joined(separator: " + ") }
+        let expected = sums.map { $0.reduce(0) { $0 + $1.1 * pauliTrace(c.densityMatrix, $1.0) } }
+        let options = texts.flatMap { ["--expectation", $0] } + ["--noise", model, "--json", "--no-energy-summary"]
+        let exact = try verdant(["run", qasm, "--method", "density-matrix"] + options)
+        #expect(exact.status == 0, "\(exact.stderr)")
+        let values = try #require(try jsonObject(exact.stdout)["expectations"] as? [[String: Any]])
+        #expect(values.count == 3)
+        for (value, want) in zip(values, expected) {
+            #expect(abs((value["value"] as? Double ?? .nan) - want) <= 1e-8, "\(value) against Tr(ρ_Aer O) = \(want)")
+            #expect(value["standard_error"] as? Double == 0 && value["trajectories"] as? Int == 0)
+        }
+        let sampled = try verdant(["run", qasm, "--method", "trajectories", "--shots", "3000", "--seed", "9"] + options)
+        #expect(sampled.status == 0, "\(sampled.stderr)")
+        let estimates = try #require(try jsonObject(sampled.stdout)["expectations"] as? [[String: Any]])
+        for (estimate, want) in zip(estimates, expected) {
+            let value = estimate["value"] as? Double ?? .nan, error = estimate["standard_error"] as? Double ?? .nan
+            #expect(estimate["trajectories"] as? Int == 3000 && estimate["method"] as? String == "trajectories")
+            #expect(abs(value - want) <= 5 * error + 1e-9, "\(value) ± \(error) against \(want)")
+        }
+    }
+
+    @Test("--expectation under noise on a device-sized register: the observable restricted with the circuit; alone, no counts")
+    func expectationOnIdleQubits() throws {
+        let folder = try TemporaryDirectory()
+        let wide = try folder.write("device.qasm", """
+            OPENQASM 2.0;
+            include "qelib1.inc";
+            qreg q[40];
+            rx(0.7) q[17];
+            cx q[17],q[33];
+            ry(0.4) q[33];
+            """)
+        let small = try folder.write("small.qasm", """
+            OPENQASM 2.0;
+            include "qelib1.inc";
+            qreg q[2];
+            rx(0.7) q[0];
+            cx q[0],q[1];
+            ry(0.4) q[1];
+            """)
+        func label(_ letters: [Int: Character], width: Int) -> String {
+            String((0..<width).reversed().map { letters[$0] ?? "I" })
+        }
+        // X on an idle qubit (in |0⟩) gives 0; Z there gives 1.
+        let wideSum = "\(label([17: "Z", 33: "X"], width: 40)) - 0.5*\(label([33: "Y", 2: "X"], width: 40)) + 2*\(label([33: "Z", 39: "Z"], width: 40))"
+        let noise = ["--depolarizing", "0.02,0.1", "--t1", "40us", "--gate-time", "50ns,400ns", "--json", "--no-energy-summary"]
+        let result = try verdant(["run", wide, "--expectation", wideSum] + noise)
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try jsonObject(result.stdout)
+        #expect(object["qubits"] as? Int == 40 && object["simulated_qubits"] as? Int == 2)
+        #expect(object["counts"] == nil && object["method"] as? String == "density-matrix")
+        let reference = try verdant(["run", small, "--expectation", "XZ + 2*ZI"] + noise)
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let value = try #require((object["expectations"] as? [[String: Any]])?.first?["value"] as? Double)
+        let want = try #require((try jsonObject(reference.stdout)["expectations"] as? [[String: Any]])?.first?["value"] as? Double)
+        #expect(abs(value - want) < 1e-12 && abs(want) > 0.1, "\(value) against \(want)")
+    }
+
+    @Test("--expectation under noise refuses a circuit with a mid-circuit measurement or a reset after a gate (exit 2)")
+    func expectationRefusals() throws {
+        let folder = try TemporaryDirectory()
+        for (name, body) in [("mid", "h q[0];\nmeasure q[0] -> c[0];\nx q[0];"), ("reset", "h q[0];\nreset q[0];\nh q[0];")] {
+            let qasm = try folder.write("\(name).qasm", "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\ncreg c[1];\n\(body)\n")
+            let result = try verdant(["run", qasm, "--depolarizing", "0.01", "--expectation", "Z", "--no-energy-summary"])
+            #expect(result.status == 2, "\(name): \(result.stderr)")
+            #expect(result.stderr.contains("--expectation needs a circuit of unitary gates"), "\(name): \(result.stderr)")
+            expectNoTrace(result)
+        }
+    }
+
     @Test("run --noise (an Aer model file, a fake backend's included): probabilities and density matrix equal Aer's",
           arguments: ["thermal_t2_below_t1", "kraus_2q_random", "readout_all_qubits", "fake_FakeManilaV2"])
     func aerFixture(_ name: String) throws {
@@ -218,6 +318,7 @@ struct NoiseCLITests {
         try refused(["run", qasm, "--method", "exact"], "exact")
         try refused(["kernel", "--data", "builtin:iris", "--shots", "100"], "--shots estimates under noise: give --noise")
         try refused(["kernel", "--data", "builtin:iris", "--depolarizing", "0.01", "--mitigate-readout"], "add --shots")
+        try refused(["kernel", "--data", "builtin:iris", "--noise-seed", "3"], "--noise-seed 3 seeds shot estimates under noise, and there is no noise")
         // Found by an audit: a request that did nothing, and messages that sent the user in a circle.
         try refused(["kernel", "--data", "builtin:iris", "--depolarizing", "0.01", "--readout-error", "0.1", "--shots", "50",
                      "--mitigate-readout"], "readout mitigation (--mitigate-readout) must be off")

@@ -470,8 +470,9 @@ struct PrivacyCLITests {
         let unseal = try verdant(["unseal", "--help"]).stdout.replacingOccurrences(of: "\n", with: " ")
             .split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
         for line in ["Exit status: 0 the whole file authenticated; 3 no key given opens it (wrong key or passphrase); 4 not a sealed file;",
-                     "5 an unsupported format version; 6 the header was modified or is malformed; 7 truncated (in the header or before the final chunk);",
-                     "8 a chunk failed authentication (modified, reordered, duplicated or appended data; the message names the chunk);",
+                     "5 an unsupported format version; 6 the header was modified or is malformed; 7 truncated (in the header or at a chunk boundary before the final chunk);",
+                     "8 a chunk failed authentication (modified, reordered, duplicated or appended data, or a file cut inside a chunk, "
+                        + "which the format cannot tell from a change; the message names the chunk);",
                      "2 bad options or key files; 1 a system failure (e.g. the disk is full).",
                      "--passphrase-fd <n>"] {
             #expect(unseal.contains(line), "unseal --help lacks: \(line)")

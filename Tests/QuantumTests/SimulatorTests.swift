@@ -402,6 +402,34 @@ struct PauliSumTests {
         #expect(errorMessage { _ = try PauliSum(text) } == expected)
     }
 
+    @Test("restricted to the qubits a circuit uses: the same value on the compact state as on the whole register")
+    func restricted() throws {
+        var rng = SeededGenerator(seed: 71)
+        let used = [1, 4, 6]
+        let small = try RandomCircuits.circuit(qubits: used.count, gates: 40, &rng)
+        let wide = try QuantumCircuit(numQubits: 7).compose(small, qubits: used)
+        let compact = try #require(try wide.removingIdleQubits())
+        #expect(compact.qubits == used)
+        let whole = try Simulator().statevector(wide)
+        let part = try Simulator().statevector(compact.circuit)
+        for _ in 0..<20 {
+            let terms = (0..<3).map { _ in
+                (String((0..<7).map { _ in "IXYZ".randomElement(using: &rng) ?? "I" }), Double.random(in: -2...2, using: &rng))
+            }
+            let observable = try PauliSum(terms)
+            let value = try part.expectation(try observable.restricted(toQubits: used))
+            #expect(abs(value - (try whole.expectation(observable))) < 1e-12, "\(observable)")
+        }
+        // X on a qubit in |0⟩ has expectation 0: every term drops, leaving a zero identity.
+        let gone = try PauliSum("IXIIIII - 2*IIIIYII").restricted(toQubits: used)
+        #expect(gone.numQubits == 3 && gone.terms.map(\.coefficient) == [0])
+        #expect(try PauliSum("0.5*ZIZIIXI").restricted(toQubits: used).terms.map(\.label) == ["ZZX"])
+        #expect(errorMessage { _ = try PauliSum("ZZ").restricted(toQubits: [0, 0]) }
+            == "observable '1*ZZ', column 1: cannot restrict a 2-qubit observable to qubits [0, 0]: expected distinct qubits 0…1")
+        #expect(errorMessage { _ = try PauliSum("ZZ").restricted(toQubits: [2]) }.contains("cannot restrict"))
+        #expect(errorMessage { _ = try PauliSum("ZZ").restricted(toQubits: []) }.contains("cannot restrict"))
+    }
+
     @Test("list errors")
     func listErrors() {
         #expect(errorMessage { _ = try PauliSum([]) } == "observable '', column 1: expected at least one Pauli term")

@@ -89,7 +89,8 @@ final class NoisyCompilation: Sendable {
 
     /// Expectation values. Density matrix: exact, or with ``Simulator/estimateShots`` measured
     /// from that many shots (readout errors included, mitigated when asked). Trajectories: Tr(ρO)
-    /// estimated as the mean of ⟨ψ|O|ψ⟩ over ``Simulator/estimateShots`` (default 1000)
+    /// estimated as the mean of ⟨ψ|O|ψ⟩ over ``Simulator/expectationTrajectories``, else
+    /// ``Simulator/estimateShots``, else 1000
     /// trajectories — readout errors act on recorded bits, not on states, so they do not enter.
     func estimates(_ compiled: CompiledCircuit, _ observables: [PauliSum], values: [Double],
                    initialState: StateVector<Double>?) throws -> [ExpectationEstimate]
@@ -100,7 +101,7 @@ final class NoisyCompilation: Sendable {
         try checkUnitaryProgram(differentiating: false)
         let binding = Dictionary(uniqueKeysWithValues: zip(compiled.parameters, values))
         if try expectationMethod(compiled) == .trajectories {
-            let trajectories = compiled.simulator.estimateShots ?? NoisyCompilation.defaultTrajectories
+            let trajectories = compiled.simulator.expectationTrajectories ?? compiled.simulator.estimateShots ?? NoisyCompilation.defaultTrajectories
             return try trajectoryEngine(fusion: compiled.simulator.fusion, maxFusedQubits: 5)
                 .expectations(observables, values: binding, initialState: initialState, shots: trajectories,
                               seed: NoisyCompilation.seed(compiled.simulator.seed, values, tag: 0), simulator: compiled.simulator)

@@ -62,7 +62,8 @@ extension CompiledCircuit {
     /// Expectation values with their standard errors, by the simulator's method: exact from the
     /// density matrix (standard error 0), measured from ``Simulator/estimateShots`` shots of it
     /// (readout errors included, mitigated when ``Simulator/mitigatesReadout`` is set), or averaged
-    /// over trajectories (``Simulator/estimateShots``, default 1000).
+    /// over trajectories (``Simulator/expectationTrajectories``, else ``Simulator/estimateShots``,
+    /// else 1000).
     /// - Parameters:
     ///   - observables: Pauli sums as wide as the circuit.
     ///   - values: one number per parameter, in ``parameters`` order.
