@@ -323,6 +323,9 @@ struct NoiseCLITests {
         try refused(["kernel", "--data", "builtin:iris", "--depolarizing", "0.01", "--readout-error", "0.1", "--shots", "50",
                      "--mitigate-readout"], "readout mitigation (--mitigate-readout) must be off")
         try refused(["run", qasm, "--t2", "50us"], "--t2 'without --t1'")
+        // Negative numbers name the range, not only the format.
+        try refused(["run", qasm, "--depolarizing=-0.1"], "--depolarizing '-0.1': λ1,λ2 (one- and two-qubit gates, e.g. 1e-3,1e-2) or one λ; a probability is at least 0")
+        try refused(["run", qasm, "--t1=-50us", "--gate-time", "50ns"], "--t1 '-50us': a duration is at least 0")
         let conditioned = try folder.write("conditioned.qasm", """
             OPENQASM 2.0;
             include "qelib1.inc";

@@ -88,8 +88,11 @@ public struct DeviceNoise: Sendable, Equatable {
         let valid = "expected a duration with its unit (s, ms, us, ns, ps), e.g. 50us or 300ns"
         for (unit, perSecond) in units where trimmed.hasSuffix(unit) {
             let number = trimmed.dropLast(unit.count).trimmingCharacters(in: .whitespaces)
-            guard let value = Double(number), value.isFinite, value >= 0 else {
+            guard let value = Double(number), value.isFinite else {
                 throw NoiseError.invalidOption(option: option, received: text, valid: valid)
+            }
+            guard value >= 0 else {
+                throw NoiseError.invalidOption(option: option, received: text, valid: "a duration is at least 0, e.g. 50us or 300ns")
             }
             return value / perSecond
         }
@@ -99,8 +102,11 @@ public struct DeviceNoise: Sendable, Equatable {
     private static func numbers(_ text: String, option: String, valid: String) throws -> [Double] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         let values = parts.compactMap(Double.init)
-        guard (1...2).contains(parts.count), values.count == parts.count, values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+        guard (1...2).contains(parts.count), values.count == parts.count, values.allSatisfy(\.isFinite) else {
             throw NoiseError.invalidOption(option: option, received: text, valid: valid)
+        }
+        guard values.allSatisfy({ $0 >= 0 }) else {
+            throw NoiseError.invalidOption(option: option, received: text, valid: valid + "; a probability is at least 0")
         }
         return values
     }
