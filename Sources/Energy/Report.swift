@@ -132,8 +132,12 @@ public struct EnergyReport: Sendable {
         var why = t.provenance.rawValue
         let problems = unavailableSummary
         if !problems.isEmpty { why += "; " + problems }
+        // A --grid-intensity figure is the user's, not the named country's table value.
+        let intensity = grid.isoCode.isEmpty && grid.year == nil
+            ? "\(grid.region == "user" ? "" : "\(grid.region): ")\(Self.short(grid.gramsPerKWh)) g/kWh as given"
+            : "\(grid.region) \(Self.short(grid.gramsPerKWh)) g/kWh"
         return "energy: \(Self.joules(t.joules.value)) \(Self.bandPercent(t.joules)) (\(why)) · "
-            + "\(Self.grams(t.gCO2e.value)) gCO2e (\(grid.region) \(Self.short(grid.gramsPerKWh)) g/kWh) · "
+            + "\(Self.grams(t.gCO2e.value)) gCO2e (\(intensity)) · "
             + "\(Self.money(t.cost.value)) \(t.currency) · \(Self.short(t.seconds)) s"
             + (ranks.isEmpty ? "" : " · \(ranks.count) ranks")
     }

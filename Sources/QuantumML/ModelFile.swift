@@ -167,7 +167,15 @@ public enum ModelFile {
     static func encode(_ model: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(model)
+        do {
+            return try encoder.encode(model)
+        } catch EncodingError.invalidValue(let value, let context) {
+            // JSON has no NaN or infinity: a model holding one is not worth writing.
+            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            throw QuantumMLError.training(reason: "the trained model holds \(value) at \(path.hasPrefix(".") ? String(path.dropFirst()) : path), "
+                                          + "which a model file cannot store (training diverged)",
+                                          remedy: "lower --learning-rate, rescale the features (--scale minmax), or check the data for extreme values")
+        }
     }
 
     /// Writes atomically, sealed for `recipients` when there are any.

@@ -12,6 +12,9 @@ struct ModelSamples {
     var test: Dataset?
     /// Where they came from, in words.
     var origin: String
+    /// Whether `train` and `test` are known to be the training and held-out samples (false when
+    /// the report's data could not be split as the model was: both are then all of it).
+    var rolesKnown = true
 }
 
 /// What a report computes from a model held in memory: its samples, confusion matrix, kernel
@@ -38,7 +41,7 @@ enum ModelEvaluation {
             return ModelSamples(train: parts.train, test: parts.test,
                                 origin: "\(data.name) split again as the model records it (seed \(split.seed), test share \(NumberFormat.significant(split.testSize, digits: 3)))")
         }
-        return ModelSamples(train: data, test: data, origin: "all \(data.count) samples of \(data.name)")
+        return ModelSamples(train: data, test: data, origin: "all \(data.count) samples of \(data.name)", rolesKnown: false)
     }
 
     /// The samples' columns in the model's feature order, and each sample's class index in the

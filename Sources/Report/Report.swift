@@ -254,10 +254,12 @@ struct PageBuilder {
             let samples = ModelEvaluation.samples(for: entry, content: content)
             if let samples {
                 if let test = samples.test, !model.isRegressor {
-                    if let figure = try confusionFigure(entry, model, test, origin: samples.origin) { figures.append(figure) }
+                    if let figure = try confusionFigure(entry, model, test, origin: samples.origin, heldOut: samples.rolesKnown) {
+                        figures.append(figure)
+                    }
                 }
                 if case .kernel = model, let train = samples.train ?? samples.test {
-                    figures.append(try kernelFigure(entry, model, train, origin: samples.origin))
+                    figures.append(try kernelFigure(entry, model, train, origin: samples.origin, training: samples.rolesKnown && samples.train != nil))
                 }
             } else if let shards = entry.shards {
                 blocks += Self.shardBlocks(shards, model: model)
@@ -395,7 +397,7 @@ struct PageBuilder {
                         + "in training.privacy of \(Self.shortPath(entry.source))\(recorded).")
     }
 
-    mutating func confusionFigure(_ entry: ModelEntry, _ model: TrainedModel, _ test: Dataset, origin: String) throws -> Figure? {
+    mutating func confusionFigure(_ entry: ModelEntry, _ model: TrainedModel, _ test: Dataset, origin: String, heldOut: Bool) throws -> Figure? {
         let (counts, unlabelled) = try ModelEvaluation.confusion(model, test, scheduler: options.scheduler)
         let total = counts.flatMap { $0 }.reduce(0, +)
         guard total > 0 else {
@@ -417,12 +419,12 @@ struct PageBuilder {
         let title = "Confusion matrix"
         let recorded = entry.testAccuracy.map { abs($0 - accuracy) < 1e-12 ? " (as recorded in the model)" : " (the model records \(NumberFormat.percent($0)) on its own test split)" } ?? ""
         return Figure(id: nextID("confusion"), title: title, svg: heatmap.svg(label: title),
-                      caption: "Predictions of \(entry.name) for \(NumberFormat.integer(total)) held-out samples (\(origin)): "
+                      caption: "Predictions of \(entry.name) for \(NumberFormat.integer(total)) \(heldOut ? "held-out " : "")samples (\(origin)): "
                         + "\(correct) right, accuracy \(NumberFormat.percent(accuracy))\(recorded)"
                         + (unlabelled > 0 ? "; \(unlabelled) samples without a known class left out" : "") + ".")
     }
 
-    mutating func kernelFigure(_ entry: ModelEntry, _ model: TrainedModel, _ data: Dataset, origin: String) throws -> Figure {
+    mutating func kernelFigure(_ entry: ModelEntry, _ model: TrainedModel, _ data: Dataset, origin: String, training: Bool) throws -> Figure {
         let kernel = try ModelEvaluation.kernel(model, data, scheduler: options.scheduler)
         let name: String, formula: String, domain: (Double, Double)?
         switch entry.kind {
@@ -436,7 +438,7 @@ struct PageBuilder {
         let title = "\(name) matrix"
         let sampled = kernel.used < kernel.total ? "; every \(Int((Double(kernel.total) / Double(ModelEvaluation.kernelLimit)).rounded(.up)))th sample of each class, \(kernel.used) of \(kernel.total)" : ""
         return Figure(id: nextID("kernel"), title: title, svg: heatmap.svg(label: title),
-                      caption: "k(x, x′) = \(formula), computed from \(entry.name) for \(kernel.used) training samples (\(origin)\(sampled)); "
+                      caption: "k(x, x′) = \(formula), computed from \(entry.name) for \(kernel.used) \(training ? "training " : "")samples (\(origin)\(sampled)); "
                         + "samples sorted by class, class blocks outlined.")
     }
 

@@ -379,7 +379,10 @@ enum JSONRead {
 
     static func energyRecord(_ object: [String: Any]) -> EnergyFigure? {
         guard let joules = number(object["joules"]) else { return nil }
-        return EnergyFigure(joules: joules, low: number(object["joulesLow"]) ?? joules, high: number(object["joulesHigh"]) ?? joules,
+        // A model file records joulesLow and joulesHigh; `train --json` writes joules_band, as demo --json does.
+        let band = (object["joules_band"] as? [Any])?.compactMap(number) ?? []
+        return EnergyFigure(joules: joules, low: number(object["joulesLow"]) ?? band.first ?? joules,
+                            high: number(object["joulesHigh"]) ?? (band.count > 1 ? band[1] : joules),
                             provenance: object["provenance"] as? String ?? "unknown")
     }
 

@@ -91,7 +91,7 @@ public struct ReportReader: Sendable {
             return
         }
         let trimmed = text.drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == "\u{FEFF}" }
-        if trimmed.first == "{" {
+        if trimmed.first == "{" || trimmed.first == "[" {
             try readJSON(data, path: path, into: &content)
         } else if name.lowercased().hasSuffix(".csv") || name.lowercased().hasSuffix(".csv.sealed") {
             try readData(path, into: &content)
@@ -146,11 +146,20 @@ public struct ReportReader: Sendable {
         do {
             parsed = try JSONSerialization.jsonObject(with: data)
         } catch {
+            // JSON Lines (one object per line, as Benchmarks/distributed_side_by_side.sh writes) is
+            // not one JSON document: say so rather than where the second object starts.
+            let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }
+            if lines.count > 1, lines.allSatisfy({ (try? JSONSerialization.jsonObject(with: Data($0.utf8))) is [String: Any] }) {
+                throw ReportError.unreadableInput(path: path, found: "JSON Lines (\(lines.count) objects, one per line), which the report does not read",
+                                                  valid: ReportError.readableInputs)
+            }
             throw ReportError.unreadableInput(path: path, found: "JSON that does not parse (\(JSONDiagnosis.problem(in: data) ?? Self.reason(error)))",
                                               valid: ReportError.readableInputs)
         }
         guard let object = parsed as? [String: Any] else {
-            throw ReportError.unreadableInput(path: path, found: "a JSON value that is not an object", valid: ReportError.readableInputs)
+            let kind = parsed is [Any] ? "a JSON array" : "a JSON value that is not an object"
+            throw ReportError.unreadableInput(path: path, found: "\(kind) at the top level; every file the report reads is one JSON object",
+                                              valid: ReportError.readableInputs)
         }
         if object["format"] as? String == ModelFile.formatName {
             // The library's loader: the same plaintext policy and errors as `verdant predict`.

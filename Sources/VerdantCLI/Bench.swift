@@ -80,6 +80,9 @@ struct Bench: ParsableCommand {
     @OptionGroup(title: "Energy options")
     var energy: EnergyOptions
 
+    @Flag(help: "Replace the --energy-report file if it exists.")
+    var force = false
+
     @OptionGroup(title: "Parallel suite")
     var parallel: ParallelBenchOptions
 
@@ -107,7 +110,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         // The energy suite times meters against a run without one: its own meter samples only every
         // 60 s (never, in practice), so the baseline has no sampler beside it.
-        let meter = try energy.start(sampleInterval: suite == "energy" ? 60 : nil)
+        let meter = try energy.start(sampleInterval: suite == "energy" ? 60 : nil, force: force, writesReport: try Distributed.world().rank == 0)
         switch suite {
         case "quantum": try runQuantumSuite()
         case "energy": try runEnergySuite()

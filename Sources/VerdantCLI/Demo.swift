@@ -61,7 +61,9 @@ struct Demo: ParsableCommand {
         AtomicOutput.removeOnInterrupt()
         // The demo makes keys and holds the plaintext data set: no core file from here on.
         SecretMemory.protectProcess()
+        // The demo replaces its own outputs (it is run again and again, as the README's first command).
         try checkOutput(reportPath, force: true, option: "--report")
+        try energy.checkReportFile(force: true)
         // A report draws power over time: sample at least ten times a second.
         var configuration = try energy.configuration()
         if reportPath != nil { configuration.sampleInterval = min(configuration.sampleInterval, 0.1) }
@@ -196,7 +198,7 @@ struct Demo: ParsableCommand {
 
     /// The foundation's demo: the seed's Bell state and a wide GHZ/QFT circuit.
     private func runCircuits() throws {
-        let meter = try energy.start()
+        let meter = try energy.start(force: true)
         print("Verdant \(VerdantCommand.version) — the seed's quantum example (§4.1), in Swift\n")
         // The seed's example, as written there.
         let q = QuantumRegister(2, name: "q"); let c = ClassicalRegister(2, name: "c")

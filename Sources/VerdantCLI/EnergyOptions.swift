@@ -97,14 +97,27 @@ struct EnergyOptions: ParsableArguments {
         return configuration
     }
 
-    /// Starts a meter for this process.
-    func start() throws -> EnergyMeter {
-        try start(sampleInterval: nil)
+    /// Refuses, before any work, an `--energy-report` file that exists (unless `force`), a
+    /// folder, a device or a pipe, or one in a missing folder (exit 2): the report is written
+    /// once the work is done, and it must not replace a file the user meant to keep.
+    /// - Parameter force: the command's `--force`.
+    func checkReportFile(force: Bool) throws {
+        try checkOutput(energyReport, force: force, option: "--energy-report")
+    }
+
+    /// Starts a meter for this process, after ``checkReportFile(force:)`` on the rank that
+    /// writes the report.
+    /// - Parameters:
+    ///   - force: the command's `--force` (replace an existing `--energy-report` file).
+    ///   - writesReport: whether this process writes the report (rank 0 under mpirun).
+    func start(force: Bool, writesReport: Bool = true) throws -> EnergyMeter {
+        try start(sampleInterval: nil, force: force, writesReport: writesReport)
     }
 
     /// Starts a meter for this process; `sampleInterval` replaces the user's (used by
     /// `bench --suite energy`, whose own measurements must not run beside a sampler).
-    func start(sampleInterval: Double?) throws -> EnergyMeter {
+    func start(sampleInterval: Double?, force: Bool, writesReport: Bool = true) throws -> EnergyMeter {
+        if writesReport { try checkReportFile(force: force) }
         var configuration = try configuration()
         if let sampleInterval {
             configuration.sampleInterval = sampleInterval

@@ -27,8 +27,8 @@ struct KernelCommand: ParsableCommand {
 
     @OptionGroup var featureMapOptions: FeatureMapOptions
 
-    @Option(help: "Feature scaling fitted on --data: minmax (to [0, π]), standard or none.")
-    var scale: String = "minmax"
+    @Option(help: "Feature scaling fitted on --data: minmax (to [0, π]), standard or none (default: minmax; none for builtin:adhoc, whose features are angles already).")
+    var scale: String?
 
     @Option(help: "Seed of builtin:adhoc (the same seed as train's gives the same samples).")
     var seed: UInt64 = 7
@@ -39,7 +39,7 @@ struct KernelCommand: ParsableCommand {
     @Option(help: "Threads (default: all cores).")
     var threads: Int?
 
-    @Flag(help: "Replace the output file if it exists.")
+    @Flag(help: "Replace the output files (and --energy-report) if they exist.")
     var force = false
 
     @Flag(help: "Print a JSON summary on standard output (needs --out).")
@@ -52,7 +52,7 @@ struct KernelCommand: ParsableCommand {
 
     func validate() throws {
         try traffic.check()
-        guard Scaler.Kind(rawValue: scale) != nil else { throw ValidationError("--scale: '\(scale)' is not one of minmax, standard, none") }
+        if let scale, Scaler.Kind(rawValue: scale) == nil { throw ValidationError("--scale: '\(scale)' is not one of minmax, standard, none") }
         if let out, out != "-", !(out.hasSuffix(".npy") || out.hasSuffix(".csv")) {
             throw ValidationError("--out: '\(out)' must end in .npy or .csv")
         }
@@ -69,7 +69,7 @@ struct KernelCommand: ParsableCommand {
             try checkDistinctFiles(outputs: [("--out", out), ("--energy-report", energy.energyReport), ("--write-noise", noise.model.writeNoise)],
                                    inputs: [("--data", data), ("--test", test), ("--noise", noise.model.noise)] + keys.inputFiles)
         }
-        let meter = try energy.start()
+        let meter = try energy.start(force: force, writesReport: world.rank == 0)
         let jobKeys = try keys.resolve()
         var job = KernelJob(data: try dataSource(data))
         job.test = try test.map { try dataSource($0, option: "--test") }
@@ -77,7 +77,7 @@ struct KernelCommand: ParsableCommand {
         if world.rank == 0 { MLNoiseOptions.noteKernelReadout(job.noise) }
         job.labelColumn = label
         job.featureMap = try featureMapOptions.choice(default: .zz) ?? FeatureMapChoice(.zz)
-        job.scale = Scaler.Kind(rawValue: scale) ?? .minmax
+        job.scale = scale.flatMap(Scaler.Kind.init(rawValue:)) ?? job.data.defaultScale
         job.seed = seed
         job.keys = jobKeys.inputs
         job.scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared

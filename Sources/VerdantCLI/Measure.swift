@@ -28,6 +28,9 @@ struct Measure: ParsableCommand {
     @OptionGroup(title: "Energy options")
     var energy: EnergyOptions
 
+    @Flag(help: "Replace the --energy-report file if it exists.")
+    var force = false
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to measure, after '--'.", valueName: "command"))
     var command: [String] = []
 
@@ -41,6 +44,11 @@ struct Measure: ParsableCommand {
     }
 
     func run() throws {
+        // Checked before the command runs: a refusal afterwards would lose its exit code.
+        try energy.checkReportFile(force: force)
+        // The CSV file is appended to: it may exist, but not be a folder, a device or a pipe.
+        try checkOutput(csv, force: true, option: "--csv")
+        try checkDistinctFiles(outputs: [("--energy-report", energy.energyReport), ("--csv", csv)], inputs: [])
         let measurement = try EnergyMeter.measure(command: command, configuration: try energy.configuration())
         let report = measurement.report
         if let csv { try report.appendCSV(to: csv, projectName: projectName) }

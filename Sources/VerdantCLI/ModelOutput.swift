@@ -107,10 +107,12 @@ extension TrainedModel {
 }
 
 extension JSONValue {
-    /// A job's energy for `--json` output: joules, carbon, cost, currency and provenance.
+    /// A job's energy for `--json` output: joules and their band (as `demo --json` writes it),
+    /// carbon, cost, currency and provenance.
     static func energy(_ usage: EnergyUsage) -> JSONValue {
         .object([
-            ("joules", .number(usage.joules.value)), ("gCO2e", .number(usage.gCO2e.value)),
+            ("joules", .number(usage.joules.value)), ("joules_band", .array([.number(usage.joules.low), .number(usage.joules.high)])),
+            ("gCO2e", .number(usage.gCO2e.value)),
             ("cost", .number(usage.cost.value)), ("currency", .string(usage.currency)),
             ("provenance", .string(usage.provenance.rawValue)),
         ])

@@ -30,7 +30,7 @@ struct Predict: ParsableCommand {
     @Option(help: "Threads (default: all cores).")
     var threads: Int?
 
-    @Flag(help: "Replace the output file if it exists.")
+    @Flag(help: "Replace the output files (and --energy-report) if they exist.")
     var force = false
 
     @Flag(help: "Print a JSON summary on standard output (needs -o FILE for the predictions).")
@@ -60,7 +60,7 @@ struct Predict: ParsableCommand {
             try checkDistinctFiles(outputs: [("-o", output), ("--energy-report", energy.energyReport), ("--write-noise", noise.model.writeNoise)],
                                    inputs: [("--model", model), ("--data", data), ("--noise", noise.model.noise)] + keys.inputFiles)
         }
-        let meter = try energy.start()
+        let meter = try energy.start(force: force, writesReport: world.rank == 0)
         let jobKeys = try keys.resolve()
         if toStdout, !jobKeys.recipients.isEmpty, isatty(STDOUT_FILENO) != 0 {
             throw CLIError.usage("refusing to write sealed predictions to the terminal; use -o FILE or redirect standard output")

@@ -12,7 +12,8 @@ struct ReportCommand: ParsableCommand {
             Inputs are told apart by their content: model files (plain or sealed: opened with -i, --key-file or \
             --passphrase as in predict), `run --json` output (counts histogram, probabilities), `measure --json` and \
             --energy-report files (power over time with spans, split by CPU, memory and GPU, with the error band), \
-            `bench --json` output and Benchmarks/results files (ratio bars against the anchors), `demo --json` and \
+            `bench --json` output and the side-by-side scripts' Benchmarks/results files (ratio bars against the anchors; \
+            not the A/B files of verdant_ab.py), `demo --json` and \
             `train --json` output, CSV data (plain or sealed) and `demo --work-dir` folders. Models are evaluated on \
             the data (--data, or a data file among the inputs): confusion matrix, kernel matrix sorted by class, \
             decision regions for two features; every model with an accuracy and an energy record is placed on one \
@@ -60,6 +61,15 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         AtomicOutput.removeOnInterrupt()
         try checkOutput(output, force: force)
+        try checkDistinctFiles(outputs: [("-o", output)],
+                               inputs: inputs.map { ("the input", $0) } + [("--data", data)] + keys.inputFiles)
+        // A folder's files are read too: the report may not replace one of them.
+        let parent = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        if FileManager.default.fileExists(atPath: output),
+           let folder = inputs.first(where: { isFolder($0) && sameFile($0, parent.isEmpty ? "." : parent) })
+        {
+            throw CLIError.usage("-o '\(output)' is a file of the input folder '\(folder)', whose files the report reads; write the report elsewhere")
+        }
         let jobKeys = try keys.resolve()
         var job = ReportJob(inputs: inputs)
         job.data = try data.map { try dataSource($0) }
@@ -79,6 +89,12 @@ struct ReportCommand: ParsableCommand {
         let size = Format.bytes(report.html.utf8.count)
         printNote("report → \(output)\(jobKeys.recipients.isEmpty ? "" : " (sealed)"): \(report.figures.count) figures, \(size), \(Format.seconds(seconds))")
     }
+}
+
+/// Whether `path` is a folder (after links).
+private func isFolder(_ path: String) -> Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
 }
 
 /// Writes the report of a command's own results (`demo --report`, `train --report`) and says where

@@ -86,7 +86,7 @@ struct Run: ParsableCommand {
     @Flag(name: .customLong("density-matrix"), help: "Print the final density matrix (JSON key 'density_matrix': rows of [re, im] pairs).")
     var densityMatrix = false
 
-    @Flag(help: "Replace the --write-noise file if it exists.")
+    @Flag(help: "Replace the --write-noise and --energy-report files if they exist.")
     var force = false
 
     @OptionGroup(title: "Energy options")
@@ -108,7 +108,7 @@ struct Run: ParsableCommand {
             try checkDistinctFiles(outputs: [("--energy-report", energy.energyReport), ("--write-noise", noise.writeNoise)],
                                    inputs: [("the circuit", file), ("--noise", noise.noise)])
         }
-        let meter = try energy.start()
+        let meter = try energy.start(force: force, writesReport: isRoot)
         // The text is kept: a noisy run reads it again with native gates up to a global phase.
         let text: String, name: String, directory: String?
         if file == "-" {

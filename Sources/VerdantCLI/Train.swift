@@ -65,8 +65,8 @@ struct Train: ParsableCommand {
     @OptionGroup(title: "Traffic between MPI ranks")
     var traffic: SecureTrafficOptions
 
-    @Option(help: "Feature scaling fitted on the training data: minmax (to [0, π]), standard or none.")
-    var scale: String = "minmax"
+    @Option(help: "Feature scaling fitted on the training data: minmax (to [0, π]), standard or none (default: minmax; none for builtin:adhoc, whose features are angles already).")
+    var scale: String?
 
     @Option(name: .customLong("c"), help: "The SVM's C (penalty of margin violations).")
     var c: Double = 1
@@ -86,7 +86,7 @@ struct Train: ParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Where to write the model.", valueName: "model"))
     var output: String
 
-    @Flag(help: "Replace the model file if it exists.")
+    @Flag(help: "Replace the model, --report and --energy-report files if they exist.")
     var force = false
 
     @Flag(help: "Print the result as JSON on standard output.")
@@ -106,7 +106,7 @@ struct Train: ParsableCommand {
         guard Train.models.contains(model) else {
             throw ValidationError("--model: '\(model)' is not one of \(Train.models.joined(separator: ", "))")
         }
-        guard Scaler.Kind(rawValue: scale) != nil else { throw ValidationError("--scale: '\(scale)' is not one of minmax, standard, none") }
+        if let scale, Scaler.Kind(rawValue: scale) == nil { throw ValidationError("--scale: '\(scale)' is not one of minmax, standard, none") }
         guard testSize >= 0, testSize < 1 else { throw ValidationError("--test-size must be in [0, 1), received \(testSize)") }
         guard c > 0, c.isFinite else { throw ValidationError("--c must be a positive number, received \(c)") }
         if let gamma, !(gamma > 0 && gamma.isFinite) { throw ValidationError("--gamma must be a positive number, received \(gamma)") }
@@ -134,7 +134,7 @@ struct Train: ParsableCommand {
         job.labelColumn = label
         job.testFraction = testSize
         job.seed = seed
-        job.scale = Scaler.Kind(rawValue: scale) ?? .minmax
+        job.scale = scale.flatMap(Scaler.Kind.init(rawValue:)) ?? job.data.defaultScale
         // qsvm: zz unless --feature-map says otherwise, with --reps/--alpha/--entanglement applied;
         // vqc and vqr: their own angle encoding unless --feature-map is given.
         job.featureMap = try featureMapOptions.choice(default: kind == .qsvm ? .zz : nil)
@@ -171,7 +171,7 @@ struct Train: ParsableCommand {
                                    inputs: [("--data", data.contains("{rank}") ? nil : data), ("--test", test),
                                             ("--noise", noise.model.noise)] + keys.inputFiles)
         }
-        let meter = try energy.start()
+        let meter = try energy.start(force: force, writesReport: world.rank == 0)
         let jobKeys = try keys.resolve()
         let bar = isRoot && !json ? ProgressBar(model == "vqc" || model == "vqr" ? "epochs" : "kernel") : nil
         let trainingJob = try job(keys: jobKeys, world: world, meter: meter, progress: bar)

@@ -85,7 +85,7 @@ public enum AtomicFileError: Error, Equatable, Sendable, CustomStringConvertible
 /// temporary file; with ``installInterruptCleanup()`` so do SIGINT, SIGTERM and SIGHUP.
 ///
 /// A target that is a symbolic link is replaced by the new file (as `mv` does), never written
-/// through. Without `replacing`, a target that appears while the file is written is kept and the
+/// through; a link into `/proc` (`/dev/stdout`, `/dev/stderr`) is refused like a device. Without `replacing`, a target that appears while the file is written is kept and the
 /// commit fails with ``AtomicFileError/exists(path:)``.
 ///
 /// ```swift
@@ -132,6 +132,17 @@ public final class AtomicFile {
     /// - Parameter path: a target path.
     /// - Returns: the kind, in words.
     public static func specialKind(atPath path: String) -> String? {
+        // A link into /proc (`/dev/stdout` → /proc/self/fd/1) names a process's open file, which may
+        // be a regular file: replacing the link would break `/dev/stdout` for the whole system.
+        var linkInfo = stat()
+        if lstat(path, &linkInfo) == 0, linkInfo.st_mode & S_IFMT == S_IFLNK {
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = readlink(path, &buffer, buffer.count - 1)
+            if count > 0 {
+                let destination = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                if destination.hasPrefix("/proc/") { return "a link to a process's open file ('\(destination)')" }
+            }
+        }
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         switch info.st_mode & S_IFMT {

@@ -113,6 +113,10 @@ struct EnergyCLITests {
         #expect(object["label"] as? String == "verdant run \(file)")
         #expect((object["price"] as? [String: Any])?["provenance"] as? String == "modelled")
         #expect(try verdant(["run", file, "--no-energy-summary"]).stderr.isEmpty)
+        // A figure of the user's own is not called the country's (an audit read "France 100 g/kWh").
+        let given = try verdant(["run", file, "--country", "FR", "--grid-intensity", "100"])
+        #expect(given.stderr.contains("gCO2e (France: 100 g/kWh as given)"), "\(given.stderr)")
+        #expect(try verdant(["run", file, "--grid-intensity", "100"]).stderr.contains("gCO2e (100 g/kWh as given)"))
         let badCountry = try verdant(["run", file, "--country", "XX"])
         #expect(badCountry.status == 2 && badCountry.stdout.isEmpty)
 

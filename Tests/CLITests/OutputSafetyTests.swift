@@ -87,5 +87,68 @@ struct OutputSafetyTests {
         var info = stat()
         #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
         #expect(lstat(link, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK)
+        // A link into /proc, as /dev/stdout is: when standard output was a file, `unseal -o
+        // /dev/stdout --force` replaced the system's /dev/stdout link with a regular file.
+        let stdoutLink = folder.url.appendingPathComponent("stdout").path
+        try FileManager.default.createSymbolicLink(atPath: stdoutLink, withDestinationPath: "/proc/self/fd/1")
+        let sealedData = folder.url.appendingPathComponent("d.sealed").path
+        #expect(try verdant(["seal", "--passphrase-file", data, "--work-factor", "10", "-o", sealedData, data]).status == 0)
+        let unsealed = try verdant(["unseal", "--passphrase-file", data, "-o", stdoutLink, "--force", sealedData])
+        #expect(unsealed.status != 0 && unsealed.stderr.contains("it is a link to a process's open file ('/proc/self/fd/1')"),
+                "\(unsealed.stderr)")
+        let trained = try verdant(["train", "--data", data, "-o", stdoutLink, "--force", "--no-energy-summary"])
+        #expect(trained.status == 2 && trained.stderr.contains("a link to a process's open file"), "\(trained.stderr)")
+        #expect(lstat(stdoutLink, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK)
+    }
+
+    @Test("report: its output is never an input, a file of an input folder, or a data or key file, even with --force")
+    func reportInputs() throws {
+        let folder = try TemporaryDirectory()
+        let data = try folder.write("d.csv", Self.csv)
+        let model = folder.url.appendingPathComponent("m.model").path
+        #expect(try verdant(["train", "--data", data, "-o", model, "--no-energy-summary"]).status == 0)
+        let trained = try Data(contentsOf: URL(fileURLWithPath: model))
+        let work = folder.url.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: false)
+        let inside = work.appendingPathComponent("m.model").path
+        try FileManager.default.copyItem(atPath: model, toPath: inside)
+        for (arguments, expected) in [
+            (["report", model, "-o", model, "--force"], "-o '\(model)' is also an input (the input '\(model)')"),
+            (["report", model, "--data", data, "-o", data, "--force"], "-o '\(data)' is also an input (--data '\(data)')"),
+            (["report", work.path, "-o", inside, "--force"], "is a file of the input folder '\(work.path)'"),
+        ] {
+            let result = try verdant(arguments)
+            #expect(result.status == 2 && result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == trained)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: inside)) == trained)
+        #expect(try String(contentsOfFile: data, encoding: .utf8) == Self.csv)
+        // A new file in the folder is fine.
+        #expect(try verdant(["report", work.path, "--data", data, "-o", work.appendingPathComponent("r.html").path]).status == 0)
+    }
+
+    @Test("--energy-report is checked before the work: an existing file needs --force, a device is refused; measure's --csv too")
+    func energyReportFile() throws {
+        let folder = try TemporaryDirectory()
+        let data = try folder.write("d.csv", Self.csv)
+        let kept = try folder.write("keep.json", "{\"keep\": 1}")
+        let model = folder.url.appendingPathComponent("m.model").path
+        func refused(_ arguments: [String], _ expected: String) throws {
+            let result = try verdant(arguments)
+            #expect(result.status == 2 && result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+            #expect(!result.stdout.contains("RAN"), "the command ran before the refusal: \(arguments)")
+        }
+        try refused(["measure", "--energy-report", kept, "--", "sh", "-c", "echo RAN"], "--energy-report '\(kept)' exists; use --force")
+        try refused(["measure", "--energy-report", "/dev/null", "--", "sh", "-c", "echo RAN"], "--energy-report '/dev/null': it is a character device")
+        try refused(["measure", "--csv", "/dev/null", "--", "sh", "-c", "echo RAN"], "--csv '/dev/null': it is a character device")
+        let same = folder.url.appendingPathComponent("same").path
+        try refused(["measure", "--energy-report", same, "--csv", same, "--", "sh", "-c", "echo RAN"], "--csv '\(same)' is also the file of --energy-report")
+        try refused(["train", "--data", data, "-o", model, "--energy-report", kept], "--energy-report '\(kept)' exists; use --force")
+        #expect(!FileManager.default.fileExists(atPath: model), "the model was written before the refusal")
+        #expect(try String(contentsOfFile: kept, encoding: .utf8) == "{\"keep\": 1}")
+        // With --force the report replaces it, and measure passes the command's exit status through.
+        let forced = try verdant(["measure", "--energy-report", kept, "--force", "--no-energy-summary", "--", "sh", "-c", "exit 5"])
+        #expect(forced.status == 5)
+        #expect(try String(contentsOfFile: kept, encoding: .utf8).contains("\"joules\""))
     }
 }

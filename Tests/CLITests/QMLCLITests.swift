@@ -308,4 +308,29 @@ struct QMLCLITests {
         #expect(try verdant(["predict", "--model", model, "--data", "builtin:iris", "-i", owner, "-o", predictions,
                              "--no-energy-summary"]).status == 0)
     }
+
+    @Test("finite values too large to encode are refused with exit 2 and nothing written: kernel --test, predict, train (found by an audit)")
+    func overflowingFeatures() throws {
+        let folder = try TemporaryDirectory()
+        let data = try folder.write("d.csv", "a,b,label\n0.1,0.2,x\n0.4,0.3,y\n0.2,0.6,x\n0.9,0.7,y\n0.5,0.1,x\n0.3,0.8,y\n")
+        let far = try folder.write("far.csv", "a,b,label\n1e308,0.1,x\n0.1,0.2,y\n")
+        let wide = try folder.write("wide.csv", "a,b,label\n1,-1e308,x\n3,1e308,y\n5,6,x\n7,8,y\n")
+        let out = folder.url.appendingPathComponent("k.npy").path
+        let kernel = try verdant(["kernel", "--data", data, "--test", far, "--out", out, "--no-energy-summary"])
+        #expect(kernel.status == 2 && kernel.stderr.contains("sample 0, feature 0 (counting from 0): 1e+308, which scales to inf"),
+                "\(kernel.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out), "a kernel matrix of NaN was written")
+        let model = folder.url.appendingPathComponent("m.model").path
+        #expect(try verdant(["train", "--data", data, "-o", model, "--no-energy-summary"]).status == 0)
+        let predicted = try verdant(["predict", "--model", model, "--data", far, "-o", folder.url.appendingPathComponent("p.csv").path,
+                                     "--no-energy-summary"])
+        #expect(predicted.status == 2 && predicted.stderr.contains("sample 0, feature 0 (counting from 0): 1e+308"), "\(predicted.stderr)")
+        for extra in [[String](), ["--model", "vqc", "--epochs", "1"]] {
+            let trained = try verdant(["train", "--data", wide, "--test-size", "0", "-o", folder.url.appendingPathComponent("w.model").path,
+                                       "--no-energy-summary"] + extra)
+            #expect(trained.status == 2 && trained.stderr.contains("values from -1e+308 to 1e+308, whose range overflows a double"),
+                    "\(extra): \(trained.stderr)")
+            expectNoTrace(trained)
+        }
+    }
 }

@@ -78,6 +78,14 @@ struct ReportCLITests {
         #expect(noInput.status == 2 && noInput.stderr.contains("give at least one input"))
         let badOutcomes = try verdant(["report", foreign, "-o", output, "--outcomes", "0"])
         #expect(badOutcomes.status == 2 && badOutcomes.stderr.contains("--outcomes must be at least 1, received 0"))
+        // An array and JSON Lines are named as such (both were "neither JSON" or "does not parse").
+        let array = try folder.write("array.json", "[1, 2, 3]\n")
+        let arrayResult = try verdant(["report", array, "-o", output])
+        #expect(arrayResult.status == 2 && arrayResult.stderr.contains("a JSON array at the top level"), "\(arrayResult.stderr)")
+        let lines = try folder.write("lines.json", "{\"ranks\": 2}\n{\"ranks\": 4}\n")
+        let linesResult = try verdant(["report", lines, "-o", output])
+        #expect(linesResult.status == 2 && linesResult.stderr.contains("JSON Lines (2 objects, one per line)"), "\(linesResult.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
     }
 
     @Test("run --json into report: the counts histogram; run --histogram draws the top outcomes in the terminal")

@@ -519,6 +519,29 @@ struct DatasetScalerTests {
         let corrupt = Data(#"{"kind":"minmax","offsets":[0,1],"factors":[1]}"#.utf8)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Scaler.self, from: corrupt) }
     }
+
+    @Test("finite values whose range, sum or scaled form overflows are named, not turned into NaN (found by an audit)")
+    func overflow() throws {
+        func message(_ body: () throws -> Void) -> String { thrownMessage(body) ?? "(nothing thrown)" }
+        let wide = try Matrix([[1, -1e308], [3, 1e308], [5, 6]])
+        for kind in [Scaler.Kind.minmax, .standard] {
+            #expect(message { _ = try Scaler.fit(wide, kind: kind) }.contains("feature 1 (counting from 0) of the training data, fitting the "
+                                                                                    + "\(kind.rawValue) scaler: values from -1e+308 to 1e+308"))
+        }
+        // A test value far outside a narrow training range scales to infinity.
+        let narrow = try Scaler.fit(Matrix([[0], [1e-10]]), kind: .minmax)
+        #expect(message { _ = try narrow.transform(Matrix([[0.5], [1e300]])) }
+                .hasPrefix("sample 1, feature 0 (counting from 0): 1e+300, which scales to inf"))
+        // Finite but huge scaled features: the ZZ map's angle α·(π − x)(π − y) overflows; the angle map's does not.
+        let huge = try Matrix([[1e200, 1]])
+        #expect(message { try FeatureMap.zz(features: 2).checkEncodable(huge, name: "data") }
+                .contains("whose feature-map angle α·∏(π − x) over 2 features overflows a double"))
+        try FeatureMap.angle(features: 2).checkEncodable(huge, name: "data")
+        #expect(message { try FeatureMap.amplitude(features: 2).checkEncodable(huge, name: "data") }.contains("whose norm overflows"))
+        // A model holding NaN is refused with the reason, not Foundation's encoder message.
+        #expect(message { _ = try ModelFile.encode(["weights": [0.5, Double.nan]]) }
+                .hasPrefix("training failed: the trained model holds nan at weights[1], which a model file cannot store"))
+    }
 }
 
 // MARK: - Dataset

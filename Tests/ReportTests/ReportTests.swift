@@ -225,6 +225,23 @@ struct ModelFigureTests {
         #expect(regionSVG.withClass("point").count >= train.count + test.count)
         #expect(regions.caption.contains("\(n)×\(n) grid points"))
         #expect(regionSVG.texts.contains("x0 (as in the data)") && regionSVG.texts.contains("x1 (as in the data)"))
+        // `train --json` writes the band as joules_band (a model file as joulesLow/joulesHigh): both are read.
+        let fromJSON = try #require(JSONRead.energyRecord(["joules": 1.0, "joules_band": [0.4, 3.0], "provenance": "model"]))
+        #expect(fromJSON.low == 0.4 && fromJSON.high == 3.0)
+        let fromModel = try #require(JSONRead.energyRecord(["joules": 1.0, "joulesLow": 0.5, "joulesHigh": 2.0]))
+        #expect(fromModel.low == 0.5 && fromModel.high == 2.0)
+        #expect(confusion.caption.contains("held-out samples"))
+
+        // Data that cannot be split as the model was (its test samples alone): both figures use all
+        // of it and call it neither held out nor training (an audit found both labels on one file).
+        var other = ReportContent()
+        try other.add(model: outcome.model, name: "adhoc qsvm")
+        other.samples = test
+        let second = try Report.build(other)
+        let (otherConfusion, _) = try #require(figure(second, "Confusion matrix"))
+        let (otherKernel, _) = try #require(figure(second, "Quantum kernel matrix"))
+        #expect(otherConfusion.caption.contains("for \(test.count) samples (all \(test.count) samples of"), "\(otherConfusion.caption)")
+        #expect(otherKernel.caption.contains("for \(test.count) samples (all \(test.count) samples of"), "\(otherKernel.caption)")
     }
 
     @Test("decision regions are oriented: a linear SVM that splits on the sign of x0 is class 0 on the left, class 1 on the right")

@@ -156,6 +156,19 @@ struct AtomicFileTests {
         #expect(folder.read("link") == Data("new".utf8))
     }
 
+    @Test("a link into /proc (as /dev/stdout is) is refused, not replaced")
+    func linkIntoProc() throws {
+        let folder = try Folder()
+        let link = folder.path("stdout")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/proc/self/fd/1")
+        #expect(AtomicFile.specialKind(atPath: link) == "a link to a process's open file ('/proc/self/fd/1')")
+        #expect(throws: AtomicFileError.notAFile(path: link, kind: "a link to a process's open file ('/proc/self/fd/1')")) {
+            try AtomicFile(path: link, replacing: true)
+        }
+        #expect(try FileManager.default.attributesOfItem(atPath: link)[.type] as? FileAttributeType == .typeSymbolicLink)
+        #expect(folder.names == ["stdout"])
+    }
+
     @Test("discard, and the end of the object without commit, leave nothing", arguments: kinds)
     func discardLeavesNothing(unnamed: Bool) throws {
         let folder = try Folder()

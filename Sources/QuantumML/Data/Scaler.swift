@@ -45,7 +45,8 @@ public struct Scaler: Codable, Sendable, Equatable {
     ///   - kind: The kind of scaling.
     /// - Returns: The fitted scaler.
     /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` when `x` has no samples or no features, or a
-    ///   value that is not finite.
+    ///   value that is not finite; ``QuantumMLError/data(location:found:valid:)`` when a feature's range (minmax) or
+    ///   sum (standard) overflows a double.
     public static func fit(_ x: Matrix, kind: Kind) throws -> Scaler {
         guard x.rows >= 1, x.columns >= 1 else {
             throw QuantumMLError.invalidArgument(argument: "the data a scaler is fitted on", received: "\(x.rows) × \(x.columns)", valid: "at least one sample of at least one feature")
@@ -54,6 +55,15 @@ public struct Scaler: Codable, Sendable, Equatable {
             throw QuantumMLError.invalidArgument(argument: "feature \(bad % x.columns) of sample \(bad / x.columns) (fitting a scaler)", received: "\(x.values[bad])", valid: "finite")
         }
         let (offsets, factors) = parameters(x, kind: kind)
+        // Finite values whose range or sum overflows (a column holding −1e308 and 1e308) would
+        // scale to NaN: named here, rather than as NaN features later.
+        if let j = offsets.indices.first(where: { !offsets[$0].isFinite || !factors[$0].isFinite || factors[$0] == 0 }) {
+            let column = (0..<x.rows).map { x[$0, j] }
+            throw QuantumMLError.data(
+                location: "feature \(j) (counting from 0) of the training data, fitting the \(kind.rawValue) scaler",
+                found: "values from \(column.min() ?? 0) to \(column.max() ?? 0), whose \(kind == .minmax ? "range" : "mean or spread") overflows a double",
+                valid: "a column whose range is below 1.8e308: rescale it (divide it by a power of ten)")
+        }
         return Scaler(kind: kind, offsets: offsets, factors: factors)
     }
 
@@ -61,14 +71,24 @@ public struct Scaler: Codable, Sendable, Equatable {
     ///
     /// - Parameter x: Features, samples × ``featureCount``.
     /// - Returns: The scaled features, same shape.
-    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when `x` has another number of features.
+    /// - Throws: ``QuantumMLError/shapeMismatch(subject:received:expected:)`` when `x` has another number of features;
+    ///   ``QuantumMLError/data(location:found:valid:)`` for a value that is not finite or whose scaled form overflows.
     public func transform(_ x: Matrix) throws -> Matrix {
         guard x.columns == featureCount else {
             throw QuantumMLError.shapeMismatch(subject: "the data to scale", received: "\(x.columns) features", expected: "\(featureCount), as the scaler was fitted on")
         }
         var out = x
         for i in 0..<x.rows {
-            for j in 0..<x.columns { out[i, j] = (x[i, j] - offsets[j]) * factors[j] }
+            for j in 0..<x.columns {
+                out[i, j] = (x[i, j] - offsets[j]) * factors[j]
+                guard out[i, j].isFinite else {
+                    throw QuantumMLError.data(
+                        location: "sample \(i), feature \(j) (counting from 0)",
+                        found: x[i, j].isFinite ? "\(x[i, j]), which scales to \(out[i, j]) (scaling subtracts \(offsets[j]) and "
+                            + "multiplies by \(factors[j]), as fitted on the training data)" : "\(x[i, j]) is not a finite number",
+                        valid: "values whose scaled form is finite: rescale the column, or drop the sample")
+                }
+            }
         }
         return out
     }
@@ -126,7 +146,8 @@ public struct Scaler: Codable, Sendable, Equatable {
                 // scikit-learn's _is_constant_feature: a variance within rounding of 0.
                 let bound = n * Double.ulpOfOne * variance + (n * mean * Double.ulpOfOne) * (n * mean * Double.ulpOfOne)
                 offsets[j] = mean
-                factors[j] = variance <= bound ? 1 : 1 / variance.squareRoot()
+                // NaN marks a sum or spread that overflowed (``fit(_:kind:)`` names the column).
+                factors[j] = !variance.isFinite || !mean.isFinite ? .nan : variance <= bound ? 1 : 1 / variance.squareRoot()
             }
         }
         return (offsets, factors)

@@ -246,6 +246,39 @@ public struct FeatureMap: Sendable, Equatable, Codable, CustomStringConvertible 
         return try circuit.bind(Dictionary(uniqueKeysWithValues: zip(parameters, sample)))
     }
 
+    /// Refuses finite features whose encoding overflows a double: a Pauli map's angle
+    /// α·∏(π − x_q) over a block of k features is infinite once the features reach about
+    /// 1e308^(1/k), and an amplitude encoding's norm once they reach about 1e154. (Such features
+    /// come from `--scale none` or from test values far outside the training range.)
+    /// - Parameters:
+    ///   - x: scaled features, samples × ``featureCount``, every value finite.
+    ///   - name: the data's name for the message ("training data", "data").
+    /// - Throws: ``QuantumMLError/data(location:found:valid:)`` naming the first such sample.
+    func checkEncodable(_ x: Matrix, name: String) throws {
+        for i in 0..<x.rows {
+            var largest = 0.0, squares = 0.0
+            for j in 0..<x.columns {
+                largest = max(largest, abs(x[i, j]), abs(Double.pi - x[i, j]))
+                squares += x[i, j] * x[i, j]
+            }
+            let overflow: String?
+            switch kind {
+            case .angle: overflow = nil
+            case .amplitude: overflow = squares.isFinite ? nil : "whose norm overflows a double"
+            case .pauli(let paulis, _, let alpha):
+                let k = min(paulis.map(\.count).max() ?? 1, numQubits)
+                overflow = (abs(alpha) * pow(largest, Double(k))).isFinite ? nil
+                    : "whose feature-map angle α·∏(π − x) over \(plural(k, "feature")) overflows a double"
+            }
+            if let overflow {
+                throw QuantumMLError.data(location: "\(name), sample \(i) (counting from 0)",
+                                          found: "features as large as \(largest) after scaling, \(overflow)",
+                                          valid: "features of moderate size: scale them (--scale minmax maps the training range to 0…π), "
+                                              + "or drop samples far outside the training range")
+            }
+        }
+    }
+
     func checkSample(_ sample: [Double]) throws {
         guard sample.count == featureCount else {
             throw QuantumMLError.shapeMismatch(subject: "the sample", received: "\(sample.count) features", expected: "\(featureCount), as the feature map takes")

@@ -105,6 +105,7 @@ public struct QuantumKernel: Sendable {
                                           valid: "amplitude encoding cannot normalise an all-zero sample")
             }
         }
+        try featureMap.checkEncodable(x, name: name)
     }
 
     // MARK: - Work split

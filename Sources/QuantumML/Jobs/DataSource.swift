@@ -68,6 +68,15 @@ public enum DataSource: Sendable, Equatable {
         return pattern.replacingOccurrences(of: Self.rankPlaceholder, with: "\(rank)")
     }
 
+    /// The scaling a source gets when none is asked for: none for `builtin:adhoc`, whose features
+    /// are already the zz feature map's angles (0…2π; mapping them to 0…π breaks the class
+    /// structure the set is built on: the QSVM's test accuracy falls from 1.0 to about 0.65),
+    /// minmax to 0…π for every other source.
+    public var defaultScale: Scaler.Kind {
+        if case .adHoc = self { return .none }
+        return .minmax
+    }
+
     /// The source as a person wrote it: the path, `builtin:iris`, `builtin:adhoc`, or the name of
     /// the samples in memory.
     public var name: String {

@@ -17,7 +17,8 @@ public struct KernelJob: Sendable {
     public var labelColumn: String?
     /// The encoding (default: ZZ with 2 repetitions, full entanglement, α = 2).
     public var featureMap: FeatureMapChoice
-    /// Feature scaling fitted on ``data`` (``Scaler/Kind/none`` takes the features as given).
+    /// Feature scaling fitted on ``data`` (``Scaler/Kind/none`` takes the features as given; default:
+    /// ``DataSource/defaultScale``).
     public var scale: Scaler.Kind
     /// The seed of `builtin:adhoc`.
     public var seed: UInt64
@@ -42,7 +43,7 @@ public struct KernelJob: Sendable {
         test = nil
         labelColumn = nil
         featureMap = FeatureMapChoice(.zz)
-        scale = .minmax
+        scale = data.defaultScale
         seed = 7
         keys = InputKeys()
         scheduler = .shared

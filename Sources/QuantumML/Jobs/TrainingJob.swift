@@ -73,7 +73,7 @@ public struct TrainingJob: Sendable {
     public var testFraction: Double
     /// Seed of the split, of `builtin:adhoc` and of a variational model's initial weights and batches.
     public var seed: UInt64
-    /// Feature scaling fitted on the training samples.
+    /// Feature scaling fitted on the training samples (default: ``DataSource/defaultScale``).
     public var scale: Scaler.Kind
     /// The encoding (nil: ZZ with 2 repetitions for qsvm; angle encoding with `ry` for vqc and vqr;
     /// unused by the classical SVMs).
@@ -126,7 +126,7 @@ public struct TrainingJob: Sendable {
         labelColumn = nil
         testFraction = 0.25
         seed = 7
-        scale = .minmax
+        scale = data.defaultScale
         featureMap = nil
         svm = SVCParameters()
         gamma = nil

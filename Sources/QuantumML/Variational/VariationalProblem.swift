@@ -25,6 +25,8 @@ struct VariationalProblem: Sendable {
     /// Amplitude encoding: each sample is the circuit's input state (normalised, zero-padded to
     /// 2^n) and the circuit is the ansatz alone.
     let amplitudeEncoding: Bool
+    /// The feature map (for ``checkEncodable(_:name:)``).
+    let featureMap: FeatureMap
     /// The ansatz weights the circuit uses: the only parameters differentiated (the feature map's
     /// data angles are not, so the adjoint sweep stops at the ansatz and parameter shift shifts
     /// weights only).
@@ -39,6 +41,7 @@ struct VariationalProblem: Sendable {
     /// - Throws: the simulator's compile errors (none expected for checked inputs).
     /// - Parameter noise: run the circuit under noise (its density matrix; NoiseSettings.swift).
     init(featureMap: FeatureMap, ansatz: Ansatz, head: ReadoutHead, method: GradientMethod, noise: NoiseSettings? = nil) throws {
+        self.featureMap = featureMap
         let (mapCircuit, x) = featureMap.parameterisedCircuit()
         let (ansatzCircuit, theta) = ansatz.parameterisedCircuit()
         let composed = try mapCircuit.compose(ansatzCircuit)
@@ -59,6 +62,7 @@ struct VariationalProblem: Sendable {
     /// nothing for other feature maps.
     /// - Parameter name: what `x` is, for the message ("training data", …).
     func checkEncodable(_ x: Matrix, name: String) throws {
+        try featureMap.checkEncodable(x, name: name)
         guard amplitudeEncoding else { return }
         for i in 0..<x.rows where (0..<x.columns).allSatisfy({ x[i, $0] == 0 }) {
             throw QuantumMLError.data(location: "\(name), sample \(i)",
