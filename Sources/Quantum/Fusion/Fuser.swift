@@ -208,8 +208,16 @@ struct Fuser {
             groups.append(run(pending[q], singles))
             pending[q] = []
         }
-        // Each run is cut into consecutive blocks of least total cost.
-        groups = groups.flatMap { $0.alive && $0.members.count > 1 ? segmented($0.members, singles) : [$0] }
+        // Each run is cut into consecutive blocks of least total cost. A run whose whole product
+        // is diagonal (or the identity) stays whole: one diagonal kernel on its two qubits costs
+        // no more than any one kernel of a cut (its classification finds a control as the cut's
+        // would), so the cut cannot win; transpiled controlled phases (u1·cx·u1·cx·u1) are such
+        // runs, and skipping their cut saves most of the planning of a transpiled QFT.
+        groups = groups.flatMap { group -> [Group] in
+            guard group.alive, group.members.count > 1 else { return [group] }
+            if let form = group.shape?.form, form == .diagonal || form == .identity { return [group] }
+            return segmented(group.members, singles)
+        }
 
         // Stage 2: merge blocks forward into wider ones while that is cheaper.
         if maxQubits > 2 {

@@ -154,9 +154,13 @@ private struct BasisTranslator {
     }
 
     /// The remaining gates in terms of the ones above: qelib1.inc's definitions (ch, crx, cu3, cu,
-    /// csx, ccx, cswap, rccx) and those Qiskit's exporter writes (cs, csdg, iswap, dcx, ecr, ryy,
-    /// rzx), each exact up to a global phase (`BasisTranslationTests` checks every one against its
-    /// matrix); nil for gates with none here (rc3x, c3sqrtx, mcx, mcz, mcphase, unitary).
+    /// csx, ccx, cswap, rccx, rc3x) and those Qiskit's exporter writes (cs, csdg, iswap, dcx, ecr,
+    /// ryy, rzx); the multi-controlled gates through the multi-controlled phase, as Verdant's QASM
+    /// exporter writes them: mcx = H·mcphase(π)·H on the target, mcz = mcphase(π), c3sqrtx =
+    /// H·mcphase(π/2)·H, and mcphase with n controls = cu1(λ/2)(c_{n−1}, t) · mcx_{n−1}(c_0…c_{n−2} →
+    /// c_{n−1}) · cu1(−λ/2)(c_{n−1}, t) · mcx_{n−1} · mcphase_{n−1}(λ/2)(c_0…c_{n−2}, t) (Barenco et
+    /// al. 1995, lemma 7.5; about 3^n gates). Each is exact up to a global phase
+    /// (`BasisTranslationTests` checks every one against its matrix); nil for `unitary`.
     static func decomposition(of kind: GateKind, _ p: [ParameterExpression], _ q: [Int])
         -> [(GateKind, [ParameterExpression], [Int])]?
     {
@@ -198,6 +202,27 @@ private struct BasisTranslator {
                     (.t, [], [a]), (.tdg, [], [b]), (.cx, [], [a, b])]
         case .cswap:
             return [(.cx, [], [q[2], q[1]]), (.ccx, [], q), (.cx, [], [q[2], q[1]])]
+        case .rc3x:
+            let (a, b, cc, d) = (q[0], q[1], q[2], q[3])
+            let h: (GateKind, [ParameterExpression], [Int]) = (.u2, [c(0), c(pi)], [d])
+            func u1(_ angle: Double) -> (GateKind, [ParameterExpression], [Int]) { (.u1, [c(angle)], [d]) }
+            return [h, u1(pi / 4), (.cx, [], [cc, d]), u1(-pi / 4), h, (.cx, [], [a, d]), u1(pi / 4), (.cx, [], [b, d]), u1(-pi / 4),
+                    (.cx, [], [a, d]), u1(pi / 4), (.cx, [], [b, d]), u1(-pi / 4), h, u1(pi / 4), (.cx, [], [cc, d]), u1(-pi / 4), h]
+        case .c3sqrtx:
+            return [(.h, [], [q[3]]), (.mcp(controls: 3), [c(pi / 2)], q), (.h, [], [q[3]])]
+        case .mcx(let controls):
+            return [(.h, [], [q[controls]]), (.mcp(controls: controls), [c(pi)], q), (.h, [], [q[controls]])]
+        case .mcz(let controls):
+            return [(.mcp(controls: controls), [c(pi)], q)]
+        case .mcp(let n):
+            // Lemma 7.5: the last control's phase split in halves around an (n−1)-controlled X onto it.
+            let (t, last) = (q[n], q[n - 1])
+            let rest = Array(q[..<(n - 1)])
+            let half = p[0] / c(2)
+            let smallerX: GateKind = n - 1 == 1 ? .cx : n - 1 == 2 ? .ccx : .mcx(controls: n - 1)
+            let smallerP: GateKind = n - 1 == 1 ? .cu1 : .mcp(controls: n - 1)
+            return [(.cu1, [half], [last, t]), (smallerX, [], rest + [last]), (.cu1, [-half], [last, t]), (smallerX, [], rest + [last]),
+                    (smallerP, [half], rest + [t])]
         case .rccx:
             let t = q[2]
             return [(.u2, [c(0), c(pi)], [t]), (.u1, [c(pi / 4)], [t]), (.cx, [], [q[1], t]), (.u1, [c(-pi / 4)], [t]),
