@@ -178,6 +178,10 @@ struct CheckpointFile: Codable, Sendable {
     var seconds: Double
     /// Where training stands.
     var state: TrainerState
+    /// Steps between checkpoints (`--checkpoint-every`; nil: one per epoch), so that a resumed run
+    /// keeps the same cadence when it is not given again (absent from checkpoints written before
+    /// 2026-12-07: they resume at one per epoch).
+    var everySteps: Int? = nil
 
     static let formatName = "verdant-checkpoint"
     static let currentVersion = 1

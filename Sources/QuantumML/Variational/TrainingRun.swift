@@ -41,6 +41,8 @@ enum TrainingRun {
         var state: TrainerState
         var identity: RunIdentity
         var earlierSeconds = 0.0
+        // The resumed run's cadence when --checkpoint-every is not given again.
+        var savedCadence: Int? = nil
         // With federated shards every rank writes and reads its own checkpoints (its shard's
         // fingerprint and, with noise per site, its own noise source are its alone).
         let ownRank = samples.shard != nil && communicator.size > 1 ? communicator.rank : nil
@@ -78,6 +80,7 @@ enum TrainingRun {
             state = file.state
             identity = file.run
             earlierSeconds = file.seconds
+            savedCadence = file.everySteps
         } else {
             var shared = [UInt8](repeating: 0, count: 16 + 64)
             if communicator.rank == 0 {
@@ -114,19 +117,21 @@ enum TrainingRun {
             }
             store = candidate
         }
+        let cadence = checkpoints?.everySteps ?? savedCadence
         let save: ((TrainerState) throws -> Void)? = store.map { store in
             { state in
                 try agree(communicator) {
                     guard communicator.rank == 0 || ownRank != nil else { return }
                     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                     try store.write(CheckpointFile(format: CheckpointFile.formatName, version: CheckpointFile.currentVersion, kind: kind.rawValue,
-                                                   run: identity, created: ModelFile.timestamp(), seconds: earlierSeconds + elapsed, state: state))
+                                                   run: identity, created: ModelFile.timestamp(), seconds: earlierSeconds + elapsed, state: state,
+                                                   everySteps: cadence))
                 }
             }
         }
         let result: TrainerResult
         do {
-            result = try trainer.run(samples, validation: validation, from: state, checkpointEvery: checkpoints?.everySteps, checkpoint: save)
+            result = try trainer.run(samples, validation: validation, from: state, checkpointEvery: cadence, checkpoint: save)
         } catch {
             if madeFolder { store?.removeFolderIfUnused() }
             throw error
