@@ -50,7 +50,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repeats per case (the median is reported).")
     var repeats: Int = 3
 
-    @Option(help: "Comma-separated cases (quantum: sweep, h-first, h-last, qft, qft-ucx, qft-rzsx, random, qaoa, su2, sample, bind, kernels; parallel: sum-squares, tasks, matmul, allreduce; qml: kernel, svm, accuracy, gradient, batch-gradient; default: all).")
+    @Option(help: ArgumentHelp("Comma-separated cases (quantum: \(Bench.knownCases.joined(separator: ", ")); parallel: "
+                               + "\(Bench.parallelCases.joined(separator: ", ")); qml: \(Bench.qmlCases.joined(separator: ", ")); "
+                               + "default: all, except cipher)."))
     var cases: String?
 
     @Option(name: .customLong("export-qasm"), help: "Write each timed circuit to DIR/<case>-<n>.qasm for other simulators.")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Verdant
+import VerdantCommon
 
 /// `verdant seal`: encrypt and authenticate a file (or standard input) for recipients.
 struct Seal: ParsableCommand {
@@ -58,6 +59,10 @@ struct Seal: ParsableCommand {
             let toStdout = output == nil || output == "-"
             if toStdout, isatty(STDOUT_FILENO) != 0 {
                 throw CLIError.usage("refusing to write a sealed file to the terminal; use -o FILE or redirect standard output")
+            }
+            // A device or pipe first: --force would not help there, so the message must not suggest it.
+            if let output, !toStdout, let kind = AtomicFile.specialKind(atPath: output) {
+                throw CLIError.usage("-o '\(output)': \(AtomicFileError.notAFile(path: output, kind: kind).reason)")
             }
             if let output, !toStdout, FileManager.default.fileExists(atPath: output), !force {
                 throw PrivacyError.outputExists(path: output)

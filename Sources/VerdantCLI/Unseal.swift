@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Verdant
+import VerdantCommon
 
 /// `verdant unseal`: authenticate and decrypt a sealed file.
 struct Unseal: ParsableCommand {
@@ -47,6 +48,10 @@ struct Unseal: ParsableCommand {
         do {
             try StreamEnds.checkDistinct(input: input, output: output)
             let toStdout = output == nil || output == "-"
+            // A device or pipe first: --force would not help there, so the message must not suggest it.
+            if let output, !toStdout, let kind = AtomicFile.specialKind(atPath: output) {
+                throw CLIError.usage("-o '\(output)': \(AtomicFileError.notAFile(path: output, kind: kind).reason)")
+            }
             if let output, !toStdout, FileManager.default.fileExists(atPath: output), !force {
                 throw PrivacyError.outputExists(path: output)
             }

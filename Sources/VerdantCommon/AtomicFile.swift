@@ -41,7 +41,7 @@ public enum AtomicFileError: Error, Equatable, Sendable, CustomStringConvertible
         case .isDirectory: "it is a directory"
         case .notAFile(_, let kind):
             "it is \(kind), not a file: outputs are written to a new file that then replaces the old one, which must not happen "
-                + "to a device, pipe or socket; give the path of a file"
+                + "to a device, pipe, socket or a link to an open file; give the path of a file"
         case .folderMissing(_, let folder): "the folder '\(folder)' does not exist"
         case .system(_, let operation, let code):
             (operation == "write" ? "" : "cannot \(operation) it: ") + Self.describe(errno: code)

@@ -84,6 +84,10 @@ struct OutputSafetyTests {
         // keygen and seal write through AtomicFile: refused there.
         let sealed = try verdant(["seal", "--passphrase-file", data, "-o", fifo, "--force", data])
         #expect(sealed.status != 0 && sealed.stderr.contains("it is a pipe, not a file"), "\(sealed.stderr)")
+        // Without --force the message must not suggest it (it would not help).
+        let unforced = try verdant(["seal", "--passphrase-file", data, "-o", fifo, data])
+        #expect(unforced.status == 2 && unforced.stderr.contains("it is a pipe, not a file") && !unforced.stderr.contains("--force"),
+                "\(unforced.stderr)")
         var info = stat()
         #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
         #expect(lstat(link, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK)
