@@ -150,6 +150,13 @@ struct OutputSafetyTests {
         try refused(["train", "--data", data, "-o", model, "--energy-report", kept], "--energy-report '\(kept)' exists; use --force")
         #expect(!FileManager.default.fileExists(atPath: model), "the model was written before the refusal")
         #expect(try String(contentsOfFile: kept, encoding: .utf8) == "{\"keep\": 1}")
+        // bench has its own --force for it.
+        let bench = ["bench", "--suite", "parallel", "--cases", "tasks", "--tasks", "10", "--repeats", "1", "--energy-report", kept,
+                     "--no-energy-summary"]
+        try refused(bench, "--energy-report '\(kept)' exists; use --force")
+        #expect(try verdant(bench + ["--force"]).status == 0)
+        #expect(try String(contentsOfFile: kept, encoding: .utf8).contains("\"joules\""))
+        try Data("{\"keep\": 1}".utf8).write(to: URL(fileURLWithPath: kept))
         // With --force the report replaces it, and measure passes the command's exit status through.
         let forced = try verdant(["measure", "--energy-report", kept, "--force", "--no-energy-summary", "--", "sh", "-c", "exit 5"])
         #expect(forced.status == 5)
