@@ -189,11 +189,17 @@ public struct Classifier: Codable, Sendable, Equatable {
         switch configuration.kind {
         case .qsvm:
             let map = try configuration.featureMap ?? .zz(features: train.features.columns, reps: 2)
+            try map.checkScaledSamples(raw: train.features, scaled: x, featureNames: train.featureNames, data: train.name, scale: scaler.kind)
             featureMap = map
             kernel = try quantumKernel(map, configuration).trainingMatrix(x)
         case .svmRBF:
             let g = configuration.gamma ?? ClassicalKernel.scaleGamma(x)
-            guard g > 0, g.isFinite else { throw QuantumMLError.invalidArgument(argument: "gamma", received: "\(g)", valid: "a positive number") }
+            guard g > 0, g.isFinite else {
+                throw QuantumMLError.invalidArgument(argument: configuration.gamma == nil ? "gamma = 1 / (features × variance), as scikit-learn's 'scale'" : "gamma",
+                                                     received: "\(g)", valid: configuration.gamma == nil
+                                                         ? "a positive number: the scaled features' variance is \(g == 0 ? "too large" : "0 or not finite"); scale them (--scale minmax or standard) or give --gamma"
+                                                         : "a positive number")
+            }
             gamma = g
             kernel = try ClassicalKernel.rbf(x, x, gamma: g)
         case .svmLinear:
@@ -216,7 +222,7 @@ public struct Classifier: Codable, Sendable, Equatable {
         if let test {
             let predicted = try model.predictClassIndices(test.features, configuration: configuration)
             let truth = try test.labels.map { label in
-                guard let index = model.classes.firstIndex(of: test.classes[label]) else {
+                guard let index = Dataset.classIndex(of: test.classes[label], in: model.classes) else {
                     throw QuantumMLError.data(location: test.name, found: "class \"\(test.classes[label])\" is not among the training classes", valid: "the classes are \(model.classes)")
                 }
                 return index
@@ -246,6 +252,7 @@ public struct Classifier: Codable, Sendable, Equatable {
         switch kind {
         case .qsvm:
             guard let featureMap else { throw QuantumMLError.model(path: "model", found: "a qsvm model without a feature map", valid: "a qsvm model needs a featureMap") }
+            try featureMap.checkScaledSamples(raw: features, scaled: x, featureNames: featureNames, data: "the data", scale: scaler.kind)
             var kernel = QuantumKernel(featureMap: featureMap, scheduler: configuration?.scheduler ?? .shared,
                                        communicator: configuration?.communicator)
             kernel.progress = configuration?.progress

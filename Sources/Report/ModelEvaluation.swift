@@ -55,8 +55,8 @@ enum ModelEvaluation {
             }
             return index
         }
-        let classIndex = Dictionary(model.classNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        let labels: [Int?] = data.labelName == model.labelName ? data.labels.map { classIndex[data.classes[$0]] } : Array(repeating: nil, count: data.count)
+        let classIndex = data.classes.map { Dataset.classIndex(of: $0, in: model.classNames) }
+        let labels: [Int?] = data.labelName == model.labelName ? data.labels.map { classIndex[$0] } : Array(repeating: nil, count: data.count)
         return (data.features.selectingColumns(columns), labels)
     }
 

@@ -33,7 +33,7 @@ struct KernelCommand: ParsableCommand {
     @Option(help: "Seed of builtin:adhoc (the same seed as train's gives the same samples).")
     var seed: UInt64 = 7
 
-    @Option(help: ArgumentHelp("Where to write the matrix: *.npy or *.csv ('-' or absent: CSV on standard output).", valueName: "file"))
+    @Option(help: ArgumentHelp("Where to write the matrix: *.npy or *.csv, or *.npy.sealed / *.csv.sealed with -r, -R, --key-file or --passphrase ('-' or absent: CSV on standard output).", valueName: "file"))
     var out: String?
 
     @Option(help: "Threads (default: all cores).")
@@ -53,8 +53,14 @@ struct KernelCommand: ParsableCommand {
     func validate() throws {
         try traffic.check()
         if let scale, Scaler.Kind(rawValue: scale) == nil { throw ValidationError("--scale: '\(scale)' is not one of minmax, standard, none") }
-        if let out, out != "-", !(out.hasSuffix(".npy") || out.hasSuffix(".csv")) {
-            throw ValidationError("--out: '\(out)' must end in .npy or .csv")
+        if let out, out != "-" {
+            let sealedName = out.hasSuffix(".npy.sealed") || out.hasSuffix(".csv.sealed")
+            guard out.hasSuffix(".npy") || out.hasSuffix(".csv") || sealedName else {
+                throw ValidationError("--out: '\(out)' must end in .npy or .csv (or .npy.sealed, .csv.sealed when sealed)")
+            }
+            if sealedName, !keys.sealsOutputs {
+                throw ValidationError("--out: '\(out)' ends in .sealed, but no -r, -R, --key-file or --passphrase seals it")
+            }
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
         if json, out == nil || out == "-" { throw ValidationError("--json prints a summary on standard output; give --out FILE for the matrix") }
@@ -71,6 +77,9 @@ struct KernelCommand: ParsableCommand {
         }
         let meter = try energy.start(force: force, writesReport: world.rank == 0)
         let jobKeys = try keys.resolve()
+        if !toFile, !jobKeys.recipients.isEmpty, isatty(STDOUT_FILENO) != 0 {
+            throw CLIError.usage("refusing to write a sealed kernel matrix to the terminal; use --out FILE or redirect standard output")
+        }
         var job = KernelJob(data: try dataSource(data))
         job.test = try test.map { try dataSource($0, option: "--test") }
         job.noise = try noise.settings(force: force)
@@ -90,19 +99,22 @@ struct KernelCommand: ParsableCommand {
         let report = try energy.stop(meter, label: "verdant kernel", over: world)
         guard world.rank == 0 else { return }
         try noise.model.write(job.noise?.model, force: force)
+        let sealed = !jobKeys.recipients.isEmpty
         if let out, toFile {
-            try result.write(toPath: out)
+            let mode = plainOutputMode("the kernel matrix", path: out, sealedInputs: anySealed([data, test], rank: 0), sealedOutput: sealed)
+            try result.write(toPath: out, recipients: jobKeys.recipients, overwrite: force, mode: mode)
         } else {
-            FileHandle.standardOutput.write(Data(result.csv.utf8))
+            FileHandle.standardOutput.write(try result.encoded(npy: false, for: jobKeys.recipients))
         }
         if json {
             JSON.object([
-                ("out", .string(out ?? "-")), ("rows", .integer(result.matrix.rows)), ("columns", .integer(result.matrix.columns)),
+                ("out", .string(out ?? "-")), ("sealed", .bool(sealed)), ("rows", .integer(result.matrix.rows)), ("columns", .integer(result.matrix.columns)),
                 ("qubits", .integer(result.qubits)), ("seconds", .number(result.seconds)),
                 ("joules", .number(report.total.joules.value)), ("provenance", .string(report.total.provenance.rawValue)),
             ]).print()
         } else if let out, toFile {
-            printNote(String(format: "%d × %d kernel matrix → %@ (%.3f s)", result.matrix.rows, result.matrix.columns, out, result.seconds))
+            printNote(String(format: "%d × %d kernel matrix → %@%@ (%.3f s)", result.matrix.rows, result.matrix.columns, out,
+                             sealed ? " (sealed)" : "", result.seconds))
         }
         try energy.publish(report)
     }

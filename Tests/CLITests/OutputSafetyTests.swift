@@ -68,6 +68,40 @@ struct OutputSafetyTests {
         #expect(try mode(fromPlain) != 0o600)
     }
 
+    @Test("kernel seals its matrix with -r (npy and CSV, file and standard output); a plain one from sealed data is mode 600")
+    func kernelOutputsOfSealedData() throws {
+        // An audit found `kernel -r R --out K.npy` wrote the matrix in plaintext, mode 644.
+        let folder = try TemporaryDirectory()
+        let (identity, recipient) = try newIdentity(in: folder)
+        let plain = try folder.write("d.csv", Self.csv)
+        let sealed = folder.url.appendingPathComponent("d.csv.sealed").path
+        #expect(try verdant(["seal", "-r", recipient, "-o", sealed, plain]).status == 0)
+        let reference = folder.url.appendingPathComponent("ref.npy").path
+        #expect(try verdant(["kernel", "--data", plain, "--out", reference, "--no-energy-summary"]).status == 0)
+        for name in ["k.npy.sealed", "k.csv.sealed", "k.npy"] {
+            let out = folder.url.appendingPathComponent(name).path
+            let run = try verdant(["kernel", "--data", sealed, "-i", identity, "-r", recipient, "--out", out, "--no-energy-summary"])
+            #expect(run.status == 0 && run.stderr.contains("(sealed)") && !run.stderr.contains("warning"), "\(run.stderr)")
+            #expect(SealedFile.isSealed(atPath: out), "\(name)")
+            let opened = folder.url.appendingPathComponent("opened-" + name).path
+            #expect(try verdant(["unseal", "-i", identity, "-o", opened, out]).status == 0)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: opened))
+            if name.contains("npy") {
+                #expect(bytes == (try Data(contentsOf: URL(fileURLWithPath: reference))), "\(name)")
+            } else {
+                #expect(String(decoding: bytes, as: UTF8.self).split(separator: "\n").count == 6)
+            }
+        }
+        let toStdout = try verdantRaw(["kernel", "--data", sealed, "-i", identity, "-r", recipient, "--no-energy-summary"])
+        #expect(toStdout.status == 0 && toStdout.stdout.starts(with: [0x89, 0x56, 0x53, 0x45, 0x41, 0x4C]), "\(toStdout.stderr)")
+        let plainOut = folder.url.appendingPathComponent("plain.csv").path
+        let run = try verdant(["kernel", "--data", sealed, "-i", identity, "--out", plainOut, "--no-energy-summary"])
+        #expect(run.status == 0 && run.stderr.contains("warning: the kernel matrix \(plainOut) is written unsealed"), "\(run.stderr)")
+        #expect((try FileManager.default.attributesOfItem(atPath: plainOut)[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let misnamed = try verdant(["kernel", "--data", plain, "--out", folder.url.appendingPathComponent("x.csv.sealed").path])
+        #expect(misnamed.status == 2 && misnamed.stderr.contains("ends in .sealed, but no -r, -R, --key-file or --passphrase seals it"))
+    }
+
     @Test("a device or pipe as the output is refused, with and without --force, and stays what it was")
     func devicesAndPipes() throws {
         let folder = try TemporaryDirectory()

@@ -66,11 +66,23 @@ struct DatasetCSVTests {
         #expect(oldMac.features.rowArrays == [[1], [2]])
     }
 
-    @Test("numeric labels are kept as text and sorted by value; others by code point")
+    @Test("numeric labels are kept as text and sorted by value, one class per number; others by code point")
     func classOrder() throws {
         #expect(Dataset.sortedClassNames(["1", "-1", "1", "-1"]) == ["-1", "1"])
         #expect(Dataset.sortedClassNames(["10", "2", "1", "0.5"]) == ["0.5", "1", "2", "10"])
-        #expect(Dataset.sortedClassNames(["1.0", "1", "2"]) == ["1", "1.0", "2"])
+        // One number is one class, named as first written (an audit found "1" and "1.0" made two
+        // classes where pandas and scikit-learn see one).
+        #expect(Dataset.sortedClassNames(["1.0", "1", "2"]) == ["1.0", "2"])
+        #expect(Dataset.sortedClassNames(["+1", "1", "-1", "1e0", "-0", "0"]) == ["-1", "-0", "+1"])
+        #expect(Dataset.sortedClassNames(["0x1", "1"]) == ["0x1", "1"])
+        #expect(Dataset.sameClass("1", "1.00") && Dataset.sameClass("-0", "0") && !Dataset.sameClass("1", "0x1") && !Dataset.sameClass("a", "A"))
+        #expect(Dataset.classIndex(of: "0.0", in: ["0", "1"]) == 0 && Dataset.classIndex(of: "2", in: ["0", "1"]) == nil)
+        let merged = try DatasetLoader.csv(text: "f,y\n0,1\n1,1.0\n2,0\n3,+1\n", name: "m")
+        #expect(merged.classes == ["0", "1"] && merged.labels == [1, 1, 0, 1])
+        #expect(try DatasetLoader.csv(text: "f,y\n0,1\n1,1.0\n", name: "one").classes == ["1"])
+        #expect(throws: (any Error).self) {
+            _ = try Dataset(name: "d", features: Matrix(rows: 2, columns: 1), labels: [0, 1], classes: ["1", "1.0"], featureNames: ["f"], labelName: "y")
+        }
         #expect(Dataset.sortedClassNames(["b", "B", "a", "10", "9"]) == ["10", "9", "B", "a", "b"])
         #expect(Dataset.sortedClassNames(["nan", "1"]) == ["1", "nan"])
         let data = try DatasetLoader.csv(text: "f,y\n0,10\n1,2\n2,-1\n3,2\n", name: "n")
@@ -99,6 +111,9 @@ struct DatasetCSVTests {
         ("a,b\n1,\"x\n2,y\n", "e.csv: line 2, column 2: the quoted field is not closed before the end of the file; close it with a quote"),
         ("a,b\n1,\"x\"z\n", "e.csv: line 2, column 2: \"z\" after the closing quote; a quoted field must be followed by a comma or the end of the line (write \"\" for a quote inside it)"),
         ("a,\"b\nc\",y\n1,2,x\n3,q,x\n", "e.csv: line 4, column 2 (\"b\nc\"): \"q\" is not a number; a feature cell holds a finite number"),
+        // Swift reads hexadecimal; NumPy and pandas do not (an audit found 0x10 trained as 16).
+        ("a,b,y\n1,0x10,x\n", "e.csv: line 2, column 2 (\"b\"): \"0x10\" is not a number; a feature cell holds a finite number"),
+        ("a,b,y\n1,0x1p3,x\n", "e.csv: line 2, column 2 (\"b\"): \"0x1p3\" is not a number; a feature cell holds a finite number"),
     ])
     func errors(text: String, message: String) {
         #expect(thrownMessage { _ = try DatasetLoader.csv(text: text, name: "e.csv") } == message)

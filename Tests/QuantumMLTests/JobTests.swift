@@ -166,6 +166,28 @@ struct JobTests {
             == ["a,b", "say \"x\"", "c"])
         #expect(throws: PrivacyError.self) { try predictions.write(toPath: folder.path("p.sealed"), recipients: [.key(key)]) }
         #expect(Predictions.accuracy(["a"], []) == 0)
+        // Numeric labels agree by value (an audit found a 0/1 model scored 0.0 on data labelled 0.0/1.0).
+        #expect(Predictions.accuracy(["0", "1", "1"], ["0.0", "1.0", "+1"]) == 1)
+        #expect(Predictions.accuracy(["0", "1"], ["0.0", "2"]) == 0.5)
+    }
+
+    @Test("amplitude encoding: a sample that scaling makes zero is named by its features as written, with the remedy")
+    func amplitudeZeroAfterScaling() throws {
+        // An audit found "sample 3: every feature is 0" for the row (0.1, 0.1) of a file: min-max
+        // scaling had made it zero, and 3 was its place after the shuffled split.
+        let folder = try TemporaryFolder()
+        try writeCSV(folder.path("d.csv"), [[0.5, 0.9], [0.3, 0.4], [0.1, 0.1], [0.7, 0.4]], ["x", "y", "x", "y"])
+        var job = KernelJob(data: .file(folder.path("d.csv")))
+        job.featureMap = FeatureMapChoice(.amplitude)
+        #expect(thrownMessage { _ = try QuantumKernel.compute(job) }
+            == folder.path("d.csv") + ": the sample with x0 = 0.1, x1 = 0.1 is 0 in every feature after minmax scaling (minmax maps a sample at every feature's training minimum to 0); amplitude encoding normalises each sample, and an all-zero sample has no direction: use --scale standard or none, or drop the sample")
+        job.scale = .standard
+        #expect(try QuantumKernel.compute(job).matrix.rows == 4)
+        // In training (qsvm and vqc) and prediction the same message names the data.
+        let data = try DatasetLoader.csv(text: "a,b,y\n0.5,0.9,x\n0.3,0.4,y\n0.1,0.1,x\n0.7,0.4,y\n", name: "t")
+        var configuration = TrainingConfiguration(kind: .qsvm)
+        configuration.featureMap = try .amplitude(features: 2)
+        #expect(thrownMessage { _ = try Classifier.train(data, configuration: configuration) }?.hasPrefix("t: the sample with a = 0.1, b = 0.1 is 0 in every feature") == true)
     }
 
     @Test("a kernel job from CSV files equals Qiskit's train and test kernels (scale none, every fixture map)")

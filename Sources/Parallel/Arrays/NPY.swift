@@ -197,9 +197,8 @@ enum NPY {
 
     // MARK: - Writing
 
-    /// Writes `values` of `shape` (row-major) atomically: to a temporary file beside `path`, then
-    /// renamed; on failure nothing is left behind.
-    static func write<Element: ChunkElement>(_ values: [Element], shape: [Int], to path: String) throws {
+    /// The bytes of a `.npy` file (version 1.0, C order) holding `values` of `shape` (row-major).
+    static func encoded<Element: ChunkElement>(_ values: [Element], shape: [Int]) -> Data {
         let descriptor: String
         switch Element.elementKind.storage {
         case .double: descriptor = "<f8"
@@ -208,8 +207,14 @@ enum NPY {
         }
         var bytes = header(descriptor: descriptor, shape: shape)
         values.withUnsafeBytes { bytes.append(contentsOf: $0) }  // little-endian hosts (x86-64, arm64)
+        return Data(bytes)
+    }
+
+    /// Writes `values` of `shape` (row-major) atomically: to a temporary file beside `path`, then
+    /// renamed; on failure nothing is left behind.
+    static func write<Element: ChunkElement>(_ values: [Element], shape: [Int], to path: String) throws {
         do throws(AtomicFileError) {
-            try AtomicFile.write(Data(bytes), toPath: path, replacing: true)
+            try AtomicFile.write(encoded(values, shape: shape), toPath: path, replacing: true)
         } catch {
             throw ParallelError.file(path: path, reason: "cannot be written (\(error.reason))")
         }
@@ -337,6 +342,15 @@ extension ChunkedArray {
         let (buffer, shape) = try NPY.read(path, as: Element.self)
         let layout = Layout(try Chunks(shape: shape, chunks, elementBytes: Element.elementKind.byteCount))
         self.init(node: StoredNode(buffer: buffer, layout: layout, label: "npy \((path as NSString).lastPathComponent)"))
+    }
+
+    /// Computes the array and returns the bytes of its NumPy `.npy` file (version 1.0, C order,
+    /// `<f8`, `<f4` or `<i8`), byte for byte as NumPy writes it: for callers that seal or send the
+    /// file instead of writing it.
+    /// - Parameter scheduler: the threads of this process.
+    /// - Throws: anything ``compute(on:using:)`` throws.
+    public func npyData(using scheduler: Scheduler = .shared) throws -> Data {
+        NPY.encoded(try compute(on: nil, using: scheduler), shape: shape)
     }
 
     /// Computes the array and writes it as a NumPy `.npy` file (version 1.0, C order, `<f8`, `<f4`

@@ -59,7 +59,12 @@ public struct TrainingSchedule: Codable, Hashable, Sendable {
             let (product, overflow) = Int(epochs).multipliedReportingOverflow(by: datasetSize)
             exactSteps = overflow ? .infinity : Double((product + batchSize - 1) / batchSize)
         } else {
-            exactSteps = (epochs * Double(datasetSize) / Double(batchSize)).rounded(.up)
+            // A decimal E (1.1) is not exact in binary: 1.1 · 100 / 10 is 11.000000000000002. A
+            // quotient within 10⁻⁹ (relative) of a whole number is that number, as exact
+            // arithmetic on the decimal E gives; otherwise ⌈E·N/B⌉.
+            let quotient = epochs * Double(datasetSize) / Double(batchSize)
+            let nearest = quotient.rounded()
+            exactSteps = abs(quotient - nearest) <= 1e-9 * max(1, nearest) ? nearest : quotient.rounded(.up)
         }
         guard exactSteps <= 1e12 else {
             throw DifferentialPrivacyError.invalidParameter(.epochs, received: "\(epochs)",

@@ -67,7 +67,7 @@ struct CSVTable {
         for row in rows {
             for column in columns {
                 let text = row.fields[column]
-                guard let value = Double(text) else {
+                guard let value = Self.decimal(text) else {
                     throw QuantumMLError.csvNotANumber(location, line: row.line, column: column + 1, name: header[column], text: text)
                 }
                 guard value.isFinite else {
@@ -79,13 +79,20 @@ struct CSVTable {
         return values
     }
 
+    /// A cell's number, read as decimal text (`1`, `-2.5`, `.5`, `1e-3`, `nan`, `inf`): Swift's
+    /// `Double(_:)` also reads hexadecimal (`0x10` as 16, `0x1p3` as 8), which NumPy and pandas
+    /// refuse, so a cell holding an `x` is not a number here.
+    static func decimal(_ text: String) -> Double? {
+        text.contains(where: { $0 == "x" || $0 == "X" }) ? nil : Double(text)
+    }
+
     /// One column of every row as a regressor's targets.
     /// - Throws: ``QuantumMLError/data(location:found:valid:)`` naming the line and column of the first
     ///   cell that is empty, not a number, or not finite, and the text found there.
     func targets(column: Int) throws -> [Double] {
         try rows.map { row in
             let text = row.fields[column]
-            guard let value = Double(text) else {
+            guard let value = Self.decimal(text) else {
                 throw QuantumMLError.csvTargetNotANumber(location, line: row.line, column: column + 1, name: header[column], text: text)
             }
             guard value.isFinite else {

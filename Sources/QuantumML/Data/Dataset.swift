@@ -1,7 +1,8 @@
 /// A labelled table of samples: a feature matrix, one class per sample, and the names of both.
 ///
 /// Labels are indices into ``classes``; class names are the label column's text as written
-/// (`"setosa"`, `"0"`, `"-1"`), in the order of ``Dataset/sortedClassNames(_:)``, which is the
+/// (`"setosa"`, `"0"`, `"-1"`; labels that read as the same number, `1` and `1.0`, are one class,
+/// named as first written), in the order of ``Dataset/sortedClassNames(_:)``, which is the
 /// order of scikit-learn's `classes_`. Every `Dataset` is valid: its initialiser and its decoder
 /// check the shapes, the label range and that every feature is finite.
 ///
@@ -73,27 +74,51 @@ public struct Dataset: Sendable, Equatable, Codable {
 
     /// The order of class names, the order of scikit-learn's `classes_` for labels read from a CSV.
     ///
-    /// When every name reads as a finite number (`"0"`, `"-1"`, `"2.5"`, `"1e3"`, surrounding
-    /// spaces not allowed), names are sorted by that number, and names of equal value (`"1"`,
-    /// `"1.0"`) by their text; otherwise they are sorted by their Unicode scalars (code points),
-    /// as Python sorts strings. Repeated names appear once.
+    /// Names that read as the same finite number (`"1"`, `"1.0"`, `"+1"`, `"1e0"`; surrounding spaces
+    /// not allowed) are one class, named as first written (as pandas reads such a column as numbers
+    /// and scikit-learn then sees one class). When every name reads as a finite number, the classes
+    /// are sorted by that number; otherwise by their Unicode scalars (code points), as Python sorts
+    /// strings.
     ///
     /// - Parameter names: Class names, in any order, repeats allowed.
-    /// - Returns: The distinct names, sorted.
+    /// - Returns: The distinct classes, sorted, each named by its first spelling in `names`.
     public static func sortedClassNames(_ names: some Sequence<String>) -> [String] {
-        let distinct = Array(Set(names))
+        var distinct: [String] = []
+        var seenText = Set<String>(), seenValue = Set<Double>()
+        for name in names where seenText.insert(name).inserted {
+            if let value = classValue(name) {
+                guard seenValue.insert(value).inserted else { continue }
+            }
+            distinct.append(name)
+        }
         func textOrder(_ a: String, _ b: String) -> Bool {
             a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
         }
-        let numbers = distinct.map { Double($0) }
-        if numbers.allSatisfy({ $0?.isFinite == true }) {
-            return zip(distinct, numbers).sorted { a, b in
-                // Both values exist: checked just above.
-                let (x, y) = (a.1 ?? 0, b.1 ?? 0)
-                return x != y ? x < y : textOrder(a.0, b.0)
-            }.map(\.0)
+        let numbers = distinct.map(classValue)
+        if numbers.allSatisfy({ $0 != nil }) {
+            return zip(distinct, numbers).sorted { a, b in (a.1 ?? 0) < (b.1 ?? 0) }.map(\.0)
         }
         return distinct.sorted(by: textOrder)
+    }
+
+    /// A label's number, when it reads as a finite decimal number (nil otherwise; hexadecimal and
+    /// `nan`/`inf` spellings are not numbers here). -0 reads as 0.
+    static func classValue(_ name: String) -> Double? {
+        guard !name.contains(where: { $0 == "x" || $0 == "X" || $0 == "p" || $0 == "P" }),
+              let value = Double(name), value.isFinite else { return nil }
+        return value == 0 ? 0 : value
+    }
+
+    /// Whether two labels name the same class: the same text, or the same finite number.
+    public static func sameClass(_ a: String, _ b: String) -> Bool {
+        if a == b { return true }
+        guard let x = classValue(a), let y = classValue(b) else { return false }
+        return x == y
+    }
+
+    /// The index of the class a label names in `classes` (``sameClass(_:_:)``), or nil.
+    public static func classIndex(of label: String, in classes: [String]) -> Int? {
+        classes.firstIndex(of: label) ?? classes.firstIndex { sameClass($0, label) }
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -133,6 +158,12 @@ public struct Dataset: Sendable, Equatable, Codable {
         }
         guard !classes.isEmpty else { throw QuantumMLError.invalidArgument(argument: "the classes of a dataset", received: "none", valid: "at least one class") }
         try checkNames(classes, kind: "class")
+        for (index, name) in classes.enumerated() {
+            if let first = classes[..<index].firstIndex(where: { sameClass($0, name) }) {
+                throw QuantumMLError.invalidArgument(argument: "class names \(first) and \(index)", received: "\"\(classes[first])\" and \"\(name)\", the same number",
+                                                     valid: "distinct classes (labels that read as the same number are one class)")
+            }
+        }
         try checkNames(featureNames, kind: "feature")
         if let bad = labels.firstIndex(where: { !classes.indices.contains($0) }) {
             throw QuantumMLError.invalidArgument(argument: "the label of sample \(bad)", received: "\(labels[bad])", valid: "in 0..<\(classes.count) (there are \(classes.count) classes)")

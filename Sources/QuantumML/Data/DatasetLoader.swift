@@ -150,7 +150,8 @@ public enum DatasetLoader {
         let values = try table.numbers(columns: featureColumns)
         let texts = try table.labels(column: labelIndex)
         let classes = Dataset.sortedClassNames(texts)
-        let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        var classIndex: [String: Int] = [:]
+        for text in texts where classIndex[text] == nil { classIndex[text] = Dataset.classIndex(of: text, in: classes) ?? 0 }
         return Dataset(unchecked: name,
                        features: Matrix(rows: table.rows.count, columns: featureColumns.count, knownValues: values),
                        labels: texts.map { classIndex[$0] ?? 0 }, classes: classes,

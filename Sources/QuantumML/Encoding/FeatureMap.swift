@@ -279,6 +279,30 @@ public struct FeatureMap: Sendable, Equatable, Codable, CustomStringConvertible 
         }
     }
 
+    /// For amplitude encoding, throws for the first sample that scaling made zero in every feature
+    /// (its norm is 0: it has no direction to encode), naming it by its features as the user wrote
+    /// them — the sample's index after a shuffled split would not find it in the file. Nothing for
+    /// other maps, or when no sample is all zeros.
+    ///
+    /// - Parameters:
+    ///   - raw: the samples as read, samples × features.
+    ///   - scaled: the same samples after `scale`.
+    ///   - featureNames: the features' names.
+    ///   - data: the data's name for the message ("iris", "the test data").
+    ///   - scale: the scaling that made `scaled`.
+    /// - Throws: ``QuantumMLError/data(location:found:valid:)``.
+    func checkScaledSamples(raw: Matrix, scaled: Matrix, featureNames: [String], data: String, scale: Scaler.Kind) throws {
+        guard case .amplitude = kind, raw.rows == scaled.rows, raw.columns == scaled.columns else { return }
+        for i in 0..<scaled.rows where (0..<scaled.columns).allSatisfy({ scaled[i, $0] == 0 }) {
+            let written = (0..<raw.columns).map { j in "\(j < featureNames.count ? featureNames[j] : "x\(j)") = \(raw[i, j])" }
+            let cause = scale == .none ? "" : " after \(scale.rawValue) scaling"
+                + (scale == .minmax ? " (minmax maps a sample at every feature's training minimum to 0)" : "")
+            throw QuantumMLError.data(location: data, found: "the sample with \(written.joined(separator: ", ")) is 0 in every feature\(cause)",
+                                      valid: "amplitude encoding normalises each sample, and an all-zero sample has no direction: "
+                                          + (scale == .minmax ? "use --scale standard or none, or drop the sample" : "drop the sample"))
+        }
+    }
+
     func checkSample(_ sample: [Double]) throws {
         guard sample.count == featureCount else {
             throw QuantumMLError.shapeMismatch(subject: "the sample", received: "\(sample.count) features", expected: "\(featureCount), as the feature map takes")

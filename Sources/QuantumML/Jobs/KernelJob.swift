@@ -73,16 +73,42 @@ public struct KernelResult: Sendable {
         return text
     }
 
-    /// Writes the matrix atomically: NumPy's `.npy` (little-endian float64) when `path` ends in
-    /// `.npy`, else CSV (``csv``). An existing file is replaced.
+    /// The content type of a sealed kernel matrix: `kernel/npy` or `kernel/csv`.
+    public static func contentType(npy: Bool) -> String { npy ? "kernel/npy" : "kernel/csv" }
+
+    /// Whether a path names the `.npy` form: it ends in `.npy`, or `.npy.sealed`.
+    public static func isNPY(path: String) -> Bool { path.hasSuffix(".npy") || path.hasSuffix(".npy.sealed") }
+
+    /// The matrix's bytes: a NumPy `.npy` file (little-endian float64) or CSV (``csv``), sealed for
+    /// `recipients` when there are any (content type ``contentType(npy:)``).
     ///
-    /// - Parameter path: The file.
-    /// - Throws: `ParallelError.file` (.npy) or Privacy's I/O errors (CSV) when it cannot be written.
-    public func write(toPath path: String) throws {
-        if path.hasSuffix(".npy") {
-            try ChunkedArray(matrix.values, shape: [matrix.rows, matrix.columns]).writeNPY(to: path)
+    /// - Parameters:
+    ///   - npy: Whether to encode it as `.npy` (else CSV).
+    ///   - recipients: Who can open it (none: plain bytes).
+    /// - Returns: The bytes.
+    /// - Throws: Privacy's errors when sealing fails.
+    public func encoded(npy: Bool, for recipients: [Recipient] = []) throws -> Data {
+        let plain = npy ? try ChunkedArray(matrix.values, shape: [matrix.rows, matrix.columns]).npyData() : Data(csv.utf8)
+        return recipients.isEmpty ? plain : try SealedFile.seal(plain, for: recipients, contentType: Self.contentType(npy: npy))
+    }
+
+    /// Writes the matrix atomically: NumPy's `.npy` (little-endian float64) when `path` ends in
+    /// `.npy` or `.npy.sealed` (``isNPY(path:)``), else CSV (``csv``); sealed for `recipients` when
+    /// there are any.
+    ///
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - recipients: Who can open it (none: a plain file).
+    ///   - overwrite: Whether an existing file may be replaced.
+    ///   - mode: A plain file's permissions (nil: 0666 less the umask; 0o600 for outputs of sealed data).
+    /// - Throws: Privacy's errors (`outputExists` without `overwrite`, I/O, sealing).
+    public func write(toPath path: String, recipients: [Recipient] = [], overwrite: Bool = false, mode: mode_t? = nil) throws {
+        let npy = Self.isNPY(path: path)
+        if recipients.isEmpty {
+            try AtomicOutput.write(try encoded(npy: npy), toPath: path, overwrite: overwrite, mode: mode)
         } else {
-            try AtomicOutput.write(Data(csv.utf8), toPath: path, overwrite: true)
+            let plain = try encoded(npy: npy)
+            try SealedFile.write(plain, toPath: path, for: recipients, contentType: Self.contentType(npy: npy), overwrite: overwrite)
         }
     }
 }
@@ -111,8 +137,14 @@ extension QuantumKernel {
         kernel.noise = job.noise
         if let progress = job.progress { kernel.progress = { progress(JobProgress(phase: .kernel, done: $0, total: $1)) } }
         let x = try scaler.transform(train.features)
+        try map.checkScaledSamples(raw: train.features, scaled: x, featureNames: train.featureNames, data: job.data.name, scale: scaler.kind)
+        let testX = try test.map { try scaler.transform($0.features) }
+        if let test, let testX {
+            try map.checkScaledSamples(raw: test.features, scaled: testX, featureNames: test.featureNames, data: job.test?.name ?? test.name,
+                                       scale: scaler.kind)
+        }
         let matrix = try TrainedModel.inSpan(job.meter, "kernel matrix") {
-            if let test { return try kernel.matrix(try scaler.transform(test.features), x) }
+            if let testX { return try kernel.matrix(testX, x) }
             return try kernel.trainingMatrix(x)
         }
         return KernelResult(matrix: matrix, qubits: map.numQubits, seconds: Timing.now() - start)

@@ -75,8 +75,9 @@ public struct Predictions: Sendable, Equatable {
         }
     }
 
-    /// The fraction of `predicted` equal to `truth`, element by element (0 when `truth` is empty or
-    /// the lengths differ).
+    /// The fraction of `predicted` equal to `truth`, element by element — the same text or the same
+    /// number (``Dataset/sameClass(_:_:)``: `1` and `1.0` agree) — (0 when `truth` is empty or the
+    /// lengths differ).
     ///
     /// - Parameters:
     ///   - predicted: Predicted labels.
@@ -84,7 +85,7 @@ public struct Predictions: Sendable, Equatable {
     /// - Returns: The accuracy in [0, 1].
     public static func accuracy(_ predicted: [String], _ truth: [String]) -> Double {
         guard !truth.isEmpty, predicted.count == truth.count else { return 0 }
-        return Double(zip(predicted, truth).filter { $0 == $1 }.count) / Double(truth.count)
+        return Double(zip(predicted, truth).filter { Dataset.sameClass($0, $1) }.count) / Double(truth.count)
     }
 
     /// The predictions file: a header `sample,prediction` (`,label` when the labels are known), then
@@ -151,7 +152,18 @@ extension TrainedModel {
     ///   a missing feature column; the model's prediction errors.
     public func predict(_ job: PredictionJob) throws -> Predictions {
         let (features, truth, targets) = try samples(job)
-        return try TrainedModel.inSpan(job.meter, "predict") {
+        do {
+            return try predict(features, truth: truth, targets: targets, job)
+        } catch QuantumMLError.data(let location, let found, let valid) where location == "the data" {
+            // The model's checks of scaled samples know only "the data"; name the file.
+            let name: String
+            if case .file(let path) = job.data { name = path } else { name = job.data.name }
+            throw QuantumMLError.data(location: name, found: found, valid: valid)
+        }
+    }
+
+    private func predict(_ features: Matrix, truth: [String]?, targets: [Double]?, _ job: PredictionJob) throws -> Predictions {
+        try TrainedModel.inSpan(job.meter, "predict") {
             switch self {
             case .kernel(let model):
                 var configuration = TrainingConfiguration(kind: model.kind, scheduler: job.scheduler, communicator: job.communicator)

@@ -34,9 +34,9 @@ enum FederatedAgreement {
         try columns(label: train.labelName, features: train.featureNames, name: train.name, over: communicator)
         let classLists = try communicator.allgather(encoded(train.classes + (test?.classes ?? [])))
         let union = Dataset.sortedClassNames(classLists.flatMap(decoded))
-        let index = Dictionary(uniqueKeysWithValues: union.enumerated().map { ($1, $0) })
         func mapped(_ data: Dataset) -> Dataset {
-            Dataset(unchecked: data.name, features: data.features, labels: data.labels.map { index[data.classes[$0]] ?? 0 },
+            let index = data.classes.map { Dataset.classIndex(of: $0, in: union) ?? 0 }
+            return Dataset(unchecked: data.name, features: data.features, labels: data.labels.map { index[$0] },
                     classes: union, featureNames: data.featureNames, labelName: data.labelName)
         }
         return (mapped(train), test.map(mapped))

@@ -168,6 +168,8 @@ public struct VariationalModel: Codable, Sendable, Equatable {
         let start = DispatchTime.now().uptimeNanoseconds
         let setup = try VariationalSetup.classifier(train, test: test, configuration)
         let scaled = try setup.scaler.transform(train.features)
+        try setup.featureMap.checkScaledSamples(raw: train.features, scaled: scaled, featureNames: train.featureNames, data: train.name,
+                                                scale: setup.scaler.kind)
         var samples = TrainingSamples(x: scaled, targets: train.labels.map(Double.init))
         var validation: TrainingSamples? = nil
         if configuration.validationFraction > 0 {
@@ -181,7 +183,7 @@ public struct VariationalModel: Codable, Sendable, Equatable {
         model.training.trainAccuracy = try model.accuracy(train.features, train.labels, configuration)
         if let test {
             let truth = try test.labels.map { label in
-                guard let index = train.classes.firstIndex(of: test.classes[label]) else {
+                guard let index = Dataset.classIndex(of: test.classes[label], in: train.classes) else {
                     throw QuantumMLError.data(location: test.name, found: "class \"\(test.classes[label])\" is not among the training classes", valid: "the classes are \(train.classes)")
                 }
                 return index
@@ -218,6 +220,8 @@ public struct VariationalModel: Codable, Sendable, Equatable {
                                                    configuration)
         let targetScaling = TargetScaling.fit(targets, bounds: configuration.targetBounds)
         let scaled = try setup.scaler.transform(features)
+        try setup.featureMap.checkScaledSamples(raw: features, scaled: scaled, featureNames: names, data: "the training data",
+                                                scale: setup.scaler.kind)
         let all = TrainingSamples(x: scaled, targets: targets.map(targetScaling.scaled))
         var samples = all
         var validation: TrainingSamples? = nil
@@ -374,6 +378,7 @@ public struct VariationalModel: Codable, Sendable, Equatable {
             throw QuantumMLError.invalidArgument(argument: "feature \(bad % features.columns) of sample \(bad / features.columns)", received: "\(features.values[bad])", valid: "finite")
         }
         let x = try scaler.transform(features)
+        try featureMap.checkScaledSamples(raw: features, scaled: x, featureNames: featureNames, data: "the data", scale: scaler.kind)
         try noise?.validate()
         let problem = try VariationalProblem(featureMap: featureMap, ansatz: ansatz, head: head, method: .adjoint, noise: noise)
         try problem.checkEncodable(x, name: "data")

@@ -84,6 +84,13 @@ struct CalibrationTests {
         // Whole numbers stay whole: 3·100/10 = 30, not 31 from rounding.
         #expect(try TrainingSchedule(epochs: 3, datasetSize: 100, batchSize: 10).steps == 30)
         #expect(try TrainingSchedule(epochs: 0.5, datasetSize: 60_000, batchSize: 256).steps == 118)
+        // Decimal epochs as exact arithmetic on the decimal gives (an audit found 12 and 23, from
+        // 1.1 · 100 / 10 = 11.000000000000002 rounded up); a true fraction still rounds up.
+        #expect(try TrainingSchedule(epochs: 1.1, datasetSize: 100, batchSize: 10).steps == 11)
+        #expect(try TrainingSchedule(epochs: 2.2, datasetSize: 100, batchSize: 10).steps == 22)
+        #expect(try TrainingSchedule(epochs: 1.1, datasetSize: 50, batchSize: 5).steps == 11)
+        #expect(try TrainingSchedule(epochs: 0.7, datasetSize: 30, batchSize: 7).steps == 3)
+        #expect(try TrainingSchedule(epochs: 1.01, datasetSize: 100, batchSize: 10).steps == 11)
         #expect(try TrainingSchedule(epochs: 1, datasetSize: 7, batchSize: 7).samplingRate == 1)
         #expect(try TrainingSchedule(samplingRate: 0.5, steps: 3).derivation == nil)
         let bad: [(() throws -> TrainingSchedule, String)] = [
