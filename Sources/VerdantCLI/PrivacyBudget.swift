@@ -13,7 +13,7 @@ struct PrivacyBudgetCommand: ParsableCommand {
             --batch-size (then q = B/N and T = ⌈E·N/B⌉). Give --noise-multiplier to get ε, or --epsilon to \
             get the smallest noise multiplier that meets it. The RDP accountant equals Google's \
             dp-accounting RdpAccountant; the PLD accountant (tighter, slower) equals its PLDAccountant \
-            within 1 %, never below. See docs/privacy.md.
+            within 1 %, never below it by more than its stated rounding allowance (10⁻⁶ relative). See docs/privacy.md.
             """
     )
 
@@ -89,13 +89,14 @@ struct PrivacyBudgetCommand: ParsableCommand {
         }
     }
 
-    /// The answer as JSON: ε, δ, order and accountant first (null order for PLD), then σ and the
+    /// The answer as JSON: ε, δ, order and accountant first (null order for PLD, and when ε is
+    /// infinite: no order bounds it), then σ and the
     /// schedule; a calibration adds the target, the bracket's lower end and the tolerance.
     static func json(_ answer: PrivacyBudgetAnswer) -> JSON {
         let guarantee = answer.guarantee
         var members: [(String, JSON)] = [
             ("epsilon", .number(guarantee.epsilon)), ("delta", .number(guarantee.delta)),
-            ("order", guarantee.order.map { .number($0) } ?? .null), ("accountant", .string(guarantee.accountant.rawValue)),
+            ("order", guarantee.epsilon.isFinite ? guarantee.order.map { .number($0) } ?? .null : .null), ("accountant", .string(guarantee.accountant.rawValue)),
             ("noise_multiplier", .number(answer.noiseMultiplier)),
             ("sampling_rate", .number(answer.schedule.samplingRate)), ("steps", .integer(answer.schedule.steps)),
         ]
@@ -114,7 +115,8 @@ struct PrivacyBudgetCommand: ParsableCommand {
     /// The answer for people: σ or ε first, then how it was obtained.
     static func text(_ answer: PrivacyBudgetAnswer) -> String {
         let guarantee = answer.guarantee
-        let how = guarantee.order.map { "RDP accountant, optimal order α = \(number($0))" } ?? "\(guarantee.accountant.rawValue.uppercased()) accountant"
+        let how = guarantee.order.flatMap { guarantee.epsilon.isFinite ? "RDP accountant, optimal order α = \(number($0))" : nil }
+            ?? "\(guarantee.accountant.rawValue.uppercased()) accountant"
         var lines: [String] = []
         if let calibration = answer.calibration {
             lines.append("noise multiplier σ = \(number(answer.noiseMultiplier))")

@@ -93,6 +93,15 @@ struct PrivacyBudgetCLITests {
                                 "--noise-multiplier", "1.1", "--delta", "1e-5"])
         #expect(text.stdout.contains("sampling rate q = 0.2133333, steps T = 47"))
         #expect(text.stdout.contains("derived from 10 epochs of N = 150 records in expected batches of B = 32: q = B/N, T = ⌈E·N/B⌉"))
+        // A decimal E: ⌈1.1 · 100 / 10⌉ = 11 as exact arithmetic gives (an audit found 12).
+        let decimal = try verdant(["privacy-budget", "--epochs", "1.1", "--dataset-size", "100", "--batch-size", "10",
+                                   "--noise-multiplier", "1", "--delta", "1e-5", "--json"])
+        #expect(try jsonObject(decimal.stdout)["steps"] as? Int == 11)
+        // ε = ∞: no order bounds it, so none is printed (an audit found "order": 1.1 beside a null ε).
+        let unbounded = try verdant(["privacy-budget", "--sampling-rate", "0.1", "--steps", "10", "--noise-multiplier", "1e-300",
+                                     "--delta", "1e-5", "--json"])
+        let infinite = try jsonObject(unbounded.stdout)
+        #expect(infinite["epsilon"] is NSNull && infinite["order"] is NSNull)
     }
 
     @Test("every out-of-range or missing input exits 2 with what was received and what is valid, and prints nothing")
