@@ -66,7 +66,7 @@ struct DensityMatrixEngine: Sendable {
     static func conjugate(_ gate: Gate) throws -> Gate {
         let ps = gate.parameters
         switch gate.kind {
-        case .id, .x, .z, .h, .ry, .cx, .cz, .ch, .cry, .swap, .dcx, .ccx, .cswap, .rccx, .mcx, .mcz:
+        case .id, .x, .z, .h, .ry, .cx, .cz, .ch, .cry, .swap, .dcx, .ccx, .cswap, .mcx, .mcz:
             return gate
         case .s: return Gate(kind: .sdg)
         case .sdg: return Gate(kind: .s)
@@ -84,7 +84,7 @@ struct DensityMatrixEngine: Sendable {
             return Gate(kind: gate.kind, parameters: [ps[0], -ps[1], -ps[2]])
         case .cu:
             return Gate(kind: .cu, parameters: [ps[0], -ps[1], -ps[2], -ps[3]])
-        case .y, .csx, .iswap, .ecr, .rc3x, .c3sqrtx, .cy, .unitary:
+        case .y, .csx, .iswap, .ecr, .rccx, .rc3x, .c3sqrtx, .cy, .unitary:
             let m = try gate.matrix()
             return Gate(kind: .unitary(qubits: gate.numQubits), unitaryMatrix: m.map { $0.conjugate }, label: "conj")
         }

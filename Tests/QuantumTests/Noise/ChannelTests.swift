@@ -54,6 +54,22 @@ private func sampleChannels() throws -> [(String, QuantumChannel)] {
 
 @Suite("Noise: channels")
 struct ChannelTests {
+    @Test("the density-matrix engine's conj(U) is the elementwise conjugate of U, phase included, for every gate kind")
+    func conjugatedGates() throws {
+        // An audit found rccx among the "real" kinds left as they are: its ±i entries made the
+        // column half U instead of conj(U), and ρ came out with trace −1.
+        var rng = SeededGenerator(seed: 41)
+        let kinds = GateKind.standard + [.mcx(controls: 3), .mcz(controls: 2), .mcp(controls: 3)]
+        for kind in kinds {
+            let gate = try Gate(kind, (0..<kind.numParameters).map { _ in (rng.nextUniform() * 2 - 1) * Double.pi })
+            let expected = try gate.matrix().map(\.conjugate)
+            let got = try DensityMatrixEngine.conjugate(gate).matrix()
+            #expect(got.count == expected.count, "\(kind.name)")
+            let worst = zip(got, expected).map { ($0 - $1).length }.max() ?? .infinity
+            #expect(worst < 1e-14, "\(kind.name): |conj(U) − conjugate(gate)| = \(worst)")
+        }
+    }
+
     @Test("standard channels equal their closed forms on a random one-qubit state")
     func closedForms() throws {
         var rng = SeededGenerator(seed: 7)
