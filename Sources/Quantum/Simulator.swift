@@ -537,22 +537,54 @@ extension QuantumCircuit {
     }
 
     /// A copy without the measurements that end the circuit (each measured qubit untouched
-    /// afterwards) — Qiskit's `remove_final_measurements`. Barriers and classical registers are kept.
+    /// afterwards, and its bit read by no later condition) — Qiskit's `remove_final_measurements`.
+    /// Barriers and classical registers are kept.
     public func removingFinalMeasurements() -> QuantumCircuit {
-        var touchedLater = Set<Int>()
+        var touchedLater = Set<Int>(), readLater = Set<Int>()
         var keep = [Bool](repeating: true, count: instructions.count)
         for (index, instruction) in instructions.enumerated().reversed() {
             switch instruction.operation {
-            case .measure where instruction.condition == nil && !touchedLater.contains(instruction.qubits[0]):
+            case .measure where instruction.condition == nil && !touchedLater.contains(instruction.qubits[0])
+                && readLater.isDisjoint(with: instruction.clbits):
                 keep[index] = false
             case .barrier:
                 break
             default:
                 touchedLater.formUnion(instruction.qubits)
             }
+            if let condition = instruction.condition { readLater.formUnion(condition.clbits) }
         }
         var copy = self
         copy.replaceInstructions(instructions.enumerated().filter { keep[$0.offset] }.map(\.element))
+        return copy
+    }
+
+    /// A copy in which every condition that no measurement can have changed yet is decided:
+    /// classical bits start at 0, so before any measurement writes a condition's bits
+    /// `if(c==0)` always holds (the instruction stays, unconditioned) and `if(c==v)`, v ≠ 0, never
+    /// does (the instruction is dropped). Qiskit and Aer run such circuits the same way; here a
+    /// circuit that measures nothing keeps one pure final state. Conditions on bits that a
+    /// measurement may have written stay.
+    public func resolvingUnwrittenConditions() -> QuantumCircuit {
+        var written = Set<Int>()
+        var resolved: [Instruction] = []
+        resolved.reserveCapacity(instructions.count)
+        var changed = false
+        for instruction in instructions {
+            if let condition = instruction.condition, written.isDisjoint(with: condition.clbits) {
+                changed = true
+                if condition.value == 0 {
+                    resolved.append(Instruction(operation: instruction.operation, qubits: instruction.qubits, clbits: instruction.clbits,
+                                                condition: nil))
+                }
+            } else {
+                resolved.append(instruction)
+            }
+            if instruction.operation == .measure { written.formUnion(instruction.clbits) }
+        }
+        guard changed else { return self }
+        var copy = self
+        copy.replaceInstructions(resolved)
         return copy
     }
 

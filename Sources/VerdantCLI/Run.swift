@@ -120,7 +120,8 @@ struct Run: ParsableCommand {
         } else {
             (text, name, directory) = (try QuantumCircuit.qasmText(ofFile: file), file, QuantumCircuit.includeDirectory(ofFile: file))
         }
-        let circuit = try QuantumCircuit(qasm: text, file: name, directory: directory)
+        // Conditions on bits no measurement has written yet are decided (the bits are 0), as Aer runs them.
+        let circuit = try QuantumCircuit(qasm: text, file: name, directory: directory).resolvingUnwrittenConditions()
         // Observables are read before anything runs, so bad text fails with no output.
         let observables = try expectation.map { try PauliSum($0) }
         for observable in observables where observable.numQubits != circuit.numQubits {
@@ -133,6 +134,7 @@ struct Run: ParsableCommand {
             // Under noise a global phase changes nothing, so Qiskit's `gate ecr …` (e^{iπ/4}·ECR in
             // OpenQASM 2) is read as ECR, as Aer reads it, and the model's ecr error applies.
             var circuit = try QuantumCircuit(qasm: text, file: name, directory: directory, nativeDefinitions: .upToGlobalPhase)
+                .resolvingUnwrittenConditions()
             switch try noise.basis(fallback: .none) {
             case .none: break
             case .gates(let gates): circuit = try circuit.translated(toBasis: gates)
@@ -243,15 +245,7 @@ struct Run: ParsableCommand {
                     ("counts", .object(result.counts.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })),
                 ]
                 if let outcomes = result.memory { members.append(("memory", .array(outcomes.map { .string($0) }))) }
-                let rows = result.counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map {
-                    [$0.key, String($0.value), String(format: "%.4f", Double($0.value) / Double(shots))]
-                }
-                lines.append("counts (\(shots) shots, seed \(result.seed)):")
-                if histogram {
-                    let chart = TerminalLook.histogram(result.counts, top: 16)
-                    if json { printNote(chart) } else { lines.append(chart) }
-                }
-                if !histogram || json { lines.append(Format.table(["outcome", "count", "frequency"], rows)) }
+                lines += countsLines(result.counts, heading: "counts (\(shots) shots, seed \(result.seed)):")
                 let method = result.sampledFromFinalState ? "sampled once from the final state" : "simulated shot by shot (mid-circuit measurement, reset or conditions)"
                 lines.append("\(result.gateCount) gates in \(result.kernelCount) kernel calls; \(method)")
                 lines.append("state \(Format.bytes(result.stateBytes)) (\(precision.rawValue) precision) · time \(Format.seconds(result.seconds))")
@@ -292,8 +286,8 @@ struct Run: ParsableCommand {
             let notUnitary = statevector || probabilities
                 ? "\(file): --statevector and --probabilities need a circuit whose measurements all come at the end; "
                     + "this one has mid-circuit measurement, reset or conditioned gates (counts work: drop the flag)"
-                : "\(file): the circuit measures nothing, so its final state is shown, but it has a reset after a gate "
-                    + "(a state that is not one pure state): add measurements to get counts"
+                : "\(file): the circuit measures nothing, so its final state is shown, but it has gates conditioned on "
+                    + "measured bits (a state that is not one pure state): add measurements to get counts"
             if unitary.instructions.contains(where: { $0.condition != nil || $0.operation == .measure }) {
                 throw CLIError.usage(notUnitary)
             }
@@ -394,6 +388,22 @@ struct Run: ParsableCommand {
     /// - Parameters:
     ///   - observables: the `--expectation` sums, as wide as `circuit`.
     ///   - declaredQubits: the file's qubits (more than `circuit`'s when idle ones were dropped).
+    /// The counts under `heading`: a table, or with `--histogram` the chart (on standard error
+    /// with `--json`, whose table stays in the text lines), most frequent first.
+    private func countsLines(_ counts: [String: Int], heading: String) -> [String] {
+        let total = max(counts.values.reduce(0, +), 1)
+        let rows = counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map {
+            [$0.key, String($0.value), String(format: "%.4f", Double($0.value) / Double(total))]
+        }
+        var lines = [heading]
+        if histogram {
+            let chart = TerminalLook.histogram(counts, top: 16)
+            if json { printNote(chart) } else { lines.append(chart) }
+        }
+        if !histogram || json { lines.append(Format.table(["outcome", "count", "frequency"], rows)) }
+        return lines
+    }
+
     private func runNoisy(_ circuit: QuantumCircuit, declaredQubits: Int, observables: [PauliSum], simulator base: Simulator,
                           world: any Communicator, meter: EnergyMeter) throws {
         if statevector {
@@ -418,6 +428,9 @@ struct Run: ParsableCommand {
             }
         }
         let measures = circuit.countOps()["measure", default: 0] > 0
+        if histogram, !measures {
+            throw CLIError.usage("--histogram draws counts, and \(file) measures nothing: add measurements (or use --probabilities)")
+        }
         // Expectation values alone need no run with shots (as without noise).
         let runsShots = measures || probabilities || densityMatrix || observables.isEmpty
         var simulator = base
@@ -525,11 +538,7 @@ struct Run: ParsableCommand {
             if measures {
                 members.append(("counts", .object(result.counts.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })))
                 if let outcomes = result.memory { members.append(("memory", .array(outcomes.map { .string($0) }))) }
-                let rows = result.counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map {
-                    [$0.key, String($0.value), String(format: "%.4f", Double($0.value) / Double(shots))]
-                }
-                lines.append("counts (\(shots) shots, seed \(result.seed), \(info.method)):")
-                lines.append(Format.table(["outcome", "count", "frequency"], rows))
+                lines += countsLines(result.counts, heading: "counts (\(shots) shots, seed \(result.seed), \(info.method)):")
             }
             // Probabilities are over the qubits simulated: left out when idle qubits were dropped (they
             // were not asked for; --probabilities keeps every qubit).

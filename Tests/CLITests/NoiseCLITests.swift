@@ -137,6 +137,27 @@ struct NoiseCLITests {
         }
     }
 
+    @Test("--histogram draws noisy counts too and is refused for a circuit that measures nothing; an if on unwritten bits runs")
+    func histogramAndConditionsUnderNoise() throws {
+        // Found by an audit: the noisy path ignored --histogram, and `if(c==0) x` with no
+        // measurement was refused as "a reset after a gate".
+        let folder = try TemporaryDirectory()
+        let header = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\n"
+        let bell = try folder.write("bell.qasm", header + "h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n")
+        let chart = try verdant(["run", bell, "--depolarizing", "0.01", "--seed", "1", "--histogram", "--no-energy-summary"])
+        #expect(chart.status == 0 && chart.stdout.contains("│█") && !chart.stdout.contains("outcome"), "\(chart.stdout)")
+        let ghz = try folder.write("ghz.qasm", header + "h q[0];\ncx q[0],q[1];\n")
+        let refused = try verdant(["run", ghz, "--depolarizing", "0.01", "--histogram", "--no-energy-summary"])
+        #expect(refused.status == 2 && refused.stderr.contains("--histogram draws counts, and \(ghz) measures nothing"))
+        let conditioned = try folder.write("cond.qasm", header + "h q[1];\nif(c==0) x q[0];\nif(c==2) x q[1];\n")
+        for extra in [[], ["--depolarizing", "0"]] {
+            let run = try verdant(["run", conditioned, "--json", "--no-energy-summary"] + extra)
+            #expect(run.status == 0, "\(extra): \(run.stderr)")
+            let probabilities = try #require(try jsonObject(run.stdout)["probabilities"] as? [String: Any])
+            #expect(Set(probabilities.keys) == ["01", "11"], "\(extra): \(probabilities)")
+        }
+    }
+
     @Test("run --noise (an Aer model file, a fake backend's included): probabilities and density matrix equal Aer's",
           arguments: ["thermal_t2_below_t1", "kraus_2q_random", "readout_all_qubits", "fake_FakeManilaV2"])
     func aerFixture(_ name: String) throws {

@@ -5,6 +5,34 @@ import _TestSupport
 
 @Suite("Circuits")
 struct CircuitTests {
+    @Test("conditions on bits no measurement has written are decided: ==0 holds, others never do; later ones stay")
+    func unwrittenConditions() throws {
+        // An audit found `h q[1]; if(c==0) x q[0];` (no measurement) refused; Aer runs it with c = 0.
+        let c = ClassicalRegister(2, name: "c")
+        var circuit = QuantumCircuit(QuantumRegister(3, name: "q"), c)
+        circuit.h(1)
+        circuit.conditioned(on: c, equals: 0) { $0.x(0) }
+        circuit.conditioned(on: c, equals: 1) { $0.x(1) }
+        circuit.measure(1, 0)
+        circuit.conditioned(on: c, equals: 1) { $0.x(2) }
+        circuit.measure(2, 1)
+        let resolved = circuit.resolvingUnwrittenConditions()
+        #expect(resolved.instructions.map(\.description) == ["h q1", "x q0", "measure q1 -> c0", "if([\"c0\", \"c1\"] == 1) x q2", "measure q2 -> c1"])
+        for seed: UInt64 in [1, 2] {
+            #expect(try resolved.run(shots: 400, seed: seed).counts == circuit.run(shots: 400, seed: seed).counts)
+        }
+        // Without measurements the final state is pure again, the one Qiskit gives: x on q0 applied.
+        var unmeasured = QuantumCircuit(QuantumRegister(2, name: "q"), c)
+        unmeasured.h(1)
+        unmeasured.conditioned(on: c, equals: 0) { $0.x(0) }
+        let probabilities = try unmeasured.resolvingUnwrittenConditions().probabilities()
+        #expect(abs(probabilities[1] - 0.5) < 1e-12 && abs(probabilities[3] - 0.5) < 1e-12)
+        // A measurement whose bit a later condition reads is not final (it was removed, which left
+        // the condition on a bit nothing wrote).
+        #expect(circuit.removingFinalMeasurements().instructions.map(\.description)
+            == ["h q1", "if([\"c0\", \"c1\"] == 0) x q0", "if([\"c0\", \"c1\"] == 1) x q1", "measure q1 -> c0", "if([\"c0\", \"c1\"] == 1) x q2"])
+    }
+
     @Test("idle qubits removed: active qubits in order, barriers trimmed, classical registers kept, the same counts")
     func removingIdleQubits() throws {
         // Qubits 1 and 4 of 6 act; a classical register named q forces another quantum name.

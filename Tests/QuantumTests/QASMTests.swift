@@ -211,6 +211,19 @@ struct QASMImportTests {
         try (header + "include \"main.qasm\";\n").write(to: directory.appendingPathComponent("loop.inc"), atomically: true, encoding: .utf8)
         try (header + "include \"loop.inc\";\n").write(to: main, atomically: true, encoding: .utf8)
         #expect(errorMessage { _ = try QuantumCircuit(qasmFile: main.path) }.contains("is included recursively"))
+        // An included file's own includes are read beside it, not beside the main file (an audit
+        // found sub/lib.inc's include "lib2.inc" looked up in the main file's folder).
+        let sub = directory.appendingPathComponent("sub")
+        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        try "include \"lib2.inc\";\n".write(to: sub.appendingPathComponent("lib.inc"), atomically: true, encoding: .utf8)
+        try "gate flip a { x a; }\n".write(to: sub.appendingPathComponent("lib2.inc"), atomically: true, encoding: .utf8)
+        try (header + "include \"sub/lib.inc\";\nqreg q[1];\nflip q[0];\n").write(to: main, atomically: true, encoding: .utf8)
+        #expect(try QuantumCircuit(qasmFile: main.path).countOps() == ["x": 1])
+        // An included file may carry a header, of version 2.0 only.
+        try "OPENQASM 3.0;\ngate flip a { x a; }\n".write(to: sub.appendingPathComponent("lib2.inc"), atomically: true, encoding: .utf8)
+        #expect(errorMessage { _ = try QuantumCircuit(qasmFile: main.path) }.contains("lib2.inc:1:10: unsupported OpenQASM version 3.0"))
+        #expect(QuantumCircuit.includeDirectory(ofFile: "/dev/fd/63") == FileManager.default.currentDirectoryPath)
+        #expect(QuantumCircuit.includeDirectory(ofFile: "a/b.qasm") == "a" && QuantumCircuit.includeDirectory(ofFile: "b.qasm") == ".")
     }
 
     /// Every OpenQASM error of the catalogue, with its position and message.

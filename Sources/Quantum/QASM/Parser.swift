@@ -107,9 +107,14 @@ extension QuantumCircuit {
 
     /// The folder relative includes of the file at `path` are read from.
     /// - Parameter path: the file.
-    /// - Returns: its folder (`.` for a bare name).
+    /// - Returns: its folder (`.` for a bare name); the working directory for a pipe given by a
+    ///   descriptor's name (`<(…)` is `/dev/fd/63`, whose folder holds no includes).
     public static func includeDirectory(ofFile path: String) -> String {
         let directory = (path as NSString).deletingLastPathComponent
+        if directory == "/dev/fd" || directory == "/dev" && path == "/dev/stdin"
+            || directory.hasPrefix("/proc/") && directory.hasSuffix("/fd") {
+            return FileManager.default.currentDirectoryPath
+        }
         return directory.isEmpty ? "." : directory
     }
 
@@ -242,6 +247,12 @@ struct QASMParser {
         guard case .identifier("OPENQASM") = first.kind else {
             throw error("expected the header 'OPENQASM 2.0;', found \(first.text)", at: first.position)
         }
+        try parseVersion()
+        try parseStatements()
+    }
+
+    /// `OPENQASM 2.0;` from the keyword on: any other version is refused.
+    mutating func parseVersion() throws {
         _ = next()
         let versionToken = next()
         let version: Double
@@ -254,7 +265,6 @@ struct QASMParser {
             throw error("unsupported OpenQASM version \(version); Verdant reads OpenQASM 2.0", at: versionToken.position)
         }
         try expectSymbol(";", "after the version")
-        try parseStatements()
     }
 
     mutating func parseStatements() throws {
@@ -307,7 +317,10 @@ struct QASMParser {
             }
             return
         }
-        let path = name.hasPrefix("/") ? name : (directory as NSString).appendingPathComponent(name)
+        // Relative to the including file: the main file's folder at the top, an included file's
+        // own folder inside it.
+        let base = includeStack.isEmpty ? directory : QuantumCircuit.includeDirectory(ofFile: file)
+        let path = name.hasPrefix("/") ? name : (base as NSString).appendingPathComponent(name)
         guard !includeStack.contains(path), includeStack.count < 16 else {
             throw error("'\(name)' is included recursively", at: keyword.position)
         }
@@ -330,11 +343,7 @@ struct QASMParser {
             cursor = savedCursor
             file = savedFile
         }
-        if case .identifier("OPENQASM") = current.kind {
-            _ = next()
-            _ = next()
-            try expectSymbol(";", "after the version")
-        }
+        if case .identifier("OPENQASM") = current.kind { try parseVersion() }
         try parseStatements()
     }
 
