@@ -58,6 +58,13 @@ struct NoiseOptions: ParsableArguments {
     func model(force: Bool) throws -> NoiseModel? {
         let device = try DeviceNoise.parse(depolarizing: depolarizing, t1: t1, t2: t2, gateTime: gateTime, readoutError: readoutError)
         let model = try NoiseModel.combined(file: noise, device: device)
+        if let noiseBasis {
+            _ = try basis(fallback: .none)
+            guard model != nil else {
+                throw CLIError.usage("--noise-basis '\(noiseBasis)' translates circuits for a noise model, and there is none: "
+                                     + "give --noise or the device options (--depolarizing, --t1, --readout-error), or drop --noise-basis")
+            }
+        }
         if let writeNoise {
             guard model != nil else { throw CLIError.usage("--write-noise needs a noise model: give --noise or the device options") }
             try checkOutput(writeNoise, force: force, option: "--write-noise")

@@ -99,10 +99,15 @@ func parseBytes(_ text: String) throws -> UInt64 {
     let upper = trimmed.uppercased()
     for (suffix, factor) in units where upper.hasSuffix(suffix) {
         if let value = Double(upper.dropLast(suffix.count)), value >= 0, value * factor < 1.8e19 {
-            return UInt64(value * factor)
+            return try positive(UInt64(value * factor))
         }
         break
     }
-    if let value = UInt64(trimmed) { return value }
+    if let value = UInt64(trimmed) { return try positive(value) }
     throw CLIError.usage("--max-memory: '\(text)' is not a size; use bytes or a number with K, M, G or T (e.g. 8G, 512M)")
+
+    func positive(_ bytes: UInt64) throws -> UInt64 {
+        guard bytes > 0 else { throw CLIError.usage("--max-memory: '\(text)' is no memory at all; give a positive size (e.g. 8G, 512M)") }
+        return bytes
+    }
 }

@@ -95,6 +95,11 @@ struct Run: ParsableCommand {
     func validate() throws {
         guard shots >= 1 else { throw ValidationError("--shots must be at least 1, received \(shots)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
+        if memory, !json { throw ValidationError("--memory keeps each shot's outcome in the JSON output (key 'memory'): add --json") }
+        if densityMatrix, method == .trajectories {
+            throw ValidationError("--density-matrix prints the density-matrix method's final state, and --method trajectories samples "
+                                  + "pure states instead: drop one of them")
+        }
     }
 
     func run() throws {
@@ -286,8 +291,10 @@ struct Run: ParsableCommand {
             let notUnitary = statevector || probabilities
                 ? "\(file): --statevector and --probabilities need a circuit whose measurements all come at the end; "
                     + "this one has mid-circuit measurement, reset or conditioned gates (counts work: drop the flag)"
-                : "\(file): the circuit measures nothing, so its final state is shown, but it has gates conditioned on "
-                    + "measured bits (a state that is not one pure state): add measurements to get counts"
+                // Measuring nothing, only a reset after a gate gets here: conditions on bits no
+                // measurement wrote were decided when the circuit was read.
+                : "\(file): the circuit measures nothing, so its final state is shown, but it has a reset after a gate "
+                    + "(a state that is not one pure state): add measurements to get counts"
             if unitary.instructions.contains(where: { $0.condition != nil || $0.operation == .measure }) {
                 throw CLIError.usage(notUnitary)
             }
@@ -407,10 +414,12 @@ struct Run: ParsableCommand {
     private func runNoisy(_ circuit: QuantumCircuit, declaredQubits: Int, observables: [PauliSum], simulator base: Simulator,
                           world: any Communicator, meter: EnergyMeter) throws {
         if statevector {
-            throw CLIError.usage("--statevector: a noisy circuit has a density matrix, not a state vector (use --density-matrix)")
+            throw CLIError.usage("--statevector: the noisy methods (chosen by a noise model, --method or --density-matrix) give a density "
+                                 + "matrix, not a state vector (use --density-matrix, or drop the noise options for the state vector)")
         }
         if precision == .single {
-            throw CLIError.usage("--precision single: noisy simulation runs in double precision (drop --precision)")
+            throw CLIError.usage("--precision single: the noisy methods (chosen by a noise model, --method or --density-matrix) run in "
+                                 + "double precision (drop --precision)")
         }
         if densityMatrix, circuit.instructions.contains(where: { $0.condition != nil }) {
             throw CLIError.usage("--density-matrix: \(file) has classically conditioned gates, which only the trajectory method simulates "

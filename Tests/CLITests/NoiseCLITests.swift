@@ -331,9 +331,15 @@ struct NoiseCLITests {
             #expect(result.stderr.contains(expected), "\(arguments): \(result.stderr)")
             expectNoTrace(result)
         }
-        try refused(["run", qasm, "--depolarizing", "0.01", "--statevector"], "a noisy circuit has a density matrix, not a state vector")
+        try refused(["run", qasm, "--depolarizing", "0.01", "--statevector"], "give a density matrix, not a state vector")
+        try refused(["run", qasm, "--method", "trajectories", "--statevector"], "the noisy methods (chosen by a noise model, --method or --density-matrix)")
+        // Refused before any simulation (it was refused after the trajectories had run).
         try refused(["run", qasm, "--depolarizing", "0.01", "--method", "trajectories", "--density-matrix"],
-                    "--density-matrix needs the density-matrix method")
+                    "--density-matrix prints the density-matrix method's final state, and --method trajectories samples pure states")
+        try refused(["run", qasm, "--memory"], "--memory keeps each shot's outcome in the JSON output (key 'memory'): add --json")
+        try refused(["run", qasm, "--noise-basis", "rz,sx,x,cx"], "--noise-basis 'rz,sx,x,cx' translates circuits for a noise model, and there is none")
+        try refused(["run", qasm, "--noise-basis", "foo", "--depolarizing", "0.01"], "--noise-basis 'foo': expected auto, none or gate names")
+        try refused(["run", qasm, "--max-memory", "0"], "--max-memory: '0' is no memory at all")
         try refused(["run", qasm, "--t1", "50us"], "--t1/--t2 'without --gate-time'")
         try refused(["run", qasm, "--depolarizing", "2"], "depolarizing parameter λ = 2.0")
         try refused(["run", qasm, "--method", "exact"], "exact")
