@@ -81,7 +81,7 @@ public protocol Communicator: AnyObject, Sendable {
     var backend: String { get }
 
     /// Returns when every rank has called it.
-    /// - Throws: ``CommunicationError/mpi(function:code:message:)`` or ``CommunicationError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/mpi(function:code:message:)`` or ``CommunicationError/rankFailed(rank:message:status:)``.
     func barrier() throws
 
     /// Root's values, on every rank.
@@ -159,7 +159,7 @@ public protocol Communicator: AnyObject, Sendable {
     ///   - receive: where the incoming bytes go; its count is the size expected.
     ///   - source: the sending rank.
     /// - Throws: ``CommunicationError/communication(_:)`` for a rank out of range or a size that does
-    ///   not match what the source sent; ``CommunicationError/rankFailed(rank:message:)``; MPI errors.
+    ///   not match what the source sent; ``CommunicationError/rankFailed(rank:message:status:)``; MPI errors.
     func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
                      from source: Int) throws
 }

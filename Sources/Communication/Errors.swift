@@ -9,8 +9,9 @@ public enum CommunicationError: Error, CustomStringConvertible, LocalizedError {
     case invalidArgument(String)
     /// A collective used inconsistently (counts that differ between ranks, a rank out of range, …).
     case communication(String)
-    /// Another rank of the group failed, so this one stopped too.
-    case rankFailed(rank: Int, message: String)
+    /// Another rank of the group failed, so this one stopped too; `status` is the exit status of
+    /// that rank's error when the program set one (``FailureStatus``), so every rank ends alike.
+    case rankFailed(rank: Int, message: String, status: Int32? = nil)
     /// An MPI call that returned an error, with MPI's own message.
     case mpi(function: String, code: Int32, message: String)
     /// Launched by an MPI launcher, but built without the `MPI` trait.
@@ -26,7 +27,7 @@ public enum CommunicationError: Error, CustomStringConvertible, LocalizedError {
             return message
         case .communication(let message):
             return "communication error: \(message)"
-        case .rankFailed(let rank, let message):
+        case .rankFailed(let rank, let message, _):
             return "rank \(rank) failed: \(message)"
         case .mpi(let function, let code, let message):
             return "\(function) failed with MPI error \(code): \(message)"

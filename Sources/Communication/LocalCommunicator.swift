@@ -10,7 +10,7 @@ import Foundation
 /// ```
 /// In a group, `allreduce` combines in rank order, so every rank gets bit-identical results.
 /// When one rank's work throws, the others' pending and later collectives throw
-/// ``CommunicationError/rankFailed(rank:message:)`` instead of waiting forever.
+/// ``CommunicationError/rankFailed(rank:message:status:)`` instead of waiting forever.
 public final class LocalCommunicator: Communicator, @unchecked Sendable {
     /// This rank.
     public let rank: Int
@@ -54,7 +54,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     ///   - body: the work of one rank.
     /// - Returns: `result[r]` is rank r's result.
     /// - Throws: the error of the first rank that failed on its own (others then fail with
-    ///   ``CommunicationError/rankFailed(rank:message:)``); ``CommunicationError/invalidArgument(_:)``.
+    ///   ``CommunicationError/rankFailed(rank:message:status:)``); ``CommunicationError/invalidArgument(_:)``.
     public static func run<Result: Sendable>(ranks: Int, _ body: @escaping @Sendable (LocalCommunicator) throws -> Result) throws -> [Result] {
         let communicators = try group(size: ranks)
         let results = RankOutcomes<Swift.Result<Result, any Error>>(count: ranks)
@@ -90,7 +90,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     // MARK: - Collectives
 
     /// Returns when every rank has called it.
-    /// - Throws: ``CommunicationError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/rankFailed(rank:message:status:)``.
     public func barrier() throws {
         _ = try group.exchange(rank: rank, [UInt8]())
     }
@@ -100,7 +100,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     ///   - values: the values on `root`.
     ///   - root: the sending rank.
     /// - Returns: root's values.
-    /// - Throws: ``CommunicationError/communication(_:)``, ``CommunicationError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/communication(_:)``, ``CommunicationError/rankFailed(rank:message:status:)``.
     public func broadcast<T: Communicable>(_ values: [T], from root: Int) throws -> [T] {
         try checkRank(root, "root", size: size)
         let all = try group.exchange(rank: rank, rank == root ? values : [T]())
@@ -112,7 +112,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     ///   - values: this rank's values.
     ///   - op: sum, min or max.
     /// - Returns: the reduced values.
-    /// - Throws: ``CommunicationError/communication(_:)`` when counts differ; ``CommunicationError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/communication(_:)`` when counts differ; ``CommunicationError/rankFailed(rank:message:status:)``.
     public func allreduce<T: Communicable>(_ values: [T], _ op: ReductionOperator) throws -> [T] {
         let all: [[T]] = try group.exchange(rank: rank, values).map(cast)
         return try reduceInRankOrder(all, op)
@@ -122,7 +122,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     /// - Parameters:
     ///   - values: this rank's values; the reduced values on return.
     ///   - op: sum, min or max.
-    /// - Throws: ``CommunicationError/communication(_:)`` when counts differ; ``CommunicationError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/communication(_:)`` when counts differ; ``CommunicationError/rankFailed(rank:message:status:)``.
     public func allreduce<T: Communicable>(_ values: inout [T], _ op: ReductionOperator) throws {
         if size == 1 { return }
         values = try allreduce(values, op)
@@ -131,7 +131,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     /// Every rank's values, in rank order.
     /// - Parameter values: this rank's values.
     /// - Returns: `result[r]` is rank r's values.
-    /// - Throws: ``CommunicationError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/rankFailed(rank:message:status:)``.
     public func allgather<T: Communicable>(_ values: [T]) throws -> [[T]] {
         try group.exchange(rank: rank, values).map(cast)
     }
@@ -141,7 +141,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     ///   - values: this rank's values.
     ///   - root: the receiving rank.
     /// - Returns: on root, every rank's values; nil elsewhere.
-    /// - Throws: ``CommunicationError/communication(_:)``, ``CommunicationError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/communication(_:)``, ``CommunicationError/rankFailed(rank:message:status:)``.
     public func gather<T: Communicable>(_ values: [T], to root: Int) throws -> [[T]]? {
         try checkRank(root, "root", size: size)
         let all: [[T]] = try group.exchange(rank: rank, values).map(cast)
@@ -153,7 +153,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     ///   - parts: on root, one array per rank.
     ///   - root: the sending rank.
     /// - Returns: this rank's part.
-    /// - Throws: ``CommunicationError/communication(_:)``, ``CommunicationError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/communication(_:)``, ``CommunicationError/rankFailed(rank:message:status:)``.
     public func scatter<T: Communicable>(_ parts: [[T]], from root: Int) throws -> [T] {
         try checkRank(root, "root", size: size)
         let all = try group.exchange(rank: rank, rank == root ? parts : [[T]]())
@@ -181,7 +181,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     ///   - source: the sending rank.
     ///   - tag: 0…32766 (as `send`).
     /// - Returns: the message.
-    /// - Throws: ``CommunicationError/communication(_:)``, ``CommunicationError/rankFailed(rank:message:)``.
+    /// - Throws: ``CommunicationError/communication(_:)``, ``CommunicationError/rankFailed(rank:message:status:)``.
     public func receive(from source: Int, tag: Int) throws -> [UInt8] {
         try checkRank(source, "source", size: size)
         try checkTag(tag)
@@ -191,7 +191,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     /// Sends `send` to `destination` and receives `receive.count` bytes from `source` (queued:
     /// the send never blocks, the receive waits for its message).
     /// - Throws: ``CommunicationError/communication(_:)`` for a rank out of range or a size
-    ///   mismatch; ``CommunicationError/rankFailed(rank:message:)``.
+    ///   mismatch; ``CommunicationError/rankFailed(rank:message:status:)``.
     public func sendReceive(_ send: UnsafeRawBufferPointer, to destination: Int, _ receive: UnsafeMutableRawBufferPointer,
                             from source: Int) throws
     {
@@ -283,7 +283,7 @@ final class LocalGroup: @unchecked Sendable {
     }
 
     /// The next message with `tag` from `source` if one is queued, else nil (never waits).
-    /// - Throws: ``CommunicationError/rankFailed(rank:message:)`` when the group failed and nothing is queued.
+    /// - Throws: ``CommunicationError/rankFailed(rank:message:status:)`` when the group failed and nothing is queued.
     func takeIfPresent(from source: Int, to destination: Int, tag: Int) throws -> [UInt8]? {
         let key = MailKey(source: source, destination: destination, tag: tag)
         return try state.withLock {

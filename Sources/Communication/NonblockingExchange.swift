@@ -21,7 +21,7 @@
 package protocol PendingExchange: AnyObject {
     /// Whether both the send and the receive have completed (progressing them; never blocks).
     /// - Throws: ``CommunicationError/communication(_:)`` for a size other than expected;
-    ///   ``CommunicationError/rankFailed(rank:message:)``; MPI errors.
+    ///   ``CommunicationError/rankFailed(rank:message:status:)``; MPI errors.
     func test() throws -> Bool
 
     /// Returns when both the send and the receive have completed.

@@ -52,7 +52,7 @@ extension EncryptedCommunicator {
     /// Reduces `values` in place in sealed chunks (the layout above). No validation: the counts
     /// agree on every rank.
     /// - Throws: ``SecureCommunicationError/tampered(rank:source:operation:)`` on a rank that
-    ///   received a piece that did not authenticate, ``CommunicationError/rankFailed(rank:message:)``
+    ///   received a piece that did not authenticate, ``CommunicationError/rankFailed(rank:message:status:)``
     ///   on the others; the inner communicator's errors.
     func reduceInChunks<T: Communicable>(_ values: inout [T], _ op: ReductionOperator) throws {
         let n = size, r = rank, count = values.count

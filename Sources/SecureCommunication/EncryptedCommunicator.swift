@@ -25,7 +25,7 @@ import Privacy
 ///
 /// A message that fails authentication in a collective ends the collective on every rank: the
 /// receiving rank throws ``SecureCommunicationError/tampered(rank:source:operation:)`` and the
-/// others ``CommunicationError/rankFailed(rank:message:)`` with the same message. (`receive`
+/// others ``CommunicationError/rankFailed(rank:message:status:)`` with the same message. (`receive`
 /// throws on the receiving rank only: point-to-point has no other rank to tell.)
 ///
 /// Reductions combine the contributions in rank order, so every rank holds the same bits: up to
@@ -90,7 +90,7 @@ public final class EncryptedCommunicator: Communicator, @unchecked Sendable {
     ///   - inner: the communicator that carries the sealed bytes (MPI, or an in-process group).
     ///   - clusterKey: the 256-bit key every rank of the job holds (`verdant keygen --cluster-key`).
     /// - Throws: ``SecureCommunicationError/handshakeFailed(rank:peer:reason:layer:)`` on a rank whose peer
-    ///   holds another key (``CommunicationError/rankFailed(rank:message:)`` on the others);
+    ///   holds another key (``CommunicationError/rankFailed(rank:message:status:)`` on the others);
     ///   the inner communicator's errors.
     public init(wrapping inner: any Communicator, clusterKey: RawKey) throws {
         self.inner = inner

@@ -50,20 +50,3 @@ public enum SecureCommunicationError: Error, CustomStringConvertible, LocalizedE
     /// The same as ``description``.
     public var errorDescription: String? { description }
 }
-
-/// Runs `body` on every rank of `communicator` and agrees on the outcome: when it throws on any
-/// rank, every rank throws — the failing rank its own error, the others
-/// ``CommunicationError/rankFailed(rank:message:)`` carrying that error's message — so that no
-/// rank goes on to a collective that a stopped rank will never join.
-func agreeing<T>(_ communicator: any Communicator, _ body: () throws -> T) throws -> T {
-    let result = Result { try body() }
-    guard communicator.size > 1 else { return try result.get() }
-    var status: [UInt8] = [0]
-    if case .failure(let error) = result { status = [1] + Array(errorMessage(error).utf8) }
-    let all = try communicator.allgather(status)
-    if case .failure(let error) = result { throw error }
-    for (rank, bytes) in all.enumerated() where bytes.first != 0 {
-        throw CommunicationError.rankFailed(rank: rank, message: String(decoding: bytes.dropFirst(), as: UTF8.self))
-    }
-    return try result.get()
-}

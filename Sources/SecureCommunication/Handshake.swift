@@ -33,7 +33,7 @@ struct PairwiseKeys: Sendable {
     ///   - clusterKey: the pre-shared key that authenticates the group (nil: none, which protects
     ///     against curious ranks but not against a host in the middle).
     /// - Throws: ``SecureCommunicationError/handshakeFailed(rank:peer:reason:layer:)`` on the rank that
-    ///   could not authenticate a peer, ``CommunicationError/rankFailed(rank:message:)`` on the
+    ///   could not authenticate a peer, ``CommunicationError/rankFailed(rank:message:status:)`` on the
     ///   others; communication errors.
     /// The layer a handshake label belongs to, as its errors name it.
     static func layer(_ label: String) -> String {

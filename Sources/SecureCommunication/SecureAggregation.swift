@@ -37,7 +37,7 @@ import Privacy
 /// **Failures.** A value out of range or not finite stops every rank (the rank holding it with
 /// ``SecureCommunicationError/outOfRange(rank:index:value:bound:fractionBits:ranks:)`` or
 /// ``SecureCommunicationError/nonFinite(rank:index:value:)``, the others with
-/// ``CommunicationError/rankFailed(rank:message:)``); a rank that drops out ends the job as on
+/// ``CommunicationError/rankFailed(rank:message:status:)``); a rank that drops out ends the job as on
 /// the wrapped communicator. Dropout recovery is not implemented: every rank must finish.
 public final class SecureAggregationCommunicator: AggregatesPrivately, @unchecked Sendable {
     /// The communicator that carries the masked vectors.

@@ -51,6 +51,11 @@ extension Bench {
         for name in wanted where !Bench.parallelCases.contains(name) {
             throw CLIError.usage("--cases: unknown case '\(name)' (available for --suite parallel: \(Bench.parallelCases.joined(separator: ", ")))")
         }
+        let singleProcess = ["sum-squares", "tasks", "matmul"]
+        if distributed, let name = wanted.first(where: singleProcess.contains) {
+            throw CLIError.usage("--cases: '\(name)' measures one process's cores and runs without mpirun; under mpirun the cases are "
+                                 + "allreduce, allreduce-encrypted and cipher")
+        }
         let elementCounts = try counts(parallel.elements, "elements", minimum: 1)
         let chunkSizes = try counts(parallel.chunkSizes, "chunk-sizes", minimum: 1)
         guard parallel.tasks >= 1 else { throw CLIError.usage("--tasks must be at least 1, received \(parallel.tasks)") }

@@ -142,12 +142,16 @@ extension ParallelError {
 }
 
 extension CommunicationError {
-    /// MPI, other ranks and collectives used inconsistently are runtime errors (1); an argument out
-    /// of range and ranks started with different options are bad input (2).
+    /// MPI and collectives used inconsistently are runtime errors (1); an argument out of range and
+    /// ranks started with different options are bad input (2); another rank's failure takes that
+    /// rank's status (1 when it is not known).
     var exitCode: Int32 {
         switch self {
         case .invalidArgument, .settingsDiffer: ExitStatus.usageError
-        case .mpi, .mpiNotCompiledIn, .rankFailed, .communication: ExitStatus.runtimeError
+        // Another rank's failure ends this rank with that rank's status, so the job's status does
+        // not depend on which rank the launcher sees exit first.
+        case .rankFailed(_, _, let status): status ?? ExitStatus.runtimeError
+        case .mpi, .mpiNotCompiledIn, .communication: ExitStatus.runtimeError
         }
     }
 }

@@ -30,6 +30,8 @@ enum VerdantMain {
         do {
             // Several copies started by mpirun without MPI compiled in would each do all the work.
             try Distributed.checkLaunch()
+            // Ranks that learn of another rank's failure end with its status (ExitCodes.swift).
+            FailureStatus.use { ExitCodes.failure(for: $0)?.code }
             var command = try VerdantCommand.parseAsRoot()
             try command.run()
             status = 0

@@ -35,6 +35,38 @@ struct CommunicatorTests {
             == "communication error: receive from rank 0 with tag 1: no message was sent, and no other rank can send one")
     }
 
+    @Test("agreeing: a failure on one rank reaches every rank with its message and exit status")
+    func agreedFailureCarriesStatus() throws {
+        // An audit found mpirun's status a race when one rank's shard failed (3 on that rank, 1 on
+        // the others): the others now carry the failing rank's status.
+        FailureStatus.use { ($0 as? Refusal).map { Int32(40 + $0.item) } }
+        let outcomes = try LocalCommunicator.run(ranks: 3) { comm -> String in
+            do {
+                try agreeing(comm) { if comm.rank == 2 { throw Refusal(item: 2) } }
+                return "no error"
+            } catch CommunicationError.rankFailed(let rank, let message, let status) {
+                return "rank \(rank): \(message), status \(status.map(String.init) ?? "none")"
+            } catch {
+                return "own: \(error), status \(FailureStatus.of(error).map(String.init) ?? "none")"
+            }
+        }
+        #expect(outcomes == ["rank 2: item 2 refused, status 42", "rank 2: item 2 refused, status 42", "own: item 2 refused, status 42"])
+        // An error the map does not know: no status (the command line then uses 1).
+        let unknown = try LocalCommunicator.run(ranks: 2) { comm -> Int32? in
+            do {
+                try agreeing(comm) { if comm.rank == 1 { throw CommunicationError.communication("x") } }
+                return -1
+            } catch CommunicationError.rankFailed(_, _, let status) {
+                return status
+            } catch {
+                return -2
+            }
+        }
+        #expect(unknown == [nil, -2])
+        #expect(RankOutcome.firstFailure(in: [RankOutcome.success([7]), RankOutcome.failure(Refusal(item: 3))])?.description
+            == "rank 1 failed: item 3 refused")
+    }
+
     @Test("nonblocking exchanges on in-process groups of 1, 2 and 3 ranks: matched in the order started, sizes checked",
           arguments: [1, 2, 3])
     func nonblockingExchanges(ranks: Int) throws {

@@ -120,6 +120,46 @@ struct ClassifierTests {
         }
     }
 
+    @Test("ranks that loaded different samples from the same path stop with a message on every rank (kernel, train, predict)")
+    func ranksLoadedDifferentData() throws {
+        // An audit found the same path holding different files on two hosts gave a kernel and a
+        // model of neither file, with exit 0.
+        let iris = DatasetLoader.iris()
+        var changed = iris.features
+        changed.values[7] += 0.25
+        let other = try Dataset(name: iris.name, features: changed, labels: iris.labels, classes: iris.classes,
+                                featureNames: iris.featureNames, labelName: iris.labelName)
+        let messages = try LocalCommunicator.run(ranks: 2) { communicator -> [String] in
+            let mine: Dataset = communicator.rank == 0 ? iris : other
+            var kernel = KernelJob(data: .dataset(mine))
+            kernel.communicator = communicator
+            kernel.scheduler = try Scheduler(threads: 1)
+            var training = TrainingJob(model: .svmRBF, data: .dataset(mine))
+            training.communicator = communicator
+            training.scheduler = try Scheduler(threads: 1)
+            var prediction = PredictionJob(data: .dataset(mine))
+            prediction.communicator = communicator
+            prediction.scheduler = try Scheduler(threads: 1)
+            let model = try TrainedModel.train(TrainingJob(model: .svmRBF, data: .dataset(iris))).model
+            return [thrownMessage { _ = try QuantumKernel.compute(kernel) } ?? "no error",
+                    thrownMessage { _ = try TrainedModel.train(training) } ?? "no error",
+                    thrownMessage { _ = try model.predict(prediction) } ?? "no error"]
+        }
+        for rankMessages in messages {
+            for message in rankMessages {
+                #expect(message.contains("rank 1 loaded other samples from it than rank 0"), "\(message)")
+            }
+        }
+        // The same samples on both ranks: no refusal.
+        let same = try LocalCommunicator.run(ranks: 2) { communicator -> Int in
+            var kernel = KernelJob(data: .dataset(iris))
+            kernel.communicator = communicator
+            kernel.scheduler = try Scheduler(threads: 1)
+            return try QuantumKernel.compute(kernel).matrix.rows
+        }
+        #expect(same == [150, 150])
+    }
+
     @Test("bad training input: wrong feature count for prediction, mismatched test features")
     func errors() throws {
         let iris = DatasetLoader.iris()

@@ -80,7 +80,7 @@ extension ChunkedArray {
     ///   - scheduler: the threads of this process.
     /// - Returns: the elements, row-major.
     /// - Throws: ``ParallelError/taskFailed(task:rank:underlying:)`` naming the task that threw;
-    ///   ``CommunicationError/rankFailed(rank:message:)`` when another rank failed; errors recorded while
+    ///   ``CommunicationError/rankFailed(rank:message:status:)`` when another rank failed; errors recorded while
     ///   the graph was built (invalid chunks, negative integer powers).
     public func compute(on communicator: (any Communicator)? = nil, using scheduler: Scheduler = .shared) throws -> [Element] {
         let views = try computedChunks(on: communicator, using: scheduler)

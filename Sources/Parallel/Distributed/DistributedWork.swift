@@ -8,29 +8,25 @@ import Foundation
 extension Communicator {
     /// Exchanges the outcome of a local step: every rank learns every rank's bytes, or, when any
     /// rank failed, every rank throws (the failing rank its own error; the others
-    /// ``CommunicationError/rankFailed(rank:message:)``) — so no rank is left waiting.
+    /// ``CommunicationError/rankFailed(rank:message:status:)``) — so no rank is left waiting.
     func exchange(_ local: Result<[UInt8], any Error>) throws -> [[UInt8]] {
         var message: [UInt8]
         var localError: (any Error)?
         switch local {
         case .success(let bytes):
-            message = [0]
-            message.reserveCapacity(bytes.count + 1)
-            message.append(contentsOf: bytes)
+            message = RankOutcome.success(bytes)
         case .failure(let error):
             var annotated = error
             if case ParallelError.taskFailed(let task, nil, let underlying) = error {
                 annotated = ParallelError.taskFailed(task: task, rank: rank, underlying: underlying)
             }
             localError = annotated
-            message = [1] + Array(describe(annotated).utf8)
+            message = RankOutcome.failure(annotated, message: describe(annotated))
         }
         let all = try allgather(message)
         if let localError { throw localError }
-        for (r, m) in all.enumerated() where m.first != 0 {
-            throw CommunicationError.rankFailed(rank: r, message: String(decoding: m.dropFirst(), as: UTF8.self))
-        }
-        return all.map { Array($0.dropFirst()) }
+        if let failure = RankOutcome.firstFailure(in: all) { throw failure }
+        return all.map(RankOutcome.payload)
     }
 
     /// Calls `body(i)` for every `i` in `0..<count`, spread over the ranks (contiguous shares) and
@@ -44,7 +40,7 @@ extension Communicator {
     ///   - body: the work for item `i` (the same function on every rank).
     /// - Returns: `result[i] = body(i)`, on every rank.
     /// - Throws: ``ParallelError/taskFailed(task:rank:underlying:)`` (`index i`) on the rank whose item
-    ///   threw, ``CommunicationError/rankFailed(rank:message:)`` on the others; communication errors.
+    ///   threw, ``CommunicationError/rankFailed(rank:message:status:)`` on the others; communication errors.
     public func map<T: Communicable>(count: Int, chunkSize: Int? = nil, using scheduler: Scheduler = .shared,
                                      _ body: @escaping @Sendable (Int) throws -> [T]) throws -> [[T]]
     {
@@ -104,7 +100,7 @@ extension Communicator {
     ///   - scheduler: this rank's threads.
     ///   - term: adds item `i`'s contribution into the accumulator (it must only add).
     /// - Returns: the sum, identical on every rank.
-    /// - Throws: ``ParallelError/taskFailed(task:rank:underlying:)``, ``CommunicationError/rankFailed(rank:message:)``,
+    /// - Throws: ``ParallelError/taskFailed(task:rank:underlying:)``, ``CommunicationError/rankFailed(rank:message:status:)``,
     ///   ``ParallelError/invalidArgument(_:)``.
     public func reproducibleSum(count: Int, length: Int, blockSize: Int = 16, using scheduler: Scheduler = .shared,
                                 _ term: @escaping @Sendable (Int, inout [Double]) throws -> Void) throws -> [Double]

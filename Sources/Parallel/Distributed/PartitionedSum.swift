@@ -30,7 +30,7 @@ extension Communicator {
     /// - Returns: the sum over every rank's items, identical on every rank.
     /// - Throws: ``ParallelError/invalidArgument(_:)`` for a negative count or length, or a term that
     ///   changes the accumulator's length; ``ParallelError/taskFailed(task:rank:underlying:)`` on the
-    ///   rank whose term threw and ``CommunicationError/rankFailed(rank:message:)`` on the others (no
+    ///   rank whose term threw and ``CommunicationError/rankFailed(rank:message:status:)`` on the others (no
     ///   rank is left waiting); communication errors.
     public func partitionedSum(count: Int, length: Int, using scheduler: Scheduler = .shared, holds: (Int) -> Bool,
                                adjustingPartial: (inout [Double]) -> Void = { _ in },

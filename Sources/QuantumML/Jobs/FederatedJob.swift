@@ -84,7 +84,7 @@ extension TrainedModel {
     /// - Throws: ``QuantumMLError/invalidArgument(argument:received:valid:)`` for one rank, a kernel
     ///   model or a test file that is not a shard — on every rank, before
     ///   any file is read; the loaders' errors on the rank whose shard fails and
-    ///   ``CommunicationError/rankFailed(rank:message:)`` on the others; the training errors.
+    ///   ``CommunicationError/rankFailed(rank:message:status:)`` on the others; the training errors.
     static func trainFederated(_ job: TrainingJob, pattern: String) throws -> TrainingOutcome {
         let communicator = job.communicator ?? LocalCommunicator()
         if job.model.kernelKind != nil { throw QuantumMLError.shardsForKernelModel(job.model.rawValue) }

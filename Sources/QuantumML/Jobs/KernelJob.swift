@@ -124,8 +124,12 @@ extension QuantumKernel {
     ///   the test samples' features differ from the training samples'; the kernel's errors.
     public static func compute(_ job: KernelJob) throws -> KernelResult {
         let start = Timing.now()
-        let train = try DatasetLoader.load(job.data, labelColumn: job.labelColumn, keys: job.keys, seed: job.seed).data
-        let test = try job.test.map { try DatasetLoader.load($0, labelColumn: job.labelColumn, keys: job.keys, seed: job.seed).data }
+        let (train, test) = try agreeIfDistributed(job.communicator) { () -> (Dataset, Dataset?) in
+            (try DatasetLoader.load(job.data, labelColumn: job.labelColumn, keys: job.keys, seed: job.seed).data,
+             try job.test.map { try DatasetLoader.load($0, labelColumn: job.labelColumn, keys: job.keys, seed: job.seed).data })
+        }
+        try SameSamples.check([(job.data.name, SampleFingerprint(train))] + (test.map { [(job.test?.name ?? $0.name, SampleFingerprint($0))] } ?? []),
+                              over: job.communicator)
         if let test, test.featureNames != train.featureNames {
             throw QuantumMLError.shapeMismatch(
                 subject: "the features of the test samples \(job.test?.name ?? test.name)", received: test.featureNames.joined(separator: ", "),

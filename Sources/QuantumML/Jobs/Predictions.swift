@@ -151,7 +151,8 @@ extension TrainedModel {
     ///   `builtin:adhoc` (generated per training run); ``QuantumMLError/data(location:found:valid:)`` for
     ///   a missing feature column; the model's prediction errors.
     public func predict(_ job: PredictionJob) throws -> Predictions {
-        let (features, truth, targets) = try samples(job)
+        let (features, truth, targets) = try agreeIfDistributed(job.communicator) { try samples(job) }
+        try SameSamples.check([(job.data.name, SampleFingerprint(features: features))], over: job.communicator)
         do {
             return try predict(features, truth: truth, targets: targets, job)
         } catch QuantumMLError.data(let location, let found, let valid) where location == "the data" {

@@ -186,11 +186,16 @@ extension TrainedModel {
         if job.model == .vqr { return try trainRegressor(job) }
 
         let (data, test) = try span("load data") { () -> (Dataset, Dataset?) in
-            let loaded = try DatasetLoader.load(job.data, labelColumn: job.labelColumn, keys: job.keys, seed: job.seed)
-            if let source = job.test {
-                return (loaded.data, try DatasetLoader.load(source, labelColumn: job.labelColumn, keys: job.keys, seed: job.seed).data)
+            let (data, test) = try agreeIfDistributed(job.communicator) { () -> (Dataset, Dataset?) in
+                let loaded = try DatasetLoader.load(job.data, labelColumn: job.labelColumn, keys: job.keys, seed: job.seed)
+                if let source = job.test {
+                    return (loaded.data, try DatasetLoader.load(source, labelColumn: job.labelColumn, keys: job.keys, seed: job.seed).data)
+                }
+                return (loaded.data, loaded.test)
             }
-            return (loaded.data, loaded.test)
+            try SameSamples.check([(job.data.name, SampleFingerprint(data))] + (test.map { [(job.test?.name ?? $0.name, SampleFingerprint($0))] } ?? []),
+                                  over: job.communicator)
+            return (data, test)
         }
         // Split, unless test samples were given.
         let train: Dataset, held: Dataset?, split: (seed: UInt64, testSize: Double)?
@@ -224,8 +229,13 @@ extension TrainedModel {
 
     private static func trainRegressor(_ job: TrainingJob) throws -> TrainingOutcome {
         let (data, test) = try inSpan(job.meter, "load data") { () -> (RegressionData, RegressionData?) in
-            let data = try DatasetLoader.loadRegression(job.data, targetColumn: job.labelColumn, keys: job.keys)
-            return (data, try job.test.map { try DatasetLoader.loadRegression($0, targetColumn: job.labelColumn, keys: job.keys) })
+            let (data, test) = try agreeIfDistributed(job.communicator) { () -> (RegressionData, RegressionData?) in
+                let data = try DatasetLoader.loadRegression(job.data, targetColumn: job.labelColumn, keys: job.keys)
+                return (data, try job.test.map { try DatasetLoader.loadRegression($0, targetColumn: job.labelColumn, keys: job.keys) })
+            }
+            try SameSamples.check([(job.data.name, SampleFingerprint(data))] + (test.map { [(job.test?.name ?? $0.name, SampleFingerprint($0))] } ?? []),
+                                  over: job.communicator)
+            return (data, test)
         }
         let train: RegressionData, held: RegressionData?, split: (seed: UInt64, testSize: Double)?
         if let test {

@@ -102,7 +102,7 @@ extension VariationalModel {
     /// - Throws: ``QuantumMLError`` for shards that disagree, ``CheckpointError`` (a resume whose
     ///   checkpoints or shards do not fit), and the errors of
     ///   ``trainClassifier(_:test:configuration:split:)`` — each on every rank (a rank whose own
-    ///   rows fail makes the others throw ``CommunicationError/rankFailed(rank:message:)``).
+    ///   rows fail makes the others throw ``CommunicationError/rankFailed(rank:message:status:)``).
     public static func trainFederatedClassifier(_ shard: Dataset, test: Dataset? = nil, configuration: VariationalConfiguration,
                                                 split: (seed: UInt64, testSize: Double)? = nil) throws -> VariationalModel
     {

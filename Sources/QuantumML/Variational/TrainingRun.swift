@@ -262,19 +262,10 @@ enum TrainingRun {
     }
 
     /// Runs `body` on every rank; when it throws on any rank, every rank throws (the failing rank
-    /// its own error, the others ``CommunicationError/rankFailed(rank:message:)``), so that no rank
+    /// its own error, the others ``CommunicationError/rankFailed(rank:message:status:)``), so that no rank
     /// waits in a collective for one that has stopped.
     @discardableResult
     static func agree<T>(_ communicator: any Communicator, _ body: () throws -> T) throws -> T {
-        let result = Result { try body() }
-        guard communicator.size > 1 else { return try result.get() }
-        var message: [UInt8] = [0]
-        if case .failure(let error) = result { message = [1] + Array("\(error)".utf8) }
-        let all = try communicator.allgather(message)
-        if case .failure(let error) = result { throw error }
-        for (rank, bytes) in all.enumerated() where bytes.first != 0 {
-            throw CommunicationError.rankFailed(rank: rank, message: String(decoding: bytes.dropFirst(), as: UTF8.self))
-        }
-        return try result.get()
+        try Communication.agreeing(communicator, body)
     }
 }
