@@ -1,3 +1,4 @@
+import Communication
 import Foundation
 
 /// The precision of the amplitudes.
@@ -142,8 +143,12 @@ public struct ExecutionSummary: Sendable, Codable, CustomStringConvertible {
 public struct Simulator: Sendable {
     /// The widest state the simulator accepts (memory permitting).
     public static let maximumQubits = 50
-    /// All cores.
-    public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    /// All cores, divided among the ranks an MPI launcher started on this node.
+    public static var defaultThreads: Int {
+        // Divided among the ranks an MPI launcher started on this node, as the scheduler's (an
+        // audit found each of 2 ranks on 2 cores using 2 threads, and reporting 2).
+        max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, Launcher.localRanks))
+    }
 
     /// The precision of the amplitudes.
     public var precision: Precision
@@ -195,7 +200,7 @@ public struct Simulator: Sendable {
     /// Creates a simulator.
     /// - Parameters:
     ///   - precision: `.double` (default) or `.single`.
-    ///   - threads: threads for kernels; nil means all cores.
+    ///   - threads: threads for kernels; nil means all cores (divided among the ranks an MPI launcher started on this node).
     ///   - maxMemoryBytes: refuse states larger than this.
     ///   - fusion: fuse consecutive one-qubit gates (default on).
     public init(precision: Precision = .double, threads: Int? = nil, maxMemoryBytes: UInt64? = nil, fusion: Bool = true) {

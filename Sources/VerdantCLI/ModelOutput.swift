@@ -17,8 +17,8 @@ extension TrainedModel {
             if let map = model.featureMap { lines.append("feature map: \(map.description)") }
             lines.append(String(format: "train accuracy %.4f", t.trainAccuracy)
                 + (t.testAccuracy.map { String(format: ", test accuracy %.4f on %d samples", $0, t.testSamples) } ?? ""))
-            lines.append(String(format: "kernel %.3f s, training %.3f s (%d rank%@ × %d threads)", t.kernelSeconds, t.seconds, t.ranks,
-                                t.ranks == 1 ? "" : "s", t.threads))
+            lines.append(String(format: "kernel %.3f s, training %.3f s (%d rank%@ × %d thread%@)", t.kernelSeconds, t.seconds, t.ranks,
+                                t.ranks == 1 ? "" : "s", t.threads, t.threads == 1 ? "" : "s"))
         case .variational(let model):
             let t = model.training
             if model.kind == .vqr {
@@ -39,9 +39,9 @@ extension TrainedModel {
                 lines.append("train accuracy \(String(format: "%.4f", t.trainAccuracy ?? 0))"
                     + (t.testAccuracy.map { String(format: ", test accuracy %.4f on %d samples", $0, t.testSamples) } ?? ""))
             }
-            lines.append(String(format: "%d epochs%@, training %.3f s (%d rank%@ × %d threads)", t.epochs,
+            lines.append(String(format: "%d epochs%@, training %.3f s (%d rank%@ × %d thread%@)", t.epochs,
                                 t.stoppedEarly ? " (stopped early; best epoch \(t.bestEpoch ?? 0))" : "", t.seconds, t.ranks,
-                                t.ranks == 1 ? "" : "s", t.threads))
+                                t.ranks == 1 ? "" : "s", t.threads, t.threads == 1 ? "" : "s"))
             if let privacy = t.privacy { lines += privacy.lines }
         }
         lines.append("model → \(output)\(sealed ? " (sealed)" : "")")
