@@ -8,6 +8,10 @@ public struct RankSetting: Sendable, Equatable {
     /// Its value as text (`on`/`off` for flags, `(not given)` for an absent option).
     public var value: String
 
+    /// The name of the setting that holds the command a rank runs (`verdant train`): when it
+    /// differs, the ranks are told that alone rather than every option apart.
+    public static let commandName = "(command)"
+
     /// A setting.
     /// - Parameters:
     ///   - name: the option, as the user writes it.
@@ -35,6 +39,11 @@ extension Distributed {
         let decoded = all.map { decode(String(decoding: $0, as: UTF8.self)) }
         var differences: [String] = []
         for (rank, theirs) in decoded.enumerated().dropFirst() {
+            let command = { (settings: [RankSetting]) in settings.first { $0.name == RankSetting.commandName }?.value }
+            if let mine = command(theirs), let zero = command(decoded[0]), mine != zero {
+                differences.append("rank \(rank) runs '\(mine)' (rank 0: '\(zero)')")
+                continue
+            }
             let changes = describeDifferences(rankZero: decoded[0], other: theirs)
             if !changes.isEmpty { differences.append("rank \(rank) has \(changes.joined(separator: ", "))") }
         }

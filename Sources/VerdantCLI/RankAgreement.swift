@@ -28,6 +28,10 @@ let rankLocalOptions: Set<String> = [
 /// that a changed option changes the settings.
 func rankSettings(of command: any ParsableArguments, excluding: Set<String> = rankLocalOptions) -> [RankSetting] {
     var settings: [RankSetting] = []
+    // The subcommand first: ranks started with different ones are told so, not every option apart.
+    if let name = (type(of: command) as? any ParsableCommand.Type)?._commandName {
+        settings.append(RankSetting(name: RankSetting.commandName, value: "verdant \(name)"))
+    }
     collectSettings(of: command, excluding: excluding, into: &settings)
     return settings
 }
