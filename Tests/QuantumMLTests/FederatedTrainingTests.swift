@@ -245,6 +245,38 @@ struct FederatedTrainingTests {
         }
     }
 
+    @Test("vqr on shards under secure aggregation with targets near 4e10: the metrics of one process, not an overflow")
+    func regressorLargeTargetsSecure() throws {
+        // An audit lost a whole run at its end: the sums of squared residuals of prices near 4e10
+        // (about 1e21) were outside secure aggregation's fixed-point range (±4.6e18 on 2 ranks).
+        var generator = SeededGenerator(seed: 22)
+        let rows = (0..<24).map { _ in [4 * generator.nextUniform(), 2 * generator.nextUniform() - 1] }
+        let data = try RegressionData(name: "prices", features: Matrix(rows), targets: rows.map { 4e10 + 1e10 * sin($0[0]) + 3e9 * $0[1] },
+                                      featureNames: ["x", "y"], targetName: "price")
+        let configuration = try VariationalConfiguration(ansatz: .realAmplitudes(qubits: 2, reps: 1), epochs: 1, batchSize: 8, seed: 4,
+                                                         scheduler: Scheduler(threads: 1))
+        let single = try VariationalModel.trainRegressor(data, configuration: configuration)
+        let shards = try (0..<2).map { r in
+            let range = (r * data.count / 2)..<((r + 1) * data.count / 2)
+            return try RegressionData(name: "site", features: data.features.selectingRows(Array(range)), targets: Array(data.targets[range]),
+                                      featureNames: data.featureNames, targetName: data.targetName)
+        }
+        let key = try RawKey(bytes: [UInt8](repeating: 5, count: 32))
+        let models = try LocalCommunicator.run(ranks: 2) { communicator in
+            var local = configuration
+            local.communicator = try SecureAggregationCommunicator(wrapping: communicator, clusterKey: key)
+            return try VariationalModel.trainFederatedRegressor(shards[communicator.rank], configuration: local)
+        }
+        func close(_ a: Double?, _ b: Double?, _ tolerance: Double) -> Bool {
+            a.flatMap { a in b.map { abs(a - $0) <= tolerance * max(1, abs($0)) } } ?? false
+        }
+        for model in models {
+            #expect(close(model.training.trainMSE, single.training.trainMSE, 1e-6), "\(String(describing: model.training.trainMSE))")
+            #expect(close(model.training.trainMAE, single.training.trainMAE, 1e-6))
+            #expect(close(model.training.trainR2, single.training.trainR2, 1e-6))
+        }
+    }
+
     @Test("the agreed standard scaler is the one fitted on the concatenated rows, within rounding", arguments: [2, 3])
     func standardScaler(ranks: Int) throws {
         let data = irisRows()

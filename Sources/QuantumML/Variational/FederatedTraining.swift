@@ -263,22 +263,27 @@ extension VariationalModel {
             guard !targets.isEmpty else { return [] }
             return try predictValues(features, scheduler: configuration.scheduler, communicator: nil, noise: configuration.noise)
         }
+        let low = try communicator.allreduce([targets.min() ?? .infinity], .min)[0]
+        let high = try communicator.allreduce([targets.max() ?? -.infinity], .max)[0]
+        // The sums are taken in units of a power of two (exact) that keeps every target within
+        // 2^20, so that squared residuals stay far inside secure aggregation's fixed-point range
+        // (an audit lost a whole run of prices near 4e10 to it after training): 1 unless |y| > 2^20.
+        let largest = Swift.max(Swift.abs(low), Swift.abs(high))
+        let unit = largest.isFinite && largest > 0x1p20 ? Double(sign: .plus, exponent: largest.exponent - 19, significand: 1) : 1
         var local = [0.0, 0.0, 0.0, Double(targets.count)]
         for (y, yHat) in zip(targets, predicted) {
-            let residual = y - yHat
+            let residual = (y - yHat) / unit
             local[0] += residual * residual
             local[1] += Swift.abs(residual)
-            local[2] += y
+            local[2] += y / unit
         }
         let sums = try communicator.allreduce(local, .sum)
         let n = sums[3].rounded()
         guard n > 0 else { return (nil, 0) }
         let mean = sums[2] / n
-        let total = try communicator.allreduce([targets.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }], .sum)[0]
-        let low = try communicator.allreduce([targets.min() ?? .infinity], .min)[0]
-        let high = try communicator.allreduce([targets.max() ?? -.infinity], .max)[0]
+        let total = try communicator.allreduce([targets.reduce(0) { $0 + ($1 / unit - mean) * ($1 / unit - mean) }], .sum)[0]
         let squared = sums[0]
         let rSquared = low == high ? (squared == 0 ? 1 : 0) : 1 - squared / total
-        return (RegressionMetrics(meanSquaredError: squared / n, meanAbsoluteError: sums[1] / n, rSquared: rSquared), Int(n))
+        return (RegressionMetrics(meanSquaredError: squared / n * unit * unit, meanAbsoluteError: sums[1] / n * unit, rSquared: rSquared), Int(n))
     }
 }
