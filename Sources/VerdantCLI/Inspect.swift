@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Verdant
+import VerdantCommon
 
 /// `verdant inspect`: what a sealed file says about itself, without any key.
 struct Inspect: ParsableCommand {
@@ -25,20 +26,36 @@ struct Inspect: ParsableCommand {
     var identityOptions: IdentityOptions
 
     func run() throws {
+        var info = stat()
+        let kind = file == "-" ? nil : stat(file, &info) == 0 ? info.st_mode & S_IFMT : nil
+        if kind == S_IFDIR { throw CLIError.usage("'\(file)' is a directory; inspect reads one sealed file or model file") }
+        // A named pipe (`<(…)`) or device is read once, into memory: probing it first would use up
+        // its first bytes. Standard input is read through below without being kept.
+        var piped: Data?
+        if file != "-", kind != S_IFREG {
+            do {
+                piped = try UserFile.read(file)
+            } catch {
+                throw CLIError.usage("cannot read '\(file)': \(error.reason)")
+            }
+        }
         // A plain model file: its metadata (InspectModel.swift).
-        if file != "-", !SealedFile.isSealed(atPath: file), let model = try ModelInspection.plainModel(atPath: file) {
-            ModelInspection.print(model, file: file, sealed: false, json: json)
+        let plain = try piped.map { try ModelInspection.plainModel($0, path: file) }
+            ?? (file != "-" && !SealedFile.isSealed(atPath: file) ? try ModelInspection.plainModel(atPath: file) : nil)
+        if let plain {
+            ModelInspection.print(plain, file: file, sealed: false, json: json)
             return
         }
         do {
-            let source = try StreamEnds.input(file)
+            let source = try piped == nil ? StreamEnds.input(file) : (descriptor: -1, name: file, isFile: false)
             defer { if source.isFile { close(source.descriptor) } }
-            let reader = ByteSource.fileDescriptor(source.descriptor, name: source.name)
+            let reader = piped.map(ByteSource.data) ?? ByteSource.fileDescriptor(source.descriptor, name: source.name)
             let header = try SealedFile.header(from: reader, name: source.name)
-            // The payload's size: the file's size less the header, or standard input read through.
+            // The payload's size: the file's size less the header, or the pipe read through.
             var payloadBytes = 0
-            var info = stat()
-            if source.isFile, fstat(source.descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+            if let piped {
+                payloadBytes = piped.count - header.byteCount
+            } else if source.isFile, fstat(source.descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
                 payloadBytes = Int(info.st_size) - header.byteCount
             } else {
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
@@ -48,8 +65,10 @@ struct Inspect: ParsableCommand {
             let plaintext = header.plaintextByteCount(payloadByteCount: payloadBytes)
             let chunks = header.chunkCount(payloadByteCount: payloadBytes)
             // A sealed model file, with a key given: its metadata too.
-            let model = source.isFile && header.contentType == ModelFile.contentType && ModelInspection.keysGiven(identityOptions)
-                ? try ModelInspection.sealedModel(atPath: source.name, options: identityOptions) : nil
+            let wantsModel = header.contentType == ModelFile.contentType && ModelInspection.keysGiven(identityOptions)
+            let model = !wantsModel ? nil
+                : try piped.map { try ModelInspection.sealedModel($0, name: file, header: header, options: identityOptions) }
+                ?? (source.isFile ? try ModelInspection.sealedModel(atPath: source.name, options: identityOptions) : nil)
             if json {
                 let recipients: [JSON] = header.recipients.map { kind in
                     switch kind {

@@ -17,12 +17,26 @@ enum ModelInspection {
     /// - Throws: the model reader's errors for a file that says it is a Verdant model but is not a
     ///   readable one.
     static func plainModel(atPath path: String) throws -> TrainedModel? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        let head = handle.readData(ofLength: 1)
-        try? handle.close()
-        guard head.first == UInt8(ascii: "{"), let data = FileManager.default.contents(atPath: path),
-              (try? ModelFile.kind(of: data, path: path)) != nil else { return nil }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        var head: UInt8 = 0
+        let count = read(descriptor, &head, 1)
+        close(descriptor)
+        guard count == 1, head == UInt8(ascii: "{"), let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try plainModel(data, path: path)
+    }
+
+    /// The model in bytes already read (a pipe's), or nil as for ``plainModel(atPath:)``.
+    static func plainModel(_ data: Data, path: String) throws -> TrainedModel? {
+        guard data.first == UInt8(ascii: "{"), (try? ModelFile.kind(of: data, path: path)) != nil else { return nil }
         return try TrainedModel.decode(data, path: path)
+    }
+
+    /// A sealed model read from a pipe, opened in memory with the given keys.
+    static func sealedModel(_ data: Data, name: String, header: SealedHeader, options: IdentityOptions) throws -> TrainedModel {
+        let plaintext = try SealedFile.open(data, with: try options.identities(for: header), expecting: ModelFile.contentType,
+                                            options: try options.openOptions(threads: nil), name: name)
+        return try TrainedModel.decode(plaintext, path: name)
     }
 
     /// A sealed model file opened in memory with the given keys.

@@ -161,7 +161,7 @@ public final class AtomicFile {
         self.replacing = replacing
         self.durable = durable
         finalMode = mode ?? (0o666 & ~Self.currentUmask())
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = folderPart(of: path)
         folder = parent.isEmpty ? "." : parent
         var info = stat()
         if lstat(path, &info) == 0 {

@@ -128,3 +128,19 @@ public enum SystemInfo {
         return nil
     }
 }
+
+/// The folder part of `path`, as `NSString.deletingLastPathComponent` defines it — `""` for a bare
+/// name, `"/"` for a name in the root, trailing slashes ignored — without calling it:
+/// swift-corelibs-foundation's traps on a one-character name (`"k"`), which an audit found crashed
+/// `keygen -o k` and every other output written through ``AtomicFile``.
+/// - Parameter path: a file path.
+/// - Returns: its folder, or `""` when it has none.
+public func folderPart(of path: String) -> String {
+    var rest = Substring(path)
+    while rest.count > 1, rest.hasSuffix("/") { rest = rest.dropLast() }
+    guard let slash = rest.lastIndex(of: "/") else { return "" }
+    if slash == rest.startIndex { return "/" }
+    var folder = rest[..<slash]
+    while folder.count > 1, folder.hasSuffix("/") { folder = folder.dropLast() }
+    return String(folder)
+}

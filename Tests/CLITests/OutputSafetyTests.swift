@@ -102,6 +102,15 @@ struct OutputSafetyTests {
         #expect(misnamed.status == 2 && misnamed.stderr.contains("ends in .sealed, but no -r, -R, --key-file or --passphrase seals it"))
     }
 
+    @Test("one-character output names are written in the working folder (they crashed every atomic writer)")
+    func oneCharacterNames() throws {
+        let folder = try TemporaryDirectory()
+        let keygen = try verdant(["keygen", "-o", "k"], directory: folder.url)
+        #expect(keygen.status == 0 && FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("k").path), "\(keygen.stderr)")
+        let measured = try verdant(["measure", "--energy-report", "a", "--no-energy-summary", "--", "sh", "-c", "exit 5"], directory: folder.url)
+        #expect(measured.status == 5 && FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("a").path), "\(measured.stderr)")
+    }
+
     @Test("a device or pipe as the output is refused, with and without --force, and stays what it was")
     func devicesAndPipes() throws {
         let folder = try TemporaryDirectory()

@@ -131,6 +131,25 @@ struct PrivacyCLITests {
         let headerBytes = Int(whole[10]) << 8 | Int(whole[11])
         let piped = try verdantRaw(["inspect", "--json", "-"], stdin: whole.prefix(headerBytes + 65552 + 10))
         #expect(try jsonObject(piped.text)["payload_length_valid"] as? Bool == false)
+        // A pipe by name (`<(…)`) and a folder (an audit found the first refused with exit 4, its
+        // first bytes used up by probes, and the second crashing in a forced try).
+        let small = try dir.write("s.txt", "hello")
+        let smallSealed = dir.url.appendingPathComponent("s.sealed").path
+        #expect(try verdantRaw(["seal", "--key-file", keyPath, "-o", smallSealed, small]).status == 0)
+        // bash's process substitution, as a user writes it.
+        func substituted(_ arguments: String, _ file: String) throws -> RawResult {
+            try runProcess("/bin/bash", ["-c", "exec \"$0\" inspect \(arguments) <(cat \"$1\")", verdantExecutable, file])
+        }
+        let throughPipe = try substituted("--json", smallSealed)
+        #expect(throughPipe.status == 0, "\(throughPipe.stderr)")
+        #expect(try jsonObject(throughPipe.text)["plaintext_bytes"] as? Int == 5)
+        let model = dir.url.appendingPathComponent("r.model").path
+        #expect(try verdant(["train", "--data", "builtin:iris", "--model", "svm-rbf", "-o", model, "--no-energy-summary"]).status == 0)
+        let modelPipe = try substituted("", model)
+        #expect(modelPipe.status == 0 && modelPipe.text.contains("svm-rbf (Verdant model file"), "\(modelPipe.stderr)")
+        let folder = try verdant(["inspect", dir.url.path])
+        #expect(folder.status == 2 && folder.stderr.contains("is a directory; inspect reads one sealed file or model file"))
+        expectNoTrace(folder)
     }
 
     @Test("every failure: its message, its exit status, no output file and no temporary file")

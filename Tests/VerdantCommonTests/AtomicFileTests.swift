@@ -103,6 +103,18 @@ struct AtomicFileTests {
         #expect(AtomicFile.currentUmask() == mask)
     }
 
+    @Test("folderPart is NSString's deletingLastPathComponent without its trap on one-character names")
+    func folders() throws {
+        // An audit found `keygen -o k` and `measure --energy-report a` crashed (SIGILL) in
+        // swift-corelibs-foundation's deletingLastPathComponent.
+        let cases: [(String, String)] = [("k", ""), ("ab", ""), ("/k", "/"), ("/", "/"), ("a/b", "a"), ("/tmp/x.txt", "/tmp"),
+                                         ("/tmp/lock/", "/tmp"), ("a//b", "a"), ("./k", "."), ("", ""), ("dir/c", "dir")]
+        for (path, folder) in cases { #expect(folderPart(of: path) == folder, "\(path)") }
+        for (path, _) in cases where path.count > 1 && path != "/" && path != "a//b" {
+            #expect(folderPart(of: path) == (path as NSString).deletingLastPathComponent, "\(path)")
+        }
+    }
+
     @Test("an existing target is kept without replacing, replaced with it", arguments: kinds)
     func existingTarget(unnamed: Bool) throws {
         let folder = try Folder()

@@ -110,7 +110,7 @@ extension QuantumCircuit {
     /// - Returns: its folder (`.` for a bare name); the working directory for a pipe given by a
     ///   descriptor's name (`<(…)` is `/dev/fd/63`, whose folder holds no includes).
     public static func includeDirectory(ofFile path: String) -> String {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = folderPart(of: path)
         if directory == "/dev/fd" || directory == "/dev" && path == "/dev/stdin"
             || directory.hasPrefix("/proc/") && directory.hasSuffix("/fd") {
             return FileManager.default.currentDirectoryPath
