@@ -373,24 +373,38 @@ public struct EnergyReport: Sendable {
     /// - Throws: ``EnergyError/csvHeaderMismatch(path:found:)`` for a foreign file,
     ///   ``EnergyError/cannotWrite(path:reason:)`` when it cannot be read or written.
     public func appendCSV(to path: String, projectName: String = "verdant") throws(EnergyError) {
-        var text = ""
-        if FileManager.default.fileExists(atPath: path) {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw .cannotWrite(path: path, reason: "it exists but cannot be read")
-            }
-            text = String(decoding: data, as: UTF8.self)
-        }
+        var text = try Self.existingCSV(atPath: path)
         if text.isEmpty {
             text = Self.csvHeader + "\n"
-        } else {
-            let first = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            guard first.trimmingCharacters(in: .whitespacesAndNewlines) == Self.csvHeader else {
-                throw .csvHeaderMismatch(path: path, found: first)
-            }
-            if !text.hasSuffix("\n") { text += "\n" }
+        } else if !text.hasSuffix("\n") {
+            text += "\n"
         }
         text += csvRow(projectName: projectName) + "\n"
         try Self.writeAtomically(text, to: path)
+    }
+
+    /// Checks, before anything is measured, that ``appendCSV(to:projectName:)`` can append to
+    /// `path`: absent, empty, or starting with CodeCarbon's header (so `measure` refuses a foreign
+    /// file before the command runs, not after, which would lose the command's exit status).
+    /// - Parameter path: the CSV file.
+    /// - Throws: ``EnergyError/csvHeaderMismatch(path:found:)``, ``EnergyError/cannotWrite(path:reason:)``.
+    public static func checkCSV(atPath path: String) throws(EnergyError) {
+        _ = try existingCSV(atPath: path)
+    }
+
+    /// The text of an existing CSV file whose header is CodeCarbon's ("" when absent or empty).
+    private static func existingCSV(atPath path: String) throws(EnergyError) -> String {
+        guard FileManager.default.fileExists(atPath: path) else { return "" }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .cannotWrite(path: path, reason: "it exists but cannot be read")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        guard !text.isEmpty else { return "" }
+        let first = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        guard first.trimmingCharacters(in: .whitespacesAndNewlines) == csvHeader else {
+            throw .csvHeaderMismatch(path: path, found: first)
+        }
+        return text
     }
 
     static func writeAtomically(_ text: String, to path: String) throws(EnergyError) {

@@ -50,7 +50,19 @@ struct Demo: ParsableCommand {
         guard shots >= 1 else { throw ValidationError("--shots must be at least 1, received \(shots)") }
         guard (2...30).contains(qubits) else { throw ValidationError("--qubits must be in 2...30, received \(qubits)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
+        if workDir == "" { throw ValidationError("--work-dir: the path is empty; give a new or empty folder") }
+        if circuits {
+            let mainOnly = [("--json", json), ("--report", reportPath != nil), ("--work-dir", workDir != nil), ("--threads", threads != nil)]
+            if let (option, _) = mainOnly.first(where: { $0.1 }) {
+                throw ValidationError("\(option) belongs to the main demo, and --circuits runs the circuit demo instead "
+                                      + "(its options: --shots, --qubits, --seed and the energy options)")
+            }
+        }
     }
+
+    /// The files the demo writes in its work folder.
+    static let workFiles = ["demo.key", "iris.csv.sealed"]
+        + TrainingJob.Model.allCases.filter { $0 != .vqr && $0 != .svmLinear }.flatMap { ["\($0.rawValue).model.sealed", "\($0.rawValue).predictions.sealed"] }
 
     func run() throws {
         if circuits { return try runCircuits() }
@@ -61,15 +73,28 @@ struct Demo: ParsableCommand {
         AtomicOutput.removeOnInterrupt()
         // The demo makes keys and holds the plaintext data set: no core file from here on.
         SecretMemory.protectProcess()
-        // The demo replaces its own outputs (it is run again and again, as the README's first command).
-        try checkOutput(reportPath, force: true, option: "--report")
-        try energy.checkReportFile(force: true)
-        // A report draws power over time: sample at least ten times a second.
-        var configuration = try energy.configuration()
-        if reportPath != nil { configuration.sampleInterval = min(configuration.sampleInterval, 0.1) }
-        let meter = try EnergyMeter(configuration: configuration)
+        // The work folder first, so a report may go in it; removed again if an output is refused.
+        let (folder, created) = try makeWorkFolder()
+        let meter: EnergyMeter
+        do {
+            // The demo replaces its own outputs (it is run again and again, as the README's first command).
+            try checkOutput(reportPath, force: true, option: "--report")
+            try energy.checkReportFile(force: true)
+            try checkDistinctFiles(outputs: [("--report", reportPath), ("--energy-report", energy.energyReport)], inputs: [])
+            // A report may go in the work folder, but not over one of the demo's own files (the key).
+            for (option, path) in [("--report", reportPath), ("--energy-report", energy.energyReport)] {
+                guard let path, let name = Self.workFiles.first(where: { sameFile(path, folder.appendingPathComponent($0).path) }) else { continue }
+                throw CLIError.usage("\(option) '\(path)' is the demo's own \(name) in the work folder; write it elsewhere")
+            }
+            // A report draws power over time: sample at least ten times a second.
+            var configuration = try energy.configuration()
+            if reportPath != nil { configuration.sampleInterval = min(configuration.sampleInterval, 0.1) }
+            meter = try EnergyMeter(configuration: configuration)
+        } catch {
+            if created { rmdir(folder.path) }
+            throw error
+        }
         var reportContent = ReportContent()
-        let folder = try makeWorkFolder()
         let scheduler = try threads.map { try Scheduler(threads: $0) } ?? .shared
         if !json { print("Verdant \(VerdantCommand.version) — the main job: sealed data → quantum kernel in parallel → sealed model → energy\n") }
 
@@ -173,8 +198,9 @@ struct Demo: ParsableCommand {
         try energy.finish(meter, label: "verdant demo")
     }
 
-    /// A fresh folder for the demo's files.
-    private func makeWorkFolder() throws -> URL {
+    /// A fresh folder for the demo's files, and whether this run made it (an empty one given by
+    /// --work-dir is used as it is).
+    private func makeWorkFolder() throws -> (URL, created: Bool) {
         let url: URL
         if let workDir {
             url = URL(fileURLWithPath: workDir)
@@ -183,17 +209,27 @@ struct Demo: ParsableCommand {
                 guard isDirectory.boolValue else { throw CLIError.usage("--work-dir '\(workDir)' is a file; give a folder") }
                 let contents = (try? FileManager.default.contentsOfDirectory(atPath: workDir)) ?? []
                 guard contents.isEmpty else { throw CLIError.usage("--work-dir '\(workDir)' is not empty; give a new or empty folder") }
+                return (url, false)
             }
         } else {
             let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
             url = FileManager.default.temporaryDirectory.appendingPathComponent("verdant-demo-\(stamp)-\(getpid())")
         }
-        do {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw CLIError.runtime("cannot create the work folder '\(url.path)': \(error.localizedDescription)")
+        // Folder by folder, so a failure names the system's reason (Foundation's says only
+        // "NSCocoaErrorDomain error 512").
+        var path = url.path.hasPrefix("/") ? "" : "."
+        for component in url.path.split(separator: "/") {
+            path += "/" + component
+            if mkdir(path, 0o700) == 0 || errno == EEXIST {
+                var info = stat()
+                if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { continue }
+                throw CLIError.usage("\(workDir == nil ? "the work folder" : "--work-dir") '\(url.path)': '\(path)' is a file, not a folder")
+            }
+            let reason = String(cString: strerror(errno))
+            let message = "cannot create the work folder '\(url.path)' ('\(path)': \(reason))"
+            throw workDir != nil ? CLIError.usage("--work-dir: " + message) : CLIError.runtime(message)
         }
-        return url
+        return (url, true)
     }
 
     /// The foundation's demo: the seed's Bell state and a wide GHZ/QFT circuit.

@@ -49,16 +49,28 @@ struct Measure: ParsableCommand {
         // The CSV file is appended to: it may exist, but not be a folder, a device or a pipe.
         try checkOutput(csv, force: true, option: "--csv")
         try checkDistinctFiles(outputs: [("--energy-report", energy.energyReport), ("--csv", csv)], inputs: [])
+        if let csv { try EnergyReport.checkCSV(atPath: csv) }
         let measurement = try EnergyMeter.measure(command: command, configuration: try energy.configuration())
         let report = measurement.report
-        if let csv { try report.appendCSV(to: csv, projectName: projectName) }
-        if let path = energy.energyReport { try report.writeJSON(to: path) }
+        // After the command: a file that cannot be written (its folder gone, the disk full) is
+        // reported, the other file is still written, and the command's own status is kept.
+        var lateFailure: Int32?
+        for write in [{ if let path = energy.energyReport { try report.writeJSON(to: path) } },
+                      { if let csv { try report.appendCSV(to: csv, projectName: projectName) } }] as [() throws -> Void] {
+            do {
+                try write()
+            } catch {
+                let (message, code) = ExitCodes.failure(for: error) ?? ("\(error)", ExitStatus.runtimeError)
+                printError(message)
+                lateFailure = lateFailure ?? code
+            }
+        }
         if json {
             print(report.json())
         } else if !energy.noEnergySummary {
             printNote(report.summary)
         }
-        let code = measurement.exit.shellCode
+        let code = measurement.exit.shellCode != 0 ? measurement.exit.shellCode : lateFailure ?? 0
         if let signal = measurement.exit.signal, !json {
             printNote("verdant: the command was ended by signal \(signal); exit code \(code)")
         }

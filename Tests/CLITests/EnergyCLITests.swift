@@ -93,9 +93,20 @@ struct EnergyCLITests {
         let badCSV = try verdant(["measure", "--csv", "/no/such/folder/e.csv", "--", "true"])
         #expect(badCSV.status == 2 && badCSV.stderr.contains("--csv: '/no/such/folder/e.csv' is in a folder that does not exist"))
         let foreign = try dir.write("foreign.csv", "a,b\n")
-        let mismatch = try verdant(["measure", "--csv", foreign, "--", "true"])
+        // Refused before the command runs (an audit found it refused after, the command's exit 5 lost).
+        let mismatch = try verdant(["measure", "--csv", foreign, "--", "sh", "-c", "echo ran; exit 5"])
         #expect(mismatch.status == 2 && mismatch.stderr.contains("its first line is not CodeCarbon's emissions.csv header"))
+        #expect(mismatch.stdout.isEmpty)
         #expect(try String(contentsOfFile: foreign, encoding: .utf8) == "a,b\n")
+        // A CSV that cannot be written once the command has run: the report is still written, and
+        // the command's own status kept.
+        let gone = dir.url.appendingPathComponent("gone").path
+        try FileManager.default.createDirectory(atPath: gone, withIntermediateDirectories: false)
+        let report = dir.url.appendingPathComponent("late.json").path
+        let late = try verdant(["measure", "--csv", gone + "/e.csv", "--energy-report", report, "--no-energy-summary", "--",
+                                "sh", "-c", "rmdir \"$0\"; exit 3", gone])
+        #expect(late.status == 3 && late.stderr.contains("cannot write '\(gone)/e.csv'"), "\(late.stderr)")
+        #expect(FileManager.default.fileExists(atPath: report))
     }
 
     @Test("run, demo and bench end with the energy line and write --energy-report")

@@ -57,6 +57,26 @@ struct QMLCLITests {
         let refused = try verdant(["demo", "--work-dir", work])
         #expect(refused.status == 2 && refused.stderr.contains("is not empty"))
         expectNoTrace(refused)
+        // Found by an audit: an empty --work-dir wrote into the working folder; --report over the
+        // demo's key destroyed it; two reports in one file kept one; a path under a file gave
+        // "NSCocoaErrorDomain error 512"; --circuits ignored the main demo's options.
+        let fresh = folder.url.appendingPathComponent("fresh").path
+        let cases: [([String], String)] = [
+            (["--work-dir", ""], "--work-dir: the path is empty"),
+            (["--work-dir", fresh, "--report", fresh + "/demo.key"], "is the demo's own demo.key in the work folder"),
+            (["--work-dir", fresh, "--report", work + "-r.out", "--energy-report", work + "-r.out"], "give each output its own file"),
+            (["--work-dir", work + "/demo.key/sub"], "'\(work)/demo.key' is a file, not a folder"),
+            (["--circuits", "--json"], "--json belongs to the main demo, and --circuits runs the circuit demo instead"),
+        ]
+        for (arguments, message) in cases {
+            let result = try verdant(["demo"] + arguments + ["--no-energy-summary"])
+            #expect(result.status == 2 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            expectNoTrace(result)
+        }
+        #expect(!FileManager.default.fileExists(atPath: fresh), "a refused demo leaves no work folder")
+        // A report in the work folder is fine.
+        let inside = try verdant(["demo", "--work-dir", fresh, "--report", fresh + "/report.html", "--no-energy-summary"])
+        #expect(inside.status == 0 && FileManager.default.fileExists(atPath: fresh + "/report.html"), "\(inside.stderr)")
     }
 
     @Test("train and predict on sealed data: sealed model and predictions that verdant unseal opens")
