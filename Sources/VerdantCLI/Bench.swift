@@ -93,6 +93,18 @@ struct Bench: ParsableCommand {
 
     static let knownCases = QuantumBenchmark.names + ["kernels"]
 
+    /// Refuses, before allocating, a size whose buffers would not fit in the memory available now
+    /// (MemAvailable): the allocation would end the process ("failed to allocate") or push the
+    /// machine into swap. An audit found `--size 60G` and `--elements 1e11` crashing.
+    /// - Parameters:
+    ///   - bytes: what the case allocates.
+    ///   - what: the option and case, for the message.
+    static func checkMemory(_ bytes: Double, _ what: String) throws {
+        guard let available = SystemInfo.availableMemoryBytes(), bytes > Double(available) else { return }
+        throw CLIError.runtime("\(what) needs \(Format.bytes(Int(min(bytes, 9e18)))) but \(Format.bytes(Int(available))) is available "
+                               + "(MemAvailable in /proc/meminfo); choose a smaller size")
+    }
+
     func integers(_ text: String, _ option: String, minimum: Int, maximum: Int) throws -> [Int] {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         var values: [Int] = []
@@ -110,6 +122,12 @@ struct Bench: ParsableCommand {
     static let suites = ["quantum", "energy", "parallel", "privacy", "qml"]
 
     func run() throws {
+        if cases != nil, suite == "energy" || suite == "privacy" {
+            throw CLIError.usage("--cases selects cases of the quantum, parallel and qml suites; --suite \(suite) has none")
+        }
+        if let cases, cases.split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw CLIError.usage("--cases: '\(cases)' names no case")
+        }
         // The energy suite times meters against a run without one: its own meter samples only every
         // 60 s (never, in practice), so the baseline has no sampler beside it.
         let meter = try energy.start(sampleInterval: suite == "energy" ? 60 : nil, force: force, writesReport: try Distributed.world().rank == 0)
@@ -130,7 +148,8 @@ struct Bench: ParsableCommand {
     /// `--suite quantum`.
     func runQuantumSuite() throws {
         guard repeats >= 1 else { throw CLIError.usage("--repeats must be at least 1, received \(repeats)") }
-        let qubitCounts = try integers(qubits, "qubits", minimum: 1, maximum: Simulator.maximumQubits)
+        // Two qubits at least: the families have two-qubit gates (qaoa's ring, the QFT's cp).
+        let qubitCounts = try integers(qubits, "qubits", minimum: 2, maximum: Simulator.maximumQubits)
         let threadCounts = try threads.map { try integers($0, "threads", minimum: 1, maximum: 4096) } ?? [Simulator.defaultThreads]
         let precisions: [Precision]
         switch precision {
@@ -147,7 +166,16 @@ struct Bench: ParsableCommand {
         if distributed { return try runDistributedQuantumSuite(qubitCounts, threadCounts, precisions, limit) }
 
         if let directory = exportQASM {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            do {
+                guard !directory.isEmpty else { throw CocoaError(.fileNoSuchFile) }
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                var isDirectory: ObjCBool = false
+                let reason = directory.isEmpty ? "the path is empty"
+                    : FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && !isDirectory.boolValue ? "it is a file"
+                    : "the folder cannot be made (a part of the path is a file, or permission is denied)"
+                throw CLIError.usage("--export-qasm '\(directory)': \(reason); give a folder")
+            }
             for n in qubitCounts {
                 for benchmarkCase in QuantumBenchmark.cases(numQubits: n) where wanted.contains(benchmarkCase.name) {
                     guard let circuit = benchmarkCase.circuit, circuit.parameters.isEmpty else { continue }

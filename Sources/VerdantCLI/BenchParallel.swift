@@ -69,6 +69,16 @@ extension Bench {
             }
             return Int(bytes)
         }
+        if !distributed, wanted.contains("sum-squares"), let largest = elementCounts.max() {
+            try Bench.checkMemory(8 * Double(largest), "--elements \(largest) (sum-squares, Doubles)")
+        }
+        if !distributed, wanted.contains("matmul") {
+            try Bench.checkMemory(3 * 8 * Double(parallel.matrixSize) * Double(parallel.matrixSize),
+                                  "--matrix-size \(parallel.matrixSize) (matmul: A, B and C in Doubles)")
+        }
+        if wanted.contains("allreduce") || wanted.contains("allreduce-encrypted") || wanted.contains("cipher"), let largest = messageSizes.max() {
+            try Bench.checkMemory(3 * Double(largest), "--message-bytes \(largest) (the message, its sealed and received copies)")
+        }
         let defaultThreads = Scheduler.defaultThreads
         let threadCounts = try threads.map { try counts($0, "threads", minimum: 1) } ?? [defaultThreads]
 

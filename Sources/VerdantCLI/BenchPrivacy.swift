@@ -29,6 +29,7 @@ extension Bench {
             throw CLIError.usage("--size: '\(size)' is out of range (1 byte to 64G)")
         }
         let count = Int(byteCount)
+        try Bench.checkMemory(2 * Double(count), "--size \(size) (the plaintext and its sealed copy)")
         let all = ProcessInfo.processInfo.activeProcessorCount
         let threadCounts = try threads.map { try integers($0, "threads", minimum: 1, maximum: 4096) } ?? (all > 1 ? [1, all] : [1])
         let interactive = isatty(STDERR_FILENO) != 0

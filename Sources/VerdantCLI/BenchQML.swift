@@ -40,7 +40,9 @@ extension Bench {
             throw CLIError.usage("--cases: unknown case '\(name)' (available for --suite qml: \(Bench.qmlCases.joined(separator: ", ")))")
         }
         let sampleCounts = try integers(qml.samples, "samples", minimum: 2, maximum: 100_000)
-        let qubitCounts = try integers(qml.kernelQubits, "kernel-qubits", minimum: 1, maximum: 20)
+        // Two qubits at least: the ZZ map's pairs.
+        let qubitCounts = try integers(qml.kernelQubits, "kernel-qubits", minimum: 2, maximum: 20)
+        guard (1...1000).contains(qml.layers) else { throw CLIError.usage("--layers must be in 1...1000, received \(qml.layers)") }
         let gradientQubits = try integers(qml.gradientQubits, "gradient-qubits", minimum: 2, maximum: 26)
         let all = ProcessInfo.processInfo.activeProcessorCount
         let threadCounts = try threads.map { try integers($0, "threads", minimum: 1, maximum: 4096) } ?? (all > 1 ? [1, all] : [1])
@@ -102,6 +104,7 @@ extension Bench {
             }
         }
         if wanted.contains("batch-gradient") {
+            guard qml.batchSize >= 1 else { throw CLIError.usage("--batch-size must be at least 1, received \(qml.batchSize)") }
             for c in try QMLBenchmark.batchGradient(qubits: qml.batchQubits, layers: qml.layers, samples: qml.batchSize,
                                                     threadCounts: threadCounts, repeats: repeats) {
                 let m = median(c.seconds)
@@ -118,6 +121,8 @@ extension Bench {
             guard qml.epochSamples >= qml.batchSize, qml.batchSize >= 1 else {
                 throw CLIError.usage("--epoch-samples (\(qml.epochSamples)) must be at least --batch-size (\(qml.batchSize)) ≥ 1")
             }
+            // The epoch's random samples need both classes (an audit found 1…6 failing inside).
+            guard qml.epochSamples >= 8 else { throw CLIError.usage("--epoch-samples must be at least 8, received \(qml.epochSamples)") }
             for t in threadCounts {
                 let c = try QMLBenchmark.privateEpoch(qubits: qml.batchQubits, layers: qml.layers, samples: qml.epochSamples,
                                                       batchSize: qml.batchSize, threads: t, repeats: repeats)
