@@ -67,7 +67,7 @@ public enum CarbonIntensity {
     /// - Returns: The figure (provenance `modelled`).
     /// - Throws: ``EnergyError/invalidParameter(name:received:valid:)`` for a negative or non-finite value.
     public static func userGiven(_ gramsPerKWh: Double, region: String = "user") throws(EnergyError) -> GridIntensity {
-        guard gramsPerKWh.isFinite, gramsPerKWh >= 0, gramsPerKWh < 5000 else {
+        guard gramsPerKWh.isFinite, gramsPerKWh >= 0, gramsPerKWh <= 5000 else {
             throw .invalidParameter(name: "--grid-intensity", received: "\(gramsPerKWh)",
                                     valid: "give gCO2e per kWh between 0 and 5000 (the world average is about 480)")
         }

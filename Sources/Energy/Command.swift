@@ -67,7 +67,10 @@ extension EnergyMeter {
             let reason: String
             switch status {
             case ENOENT: reason = program.contains("/") ? "no such file" : "command not found in PATH"
-            case EACCES: reason = "permission denied (not executable?)"
+            case EACCES:
+                var info = stat()
+                reason = program.contains("/") && stat(program, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+                    ? "it is a directory" : "permission denied (not executable?)"
             case ENOEXEC: reason = "not an executable format"
             default: reason = String(cString: strerror(status))
             }
@@ -77,6 +80,24 @@ extension EnergyMeter {
         let core = MeterCore(configuration: configuration, job: .child(pid), selection: selection, stats: stats,
                              startClock: spawnClock)
         core.startSampler()
+        // SIGTERM and SIGHUP to this process (a job scheduler's stop, a closed terminal) go on to
+        // the command, which decides; the report is still written when it ends. Without this the
+        // command kept running, orphaned, and no report was written (found by an audit).
+        // This thread takes them even where the parent blocked them (a test runner does).
+        measuredCommand = pid
+        let oldTerminate = signal(SIGTERM, forwardToMeasuredCommand)
+        let oldHangUp = signal(SIGHUP, forwardToMeasuredCommand)
+        var forwarded = sigset_t(), previousMask = sigset_t()
+        sigemptyset(&forwarded)
+        sigaddset(&forwarded, SIGTERM)
+        sigaddset(&forwarded, SIGHUP)
+        pthread_sigmask(SIG_UNBLOCK, &forwarded, &previousMask)
+        defer {
+            pthread_sigmask(SIG_SETMASK, &previousMask, nil)
+            signal(SIGTERM, oldTerminate)
+            signal(SIGHUP, oldHangUp)
+            measuredCommand = 0
+        }
         var waitStatus: Int32 = 0
         var usage = rusage()
         while wait4(pid, &waitStatus, 0, &usage) < 0 && errno == EINTR {}
@@ -94,4 +115,14 @@ extension EnergyMeter {
         let report = core.stop(label: label ?? command.joined(separator: " "), exit: exit)
         return CommandMeasurement(exit: exit, report: report)
     }
+}
+
+/// The measured command's process, for the signal handler (0: none). Written only by the thread
+/// that spawns and waits, before the handler is installed and after it is removed.
+nonisolated(unsafe) private var measuredCommand: pid_t = 0
+
+/// Passes a signal on to the measured command (async-signal-safe: one `kill`).
+private func forwardToMeasuredCommand(_ signal: Int32) {
+    let pid = measuredCommand
+    if pid > 0 { kill(pid, signal) }
 }

@@ -49,7 +49,7 @@ struct Demo: ParsableCommand {
     func validate() throws {
         guard shots >= 1 else { throw ValidationError("--shots must be at least 1, received \(shots)") }
         guard (2...30).contains(qubits) else { throw ValidationError("--qubits must be in 2...30, received \(qubits)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, received \(threads)") }
+        if let threads, !(1...4096).contains(threads) { throw ValidationError("--threads must be in 1...4096, received \(threads)") }
         if workDir == "" { throw ValidationError("--work-dir: the path is empty; give a new or empty folder") }
         if circuits {
             let mainOnly = [("--json", json), ("--report", reportPath != nil), ("--work-dir", workDir != nil), ("--threads", threads != nil)]

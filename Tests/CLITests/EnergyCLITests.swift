@@ -62,6 +62,29 @@ struct EnergyCLITests {
         #expect(process.stderr.contains("gpu:0    ") && process.stderr.contains("not counted: no process of this job ran on it"))
     }
 
+    @Test("measure passes SIGTERM on to the command and still writes its report (found by an audit: the command was orphaned)")
+    func terminateForwarded() throws {
+        let dir = try TemporaryDirectory()
+        let report = dir.url.appendingPathComponent("term.json").path
+        let marker = dir.url.appendingPathComponent("started").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: verdantExecutable)
+        process.arguments = ["measure", "--energy-report", report, "--no-energy-summary", "--", "sh", "-c",
+                             "trap 'kill $!; exit 7' TERM; touch \"$0\"; sleep 30 & wait", marker]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: marker), Date() < deadline { usleep(20_000) }
+        #expect(FileManager.default.fileExists(atPath: marker))
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 7)
+        #expect(FileManager.default.fileExists(atPath: report))
+        let directory = try verdant(["measure", "--", dir.url.path])
+        #expect(directory.status == 2 && directory.stderr.contains("it is a directory"))
+    }
+
     @Test("measure: bad input exits 2 with a clear message and writes nothing")
     func measureErrors() throws {
         let dir = try TemporaryDirectory()
