@@ -42,14 +42,21 @@ public enum CarbonIntensity {
     /// Every country in the table.
     public static var countries: [Row] { table }
 
-    /// The intensity for a country given as an alpha-2 or alpha-3 code or a name (any case).
+    /// The intensity for a country given as an alpha-2 or alpha-3 code or a name (any case, accents
+    /// optional: `Côte d'Ivoire` or `Cote d'Ivoire`); `UK` is the United Kingdom (ISO reserves it
+    /// for it), and `World` the world average (``worldDefault``, as when no country is given).
     ///
     /// - Parameter country: `FR`, `fra`, `France`.
-    /// - Returns: The country's figure (provenance `modelled`).
+    /// - Returns: The country's figure (provenance `modelled`), or ``worldDefault`` for `World`.
     /// - Throws: ``EnergyError/unknownCountry(received:suggestions:)`` naming close matches.
     public static func lookup(_ country: String) throws(EnergyError) -> GridIntensity {
-        let key = country.trimmingCharacters(in: .whitespaces).uppercased()
-        let row = table.first { $0.alpha3 == key || (!$0.alpha2.isEmpty && $0.alpha2 == key) || $0.name.uppercased() == key }
+        func folded(_ text: String) -> String {
+            text.trimmingCharacters(in: .whitespaces).folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).uppercased()
+        }
+        var key = folded(country)
+        if key == "WORLD" { return worldDefault }
+        if key == "UK" { key = "GB" }
+        let row = table.first { $0.alpha3 == key || (!$0.alpha2.isEmpty && $0.alpha2 == key) || folded($0.name) == key }
         guard let row else {
             let suggestions = table.filter { key.count >= 2 && ($0.name.uppercased().hasPrefix(String(key.prefix(3))) || $0.alpha3.hasPrefix(String(key.prefix(2)))) }
                 .prefix(5).map { "\($0.alpha2.isEmpty ? $0.alpha3 : $0.alpha2) (\($0.name))" }

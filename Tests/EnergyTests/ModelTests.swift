@@ -114,6 +114,11 @@ struct ModelTests {
             #expect(grid.gramsPerKWh == 56.039 && grid.year == 2023 && grid.region == "France" && grid.isoCode == "FRA")
         }
         #expect(try CarbonIntensity.lookup("DE").gramsPerKWh == 380.95)
+        // Found by an audit: UK, World (the default's own name) and an accented name were refused.
+        #expect(try CarbonIntensity.lookup("UK").isoCode == "GBR" && CarbonIntensity.lookup("uk") == CarbonIntensity.lookup("GB"))
+        #expect(try CarbonIntensity.lookup("World") == CarbonIntensity.worldDefault)
+        #expect(try CarbonIntensity.lookup("Côte d'Ivoire").region == "Cote d'Ivoire")
+        #expect(try CarbonIntensity.lookup("réunion").isoCode == "REU")
         #expect(CarbonIntensity.countries.count > 200)
         #expect(throws: EnergyError.self) { try CarbonIntensity.lookup("Atlantis") }
         do {
